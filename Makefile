@@ -1,0 +1,59 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-sqlite test-postgres lint format install migrate demo bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: $(STAMP)
+	$(BIN)/loyaltyhub migrate
+
+demo: migrate
+	$(BIN)/loyaltyhub demo --if-empty
+
+run: demo
+	@$(BIN)/python -m loyaltyhub.devinfo
+	$(BIN)/loyaltyhub serve --host $(HOST) --port $(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+# Lint, then the whole suite on SQLite, then on PostgreSQL when one answers
+# (LOYALTYHUB_REQUIRE_POSTGRES=1 turns a missing PostgreSQL into a failure, as in CI).
+test: lint test-sqlite test-postgres
+
+test-sqlite: $(STAMP)
+	@echo "== test suite on SQLite =="
+	LOYALTYHUB_TEST_DATABASE_URL=sqlite $(BIN)/pytest -q $(PYTEST_ARGS)
+
+test-postgres: $(STAMP)
+	@if $(BIN)/python -m loyaltyhub.db.ping "$(PG_TEST_URL)"; then \
+		echo "== test suite on PostgreSQL =="; \
+		LOYALTYHUB_TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest -q $(PYTEST_ARGS); \
+	elif [ "$(LOYALTYHUB_REQUIRE_POSTGRES)" = "1" ]; then \
+		echo "PostgreSQL at $(PG_TEST_URL) is required but does not answer"; exit 1; \
+	else \
+		echo "== PostgreSQL not reachable at $(PG_TEST_URL): suite ran on SQLite only =="; \
+	fi
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,3 @@
+"""Tables of the collections domain."""
+
+from __future__ import annotations

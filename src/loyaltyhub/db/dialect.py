@@ -1,0 +1,61 @@
+"""The only module that knows SQLite from PostgreSQL.
+
+Business code never branches on the dialect: it calls the functions here (engine setup, the
+transaction-scoped lock used by idempotency, time bucketing for reports...).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy import Engine, event, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+WRITE_INTENT_OPTION = "loyaltyhub_write_intent"
+
+
+def is_sqlite(bind: Engine | Connection | Session) -> bool:
+    return _dialect_name(bind) == "sqlite"
+
+
+def _dialect_name(bind: Engine | Connection | Session) -> str:
+    if isinstance(bind, Session):
+        return bind.get_bind().dialect.name
+    return bind.dialect.name
+
+
+def configure_engine(engine: Engine) -> None:
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, emit BEGIN (so savepoints and BEGIN IMMEDIATE work).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        write_intent = connection.get_execution_options().get(WRITE_INTENT_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent else "BEGIN")
+
+
+def try_transaction_lock(session: Session, name: str) -> bool:
+    """Take a lock named ``name`` until the current transaction ends; False if someone holds it.
+
+    PostgreSQL: a transaction-level advisory lock. SQLite: write transactions are already
+    serialized by ``BEGIN IMMEDIATE``, so nobody else can be holding it.
+    """
+    if is_sqlite(session):
+        return True
+    key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+    return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}).scalar())

@@ -1,0 +1,36 @@
+"""Engine construction. Dialect-specific connection setup lives in :mod:`loyaltyhub.db.dialect`."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from loyaltyhub.db import dialect
+
+
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=pool_size,
+            max_overflow=20,
+        )
+    else:
+        engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+    dialect.configure_engine(engine)
+    return engine
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+
+
+def writer(engine: Engine) -> Engine:
+    """An engine view whose transactions take the write lock up front (``BEGIN IMMEDIATE`` on SQLite).
+
+    On SQLite two deferred transactions that both read and then write deadlock; taking the lock at
+    BEGIN serializes writers instead. PostgreSQL ignores the option.
+    """
+    return engine.execution_options(**{dialect.WRITE_INTENT_OPTION: True})

@@ -1,0 +1,31 @@
+"""Imports every model module so ``Base.metadata`` is complete (Alembic, tests, create_all)."""
+
+from __future__ import annotations
+
+from loyaltyhub.auth import models as auth_models
+from loyaltyhub.clubs import models as clubs_models
+from loyaltyhub.collections import models as collections_models
+from loyaltyhub.db.base import Base
+from loyaltyhub.exports import models as exports_models
+from loyaltyhub.http import idempotency
+from loyaltyhub.member_offers import models as member_offers_models
+from loyaltyhub.members import models as members_models
+from loyaltyhub.offers import models as offers_models
+from loyaltyhub.places import models as places_models
+from loyaltyhub.reporting import models as reporting_models
+from loyaltyhub.stores import models as stores_models
+
+__all__ = [
+    "Base",
+    "auth_models",
+    "clubs_models",
+    "collections_models",
+    "exports_models",
+    "idempotency",
+    "member_offers_models",
+    "members_models",
+    "offers_models",
+    "places_models",
+    "reporting_models",
+    "stores_models",
+]

@@ -1,0 +1,3 @@
+"""Tables of the exports domain."""
+
+from __future__ import annotations

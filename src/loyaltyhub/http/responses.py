@@ -1,0 +1,43 @@
+"""OpenAPI declarations of error responses, so every route documents what it can answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+_DESCRIPTIONS = {
+    400: "Malformed JSON or parameters that cannot be parsed",
+    401: "Missing or invalid client / user token",
+    403: "Missing permit or no access to the loyalty club",
+    404: "Not found (also: another loyalty club's resource)",
+    405: "Action not possible on this resource",
+    409: "A request with the same Idempotency-Key is still running",
+    413: "Request body too large",
+    422: "Invalid parameters",
+    429: "Rate limited",
+    460: "Member access token invalid or expired",
+    461: "Invalid member credentials",
+    462: "Invalid or expired refresh token",
+    467: "Member is banned",
+    470: "A required header is missing",
+    471: "A header is malformed",
+}
+
+
+class ErrorBody(BaseModel):
+    error: str
+
+
+class ValidationErrorBody(BaseModel):
+    error: str
+    details: dict[str, Any]
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route: the listed codes plus the ones every route can answer."""
+    result: dict[int | str, dict[str, Any]] = {}
+    for code in sorted({*codes, 400, 413}):
+        model = ValidationErrorBody if code == 422 else ErrorBody
+        result[code] = {"model": model, "description": _DESCRIPTIONS.get(code, "Error")}
+    return result

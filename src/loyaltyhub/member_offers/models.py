@@ -1,0 +1,3 @@
+"""Tables of the member_offers domain."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tables of the members domain."""
+
+from __future__ import annotations

@@ -1,0 +1,7 @@
+"""HTTP routes of the members domain (thin handlers over the service)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

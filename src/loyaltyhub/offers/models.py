@@ -1,0 +1,3 @@
+"""Tables of the offers domain."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tables of the places domain."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tables of the reporting domain."""
+
+from __future__ import annotations

@@ -1,0 +1,60 @@
+"""Settings from the environment (prefix ``LOYALTYHUB_``)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "dev-secret-key-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LOYALTYHUB_", env_file=".env", extra="ignore")
+
+    env: Literal["dev", "test", "prod"] = "dev"
+    database_url: str = "sqlite:///./var/loyaltyhub.db"
+    redis_url: str | None = None
+    secret_key: str = DEFAULT_SECRET_KEY
+
+    # HTTP
+    max_body_bytes: int = 1_048_576
+    sql_echo: bool = False
+
+    # Tokens
+    user_token_ttl_seconds: int = 12 * 3600
+    member_access_token_ttl_seconds: int = 24 * 3600
+    member_refresh_token_ttl_seconds: int = 365 * 24 * 3600
+    idempotency_ttl_seconds: int = 24 * 3600
+
+    # Rate limiting (token buckets, reference A.2): capacity in tokens, refill in tokens per second.
+    ratelimit_enabled: bool = True
+    ratelimit_general_capacity: int = 600
+    ratelimit_general_refill_per_second: float = 10.0
+    ratelimit_reporting_capacity: int = 300
+    ratelimit_reporting_refill_per_second: float = 5.0
+
+    # Background work (snapshots, exports)
+    run_worker_in_server: bool = True
+    export_dir: str = "./var/exports"
+    export_ttl_seconds: int = 7 * 24 * 3600
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets_in_prod(self) -> Settings:
+        if self.env == "prod" and self.secret_key == DEFAULT_SECRET_KEY:
+            raise ValueError("LOYALTYHUB_SECRET_KEY must be set to a non-default value when LOYALTYHUB_ENV=prod")
+        return self
+
+    @cached_property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def ensure_local_dirs(self) -> None:
+        """Create the folder of a file-based SQLite database and the export folder."""
+        if self.is_sqlite and ":memory:" not in self.database_url:
+            path = self.database_url.split("///", 1)[-1]
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(self.export_dir).mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,3 @@
+"""Tables of the stores domain."""
+
+from __future__ import annotations

@@ -1,0 +1,72 @@
+"""Background jobs run beside the server (or alone by ``loyaltyhub worker``).
+
+Each job is a function ``(settings, engine) -> None`` with an interval; domains register theirs in
+``JOBS``. A job's failure is logged and retried at its next tick; it never stops the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from loyaltyhub.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    interval_seconds: float
+    run: Callable[[Settings, Engine], None]
+
+
+def _purge_idempotency(settings: Settings, engine: Engine) -> None:
+    from sqlalchemy.orm import Session
+
+    from loyaltyhub.http.idempotency import purge_expired
+
+    with Session(engine) as session, session.begin():
+        purge_expired(session)
+
+
+JOBS: list[Job] = [Job("purge_idempotency_keys", 3600, _purge_idempotency)]
+
+
+class BackgroundWorker:
+    def __init__(self, settings: Settings, engine: Engine, jobs: list[Job] | None = None) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.jobs = jobs if jobs is not None else JOBS
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        for job in self.jobs:
+            thread = threading.Thread(target=self._loop, args=(job,), name=f"job-{job.name}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _loop(self, job: Job) -> None:
+        while not self._stop.is_set():
+            try:
+                job.run(self.settings, self.engine)
+            except Exception:
+                log.exception("background job %s failed", job.name)
+            self._stop.wait(job.interval_seconds)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=10)
+
+    def run_forever(self) -> None:
+        self.start()
+        try:
+            self._stop.wait()
+        except KeyboardInterrupt:
+            self.stop()

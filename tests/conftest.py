@@ -1,0 +1,117 @@
+"""Shared fixtures: a real database (SQLite by default, PostgreSQL with LOYALTYHUB_TEST_DATABASE_URL),
+migrated once per run; every test runs in a transaction that is rolled back afterwards."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.orm import Session
+
+from loyaltyhub.app import create_app
+from loyaltyhub.db import migrate
+from loyaltyhub.db.engine import make_engine
+from loyaltyhub.settings import Settings
+from tests.factories import Factory
+
+
+def _test_database_url(tmp_dir: Path) -> str:
+    url = os.environ.get("LOYALTYHUB_TEST_DATABASE_URL", "").strip()
+    if url and not url.startswith("sqlite"):
+        return url
+    return f"sqlite:///{tmp_dir / 'test.db'}"
+
+
+def reset_database(url: str) -> None:
+    """Drop everything so the migration tree is applied to an empty database."""
+    if url.startswith("sqlite"):
+        path = Path(url.split("///", 1)[1])
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    engine = make_engine(url, pool_size=1)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    with tempfile.TemporaryDirectory(prefix="loyaltyhub-test-") as tmp:
+        url = _test_database_url(Path(tmp))
+        reset_database(url)
+        migrate.upgrade(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            yield connection
+        finally:
+            transaction.rollback()
+
+
+def _bound_session(connection: Connection) -> Session:
+    return Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+@pytest.fixture
+def session(connection: Connection) -> Iterator[Session]:
+    session = _bound_session(connection)
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        env="test",
+        database_url=database_url,
+        export_dir=str(tmp_path / "exports"),
+        run_worker_in_server=False,
+        redis_url=None,
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, engine: Engine, connection: Connection) -> FastAPI:
+    """The app, with every request's session joined to the test's rolled-back transaction."""
+    return create_app(
+        settings,
+        engine=engine,
+        session_factory=lambda _write: _bound_session(connection),
+        start_background_jobs=False,
+    )
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture
+def factory(session: Session) -> Factory:
+    return Factory(session)
