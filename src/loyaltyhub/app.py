@@ -16,6 +16,7 @@ from loyaltyhub.db.session import SessionFactory
 from loyaltyhub.http.errors import install_error_handlers
 from loyaltyhub.http.idempotency import LoyaltyRoute, ReplayResponse, replay_response
 from loyaltyhub.http.middleware import BodySizeLimit
+from loyaltyhub.http.routing import check_route_classes
 from loyaltyhub.settings import Settings
 
 # Each domain exposes ``router`` from its routes module; order sets the order in /docs.
@@ -90,4 +91,5 @@ def create_app(
     for module_name in ROUTE_MODULES:
         module = importlib.import_module(module_name)
         app.include_router(module.router)
+    check_route_classes(app)
     return app

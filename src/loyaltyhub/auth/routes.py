@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from sqlalchemy import select
 
 from loyaltyhub.auth.dependencies import CurrentPrincipal
@@ -21,8 +21,9 @@ from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.session import SessionDep
 from loyaltyhub.errors import Unauthorized
 from loyaltyhub.http.responses import errors
+from loyaltyhub.http.routing import LoyaltyRouter
 
-router = APIRouter(prefix="/v1", tags=["Auth"])
+router = LoyaltyRouter(prefix="/v1", tags=["Auth"])
 
 
 @router.get("/permits", response_model=PermitsResponse, responses=errors(401))

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from loyaltyhub.http.routing import LoyaltyRouter
 
-router = APIRouter()
+router = LoyaltyRouter()

@@ -31,7 +31,15 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from loyaltyhub.db import dialect
 from loyaltyhub.db.base import Base, BigIntId, IdMixin, Json, UTCDateTime, utcnow
 from loyaltyhub.db.session import SessionDep
-from loyaltyhub.errors import ApiError, Conflict, MalformedHeader, UnprocessableEntity
+from loyaltyhub.errors import (
+    ApiError,
+    BadRequest,
+    Conflict,
+    MalformedHeader,
+    UnprocessableEntity,
+    ValidationFailed,
+    details_tree,
+)
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -152,8 +160,11 @@ class LoyaltyRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
         handler = super().get_route_handler()
+        takes_body = self.body_field is not None
 
         async def route_handler(request: Request) -> Response:
+            if not takes_body and request.method in ("POST", "PUT", "PATCH"):
+                await refuse_unexpected_body(request)
             response = await handler(request)
             pending: PendingIdempotency | None = getattr(request.state, "idempotency", None)
             if pending is not None and 200 <= response.status_code < 300:
@@ -161,6 +172,22 @@ class LoyaltyRoute(APIRoute):
             return response
 
         return route_handler
+
+
+async def refuse_unexpected_body(request: Request) -> None:
+    """A route without a body still refuses one with content: unknown fields are never ignored."""
+    raw = await request.body()
+    if not raw.strip():
+        return
+    try:
+        payload = json.loads(raw)
+    except ValueError:
+        raise BadRequest("Malformed JSON body")
+    if payload in ({}, None):
+        return
+    if not isinstance(payload, dict):
+        raise ValidationFailed.at((), "invalid_type", expected="object")
+    raise ValidationFailed(details_tree([((key,), "unknown_attribute", {}) for key in payload]))
 
 
 def replay_response(exc: ReplayResponse) -> Response:
