@@ -137,7 +137,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         messages = {404: "Not found", 405: "Method not allowed"}
-        message = exc.detail if isinstance(exc.detail, str) and exc.detail else messages.get(exc.status_code)
+        message = messages.get(exc.status_code) or (exc.detail if isinstance(exc.detail, str) else None)
         return JSONResponse({"error": message or "HTTP error"}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
