@@ -24,7 +24,7 @@ demo: migrate
 	$(BIN)/loyaltyhub demo --if-empty
 
 run: demo
-	@$(BIN)/python -m loyaltyhub.devinfo
+	@$(BIN)/python -m loyaltyhub.devinfo http://$(HOST):$(PORT)
 	$(BIN)/loyaltyhub serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)

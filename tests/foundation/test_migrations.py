@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, make_url, text
+from sqlalchemy import inspect
 
 from loyaltyhub.db import migrate
 from loyaltyhub.db.engine import make_engine
 from loyaltyhub.db.models import Base
-
-
-@pytest.fixture
-def scratch_url(database_url: str, tmp_path) -> Iterator[str]:
-    """A fresh, empty database of the same backend as the suite's."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    name = f"lh_migrations_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(database_url, pool_size=1).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _tables(url: str) -> set[str]:
