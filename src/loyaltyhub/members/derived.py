@@ -163,9 +163,7 @@ def derive(
     birthday = parse_birthday(properties.get("birthday"))
     gender = properties.get("gender")
     via_sms = bool(msisdn) and sms_status == "verified" and consent_given(consents, "sms_marketing")
-    via_email = (
-        bool(email) and email_status in ("enabled", "verified") and consent_given(consents, "email_marketing")
-    )
+    via_email = bool(email) and email_status in ("enabled", "verified") and consent_given(consents, "email_marketing")
     via_push = push_devices > 0 and push_status == "enabled"
     where = location(properties, club_country)
     return Derived(
