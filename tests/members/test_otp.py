@@ -95,3 +95,17 @@ def test_a_failing_sender_leaves_the_message_unsent_in_the_outbox(client, sessio
         select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
     ).scalar_one()
     assert unsent == 1
+
+
+def test_a_retried_request_with_the_same_key_sends_no_second_code(client, session, club, headers):
+    member = members.member(session, club)
+    retry = {**headers, "Idempotency-Key": "otp-1"}
+    for _ in range(2):
+        assert (
+            client.post(f"/v3/{club.slug}/members/otp/sms", headers=retry, json={"msisdn": member.msisdn}).status_code
+            == 200
+        )
+    sent = session.execute(
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.recipient == member.msisdn)
+    ).scalar_one()
+    assert sent == 1

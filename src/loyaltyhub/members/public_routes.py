@@ -131,9 +131,9 @@ def revoke_token(_h: Headers, access: MembersOAuth, body: RevokeRequest, session
     return {}
 
 
-@router.post("/otp/sms", response_model=OtpSent, responses=errors(*PUBLIC_ERRORS, 429))
+@router.post("/otp/sms", response_model=OtpSent, responses=errors(*PUBLIC_ERRORS, 409, 429))
 def send_sms_otp(
-    request: Request, _h: Headers, access: MembersOAuth, body: OtpSmsRequest, session: SessionDep
+    request: Request, _h: Headers, access: MembersOAuth, _: Idempotent, body: OtpSmsRequest, session: SessionDep
 ) -> OtpSent:
     """Send a one-time password by SMS: a sign-in code, or a registration password for a new number."""
     sent = oauth.request_sms_otp(session, access.club, str(body.msisdn), request.app.state.settings.secret_key)
@@ -142,9 +142,9 @@ def send_sms_otp(
     return OtpSent(expires_in=sent.expires_in)
 
 
-@router.post("/otp/email", response_model=OtpSent, responses=errors(*PUBLIC_ERRORS, 429))
+@router.post("/otp/email", response_model=OtpSent, responses=errors(*PUBLIC_ERRORS, 409, 429))
 def send_email_otp(
-    request: Request, _h: Headers, access: MembersOAuth, body: OtpEmailRequest, session: SessionDep
+    request: Request, _h: Headers, access: MembersOAuth, _: Idempotent, body: OtpEmailRequest, session: SessionDep
 ) -> OtpSent:
     sent = oauth.request_email_otp(session, access.club, body.email, request.app.state.settings.secret_key)
     if sent is None:
