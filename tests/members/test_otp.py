@@ -32,6 +32,7 @@ def test_sending_is_rate_limited_per_destination(client, session, club, headers)
     limited = client.post(url, headers=headers, json={"msisdn": member.msisdn})
     assert limited.status_code == 429
     assert limited.json()["retry_after"] > 0
+    assert int(limited.headers["Retry-After"]) == limited.json()["retry_after"]
     other = members.member(session, club)
     assert client.post(url, headers=headers, json={"msisdn": other.msisdn}).status_code == 200
 
