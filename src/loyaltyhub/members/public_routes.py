@@ -154,7 +154,8 @@ def send_sms_otp(
 @router.post("/otp/email", response_model=OtpSent, responses=errors(*PUBLIC_ERRORS, 409, 429))
 def send_email_otp(
     request: Request, _h: Headers, access: MembersOAuth, _: Idempotent, body: OtpEmailRequest, session: SessionDep
-) -> OtpSent:
+) -> OtpSent | JSONResponse:
+    """Send a one-time password by e-mail: a sign-in code, or a registration password for a new address."""
     try:
         sent = oauth.request_email_otp(session, access.club, body.email, request.app.state.settings.secret_key)
     except RateLimited as limited:
