@@ -59,3 +59,13 @@ def try_transaction_lock(session: Session, name: str) -> bool:
         return True
     key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
     return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}).scalar())
+
+
+def json_array_contains(session: Session, column: Any, value: int | str) -> Any:
+    """SQL condition: the JSON array in ``column`` holds ``value`` (JSONB ``@>`` / SQLite ``json_each``)."""
+    from sqlalchemy import exists, func, select
+
+    if is_sqlite(session):
+        each = func.json_each(column).table_valued("value")
+        return exists(select(1).select_from(each).where(each.c.value == value))
+    return column.op("@>")(func.jsonb_build_array(value))

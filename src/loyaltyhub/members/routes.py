@@ -1,7 +1,15 @@
-"""HTTP routes of the members domain (thin handlers over the service)."""
+"""HTTP routes of the members domain: the Public API (member apps) and the Management API."""
 
 from __future__ import annotations
 
-from loyaltyhub.http.routing import LoyaltyRouter
+from fastapi import APIRouter
 
-router = LoyaltyRouter()
+from loyaltyhub.http.routing import LoyaltyRouter
+from loyaltyhub.http.idempotency import LoyaltyRoute
+from loyaltyhub.members.management_routes import router as management_router
+from loyaltyhub.members.public_routes import router as public_router
+
+router = LoyaltyRouter(route_class=LoyaltyRoute)
+# Public routes first: ``/members/me`` is declared before ``/members/{member_id:int}``.
+router.include_router(public_router)
+router.include_router(management_router)
