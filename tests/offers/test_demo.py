@@ -51,3 +51,22 @@ def test_demo_offers(session):
     granted = dict(session.execute(select(OfferGrant.offer_id, func.count()).group_by(OfferGrant.offer_id)).all())
     for offer in offers:
         assert offer.grants_count == granted.get(offer.id, 0)
+
+
+def test_demo_grants_welcome_offers_to_every_member(session, factory):
+    import random
+
+    from loyaltyhub.demo import DemoContext
+    from loyaltyhub.offers import demo
+    from tests.offers import factories
+
+    club = factory.club(languages=["no", "en"], default_language="no")
+    members = [factories.member(session, club) for _ in range(12)]
+    context = DemoContext(options=DemoOptions(members=12), rng=random.Random(1), now=NOW, clubs={club.slug: club})
+    demo.load(session, context)
+    welcome = session.execute(
+        select(Offer).where(Offer.loyalty_club_id == club.id, Offer.type == "welcome", Offer.archived_at.is_(None))
+    ).scalars()
+    counts = [offer.grants_count for offer in welcome]
+    assert counts and all(n == len(members) for n in counts)
+    assert context.data["offer_ids"][club.slug]
