@@ -14,10 +14,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from loyaltyhub.member_offers.periods import Timespan, period_bounds
+from loyaltyhub.offers.types import GRANT_ONLY_TYPES, NON_USABLE_TYPES
 
-# Types a member sees only with a grant, and the type that is never usable (seed type table).
-GRANT_ONLY_TYPES = frozenset({"exclusive", "welcome", "game_prize", "parking_exclusive"})
-NEVER_USABLE_TYPES = frozenset({"informational"})
+NEVER_USABLE_TYPES = NON_USABLE_TYPES
 
 
 @dataclass(frozen=True)
