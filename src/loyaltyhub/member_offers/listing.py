@@ -247,11 +247,10 @@ def render(session: Session, offers: MemberOffers, items: list[Candidate]) -> li
     store_ids = sorted({o.store_id for o in full.values() if o.store_id is not None})
     store_names: dict[int, str] = {}
     if store_ids:
-        store_names = dict(
-            session.execute(
-                select(Store.id, Store.name).where(Store.loyalty_club_id == club.id, Store.id.in_(store_ids))
-            ).tuples()
+        rows = session.execute(
+            select(Store.id, Store.name).where(Store.loyalty_club_id == club.id, Store.id.in_(store_ids))
         )
+        store_names = {store_id: name for store_id, name in rows}
     return [
         public_offer(
             full[c.row.id],
