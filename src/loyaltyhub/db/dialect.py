@@ -78,8 +78,9 @@ def insert_ignore(session: Session, table: Any, values: dict[str, Any], conflict
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         statement = pg_insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
-    result = session.execute(statement)
-    return bool(getattr(result, "rowcount", 0) == 1)
+    # RETURNING, not rowcount: psycopg reports -1 for this statement.
+    key = next(iter(table.primary_key.columns))
+    return session.execute(statement.returning(key)).first() is not None
 
 
 class json_contains(ColumnElement[bool]):
