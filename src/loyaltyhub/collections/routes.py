@@ -20,13 +20,16 @@ from loyaltyhub.collections.schemas import (
 )
 from loyaltyhub.db.session import SessionDep
 from loyaltyhub.errors import NotFound
-from loyaltyhub.http.idempotency import Idempotent
+from loyaltyhub.http.idempotency import Idempotent, LoyaltyRoute
 from loyaltyhub.http.pagination import PageDep, paginate
 from loyaltyhub.http.responses import errors
 from loyaltyhub.offers.dependencies import ClubOfPath
 from loyaltyhub.offers.types import OfferScope
 
-router = APIRouter(prefix="/v3/{loyalty_club_slug}/offers/collections", tags=["Offers collections"])
+# LoyaltyRoute: idempotent answers are stored in the request's transaction (loyaltyhub.http.idempotency).
+router = APIRouter(
+    route_class=LoyaltyRoute, prefix="/v3/{loyalty_club_slug}/offers/collections", tags=["Offers collections"]
+)
 
 CollectionsListAccess = Annotated[ClubAccess, Depends(club_context(permits.COLLECTIONS_LIST))]
 CollectionsCreate = Annotated[ClubAccess, Depends(club_context(permits.COLLECTIONS_CREATE))]

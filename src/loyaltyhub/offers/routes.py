@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 
 from loyaltyhub.db.session import SessionDep
-from loyaltyhub.http.idempotency import Idempotent
+from loyaltyhub.http.idempotency import Idempotent, LoyaltyRoute
 from loyaltyhub.http.pagination import PageDep, paginate
 from loyaltyhub.http.responses import errors
 from loyaltyhub.offers import grants, image_templates, queries, service
@@ -51,7 +51,8 @@ from loyaltyhub.offers.schemas import (
     OfferUpdate,
 )
 
-router = APIRouter(prefix="/v3/{loyalty_club_slug}/offers", tags=["Offers management"])
+# LoyaltyRoute: idempotent answers are stored in the request's transaction (loyaltyhub.http.idempotency).
+router = APIRouter(route_class=LoyaltyRoute, prefix="/v3/{loyalty_club_slug}/offers", tags=["Offers management"])
 
 GroupBy = Literal["type", "status", "store_id", "collection_id", "campaign_id", "audience_id"]
 
