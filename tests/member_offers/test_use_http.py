@@ -163,7 +163,8 @@ def test_global_limit_exceeded(api):
     assert (response.status_code, response.json()) == (422, {"error": "Global limit exceeded"})
     assert refusals(api) == ["global_limit_exceeded"]
     counter = api.session.execute(select(MemberOfferCounter).filter_by(member_id=other.id)).scalar_one()
-    assert counter.uses_count == 0  # nothing moved for the refused attempt
+    assert counter.uses_count == 0 and counter.last_used_at is None  # nothing moved for the refused attempt
+    assert api.session.execute(select(OfferUsage.member_id)).scalars().all() == [api.member.id]
 
 
 def test_every_refusal_is_recorded_with_its_reason(api):

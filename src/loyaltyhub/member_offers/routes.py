@@ -158,21 +158,21 @@ def list_offers(
     """List the member's offers (reference C.2)."""
     order = listing.parse_order_by(order_by)
     context = scoped.context
-    view = member_view(session, context.member)
     found = listing.member_offers(
         session,
         club=context.access.club,
-        view=view,
+        view=member_view(session, context.member),
         scope=scoped.scope,
         filters=filters,
         now=now,
         locale=locale,
         order=order,
+        page=page,
+        count=include_pagination_info,
     )
-    items = found.items[page.offset : page.offset + page.per_page]
-    body: dict[str, object] = {"offers": listing.render(session, found, items)}
+    body: dict[str, object] = {"offers": listing.render(session, found, found.items)}
     if include_pagination_info:
-        body["pagination_info"] = page.info(len(found.items)).model_dump()
+        body["pagination_info"] = page.info(found.total or 0).model_dump()
     return JSONResponse(body)
 
 

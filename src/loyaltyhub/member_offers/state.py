@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -94,18 +94,25 @@ def group_ids(session: Session, member: Member) -> frozenset[int]:
     return frozenset(rows)
 
 
-def latest_grants(session: Session, member: Member, offer_ids: Iterable[int] | None = None) -> dict[int, datetime]:
-    """``{offer_id: latest granted_at}``: a new grant restarts ``usable_in_seconds_after_granting``."""
-    statement = select(OfferGrant.offer_id, OfferGrant.granted_at).where(
-        OfferGrant.loyalty_club_id == member.loyalty_club_id, OfferGrant.member_id == member.id
+def latest_grants(
+    session: Session, member: Member, offer_ids: Iterable[int] | None = None
+) -> tuple[dict[int, datetime], dict[int, int | None]]:
+    """``{offer_id: latest granted_at}`` (a new grant restarts ``usable_in_seconds_after_granting``)
+    and ``{offer_id: usable_in_seconds_after_granting}`` of those offers, in one query."""
+    statement = (
+        select(OfferGrant.offer_id, OfferGrant.granted_at, Offer.usable_in_seconds_after_granting)
+        .join(Offer, Offer.id == OfferGrant.offer_id)
+        .where(OfferGrant.loyalty_club_id == member.loyalty_club_id, OfferGrant.member_id == member.id)
     )
     if offer_ids is not None:
         statement = statement.where(OfferGrant.offer_id.in_(list(offer_ids)))
     latest: dict[int, datetime] = {}
-    for offer_id, granted_at in session.execute(statement):
+    seconds: dict[int, int | None] = {}
+    for offer_id, granted_at, usable_seconds in session.execute(statement):
         if offer_id not in latest or granted_at > latest[offer_id]:
             latest[offer_id] = granted_at
-    return latest
+        seconds[offer_id] = usable_seconds
+    return latest, seconds
 
 
 @dataclass
@@ -115,6 +122,7 @@ class MemberView:
     member: Member | None
     group_ids: frozenset[int] = frozenset()
     grants: dict[int, datetime] = field(default_factory=dict)
+    grant_seconds: dict[int, int | None] = field(default_factory=dict)
     counters: dict[int, UsageState] = field(default_factory=dict)
     likes: frozenset[int] = frozenset()
 
@@ -128,13 +136,32 @@ class MemberView:
     def state(self, offer_id: int) -> UsageState:
         return self.counters.get(offer_id, UsageState())
 
+    def live_grant_ids(self, now: datetime) -> list[int]:
+        """Offers whose latest grant has not expired (``usable_in_seconds_after_granting``)."""
+        return sorted(
+            offer_id
+            for offer_id, granted_at in self.grants.items()
+            if self.grant_seconds.get(offer_id) is None
+            or now <= granted_at + timedelta(seconds=self.grant_seconds[offer_id] or 0)
+        )
+
+
+_COUNTER_COLUMNS = (
+    MemberOfferCounter.offer_id,
+    MemberOfferCounter.uses_count,
+    MemberOfferCounter.last_used_at,
+    MemberOfferCounter.active_until,
+    MemberOfferCounter.period_start,
+    MemberOfferCounter.period_uses,
+)
+
 
 def member_view(session: Session, member: Member | None, offer_ids: Iterable[int] | None = None) -> MemberView:
     """Groups, grants, counters and likes of ``member`` (for ``offer_ids``, or all): four queries."""
     if member is None:
         return MemberView(member=None)
     ids = None if offer_ids is None else list(offer_ids)
-    counters_q = select(MemberOfferCounter).where(
+    counters_q = select(*_COUNTER_COLUMNS).where(
         MemberOfferCounter.loyalty_club_id == member.loyalty_club_id, MemberOfferCounter.member_id == member.id
     )
     likes_q = select(OfferLike.offer_id).where(
@@ -143,11 +170,13 @@ def member_view(session: Session, member: Member | None, offer_ids: Iterable[int
     if ids is not None:
         counters_q = counters_q.where(MemberOfferCounter.offer_id.in_(ids))
         likes_q = likes_q.where(OfferLike.offer_id.in_(ids))
+    grants, grant_seconds = latest_grants(session, member, ids)
     return MemberView(
         member=member,
         group_ids=group_ids(session, member),
-        grants=latest_grants(session, member, ids),
-        counters={c.offer_id: counter_state(c) for c in session.execute(counters_q).scalars()},
+        grants=grants,
+        grant_seconds=grant_seconds,
+        counters={row.offer_id: counter_state(row) for row in session.execute(counters_q)},
         likes=frozenset(session.execute(likes_q).scalars()),
     )
 

@@ -1,0 +1,1 @@
+"""Benchmarks: ``.venv/bin/python -m bench.<name>``; results in docs/benchmarks.md."""
