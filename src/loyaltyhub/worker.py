@@ -34,7 +34,16 @@ def _purge_idempotency(settings: Settings, engine: Engine) -> None:
         purge_expired(session)
 
 
-JOBS: list[Job] = [Job("purge_idempotency_keys", 3600, _purge_idempotency)]
+def _refresh_member_age_bands(settings: Settings, engine: Engine) -> None:
+    from loyaltyhub.members.jobs import refresh_member_age_bands
+
+    refresh_member_age_bands(settings, engine)
+
+
+JOBS: list[Job] = [
+    Job("purge_idempotency_keys", 3600, _purge_idempotency),
+    Job("refresh_member_age_bands", 3600, _refresh_member_age_bands),
+]
 
 
 class BackgroundWorker:
