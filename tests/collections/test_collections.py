@@ -182,3 +182,9 @@ def test_visible_window_in_the_future_counts_as_upcoming(api):
     body = api.get(f"/collections/{collection.id}").json()
     assert (body["offers_upcoming_count"], body["offers_visible_count"]) == (1, 0)
     assert body["visible_since"] == "2099-01-01T00:00:00.000Z"
+
+
+def test_an_empty_patch_is_refused(api):
+    collection = factories.collection(api.session, api.club)
+    response = api.patch(f"/collections/{collection.id}", json={})
+    assert (response.status_code, response.json()["details"]) == (422, {"base": [{"error": "blank", "options": {}}]})

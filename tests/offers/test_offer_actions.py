@@ -75,6 +75,7 @@ def test_archiving_twice_keeps_the_first_time(api):
 def test_grant_records_one_row_per_grant_and_counts_them(api):
     offer = factories.offer(api.session, api.club, type="exclusive", usable_in_seconds_after_granting=3600)
     alice, bob = factories.member(api.session, api.club), factories.member(api.session, api.club)
+    before = api.get(f"/{offer.id}").json()
     response = api.post(f"/{offer.id}/grant", json={"member_ids": [alice.id, bob.id]})
     assert response.status_code == 201, response.text
     body = response.json()
@@ -85,7 +86,9 @@ def test_grant_records_one_row_per_grant_and_counts_them(api):
     usable_until = datetime.fromisoformat(grant["usable_until"].replace("Z", "+00:00"))
     assert usable_until - granted_at == timedelta(seconds=3600)
     assert len(_grants(api, offer.id)) == 2
-    assert api.get(f"/{offer.id}").json()["grants_count"] == 2
+    shown = api.get(f"/{offer.id}").json()
+    assert shown["grants_count"] == 2
+    assert shown["updated_at"] == before["updated_at"], "a grant is not an edit of the offer"
 
 
 def test_grant_without_a_time_limit_has_no_usable_until(api):

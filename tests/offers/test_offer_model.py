@@ -107,3 +107,11 @@ def test_show_answers_404_for_an_unknown_offer(api):
 
 def test_a_non_numeric_offer_id_is_not_an_offer_route(api):
     assert api.get("/not-a-number").status_code == 404
+
+
+def test_an_empty_patch_is_refused(api):
+    created = api.post("", json={}).json()
+    response = api.patch(f"/{created['id']}", json={})
+    assert response.status_code == 422
+    assert response.json()["details"] == {"base": [{"error": "blank", "options": {}}]}
+    assert api.get(f"/{created['id']}").json()["updated_at"] == created["updated_at"]

@@ -6,7 +6,7 @@ Id path parameters use the ``int`` converter (``{offer_id:int}``), so ``/offers/
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
@@ -39,6 +39,7 @@ from loyaltyhub.offers.image_templates import (
     ImageTemplateUpdate,
 )
 from loyaltyhub.offers.models import ImageTemplate
+from loyaltyhub.offers.queries import GroupBy
 from loyaltyhub.offers.schemas import (
     GrantOut,
     GrantRequest,
@@ -53,8 +54,6 @@ from loyaltyhub.offers.schemas import (
 
 # LoyaltyRoute: idempotent answers are stored in the request's transaction (loyaltyhub.http.idempotency).
 router = APIRouter(route_class=LoyaltyRoute, prefix="/v3/{loyalty_club_slug}/offers", tags=["Offers management"])
-
-GroupBy = Literal["type", "status", "store_id", "collection_id", "campaign_id", "audience_id"]
 
 
 def _languages(access: OffersList) -> tuple[list[str], str]:
