@@ -38,7 +38,7 @@ SECTION = "## Member offers: use and list"
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def run_clients(clients: int, seconds: float, make_worker: Callable[[int], Callable[[], None]]) -> dict[str, float]:

@@ -29,7 +29,7 @@ def test_demo_uses_are_consistent_with_counters_and_limits(session):
         assert offer.uses_count == uses
         assert offer.stock is None or uses <= offer.stock
         assert offer.status == "published"
-    for (member_id, offer_id), uses in per_member_offer.items():
+    for (_member_id, offer_id), uses in per_member_offer.items():
         limit = offers[offer_id].maximum_uses_per_user
         assert limit is None or uses <= limit
     counters = session.execute(select(MemberOfferCounter)).scalars().all()
