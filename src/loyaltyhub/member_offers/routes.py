@@ -33,8 +33,11 @@ router = APIRouter(tags=["Member offers"], route_class=LoyaltyRoute)
 PREFIX = "/v3/{loyalty_club_slug}/members/{member_ref}/offers"
 
 
-def request_now() -> datetime:
-    """The time a request is judged at (tests override this dependency to move the clock)."""
+async def request_now() -> datetime:
+    """The time a request is judged at (tests override this dependency to move the clock).
+
+    Dependencies that do no I/O are ``async def`` so they run on the event loop instead of taking a
+    trip through the thread pool."""
     return utcnow()
 
 
@@ -56,7 +59,7 @@ def scoped_context(*needed: str, allow_guest: bool = True) -> Callable[..., Scop
     """The member context plus the ``scope`` query param and its ``Offers:Api:Scopes:<Scope>`` permit."""
     context_dependency = member_context(*needed, allow_guest=allow_guest)
 
-    def dependency(
+    async def dependency(
         context: Annotated[MemberContext, Depends(context_dependency)],
         scope: Annotated[OfferScope, Query(description="Offers scope (seed type table)")] = "standard",
     ) -> Scoped:
@@ -116,7 +119,7 @@ def _str_list(request: Request, name: str) -> list[str] | None:
     return [item for item in raw if item] or None
 
 
-def list_filters(
+async def list_filters(
     request: Request,
     type: Annotated[str | None, Query(description="Offer type (any case), e.g. REGULAR")] = None,
     search: Annotated[str | None, Query(max_length=200, description="Text in the name or description")] = None,
