@@ -34,7 +34,16 @@ def _purge_idempotency(settings: Settings, engine: Engine) -> None:
         purge_expired(session)
 
 
-JOBS: list[Job] = [Job("purge_idempotency_keys", 3600, _purge_idempotency)]
+def _member_count_snapshot(settings: Settings, engine: Engine) -> None:
+    from loyaltyhub.reporting.snapshots import snapshot_job
+
+    snapshot_job(settings, engine)
+
+
+JOBS: list[Job] = [
+    Job("purge_idempotency_keys", 3600, _purge_idempotency),
+    Job("members_count_snapshot", 15 * 60, _member_count_snapshot),
+]
 
 
 class BackgroundWorker:

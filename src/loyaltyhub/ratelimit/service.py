@@ -73,7 +73,9 @@ def limiter_for(app: Any) -> RateLimiter:
     return limiter
 
 
-def charge_request(request: Any, clubs: Sequence[LoyaltyClub], organization_context: bool, kind: Kind, cost: int) -> None:
+def charge_request(
+    request: Any, clubs: Sequence[LoyaltyClub], organization_context: bool, kind: Kind, cost: int
+) -> None:
     """Charge ``cost`` tokens for this request, enforced (429 when the bucket is short)."""
     limiter = limiter_for(request.app)
     if not limiter.enabled:

@@ -70,7 +70,9 @@ def next_bucket(start: datetime, tz: ZoneInfo, interval: str) -> datetime:
     return wall_to_instant(wall + step, tz)
 
 
-def bucket_starts(start: datetime, end: datetime, tz: ZoneInfo, interval: str, limit: int | None = None) -> list[datetime]:
+def bucket_starts(
+    start: datetime, end: datetime, tz: ZoneInfo, interval: str, limit: int | None = None
+) -> list[datetime]:
     """UTC starts of every bucket overlapping ``[start, end)``; stops after ``limit + 1`` buckets."""
     starts: list[datetime] = []
     current = bucket_start(start, tz, interval)
