@@ -84,8 +84,7 @@ _ARRAYS = ("subunit_ids", "group_ids", "favorite_stores")
 
 def members_source() -> Source:
     members = table("members")
-    columns = {f.name: members.c[f.name] for f in MEMBER_FIELDS if f.name != "community_id"}
-    columns["community_id"] = members.c.loyalty_club_id
+    columns = {f.name: members.c[f.name if f.name != "community_id" else "loyalty_club_id"] for f in MEMBER_FIELDS}
     return Source(
         from_=members,
         columns=columns,
