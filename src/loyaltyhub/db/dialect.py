@@ -7,11 +7,13 @@ transaction-scoped lock used by idempotency, time bucketing for reports...).
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Boolean, Engine, event, text
+from sqlalchemy import Boolean, ColumnElement, Engine, and_, bindparam, cast, event, func, text, true
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -245,3 +247,36 @@ def upsert_add(
         index_elements=list(keys), set_={column: table.c[column] + delta, **values}
     )
     session.execute(statement)
+
+
+class json_contains(ColumnElement[bool]):
+    """SQL condition: the JSON object ``column`` holds every key of ``subset`` with an equal value.
+
+    PostgreSQL: ``column @> subset`` (jsonb containment). SQLite: for each key,
+    ``json_extract(column, '$."key"') IS json_extract(<value as JSON>, '$')``, which compares scalars
+    by type and nested values by their minified JSON text. Keys and values are bound parameters.
+    """
+
+    inherit_cache = False
+    type = Boolean()
+
+    def __init__(self, column: Any, subset: dict[str, Any]) -> None:
+        self.column = column
+        self.subset = subset
+
+
+@compiles(json_contains)
+def _json_contains_sqlite(element: json_contains, compiler: Any, **kw: Any) -> str:
+    parts = [
+        func.json_extract(element.column, bindparam(None, "$." + json.dumps(key), unique=True)).is_(
+            func.json_extract(bindparam(None, json.dumps(value), unique=True), "$")
+        )
+        for key, value in element.subset.items()
+    ]
+    return compiler.process(and_(true(), *parts), **kw)
+
+
+@compiles(json_contains, "postgresql")
+def _json_contains_postgresql(element: json_contains, compiler: Any, **kw: Any) -> str:
+    subset = cast(bindparam(None, json.dumps(element.subset), unique=True), JSONB)
+    return compiler.process(element.column.op("@>")(subset), **kw)
