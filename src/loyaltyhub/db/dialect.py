@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 WRITE_INTENT_OPTION = "loyaltyhub_write_intent"
 
@@ -81,6 +82,8 @@ _TRUNC_UNITS = {"1h": "hour", "1d": "day", "1w": "week", "1mo": "month"}
 class time_bucket(FunctionElement[Any]):
     inherit_cache = True
     name = "time_bucket"
+    # The interval changes the SQL: it must be part of the statement cache key.
+    _traverse_internals = [*FunctionElement._traverse_internals, ("interval", InternalTraversal.dp_string)]
 
     def __init__(self, column: Any, tz: Any, interval: str) -> None:
         if interval not in ("5m", *_TRUNC_UNITS):
@@ -184,6 +187,7 @@ class json_array_items(FunctionElement[Any]):
 
     inherit_cache = True
     name = "json_array_items"
+    _traverse_internals = [*FunctionElement._traverse_internals, ("key", InternalTraversal.dp_string)]
 
     def __init__(self, column: Any, key: str) -> None:
         self.key = key
