@@ -253,6 +253,24 @@ def upsert_add(
     session.execute(statement)
 
 
+def insert_ignore(session: Session, table: Any, values: dict[str, Any], conflict_columns: list[str]) -> bool:
+    """``INSERT ... ON CONFLICT (conflict_columns) DO NOTHING``; True when the row was inserted.
+
+    A concurrent insert of the same key waits for the other transaction and then does nothing, so
+    the caller can follow with ``SELECT ... FOR UPDATE`` on a row that is sure to exist.
+    """
+    if is_sqlite(session):
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement: Any = sqlite_insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+    else:
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement = pg_insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+    result = session.execute(statement)
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
 class json_contains(ColumnElement[bool]):
     """SQL condition: the JSON object ``column`` holds every key of ``subset`` with an equal value.
 
