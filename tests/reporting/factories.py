@@ -83,3 +83,39 @@ def balance_event(session: Session, club: LoyaltyClub, at: datetime, kind: str =
 
     row = {"loyalty_club_id": club.id, "member_id": 0, "type": kind, "occurred_at": at, "consents": {}, **values}
     session.execute(insert(MemberBalanceEvent), [row])
+
+
+def usage(session: Session, club: LoyaltyClub, offer_id: int, member_id: int, at: datetime, **values: Any) -> None:
+    from sqlalchemy import insert
+
+    from loyaltyhub.member_offers.models import OfferUsage
+
+    row = {
+        "loyalty_club_id": club.id,
+        "offer_id": offer_id,
+        "member_id": member_id,
+        "used_at": at,
+        "offer_type": "regular",
+        "collection_ids": [],
+        "authorized": False,
+        **values,
+    }
+    session.execute(insert(OfferUsage), [row])
+
+
+def offer_event(session: Session, club: LoyaltyClub, offer_id: int, kind: str, at: datetime, **values: Any) -> None:
+    from sqlalchemy import insert
+
+    from loyaltyhub.member_offers.models import OfferEvent
+
+    row = {
+        "loyalty_club_id": club.id,
+        "offer_id": offer_id,
+        "member_id": None,
+        "kind": kind,
+        "occurred_at": at,
+        "offer_type": "regular",
+        "collection_ids": [],
+        **values,
+    }
+    session.execute(insert(OfferEvent), [row])
