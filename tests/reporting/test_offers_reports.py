@@ -61,7 +61,7 @@ def test_offers_usages_stats_without_aggregation_has_the_seed_shape(client, fact
 
 def test_offers_usages_stats_aggregations_and_filters(client, factory, session):
     club = factory.club()
-    shoes, first, _ = setup_usages(session, club)
+    shoes, _, _ = setup_usages(session, club)
     headers = reporting_headers(factory.client_token([club]), club)
     window = {"from": "2024-05-06T00:00:00+02:00", "to": "2024-05-08T00:00:00+02:00", "interval": "1d"}
     answer = query(client, headers, report="offers_usages_stats", aggregate_by="member_gender", **window)
