@@ -302,3 +302,13 @@ def _json_contains_sqlite(element: json_contains, compiler: Any, **kw: Any) -> s
 def _json_contains_postgresql(element: json_contains, compiler: Any, **kw: Any) -> str:
     subset = cast(bindparam(None, json.dumps(element.subset), unique=True), JSONB)
     return compiler.process(element.column.op("@>")(subset), **kw)
+
+
+def json_array_contains(session: Session, column: Any, value: int | str) -> Any:
+    """SQL condition: the JSON array in ``column`` holds ``value`` (JSONB ``@>`` / SQLite ``json_each``)."""
+    from sqlalchemy import exists, func, select
+
+    if is_sqlite(session):
+        each = func.json_each(column).table_valued("value")
+        return exists(select(1).select_from(each).where(each.c.value == value))
+    return column.op("@>")(func.jsonb_build_array(value))

@@ -98,7 +98,7 @@ def member_context(*needed: str, allow_guest: bool = True) -> Callable[..., Memb
         session: SessionDep,
         _headers: Annotated[None, PublicApiHeaders],
         member_ref: Annotated[str, Path(description="`me` (member token), a member id (client token) or `guest`")],
-        # A default, not Annotated: with postponed annotations a closure variable in one would not resolve.
+        # Defaults, not Annotated: with postponed annotations a closure variable in one would not resolve.
         access: ClubAccess = Depends(club_dependency),
     ) -> MemberContext:
         if member_ref == "me":
@@ -126,6 +126,7 @@ def me_context(*needed: str) -> Callable[..., MemberContext]:
         request: Request,
         session: SessionDep,
         _headers: Annotated[None, PublicApiHeaders],
+        # Defaults, not Annotated: with postponed annotations a closure variable in one would not resolve.
         access: ClubAccess = Depends(club_dependency),
     ) -> MemberContext:
         return resolve_me(request, session, access)

@@ -9,10 +9,11 @@ The index is built once per process on first use (about a second) and is read-on
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Literal
 
 MIN_CITY_POPULATION = 5000
@@ -38,8 +39,8 @@ class PlaceIndex:
     places: dict[str, Place]
     countries: dict[str, Place]  # ISO alpha-2 → country place
     postal_patterns: dict[str, re.Pattern[str]]  # ISO alpha-2 → postal code regex
-    city_names: dict[tuple[str, str], Place]  # (country, folded name) → the most populous city of that name
     cities_by_country: dict[str, tuple[Place, ...]]  # most populous first
+    aliases: dict[str, tuple[str, ...]]  # city id → alternate names
 
 
 def fold(name: str) -> str:
@@ -59,8 +60,8 @@ def index() -> PlaceIndex:
     raw_cities = cache.get_cities()
 
     places: dict[str, Place] = {}
+    aliases: dict[str, tuple[str, ...]] = {}
     country_ids = {code: str(info["geonameid"]) for code, info in raw_countries.items()}
-    city_names: dict[tuple[str, str], Place] = {}
     by_country: dict[str, list[Place]] = {}
     for geonameid, info in raw_cities.items():
         country = info["countrycode"]
@@ -78,22 +79,17 @@ def index() -> PlaceIndex:
             timezone=info.get("timezone"),
         )
         places[city.id] = city
+        aliases[city.id] = tuple(info.get("alternatenames") or ())
         by_country.setdefault(country, []).append(city)
-
-    for country, cities in by_country.items():
+    for cities in by_country.values():
         cities.sort(key=lambda c: (-c.population, c.name))
-        # Most populous first, so the first city registered under a name wins (primary names before aliases).
-        for city in cities:
-            city_names.setdefault((country, fold(city.name)), city)
-        for city in cities:
-            for alias in raw_cities[city.id].get("alternatenames") or []:
-                city_names.setdefault((country, fold(alias)), city)
 
     countries: dict[str, Place] = {}
     postal_patterns: dict[str, re.Pattern[str]] = {}
     for code, info in raw_countries.items():
         cities = by_country.get(code, [])
-        capital = city_names.get((code, fold(info.get("capital") or ""))) if info.get("capital") else None
+        capital_name = fold(info.get("capital") or "")
+        capital = next((c for c in cities if capital_name and fold(c.name) == capital_name), None)
         if capital is not None:
             latitude, longitude = capital.latitude, capital.longitude
         elif cities:
@@ -116,18 +112,29 @@ def index() -> PlaceIndex:
         countries[code] = country
         pattern = info.get("postalcoderegex")
         if pattern:
-            try:
+            with contextlib.suppress(re.error):  # a pattern Python cannot read: no postal check there
                 postal_patterns[code] = re.compile(pattern, re.IGNORECASE)
-            except re.error:  # pragma: no cover - data quality guard
-                pass
 
     return PlaceIndex(
         places=places,
         countries=countries,
         postal_patterns=postal_patterns,
-        city_names=city_names,
         cities_by_country={code: tuple(cities) for code, cities in by_country.items()},
+        aliases=aliases,
     )
+
+
+@cache
+def _city_names(country_code: str) -> dict[str, Place]:
+    """(folded name → city) of one country; primary names before aliases, most populous first."""
+    cities = index().cities_by_country.get(country_code, ())
+    names: dict[str, Place] = {}
+    for city in cities:
+        names.setdefault(fold(city.name), city)
+    for city in cities:
+        for alias in index().aliases.get(city.id, ()):
+            names.setdefault(fold(alias), city)
+    return names
 
 
 def get(place_id: str) -> Place | None:
@@ -142,7 +149,7 @@ def find_city(country_code: str | None, name: str | None) -> Place | None:
     """The city called ``name`` (any spelling GeoNames knows) in ``country_code``; the most populous wins."""
     if not country_code or not name or not name.strip():
         return None
-    return index().city_names.get((country_code.upper(), fold(name)))
+    return _city_names(country_code.upper()).get(fold(name))
 
 
 def cities_of(country_code: str) -> tuple[Place, ...]:
