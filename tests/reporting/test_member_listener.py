@@ -39,3 +39,18 @@ def test_service_changes_move_the_counters_like_a_rebuild(session, factory):
         .order_by(MemberBalanceEvent.id)
     ).scalars()
     assert list(kinds) == ["in", "in", "in", "out"]
+
+
+def test_a_bare_server_import_registers_the_listener_and_knows_the_tables():
+    import subprocess
+    import sys
+
+    code = (
+        "import loyaltyhub.reporting.routes\n"
+        "from loyaltyhub.members.events import _listeners\n"
+        "from loyaltyhub.reporting.grouping import on_member_change\n"
+        "assert on_member_change in _listeners\n"
+        "from loyaltyhub.reporting.registry import reports\n"
+        "[r.source() for r in reports().values()]\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
