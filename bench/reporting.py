@@ -310,6 +310,23 @@ def run(db: str, runs: int, port: int) -> list[dict[str, Any]]:
     headers = {"X-Client-Authorization": meta["token"], "X-Customer": str(club)}
     server = start_server(db, port)
     results = []
+    from sqlalchemy.orm import Session
+
+    from loyaltyhub.auth.dependencies import CustomerAccess
+    from loyaltyhub.auth.permits import all_permits
+    from loyaltyhub.auth.principal import Principal
+    from loyaltyhub.clubs.models import LoyaltyClub
+    from loyaltyhub.db.engine import make_engine
+    from loyaltyhub.reporting.engine import run_query
+
+    engine = make_engine(sa_url(db))
+    with Session(engine, expire_on_commit=False) as session:
+        access = CustomerAccess(
+            principal=Principal(kind="client", id=0, name="bench", grants=()),
+            clubs=(session.get(LoyaltyClub, club),),
+            permits=frozenset(p.name for p in all_permits()),
+            organization_context=False,
+        )
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http, psycopg.connect(pg_url(db)) as conn:
             conn.execute("SET TIME ZONE 'UTC'")
@@ -323,22 +340,33 @@ def run(db: str, runs: int, port: int) -> list[dict[str, Any]]:
                 def by_hand(case: dict[str, Any] = case) -> Any:
                     return conn.execute(case["sql"], {"club": club, **case.get("params", {})}).fetchall()
 
+                def in_process(case: dict[str, Any] = case) -> Any:
+                    with Session(engine) as session:
+                        return run_query(session, access, case["body"])
+
                 api_seconds, answer = timed(over_http, runs)
+                engine_seconds, engine_answer = timed(in_process, runs)
                 sql_seconds, rows = timed(by_hand, runs)
-                same = case["shape"](answer) == case["sql_shape"](rows)
+                same = case["shape"](answer) == case["sql_shape"](rows) == case["shape"](engine_answer)
                 results.append(
                     {
                         "case": case["name"],
                         "http_s": api_seconds,
+                        "engine_s": engine_seconds,
                         "sql_s": sql_seconds,
-                        "ratio": api_seconds / sql_seconds if sql_seconds else float("inf"),
+                        "http_ratio": api_seconds / sql_seconds if sql_seconds else float("inf"),
+                        "engine_ratio": engine_seconds / sql_seconds if sql_seconds else float("inf"),
                         "same_answer": same,
                     }
                 )
-                log(f"{case['name']}: HTTP {api_seconds * 1000:.0f} ms, SQL {sql_seconds * 1000:.0f} ms, same={same}")
+                log(
+                    f"{case['name']}: HTTP {api_seconds * 1000:.1f} ms, engine {engine_seconds * 1000:.1f} ms, "
+                    f"SQL {sql_seconds * 1000:.1f} ms, same={same}"
+                )
     finally:
         server.terminate()
         server.wait(10)
+        engine.dispose()
     return results
 
 
