@@ -38,11 +38,16 @@ def _refresh_member_age_bands(settings: Settings, engine: Engine) -> None:
     from loyaltyhub.members.jobs import refresh_member_age_bands
 
     refresh_member_age_bands(settings, engine)
+def _member_count_snapshot(settings: Settings, engine: Engine) -> None:
+    from loyaltyhub.reporting.snapshots import snapshot_job
+
+    snapshot_job(settings, engine)
 
 
 JOBS: list[Job] = [
     Job("purge_idempotency_keys", 3600, _purge_idempotency),
     Job("refresh_member_age_bands", 3600, _refresh_member_age_bands),
+    Job("members_count_snapshot", 15 * 60, _member_count_snapshot),
 ]
 
 
