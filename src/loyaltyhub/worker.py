@@ -34,7 +34,23 @@ def _purge_idempotency(settings: Settings, engine: Engine) -> None:
         purge_expired(session)
 
 
-JOBS: list[Job] = [Job("purge_idempotency_keys", 3600, _purge_idempotency)]
+def _run_exports(settings: Settings, engine: Engine) -> None:
+    from loyaltyhub.exports.runner import run_exports
+
+    run_exports(settings, engine)
+
+
+def _clean_exports(settings: Settings, engine: Engine) -> None:
+    from loyaltyhub.exports.runner import clean_exports
+
+    clean_exports(settings, engine)
+
+
+JOBS: list[Job] = [
+    Job("purge_idempotency_keys", 3600, _purge_idempotency),
+    Job("exports", 1.0, _run_exports),
+    Job("exports_cleanup", 300, _clean_exports),
+]
 
 
 class BackgroundWorker:
