@@ -175,7 +175,6 @@ def run_claim(
                 row_writer.close()
                 out.flush()
                 os.fsync(out.fileno())
-            session.rollback()
         size = part.stat().st_size
         os.replace(part, final)
         _fsync_dir(export_dir)
