@@ -80,7 +80,7 @@ def test_a_tenants_export_runs_once_per_club_and_puts_the_club_id_first(
     assert source.opened == [(clubs[0].id,), (clubs[1].id,)]
     job = _reload(session, job)
     records = list(csv.DictReader(io.StringIO((Path(settings.export_dir) / job.file_name).read_text())))
-    assert list(records[0])[0] == "loyalty_club_id"
+    assert next(iter(records[0])) == "loyalty_club_id"
     assert [int(r["loyalty_club_id"]) for r in records] == [clubs[0].id] * 2 + [clubs[1].id] * 2
     assert job.rows == 4
 
