@@ -20,10 +20,11 @@ from loyaltyhub.exports import service
 from loyaltyhub.exports.formats import MEDIA_TYPES
 from loyaltyhub.exports.models import ExportJob
 from loyaltyhub.exports.schemas import ExportList, ExportOut, ExportRequest
-from loyaltyhub.http.idempotency import Idempotent
+from loyaltyhub.http.idempotency import Idempotent, LoyaltyRoute
 from loyaltyhub.http.responses import errors
 
-router = APIRouter(prefix="/v1/reporting", tags=["Reporting exports"])
+# ``route_class``: an included router keeps its own route class, and only LoyaltyRoute stores idempotent answers.
+router = APIRouter(prefix="/v1/reporting", tags=["Reporting exports"], route_class=LoyaltyRoute)
 
 ExportAccess = Annotated[CustomerAccess, Depends(customer_context(permits.REPORTING_QUERY, permits.REPORTING_EXPORT))]
 
