@@ -16,6 +16,7 @@ from loyaltyhub.db.session import SessionFactory
 from loyaltyhub.http.errors import install_error_handlers
 from loyaltyhub.http.idempotency import LoyaltyRoute, ReplayResponse, replay_response
 from loyaltyhub.http.middleware import BodySizeLimit
+from loyaltyhub.ratelimit.middleware import RateLimitHeaders
 from loyaltyhub.settings import Settings
 
 # Each domain exposes ``router`` from its routes module; order sets the order in /docs.
@@ -87,6 +88,7 @@ def create_app(
     install_error_handlers(app)
     app.add_exception_handler(ReplayResponse, lambda _r, exc: replay_response(exc))  # type: ignore[arg-type]
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RateLimitHeaders)
     for module_name in ROUTE_MODULES:
         module = importlib.import_module(module_name)
         app.include_router(module.router)

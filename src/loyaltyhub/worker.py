@@ -46,10 +46,17 @@ def _clean_exports(settings: Settings, engine: Engine) -> None:
     clean_exports(settings, engine)
 
 
+def _member_count_snapshot(settings: Settings, engine: Engine) -> None:
+    from loyaltyhub.reporting.snapshots import snapshot_job
+
+    snapshot_job(settings, engine)
+
+
 JOBS: list[Job] = [
     Job("purge_idempotency_keys", 3600, _purge_idempotency),
     Job("exports", 1.0, _run_exports),
     Job("exports_cleanup", 300, _clean_exports),
+    Job("members_count_snapshot", 15 * 60, _member_count_snapshot),
 ]
 
 

@@ -7,11 +7,15 @@ transaction-scoped lock used by idempotency, time bucketing for reports...).
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Boolean, Engine, event, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 WRITE_INTENT_OPTION = "loyaltyhub_write_intent"
 
@@ -42,6 +46,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        _register_sqlite_functions(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
@@ -59,3 +64,184 @@ def try_transaction_lock(session: Session, name: str) -> bool:
         return True
     key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
     return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}).scalar())
+
+
+# --- Reporting: time bucketing and JSON helpers (SQLAlchemy constructs compiled per dialect) ----------
+#
+# ``time_bucket(ts, tz, interval)`` buckets a UTC timestamp on a timezone's wall clock. Sub-day
+# intervals (5m, 1h) give the bucket's start as a UTC instant (the two 02:00 hours of an autumn night
+# stay apart); day and longer (1d, 1w from Monday, 1mo) give the local wall-clock start (naive),
+# which ``bucket_instant`` maps back to the first instant showing it.
+
+_TRUNC_UNITS = {"1h": "hour", "1d": "day", "1w": "week", "1mo": "month"}
+
+
+class time_bucket(FunctionElement[Any]):
+    inherit_cache = True
+    name = "time_bucket"
+
+    def __init__(self, column: Any, tz: Any, interval: str) -> None:
+        if interval not in ("5m", *_TRUNC_UNITS):
+            raise ValueError(f"unknown interval {interval}")
+        self.interval = interval
+        super().__init__(column, tz)
+
+
+@compiles(time_bucket, "postgresql")
+def _time_bucket_pg(element: time_bucket, compiler: Any, **kw: Any) -> str:
+    column, tz = (compiler.process(clause, **kw) for clause in element.clauses)
+    local = f"({column} AT TIME ZONE {tz})"
+    if element.interval == "5m":
+        return f"({column} - ({local} - date_bin('5 minutes', {local}, TIMESTAMP '2000-01-01')))"
+    if element.interval == "1h":
+        return f"({column} - ({local} - date_trunc('hour', {local})))"
+    return f"date_trunc('{_TRUNC_UNITS[element.interval]}', {local})"
+
+
+@compiles(time_bucket, "sqlite")
+def _time_bucket_sqlite(element: time_bucket, compiler: Any, **kw: Any) -> str:
+    column, tz = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"lh_time_bucket({column}, {tz}, '{element.interval}')"
+
+
+def bucket_instant(value: Any, tz: ZoneInfo, interval: str) -> datetime:
+    """The UTC start instant of a bucket value returned by ``time_bucket``."""
+    from loyaltyhub.reporting.timebuckets import SUB_DAY, wall_to_instant
+
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if interval in SUB_DAY:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return wall_to_instant(value.replace(tzinfo=None), tz)
+
+
+def _sqlite_time_bucket(value: str | None, tz_name: str | None, interval: str) -> str | None:
+    from loyaltyhub.reporting.timebuckets import SUB_DAY, bucket_start
+
+    if value is None or tz_name is None:
+        return None
+    instant = datetime.fromisoformat(value).replace(tzinfo=UTC)
+    tz = ZoneInfo(tz_name)
+    start = bucket_start(instant, tz, interval)
+    if interval in SUB_DAY:
+        return start.replace(tzinfo=None).isoformat(sep=" ")
+    return start.astimezone(tz).replace(tzinfo=None).isoformat(sep=" ")
+
+
+def _register_sqlite_functions(dbapi_connection: Any) -> None:
+    dbapi_connection.create_function("lh_time_bucket", 3, _sqlite_time_bucket, deterministic=True)
+
+
+class json_array_overlaps(FunctionElement[bool]):
+    """True when the JSON array ``column`` shares an element with ``values`` (ints or strings)."""
+
+    inherit_cache = True
+    name = "json_array_overlaps"
+    type = Boolean()
+
+    def __init__(self, column: Any, *values: Any) -> None:
+        super().__init__(column, *values)
+
+
+@compiles(json_array_overlaps, "postgresql")
+def _overlaps_pg(element: json_array_overlaps, compiler: Any, **kw: Any) -> str:
+    column, *values = element.clauses
+    items = ", ".join(f"CAST({compiler.process(v, **kw)} AS TEXT)" for v in values)
+    return (
+        f"EXISTS (SELECT 1 FROM jsonb_array_elements_text({compiler.process(column, **kw)}) AS lh_e(v) "
+        f"WHERE lh_e.v IN ({items}))"
+    )
+
+
+@compiles(json_array_overlaps, "sqlite")
+def _overlaps_sqlite(element: json_array_overlaps, compiler: Any, **kw: Any) -> str:
+    column, *values = element.clauses
+    items = ", ".join(compiler.process(v, **kw) for v in values)
+    return f"EXISTS (SELECT 1 FROM json_each({compiler.process(column, **kw)}) AS lh_e WHERE lh_e.value IN ({items}))"
+
+
+class json_each_entry(FunctionElement[Any]):
+    """Table-valued: the (key, value) entries of a JSON object column; use ``.table_valued("key", "value")``."""
+
+    inherit_cache = True
+    name = "json_each_entry"
+
+
+@compiles(json_each_entry, "postgresql")
+def _json_each_pg(element: json_each_entry, compiler: Any, **kw: Any) -> str:
+    return f"jsonb_each({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_each_entry, "sqlite")
+def _json_each_sqlite(element: json_each_entry, compiler: Any, **kw: Any) -> str:
+    return f"json_each({compiler.process(element.clauses, **kw)})"
+
+
+class json_array_items(FunctionElement[Any]):
+    """Table-valued: the elements (as text) of the JSON array at key ``key`` of an object column."""
+
+    inherit_cache = True
+    name = "json_array_items"
+
+    def __init__(self, column: Any, key: str) -> None:
+        self.key = key
+        super().__init__(column)
+
+
+@compiles(json_array_items, "postgresql")
+def _json_items_pg(element: json_array_items, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.clauses, **kw)
+    value = f"{column} -> '{element.key}'"
+    return f"jsonb_array_elements_text(CASE WHEN jsonb_typeof({value}) = 'array' THEN {value} ELSE '[]'::jsonb END)"
+
+
+@compiles(json_array_items, "sqlite")
+def _json_items_sqlite(element: json_array_items, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.clauses, **kw)
+    path = f"'$.{element.key}'"
+    items = f"CASE WHEN json_type({column}, {path}) = 'array' THEN json_extract({column}, {path}) ELSE '[]' END"
+    return f"json_each({items})"
+
+
+class json_flag(FunctionElement[bool]):
+    """Truthiness of JSON ``value`` or of its ``status`` key (consents: ``{status, updated_at}`` or a bool)."""
+
+    inherit_cache = True
+    name = "json_flag"
+    type = Boolean()
+
+
+@compiles(json_flag, "postgresql")
+def _json_flag_pg(element: json_flag, compiler: Any, **kw: Any) -> str:
+    value = compiler.process(element.clauses, **kw)
+    return (
+        f"(CASE WHEN jsonb_typeof({value}) = 'object' THEN COALESCE({value} -> 'status', 'false'::jsonb) "
+        f"ELSE {value} END) NOT IN ('false'::jsonb, 'null'::jsonb, '0'::jsonb)"
+    )
+
+
+@compiles(json_flag, "sqlite")
+def _json_flag_sqlite(element: json_flag, compiler: Any, **kw: Any) -> str:
+    value = compiler.process(element.clauses, **kw)
+    return (
+        f"(CASE WHEN json_valid({value}) AND json_type({value}) = 'object' "
+        f"THEN COALESCE(json_extract({value}, '$.status'), 0) ELSE COALESCE({value}, 0) END) NOT IN (0, '')"
+    )
+
+
+def upsert_add(
+    session: Session, table: Any, keys: dict[str, Any], column: str, delta: int, values: dict[str, Any]
+) -> None:
+    """``INSERT keys + {column: delta} + values ON CONFLICT (keys) DO UPDATE column = column + delta``.
+
+    One statement, so concurrent changes of the same counter never lose an update.
+    """
+    if is_sqlite(session):
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert
+    statement = insert(table).values({**keys, column: delta, **values})
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys), set_={column: table.c[column] + delta, **values}
+    )
+    session.execute(statement)

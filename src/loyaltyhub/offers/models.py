@@ -1,3 +1,118 @@
-"""Tables of the offers domain."""
+"""Tables of the offers domain: offers, their collection links, grants and image templates.
+
+``uses_count`` and ``stock`` are plain integer columns so the use path can move the counter with one
+conditional ``UPDATE offers SET uses_count = uses_count + 1 WHERE id = :id AND (stock IS NULL OR
+uses_count < stock)``; ``grants_count`` moves the same way in the grant path. Clients never write them.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from loyaltyhub.db.base import Base, BigIntId, IdMixin, Json, TenantMixin, TimestampMixin, UTCDateTime, utcnow
+from loyaltyhub.offers.types import DEFAULT_STATUS, DEFAULT_TYPE
+
+
+class Offer(IdMixin, TenantMixin, TimestampMixin, Base):
+    __tablename__ = "offers"
+    __table_args__ = (
+        Index("ix_offers_club_status_type", "loyalty_club_id", "status", "type"),
+        Index("ix_offers_club_store", "loyalty_club_id", "store_id"),
+        Index("ix_offers_club_campaign", "loyalty_club_id", "campaign_id"),
+        Index("ix_offers_club_audience", "loyalty_club_id", "audience_id"),
+    )
+
+    type: Mapped[str] = mapped_column(String(32), default=DEFAULT_TYPE, server_default=DEFAULT_TYPE)
+    status: Mapped[str] = mapped_column(String(16), default=DEFAULT_STATUS, server_default=DEFAULT_STATUS)
+    # LocalizedContent: {"en": "...", "no": "..."}
+    name: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    description: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    internal_name: Mapped[str | None] = mapped_column(String(255))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    visible_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    visible_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    usable_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    usable_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    # References validated by the service against the club's stores and member groups (audiences);
+    # campaign_id is an id of the external campaign tool (MPC) and is stored as given.
+    store_id: Mapped[int | None] = mapped_column(BigIntId)
+    audience_id: Mapped[int | None] = mapped_column(BigIntId)
+    campaign_id: Mapped[int | None] = mapped_column(BigIntId)
+
+    external_url: Mapped[str | None] = mapped_column(String(2048))
+    maximum_uses_per_user: Mapped[int | None] = mapped_column(Integer)
+    maximum_grants_per_user: Mapped[int | None] = mapped_column(Integer)
+    # periodic_usage = {"timespan": ..., "limit": ...} or null; both columns set or both null.
+    periodic_usage_timespan: Mapped[str | None] = mapped_column(String(8))
+    periodic_usage_limit: Mapped[int | None] = mapped_column(Integer)
+    stock: Mapped[int | None] = mapped_column(Integer)
+    usable_in_seconds_after_granting: Mapped[int | None] = mapped_column(Integer)
+    usage_authorization_token: Mapped[str | None] = mapped_column(String(255))
+    usage_authorization_token_required: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
+    external_source: Mapped[str | None] = mapped_column(String(255))
+    external_master: Mapped[str | None] = mapped_column(String(255))
+
+    image_template: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    read_more: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    activation_texts: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    extras: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    files: Mapped[list[Any]] = mapped_column(Json, default=list)
+    cms_tag_ids: Mapped[list[Any]] = mapped_column(Json, default=list)
+
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    uses_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    grants_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    @property
+    def periodic_usage(self) -> dict[str, Any] | None:
+        if self.periodic_usage_timespan is None or self.periodic_usage_limit is None:
+            return None
+        return {"timespan": self.periodic_usage_timespan, "limit": self.periodic_usage_limit}
+
+    @property
+    def url(self) -> str:
+        """Address of the offer's page on the club's website (read-only, derived from the id)."""
+        return f"promotions/{self.id}"
+
+
+class OfferCollection(IdMixin, TenantMixin, Base):
+    """Link: the offer belongs to the collection (``Offer.collection_ids``)."""
+
+    __tablename__ = "offer_collections"
+    __table_args__ = (UniqueConstraint("loyalty_club_id", "offer_id", "collection_id"),)
+
+    offer_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("offers.id", ondelete="CASCADE"), index=True)
+    collection_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("collections.id", ondelete="CASCADE"), index=True)
+
+
+class OfferGrant(IdMixin, TenantMixin, Base):
+    """One row per grant of an offer to a member (a member may hold several, up to the offer's
+    ``maximum_grants_per_user``). ``granted_at`` starts ``usable_in_seconds_after_granting``."""
+
+    __tablename__ = "offer_grants"
+    __table_args__ = (Index("ix_offer_grants_club_member_offer", "loyalty_club_id", "member_id", "offer_id"),)
+
+    offer_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("offers.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(BigIntId)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ImageTemplate(IdMixin, TenantMixin, TimestampMixin, Base):
+    """A reusable image template record (reference C.8); an offer copies it into ``image_template``."""
+
+    __tablename__ = "offer_image_templates"
+
+    name: Mapped[str] = mapped_column(String(255))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    background_url: Mapped[str | None] = mapped_column(String(2048))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    rectangles: Mapped[list[Any]] = mapped_column(Json, default=list)

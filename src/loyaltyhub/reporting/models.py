@@ -1,3 +1,63 @@
-"""Tables of the reporting domain."""
+"""Tables of the reporting domain: member counters, member balance events, member count snapshots."""
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from loyaltyhub.db.base import Base, BigIntId, IdMixin, Json, TenantMixin, UTCDateTime, utcnow
+
+
+class MembersGroupedCount(IdMixin, TenantMixin, Base):
+    """Members per (grouping_type, grouping_value) of a club, kept up to date as members change."""
+
+    __tablename__ = "members_grouped_counts"
+    __table_args__ = (UniqueConstraint("loyalty_club_id", "grouping_type", "grouping_value"),)
+
+    grouping_type: Mapped[str] = mapped_column(String(32))
+    grouping_value: Mapped[str] = mapped_column(String(200))
+    members_count: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class MemberBalanceEvent(IdMixin, TenantMixin, Base):
+    """A member joined (``in``) or left (``out``) the club, with the member's reporting fields then."""
+
+    __tablename__ = "member_balance_events"
+    __table_args__ = (Index("ix_member_balance_events_club_occurred", "loyalty_club_id", "occurred_at"),)
+
+    member_id: Mapped[int] = mapped_column(BigIntId)
+    type: Mapped[str] = mapped_column(String(3))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    optin_channel: Mapped[str | None] = mapped_column(String(100))
+    optin_subchannel: Mapped[str | None] = mapped_column(String(100))
+    optin_platform: Mapped[str | None] = mapped_column(String(20))
+    gender: Mapped[str | None] = mapped_column(String(32))
+    age: Mapped[str | None] = mapped_column(String(8))
+    consents: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+
+
+class MembersCountSnapshot(IdMixin, TenantMixin, Base):
+    """The grouped member counts of a club at one moment (taken every 15 minutes)."""
+
+    __tablename__ = "members_count_snapshots"
+    __table_args__ = (Index("ix_members_count_snapshots_club_taken", "loyalty_club_id", "taken_at"),)
+
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    grouping_type: Mapped[str] = mapped_column(String(32))
+    grouping_value: Mapped[str] = mapped_column(String(200))
+    members_count: Mapped[int] = mapped_column(Integer)
+
+
+def _register_listener() -> None:
+    """Keep grouped counts and balance events in step with member changes (any importer of the models)."""
+    from loyaltyhub.members.events import register_member_listener
+    from loyaltyhub.reporting.grouping import on_member_change
+
+    register_member_listener(on_member_change)
+
+
+_register_listener()

@@ -1,7 +1,51 @@
-"""HTTP routes of the reporting domain (thin handlers over the service)."""
+"""HTTP routes of the Reporting API: query, metadata, field metadata (Customer context)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Body, Depends, Request
+
+from loyaltyhub.auth import permits
+from loyaltyhub.auth.dependencies import CustomerAccess, customer_context
+from loyaltyhub.db.session import SessionDep
+from loyaltyhub.http.responses import errors
+from loyaltyhub.ratelimit.service import charge_request
+from loyaltyhub.reporting import engine, service
+from loyaltyhub.reporting.query import QueryBody
+from loyaltyhub.reporting.schemas import FieldMetadataBody, MetadataBody
+
+router = APIRouter(prefix="/v1/reporting", tags=["Reporting API"])
+
+ReportingAccess = Annotated[CustomerAccess, Depends(customer_context(permits.REPORTING_QUERY))]
+METADATA_COST = 1
+
+
+def _charge(request: Request, access: CustomerAccess, cost: int) -> None:
+    charge_request(request, access.clubs, access.organization_context, "reporting", cost)
+
+
+@router.post("/query", responses=errors(401, 403, 422, 429, 470, 471))
+def query(request: Request, access: ReportingAccess, session: SessionDep, body: QueryBody) -> dict[str, Any]:
+    """Run a report: records (cursor-paginated), timeseries or statistics (reference A.4/A.5)."""
+    checked = engine.check(access, body)
+    _charge(request, access, checked.cost)
+    return engine.run_query(session, access, checked, secret_key=request.app.state.settings.secret_key)
+
+
+@router.post("/metadata", responses=errors(401, 403, 422, 429, 470, 471))
+def metadata(
+    request: Request, access: ReportingAccess, body: Annotated[MetadataBody | None, Body()] = None
+) -> dict[str, Any]:
+    """Every report you may use: fields (type, filterability), aggregations, format, intervals, permit, cost."""
+    _charge(request, access, METADATA_COST)
+    return service.metadata(access, body.report if body else None)
+
+
+@router.post("/field_metadata", responses=errors(401, 403, 422, 429, 470, 471))
+def field_metadata(
+    request: Request, access: ReportingAccess, session: SessionDep, body: FieldMetadataBody
+) -> dict[str, Any]:
+    """One field: its type and its enum values, or the distinct values present in the time frame."""
+    _charge(request, access, METADATA_COST)
+    return service.field_metadata(session, access, body)

@@ -1,0 +1,138 @@
+"""The member context of Public API routes.
+
+Routes under ``/v3/{loyalty_club_slug}/members/{member_ref}/...`` (reference C.1) name the member as
+
+* ``me``: the member of the ``Authorization: Bearer <member access token>`` (of this club) → else 460;
+* ``<digits>``: the member with that id in this club, on the client token alone → else 404;
+* ``guest``: no member (``member`` is None); refused with 405 where ``allow_guest=False``.
+
+Every form needs the app's client token (``X-Client-Authorization``) with the route's permits and
+the Public API headers (470). The context sets ``request.state.actor_key`` to
+``"<client actor>|member:<id>"`` (``"|guest"`` for guests), so ``Idempotent`` keys are per member.
+
+Usage::
+
+    MemberOffersUse = Annotated[MemberContext, Depends(member_context(permits.MEMBER_OFFERS_USE, allow_guest=False))]
+
+    @router.post("/v3/{loyalty_club_slug}/members/{member_ref}/offers/{offer_id}/use")
+    def use(context: MemberOffersUse, _: Idempotent, ...): ...
+
+For ``/v3/{loyalty_club_slug}/members/me`` itself use :data:`CurrentMember` (or :func:`current_member`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import Depends, Path, Request
+from sqlalchemy import select
+
+from loyaltyhub.auth import permits
+from loyaltyhub.auth.dependencies import ClubAccess, PublicApiHeaders, club_context
+from loyaltyhub.db.session import SessionDep
+from loyaltyhub.errors import MemberTokenInvalid, NotFound, NotPossible
+from loyaltyhub.members.models import Member
+from loyaltyhub.members.models import MemberToken as MemberTokenRecord
+from loyaltyhub.members.tokens import resolve_access_token
+
+MemberRef = Literal["me", "id", "guest"]
+
+
+@dataclass(frozen=True)
+class MemberContext:
+    access: ClubAccess
+    """The client token's access on the club (its permits, the club)."""
+    member: Member | None
+    """None for ``guest``."""
+    ref: MemberRef
+    token: MemberTokenRecord | None = None
+    """The member token row when ``ref == "me"``."""
+
+    @property
+    def club_id(self) -> int:
+        return self.access.club_id
+
+
+def member_bearer(request: Request) -> str:
+    """The member access token of ``Authorization: Bearer ...``; 460 when absent or malformed."""
+    value = request.headers.get("Authorization")
+    if value is None:
+        raise MemberTokenInvalid("Missing member access token")
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise MemberTokenInvalid("Invalid or expired access token")
+    return token.strip()
+
+
+def _set_actor(request: Request, access: ClubAccess, suffix: str) -> None:
+    request.state.actor_key = f"{access.principal.actor_key}|{suffix}"
+
+
+def resolve_me(request: Request, session: SessionDep, access: ClubAccess) -> MemberContext:
+    found = resolve_access_token(session, access.club_id, member_bearer(request))
+    if found is None:
+        raise MemberTokenInvalid()
+    member, token = found
+    request.state.member = member
+    _set_actor(request, access, f"member:{member.id}")
+    return MemberContext(access=access, member=member, ref="me", token=token)
+
+
+def member_in_club(session: SessionDep, club_id: int, member_id: int) -> Member:
+    member = session.execute(
+        select(Member).where(Member.id == member_id, Member.loyalty_club_id == club_id, Member.deleted_at.is_(None))
+    ).scalar_one_or_none()
+    if member is None:
+        raise NotFound(f"Member#{member_id} not found")
+    return member
+
+
+def member_context(*needed: str, allow_guest: bool = True) -> Callable[..., MemberContext]:
+    """Dependency for ``/v3/{loyalty_club_slug}/members/{member_ref}/...`` routes needing ``needed`` permits."""
+    club_dependency = club_context(*needed, client_only=True)
+
+    def dependency(
+        request: Request,
+        session: SessionDep,
+        _headers: Annotated[None, PublicApiHeaders],
+        access: Annotated[ClubAccess, Depends(club_dependency)],
+        member_ref: Annotated[str, Path(description="`me` (member token), a member id (client token) or `guest`")],
+    ) -> MemberContext:
+        if member_ref == "me":
+            return resolve_me(request, session, access)
+        if member_ref == "guest":
+            if not allow_guest:
+                raise NotPossible("Not possible for a guest")
+            _set_actor(request, access, "guest")
+            return MemberContext(access=access, member=None, ref="guest")
+        if member_ref.isdigit() and len(member_ref) <= 18:
+            member = member_in_club(session, access.club_id, int(member_ref))
+            request.state.member = member
+            _set_actor(request, access, f"member:{member.id}")
+            return MemberContext(access=access, member=member, ref="id")
+        raise NotFound(f"Member {member_ref} not found")
+
+    return dependency
+
+
+def me_context(*needed: str) -> Callable[..., MemberContext]:
+    """Dependency for ``/v3/{loyalty_club_slug}/members/me...`` routes (member token required)."""
+    club_dependency = club_context(*needed, client_only=True)
+
+    def dependency(
+        request: Request,
+        session: SessionDep,
+        _headers: Annotated[None, PublicApiHeaders],
+        access: Annotated[ClubAccess, Depends(club_dependency)],
+    ) -> MemberContext:
+        return resolve_me(request, session, access)
+
+    return dependency
+
+
+current_member = me_context(permits.MEMBERS_OAUTH)
+"""The signed-in member (``ref == "me"``); the client token needs ``BL:Api:Members:OAuth``."""
+
+CurrentMember = Annotated[MemberContext, Depends(current_member)]

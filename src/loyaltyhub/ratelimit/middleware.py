@@ -1,0 +1,61 @@
+"""ASGI middleware: ``ratelimit-*`` headers on every response.
+
+Routes that enforce a limit (the Reporting API) charge their bucket themselves before doing any work
+(:func:`loyaltyhub.ratelimit.service.charge_request`). Every other request is counted in the general
+bucket of its club(s) after the handler ran, at cost 1, and never rejected ("reporting-only mode").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from loyaltyhub.ratelimit.service import STATE_KEY, Charge, bucket_owner, limiter_for
+
+
+class RateLimitHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                charge = _charge_for(scope)
+                if charge is not None:
+                    headers = list(message.get("headers", []))
+                    headers += [(k.lower().encode(), v.encode()) for k, v in charge.headers().items()]
+                    message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _charge_for(scope: Scope) -> Charge | None:
+    app = scope.get("app")
+    if app is None:
+        return None
+    limiter = limiter_for(app)
+    if not limiter.enabled:
+        return None
+    state: dict[str, Any] = scope.get("state", {})
+    charge = state.get(STATE_KEY)
+    if charge is not None:
+        return charge
+    access = state.get("customer_access")
+    club = state.get("club")
+    principal = state.get("principal")
+    if access is not None:
+        owner = bucket_owner(access.clubs, access.organization_context)
+    elif club is not None:
+        owner = bucket_owner([club], False)
+    elif principal is not None:
+        owner = f"principal:{principal.actor_key}"
+    else:
+        client = scope.get("client")
+        owner = f"anonymous:{client[0] if client else 'unknown'}"
+    return limiter.charge(owner, "general", 1, enforce=False)
