@@ -148,9 +148,9 @@ def test_every_further_thousand_rows_costs_the_report_once_more(
     source.rows_per_club = 2500
     charges: list[int] = []
 
-    run_pending(sessions, settings, charge=lambda access, shares: charges.append(shares))
+    run_pending(sessions, settings, charge=lambda access, cost: charges.append(cost))
 
-    assert sum(charges) == 2  # rows 1-1000 were paid by the POST; 1001-2000 and 2001-2500 cost one share each
+    assert charges == [10, 10]  # rows 1-1000 were paid by the POST; 1001-2000 and 2001-2500 cost one share each
 
 
 def test_a_job_of_a_killed_worker_is_resumed_and_its_half_file_is_never_served(

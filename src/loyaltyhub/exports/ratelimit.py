@@ -1,17 +1,36 @@
-"""Rate-limit costs of exports: the query's cost up front (enforced, like the query itself), then the
-report's cost again for every further 1,000 rows written (not enforced: the bucket may go negative, so
-the caller's next requests wait). Until the rate limiter lands these are no-ops."""
+"""Rate-limit costs of exports.
+
+The POST pays the query's cost (report cost + filter nodes), enforced exactly like the query endpoint
+(429 when the reporting bucket is short); that covers the first 1,000 rows. The worker then charges
+the same cost again for every further 1,000 rows written, not enforced: the bucket may go negative,
+so the caller's next requests wait until it refills. Those later charges reach the caller's bucket
+when the buckets live in Redis (``LOYALTYHUB_REDIS_URL``); with in-memory buckets a worker process
+has its own, and only the up-front charge applies.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from fastapi import Request
 
 from loyaltyhub.auth.dependencies import CustomerAccess
+from loyaltyhub.ratelimit import service as ratelimit
+from loyaltyhub.settings import Settings
 
 
 def charge_request(request: Request, access: CustomerAccess, cost: int) -> None:
-    return None
+    ratelimit.charge_request(request, access.clubs, access.organization_context, "reporting", cost)
 
 
-def worker_charger(settings: object) -> None:
-    return None
+def worker_charger(settings: Settings) -> Callable[[CustomerAccess, int], None] | None:
+    limiter = ratelimit.RateLimiter(settings)
+    if not limiter.enabled:
+        return None
+
+    def charge(access: CustomerAccess, cost: int) -> None:
+        limiter.charge(
+            ratelimit.bucket_owner(access.clubs, access.organization_context), "reporting", cost, enforce=False
+        )
+
+    return charge

@@ -26,7 +26,19 @@ from loyaltyhub.http.responses import errors
 # ``route_class``: an included router keeps its own route class, and only LoyaltyRoute stores idempotent answers.
 router = APIRouter(prefix="/v1/reporting", tags=["Reporting exports"], route_class=LoyaltyRoute)
 
-ExportAccess = Annotated[CustomerAccess, Depends(customer_context(permits.REPORTING_QUERY, permits.REPORTING_EXPORT))]
+_export_context = customer_context(permits.REPORTING_QUERY, permits.REPORTING_EXPORT)
+
+
+def export_access(access: Annotated[CustomerAccess, Depends(_export_context)], session: SessionDep) -> CustomerAccess:
+    """The customer context, with its clubs detached from the session so that they stay readable after an
+    error rolls the transaction back (the rate-limit middleware reads them after the handler)."""
+    for club in access.clubs:
+        if club in session:
+            session.expunge(club)
+    return access
+
+
+ExportAccess = Annotated[CustomerAccess, Depends(export_access)]
 
 
 def export_in_context(export_id: int, access: ExportAccess, session: SessionDep) -> ExportJob:

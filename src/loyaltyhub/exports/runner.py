@@ -61,7 +61,7 @@ class Sessions:
 
 
 Charger = Callable[[CustomerAccess, int], None]
-"""Charges the rate-limit bucket of ``access`` for ``n`` further shares of the report's cost."""
+"""Charges the rate-limit bucket of ``access`` ``cost`` tokens (once per further 1,000 rows written)."""
 
 
 def worker_id() -> str:
@@ -167,7 +167,7 @@ def run_claim(
                     row_writer.write(row)
                     rows += 1
                     if rows % ROWS_PER_CHARGE == 0 and charge is not None:
-                        charge(access, 1)  # the first share was paid by the POST
+                        charge(access, claim.cost)  # the first 1,000 rows were paid by the POST
                     if rows % 256 == 0 and time.monotonic() - last_beat >= heartbeat_seconds:
                         if not jobs.heartbeat(sessions.write, claim, rows, stream.total):
                             raise JobLost

@@ -5,31 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from loyaltyhub.exports.models import ExportJob
+from loyaltyhub.reporting.query import QueryBody
 
 
-class ExportRequest(BaseModel):
-    """The body of ``POST /v1/reporting/query`` plus ``format``. The query part is validated by the
-    reporting engine, exactly as the query endpoint does; ``per_page`` and ``next_page_info`` are
-    accepted for symmetry, but an export always covers every row."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+class ExportRequest(QueryBody):
+    """The body of ``POST /v1/reporting/query`` plus ``format``. The query part is checked by the
+    reporting engine exactly as the query endpoint does; ``per_page`` and ``next_page_info`` are accepted
+    for symmetry but ignored: an export always covers every row."""
 
     format: Literal["csv", "ndjson"] = Field(description="File format: csv (RFC 4180) or ndjson")
-    report: Any = Field(description="Report name, e.g. members")
-    filter: Any = None
-    aggregate_by: Any = None
-    interval: Any = None
-    from_: Any = Field(default=None, alias="from")
-    to: Any = None
-    next_page_info: Any = None
-    per_page: Any = None
 
     def query(self) -> dict[str, Any]:
-        """The query part, as sent (absent keys stay absent)."""
-        return self.model_dump(by_alias=True, exclude_unset=True, exclude={"format"})
+        """The query part as JSON (absent keys stay absent), as stored on the job."""
+        return self.model_dump(
+            mode="json", by_alias=True, exclude_unset=True, exclude={"format", "per_page", "next_page_info"}
+        )
 
 
 class ExportOut(BaseModel):
