@@ -205,6 +205,7 @@ def run_pending(
     charge: Charger | None = None,
     max_jobs: int | None = None,
     stale_after: float = jobs.STALE_AFTER_SECONDS,
+    heartbeat_seconds: float = jobs.HEARTBEAT_SECONDS,
 ) -> list[tuple[int, str]]:
     """Recover stale jobs, then claim and run queued ones until none is left (or ``max_jobs`` ran)."""
     with sessions.write() as session, session.begin():
@@ -215,7 +216,9 @@ def run_pending(
         claim = jobs.claim_next(sessions.write, me)
         if claim is None:
             break
-        done.append((claim.id, run_claim(sessions, settings, claim, charge=charge)))
+        done.append(
+            (claim.id, run_claim(sessions, settings, claim, charge=charge, heartbeat_seconds=heartbeat_seconds))
+        )
     return done
 
 
