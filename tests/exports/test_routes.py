@@ -222,3 +222,23 @@ def test_list_shows_the_callers_latest_exports_first(client: TestClient, factory
     ids = [client.post(QUERY, json=BODY, headers=headers).json()["id"] for _ in range(3)]
 
     assert [job["id"] for job in client.get(EXPORTS, headers=headers).json()["exports"]] == ids[::-1]
+
+
+def test_downloading_needs_the_reports_permit_still(
+    client: TestClient, factory: Factory, source: FakeSource, sessions: Sessions, settings: Settings, session: Session
+) -> None:
+    from sqlalchemy import update
+
+    from loyaltyhub.auth.models import ClientToken
+
+    club = factory.club()
+    token = factory.client_token([club])
+    headers = _headers(token, club.id)
+    job = client.post(QUERY, json=BODY, headers=headers).json()
+    run_pending(sessions, settings)
+    kept = [p for p in (permits.REPORTING_QUERY, permits.REPORTING_EXPORT)]
+    session.execute(update(ClientToken).where(ClientToken.public_id == token.split("_")[1]).values(permits=kept))
+
+    response = client.get(f"{EXPORTS}/{job['id']}/download", headers=headers)
+    assert response.status_code == 403
+    assert response.json() == {"error": f"Missing permit {permits.REPORT_MEMBERS}"}

@@ -43,6 +43,7 @@ class ExportJob(IdMixin, TenantMixin, Base):
     organization_context: Mapped[bool] = mapped_column(Boolean, default=False)
     per_club: Mapped[bool] = mapped_column(Boolean, default=False)
     report: Mapped[str] = mapped_column(String(100))
+    report_permit: Mapped[str | None] = mapped_column(String(200))
     query: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     format: Mapped[str] = mapped_column(String(16))
     cost: Mapped[int] = mapped_column(Integer, default=0)

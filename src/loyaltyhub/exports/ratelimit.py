@@ -24,13 +24,16 @@ def charge_request(request: Request, access: CustomerAccess, cost: int) -> None:
 
 
 def worker_charger(settings: Settings) -> Callable[[CustomerAccess, int], None] | None:
-    limiter = ratelimit.RateLimiter(settings)
-    if not limiter.enabled:
+    """The worker's charge for further rows: only with shared (Redis) buckets, since in-memory buckets of a
+    worker are not the ones the caller's requests draw from. The limiter is built at the first charge."""
+    if not settings.ratelimit_enabled or not settings.redis_url:
         return None
+    limiters: list[ratelimit.RateLimiter] = []
 
     def charge(access: CustomerAccess, cost: int) -> None:
-        limiter.charge(
-            ratelimit.bucket_owner(access.clubs, access.organization_context), "reporting", cost, enforce=False
-        )
+        if not limiters:
+            limiters.append(ratelimit.RateLimiter(settings))
+        owner = ratelimit.bucket_owner(access.clubs, access.organization_context)
+        limiters[0].charge(owner, "reporting", cost, enforce=False)
 
     return charge

@@ -120,8 +120,8 @@ def show_export(job: ExportInContext) -> ExportOut:
     },
     summary="Download a finished export (409 while it runs, 410 once expired)",
 )
-def download_export(request: Request, job: ExportInContext) -> FileResponse:
-    path = service.downloadable(request.app.state.settings.export_dir, job)
+def download_export(request: Request, access: ExportAccess, job: ExportInContext) -> FileResponse:
+    path = service.downloadable(request.app.state.settings.export_dir, job, access)
     return FileResponse(path, media_type=MEDIA_TYPES[job.format], filename=service.download_name(job))
 
 

@@ -54,6 +54,7 @@ def create_export(
         organization_context=access.organization_context,
         per_club=per_club,
         report=info.name,
+        report_permit=info.permit,
         query=query,
         format=fmt,
         cost=info.cost,
@@ -122,8 +123,11 @@ def file_path(export_dir: str | Path, job: ExportJob) -> Path:
     return Path(export_dir) / job.file_name
 
 
-def downloadable(export_dir: str | Path, job: ExportJob) -> Path:
-    """The finished file, or the reason there is none (409 while not done, 410 once expired)."""
+def downloadable(export_dir: str | Path, job: ExportJob, access: CustomerAccess | None = None) -> Path:
+    """The finished file, or the reason there is none (409 while not done, 410 once expired). The caller
+    must still hold the report's permit."""
+    if access is not None and job.report_permit:
+        access.require(job.report_permit)
     if job.status == EXPIRED:
         raise ExportGone(f"Export#{job.id} has expired")
     if job.status != DONE:

@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("organization_context", sa.Boolean(), nullable=False),
         sa.Column("per_club", sa.Boolean(), nullable=False),
         sa.Column("report", sa.String(length=100), nullable=False),
+        sa.Column("report_permit", sa.String(length=200), nullable=True),
         sa.Column("query", JSON, nullable=False),
         sa.Column("format", sa.String(length=16), nullable=False),
         sa.Column("cost", sa.Integer(), nullable=False),
