@@ -40,11 +40,17 @@ def json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
+_ENCODER = json.JSONEncoder(default=json_default, ensure_ascii=False, separators=(",", ":"))
+
+
 def dumps(value: Any) -> str:
-    return json.dumps(value, default=json_default, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 def csv_cell(value: Any) -> Any:
+    kind = type(value)
+    if kind is str or kind is int or kind is float:  # the common cases first: this runs once per cell
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
