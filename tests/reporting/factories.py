@@ -59,3 +59,63 @@ def destroy_member(session: Session, row: Member, at: datetime | None = None) ->
 
 def reporting_headers(token: str, *clubs: LoyaltyClub) -> dict[str, str]:
     return {"X-Client-Authorization": token, "X-Customer": "_".join(str(c.id) for c in clubs)}
+
+
+def access(*clubs: LoyaltyClub, permits: frozenset[str] | None = None) -> Any:
+    """A Customer-context access to ``clubs`` holding every permit (engine tests without HTTP)."""
+    from loyaltyhub.auth.dependencies import CustomerAccess
+    from loyaltyhub.auth.permits import all_permits
+    from loyaltyhub.auth.principal import Principal
+
+    held = frozenset(p.name for p in all_permits()) if permits is None else permits
+    return CustomerAccess(
+        principal=Principal(kind="client", id=0, name="tests", grants=()),
+        clubs=tuple(clubs),
+        permits=held,
+        organization_context=len(clubs) > 1,
+    )
+
+
+def balance_event(session: Session, club: LoyaltyClub, at: datetime, kind: str = "in", **values: Any) -> None:
+    from sqlalchemy import insert
+
+    from loyaltyhub.reporting.models import MemberBalanceEvent
+
+    row = {"loyalty_club_id": club.id, "member_id": 0, "type": kind, "occurred_at": at, "consents": {}, **values}
+    session.execute(insert(MemberBalanceEvent), [row])
+
+
+def usage(session: Session, club: LoyaltyClub, offer_id: int, member_id: int, at: datetime, **values: Any) -> None:
+    from sqlalchemy import insert
+
+    from loyaltyhub.member_offers.models import OfferUsage
+
+    row = {
+        "loyalty_club_id": club.id,
+        "offer_id": offer_id,
+        "member_id": member_id,
+        "used_at": at,
+        "offer_type": "regular",
+        "collection_ids": [],
+        "authorized": False,
+        **values,
+    }
+    session.execute(insert(OfferUsage), [row])
+
+
+def offer_event(session: Session, club: LoyaltyClub, offer_id: int, kind: str, at: datetime, **values: Any) -> None:
+    from sqlalchemy import insert
+
+    from loyaltyhub.member_offers.models import OfferEvent
+
+    row = {
+        "loyalty_club_id": club.id,
+        "offer_id": offer_id,
+        "member_id": None,
+        "kind": kind,
+        "occurred_at": at,
+        "offer_type": "regular",
+        "collection_ids": [],
+        **values,
+    }
+    session.execute(insert(OfferEvent), [row])

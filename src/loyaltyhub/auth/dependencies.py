@@ -122,7 +122,8 @@ def club_context(*needed: str, client_only: bool = False) -> Callable[..., ClubA
         request: Request,
         session: SessionDep,
         loyalty_club_slug: Annotated[str, Path(description="Loyalty club slug, e.g. infinity-mall")],
-        principal: Annotated[Principal, Depends(auth)],
+        # A default, not Annotated: with postponed annotations a closure variable in one would not resolve.
+        principal: Principal = Depends(auth),
     ) -> ClubAccess:
         access = _resolve_club(request, session, principal, loyalty_club_slug)
         access.require(*needed)

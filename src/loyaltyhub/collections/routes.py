@@ -1,7 +1,92 @@
-"""HTTP routes of the collections domain (thin handlers over the service)."""
+"""HTTP routes of the collections API under ``/v3/{loyalty_club_slug}/offers/collections``."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Path, Query
+from sqlalchemy import select
+
+from loyaltyhub.auth import permits
+from loyaltyhub.auth.dependencies import ClubAccess, club_context
+from loyaltyhub.collections import service
+from loyaltyhub.collections.models import Collection
+from loyaltyhub.collections.schemas import (
+    CollectionOut,
+    CollectionsList,
+    CollectionsOrder,
+    CollectionsPage,
+    CollectionWrite,
+)
+from loyaltyhub.db.session import SessionDep
+from loyaltyhub.errors import NotFound
+from loyaltyhub.http.idempotency import Idempotent
+from loyaltyhub.http.pagination import PageDep, paginate
+from loyaltyhub.http.responses import errors
+from loyaltyhub.offers.dependencies import ClubOfPath
+from loyaltyhub.offers.types import OfferScope
+
+router = APIRouter(prefix="/v3/{loyalty_club_slug}/offers/collections", tags=["Offers collections"])
+
+CollectionsListAccess = Annotated[ClubAccess, Depends(club_context(permits.COLLECTIONS_LIST))]
+CollectionsCreate = Annotated[ClubAccess, Depends(club_context(permits.COLLECTIONS_CREATE))]
+CollectionsUpdate = Annotated[ClubAccess, Depends(club_context(permits.COLLECTIONS_UPDATE))]
+CollectionsArchive = Annotated[ClubAccess, Depends(club_context(permits.COLLECTIONS_ARCHIVE))]
+
+
+def collection_in_club(
+    collection_id: Annotated[int, Path(ge=1)], access: ClubOfPath, session: SessionDep
+) -> Collection:
+    collection = session.execute(
+        select(Collection).where(Collection.loyalty_club_id == access.club_id, Collection.id == collection_id)
+    ).scalar_one_or_none()
+    if collection is None:
+        raise NotFound(f"Collection#{collection_id} not found")
+    return collection
+
+
+CollectionInClub = Annotated[Collection, Depends(collection_in_club)]
+
+
+@router.get("", response_model=CollectionsPage, responses=errors(401, 403, 404, 422))
+def list_collections(
+    access: CollectionsListAccess,
+    session: SessionDep,
+    page: PageDep,
+    with_archived: bool = False,
+    scope: Annotated[OfferScope | None, Query()] = None,
+) -> CollectionsPage:
+    """The club's collections by ``position``."""
+    statement = service.list_collections(access.club_id, with_archived=with_archived, scope=scope)
+    items, info = paginate(session, statement, page)
+    return CollectionsPage(collections=service.present_many(session, access.club_id, items), pagination_info=info)
+
+
+@router.post("", response_model=CollectionOut, status_code=201, responses=errors(401, 403, 404, 409, 422))
+def create_collection(
+    access: CollectionsCreate, _: Idempotent, body: CollectionWrite, session: SessionDep
+) -> CollectionOut:
+    return service.present_one(session, service.create_collection(session, access.club, body))
+
+
+@router.put("/order", response_model=CollectionsList, responses=errors(401, 403, 404, 422))
+def order_collections(access: CollectionsUpdate, body: CollectionsOrder, session: SessionDep) -> CollectionsList:
+    ordered = service.reorder_collections(session, access.club_id, body)
+    return CollectionsList(collections=service.present_many(session, access.club_id, ordered))
+
+
+@router.get("/{collection_id:int}", response_model=CollectionOut, responses=errors(401, 403, 404))
+def show_collection(access: CollectionsListAccess, collection: CollectionInClub, session: SessionDep) -> CollectionOut:
+    return service.present_one(session, collection)
+
+
+@router.patch("/{collection_id:int}", response_model=CollectionOut, responses=errors(401, 403, 404, 422))
+def update_collection(
+    access: CollectionsUpdate, collection: CollectionInClub, body: CollectionWrite, session: SessionDep
+) -> CollectionOut:
+    return service.present_one(session, service.update_collection(session, access.club, collection, body))
+
+
+@router.post("/{collection_id:int}/archive", response_model=CollectionOut, responses=errors(401, 403, 404))
+def archive_collection(access: CollectionsArchive, collection: CollectionInClub, session: SessionDep) -> CollectionOut:
+    return service.present_one(session, service.archive_collection(session, collection))

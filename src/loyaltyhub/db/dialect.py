@@ -7,15 +7,18 @@ transaction-scoped lock used by idempotency, time bucketing for reports...).
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Boolean, Engine, event, text
+from sqlalchemy import Boolean, ColumnElement, Engine, and_, bindparam, cast, event, func, text, true
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 WRITE_INTENT_OPTION = "loyaltyhub_write_intent"
 
@@ -79,6 +82,8 @@ _TRUNC_UNITS = {"1h": "hour", "1d": "day", "1w": "week", "1mo": "month"}
 class time_bucket(FunctionElement[Any]):
     inherit_cache = True
     name = "time_bucket"
+    # The interval changes the SQL: it must be part of the statement cache key.
+    _traverse_internals = [*FunctionElement._traverse_internals, ("interval", InternalTraversal.dp_string)]
 
     def __init__(self, column: Any, tz: Any, interval: str) -> None:
         if interval not in ("5m", *_TRUNC_UNITS):
@@ -182,6 +187,7 @@ class json_array_items(FunctionElement[Any]):
 
     inherit_cache = True
     name = "json_array_items"
+    _traverse_internals = [*FunctionElement._traverse_internals, ("key", InternalTraversal.dp_string)]
 
     def __init__(self, column: Any, key: str) -> None:
         self.key = key
@@ -245,3 +251,64 @@ def upsert_add(
         index_elements=list(keys), set_={column: table.c[column] + delta, **values}
     )
     session.execute(statement)
+
+
+def insert_ignore(session: Session, table: Any, values: dict[str, Any], conflict_columns: list[str]) -> bool:
+    """``INSERT ... ON CONFLICT (conflict_columns) DO NOTHING``; True when the row was inserted.
+
+    A concurrent insert of the same key waits for the other transaction and then does nothing, so
+    the caller can follow with ``SELECT ... FOR UPDATE`` on a row that is sure to exist.
+    """
+    if is_sqlite(session):
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement: Any = sqlite_insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+    else:
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement = pg_insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+    result = session.execute(statement)
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+class json_contains(ColumnElement[bool]):
+    """SQL condition: the JSON object ``column`` holds every key of ``subset`` with an equal value.
+
+    PostgreSQL: ``column @> subset`` (jsonb containment). SQLite: for each key,
+    ``json_extract(column, '$."key"') IS json_extract(<value as JSON>, '$')``, which compares scalars
+    by type and nested values by their minified JSON text. Keys and values are bound parameters.
+    """
+
+    inherit_cache = False
+    type = Boolean()
+
+    def __init__(self, column: Any, subset: dict[str, Any]) -> None:
+        self.column = column
+        self.subset = subset
+
+
+@compiles(json_contains)
+def _json_contains_sqlite(element: json_contains, compiler: Any, **kw: Any) -> str:
+    parts = [
+        func.json_extract(element.column, bindparam(None, "$." + json.dumps(key), unique=True)).is_(
+            func.json_extract(bindparam(None, json.dumps(value), unique=True), "$")
+        )
+        for key, value in element.subset.items()
+    ]
+    return compiler.process(and_(true(), *parts), **kw)
+
+
+@compiles(json_contains, "postgresql")
+def _json_contains_postgresql(element: json_contains, compiler: Any, **kw: Any) -> str:
+    subset = cast(bindparam(None, json.dumps(element.subset), unique=True), JSONB)
+    return compiler.process(element.column.op("@>")(subset), **kw)
+
+
+def json_array_contains(session: Session, column: Any, value: int | str) -> Any:
+    """SQL condition: the JSON array in ``column`` holds ``value`` (JSONB ``@>`` / SQLite ``json_each``)."""
+    from sqlalchemy import exists, func, select
+
+    if is_sqlite(session):
+        each = func.json_each(column).table_valued("value")
+        return exists(select(1).select_from(each).where(each.c.value == value))
+    return column.op("@>")(func.jsonb_build_array(value))

@@ -1,7 +1,307 @@
-"""HTTP routes of the member_offers domain (thin handlers over the service)."""
+"""HTTP routes of the member offers API: ``/v3/{loyalty_club_slug}/members/{member_ref}/offers``.
 
-from __future__ import annotations
+``member_ref`` is ``me`` (member token), a member id (client token) or ``guest`` (see
+:mod:`loyaltyhub.members.auth`). Handlers parse, call :mod:`listing` / :mod:`service`, and shape.
+"""
 
-from fastapi import APIRouter
+# No ``from __future__ import annotations``: FastAPI must see the closures' Depends() objects.
 
-router = APIRouter()
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from loyaltyhub.auth import permits
+from loyaltyhub.db.base import utcnow
+from loyaltyhub.db.session import SessionDep
+from loyaltyhub.errors import NotFound, ValidationFailed
+from loyaltyhub.http.idempotency import Idempotent, LoyaltyRoute
+from loyaltyhub.http.pagination import PageDep
+from loyaltyhub.http.responses import errors
+from loyaltyhub.member_offers import listing, service
+from loyaltyhub.member_offers.schemas import MetaOut, OfferOut, OffersListOut, UseOfferBody, UseOut
+from loyaltyhub.member_offers.state import member_view
+from loyaltyhub.members.auth import MemberContext, member_context
+from loyaltyhub.offers.models import Offer
+from loyaltyhub.offers.types import OfferScope
+
+router = APIRouter(tags=["Member offers"], route_class=LoyaltyRoute)
+PREFIX = "/v3/{loyalty_club_slug}/members/{member_ref}/offers"
+
+
+def request_now() -> datetime:
+    """The time a request is judged at (tests override this dependency to move the clock)."""
+    return utcnow()
+
+
+Now = Annotated[datetime, Depends(request_now)]
+Locale = Annotated[str | None, Header(alias="X-Locale", description="Content language, e.g. en or es-ES")]
+
+
+@dataclass(frozen=True)
+class Scoped:
+    context: MemberContext
+    scope: str
+
+    @property
+    def product_name(self) -> str | None:
+        return self.context.access.principal.product_name
+
+
+def scoped_context(*needed: str, allow_guest: bool = True) -> Callable[..., Scoped]:
+    """The member context plus the ``scope`` query param and its ``Offers:Api:Scopes:<Scope>`` permit."""
+    context_dependency = member_context(*needed, allow_guest=allow_guest)
+
+    def dependency(
+        context: Annotated[MemberContext, Depends(context_dependency)],
+        scope: Annotated[OfferScope, Query(description="Offers scope (seed type table)")] = "standard",
+    ) -> Scoped:
+        context.access.require(permits.SCOPE_PERMITS[scope])
+        return Scoped(context=context, scope=scope)
+
+    return dependency
+
+
+def offer_in_club(scoped_dependency: Callable[..., Scoped]) -> Callable[..., Offer]:
+    """Resolve ``{offer_id}`` within the caller's club (after auth and scope), else 404."""
+
+    def dependency(
+        scoped: Annotated[Scoped, Depends(scoped_dependency)],
+        offer_id: Annotated[int, Path(description="Offer id")],
+        session: SessionDep,
+    ) -> Offer:
+        offer = session.execute(
+            select(Offer).where(Offer.id == offer_id, Offer.loyalty_club_id == scoped.context.club_id)
+        ).scalar_one_or_none()
+        if offer is None:
+            raise NotFound(f"Offer#{offer_id} not found")
+        return offer
+
+    return dependency
+
+
+_list = scoped_context(permits.MEMBER_OFFERS_LIST)
+_use = scoped_context(permits.MEMBER_OFFERS_USE, allow_guest=False)
+_like = scoped_context(permits.MEMBER_OFFERS_LIKE, allow_guest=False)
+_events = scoped_context(permits.MEMBER_OFFERS_EVENTS)
+ListScoped = Annotated[Scoped, Depends(_list)]
+UseScoped = Annotated[Scoped, Depends(_use)]
+LikeScoped = Annotated[Scoped, Depends(_like)]
+EventsScoped = Annotated[Scoped, Depends(_events)]
+ListedOffer = Annotated[Offer, Depends(offer_in_club(_list))]
+OfferForUse = Annotated[Offer, Depends(offer_in_club(_use))]
+OfferToLike = Annotated[Offer, Depends(offer_in_club(_like))]
+OfferForEvent = Annotated[Offer, Depends(offer_in_club(_events))]
+
+
+def _int_list(request: Request, name: str) -> list[int] | None:
+    """An integer array from ``name=1&name=2``, ``name[]=1`` or ``name=1,2``; None when absent."""
+    raw = request.query_params.getlist(name) + request.query_params.getlist(f"{name}[]")
+    if not raw:
+        return None
+    values: list[int] = []
+    for index, part in enumerate(p.strip() for item in raw for p in item.split(",") if p.strip()):
+        if not part.lstrip("-").isdigit():
+            raise ValidationFailed.at((name, index), "invalid_type", expected="integer")
+        values.append(int(part))
+    return values
+
+
+def _str_list(request: Request, name: str) -> list[str] | None:
+    raw = request.query_params.getlist(name) + request.query_params.getlist(f"{name}[]")
+    return [item for item in raw if item] or None
+
+
+def list_filters(
+    request: Request,
+    type: Annotated[str | None, Query(description="Offer type (any case), e.g. REGULAR")] = None,
+    search: Annotated[str | None, Query(max_length=200, description="Text in the name or description")] = None,
+    usable: Annotated[bool, Query(description="Only offers the member can use now")] = False,
+    liked: Annotated[bool, Query(description="Only offers the member liked")] = False,
+    collection_ids: Annotated[list[str] | None, Query(description="Offers in at least one of them")] = None,
+    stores: Annotated[list[str] | None, Query(description="Offers of these stores (names)")] = None,
+    store_ids: Annotated[list[str] | None, Query(description="Offers of these stores (ids)")] = None,
+    ids: Annotated[list[str] | None, Query(description="Only these offers")] = None,
+    campaign_id: Annotated[list[str] | None, Query(description="Offers of these campaigns")] = None,
+) -> listing.ListFilters:
+    return listing.ListFilters(
+        collection_ids=_int_list(request, "collection_ids"),
+        stores=_str_list(request, "stores"),
+        store_ids=_int_list(request, "store_ids"),
+        ids=_int_list(request, "ids"),
+        type=type,
+        campaign_ids=_int_list(request, "campaign_id"),
+        search=search or None,
+        usable=usable,
+        liked=liked,
+    )
+
+
+Filters = Annotated[listing.ListFilters, Depends(list_filters)]
+
+
+@router.get(PREFIX, responses={200: {"model": OffersListOut}, **errors(401, 403, 404, 422, 460, 470, 471)})
+def list_offers(
+    scoped: ListScoped,
+    session: SessionDep,
+    filters: Filters,
+    page: PageDep,
+    now: Now,
+    locale: Locale = None,
+    order_by: Annotated[str | None, Query(description="e.g. `usable DESC, created_at DESC`")] = None,
+    include_pagination_info: bool = False,
+) -> JSONResponse:
+    """List the member's offers (reference C.2)."""
+    order = listing.parse_order_by(order_by)
+    context = scoped.context
+    view = member_view(session, context.member)
+    found = listing.member_offers(
+        session,
+        club=context.access.club,
+        view=view,
+        scope=scoped.scope,
+        filters=filters,
+        now=now,
+        locale=locale,
+        order=order,
+    )
+    items = found.items[page.offset : page.offset + page.per_page]
+    body: dict[str, object] = {"offers": listing.render(session, found, items)}
+    if include_pagination_info:
+        body["pagination_info"] = page.info(len(found.items)).model_dump()
+    return JSONResponse(body)
+
+
+@router.get(PREFIX + "/meta", responses={200: {"model": MetaOut}, **errors(401, 403, 404, 422, 460, 470, 471)})
+def offers_meta(scoped: ListScoped, session: SessionDep, filters: Filters, now: Now) -> JSONResponse:
+    """Counts for the member's offer tabs: all, usable, liked, active, and per collection."""
+    context = scoped.context
+    found = listing.member_offers(
+        session,
+        club=context.access.club,
+        view=member_view(session, context.member),
+        scope=scoped.scope,
+        filters=filters,
+        now=now,
+        locale=None,
+    )
+    return JSONResponse({"meta": listing.meta(session, found)})
+
+
+def _visible_offer(session: SessionDep, scoped: Scoped, offer: Offer, now: datetime, locale: str | None) -> dict:
+    context = scoped.context
+    found = listing.member_offers(
+        session,
+        club=context.access.club,
+        view=member_view(session, context.member, [offer.id]),
+        scope=scoped.scope,
+        filters=listing.ListFilters(ids=[offer.id]),
+        now=now,
+        locale=locale,
+    )
+    if not found.items:
+        raise NotFound(f"Offer#{offer.id} not found")
+    return listing.render(session, found, found.items)[0]
+
+
+@router.get(PREFIX + "/{offer_id}", responses={200: {"model": OfferOut}, **errors(401, 403, 404, 422, 460, 470, 471)})
+def show_offer(
+    scoped: ListScoped, offer: ListedOffer, session: SessionDep, now: Now, locale: Locale = None
+) -> JSONResponse:
+    """Show one offer the member can see."""
+    return JSONResponse({"offer": _visible_offer(session, scoped, offer, now, locale)})
+
+
+@router.post(
+    PREFIX + "/{offer_id}/use",
+    responses={200: {"model": UseOut}, **errors(401, 403, 404, 405, 409, 422, 460, 467, 470, 471)},
+)
+def use_offer(
+    scoped: UseScoped,
+    _: Idempotent,
+    offer: OfferForUse,
+    session: SessionDep,
+    now: Now,
+    body: UseOfferBody | None = None,
+) -> JSONResponse:
+    """Use an offer (seed ``public-use-offer``): the checks of SPEC §5 in order, once per request."""
+    context = scoped.context
+    member = context.member
+    assert member is not None  # allow_guest=False
+    token = body.authorization_token if body else None
+    outcome = service.use_offer(
+        session,
+        club=context.access.club,
+        member=member,
+        offer=offer,
+        scope=scoped.scope,
+        authorization_token=token,
+        now=now,
+        product_name=scoped.product_name,
+    )
+    if outcome.refusal is not None:
+        service.record_refusal(
+            session,
+            club_id=context.club_id,
+            offer_id=offer.id,
+            member=member,
+            refusal=outcome.refusal,
+            now=now,
+            product_name=scoped.product_name,
+        )
+        return JSONResponse(outcome.refusal.body(), status_code=outcome.refusal.status)
+    return JSONResponse({"usage": outcome.usage})
+
+
+@router.post(
+    PREFIX + "/{offer_id}/like", responses={200: {"model": OfferOut}, **errors(401, 403, 404, 405, 409, 460, 470)}
+)
+def like_offer(
+    scoped: LikeScoped, _: Idempotent, offer: OfferToLike, session: SessionDep, now: Now, locale: Locale = None
+) -> JSONResponse:
+    """Like an offer the member can see (liking twice changes nothing)."""
+    _visible_offer(session, scoped, offer, now, locale)
+    assert scoped.context.member is not None
+    service.like(session, offer=offer, member=scoped.context.member, now=now, product_name=scoped.product_name)
+    return JSONResponse({"offer": _visible_offer(session, scoped, offer, now, locale)})
+
+
+@router.delete(
+    PREFIX + "/{offer_id}/like", responses={200: {"model": OfferOut}, **errors(401, 403, 404, 405, 460, 470)}
+)
+def unlike_offer(
+    scoped: LikeScoped, offer: OfferToLike, session: SessionDep, now: Now, locale: Locale = None
+) -> JSONResponse:
+    """Unlike an offer (unliking an offer not liked changes nothing)."""
+    _visible_offer(session, scoped, offer, now, locale)
+    assert scoped.context.member is not None
+    service.unlike(session, offer=offer, member=scoped.context.member, now=now, product_name=scoped.product_name)
+    return JSONResponse({"offer": _visible_offer(session, scoped, offer, now, locale)})
+
+
+def _register_event(kind: str) -> Callable[..., JSONResponse]:
+    def handler(
+        scoped: EventsScoped, _: Idempotent, offer: OfferForEvent, session: SessionDep, now: Now
+    ) -> JSONResponse:
+        _visible_offer(session, scoped, offer, now, None)
+        service.record_event(
+            session, offer=offer, member=scoped.context.member, kind=kind, now=now, product_name=scoped.product_name
+        )
+        return JSONResponse({})
+
+    handler.__name__ = f"register_{kind}_event"
+    handler.__doc__ = f"Register that the member (or guest) {kind} the offer."
+    return handler
+
+
+for _kind in ("seen", "clicked"):
+    router.add_api_route(
+        PREFIX + f"/{{offer_id}}/events/{_kind}",
+        _register_event(_kind),
+        methods=["POST"],
+        responses={200: {"model": dict}, **errors(401, 403, 404, 409, 460, 470)},
+    )

@@ -97,8 +97,9 @@ def member_context(*needed: str, allow_guest: bool = True) -> Callable[..., Memb
         request: Request,
         session: SessionDep,
         _headers: Annotated[None, PublicApiHeaders],
-        access: Annotated[ClubAccess, Depends(club_dependency)],
         member_ref: Annotated[str, Path(description="`me` (member token), a member id (client token) or `guest`")],
+        # Defaults, not Annotated: with postponed annotations a closure variable in one would not resolve.
+        access: ClubAccess = Depends(club_dependency),
     ) -> MemberContext:
         if member_ref == "me":
             return resolve_me(request, session, access)
@@ -125,7 +126,8 @@ def me_context(*needed: str) -> Callable[..., MemberContext]:
         request: Request,
         session: SessionDep,
         _headers: Annotated[None, PublicApiHeaders],
-        access: Annotated[ClubAccess, Depends(club_dependency)],
+        # Defaults, not Annotated: with postponed annotations a closure variable in one would not resolve.
+        access: ClubAccess = Depends(club_dependency),
     ) -> MemberContext:
         return resolve_me(request, session, access)
 

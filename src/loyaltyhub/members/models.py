@@ -51,6 +51,7 @@ class Member(IdMixin, TenantMixin, TimestampMixin, Base):
         UniqueConstraint("loyalty_club_id", "msisdn"),
         UniqueConstraint("loyalty_club_id", "email"),
         Index("ix_members_loyalty_club_id_created_at", "loyalty_club_id", "created_at"),
+        Index("ix_members_loyalty_club_id_birthday_mmdd", "loyalty_club_id", "birthday_mmdd"),
     )
 
     # Operational record (reference B.10). ``properties`` holds msisdn/email too, as the API shows them;
@@ -85,6 +86,8 @@ class Member(IdMixin, TenantMixin, TimestampMixin, Base):
     city_place_id: Mapped[str | None] = mapped_column(String(32))
     place_id: Mapped[str | None] = mapped_column(String(32))
     push_devices: Mapped[int] = mapped_column(Integer, default=0)
+    # Month * 100 + day of the birthday: finds the members whose age band may change today.
+    birthday_mmdd: Mapped[int | None] = mapped_column(Integer)
 
     @property
     def is_deleted(self) -> bool:

@@ -1,7 +1,14 @@
-"""HTTP routes of the members domain (thin handlers over the service)."""
+"""HTTP routes of the members domain: the Public API (member apps) and the Management API."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-router = APIRouter()
+from loyaltyhub.http.idempotency import LoyaltyRoute
+from loyaltyhub.members.management_routes import router as management_router
+from loyaltyhub.members.public_routes import router as public_router
+
+router = APIRouter(route_class=LoyaltyRoute)
+# Public routes first: ``/members/me`` is declared before ``/members/{member_id:int}``.
+router.include_router(public_router)
+router.include_router(management_router)

@@ -39,10 +39,11 @@ class Offer(IdMixin, TenantMixin, TimestampMixin, Base):
     usable_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     usable_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    # References validated by the service against the club's stores and member groups (audiences);
-    # campaign_id is an id of the external campaign tool (MPC) and is stored as given.
-    store_id: Mapped[int | None] = mapped_column(BigIntId)
-    audience_id: Mapped[int | None] = mapped_column(BigIntId)
+    # The service checks that the store and the audience (a member group) belong to the club; a
+    # deleted store or group leaves the offer without one. campaign_id is an id of the external
+    # campaign tool (MPC) and is stored as given.
+    store_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("stores.id", ondelete="SET NULL"))
+    audience_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("member_groups.id", ondelete="SET NULL"))
     campaign_id: Mapped[int | None] = mapped_column(BigIntId)
 
     external_url: Mapped[str | None] = mapped_column(String(2048))
@@ -101,7 +102,7 @@ class OfferGrant(IdMixin, TenantMixin, Base):
     __table_args__ = (Index("ix_offer_grants_club_member_offer", "loyalty_club_id", "member_id", "offer_id"),)
 
     offer_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("offers.id", ondelete="CASCADE"), index=True)
-    member_id: Mapped[int] = mapped_column(BigIntId)
+    member_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("members.id", ondelete="CASCADE"))
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import inspect
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from loyaltyhub.ratelimit.service import STATE_KEY, Charge, bucket_owner, limiter_for
+from loyaltyhub.ratelimit.service import OWNER_KEY, STATE_KEY, Charge, bucket_owner, limiter_for
 
 
 class RateLimitHeaders:
@@ -46,16 +48,24 @@ def _charge_for(scope: Scope) -> Charge | None:
     charge = state.get(STATE_KEY)
     if charge is not None:
         return charge
+    return limiter.charge(_owner(scope, state), "general", 1, enforce=False)
+
+
+def _owner(scope: Scope, state: dict[str, Any]) -> str:
+    if state.get(OWNER_KEY):
+        return state[OWNER_KEY]
     access = state.get("customer_access")
-    club = state.get("club")
+    club_id = state.get("loyalty_club_id")
     principal = state.get("principal")
     if access is not None:
-        owner = bucket_owner(access.clubs, access.organization_context)
-    elif club is not None:
-        owner = bucket_owner([club], False)
-    elif principal is not None:
-        owner = f"principal:{principal.actor_key}"
-    else:
-        client = scope.get("client")
-        owner = f"anonymous:{client[0] if client else 'unknown'}"
-    return limiter.charge(owner, "general", 1, enforce=False)
+        try:
+            return bucket_owner(access.clubs, access.organization_context)
+        except SQLAlchemyError:  # the failed request's session expired the clubs: name them by id
+            ids = "_".join(str(inspect(club).identity[0]) for club in access.clubs)
+            return f"customer:{ids}" if len(access.clubs) == 1 else f"organization:customers-{ids}"
+    if club_id is not None:
+        return f"customer:{club_id}"
+    if principal is not None:
+        return f"principal:{principal.actor_key}"
+    client = scope.get("client")
+    return f"anonymous:{client[0] if client else 'unknown'}"

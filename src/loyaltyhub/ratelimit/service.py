@@ -73,14 +73,22 @@ def limiter_for(app: Any) -> RateLimiter:
     return limiter
 
 
-def charge_request(
-    request: Any, clubs: Sequence[LoyaltyClub], organization_context: bool, kind: Kind, cost: int
-) -> None:
-    """Charge ``cost`` tokens for this request, enforced (429 when the bucket is short)."""
+OWNER_KEY = "ratelimit_owner"
+
+
+def remember_owner(request: Any, clubs: Sequence[LoyaltyClub], organization_context: bool) -> str:
+    """Note the bucket owner of this request (before an error may expire the club objects)."""
+    owner = bucket_owner(clubs, organization_context)
+    setattr(request.state, OWNER_KEY, owner)
+    return owner
+
+
+def charge_request(request: Any, kind: Kind, cost: int) -> None:
+    """Charge ``cost`` tokens to the noted owner's bucket, enforced (429 when the bucket is short)."""
     limiter = limiter_for(request.app)
     if not limiter.enabled:
         return
-    charge = limiter.charge(bucket_owner(clubs, organization_context), kind, cost, enforce=True)
+    charge = limiter.charge(getattr(request.state, OWNER_KEY), kind, cost, enforce=True)
     setattr(request.state, STATE_KEY, charge)
     if not charge.outcome.allowed:
         raise RateLimited()

@@ -24,6 +24,7 @@ from loyaltyhub.db.dialect import bucket_instant
 from loyaltyhub.errors import MissingPermit, ValidationFailed
 from loyaltyhub.reporting import compiler
 from loyaltyhub.reporting.cursor import InvalidCursor, decode_cursor, encode_cursor, query_fingerprint
+from loyaltyhub.reporting.fields import INTEGER
 from loyaltyhub.reporting.query import Query, TimeRange, check_query, resolve_range
 from loyaltyhub.reporting.timebuckets import (
     MAX_DATA_POINTS,
@@ -60,8 +61,13 @@ def iter_rows(session: Session, access: CustomerAccess, query: Any) -> Iterator[
     if report.format == "records":
         if checked.aggregation is None:
             statement = compiler.records_page(report, source, checked.node, club_ids, None, None)
+            chunk: list[dict[str, Any]] = []
             for row in session.execute(statement.execution_options(yield_per=1000)):
-                yield _record(report, row._asdict())
+                chunk.append(_record(report, row._asdict()))
+                if len(chunk) == 1000:
+                    yield from _enriched(session, report, chunk)
+                    chunk = []
+            yield from _enriched(session, report, chunk)
         else:
             statement = compiler.aggregated_records(
                 report, source, checked.node, checked.aggregation, club_ids, 0, None
@@ -83,6 +89,12 @@ def _record(report: Any, record: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, datetime):
             record[key] = _iso(value)
     return report.shape(record) if report.shape else record
+
+
+def _enriched(session: Session, report: Any, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if report.enrich is not None and records:
+        report.enrich(session, records)
+    return records
 
 
 def _iso(value: datetime) -> str:
@@ -108,7 +120,7 @@ def _records(session: Session, access: CustomerAccess, query: Query, secret: str
         more = len(rows) > limit
         rows = rows[:limit]
         cursor = encode_cursor({"q": fingerprint, "k": rows[-1]["_key"]}, secret) if more else None
-        records = [_record(report, row) for row in rows]
+        records = _enriched(session, report, [_record(report, row) for row in rows])
     else:
         offset = int(state.get("o", 0))
         statement = compiler.aggregated_records(
@@ -172,6 +184,7 @@ def _points(session: Session, access: CustomerAccess, query: Query, span: TimeRa
         per_club=local,
     )
     zones = {club.id: club.timezone for club in access.clubs}
+    fields = report.field_map
     label_names = list(query.aggregation.labels if query.aggregation else report.default_labels)
     points = []
     for row in session.execute(statement):
@@ -182,14 +195,16 @@ def _points(session: Session, access: CustomerAccess, query: Query, span: TimeRa
         bucket = None
         if timeseries:
             bucket = bucket_instant(data[compiler.BUCKET], ZoneInfo(timezone), span.interval)
-        label = {name: _plain(data[name]) for name in label_names}
+        label = {name: _plain(data[name], fields.get(name)) for name in label_names}
         points.append(_Point(bucket, club_id, label, timezone, _number(data[compiler.VALUE])))
     return points
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, field: Any) -> Any:
     if isinstance(value, datetime):
         return _iso(value)
+    if field is not None and field.type == INTEGER and isinstance(value, str) and value.isdigit():
+        return int(value)  # place ids are stored as text and documented as integers
     return value
 
 

@@ -41,6 +41,7 @@ class Field:
     filterable: bool = True
     enum: tuple[str, ...] | None = None
     via_customer_header: bool = False
+    array_backed: bool = False  # a scalar per event, stored as the event's list (e.g. usage collection ids)
 
     def metadata(self) -> dict[str, Any]:
         data: dict[str, Any] = {

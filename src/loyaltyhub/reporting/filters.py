@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, false, not_, or_, true
+from sqlalchemy import ColumnElement, String, and_, false, not_, or_, true
 
 from loyaltyhub.errors import ValidationFailed, details_tree
 from loyaltyhub.reporting.fields import ARRAY_TYPES, OBJECT, ORDERED_TYPES, Field, coerce, expected_label
@@ -142,6 +142,9 @@ def _parse(raw: Any, fields: Mapping[str, Field], path: Path, errors: _Errors, d
     if is_array:
         errors.add((*path, "type"), "inclusion", **{"in": ["in", "not_in"]})
         return None
+    if field.array_backed and kind in COMPARISONS:
+        errors.add((*path, "type"), "inclusion", **{"in": ["equal", "not_equal", "in", "not_in"]})
+        return None
     if kind in COMPARISONS and field.type not in ORDERED_TYPES:
         errors.add((*path, "type"), "inclusion", **{"in": ["equal", "not_equal", "in", "not_in"]})
         return None
@@ -184,9 +187,16 @@ def compile_filter(node: Node | None, resolve: Resolver) -> ColumnElement[bool]:
     target = resolve(node.field)
     value = node.value
     if hasattr(target, "any_of"):
-        shared = target.any_of(list(value)) if value else false()  # type: ignore[union-attr]
-        return shared if node.type == "in" else not_(shared)
+        # An array, or a scalar field stored as an array (a usage's collection_id): any shared element.
+        wanted = list(value) if isinstance(value, tuple | list) else [value]
+        if value is None:
+            return false() if node.type == "equal" else true()
+        shared = target.any_of(wanted) if wanted else false()  # type: ignore[union-attr]
+        return shared if node.type in ("in", "equal") else not_(shared)
     column: Any = target
+    if isinstance(getattr(column, "type", None), String):
+        # Ids stored as text (place ids) are filtered with integers, as the reports document them.
+        value = tuple(_text(v) for v in value) if isinstance(value, tuple) else _text(value)
     if node.type == "equal":
         return column.is_(None) if value is None else column == value
     if node.type == "not_equal":
@@ -202,6 +212,10 @@ def compile_filter(node: Node | None, resolve: Resolver) -> ColumnElement[bool]:
     if node.type == "in":
         return column.in_(list(value)) if value else false()
     return or_(column.not_in(list(value)), column.is_(None)) if value else true()
+
+
+def _text(value: Any) -> Any:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 def evaluate(node: Node | None, record: Mapping[str, Any]) -> bool:

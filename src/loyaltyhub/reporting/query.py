@@ -126,7 +126,7 @@ def resolve_range(query: Query, timezones: list[str], *, capped: bool = True) ->
     interval = body.interval or "auto"
     if interval == "auto":
         interval = auto_interval(start, end, allowed)
-    if capped:
+    if capped and query.report.format == "timeseries":  # statistics have no buckets to count
         probe_tz = ZoneInfo(zones[0]) if len(zones) == 1 else UTC
         probe_start = start if start.tzinfo else start.replace(tzinfo=UTC)
         probe_end = end if end.tzinfo else end.replace(tzinfo=UTC)

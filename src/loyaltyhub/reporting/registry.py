@@ -52,7 +52,7 @@ class Source:
     measure: ColumnElement[Any] | None = None
 
     def target(self, name: str) -> Any:
-        return self.filter_targets.get(name, self.columns[name])
+        return self.filter_targets[name] if name in self.filter_targets else self.columns[name]
 
 
 Expansion = Callable[[Source], tuple[FromClause, dict[str, ColumnElement[Any]]]]
@@ -102,6 +102,7 @@ class Report:
     shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     implicit: Callable[[Any, Aggregation | None], ColumnElement[bool] | None] | None = None
     data_lag: str | None = None
+    enrich: Callable[[Any, list[dict[str, Any]]], None] | None = None
 
     @property
     def field_map(self) -> dict[str, Field]:

@@ -10,19 +10,29 @@ from loyaltyhub.auth import permits
 from loyaltyhub.auth.dependencies import CustomerAccess, customer_context
 from loyaltyhub.db.session import SessionDep
 from loyaltyhub.http.responses import errors
-from loyaltyhub.ratelimit.service import charge_request
+from loyaltyhub.ratelimit.service import charge_request, remember_owner
 from loyaltyhub.reporting import engine, service
 from loyaltyhub.reporting.query import QueryBody
 from loyaltyhub.reporting.schemas import FieldMetadataBody, MetadataBody
 
 router = APIRouter(prefix="/v1/reporting", tags=["Reporting API"])
 
-ReportingAccess = Annotated[CustomerAccess, Depends(customer_context(permits.REPORTING_QUERY))]
 METADATA_COST = 1
 
 
+def reporting_access(
+    request: Request, access: Annotated[CustomerAccess, Depends(customer_context(permits.REPORTING_QUERY))]
+) -> CustomerAccess:
+    """The Customer context, with its rate-limit bucket owner noted while the clubs are loaded."""
+    remember_owner(request, access.clubs, access.organization_context)
+    return access
+
+
+ReportingAccess = Annotated[CustomerAccess, Depends(reporting_access)]
+
+
 def _charge(request: Request, access: CustomerAccess, cost: int) -> None:
-    charge_request(request, access.clubs, access.organization_context, "reporting", cost)
+    charge_request(request, "reporting", cost)
 
 
 @router.post("/query", responses=errors(401, 403, 422, 429, 470, 471))

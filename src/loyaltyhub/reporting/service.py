@@ -51,7 +51,7 @@ def field_metadata(session: Session, access: CustomerAccess, body: FieldMetadata
         answer["values"] = list(field.enum)
         answer["values_source"] = "enum"
         return answer
-    if field.type in ARRAY_TYPES or field.type == OBJECT or field.via_customer_header:
+    if field.type in ARRAY_TYPES or field.type == OBJECT or field.via_customer_header or field.array_backed:
         answer["values"] = None
         answer["values_source"] = None
         return answer

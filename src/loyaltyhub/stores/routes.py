@@ -1,7 +1,90 @@
-"""HTTP routes of the stores domain (thin handlers over the service)."""
+"""Management API: ``/v3/{loyalty_club_slug}/stores`` CRUD (thin handlers over the service)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Literal
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy import select
+
+from loyaltyhub.auth import permits
+from loyaltyhub.auth.dependencies import ClubAccess, club_context
+from loyaltyhub.db.session import SessionDep
+from loyaltyhub.errors import NotFound
+from loyaltyhub.http.idempotency import Idempotent, LoyaltyRoute
+from loyaltyhub.http.pagination import PageDep, paginate
+from loyaltyhub.http.responses import errors
+from loyaltyhub.stores import service
+from loyaltyhub.stores.models import Store
+from loyaltyhub.stores.schemas import StoreCreate, StoreList, StoreOut, StoreUpdate
+
+router = APIRouter(route_class=LoyaltyRoute, prefix="/v3/{loyalty_club_slug}/stores", tags=["Stores"])
+
+_list = club_context(permits.STORES_LIST)
+_create = club_context(permits.STORES_CREATE)
+_update = club_context(permits.STORES_UPDATE)
+_destroy = club_context(permits.STORES_DESTROY)
+StoresList = Annotated[ClubAccess, Depends(_list)]
+StoresCreate = Annotated[ClubAccess, Depends(_create)]
+StoresUpdate = Annotated[ClubAccess, Depends(_update)]
+StoresDestroy = Annotated[ClubAccess, Depends(_destroy)]
+
+
+def _store(session: SessionDep, access: ClubAccess, store_id: int) -> Store:
+    store = session.execute(
+        select(Store).where(Store.id == store_id, Store.loyalty_club_id == access.club_id)
+    ).scalar_one_or_none()
+    if store is None:
+        raise NotFound(f"Store#{store_id} not found")
+    return store
+
+
+def store_to_show(store_id: int, access: StoresList, session: SessionDep) -> Store:
+    return _store(session, access, store_id)
+
+
+def store_to_update(store_id: int, access: StoresUpdate, session: SessionDep) -> Store:
+    return _store(session, access, store_id)
+
+
+def store_to_destroy(store_id: int, access: StoresDestroy, session: SessionDep) -> Store:
+    return _store(session, access, store_id)
+
+
+@router.get("", response_model=StoreList, responses=errors(401, 403, 404, 422))
+def list_stores(
+    access: StoresList,
+    session: SessionDep,
+    page: PageDep,
+    search: Annotated[str | None, Query(max_length=200)] = None,
+    external_ids: Annotated[list[str] | None, Query()] = None,
+    sort_by: Literal["id", "name", "created_at", "updated_at"] = "name",
+    sort_direction: Literal["asc", "desc"] = "asc",
+) -> StoreList:
+    statement = service.list_statement(
+        access.club_id, search=search, external_ids=external_ids, sort_by=sort_by, sort_direction=sort_direction
+    )
+    stores, info = paginate(session, statement, page)
+    return StoreList(stores=[StoreOut.model_validate(s) for s in stores], pagination_info=info)
+
+
+@router.post("", status_code=201, response_model=StoreOut, responses=errors(401, 403, 404, 409, 422))
+def create_store(body: StoreCreate, access: StoresCreate, _: Idempotent, session: SessionDep) -> StoreOut:
+    store = service.create_store(session, access.club_id, name=body.name, external_id=body.external_id)
+    return StoreOut.model_validate(store)
+
+
+@router.get("/{store_id}", response_model=StoreOut, responses=errors(401, 403, 404))
+def show_store(store: Annotated[Store, Depends(store_to_show)]) -> StoreOut:
+    return StoreOut.model_validate(store)
+
+
+@router.patch("/{store_id}", response_model=StoreOut, responses=errors(401, 403, 404, 422))
+def update_store(body: StoreUpdate, store: Annotated[Store, Depends(store_to_update)], session: SessionDep) -> StoreOut:
+    return StoreOut.model_validate(service.update_store(session, store, body.model_dump(exclude_unset=True)))
+
+
+@router.delete("/{store_id}", status_code=204, responses=errors(401, 403, 404))
+def delete_store(store: Annotated[Store, Depends(store_to_destroy)], session: SessionDep) -> Response:
+    service.delete_store(session, store)
+    return Response(status_code=204)

@@ -85,6 +85,7 @@ def upgrade() -> None:
         sa.Column("city_place_id", sa.String(length=32), nullable=True),
         sa.Column("place_id", sa.String(length=32), nullable=True),
         sa.Column("push_devices", sa.Integer(), nullable=False),
+        sa.Column("birthday_mmdd", sa.Integer(), nullable=True),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("loyalty_club_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("created_at", loyaltyhub.db.base.UTCDateTime(timezone=True), nullable=False),
@@ -103,6 +104,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_members_deleted_at"), ["deleted_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_members_loyalty_club_id"), ["loyalty_club_id"], unique=False)
         batch_op.create_index("ix_members_loyalty_club_id_created_at", ["loyalty_club_id", "created_at"], unique=False)
+        batch_op.create_index(
+            "ix_members_loyalty_club_id_birthday_mmdd", ["loyalty_club_id", "birthday_mmdd"], unique=False
+        )
 
     op.create_table(
         "stores",
@@ -317,6 +321,7 @@ def downgrade() -> None:
 
     op.drop_table("stores")
     with op.batch_alter_table("members", schema=None) as batch_op:
+        batch_op.drop_index("ix_members_loyalty_club_id_birthday_mmdd")
         batch_op.drop_index("ix_members_loyalty_club_id_created_at")
         batch_op.drop_index(batch_op.f("ix_members_loyalty_club_id"))
         batch_op.drop_index(batch_op.f("ix_members_deleted_at"))

@@ -131,10 +131,16 @@ def upgrade() -> None:
         sa.Column("created_at", loyaltyhub.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", loyaltyhub.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
+            ["audience_id"], ["member_groups.id"], name=op.f("fk_offers_audience_id_member_groups"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
             ["loyalty_club_id"],
             ["loyalty_clubs.id"],
             name=op.f("fk_offers_loyalty_club_id_loyalty_clubs"),
             ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["store_id"], ["stores.id"], name=op.f("fk_offers_store_id_stores"), ondelete="SET NULL"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_offers")),
     )
@@ -191,6 +197,9 @@ def upgrade() -> None:
             ["loyalty_clubs.id"],
             name=op.f("fk_offer_grants_loyalty_club_id_loyalty_clubs"),
             ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.id"], name=op.f("fk_offer_grants_member_id_members"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
             ["offer_id"], ["offers.id"], name=op.f("fk_offer_grants_offer_id_offers"), ondelete="CASCADE"

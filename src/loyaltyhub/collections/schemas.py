@@ -1,0 +1,62 @@
+"""Request and response bodies of the collections API (seed Collection model)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field
+
+from loyaltyhub.auth.schemas import StrictModel
+from loyaltyhub.http.pagination import PaginationInfo
+from loyaltyhub.offers.fields import FileDescriptor, LocalizedContent, MilliTime
+from loyaltyhub.offers.types import OfferScope
+
+Id = Annotated[int, Field(ge=1)]
+
+
+class CollectionWrite(StrictModel):
+    """Writable fields; computed ones (offers_count, usable_since...) are refused as unknown."""
+
+    scope: OfferScope | None = None
+    title: LocalizedContent | None = None
+    description: LocalizedContent | None = None
+    offers_order: Annotated[list[Id], Field(max_length=1000)] | None = None
+    position: Annotated[int, Field(ge=0)] | None = None
+    files: Annotated[list[FileDescriptor], Field(max_length=50)] | None = None
+
+
+class CollectionOut(BaseModel):
+    id: int
+    scope: str | None
+    title: dict[str, Any]
+    description: dict[str, Any]
+    offers_order: list[int]
+    created_at: MilliTime
+    updated_at: MilliTime
+    archived_at: MilliTime | None
+    position: int
+    offers_count: int
+    offers_visible_count: int
+    offers_uses_count: int
+    offers_upcoming_count: int
+    visible_since: MilliTime | None
+    visible_until: MilliTime | None
+    usable_since: MilliTime | None
+    usable_until: MilliTime | None
+    files: list[dict[str, Any]]
+
+
+class CollectionsPage(BaseModel):
+    collections: list[CollectionOut]
+    pagination_info: PaginationInfo
+
+
+class CollectionsList(BaseModel):
+    collections: list[CollectionOut]
+
+
+class CollectionsOrder(StrictModel):
+    """``PUT .../collections/order``: the listed collections take positions 1..n in this order; the
+    club's other collections follow, keeping their relative order."""
+
+    collection_ids: Annotated[list[Id], Field(min_length=1, max_length=1000)]

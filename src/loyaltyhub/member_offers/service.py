@@ -1,0 +1,246 @@
+"""Using, liking and registering events on offers (the write side of the member offers API).
+
+The use path is race-free on both databases. In one transaction:
+
+1. the SPEC §5 checks that do not depend on counters (steps 1-5) on the offer and member;
+2. the member's counter row is created if missing (``INSERT ... ON CONFLICT DO NOTHING``) and locked
+   (``SELECT ... FOR UPDATE``; on SQLite the whole write transaction already holds the database lock
+   from ``BEGIN IMMEDIATE``), and steps 6-8 are judged on that locked row;
+3. step 9 is the conditional ``UPDATE offers SET uses_count = uses_count + 1 WHERE ... AND (stock IS
+   NULL OR uses_count < stock) RETURNING uses_count``: no row back means the stock is gone;
+4. only then the counter row moves and the usage row (with its reporting snapshot) is written.
+
+A refused attempt has written nothing but the (empty) counter row; the caller records the refusal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy.orm import Session
+
+from loyaltyhub.clubs.models import LoyaltyClub
+from loyaltyhub.db import dialect
+from loyaltyhub.member_offers.models import (
+    AUTHORIZATION_TYPE_TOKEN,
+    MemberOfferCounter,
+    OfferEvent,
+    OfferLike,
+    OfferUsage,
+    OfferUseRefusal,
+)
+from loyaltyhub.member_offers.rules import (
+    GLOBAL_LIMIT,
+    MemberStanding,
+    Refusal,
+    after_use,
+    check_use,
+    token_matches,
+    usage_view,
+)
+from loyaltyhub.member_offers.state import club_clock, collection_links, counter_state, terms_from
+from loyaltyhub.members.models import Member, MemberGroupMembership
+from loyaltyhub.offers.models import Offer, OfferGrant
+from loyaltyhub.offers.types import types_of_scope
+
+
+@dataclass(frozen=True)
+class UseOutcome:
+    usage: dict[str, Any] | None = None
+    refusal: Refusal | None = None
+
+
+def standing_for_use(session: Session, member: Member, offer: Offer) -> MemberStanding:
+    """The member's ban, the one audience that matters and the latest grant of this offer."""
+    groups: frozenset[int] = frozenset()
+    if offer.audience_id is not None:
+        in_audience = session.execute(
+            select(
+                exists().where(
+                    MemberGroupMembership.loyalty_club_id == member.loyalty_club_id,
+                    MemberGroupMembership.member_id == member.id,
+                    MemberGroupMembership.group_id == offer.audience_id,
+                )
+            )
+        ).scalar()
+        groups = frozenset({offer.audience_id}) if in_audience else frozenset()
+    granted_at = session.execute(
+        select(OfferGrant.granted_at)
+        .where(
+            OfferGrant.loyalty_club_id == member.loyalty_club_id,
+            OfferGrant.member_id == member.id,
+            OfferGrant.offer_id == offer.id,
+        )
+        .order_by(OfferGrant.granted_at.desc())
+        .limit(1)
+    ).scalar()
+    return MemberStanding(banned_until=member.banned_until, group_ids=groups, granted_at=granted_at)
+
+
+def _lock_counter(session: Session, member: Member, offer: Offer) -> MemberOfferCounter:
+    key = {"loyalty_club_id": member.loyalty_club_id, "member_id": member.id, "offer_id": offer.id}
+    dialect.insert_ignore(
+        session,
+        MemberOfferCounter.__table__,
+        {**key, "uses_count": 0, "period_uses": 0},
+        ["loyalty_club_id", "member_id", "offer_id"],
+    )
+    return session.execute(
+        select(MemberOfferCounter).filter_by(**key).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def _take_from_stock(session: Session, offer: Offer) -> int | None:
+    """Step 9, atomically: the new ``uses_count``, or None when the stock is exhausted."""
+    table = Offer.__table__
+    statement = (
+        update(table)
+        .where(
+            table.c.id == offer.id,
+            table.c.loyalty_club_id == offer.loyalty_club_id,
+            or_(table.c.stock.is_(None), table.c.uses_count < table.c.stock),
+        )
+        .values(uses_count=table.c.uses_count + 1)
+        .returning(table.c.uses_count)
+    )
+    return session.execute(statement).scalar()
+
+
+def use_offer(
+    session: Session,
+    *,
+    club: LoyaltyClub,
+    member: Member,
+    offer: Offer,
+    scope: str,
+    authorization_token: str | None,
+    now: datetime,
+    product_name: str | None = None,
+) -> UseOutcome:
+    """Use ``offer`` for ``member`` at ``now``: the new usage object, or the refusal (nothing used)."""
+    clock = club_clock(club, now)
+    scope_types = frozenset(types_of_scope(scope))
+    terms = terms_from(offer)
+    standing = standing_for_use(session, member, offer)
+    # Steps 1-5 do not depend on counters: answer them before taking any lock.
+    refusal = check_use(
+        terms, offer.id, standing, counter_state(None), clock, scope_types, authorization_token, check_stock=False
+    )
+    if refusal is not None:
+        return UseOutcome(refusal=refusal)
+    counter = _lock_counter(session, member, offer)
+    state = counter_state(counter)
+    refusal = check_use(terms, offer.id, standing, state, clock, scope_types, authorization_token, check_stock=False)
+    if refusal is not None:
+        return UseOutcome(refusal=refusal)
+    uses_count = _take_from_stock(session, offer)
+    if uses_count is None:
+        return UseOutcome(refusal=GLOBAL_LIMIT)
+    new_state = after_use(terms, state, clock)
+    counter.uses_count = new_state.uses_count
+    counter.last_used_at = new_state.last_used_at
+    counter.active_until = new_state.active_until
+    counter.period_start = new_state.period_start
+    counter.period_uses = new_state.period_uses
+    authorized = bool(authorization_token) and token_matches(offer.usage_authorization_token, authorization_token or "")
+    session.add(
+        OfferUsage(
+            loyalty_club_id=club.id,
+            offer_id=offer.id,
+            member_id=member.id,
+            used_at=now,
+            active_until=new_state.active_until,
+            authorized=authorized,
+            authorization_type=AUTHORIZATION_TYPE_TOKEN if authorized else None,
+            **snapshot(session, offer, member, product_name),
+        )
+    )
+    session.flush()
+    usage = usage_view(replace(terms, uses_count=uses_count), standing, new_state, clock, scope_types)
+    return UseOutcome(usage=usage)
+
+
+def snapshot(session: Session, offer: Offer, member: Member | None, product_name: str | None) -> dict[str, Any]:
+    """The reporting snapshot of SPEC §5, taken at the time of the use or event."""
+    return {
+        "offer_type": offer.type,
+        "store_id": offer.store_id,
+        "collection_ids": collection_links(session, offer.loyalty_club_id, [offer.id])[offer.id],
+        "member_gender": member.gender if member else None,
+        "member_age": member.age if member else None,
+        "member_place_id": member.place_id if member else None,
+        "member_city_place_id": member.city_place_id if member else None,
+        "product_name": product_name,
+    }
+
+
+def record_refusal(
+    session: Session,
+    *,
+    club_id: int,
+    offer_id: int,
+    member: Member | None,
+    refusal: Refusal,
+    now: datetime,
+    product_name: str | None = None,
+) -> OfferUseRefusal:
+    row = OfferUseRefusal(
+        loyalty_club_id=club_id,
+        offer_id=offer_id,
+        member_id=member.id if member else None,
+        attempted_at=now,
+        reason=refusal.reason,
+        status=refusal.status,
+        message=refusal.message,
+        product_name=product_name,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def record_event(
+    session: Session, *, offer: Offer, member: Member | None, kind: str, now: datetime, product_name: str | None
+) -> OfferEvent:
+    event = OfferEvent(
+        loyalty_club_id=offer.loyalty_club_id,
+        offer_id=offer.id,
+        member_id=member.id if member else None,
+        kind=kind,
+        occurred_at=now,
+        **snapshot(session, offer, member, product_name),
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def like(session: Session, *, offer: Offer, member: Member, now: datetime, product_name: str | None) -> bool:
+    """Like ``offer``; True when it was not liked before (a ``liked`` event is recorded then)."""
+    inserted = dialect.insert_ignore(
+        session,
+        OfferLike.__table__,
+        {"loyalty_club_id": offer.loyalty_club_id, "member_id": member.id, "offer_id": offer.id, "created_at": now},
+        ["loyalty_club_id", "member_id", "offer_id"],
+    )
+    if inserted:
+        record_event(session, offer=offer, member=member, kind="liked", now=now, product_name=product_name)
+    return inserted
+
+
+def unlike(session: Session, *, offer: Offer, member: Member, now: datetime, product_name: str | None) -> bool:
+    """Unlike ``offer``; True when it was liked (an ``unliked`` event is recorded then)."""
+    result = session.execute(
+        delete(OfferLike).where(
+            OfferLike.loyalty_club_id == offer.loyalty_club_id,
+            OfferLike.member_id == member.id,
+            OfferLike.offer_id == offer.id,
+        )
+    )
+    removed = bool(getattr(result, "rowcount", 0))
+    if removed:
+        record_event(session, offer=offer, member=member, kind="unliked", now=now, product_name=product_name)
+    return removed

@@ -1,0 +1,74 @@
+"""Messages to members (one-time passwords, welcome messages) through an outbox.
+
+Every message is written to ``outbox_messages`` in the request's transaction and handed to the
+sender. The default sender only logs (the outbox row is the record); a deployment plugs in a real
+SMS / e-mail gateway with :func:`set_sender`. A sender that raises leaves ``sent_at`` empty: the row
+stays in the outbox for a retry and the request still succeeds.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from loyaltyhub.db.base import utcnow
+from loyaltyhub.members.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+Sender = Callable[[OutboxMessage], None]
+
+
+def log_sender(message: OutboxMessage) -> None:
+    log.info(
+        "outbox %s message %s to %s (club %s): %s",
+        message.channel,
+        message.kind,
+        message.recipient,
+        message.loyalty_club_id,
+        message.body,
+    )
+
+
+_sender: Sender = log_sender
+
+
+def set_sender(sender: Sender | None) -> None:
+    """Use ``sender`` for every message from now on (``None`` restores the logging sender)."""
+    global _sender
+    _sender = sender or log_sender
+
+
+def enqueue(
+    session: Session,
+    *,
+    loyalty_club_id: int,
+    member_id: int | None,
+    channel: str,
+    recipient: str,
+    kind: str,
+    body: str,
+    subject: str | None = None,
+) -> OutboxMessage:
+    message = OutboxMessage(
+        loyalty_club_id=loyalty_club_id,
+        member_id=member_id,
+        channel=channel,
+        recipient=recipient,
+        kind=kind,
+        subject=subject,
+        body=body,
+        created_at=utcnow(),
+    )
+    session.add(message)
+    session.flush()
+    try:
+        _sender(message)
+    except Exception:
+        log.exception("sending outbox message %s failed; it stays unsent", message.id)
+    else:
+        message.sent_at = utcnow()
+        session.flush()
+    return message

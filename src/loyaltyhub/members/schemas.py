@@ -1,0 +1,255 @@
+"""Request and response bodies of the members API (reference B.10, D.1, D.2, D.4)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+
+from loyaltyhub.auth.schemas import StrictModel
+from loyaltyhub.http.pagination import PaginationInfo
+from loyaltyhub.members.models import EMAIL_STATUSES, PUSH_STATUSES, SMS_STATUSES, Member
+
+ConsentName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
+StoreIds = Annotated[list[Annotated[int, Field(ge=1)]], Field(max_length=1000)]
+SmsStatus = Literal["disabled", "enabled", "verified", "barred"]
+EmailStatus = Literal["disabled", "enabled", "verified", "complained", "hard_bounced", "unsubscribed"]
+PushStatus = Literal["disabled", "enabled"]
+
+assert set(SmsStatus.__args__) == set(SMS_STATUSES)  # type: ignore[attr-defined]
+assert set(EmailStatus.__args__) == set(EMAIL_STATUSES)  # type: ignore[attr-defined]
+assert set(PushStatus.__args__) == set(PUSH_STATUSES)  # type: ignore[attr-defined]
+
+
+class ConsentIn(StrictModel):
+    status: StrictBool
+
+
+Consents = dict[ConsentName, ConsentIn]
+Password = Annotated[str, Field(min_length=8, max_length=200)]
+
+
+class MemberCreate(StrictModel):
+    """Create Member (reference D.4). ``properties`` are checked against the club in the service."""
+
+    properties: dict[str, Any]
+    consents: Consents = Field(default_factory=dict)
+    send_sms_welcome_message: StrictBool = True
+    send_email_welcome_message: StrictBool = True
+    password: Password | None = None
+    registration_password: Annotated[str, Field(min_length=1, max_length=32)] | None = None
+    ignore_required_properties: StrictBool = False
+    favorite_stores: StoreIds = Field(default_factory=list)
+    sms_channel_enabled: StrictBool = True
+    email_channel_enabled: StrictBool = True
+
+
+class MemberSelfUpdate(StrictModel):
+    """``PATCH /members/me``: properties and consents merge key by key (``null`` removes a property)."""
+
+    properties: dict[str, Any] | None = None
+    consents: Consents | None = None
+    favorite_stores: StoreIds | None = None
+    password: Password | None = None
+
+
+class MemberUpdate(StrictModel):
+    """Management ``PATCH /members/{member_id}``; banning is ``banned_until`` (``null`` unbans)."""
+
+    properties: dict[str, Any] | None = None
+    consents: Consents | None = None
+    favorite_stores: StoreIds | None = None
+    subunit_ids: Annotated[list[Annotated[int, Field(ge=1)]], Field(max_length=1000)] | None = None
+    sms_status: SmsStatus | None = None
+    email_status: EmailStatus | None = None
+    push_status: PushStatus | None = None
+    banned_until: datetime | None = None
+
+
+class ConsentOut(BaseModel):
+    status: bool
+    updated_at: datetime | None = None
+
+
+class MemberOut(BaseModel):
+    """The member model of reference B.10 (plus ``group_ids`` and ``optin_platform``)."""
+
+    id: int
+    properties: dict[str, Any]
+    consents: dict[str, ConsentOut]
+    sms_status: str
+    email_status: str
+    push_status: str
+    optin_channel: str | None
+    optin_subchannel: str | None
+    optin_platform: str
+    created_at: datetime
+    updated_at: datetime
+    banned_until: datetime | None
+    has_password: bool
+    subunit_ids: list[int]
+    group_ids: list[int]
+    has_push_token: bool
+    social_logins: list[Any]
+    favorite_stores: list[int]
+
+    @classmethod
+    def of(cls, member: Member) -> MemberOut:
+        return cls(
+            id=member.id,
+            properties=member.properties or {},
+            consents={name: ConsentOut(**value) for name, value in (member.consents or {}).items()},
+            sms_status=member.sms_status,
+            email_status=member.email_status,
+            push_status=member.push_status,
+            optin_channel=member.optin_channel,
+            optin_subchannel=member.optin_subchannel,
+            optin_platform=member.optin_platform,
+            created_at=member.created_at,
+            updated_at=member.updated_at,
+            banned_until=member.banned_until,
+            has_password=member.has_password,
+            subunit_ids=member.subunit_ids or [],
+            group_ids=member.group_ids or [],
+            has_push_token=member.push_devices > 0,
+            social_logins=[],
+            favorite_stores=member.favorite_stores or [],
+        )
+
+
+class ManagedMemberOut(MemberOut):
+    """Management view: the member plus its derived reporting fields."""
+
+    gender: str | None
+    age: str | None
+    birth_year_group: int | None
+    marketing_via_sms: bool
+    marketing_via_email: bool
+    marketing_via_push: bool
+    marketing_via_anything: bool
+    push_devices: int
+    msisdn_country: str | None
+    location_country: str | None
+    city_place_id: str | None
+    place_id: str | None
+
+    @classmethod
+    def of(cls, member: Member) -> ManagedMemberOut:
+        base = MemberOut.of(member).model_dump()
+        extra = {name: getattr(member, name) for name in cls.model_fields if name not in base}
+        return cls(**base, **extra)
+
+
+class MemberList(BaseModel):
+    members: list[ManagedMemberOut]
+    pagination_info: PaginationInfo
+
+
+# --- OAuth ------------------------------------------------------------------------------------------
+
+
+class TokenRequest(StrictModel):
+    """Create Token (reference D.1): ``password`` (password or one-time password) or ``refresh_token``."""
+
+    grant_type: Literal["password", "refresh_token"]
+    identifier_type: Literal["id", "email", "msisdn"] | None = None
+    identifier: Annotated[str, Field(min_length=1, max_length=320)] | int | None = None
+    password: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    refresh_token: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+    refresh_token: str
+    created_at: int
+    resource_owner_id: int
+
+
+class TokenApplication(BaseModel):
+    uid: str | None = None
+
+
+class TokenInfo(BaseModel):
+    resource_owner_id: int
+    scopes: list[str]
+    expires_in_seconds: int
+    application: TokenApplication
+    created_at: int
+
+
+class RevokeRequest(StrictModel):
+    token: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class OtpSmsRequest(StrictModel):
+    msisdn: Annotated[str, Field(min_length=1, max_length=32)] | int
+
+
+class OtpEmailRequest(StrictModel):
+    email: Annotated[str, Field(min_length=3, max_length=320)]
+
+
+class OtpSent(BaseModel):
+    sent: bool = True
+    expires_in: int
+
+
+class AppTokenCreate(StrictModel):
+    token: Annotated[str, Field(min_length=8, max_length=512)]
+    platform: Literal["android", "ios", "web"] | None = None
+
+
+class AppTokenOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    token: str
+    platform: str | None
+    created_at: datetime
+
+
+# --- Groups -----------------------------------------------------------------------------------------
+
+
+class GroupCreate(StrictModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    description: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class GroupUpdate(StrictModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+    description: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class GroupOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    description: str | None
+    members_count: int = 0
+    created_at: datetime
+    updated_at: datetime
+
+
+class GroupList(BaseModel):
+    groups: list[GroupOut]
+    pagination_info: PaginationInfo
+
+
+class GroupMembersChange(StrictModel):
+    member_ids: Annotated[list[Annotated[int, Field(ge=1)]], Field(min_length=1, max_length=1000)]
+
+
+class GroupMembers(BaseModel):
+    member_ids: list[int]
+    pagination_info: PaginationInfo
+
+
+class GroupMembersChanged(BaseModel):
+    group_id: int
+    changed_member_ids: list[int]
+    members_count: int

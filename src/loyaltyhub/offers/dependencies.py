@@ -1,0 +1,167 @@
+"""Auth aliases and path-id resolution of the offers management routes.
+
+Path ids are resolved here, filtered by the caller's club: another club's id is a 404, exactly as if
+it did not exist (before any body is validated).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, Path, Query, Request
+from sqlalchemy import select
+
+from loyaltyhub.auth import permits
+from loyaltyhub.auth.dependencies import ClubAccess, club_context
+from loyaltyhub.db.session import SessionDep
+from loyaltyhub.errors import NotFound, ValidationFailed
+from loyaltyhub.offers.models import ImageTemplate, Offer
+from loyaltyhub.offers.queries import SORT_FIELDS, OfferFilters, OfferSort
+from loyaltyhub.offers.types import OFFER_TYPES, OfferScope, OfferStatus
+
+OffersList = Annotated[ClubAccess, Depends(club_context(permits.OFFERS_LIST))]
+OffersListGroups = Annotated[ClubAccess, Depends(club_context(permits.OFFERS_LIST_GROUPS))]
+OffersCreate = Annotated[ClubAccess, Depends(club_context(permits.OFFERS_CREATE))]
+OffersUpdate = Annotated[ClubAccess, Depends(club_context(permits.OFFERS_UPDATE))]
+OffersClone = Annotated[ClubAccess, Depends(club_context(permits.OFFERS_CLONE))]
+OffersArchive = Annotated[ClubAccess, Depends(club_context(permits.OFFERS_ARCHIVE))]
+OffersGrant = Annotated[ClubAccess, Depends(club_context(permits.OFFERS_GRANT))]
+TemplatesList = Annotated[ClubAccess, Depends(club_context(permits.IMAGE_TEMPLATES_LIST))]
+TemplatesCreate = Annotated[ClubAccess, Depends(club_context(permits.IMAGE_TEMPLATES_CREATE))]
+TemplatesUpdate = Annotated[ClubAccess, Depends(club_context(permits.IMAGE_TEMPLATES_UPDATE))]
+TemplatesDestroy = Annotated[ClubAccess, Depends(club_context(permits.IMAGE_TEMPLATES_DESTROY))]
+
+# The club of the path, without a permit: the routes' own alias checks the permit. One instance,
+# so FastAPI resolves it once per request.
+club_of_path = club_context()
+ClubOfPath = Annotated[ClubAccess, Depends(club_of_path)]
+
+
+def offer_in_club(offer_id: Annotated[int, Path(ge=1)], access: ClubOfPath, session: SessionDep) -> Offer:
+    offer = session.execute(
+        select(Offer).where(Offer.loyalty_club_id == access.club_id, Offer.id == offer_id)
+    ).scalar_one_or_none()
+    if offer is None:
+        raise NotFound(f"Offer#{offer_id} not found")
+    return offer
+
+
+def template_in_club(template_id: Annotated[int, Path(ge=1)], access: ClubOfPath, session: SessionDep) -> ImageTemplate:
+    template = session.execute(
+        select(ImageTemplate).where(ImageTemplate.loyalty_club_id == access.club_id, ImageTemplate.id == template_id)
+    ).scalar_one_or_none()
+    if template is None:
+        raise NotFound(f"ImageTemplate#{template_id} not found")
+    return template
+
+
+OfferInClub = Annotated[Offer, Depends(offer_in_club)]
+TemplateInClub = Annotated[ImageTemplate, Depends(template_in_club)]
+
+
+# --- list parameters (reference C.6) --------------------------------------------------------------
+
+EXTRAS_KEY = re.compile(r"^[A-Za-z0-9_\-]{1,100}$")
+
+
+def _list_values(request: Request, name: str) -> list[str] | None:
+    """``name=1&name=2``, ``name[]=1&name[]=2`` and ``name=1,2`` are the same list."""
+    raw = request.query_params.getlist(name) + request.query_params.getlist(f"{name}[]")
+    if not raw:
+        return None
+    return [part.strip() for value in raw for part in value.split(",") if part.strip()]
+
+
+def _int_list(request: Request, name: str) -> tuple[int, ...] | None:
+    values = _list_values(request, name)
+    if values is None:
+        return None
+    result = []
+    for index, value in enumerate(values):
+        if not value.isdigit():
+            raise ValidationFailed.at((name, index), "invalid_type", expected="integer")
+        result.append(int(value))
+    return tuple(result)
+
+
+def _extras(request: Request) -> dict[str, Any] | None:
+    """``extras={"category": 42}`` (a JSON object) or ``extras[category]=42`` (values read as JSON
+    when they parse, as strings otherwise)."""
+    result: dict[str, Any] = {}
+    raw = request.query_params.get("extras")
+    if raw is not None:
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, dict):
+            raise ValidationFailed.at(("extras",), "invalid_type", expected="object")
+        result.update(parsed)
+    for key, value in request.query_params.multi_items():
+        if key.startswith("extras[") and key.endswith("]"):
+            try:
+                result[key[7:-1]] = json.loads(value)
+            except ValueError:
+                result[key[7:-1]] = value
+    for key in result:
+        if not EXTRAS_KEY.match(key):
+            raise ValidationFailed.at(("extras", key), "invalid_format", format=EXTRAS_KEY.pattern)
+    return result or None
+
+
+def offer_filters(
+    request: Request,
+    scope: Annotated[OfferScope, Query(description="Offer scope; selects the types of that scope")] = "standard",
+    types: Annotated[list[str] | None, Query(description="Offer types (within the scope)")] = None,
+    collection_ids: Annotated[list[str] | None, Query(description="Offers in at least one of them")] = None,
+    store_ids: Annotated[list[str] | None, Query()] = None,
+    ids: Annotated[list[str] | None, Query()] = None,
+    status: Annotated[OfferStatus | None, Query()] = None,
+    campaign_id: Annotated[int | None, Query(ge=1)] = None,
+    audience_id: Annotated[int | None, Query(ge=1)] = None,
+    search: Annotated[str | None, Query(max_length=200, description="Text in name, description, internal name")] = None,
+    extras: Annotated[str | None, Query(description='JSON object, or extras[key]=value: {"category": 42}')] = None,
+    without_collection: bool = False,
+    without_audience_id: bool = False,
+    without_campaign_id: bool = False,
+    without_store: bool = False,
+    with_archived: bool = False,
+) -> OfferFilters:
+    type_values = _list_values(request, "types")
+    if type_values is not None:
+        for index, value in enumerate(type_values):
+            if value not in OFFER_TYPES:
+                raise ValidationFailed.at(("types", index), "inclusion", **{"in": list(OFFER_TYPES)})
+    return OfferFilters(
+        scope=scope,
+        types=tuple(type_values) if type_values is not None else None,
+        collection_ids=_int_list(request, "collection_ids"),
+        store_ids=_int_list(request, "store_ids"),
+        ids=_int_list(request, "ids"),
+        status=status,
+        campaign_id=campaign_id,
+        audience_id=audience_id,
+        search=search.strip() if search and search.strip() else None,
+        extras=_extras(request),
+        without_collection=without_collection,
+        without_audience_id=without_audience_id,
+        without_campaign_id=without_campaign_id,
+        without_store=without_store,
+        with_archived=with_archived,
+    )
+
+
+SortBy = Literal[
+    "name", "usable_since", "usable_until", "visible_since", "visible_until", "created_at", "updated_at", "archived_at"
+]
+assert set(SORT_FIELDS) == set(SortBy.__args__)  # type: ignore[attr-defined]
+
+
+def offer_sort(sort_by: SortBy = "name", sort_direction: Literal["asc", "desc"] = "asc") -> OfferSort:
+    return OfferSort(sort_by=sort_by, sort_direction=sort_direction)
+
+
+OfferFiltersDep = Annotated[OfferFilters, Depends(offer_filters)]
+OfferSortDep = Annotated[OfferSort, Depends(offer_sort)]

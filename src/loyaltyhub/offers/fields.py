@@ -1,0 +1,77 @@
+"""Building blocks shared by the offers, image templates and collections schemas."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import Field, PlainSerializer
+
+from loyaltyhub.auth.schemas import StrictModel
+
+
+def format_micro(value: datetime) -> str:
+    """``2022-05-05T13:00:00.000000Z``: the seed's Offer model renders microseconds."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def format_milli(value: datetime) -> str:
+    """``2021-09-22T10:41:45.872Z``: the seed's Collection model renders milliseconds."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:23] + "Z"
+
+
+MicroTime = Annotated[datetime, PlainSerializer(format_micro, return_type=str)]
+MilliTime = Annotated[datetime, PlainSerializer(format_milli, return_type=str)]
+
+# LocalizedContent (reference B.6): {"en": "Hello", "no": "Hei"}; the keys are checked against the
+# club's languages by the services (the schema cannot know the club).
+LocalizedContent = dict[str, str]
+
+Url = Annotated[str, Field(min_length=1, max_length=2048)]
+ShortText = Annotated[str, Field(max_length=255)]
+Pixels = Annotated[int, Field(ge=1, le=2000)]
+MAX_RECTANGLES = 4
+
+
+class Rectangle(StrictModel):
+    """A TemplateRectangle (reference C.8): one text box drawn over the template's background."""
+
+    name: ShortText | None = None
+    color: Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?$")] | None = None
+    width: Annotated[int, Field(ge=0, le=2000)] | None = None
+    height: Annotated[int, Field(ge=0, le=2000)] | None = None
+    number: int | None = None
+    content: Annotated[str, Field(max_length=2000)] | None = None
+    padding: Annotated[int, Field(ge=0, le=2000)] | None = None
+    font_url: Url | None = None
+    font_size: Annotated[int, Field(ge=1, le=2000)] | None = None
+    font_style: ShortText | None = None
+    offset_top: Annotated[int, Field(ge=0, le=2000)] | None = None
+    text_align: Literal["left", "center", "right", "justify"] | None = None
+    font_family: ShortText | None = None
+    font_weight: ShortText | None = None
+    offset_left: Annotated[int, Field(ge=0, le=2000)] | None = None
+    text_decoration: ShortText | None = None
+
+
+Rectangles = Annotated[list[Rectangle], Field(max_length=MAX_RECTANGLES)]
+
+
+class EmbeddedImageTemplate(StrictModel):
+    """An offer's ``image_template``: a copy of an ImageTemplate model, not a reference to a record."""
+
+    width: Pixels
+    height: Pixels
+    default: bool = False
+    rectangles: Rectangles = Field(default_factory=list)
+    background_url: Url | None = None
+
+
+class FileDescriptor(StrictModel):
+    """The File model as it appears in ``files`` (an uploaded, already processed image)."""
+
+    url: Url
+    width: Annotated[int, Field(ge=1)] | None = None
+    height: Annotated[int, Field(ge=1)] | None = None
+    kind: Annotated[str, Field(min_length=1, max_length=64)]
+    size_type: Annotated[str, Field(min_length=1, max_length=32)] = "base"

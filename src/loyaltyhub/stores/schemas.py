@@ -1,0 +1,39 @@
+"""Request and response bodies of the stores API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from loyaltyhub.auth.schemas import StrictModel
+from loyaltyhub.http.pagination import PaginationInfo
+
+StoreName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class StoreCreate(StrictModel):
+    name: StoreName
+    external_id: ExternalId | None = None
+
+
+class StoreUpdate(StrictModel):
+    name: StoreName | None = None
+    external_id: ExternalId | None = None
+
+
+class StoreOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    external_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class StoreList(BaseModel):
+    stores: list[StoreOut]
+    pagination_info: PaginationInfo
