@@ -19,8 +19,13 @@ from loyaltyhub.ratelimit import service as ratelimit
 from loyaltyhub.settings import Settings
 
 
-def charge_request(request: Request, access: CustomerAccess, cost: int) -> None:
-    ratelimit.charge_request(request, access.clubs, access.organization_context, "reporting", cost)
+def remember_owner(request: Request, access: CustomerAccess) -> None:
+    """Note the request's bucket owner while the clubs are loaded (before an error may expire them)."""
+    ratelimit.remember_owner(request, access.clubs, access.organization_context)
+
+
+def charge_request(request: Request, cost: int) -> None:
+    ratelimit.charge_request(request, "reporting", cost)
 
 
 def worker_charger(settings: Settings) -> Callable[[CustomerAccess, int], None] | None:

@@ -19,6 +19,7 @@ from loyaltyhub.db.session import SessionDep
 from loyaltyhub.exports import service
 from loyaltyhub.exports.formats import MEDIA_TYPES
 from loyaltyhub.exports.models import ExportJob
+from loyaltyhub.exports.ratelimit import charge_request, remember_owner
 from loyaltyhub.exports.schemas import ExportList, ExportOut, ExportRequest
 from loyaltyhub.http.idempotency import Idempotent, LoyaltyRoute
 from loyaltyhub.http.responses import errors
@@ -29,12 +30,9 @@ router = APIRouter(prefix="/v1/reporting", tags=["Reporting exports"], route_cla
 _export_context = customer_context(permits.REPORTING_QUERY, permits.REPORTING_EXPORT)
 
 
-def export_access(access: Annotated[CustomerAccess, Depends(_export_context)], session: SessionDep) -> CustomerAccess:
-    """The customer context, with its clubs detached from the session so that they stay readable after an
-    error rolls the transaction back (the rate-limit middleware reads them after the handler)."""
-    for club in access.clubs:
-        if club in session:
-            session.expunge(club)
+def export_access(request: Request, access: Annotated[CustomerAccess, Depends(_export_context)]) -> CustomerAccess:
+    """The Customer context, with its rate-limit bucket owner noted while the clubs are loaded."""
+    remember_owner(request, access)
     return access
 
 
@@ -48,11 +46,9 @@ def export_in_context(export_id: int, access: ExportAccess, session: SessionDep)
 ExportInContext = Annotated[ExportJob, Depends(export_in_context)]
 
 
-def _charge(request: Request, access: CustomerAccess, cost: int) -> None:
+def _charge(request: Request, cost: int) -> None:
     """The query's rate-limit cost, once up front (further shares are charged per 1,000 rows written)."""
-    from loyaltyhub.exports.ratelimit import charge_request
-
-    charge_request(request, access, cost)
+    charge_request(request, cost)
 
 
 def _queue(
@@ -60,7 +56,7 @@ def _queue(
 ) -> ExportOut:
     query = body.query()
     info = service.validate_query(session, access, query)
-    _charge(request, access, info.cost)
+    _charge(request, info.cost)
     job = service.create_export(session, access, query, body.format, info=info, per_club=per_club)
     return ExportOut.of(job)
 
