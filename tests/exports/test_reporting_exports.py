@@ -150,3 +150,36 @@ def test_an_export_costs_the_query_cost_up_front(client: TestClient, factory: Fa
     assert response.status_code == 202
     assert response.headers["ratelimit-cost"] == query_cost
     assert response.headers["ratelimit-bucket"].endswith(":reporting")
+
+
+def test_a_timeseries_over_clubs_in_several_timezones_carries_club_and_timezone_per_row(
+    client: TestClient, factory: Factory, session: Session, sessions: Sessions, settings: Settings
+) -> None:
+    oslo, denver = factory.club(), factory.club(timezone="America/Denver", country="US")
+    headers = reporting_headers(factory.client_token([oslo, denver]), oslo, denver)
+    for club in (oslo, denver):
+        member(session, club)
+    body = {"report": "member_balance", "interval": "1d", "from": "2024-04-01T00:00:00", "to": "2024-04-20T00:00:00"}
+
+    frame = pl.read_csv(io.StringIO(_export(client, sessions, settings, headers, {**body, "format": "csv"})))
+    assert frame.rows() == [
+        ("2024-04-10T00:00:00.000+02:00", oslo.id, "Europe/Oslo", "in", 1),
+        ("2024-04-10T00:00:00.000-06:00", denver.id, "America/Denver", "in", 1),
+    ]
+    assert frame.columns == ["bucket", "loyalty_club_id", "timezone", "type", "value"]
+
+
+def test_an_export_without_rows_still_has_the_reports_header(
+    client: TestClient, factory: Factory, session: Session, sessions: Sessions, settings: Settings
+) -> None:
+    club = factory.club()
+    headers = reporting_headers(factory.client_token([club]), club)
+    body = {"report": "offers_usages_history", "from": "2024-04-01T00:00:00", "to": "2024-04-20T00:00:00"}
+
+    text = _export(client, sessions, settings, headers, {**body, "format": "csv"})
+    assert text == "bucket,value\r\n"
+    empty = _export(client, sessions, settings, headers, {"report": "members", "format": "csv"})
+    member(session, club)
+    full = _export(client, sessions, settings, headers, {"report": "members", "format": "csv"})
+    assert empty.count("\r\n") == 1 and empty.startswith("id,community_id,")
+    assert full.split("\r\n")[0] == empty.split("\r\n")[0]  # the declared header is the rows' header
