@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from loyaltyhub.db.base import utcnow
@@ -153,6 +153,22 @@ def fail(factory: SessionMaker, claim: Claim, reason: str) -> bool:
             .execution_options(synchronize_session=False)
         )
         return _rowcount(result) == 1
+
+
+def has_work(session: Session, *, stale_after: float = STALE_AFTER_SECONDS) -> bool:
+    """Is any job queued, or running with a stale heartbeat? (A cheap read before any write.)"""
+    cutoff = utcnow() - timedelta(seconds=stale_after)
+    found = session.execute(
+        select(ExportJob.id)
+        .where(
+            or_(
+                ExportJob.status == QUEUED,
+                and_(ExportJob.status == RUNNING, ExportJob.heartbeat_at < cutoff),
+            )
+        )
+        .limit(1)
+    ).first()
+    return found is not None
 
 
 def recover_stale(

@@ -107,29 +107,29 @@ def access_for(session: Session, claim: Claim) -> CustomerAccess:
 
 def open_rows(session: Session, access: CustomerAccess, claim: Claim) -> RowStream:
     """All rows of the job: the query over the whole selection, or (tenants export) once per club with
-    the club's id first in every row."""
+    the club's id first in every row. Clubs are queried one after another, so one cursor is open at a time;
+    the first club's query is opened up front to fix the header."""
     source = get_source()
     if not claim.per_club:
         return source.open(session, access, claim.query)
 
-    columns: list[str] | None = None
-    total: int | None = 0
-    streams = []
-    for club in access.clubs:
-        club_access = CustomerAccess(
+    def club_access(club: LoyaltyClub) -> CustomerAccess:
+        return CustomerAccess(
             principal=access.principal, clubs=(club,), permits=access.permits, organization_context=False
         )
-        stream = source.open(session, club_access, claim.query)
-        streams.append((club.id, stream))
-        if stream.columns is not None and columns is None:
-            columns = ["loyalty_club_id", *[c for c in stream.columns if c != "loyalty_club_id"]]
-        total = None if total is None or stream.total is None else total + stream.total
+
+    first = source.open(session, club_access(access.clubs[0]), claim.query)
+    columns = None
+    if first.columns is not None:
+        columns = ["loyalty_club_id", *[c for c in first.columns if c != "loyalty_club_id"]]
 
     def rows() -> Iterator[dict[str, Any]]:
-        for club_id, stream in streams:
+        for club in access.clubs:
+            stream = first if club is access.clubs[0] else source.open(session, club_access(club), claim.query)
             for row in stream.rows:
-                yield {"loyalty_club_id": club_id, **row}
+                yield {"loyalty_club_id": club.id, **row}
 
+    total = first.total if len(access.clubs) == 1 else None
     return RowStream(rows=rows(), columns=columns, total=total)
 
 
@@ -207,7 +207,11 @@ def run_pending(
     stale_after: float = jobs.STALE_AFTER_SECONDS,
     heartbeat_seconds: float = jobs.HEARTBEAT_SECONDS,
 ) -> list[tuple[int, str]]:
-    """Recover stale jobs, then claim and run queued ones until none is left (or ``max_jobs`` ran)."""
+    """Recover stale jobs, then claim and run queued ones until none is left (or ``max_jobs`` ran). An idle
+    tick is one read: write transactions (which serialize on SQLite) only happen when there is work."""
+    with sessions.read() as session:
+        if not jobs.has_work(session, stale_after=stale_after):
+            return []
     with sessions.write() as session, session.begin():
         jobs.recover_stale(session, stale_after=stale_after)
     done: list[tuple[int, str]] = []
