@@ -8,6 +8,9 @@ Method: fill a fresh database with N members in one club (bulk insert), start ``
 (one process, the background worker inside it) on a free port, ``POST /v1/reporting/query/export``,
 poll the job until done, stream the download, and count its rows with the ``csv`` module (or lines of
 NDJSON). The row count is compared with the ``count`` aggregation of ``POST /v1/reporting/query``.
+With ``--kill-midway`` the server is killed (SIGKILL) a quarter into the export and started again;
+the restarted server's worker takes the job over once its heartbeat is stale (30 s) and finishes it,
+and the download answers 409 until then.
 Memory is the server process's peak resident set size (``VmHWM`` in ``/proc/<pid>/status``), read
 after the export, next to its resident size just before the export started. WARNING: a PostgreSQL
 URL's database is emptied (its ``public`` schema is dropped).
@@ -19,6 +22,7 @@ import argparse
 import csv
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -35,6 +39,7 @@ from loyaltyhub.db import migrate
 from loyaltyhub.db.engine import make_engine
 
 MEMORY_TARGET_MB = 300
+ACTIVE = ("queued", "running")
 
 
 def _free_port() -> int:
@@ -119,16 +124,10 @@ def _fill(url: str, members: int, seed: int) -> str:
     return token
 
 
-def run(url: str | None, members: int, fmt: str, seed: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="loyaltyhub-bench-exports-") as tmp:
-        url = url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        export_dir = Path(tmp) / "exports"
-        t0 = time.perf_counter()
-        _reset(url)
-        token = _fill(url, members, seed)
-        fill_seconds = time.perf_counter() - t0
+class Server:
+    """``loyaltyhub serve`` in a subprocess (one process; the background worker runs inside it)."""
 
-        port = _free_port()
+    def __init__(self, url: str, export_dir: Path, port: int) -> None:
         env = {
             **os.environ,
             "LOYALTYHUB_DATABASE_URL": url,
@@ -136,59 +135,104 @@ def run(url: str | None, members: int, fmt: str, seed: int) -> dict[str, Any]:
             "LOYALTYHUB_RUN_WORKER_IN_SERVER": "true",
             "LOYALTYHUB_RATELIMIT_REPORTING_CAPACITY": "100000",
         }
-        server = subprocess.Popen(
+        self.process = subprocess.Popen(
             [str(Path(sys.executable).parent / "loyaltyhub"), "serve", "--port", str(port)],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
+        self.base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                httpx.get(f"{self.base}/openapi.json", timeout=2)
+                return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise SystemExit("the server did not start")
+
+    def status_mb(self, key: str) -> float:
+        return round(_status_kb(self.process.pid, key) / 1024, 1)
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+def _wait(
+    http: httpx.Client, job: dict[str, Any], until: Any = lambda job: job["status"] not in ACTIVE
+) -> dict[str, Any]:
+    while not until(job):
+        time.sleep(0.2)
+        job = http.get(f"/v1/reporting/exports/{job['id']}").json()
+    return job
+
+
+def _count_rows(http: httpx.Client, job: dict[str, Any], fmt: str, folder: Path) -> int:
+    downloaded = folder / f"download.{fmt}"
+    with http.stream("GET", job["download_url"]) as download, downloaded.open("wb") as out:
+        for chunk in download.iter_bytes():
+            out.write(chunk)
+    with downloaded.open(encoding="utf-8", newline="") as file:
+        if fmt == "csv":
+            return sum(1 for _ in csv.reader(file)) - 1
+        return sum(1 for line in file if line.strip())
+
+
+def run(url: str | None, members: int, fmt: str, seed: int, kill_midway: bool = False) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="loyaltyhub-bench-exports-") as tmp:
+        url = url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        export_dir = Path(tmp) / "exports"
+        t0 = time.perf_counter()
+        _reset(url)
+        token = _fill(url, members, seed)
+        fill_seconds = time.perf_counter() - t0
+        result: dict[str, Any] = {"backend": url.split(":", 1)[0].split("+", 1)[0], "members": members, "format": fmt}
+        result["fill_seconds"] = round(fill_seconds, 1)
+
+        port = _free_port()
+        headers = {"X-Client-Authorization": token, "X-Loyalty-Club-Slug": "bench-mall"}
+        server = Server(url, export_dir, port)
         try:
-            base = f"http://127.0.0.1:{port}"
-            headers = {"X-Client-Authorization": token, "X-Loyalty-Club-Slug": "bench-mall"}
-            with httpx.Client(base_url=base, headers=headers, timeout=600) as http:
-                for _ in range(200):
-                    try:
-                        http.get("/openapi.json")
-                        break
-                    except httpx.TransportError:
-                        time.sleep(0.1)
-                rss_before_kb = _status_kb(server.pid, "VmRSS")
+            with httpx.Client(base_url=server.base, headers=headers, timeout=600) as http:
+                result["server_rss_before_mb"] = server.status_mb("VmRSS")
                 t1 = time.perf_counter()
                 job = http.post("/v1/reporting/query/export", json={"report": "members", "format": fmt}).json()
-                while job["status"] in ("queued", "running"):
-                    time.sleep(0.2)
+                if kill_midway:
+                    job = _wait(http, job, lambda job: job["rows"] >= members // 4 or job["status"] not in ACTIVE)
+                    if job["status"] != "running":
+                        raise SystemExit(f"the export was not running when the server was to be killed: {job}")
+                    result["killed_at_rows"] = job["rows"]
+                    server.kill()
+                    server = Server(url, export_dir, port)
                     job = http.get(f"/v1/reporting/exports/{job['id']}").json()
-                export_seconds = time.perf_counter() - t1
+                    result["after_restart_status"] = job["status"]
+                    early = http.get(f"/v1/reporting/exports/{job['id']}/download")
+                    result["download_before_done"] = early.status_code
+                job = _wait(http, job)
+                result["export_seconds"] = round(time.perf_counter() - t1, 1)
                 if job["status"] != "done":
                     raise SystemExit(f"export ended {job['status']}: {job.get('error')}")
-                downloaded = Path(tmp) / f"download.{fmt}"
-                with http.stream("GET", job["download_url"]) as download, downloaded.open("wb") as out:
-                    for chunk in download.iter_bytes():
-                        out.write(chunk)
-                with downloaded.open(encoding="utf-8", newline="") as file:
-                    if fmt == "csv":
-                        rows = sum(1 for _ in csv.reader(file)) - 1
-                    else:
-                        rows = sum(1 for line in file if line.strip())
+                rows = _count_rows(http, job, fmt, Path(tmp))
                 counted = http.post("/v1/reporting/query", json={"report": "members", "aggregate_by": "count"})
                 count = counted.json()["records"][0]["members_count"]
-                peak_kb = _status_kb(server.pid, "VmHWM")
+                result["server_peak_rss_mb"] = server.status_mb("VmHWM")
         finally:
-            server.terminate()
-            server.wait(timeout=30)
-    return {
-        "backend": url.split(":", 1)[0].split("+", 1)[0],
-        "members": members,
-        "format": fmt,
-        "fill_seconds": round(fill_seconds, 1),
-        "export_seconds": round(export_seconds, 1),
-        "rows_per_second": round(rows / export_seconds),
-        "file_mb": round(job["size_bytes"] / 1e6, 1),
-        "rows": rows,
-        "job_rows": job["rows"],
-        "count_aggregation": count,
-        "server_rss_before_mb": round(rss_before_kb / 1024, 1),
-        "server_peak_rss_mb": round(peak_kb / 1024, 1),
-        "ok": rows == count == job["rows"] == members and peak_kb / 1024 < MEMORY_TARGET_MB,
-    }
+            server.stop()
+    peak = result["server_peak_rss_mb"]
+    result.update(
+        rows_per_second=round(rows / result["export_seconds"]),
+        file_mb=round(job["size_bytes"] / 1e6, 1),
+        rows=rows,
+        job_rows=job["rows"],
+        count_aggregation=count,
+        ok=rows == count == job["rows"] == members and peak < MEMORY_TARGET_MB,
+    )
+    if kill_midway:
+        result["ok"] = result["ok"] and result["download_before_done"] == 409
+    return result
 
 
 def main() -> None:
@@ -197,8 +241,13 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=200_000)
     parser.add_argument("--format", choices=["csv", "ndjson"], default="csv")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--kill-midway",
+        action="store_true",
+        help="SIGKILL the server a quarter into the export, start it again, and check the job still completes",
+    )
     args = parser.parse_args()
-    result = run(args.database_url, args.members, args.format, args.seed)
+    result = run(args.database_url, args.members, args.format, args.seed, args.kill_midway)
     for key, value in result.items():
         print(f"{key:>22}: {value}")
     if not result["ok"]:
