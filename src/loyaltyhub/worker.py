@@ -38,6 +38,20 @@ def _refresh_member_age_bands(settings: Settings, engine: Engine) -> None:
     from loyaltyhub.members.jobs import refresh_member_age_bands
 
     refresh_member_age_bands(settings, engine)
+
+
+def _run_exports(settings: Settings, engine: Engine) -> None:
+    from loyaltyhub.exports.runner import run_exports
+
+    run_exports(settings, engine)
+
+
+def _clean_exports(settings: Settings, engine: Engine) -> None:
+    from loyaltyhub.exports.runner import clean_exports
+
+    clean_exports(settings, engine)
+
+
 def _member_count_snapshot(settings: Settings, engine: Engine) -> None:
     from loyaltyhub.reporting.snapshots import snapshot_job
 
@@ -47,6 +61,8 @@ def _member_count_snapshot(settings: Settings, engine: Engine) -> None:
 JOBS: list[Job] = [
     Job("purge_idempotency_keys", 3600, _purge_idempotency),
     Job("refresh_member_age_bands", 3600, _refresh_member_age_bands),
+    Job("exports", 1.0, _run_exports),
+    Job("exports_cleanup", 300, _clean_exports),
     Job("members_count_snapshot", 15 * 60, _member_count_snapshot),
 ]
 
