@@ -89,10 +89,9 @@ def test_bad_headers_are_4xx(app, client, factory, club_and_headers):
         url = _url(factory, club, call)
         bad_token = {**headers, "X-Client-Authorization": "lhc_nope_nope"}
         _assert_error(client.request(call.method, url, headers=bad_token, json={}), call, "bad client token")
-        bad_customer = {**headers, "X-Customer": "id=;;;"}
-        _assert_error(client.request(call.method, url, headers=bad_customer, json={}), call, "bad X-Customer")
-        bad_auth = {**headers, "Authorization": "Basic"}
-        _assert_error(client.request(call.method, url, headers=bad_auth, json={}), call, "bad Authorization")
+        if CLUB_PARAM not in call.params:  # Customer context: X-Customer selects the clubs
+            bad_customer = {**headers, "X-Customer": "id=;;;"}
+            _assert_error(client.request(call.method, url, headers=bad_customer, json={}), call, "bad X-Customer")
 
 
 def test_a_write_route_exists_to_walk(app):

@@ -18,4 +18,9 @@ def _group(session: Session, club: LoyaltyClub) -> int:
     return factories.group(session, club).id
 
 
-BUILDERS: dict[str, Callable[[Session, LoyaltyClub], int]] = {"member_id": _member, "group_id": _group}
+# ``member_ref`` (the member-offers routes' me | <id> | guest) takes a member id in the walk.
+BUILDERS: dict[str, Callable[[Session, LoyaltyClub], int]] = {
+    "member_id": _member,
+    "member_ref": _member,
+    "group_id": _group,
+}

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import Depends, Path, Query
 from sqlalchemy import select
 
-from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.dependencies import ClubAccess, club_context
 from loyaltyhub.collections import service
@@ -25,6 +24,7 @@ from loyaltyhub.errors import NotFound
 from loyaltyhub.http.idempotency import Idempotent, LoyaltyRoute
 from loyaltyhub.http.pagination import PageDep, paginate
 from loyaltyhub.http.responses import errors
+from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.offers.dependencies import ClubOfPath
 from loyaltyhub.offers.types import OfferScope
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Request
+from fastapi import BackgroundTasks, Depends, Request
 from fastapi.responses import FileResponse
 
-from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.dependencies import CustomerAccess, customer_context
 from loyaltyhub.db.session import SessionDep
@@ -24,6 +23,7 @@ from loyaltyhub.exports.ratelimit import charge_request, remember_owner
 from loyaltyhub.exports.schemas import ExportList, ExportOut, ExportRequest
 from loyaltyhub.http.idempotency import Idempotent, LoyaltyRoute
 from loyaltyhub.http.responses import errors
+from loyaltyhub.http.routing import LoyaltyRouter
 
 # ``route_class``: an included router keeps its own route class, and only LoyaltyRoute stores idempotent answers.
 router = LoyaltyRouter(prefix="/v1/reporting", tags=["Reporting exports"], route_class=LoyaltyRoute)

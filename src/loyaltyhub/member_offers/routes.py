@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.auth import permits
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.session import SessionDep
@@ -23,6 +22,7 @@ from loyaltyhub.errors import NotFound, ValidationFailed
 from loyaltyhub.http.idempotency import Idempotent, LoyaltyRoute
 from loyaltyhub.http.pagination import PageDep
 from loyaltyhub.http.responses import errors
+from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.member_offers import listing, service
 from loyaltyhub.member_offers.schemas import MetaOut, OfferOut, OffersListOut, UseOfferBody, UseOut
 from loyaltyhub.member_offers.state import member_view

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 
-from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.dependencies import ClubAccess, club_context
 from loyaltyhub.db.session import SessionDep
 from loyaltyhub.errors import NotFound
-from loyaltyhub.http.idempotency import Idempotent, LoyaltyRoute
+from loyaltyhub.http.idempotency import Idempotent
 from loyaltyhub.http.pagination import PageDep, paginate
 from loyaltyhub.http.responses import errors
+from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.members import groups, queries, service
 from loyaltyhub.members.auth import member_in_club
 from loyaltyhub.members.models import Member, MemberGroup
@@ -30,7 +30,7 @@ from loyaltyhub.members.schemas import (
     MemberUpdate,
 )
 
-router = LoyaltyRouter(route_class=LoyaltyRoute, prefix="/v3/{loyalty_club_slug}/members", tags=["Management API: members"])
+router = LoyaltyRouter(prefix="/v3/{loyalty_club_slug}/members", tags=["Management API: members"])
 
 MembersList = Annotated[ClubAccess, Depends(club_context(permits.MEMBERS_LIST))]
 MembersShow = Annotated[ClubAccess, Depends(club_context(permits.MEMBERS_SHOW))]

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.responses import JSONResponse
 
-from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.dependencies import ClubAccess, PublicApiHeaders, club_context
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.session import SessionDep
 from loyaltyhub.errors import InvalidCredentials, InvalidRefreshToken, RateLimited, ValidationFailed
-from loyaltyhub.http.idempotency import Idempotent, LoyaltyRoute
+from loyaltyhub.http.idempotency import Idempotent
 from loyaltyhub.http.responses import errors
+from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.members import devices, oauth, service, tokens
 from loyaltyhub.members.auth import CurrentMember, MemberContext, me_context
 from loyaltyhub.members.schemas import (
@@ -33,7 +33,7 @@ from loyaltyhub.members.schemas import (
     TokenResponse,
 )
 
-router = LoyaltyRouter(route_class=LoyaltyRoute, prefix="/v3/{loyalty_club_slug}/members", tags=["Public API: members"])
+router = LoyaltyRouter(prefix="/v3/{loyalty_club_slug}/members", tags=["Public API: members"])
 
 Headers = Annotated[None, PublicApiHeaders]
 MembersCreate = Annotated[ClubAccess, Depends(club_context(permits.MEMBERS_CREATE, client_only=True))]

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from loyaltyhub.http.routing import LoyaltyRouter
-from loyaltyhub.http.idempotency import LoyaltyRoute
 from loyaltyhub.members.management_routes import router as management_router
 from loyaltyhub.members.public_routes import router as public_router
 
-router = LoyaltyRouter(route_class=LoyaltyRoute)
+router = LoyaltyRouter()
 # Public routes first: ``/members/me`` is declared before ``/members/{member_id:int}``.
 router.include_router(public_router)
 router.include_router(management_router)

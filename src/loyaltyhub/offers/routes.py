@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
-from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.db.session import SessionDep
-from loyaltyhub.http.idempotency import Idempotent, LoyaltyRoute
+from loyaltyhub.http.idempotency import Idempotent
 from loyaltyhub.http.pagination import PageDep, paginate
 from loyaltyhub.http.responses import errors
+from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.offers import grants, image_templates, queries, service
 from loyaltyhub.offers.dependencies import (
     OfferFiltersDep,
@@ -54,7 +54,7 @@ from loyaltyhub.offers.schemas import (
 )
 
 # LoyaltyRoute: idempotent answers are stored in the request's transaction (loyaltyhub.http.idempotency).
-router = LoyaltyRouter(route_class=LoyaltyRoute, prefix="/v3/{loyalty_club_slug}/offers", tags=["Offers management"])
+router = LoyaltyRouter(prefix="/v3/{loyalty_club_slug}/offers", tags=["Offers management"])
 
 
 def _languages(access: OffersList) -> tuple[list[str], str]:

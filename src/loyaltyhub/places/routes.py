@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
-from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.dependencies import CustomerAccess, customer_context
 from loyaltyhub.errors import NotFound
-from loyaltyhub.http.idempotency import LoyaltyRoute
 from loyaltyhub.http.pagination import Page
 from loyaltyhub.http.responses import errors
+from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.places import data, service
 from loyaltyhub.places.data import Place
 from loyaltyhub.places.schemas import (
@@ -24,7 +23,7 @@ from loyaltyhub.places.schemas import (
     PlacesQuery,
 )
 
-router = LoyaltyRouter(route_class=LoyaltyRoute, prefix="/v1/reporting/geo", tags=["Reporting API: geo"])
+router = LoyaltyRouter(prefix="/v1/reporting/geo", tags=["Reporting API: geo"])
 
 GeoAccess = Annotated[CustomerAccess, Depends(customer_context(permits.REPORTING_GEO))]
 GEO_ERRORS = (401, 403, 422, 470, 471)

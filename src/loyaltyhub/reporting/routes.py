@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import Body, Depends, Request
 
-from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.dependencies import CustomerAccess, customer_context
 from loyaltyhub.db.session import SessionDep
 from loyaltyhub.http.responses import errors
+from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.ratelimit.service import charge_request, remember_owner
 from loyaltyhub.reporting import engine, service
 from loyaltyhub.reporting.query import QueryBody

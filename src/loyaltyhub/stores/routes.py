@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 from sqlalchemy import select
 
-from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.dependencies import ClubAccess, club_context
 from loyaltyhub.db.session import SessionDep
 from loyaltyhub.errors import NotFound
-from loyaltyhub.http.idempotency import Idempotent, LoyaltyRoute
+from loyaltyhub.http.idempotency import Idempotent
 from loyaltyhub.http.pagination import PageDep, paginate
 from loyaltyhub.http.responses import errors
+from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.stores import service
 from loyaltyhub.stores.models import Store
 from loyaltyhub.stores.schemas import StoreCreate, StoreList, StoreOut, StoreUpdate
 
-router = LoyaltyRouter(route_class=LoyaltyRoute, prefix="/v3/{loyalty_club_slug}/stores", tags=["Stores"])
+router = LoyaltyRouter(prefix="/v3/{loyalty_club_slug}/stores", tags=["Stores"])
 
 _list = club_context(permits.STORES_LIST)
 _create = club_context(permits.STORES_CREATE)
