@@ -3,8 +3,8 @@
 1. ``POST .../offers/{offer_id}/use`` through HTTP (uvicorn, 2 workers, its own fresh database) at
    1, 8 and 32 concurrent clients: uses/s, p50 and p99 latency;
 2. the same use transaction issued directly with psycopg (the baseline): the statements the service
-   runs for one use (offer and grant reads, counter upsert + ``FOR UPDATE``, the conditional stock
-   ``UPDATE ... RETURNING``, counter update, usage insert with its snapshot), one transaction each;
+   runs for one use of a regular offer (offer and collections reads, counter create-or-lock, usage
+   insert, counter update, the conditional stock ``UPDATE ... RETURNING``), one transaction each;
 3. ``GET .../offers`` of a member of a club with 1,000 live offers and 100 grants: p50/p95.
 
 Every client uses its own member on one shared offer (``stock`` large, ``offer_active_seconds`` 0), so
@@ -76,45 +76,22 @@ def run_clients(clients: int, seconds: float, make_worker: Callable[[int], Calla
     }
 
 
+# The statements ``service.use_offer`` issues for one use of a regular offer, in its order.
 RAW_USE = [
-    ("SELECT * FROM offers WHERE id = %(offer)s AND loyalty_club_id = %(club)s", False),
-    (
-        "SELECT granted_at FROM offer_grants WHERE loyalty_club_id = %(club)s AND member_id = %(member)s"
-        " AND offer_id = %(offer)s ORDER BY granted_at DESC LIMIT 1",
-        False,
-    ),
-    (
-        "INSERT INTO member_offer_counters (loyalty_club_id, member_id, offer_id, uses_count, period_uses)"
-        " VALUES (%(club)s, %(member)s, %(offer)s, 0, 0)"
-        " ON CONFLICT (loyalty_club_id, member_id, offer_id) DO NOTHING RETURNING id",
-        False,
-    ),
-    (
-        "SELECT * FROM member_offer_counters WHERE loyalty_club_id = %(club)s AND member_id = %(member)s"
-        " AND offer_id = %(offer)s FOR UPDATE",
-        False,
-    ),
-    (
-        "UPDATE offers SET uses_count = uses_count + 1 WHERE id = %(offer)s AND loyalty_club_id = %(club)s"
-        " AND (stock IS NULL OR uses_count < stock) RETURNING uses_count",
-        False,
-    ),
-    (
-        "UPDATE member_offer_counters SET uses_count = uses_count + 1, last_used_at = %(now)s"
-        " WHERE loyalty_club_id = %(club)s AND member_id = %(member)s AND offer_id = %(offer)s",
-        False,
-    ),
-    (
-        "SELECT offer_id, collection_id FROM offer_collections WHERE loyalty_club_id = %(club)s"
-        " AND offer_id = %(offer)s",
-        False,
-    ),
-    (
-        "INSERT INTO offer_usages (loyalty_club_id, offer_id, member_id, used_at, authorized, offer_type,"
-        " collection_ids, member_gender, member_age) VALUES (%(club)s, %(offer)s, %(member)s, %(now)s, false,"
-        " 'regular', '[]', 'male', '25-29') RETURNING id",
-        False,
-    ),
+    "SELECT * FROM offers WHERE id = %(offer)s AND loyalty_club_id = %(club)s",
+    "SELECT offer_id, collection_id FROM offer_collections WHERE loyalty_club_id = %(club)s"
+    " AND offer_id IN (%(offer)s) ORDER BY offer_id, collection_id",
+    "INSERT INTO member_offer_counters (loyalty_club_id, member_id, offer_id, uses_count, period_uses)"
+    " VALUES (%(club)s, %(member)s, %(offer)s, 0, 0) ON CONFLICT (loyalty_club_id, member_id, offer_id)"
+    " DO UPDATE SET member_id = member_offer_counters.member_id RETURNING *",
+    "INSERT INTO offer_usages (loyalty_club_id, offer_id, member_id, used_at, authorized, offer_type,"
+    " collection_ids, member_gender, member_age, product_name) VALUES (%(club)s, %(offer)s, %(member)s,"
+    " %(now)s, false, 'regular', '[]', 'male', '25-29', 'bench') RETURNING id",
+    "UPDATE member_offer_counters SET uses_count = uses_count + 1, last_used_at = %(now)s, active_until = NULL,"
+    " period_start = NULL, period_uses = 0"
+    " WHERE loyalty_club_id = %(club)s AND member_id = %(member)s AND offer_id = %(offer)s",
+    "UPDATE offers SET uses_count = uses_count + 1, updated_at = updated_at WHERE id = %(offer)s"
+    " AND loyalty_club_id = %(club)s AND (stock IS NULL OR uses_count < stock) RETURNING uses_count",
 ]
 
 
@@ -125,7 +102,7 @@ def raw_worker(dsn: str, club_id: int, offer_id: int, member_id: int) -> Callabl
     def work() -> None:
         with connection.transaction(), connection.cursor() as cursor:
             params["now"] = datetime.now(UTC)
-            for sql, _ in RAW_USE:
+            for sql in RAW_USE:
                 cursor.execute(sql, params)
                 cursor.fetchall() if cursor.description else None
 
