@@ -21,7 +21,14 @@ from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.errors import ValidationFailed
 from loyaltyhub.http.pagination import Page, count_of
 from loyaltyhub.member_offers.rules import OfferTerms, is_visible, iso, usage_view
-from loyaltyhub.member_offers.state import TERM_COLUMNS, MemberView, club_clock, collection_links, terms_from
+from loyaltyhub.member_offers.state import (
+    TERM_COLUMNS,
+    MemberView,
+    club_clock,
+    collection_links,
+    links_and_store_names,
+    terms_from,
+)
 from loyaltyhub.offers.models import Offer, OfferCollection
 from loyaltyhub.offers.types import GRANT_ONLY_TYPES, types_of_scope
 from loyaltyhub.stores.models import Store
@@ -284,7 +291,7 @@ def member_offers(
 
 
 def render(session: Session, offers: MemberOffers, items: list[Candidate]) -> list[dict[str, Any]]:
-    """The public offer model (reference C.1) of ``items``: at most three queries for any number of items."""
+    """The public offer model (reference C.1) of ``items``: at most two queries for any number of items."""
     if not items:
         return []
     ids = [c.row.id for c in items]
@@ -294,14 +301,9 @@ def render(session: Session, offers: MemberOffers, items: list[Candidate]) -> li
     if missing:
         statement = select(Offer).where(Offer.loyalty_club_id == club.id, Offer.id.in_(missing))
         full.update({o.id: o for o in session.execute(statement).scalars()})
-    links = collection_links(session, club.id, ids)
-    store_ids = sorted({o.store_id for o in full.values() if o.store_id is not None})
-    store_names: dict[int, str] = {}
-    if store_ids:
-        rows = session.execute(
-            select(Store.id, Store.name).where(Store.loyalty_club_id == club.id, Store.id.in_(store_ids))
-        )
-        store_names = {store_id: name for store_id, name in rows}
+    links, store_names = links_and_store_names(
+        session, club.id, ids, [o.store_id for o in full.values() if o.store_id is not None]
+    )
     rendered = []
     for c in items:
         offer = full[c.row.id]
