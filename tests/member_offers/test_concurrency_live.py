@@ -78,3 +78,14 @@ def test_one_member_firing_20_parallel_uses_at_3_per_user(server, database_url):
     outcome = fire(server, seeded, [(seeded.member_ids[0], offer_id)] * 20, threads=20)
     assert outcome == Counter({(200, None): 3, (422, "User limit exceeded"): 17})
     assert counts(database_url, offer_id) == (3, 3, 17)
+
+
+def test_one_idempotency_key_fired_10_times_in_parallel_uses_once(server, database_url):
+    seeded = live.seed(database_url, slug="race-key", members=1, offers=[{}], offer_active_seconds=0)
+    offer_id, member_id = seeded.offer_ids[0], seeded.member_ids[0]
+    headers = {"X-Client-Authorization": seeded.token, "Idempotency-Key": "same-key", **live.PUBLIC_HEADERS}
+    url = f"/v3/{seeded.slug}/members/{member_id}/offers/{offer_id}/use"
+    with httpx.Client(base_url=server, headers=headers, timeout=60) as c, ThreadPoolExecutor(10) as pool:
+        statuses = Counter(pool.map(lambda _: c.post(url).status_code, range(10)))
+    assert set(statuses) <= {200, 409} and statuses[200] >= 1  # replays, or 409 while the first still runs
+    assert counts(database_url, offer_id) == (1, 1, 0)
