@@ -25,7 +25,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from tests.member_offers import live
@@ -137,9 +137,7 @@ def seed_list_club(database_url: str) -> tuple[live.Seeded, int]:
     seeded = live.seed(database_url, slug="bench-list", members=10, offers=[])
     engine = make_engine(database_url, pool_size=1)
     with Session(engine) as session:
-        club_id = session.execute(
-            live.text("SELECT id FROM loyalty_clubs WHERE slug = :s"), {"s": seeded.slug}
-        ).scalar_one()
+        club_id = session.execute(text("SELECT id FROM loyalty_clubs WHERE slug = :s"), {"s": seeded.slug}).scalar_one()
         rows = [
             {
                 "loyalty_club_id": club_id,
@@ -213,9 +211,7 @@ def main() -> None:
             offer_id = seeded.offer_ids[0]
             engine = make_engine(database_url, pool_size=1)
             with engine.connect() as connection:
-                club_id = connection.execute(
-                    live.text("SELECT id FROM loyalty_clubs WHERE slug = 'bench-use'")
-                ).scalar_one()
+                club_id = connection.execute(text("SELECT id FROM loyalty_clubs WHERE slug = 'bench-use'")).scalar_one()
             engine.dispose()
             for clients in LEVELS:
                 raw_members = seeded.member_ids[:clients]

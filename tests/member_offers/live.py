@@ -16,8 +16,6 @@ from typing import Any
 
 import httpx
 from sqlalchemy import insert, text
-
-__all__ = ["text"]
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
