@@ -49,10 +49,8 @@ Locale = Annotated[str | None, Header(alias="X-Locale", description="Content lan
 class Scoped:
     context: MemberContext
     scope: str
-
-    @property
-    def product_name(self) -> str | None:
-        return self.context.access.principal.product_name
+    product_name: str | None
+    """The calling app (``X-Product-Name``, else the client token's product), stored on usages and events."""
 
 
 def scoped_context(*needed: str, allow_guest: bool = True) -> Callable[..., Scoped]:
@@ -60,11 +58,13 @@ def scoped_context(*needed: str, allow_guest: bool = True) -> Callable[..., Scop
     context_dependency = member_context(*needed, allow_guest=allow_guest)
 
     async def dependency(
+        request: Request,
         context: Annotated[MemberContext, Depends(context_dependency)],
         scope: Annotated[OfferScope, Query(description="Offers scope (seed type table)")] = "standard",
     ) -> Scoped:
         context.access.require(permits.SCOPE_PERMITS[scope])
-        return Scoped(context=context, scope=scope)
+        product = (request.headers.get("X-Product-Name") or "").strip()[:100] or context.access.principal.product_name
+        return Scoped(context=context, scope=scope, product_name=product)
 
     return dependency
 
