@@ -10,13 +10,16 @@ from loyaltyhub.collections.models import Collection
 from loyaltyhub.demo import DemoOptions, load_demo
 from loyaltyhub.offers.models import Offer, OfferCollection, OfferGrant
 from loyaltyhub.offers.types import OFFER_TYPES, scope_of
+from loyaltyhub.stores.models import Store
 
 NOW = datetime.fromisoformat("2026-11-25T12:00:00+00:00")
 
 
 def _snapshot(session) -> list[tuple]:
+    """Offers by content; stores by name (ids differ between runs on PostgreSQL: sequences don't roll back)."""
+    stores = dict(session.execute(select(Store.id, Store.name)).all())
     return [
-        (o.type, o.status, o.name, o.store_id, o.stock, o.usable_since, o.archived_at)
+        (o.type, o.status, o.name, stores.get(o.store_id), o.stock, o.usable_since, o.archived_at)
         for o in session.execute(select(Offer).order_by(Offer.id)).scalars()
     ]
 

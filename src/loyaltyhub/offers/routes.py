@@ -82,10 +82,15 @@ def list_offer_groups(
     """Groups in value order (null last); each holds the requested page of its offers."""
     languages, default_language = _languages(access)
     groups = queries.grouped_offers(session, access.club_id, group_by, filters, sort, page, languages, default_language)
+    links = service.collection_ids_of(session, access.club_id, [o.id for _, offers, _ in groups for o in offers])
     return OfferGroups(
         group_by=group_by,
         groups=[
-            OfferGroup(value=value, offers=service.present_many(session, access.club_id, offers), pagination_info=info)
+            OfferGroup(
+                value=value,
+                offers=[service.present(offer, links.get(offer.id, [])) for offer in offers],
+                pagination_info=info,
+            )
             for value, offers, info in groups
         ],
     )
