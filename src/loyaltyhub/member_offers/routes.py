@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from loyaltyhub.auth import permits
 from loyaltyhub.db.base import utcnow
@@ -69,6 +69,9 @@ def scoped_context(*needed: str, allow_guest: bool = True) -> Callable[..., Scop
     return dependency
 
 
+_OFFER_IN_CLUB = select(Offer).where(Offer.id == bindparam("offer_key"), Offer.loyalty_club_id == bindparam("club_key"))
+
+
 def offer_in_club(scoped_dependency: Callable[..., Scoped]) -> Callable[..., Offer]:
     """Resolve ``{offer_id}`` within the caller's club (after auth and scope), else 404."""
 
@@ -77,9 +80,7 @@ def offer_in_club(scoped_dependency: Callable[..., Scoped]) -> Callable[..., Off
         offer_id: Annotated[int, Path(description="Offer id")],
         session: SessionDep,
     ) -> Offer:
-        offer = session.execute(
-            select(Offer).where(Offer.id == offer_id, Offer.loyalty_club_id == scoped.context.club_id)
-        ).scalar_one_or_none()
+        offer = session.execute(_OFFER_IN_CLUB, {"offer_key": offer_id, "club_key": scoped.context.club_id}).scalar()
         if offer is None:
             raise NotFound(f"Offer#{offer_id} not found")
         return offer

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, String, cast, literal, null, select, union_all
+from sqlalchemy import Integer, String, bindparam, cast, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
@@ -223,12 +223,25 @@ def links_and_store_names(
     return links, names
 
 
+_COLLECTION_LINKS = (
+    select(OfferCollection.offer_id, OfferCollection.collection_id)
+    .where(
+        OfferCollection.loyalty_club_id == bindparam("club_key"),
+        OfferCollection.offer_id.in_(bindparam("offer_keys", expanding=True)),
+    )
+    .order_by(OfferCollection.offer_id, OfferCollection.collection_id)
+)
+
+
 def collection_links(session: Session, club_id: int, offer_ids: Iterable[int]) -> dict[int, list[int]]:
     """``{offer_id: [collection ids]}`` in one query."""
     ids = list(offer_ids)
     links: dict[int, list[int]] = {offer_id: [] for offer_id in ids}
     if not ids:
         return links
+    for offer_id, collection_id in session.execute(_COLLECTION_LINKS, {"club_key": club_id, "offer_keys": ids}):
+        links[offer_id].append(collection_id)
+    return links
     rows = session.execute(
         select(OfferCollection.offer_id, OfferCollection.collection_id)
         .where(OfferCollection.loyalty_club_id == club_id, OfferCollection.offer_id.in_(ids))
