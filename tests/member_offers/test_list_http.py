@@ -67,6 +67,7 @@ def test_name_follows_x_locale_then_the_club_default_language(api):
     assert api.get(headers={"X-Locale": "en"}).json()["offers"][0]["name"] == "Offer"
     assert api.get(headers={"X-Locale": "es-ES"}).json()["offers"][0]["name"] == "Oferta"
     assert api.get(headers={"X-Locale": "pl"}).json()["offers"][0]["name"] == "Tilbud"
+    assert api.get(headers={"X-Locale": 'en"]'}).status_code == 471
 
 
 def test_visibility_rules(api):
