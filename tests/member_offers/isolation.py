@@ -1,4 +1,4 @@
-"""Builders for the foundation's isolation walk: ``offer_id`` of the member offers routes."""
+"""Builders for the foundation's isolation walk: the path params of the member offers routes."""
 
 from __future__ import annotations
 
@@ -14,4 +14,9 @@ def _offer(session: Session, club: LoyaltyClub) -> int:
     return mo.offer(session, club).id
 
 
-BUILDERS: dict[str, Callable[[Session, LoyaltyClub], int]] = {"offer_id": _offer}
+def _member(session: Session, club: LoyaltyClub) -> int:
+    """``{member_ref}`` in its ``<member_id>`` form (``me`` and ``guest`` name no record)."""
+    return mo.member(session, club).id
+
+
+BUILDERS: dict[str, Callable[[Session, LoyaltyClub], int]] = {"offer_id": _offer, "member_ref": _member}

@@ -67,6 +67,7 @@ def test_name_follows_x_locale_then_the_club_default_language(api):
     assert api.get(headers={"X-Locale": "en"}).json()["offers"][0]["name"] == "Offer"
     assert api.get(headers={"X-Locale": "es-ES"}).json()["offers"][0]["name"] == "Oferta"
     assert api.get(headers={"X-Locale": "pl"}).json()["offers"][0]["name"] == "Tilbud"
+    assert api.get(headers={"X-Locale": 'en"]'}).status_code == 471
 
 
 def test_visibility_rules(api):
@@ -275,4 +276,6 @@ def test_list_issues_a_bounded_number_of_queries_whatever_the_page_size(api, eng
     make(60)
     large = count_queries(100)
     assert small[0] == 2 and large[0] == 63
-    assert small[1] == large[1] <= 15, (small, large)
+    # auth (client token, its clubs, the club, the member) 4 + member state 1 + page 1 + links and stores 1,
+    # + the test harness's SAVEPOINT/RELEASE 2
+    assert small[1] == large[1] <= 9, (small, large)

@@ -21,7 +21,14 @@ from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.errors import ValidationFailed
 from loyaltyhub.http.pagination import Page, count_of
 from loyaltyhub.member_offers.rules import OfferTerms, is_visible, iso, usage_view
-from loyaltyhub.member_offers.state import TERM_COLUMNS, MemberView, club_clock, collection_links, terms_from
+from loyaltyhub.member_offers.state import (
+    TERM_COLUMNS,
+    MemberView,
+    club_clock,
+    collection_links,
+    links_and_store_names,
+    terms_from,
+)
 from loyaltyhub.offers.models import Offer, OfferCollection
 from loyaltyhub.offers.types import GRANT_ONLY_TYPES, types_of_scope
 from loyaltyhub.stores.models import Store
@@ -40,6 +47,22 @@ ORDER_FIELDS = (
     "visible_until",
 )
 DEFAULT_ORDER = "name"
+
+# What the public offer model and the rules read: plain rows, no ORM objects, no unused JSON columns.
+PAGE_COLUMNS = (
+    *TERM_COLUMNS,
+    Offer.name,
+    Offer.description,
+    Offer.external_url,
+    Offer.store_id,
+    Offer.campaign_id,
+    Offer.files,
+    Offer.read_more,
+    Offer.activation_texts,
+    Offer.extras,
+    Offer.created_at,
+    Offer.updated_at,
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +87,8 @@ class Candidate:
     usage: dict[str, Any]
     liked: bool
     name: str | None
+    full: bool = False
+    """``row`` carries every column of :data:`PAGE_COLUMNS` (no need to load it again to render)."""
 
 
 @dataclass
@@ -248,13 +273,15 @@ def member_offers(
     result = MemberOffers(club=club, member_view=view, now=now, locale=locale)
     in_sql = page is not None and not filters.usable and not filters.search and all(n != "usable" for n, _ in order)
     if in_sql and page is not None:
-        statement = _visible_statement(select(Offer), club.id, scope_types, filters, view, now)
+        statement = _visible_statement(select(*PAGE_COLUMNS), club.id, scope_types, filters, view, now)
         ordered = statement.order_by(*_sql_order(order, view, locale, club.default_language))
-        for offer in session.execute(page.apply(ordered)).scalars():
+        for offer in session.execute(page.apply(ordered)):
             terms = terms_from(offer)
             standing = view.standing(offer.id)
             usage = usage_view(terms, standing, view.state(offer.id), clock, scope_types)
-            result.items.append(Candidate(row=offer, terms=terms, usage=usage, liked=offer.id in view.likes, name=None))
+            result.items.append(
+                Candidate(row=offer, terms=terms, usage=usage, liked=offer.id in view.likes, name=None, full=True)
+            )
         result.total = count_of(session, statement) if count else None
         return result
     columns = [*TERM_COLUMNS, Offer.created_at, Offer.updated_at, Offer.store_id, Offer.campaign_id]
@@ -284,24 +311,19 @@ def member_offers(
 
 
 def render(session: Session, offers: MemberOffers, items: list[Candidate]) -> list[dict[str, Any]]:
-    """The public offer model (reference C.1) of ``items``: at most three queries for any number of items."""
+    """The public offer model (reference C.1) of ``items``: at most two queries for any number of items."""
     if not items:
         return []
     ids = [c.row.id for c in items]
     club = offers.club
-    full = {c.row.id: c.row for c in items if isinstance(c.row, Offer)}
+    full = {c.row.id: c.row for c in items if c.full}
     missing = [i for i in ids if i not in full]
     if missing:
-        statement = select(Offer).where(Offer.loyalty_club_id == club.id, Offer.id.in_(missing))
-        full.update({o.id: o for o in session.execute(statement).scalars()})
-    links = collection_links(session, club.id, ids)
-    store_ids = sorted({o.store_id for o in full.values() if o.store_id is not None})
-    store_names: dict[int, str] = {}
-    if store_ids:
-        rows = session.execute(
-            select(Store.id, Store.name).where(Store.loyalty_club_id == club.id, Store.id.in_(store_ids))
-        )
-        store_names = {store_id: name for store_id, name in rows}
+        statement = select(*PAGE_COLUMNS).where(Offer.loyalty_club_id == club.id, Offer.id.in_(missing))
+        full.update({row.id: row for row in session.execute(statement)})
+    links, store_names = links_and_store_names(
+        session, club.id, ids, [o.store_id for o in full.values() if o.store_id is not None]
+    )
     rendered = []
     for c in items:
         offer = full[c.row.id]
@@ -332,7 +354,7 @@ def _display_activation_texts(texts: dict[str, Any] | None) -> dict[str, Any] | 
 
 
 def public_offer(
-    offer: Offer,
+    offer: Any,
     *,
     locale: str | None,
     default_language: str,
@@ -341,7 +363,9 @@ def public_offer(
     liked: bool,
     usage: dict[str, Any],
 ) -> dict[str, Any]:
-    """Reference C.1: type UPPERCASE, texts localized, the usage object computed for the member."""
+    """Reference C.1: type UPPERCASE, texts localized, the usage object computed for the member.
+
+    ``offer`` is an ``Offer`` or a row of :data:`PAGE_COLUMNS`."""
     return {
         "id": offer.id,
         "name": localized(offer.name, locale, default_language),

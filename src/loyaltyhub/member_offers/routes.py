@@ -6,6 +6,7 @@
 
 # No ``from __future__ import annotations``: FastAPI must see the closures' Depends() objects.
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,12 +14,12 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from loyaltyhub.auth import permits
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.session import SessionDep
-from loyaltyhub.errors import NotFound, ValidationFailed
+from loyaltyhub.errors import MalformedHeader, NotFound, ValidationFailed
 from loyaltyhub.http.idempotency import Idempotent, LoyaltyRoute
 from loyaltyhub.http.pagination import PageDep
 from loyaltyhub.http.responses import errors
@@ -43,17 +44,29 @@ async def request_now() -> datetime:
 
 
 Now = Annotated[datetime, Depends(request_now)]
-Locale = Annotated[str | None, Header(alias="X-Locale", description="Content language, e.g. en or es-ES")]
+LOCALE_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$")
+
+
+async def request_locale(
+    x_locale: Annotated[str | None, Header(alias="X-Locale", description="Content language, e.g. en or es-ES")] = None,
+) -> str | None:
+    """``X-Locale`` (a language tag); a malformed one is 471 (reference B.2)."""
+    if x_locale is None or not x_locale.strip():
+        return None
+    if not LOCALE_PATTERN.match(x_locale.strip()):
+        raise MalformedHeader("X-Locale", "expected a language tag such as en or es-ES")
+    return x_locale.strip()
+
+
+Locale = Annotated[str | None, Depends(request_locale)]
 
 
 @dataclass(frozen=True)
 class Scoped:
     context: MemberContext
     scope: str
-
-    @property
-    def product_name(self) -> str | None:
-        return self.context.access.principal.product_name
+    product_name: str | None
+    """The calling app (``X-Product-Name``, else the client token's product), stored on usages and events."""
 
 
 def scoped_context(*needed: str, allow_guest: bool = True) -> Callable[..., Scoped]:
@@ -61,13 +74,18 @@ def scoped_context(*needed: str, allow_guest: bool = True) -> Callable[..., Scop
     context_dependency = member_context(*needed, allow_guest=allow_guest)
 
     async def dependency(
+        request: Request,
         context: Annotated[MemberContext, Depends(context_dependency)],
         scope: Annotated[OfferScope, Query(description="Offers scope (seed type table)")] = "standard",
     ) -> Scoped:
         context.access.require(permits.SCOPE_PERMITS[scope])
-        return Scoped(context=context, scope=scope)
+        product = (request.headers.get("X-Product-Name") or "").strip()[:100] or context.access.principal.product_name
+        return Scoped(context=context, scope=scope, product_name=product)
 
     return dependency
+
+
+_OFFER_IN_CLUB = select(Offer).where(Offer.id == bindparam("offer_key"), Offer.loyalty_club_id == bindparam("club_key"))
 
 
 def offer_in_club(scoped_dependency: Callable[..., Scoped]) -> Callable[..., Offer]:
@@ -78,9 +96,7 @@ def offer_in_club(scoped_dependency: Callable[..., Scoped]) -> Callable[..., Off
         offer_id: Annotated[int, Path(description="Offer id")],
         session: SessionDep,
     ) -> Offer:
-        offer = session.execute(
-            select(Offer).where(Offer.id == offer_id, Offer.loyalty_club_id == scoped.context.club_id)
-        ).scalar_one_or_none()
+        offer = session.execute(_OFFER_IN_CLUB, {"offer_key": offer_id, "club_key": scoped.context.club_id}).scalar()
         if offer is None:
             raise NotFound(f"Offer#{offer_id} not found")
         return offer
@@ -155,7 +171,7 @@ def list_offers(
     filters: Filters,
     page: PageDep,
     now: Now,
-    locale: Locale = None,
+    locale: Locale,
     order_by: Annotated[str | None, Query(description="e.g. `usable DESC, created_at DESC`")] = None,
     include_pagination_info: bool = False,
 ) -> JSONResponse:
@@ -192,6 +208,7 @@ def offers_meta(scoped: ListScoped, session: SessionDep, filters: Filters, now: 
         filters=filters,
         now=now,
         locale=None,
+        order=[("id", False)],  # counts need no order: skip loading names
     )
     return JSONResponse({"meta": listing.meta(session, found)})
 
@@ -213,9 +230,7 @@ def _visible_offer(session: SessionDep, scoped: Scoped, offer: Offer, now: datet
 
 
 @router.get(PREFIX + "/{offer_id}", responses={200: {"model": OfferOut}, **errors(401, 403, 404, 422, 460, 470, 471)})
-def show_offer(
-    scoped: ListScoped, offer: ListedOffer, session: SessionDep, now: Now, locale: Locale = None
-) -> JSONResponse:
+def show_offer(scoped: ListScoped, offer: ListedOffer, session: SessionDep, now: Now, locale: Locale) -> JSONResponse:
     """Show one offer the member can see."""
     return JSONResponse({"offer": _visible_offer(session, scoped, offer, now, locale)})
 
@@ -262,10 +277,11 @@ def use_offer(
 
 
 @router.post(
-    PREFIX + "/{offer_id}/like", responses={200: {"model": OfferOut}, **errors(401, 403, 404, 405, 409, 460, 470)}
+    PREFIX + "/{offer_id}/like",
+    responses={200: {"model": OfferOut}, **errors(401, 403, 404, 405, 409, 422, 460, 470, 471)},
 )
 def like_offer(
-    scoped: LikeScoped, _: Idempotent, offer: OfferToLike, session: SessionDep, now: Now, locale: Locale = None
+    scoped: LikeScoped, _: Idempotent, offer: OfferToLike, session: SessionDep, now: Now, locale: Locale
 ) -> JSONResponse:
     """Like an offer the member can see (liking twice changes nothing)."""
     _visible_offer(session, scoped, offer, now, locale)
@@ -275,11 +291,9 @@ def like_offer(
 
 
 @router.delete(
-    PREFIX + "/{offer_id}/like", responses={200: {"model": OfferOut}, **errors(401, 403, 404, 405, 460, 470)}
+    PREFIX + "/{offer_id}/like", responses={200: {"model": OfferOut}, **errors(401, 403, 404, 405, 422, 460, 470, 471)}
 )
-def unlike_offer(
-    scoped: LikeScoped, offer: OfferToLike, session: SessionDep, now: Now, locale: Locale = None
-) -> JSONResponse:
+def unlike_offer(scoped: LikeScoped, offer: OfferToLike, session: SessionDep, now: Now, locale: Locale) -> JSONResponse:
     """Unlike an offer (unliking an offer not liked changes nothing)."""
     _visible_offer(session, scoped, offer, now, locale)
     assert scoped.context.member is not None
@@ -307,5 +321,5 @@ for _kind in ("seen", "clicked"):
         PREFIX + f"/{{offer_id}}/events/{_kind}",
         _register_event(_kind),
         methods=["POST"],
-        responses={200: {"model": dict}, **errors(401, 403, 404, 409, 460, 470)},
+        responses={200: {"model": dict}, **errors(401, 403, 404, 409, 422, 460, 470, 471)},
     )

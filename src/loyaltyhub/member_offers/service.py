@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, insert, or_, select, update
+from sqlalchemy import bindparam, delete, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
@@ -98,18 +98,46 @@ def _lock_counter(session: Session, member: Member, offer: Offer) -> Any:
     )
 
 
+# The use path's writes, built once: statement construction costs more CPU than their execution.
+_COUNTERS = MemberOfferCounter.__table__
+_USAGES = OfferUsage.__table__
+_OFFERS = Offer.__table__
+_WRITE_COUNTER = (
+    update(_COUNTERS)
+    .where(_COUNTERS.c.id == bindparam("counter_id"))
+    .values(
+        uses_count=bindparam("new_uses_count"),
+        last_used_at=bindparam("new_last_used_at", type_=_COUNTERS.c.last_used_at.type),
+        active_until=bindparam("new_active_until", type_=_COUNTERS.c.active_until.type),
+        period_start=bindparam("new_period_start", type_=_COUNTERS.c.period_start.type),
+        period_uses=bindparam("new_period_uses"),
+    )
+)
+_INSERT_USAGE = insert(_USAGES).returning(_USAGES.c.id)
+_DELETE_USAGE = delete(_USAGES).where(_USAGES.c.id == bindparam("usage_id"))
+_TAKE_FROM_STOCK = (
+    update(_OFFERS)
+    .where(
+        _OFFERS.c.id == bindparam("offer_key"),
+        _OFFERS.c.loyalty_club_id == bindparam("club_key"),
+        or_(_OFFERS.c.stock.is_(None), _OFFERS.c.uses_count < _OFFERS.c.stock),
+    )
+    .values(uses_count=_OFFERS.c.uses_count + 1, updated_at=_OFFERS.c.updated_at)
+    .returning(_OFFERS.c.uses_count)
+)
+
+
 def _write_counter(session: Session, counter_id: int, state: UsageState) -> None:
-    table = MemberOfferCounter.__table__
     session.execute(
-        update(table)
-        .where(table.c.id == counter_id)
-        .values(
-            uses_count=state.uses_count,
-            last_used_at=state.last_used_at,
-            active_until=state.active_until,
-            period_start=state.period_start,
-            period_uses=state.period_uses,
-        )
+        _WRITE_COUNTER,
+        {
+            "counter_id": counter_id,
+            "new_uses_count": state.uses_count,
+            "new_last_used_at": state.last_used_at,
+            "new_active_until": state.active_until,
+            "new_period_start": state.period_start,
+            "new_period_uses": state.period_uses,
+        },
     )
 
 
@@ -119,18 +147,7 @@ def _take_from_stock(session: Session, offer: Offer) -> int | None:
     The offer row stays locked until commit, so this is the use path's last statement.
     ``updated_at`` is kept: a use is not an edit of the offer.
     """
-    table = Offer.__table__
-    statement = (
-        update(table)
-        .where(
-            table.c.id == offer.id,
-            table.c.loyalty_club_id == offer.loyalty_club_id,
-            or_(table.c.stock.is_(None), table.c.uses_count < table.c.stock),
-        )
-        .values(uses_count=table.c.uses_count + 1, updated_at=table.c.updated_at)
-        .returning(table.c.uses_count)
-    )
-    return session.execute(statement).scalar()
+    return session.execute(_TAKE_FROM_STOCK, {"offer_key": offer.id, "club_key": offer.loyalty_club_id}).scalar()
 
 
 def use_offer(
@@ -164,24 +181,23 @@ def use_offer(
     new_state = after_use(terms, state, clock)
     authorized = bool(authorization_token) and token_matches(offer.usage_authorization_token, authorization_token or "")
     usage_id = session.execute(
-        insert(OfferUsage.__table__)
-        .values(
-            loyalty_club_id=club.id,
-            offer_id=offer.id,
-            member_id=member.id,
-            used_at=now,
-            active_until=new_state.active_until,
-            authorized=authorized,
-            authorization_type=AUTHORIZATION_TYPE_TOKEN if authorized else None,
+        _INSERT_USAGE,
+        {
+            "loyalty_club_id": club.id,
+            "offer_id": offer.id,
+            "member_id": member.id,
+            "used_at": now,
+            "active_until": new_state.active_until,
+            "authorized": authorized,
+            "authorization_type": AUTHORIZATION_TYPE_TOKEN if authorized else None,
             **usage_values,
-        )
-        .returning(OfferUsage.__table__.c.id)
+        },
     ).scalar_one()
     _write_counter(session, counter.id, new_state)
     uses_count = _take_from_stock(session, offer)
     if uses_count is None:
         # Stock gone: undo this use's two writes, in the same transaction.
-        session.execute(delete(OfferUsage.__table__).where(OfferUsage.__table__.c.id == usage_id))
+        session.execute(_DELETE_USAGE, {"usage_id": usage_id})
         _write_counter(session, counter.id, state)
         return UseOutcome(refusal=GLOBAL_LIMIT)
     usage = usage_view(replace(terms, uses_count=uses_count), standing, new_state, clock, scope_types)
