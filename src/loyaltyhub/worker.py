@@ -40,9 +40,16 @@ def _member_count_snapshot(settings: Settings, engine: Engine) -> None:
     snapshot_job(settings, engine)
 
 
+def _offer_usage_rollup(settings: Settings, engine: Engine) -> None:
+    from loyaltyhub.reporting.rollups import rollup_job
+
+    rollup_job(settings, engine)
+
+
 JOBS: list[Job] = [
     Job("purge_idempotency_keys", 3600, _purge_idempotency),
     Job("members_count_snapshot", 15 * 60, _member_count_snapshot),
+    Job("offer_usages_hourly_rollup", 60, _offer_usage_rollup),
 ]
 
 
