@@ -46,10 +46,17 @@ def _offer_usage_rollup(settings: Settings, engine: Engine) -> None:
     rollup_job(settings, engine)
 
 
+def _refresh_member_age_bands(settings: Settings, engine: Engine) -> None:
+    from loyaltyhub.members.jobs import refresh_member_age_bands
+
+    refresh_member_age_bands(settings, engine)
+
+
 JOBS: list[Job] = [
     Job("purge_idempotency_keys", 3600, _purge_idempotency),
     Job("members_count_snapshot", 15 * 60, _member_count_snapshot),
     Job("offer_usages_hourly_rollup", 60, _offer_usage_rollup),
+    Job("refresh_member_age_bands", 3600, _refresh_member_age_bands),
 ]
 
 

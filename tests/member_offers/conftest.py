@@ -64,7 +64,11 @@ def clock() -> Clock:
 @pytest.fixture
 def api(client: TestClient, session: Session, factory: Factory, clock: Clock) -> Api:
     club = factory.club()
-    client.app.dependency_overrides[request_now] = lambda: clock.now
+
+    async def now() -> datetime:
+        return clock.now
+
+    client.app.dependency_overrides[request_now] = now
     return Api(
         client=client,
         session=session,

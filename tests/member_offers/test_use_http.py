@@ -163,7 +163,8 @@ def test_global_limit_exceeded(api):
     assert (response.status_code, response.json()) == (422, {"error": "Global limit exceeded"})
     assert refusals(api) == ["global_limit_exceeded"]
     counter = api.session.execute(select(MemberOfferCounter).filter_by(member_id=other.id)).scalar_one()
-    assert counter.uses_count == 0  # nothing moved for the refused attempt
+    assert counter.uses_count == 0 and counter.last_used_at is None  # nothing moved for the refused attempt
+    assert api.session.execute(select(OfferUsage.member_id)).scalars().all() == [api.member.id]
 
 
 def test_every_refusal_is_recorded_with_its_reason(api):
@@ -214,3 +215,27 @@ def test_idempotency_key_replays_the_first_answer_and_uses_once(api):
     assert offer.uses_count == 1
     assert len(api.session.execute(select(OfferUsage)).scalars().all()) == 1
     assert api.use(offer.id, headers={"Idempotency-Key": "k2"}).json()["usage"]["uses_left"] == 3
+
+
+def test_weekly_limit_resets_at_monday_midnight_in_oslo(api):
+    api.club.offer_active_seconds = 0
+    offer = mo.offer(api.session, api.club, periodic_usage_timespan="week", periodic_usage_limit=1)
+    api.clock.now = api.clock.now.replace(month=11, day=29, hour=22, minute=30)  # Sunday 23:30 in Oslo
+    assert api.use(offer.id).status_code == 200
+    api.clock.advance(minutes=29)  # Sunday 23:59
+    assert api.use(offer.id).json() == {"error": "Periodic user limit exceeded"}
+    api.clock.advance(minutes=2)  # Monday 00:01 in Oslo, still Sunday in UTC
+    assert api.use(offer.id).status_code == 200
+
+
+def test_daily_limit_on_the_23_hour_dst_day(api):
+    api.club.offer_active_seconds = 0
+    offer = mo.offer(api.session, api.club, periodic_usage_timespan="day", periodic_usage_limit=1, usable_since=None)
+    api.clock.now = api.clock.now.replace(month=3, day=29, hour=21, minute=30)  # 23:30 CEST, 29 March 2026
+    response = api.use(offer.id)
+    assert response.json()["usage"]["period"]["started_at"] == "2026-03-28T23:00:00.000Z"
+    assert response.json()["usage"]["period"]["ends_at"] == "2026-03-29T22:00:00.000Z"
+    api.clock.advance(minutes=29)
+    assert api.use(offer.id).json() == {"error": "Periodic user limit exceeded"}
+    api.clock.advance(minutes=1)  # midnight CEST: a new day after 23 hours
+    assert api.use(offer.id).status_code == 200

@@ -12,21 +12,25 @@ from loyaltyhub.auth.dependencies import ClubAccess, club_context
 from loyaltyhub.collections import service
 from loyaltyhub.collections.models import Collection
 from loyaltyhub.collections.schemas import (
+    CollectionCreate,
     CollectionOut,
     CollectionsList,
     CollectionsOrder,
     CollectionsPage,
-    CollectionWrite,
+    CollectionUpdate,
 )
 from loyaltyhub.db.session import SessionDep
 from loyaltyhub.errors import NotFound
-from loyaltyhub.http.idempotency import Idempotent
+from loyaltyhub.http.idempotency import Idempotent, LoyaltyRoute
 from loyaltyhub.http.pagination import PageDep, paginate
 from loyaltyhub.http.responses import errors
 from loyaltyhub.offers.dependencies import ClubOfPath
 from loyaltyhub.offers.types import OfferScope
 
-router = APIRouter(prefix="/v3/{loyalty_club_slug}/offers/collections", tags=["Offers collections"])
+# LoyaltyRoute: idempotent answers are stored in the request's transaction (loyaltyhub.http.idempotency).
+router = APIRouter(
+    route_class=LoyaltyRoute, prefix="/v3/{loyalty_club_slug}/offers/collections", tags=["Offers collections"]
+)
 
 CollectionsListAccess = Annotated[ClubAccess, Depends(club_context(permits.COLLECTIONS_LIST))]
 CollectionsCreate = Annotated[ClubAccess, Depends(club_context(permits.COLLECTIONS_CREATE))]
@@ -64,7 +68,7 @@ def list_collections(
 
 @router.post("", response_model=CollectionOut, status_code=201, responses=errors(401, 403, 404, 409, 422))
 def create_collection(
-    access: CollectionsCreate, _: Idempotent, body: CollectionWrite, session: SessionDep
+    access: CollectionsCreate, _: Idempotent, body: CollectionCreate, session: SessionDep
 ) -> CollectionOut:
     return service.present_one(session, service.create_collection(session, access.club, body))
 
@@ -82,7 +86,7 @@ def show_collection(access: CollectionsListAccess, collection: CollectionInClub,
 
 @router.patch("/{collection_id:int}", response_model=CollectionOut, responses=errors(401, 403, 404, 422))
 def update_collection(
-    access: CollectionsUpdate, collection: CollectionInClub, body: CollectionWrite, session: SessionDep
+    access: CollectionsUpdate, collection: CollectionInClub, body: CollectionUpdate, session: SessionDep
 ) -> CollectionOut:
     return service.present_one(session, service.update_collection(session, access.club, collection, body))
 

@@ -8,13 +8,13 @@ from pydantic import BaseModel, Field
 
 from loyaltyhub.auth.schemas import StrictModel
 from loyaltyhub.http.pagination import PaginationInfo
-from loyaltyhub.offers.fields import FileDescriptor, LocalizedContent, MilliTime
+from loyaltyhub.offers.fields import FileDescriptor, LocalizedContent, MilliTime, UpdateModel
 from loyaltyhub.offers.types import OfferScope
 
 Id = Annotated[int, Field(ge=1)]
 
 
-class CollectionWrite(StrictModel):
+class CollectionFields(StrictModel):
     """Writable fields; computed ones (offers_count, usable_since...) are refused as unknown."""
 
     scope: OfferScope | None = None
@@ -23,6 +23,14 @@ class CollectionWrite(StrictModel):
     offers_order: Annotated[list[Id], Field(max_length=1000)] | None = None
     position: Annotated[int, Field(ge=0)] | None = None
     files: Annotated[list[FileDescriptor], Field(max_length=50)] | None = None
+
+
+class CollectionCreate(CollectionFields):
+    """POST body."""
+
+
+class CollectionUpdate(CollectionFields, UpdateModel):
+    """PATCH body; absent fields stay, ``null`` clears ``scope``."""
 
 
 class CollectionOut(BaseModel):

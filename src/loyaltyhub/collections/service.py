@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.collections.models import Collection
-from loyaltyhub.collections.schemas import CollectionOut, CollectionsOrder, CollectionWrite
+from loyaltyhub.collections.schemas import CollectionCreate, CollectionOut, CollectionsOrder, CollectionUpdate
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.offers import validation
 from loyaltyhub.offers.models import Offer, OfferCollection
@@ -189,7 +189,7 @@ def _next_position(session: Session, club_id: int) -> int:
     return (current or 0) + 1
 
 
-def create_collection(session: Session, club: LoyaltyClub, body: CollectionWrite) -> Collection:
+def create_collection(session: Session, club: LoyaltyClub, body: CollectionCreate) -> Collection:
     patch = _validate(session, club, None, body.model_dump(exclude_unset=True))
     now = utcnow()
     collection = Collection(
@@ -208,7 +208,9 @@ def create_collection(session: Session, club: LoyaltyClub, body: CollectionWrite
     return collection
 
 
-def update_collection(session: Session, club: LoyaltyClub, collection: Collection, body: CollectionWrite) -> Collection:
+def update_collection(
+    session: Session, club: LoyaltyClub, collection: Collection, body: CollectionUpdate
+) -> Collection:
     patch = _validate(session, club, collection.id, body.model_dump(exclude_unset=True))
     for field, value in patch.items():
         setattr(collection, field, value)

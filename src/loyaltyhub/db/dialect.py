@@ -268,8 +268,32 @@ def insert_ignore(session: Session, table: Any, values: dict[str, Any], conflict
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         statement = pg_insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
-    result = session.execute(statement)
-    return bool(getattr(result, "rowcount", 0) == 1)
+    # RETURNING, not rowcount: psycopg reports -1 for this statement.
+    key = next(iter(table.primary_key.columns))
+    return session.execute(statement.returning(key)).first() is not None
+
+
+def insert_or_lock(session: Session, table: Any, values: dict[str, Any], conflict_columns: list[str]) -> Any:
+    """Create the row of ``conflict_columns`` if missing and return it, locked until the transaction ends.
+
+    One statement: ``INSERT ... ON CONFLICT (...) DO UPDATE SET <first other column> = <itself>
+    RETURNING *``. On PostgreSQL the no-op update takes the row lock (like ``SELECT ... FOR UPDATE``),
+    waiting for a concurrent holder and then returning the row as it committed; on SQLite the write
+    transaction already holds the database lock (``BEGIN IMMEDIATE``).
+    """
+    keep = next(c for c in table.columns if c.name not in conflict_columns and not c.primary_key)
+    if is_sqlite(session):
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement: Any = sqlite_insert(table)
+    else:
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement = pg_insert(table)
+    statement = statement.values(**values).on_conflict_do_update(
+        index_elements=conflict_columns, set_={keep.name: table.c[keep.name]}
+    )
+    return session.execute(statement.returning(*table.columns)).one()
 
 
 class json_contains(ColumnElement[bool]):

@@ -14,13 +14,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, case, false, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.errors import ValidationFailed
+from loyaltyhub.http.pagination import Page, count_of
 from loyaltyhub.member_offers.rules import OfferTerms, is_visible, iso, usage_view
-from loyaltyhub.member_offers.state import TERM_COLUMNS, MemberView, club_clock, collection_links, terms_from
+from loyaltyhub.member_offers.state import (
+    TERM_COLUMNS,
+    MemberView,
+    club_clock,
+    collection_links,
+    links_and_store_names,
+    terms_from,
+)
 from loyaltyhub.offers.models import Offer, OfferCollection
 from loyaltyhub.offers.types import GRANT_ONLY_TYPES, types_of_scope
 from loyaltyhub.stores.models import Store
@@ -39,6 +47,22 @@ ORDER_FIELDS = (
     "visible_until",
 )
 DEFAULT_ORDER = "name"
+
+# What the public offer model and the rules read: plain rows, no ORM objects, no unused JSON columns.
+PAGE_COLUMNS = (
+    *TERM_COLUMNS,
+    Offer.name,
+    Offer.description,
+    Offer.external_url,
+    Offer.store_id,
+    Offer.campaign_id,
+    Offer.files,
+    Offer.read_more,
+    Offer.activation_texts,
+    Offer.extras,
+    Offer.created_at,
+    Offer.updated_at,
+)
 
 
 @dataclass(frozen=True)
@@ -63,6 +87,8 @@ class Candidate:
     usage: dict[str, Any]
     liked: bool
     name: str | None
+    full: bool = False
+    """``row`` carries every column of :data:`PAGE_COLUMNS` (no need to load it again to render)."""
 
 
 @dataclass
@@ -74,6 +100,7 @@ class MemberOffers:
     now: datetime
     locale: str | None
     items: list[Candidate] = field(default_factory=list)
+    total: int | None = None
 
 
 def parse_order_by(value: str | None) -> list[tuple[str, bool]]:
@@ -114,18 +141,16 @@ def localized(content: dict[str, Any] | None, locale: str | None, default_langua
     return None
 
 
-def _candidate_statement(
-    club_id: int, scope_types: frozenset[str], filters: ListFilters, view: MemberView, now: datetime
+def _visible_statement(
+    statement: Select[Any],
+    club_id: int,
+    scope_types: frozenset[str],
+    filters: ListFilters,
+    view: MemberView,
+    now: datetime,
 ) -> Select[Any]:
-    statement = select(
-        *TERM_COLUMNS,
-        Offer.name,
-        Offer.description,
-        Offer.created_at,
-        Offer.updated_at,
-        Offer.store_id,
-        Offer.campaign_id,
-    ).where(
+    """Visibility (SPEC §5) and the C.2 filters, all in SQL."""
+    statement = statement.where(
         Offer.loyalty_club_id == club_id,
         Offer.status == "published",
         Offer.archived_at.is_(None),
@@ -142,12 +167,15 @@ def _candidate_statement(
         else or_(Offer.audience_id.is_(None), Offer.audience_id.in_(sorted(view.group_ids)))
     )
     grant_only = sorted(GRANT_ONLY_TYPES & types)
+    live_grants = view.live_grant_ids(now)
     if grant_only:
         statement = statement.where(
             Offer.type.not_in(grant_only)
-            if not view.grants
-            else or_(Offer.type.not_in(grant_only), and_(Offer.type.in_(grant_only), Offer.id.in_(sorted(view.grants))))
+            if not live_grants
+            else or_(Offer.type.not_in(grant_only), and_(Offer.type.in_(grant_only), Offer.id.in_(live_grants)))
         )
+    if filters.liked:
+        statement = statement.where(Offer.id.in_(sorted(view.likes)) if view.likes else false())
     if filters.ids is not None:
         statement = statement.where(Offer.id.in_(filters.ids))
     if filters.store_ids is not None:
@@ -199,6 +227,26 @@ def _sort(items: list[Candidate], order: list[tuple[str, bool]]) -> None:
             items.sort(key=lambda c, key=key: (key(c) is None, key(c)))
 
 
+def _name_expression(locale: str | None, default_language: str) -> Any:
+    keys = [k for k in (locale, locale.split("-")[0] if locale else None, default_language) if k]
+    texts = [Offer.name[key].as_string() for key in dict.fromkeys(keys)]
+    return func.lower(texts[0] if len(texts) == 1 else func.coalesce(*texts))
+
+
+def _sql_order(order: list[tuple[str, bool]], view: MemberView, locale: str | None, default_language: str) -> list:
+    clauses = []
+    for name, descending in order:
+        if name == "name":
+            expression: Any = _name_expression(locale, default_language)
+        elif name == "liked":
+            expression = case((Offer.id.in_(sorted(view.likes)), 1), else_=0) if view.likes else literal(0)
+        else:
+            expression = getattr(Offer, name)
+        clauses.append((expression.desc() if descending else expression.asc()).nulls_last())
+    clauses.append(Offer.id.asc())
+    return clauses
+
+
 def member_offers(
     session: Session,
     *,
@@ -209,61 +257,88 @@ def member_offers(
     now: datetime,
     locale: str | None,
     order: list[tuple[str, bool]] | None = None,
+    page: Page | None = None,
+    count: bool = False,
 ) -> MemberOffers:
-    """The member's visible offers matching ``filters``, each with its usage object, ordered."""
+    """The member's visible offers matching ``filters``, each with its usage object, ordered.
+
+    With a ``page`` and nothing that depends on the member's counters (``usable`` filter or order)
+    or on every text (``search``), filtering, ordering and paging all happen in SQL and only the
+    page's offers are loaded. Otherwise every visible offer is judged in Python, then paged.
+    ``total`` is the number of matching offers (counted when ``count`` or judged in Python).
+    """
+    order = order or parse_order_by(None)
     clock = club_clock(club, now)
     scope_types = frozenset(types_of_scope(scope))
     result = MemberOffers(club=club, member_view=view, now=now, locale=locale)
-    for row in session.execute(_candidate_statement(club.id, scope_types, filters, view, now)):
+    in_sql = page is not None and not filters.usable and not filters.search and all(n != "usable" for n, _ in order)
+    if in_sql and page is not None:
+        statement = _visible_statement(select(*PAGE_COLUMNS), club.id, scope_types, filters, view, now)
+        ordered = statement.order_by(*_sql_order(order, view, locale, club.default_language))
+        for offer in session.execute(page.apply(ordered)):
+            terms = terms_from(offer)
+            standing = view.standing(offer.id)
+            usage = usage_view(terms, standing, view.state(offer.id), clock, scope_types)
+            result.items.append(
+                Candidate(row=offer, terms=terms, usage=usage, liked=offer.id in view.likes, name=None, full=True)
+            )
+        result.total = count_of(session, statement) if count else None
+        return result
+    columns = [*TERM_COLUMNS, Offer.created_at, Offer.updated_at, Offer.store_id, Offer.campaign_id]
+    needs_name = any(n == "name" for n, _ in order)
+    if needs_name or filters.search:
+        columns.append(Offer.name)
+    if filters.search:
+        columns.append(Offer.description)
+    statement = _visible_statement(select(*columns), club.id, scope_types, filters, view, now)
+    for row in session.execute(statement):
         terms = terms_from(row)
         standing = view.standing(row.id)
         if not is_visible(terms, standing, now, scope_types):
             continue
         if filters.search and not _matches_search(row, filters.search):
             continue
-        liked = row.id in view.likes
-        if filters.liked and not liked:
-            continue
         usage = usage_view(terms, standing, view.state(row.id), clock, scope_types)
         if filters.usable and not usage["usable"]:
             continue
-        name = localized(row.name, locale, club.default_language)
-        result.items.append(Candidate(row=row, terms=terms, usage=usage, liked=liked, name=name))
-    _sort(result.items, order or parse_order_by(None))
+        name = localized(row.name, locale, club.default_language) if needs_name else None
+        result.items.append(Candidate(row=row, terms=terms, usage=usage, liked=row.id in view.likes, name=name))
+    _sort(result.items, order)
+    result.total = len(result.items)
+    if page is not None:
+        result.items = result.items[page.offset : page.offset + page.per_page]
     return result
 
 
 def render(session: Session, offers: MemberOffers, items: list[Candidate]) -> list[dict[str, Any]]:
-    """The public offer model (reference C.1) of ``items``: three queries for any number of items."""
+    """The public offer model (reference C.1) of ``items``: at most two queries for any number of items."""
     if not items:
         return []
     ids = [c.row.id for c in items]
     club = offers.club
-    full = {
-        o.id: o
-        for o in session.execute(select(Offer).where(Offer.loyalty_club_id == club.id, Offer.id.in_(ids))).scalars()
-    }
-    links = collection_links(session, club.id, ids)
-    store_ids = sorted({o.store_id for o in full.values() if o.store_id is not None})
-    store_names: dict[int, str] = {}
-    if store_ids:
-        store_names = dict(
-            session.execute(
-                select(Store.id, Store.name).where(Store.loyalty_club_id == club.id, Store.id.in_(store_ids))
-            ).tuples()
+    full = {c.row.id: c.row for c in items if c.full}
+    missing = [i for i in ids if i not in full]
+    if missing:
+        statement = select(*PAGE_COLUMNS).where(Offer.loyalty_club_id == club.id, Offer.id.in_(missing))
+        full.update({row.id: row for row in session.execute(statement)})
+    links, store_names = links_and_store_names(
+        session, club.id, ids, [o.store_id for o in full.values() if o.store_id is not None]
+    )
+    rendered = []
+    for c in items:
+        offer = full[c.row.id]
+        rendered.append(
+            public_offer(
+                offer,
+                locale=offers.locale,
+                default_language=club.default_language,
+                collection_ids=links[offer.id],
+                stores=[store_names[offer.store_id]] if offer.store_id in store_names else [],
+                liked=c.liked,
+                usage=c.usage,
+            )
         )
-    return [
-        public_offer(
-            full[c.row.id],
-            locale=offers.locale,
-            default_language=club.default_language,
-            collection_ids=links[c.row.id],
-            stores=[store_names[full[c.row.id].store_id]] if full[c.row.id].store_id in store_names else [],
-            liked=c.liked,
-            usage=c.usage,
-        )
-        for c in items
-    ]
+    return rendered
 
 
 def _display_read_more(read_more: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -279,7 +354,7 @@ def _display_activation_texts(texts: dict[str, Any] | None) -> dict[str, Any] | 
 
 
 def public_offer(
-    offer: Offer,
+    offer: Any,
     *,
     locale: str | None,
     default_language: str,
@@ -288,7 +363,9 @@ def public_offer(
     liked: bool,
     usage: dict[str, Any],
 ) -> dict[str, Any]:
-    """Reference C.1: type UPPERCASE, texts localized, the usage object computed for the member."""
+    """Reference C.1: type UPPERCASE, texts localized, the usage object computed for the member.
+
+    ``offer`` is an ``Offer`` or a row of :data:`PAGE_COLUMNS`."""
     return {
         "id": offer.id,
         "name": localized(offer.name, locale, default_language),

@@ -33,8 +33,11 @@ router = APIRouter(tags=["Member offers"], route_class=LoyaltyRoute)
 PREFIX = "/v3/{loyalty_club_slug}/members/{member_ref}/offers"
 
 
-def request_now() -> datetime:
-    """The time a request is judged at (tests override this dependency to move the clock)."""
+async def request_now() -> datetime:
+    """The time a request is judged at (tests override this dependency to move the clock).
+
+    Dependencies that do no I/O are ``async def`` so they run on the event loop instead of taking a
+    trip through the thread pool."""
     return utcnow()
 
 
@@ -46,22 +49,22 @@ Locale = Annotated[str | None, Header(alias="X-Locale", description="Content lan
 class Scoped:
     context: MemberContext
     scope: str
-
-    @property
-    def product_name(self) -> str | None:
-        return self.context.access.principal.product_name
+    product_name: str | None
+    """The calling app (``X-Product-Name``, else the client token's product), stored on usages and events."""
 
 
 def scoped_context(*needed: str, allow_guest: bool = True) -> Callable[..., Scoped]:
     """The member context plus the ``scope`` query param and its ``Offers:Api:Scopes:<Scope>`` permit."""
     context_dependency = member_context(*needed, allow_guest=allow_guest)
 
-    def dependency(
+    async def dependency(
+        request: Request,
         context: Annotated[MemberContext, Depends(context_dependency)],
         scope: Annotated[OfferScope, Query(description="Offers scope (seed type table)")] = "standard",
     ) -> Scoped:
         context.access.require(permits.SCOPE_PERMITS[scope])
-        return Scoped(context=context, scope=scope)
+        product = (request.headers.get("X-Product-Name") or "").strip()[:100] or context.access.principal.product_name
+        return Scoped(context=context, scope=scope, product_name=product)
 
     return dependency
 
@@ -116,7 +119,7 @@ def _str_list(request: Request, name: str) -> list[str] | None:
     return [item for item in raw if item] or None
 
 
-def list_filters(
+async def list_filters(
     request: Request,
     type: Annotated[str | None, Query(description="Offer type (any case), e.g. REGULAR")] = None,
     search: Annotated[str | None, Query(max_length=200, description="Text in the name or description")] = None,
@@ -158,21 +161,21 @@ def list_offers(
     """List the member's offers (reference C.2)."""
     order = listing.parse_order_by(order_by)
     context = scoped.context
-    view = member_view(session, context.member)
     found = listing.member_offers(
         session,
         club=context.access.club,
-        view=view,
+        view=member_view(session, context.member),
         scope=scoped.scope,
         filters=filters,
         now=now,
         locale=locale,
         order=order,
+        page=page,
+        count=include_pagination_info,
     )
-    items = found.items[page.offset : page.offset + page.per_page]
-    body: dict[str, object] = {"offers": listing.render(session, found, items)}
+    body: dict[str, object] = {"offers": listing.render(session, found, found.items)}
     if include_pagination_info:
-        body["pagination_info"] = page.info(len(found.items)).model_dump()
+        body["pagination_info"] = page.info(found.total or 0).model_dump()
     return JSONResponse(body)
 
 

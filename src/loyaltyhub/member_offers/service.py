@@ -3,14 +3,17 @@
 The use path is race-free on both databases. In one transaction:
 
 1. the SPEC §5 checks that do not depend on counters (steps 1-5) on the offer and member;
-2. the member's counter row is created if missing (``INSERT ... ON CONFLICT DO NOTHING``) and locked
-   (``SELECT ... FOR UPDATE``; on SQLite the whole write transaction already holds the database lock
-   from ``BEGIN IMMEDIATE``), and steps 6-8 are judged on that locked row;
-3. step 9 is the conditional ``UPDATE offers SET uses_count = uses_count + 1 WHERE ... AND (stock IS
-   NULL OR uses_count < stock) RETURNING uses_count``: no row back means the stock is gone;
-4. only then the counter row moves and the usage row (with its reporting snapshot) is written.
+2. the member's counter row is created if missing and locked in one statement (``INSERT ... ON
+   CONFLICT DO UPDATE ... RETURNING``, which takes the row lock like ``SELECT ... FOR UPDATE``; on
+   SQLite the write transaction already holds the database lock from ``BEGIN IMMEDIATE``), and
+   steps 6-8 are judged on that locked row;
+3. the usage row (with its reporting snapshot) is inserted and the counter row moves;
+4. last, step 9 is the conditional ``UPDATE offers SET uses_count = uses_count + 1 WHERE ... AND
+   (stock IS NULL OR uses_count < stock) RETURNING uses_count``. It is last because it locks the
+   offer row every member shares until commit; no row back means the stock is gone, and the two
+   writes of step 3 are undone in the same transaction.
 
-A refused attempt has written nothing but the (empty) counter row; the caller records the refusal.
+A refused attempt leaves nothing but the (empty) counter row; the caller records the refusal.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import delete, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
@@ -36,6 +39,7 @@ from loyaltyhub.member_offers.rules import (
     GLOBAL_LIMIT,
     MemberStanding,
     Refusal,
+    UsageState,
     after_use,
     check_use,
     token_matches,
@@ -44,7 +48,7 @@ from loyaltyhub.member_offers.rules import (
 from loyaltyhub.member_offers.state import club_clock, collection_links, counter_state, terms_from
 from loyaltyhub.members.models import Member, MemberGroupMembership
 from loyaltyhub.offers.models import Offer, OfferGrant
-from loyaltyhub.offers.types import types_of_scope
+from loyaltyhub.offers.types import is_grant_only, types_of_scope
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,8 @@ class UseOutcome:
 
 
 def standing_for_use(session: Session, member: Member, offer: Offer) -> MemberStanding:
-    """The member's ban, the one audience that matters and the latest grant of this offer."""
+    """The member's ban, the one audience that matters and the latest grant of this offer (each
+    queried only when the offer has an audience / is grant-only or grant-limited)."""
     groups: frozenset[int] = frozenset()
     if offer.audience_id is not None:
         in_audience = session.execute(
@@ -67,34 +72,53 @@ def standing_for_use(session: Session, member: Member, offer: Offer) -> MemberSt
             )
         ).scalar()
         groups = frozenset({offer.audience_id}) if in_audience else frozenset()
-    granted_at = session.execute(
-        select(OfferGrant.granted_at)
-        .where(
-            OfferGrant.loyalty_club_id == member.loyalty_club_id,
-            OfferGrant.member_id == member.id,
-            OfferGrant.offer_id == offer.id,
-        )
-        .order_by(OfferGrant.granted_at.desc())
-        .limit(1)
-    ).scalar()
+    granted_at = None
+    if is_grant_only(offer.type) or offer.usable_in_seconds_after_granting is not None:
+        granted_at = session.execute(
+            select(OfferGrant.granted_at)
+            .where(
+                OfferGrant.loyalty_club_id == member.loyalty_club_id,
+                OfferGrant.member_id == member.id,
+                OfferGrant.offer_id == offer.id,
+            )
+            .order_by(OfferGrant.granted_at.desc())
+            .limit(1)
+        ).scalar()
     return MemberStanding(banned_until=member.banned_until, group_ids=groups, granted_at=granted_at)
 
 
-def _lock_counter(session: Session, member: Member, offer: Offer) -> MemberOfferCounter:
-    key = {"loyalty_club_id": member.loyalty_club_id, "member_id": member.id, "offer_id": offer.id}
-    dialect.insert_ignore(
-        session,
-        MemberOfferCounter.__table__,
-        {**key, "uses_count": 0, "period_uses": 0},
-        ["loyalty_club_id", "member_id", "offer_id"],
+_COUNTER_KEY = ["loyalty_club_id", "member_id", "offer_id"]
+
+
+def _lock_counter(session: Session, member: Member, offer: Offer) -> Any:
+    """The member's counter row for the offer, created if missing, locked until the transaction ends."""
+    values = {"loyalty_club_id": member.loyalty_club_id, "member_id": member.id, "offer_id": offer.id}
+    return dialect.insert_or_lock(
+        session, MemberOfferCounter.__table__, {**values, "uses_count": 0, "period_uses": 0}, _COUNTER_KEY
     )
-    return session.execute(
-        select(MemberOfferCounter).filter_by(**key).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one()
+
+
+def _write_counter(session: Session, counter_id: int, state: UsageState) -> None:
+    table = MemberOfferCounter.__table__
+    session.execute(
+        update(table)
+        .where(table.c.id == counter_id)
+        .values(
+            uses_count=state.uses_count,
+            last_used_at=state.last_used_at,
+            active_until=state.active_until,
+            period_start=state.period_start,
+            period_uses=state.period_uses,
+        )
+    )
 
 
 def _take_from_stock(session: Session, offer: Offer) -> int | None:
-    """Step 9, atomically: the new ``uses_count``, or None when the stock is exhausted."""
+    """Step 9, atomically: the new ``uses_count``, or None when the stock is exhausted.
+
+    The offer row stays locked until commit, so this is the use path's last statement.
+    ``updated_at`` is kept: a use is not an edit of the offer.
+    """
     table = Offer.__table__
     statement = (
         update(table)
@@ -103,7 +127,7 @@ def _take_from_stock(session: Session, offer: Offer) -> int | None:
             table.c.loyalty_club_id == offer.loyalty_club_id,
             or_(table.c.stock.is_(None), table.c.uses_count < table.c.stock),
         )
-        .values(uses_count=table.c.uses_count + 1)
+        .values(uses_count=table.c.uses_count + 1, updated_at=table.c.updated_at)
         .returning(table.c.uses_count)
     )
     return session.execute(statement).scalar()
@@ -131,23 +155,17 @@ def use_offer(
     )
     if refusal is not None:
         return UseOutcome(refusal=refusal)
+    usage_values = snapshot(session, offer, member, product_name)  # read before any lock is held
     counter = _lock_counter(session, member, offer)
     state = counter_state(counter)
     refusal = check_use(terms, offer.id, standing, state, clock, scope_types, authorization_token, check_stock=False)
     if refusal is not None:
         return UseOutcome(refusal=refusal)
-    uses_count = _take_from_stock(session, offer)
-    if uses_count is None:
-        return UseOutcome(refusal=GLOBAL_LIMIT)
     new_state = after_use(terms, state, clock)
-    counter.uses_count = new_state.uses_count
-    counter.last_used_at = new_state.last_used_at
-    counter.active_until = new_state.active_until
-    counter.period_start = new_state.period_start
-    counter.period_uses = new_state.period_uses
     authorized = bool(authorization_token) and token_matches(offer.usage_authorization_token, authorization_token or "")
-    session.add(
-        OfferUsage(
+    usage_id = session.execute(
+        insert(OfferUsage.__table__)
+        .values(
             loyalty_club_id=club.id,
             offer_id=offer.id,
             member_id=member.id,
@@ -155,10 +173,17 @@ def use_offer(
             active_until=new_state.active_until,
             authorized=authorized,
             authorization_type=AUTHORIZATION_TYPE_TOKEN if authorized else None,
-            **snapshot(session, offer, member, product_name),
+            **usage_values,
         )
-    )
-    session.flush()
+        .returning(OfferUsage.__table__.c.id)
+    ).scalar_one()
+    _write_counter(session, counter.id, new_state)
+    uses_count = _take_from_stock(session, offer)
+    if uses_count is None:
+        # Stock gone: undo this use's two writes, in the same transaction.
+        session.execute(delete(OfferUsage.__table__).where(OfferUsage.__table__.c.id == usage_id))
+        _write_counter(session, counter.id, state)
+        return UseOutcome(refusal=GLOBAL_LIMIT)
     usage = usage_view(replace(terms, uses_count=uses_count), standing, new_state, clock, scope_types)
     return UseOutcome(usage=usage)
 

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Integer, String, cast, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
+from loyaltyhub.db.base import BigIntId, UTCDateTime
 from loyaltyhub.member_offers.models import MemberOfferCounter, OfferLike
 from loyaltyhub.member_offers.rules import ClubClock, MemberStanding, OfferTerms, PeriodicUsage, UsageState
 from loyaltyhub.members.models import Member, MemberGroupMembership
 from loyaltyhub.offers.models import Offer, OfferCollection, OfferGrant
+from loyaltyhub.stores.models import Store
 
 # The offer columns the rules read; selected as plain rows for lists (no ORM objects).
 TERM_COLUMNS = (
@@ -84,30 +86,6 @@ def counter_state(counter: MemberOfferCounter | Any | None) -> UsageState:
     )
 
 
-def group_ids(session: Session, member: Member) -> frozenset[int]:
-    rows = session.execute(
-        select(MemberGroupMembership.group_id).where(
-            MemberGroupMembership.loyalty_club_id == member.loyalty_club_id,
-            MemberGroupMembership.member_id == member.id,
-        )
-    ).scalars()
-    return frozenset(rows)
-
-
-def latest_grants(session: Session, member: Member, offer_ids: Iterable[int] | None = None) -> dict[int, datetime]:
-    """``{offer_id: latest granted_at}``: a new grant restarts ``usable_in_seconds_after_granting``."""
-    statement = select(OfferGrant.offer_id, OfferGrant.granted_at).where(
-        OfferGrant.loyalty_club_id == member.loyalty_club_id, OfferGrant.member_id == member.id
-    )
-    if offer_ids is not None:
-        statement = statement.where(OfferGrant.offer_id.in_(list(offer_ids)))
-    latest: dict[int, datetime] = {}
-    for offer_id, granted_at in session.execute(statement):
-        if offer_id not in latest or granted_at > latest[offer_id]:
-            latest[offer_id] = granted_at
-    return latest
-
-
 @dataclass
 class MemberView:
     """Everything about one member that the offers list needs, loaded once per request."""
@@ -115,6 +93,7 @@ class MemberView:
     member: Member | None
     group_ids: frozenset[int] = frozenset()
     grants: dict[int, datetime] = field(default_factory=dict)
+    grant_seconds: dict[int, int | None] = field(default_factory=dict)
     counters: dict[int, UsageState] = field(default_factory=dict)
     likes: frozenset[int] = frozenset()
 
@@ -128,28 +107,120 @@ class MemberView:
     def state(self, offer_id: int) -> UsageState:
         return self.counters.get(offer_id, UsageState())
 
+    def live_grant_ids(self, now: datetime) -> list[int]:
+        """Offers whose latest grant has not expired (``usable_in_seconds_after_granting``)."""
+        return sorted(
+            offer_id
+            for offer_id, granted_at in self.grants.items()
+            if self.grant_seconds.get(offer_id) is None
+            or now <= granted_at + timedelta(seconds=self.grant_seconds[offer_id] or 0)
+        )
+
 
 def member_view(session: Session, member: Member | None, offer_ids: Iterable[int] | None = None) -> MemberView:
-    """Groups, grants, counters and likes of ``member`` (for ``offer_ids``, or all): four queries."""
+    """Groups, grants, counters and likes of ``member`` (for ``offer_ids``, or all) in ONE round trip.
+
+    A ``UNION ALL`` of four selects padded to the same seven columns ``(kind, id, t1, t2, t3, n1, n2)``:
+    ``c`` counters (offer, last_used_at, active_until, period_start, uses_count, period_uses),
+    ``r`` grants (offer, granted_at, -, -, usable_in_seconds_after_granting, -), ``g`` groups, ``l`` likes.
+    Every list and show request needs all four, so one query instead of four matters under load.
+    """
     if member is None:
         return MemberView(member=None)
     ids = None if offer_ids is None else list(offer_ids)
-    counters_q = select(MemberOfferCounter).where(
-        MemberOfferCounter.loyalty_club_id == member.loyalty_club_id, MemberOfferCounter.member_id == member.id
+    club_id, member_id = member.loyalty_club_id, member.id
+
+    def nothing(type_: Any) -> Any:
+        return cast(null(), type_)
+
+    counters = select(
+        literal("c", String()).label("kind"),
+        MemberOfferCounter.offer_id.label("ref"),
+        MemberOfferCounter.last_used_at.label("t1"),
+        MemberOfferCounter.active_until.label("t2"),
+        MemberOfferCounter.period_start.label("t3"),
+        MemberOfferCounter.uses_count.label("n1"),
+        MemberOfferCounter.period_uses.label("n2"),
+    ).where(MemberOfferCounter.loyalty_club_id == club_id, MemberOfferCounter.member_id == member_id)
+    grants = (
+        select(
+            literal("r", String()),
+            OfferGrant.offer_id,
+            OfferGrant.granted_at,
+            nothing(UTCDateTime()),
+            nothing(UTCDateTime()),
+            Offer.usable_in_seconds_after_granting,
+            nothing(Integer()),
+        )
+        .join(Offer, Offer.id == OfferGrant.offer_id)
+        .where(OfferGrant.loyalty_club_id == club_id, OfferGrant.member_id == member_id)
     )
-    likes_q = select(OfferLike.offer_id).where(
-        OfferLike.loyalty_club_id == member.loyalty_club_id, OfferLike.member_id == member.id
+    pad = (
+        nothing(UTCDateTime()),
+        nothing(UTCDateTime()),
+        nothing(UTCDateTime()),
+        nothing(Integer()),
+        nothing(Integer()),
+    )
+    groups = select(literal("g", String()), MemberGroupMembership.group_id, *pad).where(
+        MemberGroupMembership.loyalty_club_id == club_id, MemberGroupMembership.member_id == member_id
+    )
+    likes = select(literal("l", String()), OfferLike.offer_id, *pad).where(
+        OfferLike.loyalty_club_id == club_id, OfferLike.member_id == member_id
     )
     if ids is not None:
-        counters_q = counters_q.where(MemberOfferCounter.offer_id.in_(ids))
-        likes_q = likes_q.where(OfferLike.offer_id.in_(ids))
-    return MemberView(
-        member=member,
-        group_ids=group_ids(session, member),
-        grants=latest_grants(session, member, ids),
-        counters={c.offer_id: counter_state(c) for c in session.execute(counters_q).scalars()},
-        likes=frozenset(session.execute(likes_q).scalars()),
-    )
+        counters = counters.where(MemberOfferCounter.offer_id.in_(ids))
+        grants = grants.where(OfferGrant.offer_id.in_(ids))
+        likes = likes.where(OfferLike.offer_id.in_(ids))
+    view = MemberView(member=member)
+    group_set: set[int] = set()
+    like_set: set[int] = set()
+    for kind, ref, t1, t2, t3, n1, n2 in session.execute(union_all(counters, grants, groups, likes)):
+        if kind == "c":
+            view.counters[ref] = UsageState(
+                uses_count=n1 or 0, last_used_at=t1, active_until=t2, period_start=t3, period_uses=n2 or 0
+            )
+        elif kind == "r":
+            if ref not in view.grants or t1 > view.grants[ref]:
+                view.grants[ref] = t1
+            view.grant_seconds[ref] = n1
+        elif kind == "g":
+            group_set.add(ref)
+        else:
+            like_set.add(ref)
+    view.group_ids = frozenset(group_set)
+    view.likes = frozenset(like_set)
+    return view
+
+
+def links_and_store_names(
+    session: Session, club_id: int, offer_ids: Iterable[int], store_ids: Iterable[int]
+) -> tuple[dict[int, list[int]], dict[int, str]]:
+    """``{offer_id: [collection ids]}`` and ``{store_id: name}`` in one round trip (``UNION ALL``)."""
+    ids, stores = list(offer_ids), sorted(set(store_ids))
+    links: dict[int, list[int]] = {offer_id: [] for offer_id in ids}
+    names: dict[int, str] = {}
+    if not ids:
+        return links, names
+    statement: Any = select(
+        literal("c", String()).label("kind"),
+        OfferCollection.offer_id.label("ref"),
+        OfferCollection.collection_id.label("other"),
+        cast(null(), String()).label("name"),
+    ).where(OfferCollection.loyalty_club_id == club_id, OfferCollection.offer_id.in_(ids))
+    if stores:
+        statement = union_all(
+            statement,
+            select(literal("s", String()), Store.id, cast(null(), BigIntId), Store.name).where(
+                Store.loyalty_club_id == club_id, Store.id.in_(stores)
+            ),
+        )
+    for kind, ref, other, name in sorted(session.execute(statement), key=lambda r: (r[0], r[1], r[2] or 0)):
+        if kind == "c":
+            links[ref].append(other)
+        else:
+            names[ref] = name
+    return links, names
 
 
 def collection_links(session: Session, club_id: int, offer_ids: Iterable[int]) -> dict[int, list[int]]:

@@ -18,7 +18,7 @@ from loyaltyhub.auth.dependencies import ClubAccess, club_context
 from loyaltyhub.db.session import SessionDep
 from loyaltyhub.errors import NotFound, ValidationFailed
 from loyaltyhub.offers.models import ImageTemplate, Offer
-from loyaltyhub.offers.queries import SORT_FIELDS, OfferFilters, OfferSort
+from loyaltyhub.offers.queries import OfferFilters, OfferSort, SortBy
 from loyaltyhub.offers.types import OFFER_TYPES, OfferScope, OfferStatus
 
 OffersList = Annotated[ClubAccess, Depends(club_context(permits.OFFERS_LIST))]
@@ -151,12 +151,6 @@ def offer_filters(
         without_store=without_store,
         with_archived=with_archived,
     )
-
-
-SortBy = Literal[
-    "name", "usable_since", "usable_until", "visible_since", "visible_until", "created_at", "updated_at", "archived_at"
-]
-assert set(SORT_FIELDS) == set(SortBy.__args__)  # type: ignore[attr-defined]
 
 
 def offer_sort(sort_by: SortBy = "name", sort_direction: Literal["asc", "desc"] = "asc") -> OfferSort:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, PlainSerializer
+from pydantic import Field, PlainSerializer, model_validator
+from pydantic_core import PydanticCustomError
 
 from loyaltyhub.auth.schemas import StrictModel
 
@@ -18,6 +19,16 @@ def format_micro(value: datetime) -> str:
 def format_milli(value: datetime) -> str:
     """``2021-09-22T10:41:45.872Z``: the seed's Collection model renders milliseconds."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:23] + "Z"
+
+
+class UpdateModel(StrictModel):
+    """A PATCH body: unknown fields are refused, and so is an empty body (nothing to update)."""
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Self:
+        if not self.model_fields_set:
+            raise PydanticCustomError("blank", "nothing to update", {})
+        return self
 
 
 MicroTime = Annotated[datetime, PlainSerializer(format_micro, return_type=str)]

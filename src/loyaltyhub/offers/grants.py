@@ -93,7 +93,8 @@ def grant_offer(
     session.execute(
         update(Offer)
         .where(Offer.id == offer.id, Offer.loyalty_club_id == club_id)
-        .values(grants_count=Offer.grants_count + len(grants))
+        # Granting is not an edit of the offer: keep updated_at (the column's onupdate would move it).
+        .values(grants_count=Offer.grants_count + len(grants), updated_at=Offer.updated_at)
         .execution_options(synchronize_session=False)
     )
     session.flush()

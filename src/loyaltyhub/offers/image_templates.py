@@ -15,7 +15,7 @@ from loyaltyhub.auth.schemas import StrictModel
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.errors import ValidationFailed
 from loyaltyhub.http.pagination import PaginationInfo
-from loyaltyhub.offers.fields import MicroTime, Pixels, Rectangles, Url
+from loyaltyhub.offers.fields import MicroTime, Pixels, Rectangles, UpdateModel, Url
 from loyaltyhub.offers.models import ImageTemplate
 
 
@@ -28,7 +28,7 @@ class ImageTemplateCreate(StrictModel):
     rectangles: Rectangles = Field(default_factory=list)
 
 
-class ImageTemplateUpdate(StrictModel):
+class ImageTemplateUpdate(UpdateModel):
     name: Annotated[str, Field(min_length=1, max_length=255)] | None = None
     default: bool | None = None
     width: Pixels | None = None

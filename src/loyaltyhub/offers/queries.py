@@ -6,7 +6,7 @@ Every statement starts from :func:`club_offers`, filtered by the caller's club.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
@@ -16,17 +16,12 @@ from loyaltyhub.http.pagination import Page, PaginationInfo
 from loyaltyhub.offers.models import Offer, OfferCollection
 from loyaltyhub.offers.types import DEFAULT_SCOPE, types_of_scope
 
-SORT_FIELDS = (
-    "name",
-    "usable_since",
-    "usable_until",
-    "visible_since",
-    "visible_until",
-    "created_at",
-    "updated_at",
-    "archived_at",
-)
-GROUP_FIELDS = ("type", "status", "store_id", "collection_id", "campaign_id", "audience_id")
+SortBy = Literal[
+    "name", "usable_since", "usable_until", "visible_since", "visible_until", "created_at", "updated_at", "archived_at"
+]
+GroupBy = Literal["type", "status", "store_id", "collection_id", "campaign_id", "audience_id"]
+SORT_FIELDS: tuple[str, ...] = get_args(SortBy)
+GROUP_FIELDS: tuple[str, ...] = get_args(GroupBy)
 
 
 @dataclass(frozen=True)

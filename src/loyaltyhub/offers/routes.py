@@ -6,12 +6,12 @@ Id path parameters use the ``int`` converter (``{offer_id:int}``), so ``/offers/
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
 from loyaltyhub.db.session import SessionDep
-from loyaltyhub.http.idempotency import Idempotent
+from loyaltyhub.http.idempotency import Idempotent, LoyaltyRoute
 from loyaltyhub.http.pagination import PageDep, paginate
 from loyaltyhub.http.responses import errors
 from loyaltyhub.offers import grants, image_templates, queries, service
@@ -39,6 +39,7 @@ from loyaltyhub.offers.image_templates import (
     ImageTemplateUpdate,
 )
 from loyaltyhub.offers.models import ImageTemplate
+from loyaltyhub.offers.queries import GroupBy
 from loyaltyhub.offers.schemas import (
     GrantOut,
     GrantRequest,
@@ -51,9 +52,8 @@ from loyaltyhub.offers.schemas import (
     OfferUpdate,
 )
 
-router = APIRouter(prefix="/v3/{loyalty_club_slug}/offers", tags=["Offers management"])
-
-GroupBy = Literal["type", "status", "store_id", "collection_id", "campaign_id", "audience_id"]
+# LoyaltyRoute: idempotent answers are stored in the request's transaction (loyaltyhub.http.idempotency).
+router = APIRouter(route_class=LoyaltyRoute, prefix="/v3/{loyalty_club_slug}/offers", tags=["Offers management"])
 
 
 def _languages(access: OffersList) -> tuple[list[str], str]:
@@ -82,10 +82,15 @@ def list_offer_groups(
     """Groups in value order (null last); each holds the requested page of its offers."""
     languages, default_language = _languages(access)
     groups = queries.grouped_offers(session, access.club_id, group_by, filters, sort, page, languages, default_language)
+    links = service.collection_ids_of(session, access.club_id, [o.id for _, offers, _ in groups for o in offers])
     return OfferGroups(
         group_by=group_by,
         groups=[
-            OfferGroup(value=value, offers=service.present_many(session, access.club_id, offers), pagination_info=info)
+            OfferGroup(
+                value=value,
+                offers=[service.present(offer, links.get(offer.id, [])) for offer in offers],
+                pagination_info=info,
+            )
             for value, offers, info in groups
         ],
     )

@@ -14,6 +14,7 @@ from loyaltyhub.offers.fields import (
     LocalizedContent,
     MicroTime,
     ShortText,
+    UpdateModel,
     Url,
 )
 from loyaltyhub.offers.types import OfferStatus, OfferType, Timespan
@@ -41,7 +42,7 @@ class ActivationTexts(StrictModel):
     description: Annotated[str, Field(max_length=10_000)] | None = None
 
 
-class OfferWrite(StrictModel):
+class OfferFields(StrictModel):
     """Every writable field of the Offer model. Read-only fields (id, url, created_at, updated_at,
     archived_at, uses_count, grants_count) are refused as unknown attributes."""
 
@@ -81,11 +82,11 @@ class OfferWrite(StrictModel):
     cms_tag_ids: Annotated[list[Id], Field(max_length=100)] | None = None
 
 
-class OfferCreate(OfferWrite):
+class OfferCreate(OfferFields):
     """POST body; absent fields take the seed's defaults."""
 
 
-class OfferUpdate(OfferWrite):
+class OfferUpdate(OfferFields, UpdateModel):
     """PATCH body; absent fields stay, an explicit ``null`` clears a nullable field."""
 
 

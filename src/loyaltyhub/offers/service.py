@@ -18,7 +18,7 @@ from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.offers import validation
 from loyaltyhub.offers.models import ImageTemplate, Offer, OfferCollection
-from loyaltyhub.offers.schemas import OfferCreate, OfferOut, OfferUpdate, OfferWrite
+from loyaltyhub.offers.schemas import OfferCreate, OfferFields, OfferOut, OfferUpdate
 from loyaltyhub.offers.types import DEFAULT_STATUS, DEFAULT_TYPE
 
 # Fields copied as they are from the body to the row.
@@ -137,7 +137,7 @@ def present_many(session: Session, club_id: int, offers: Sequence[Offer]) -> lis
 # --- writing --------------------------------------------------------------------------------------
 
 
-def _patch_of(session: Session, club: LoyaltyClub, body: OfferWrite, errors: validation.ErrorList) -> dict[str, Any]:
+def _patch_of(session: Session, club: LoyaltyClub, body: OfferFields, errors: validation.ErrorList) -> dict[str, Any]:
     """The body's explicitly given fields as column-ready values (nested models dumped)."""
     patch = body.model_dump(exclude_unset=True)
     if "periodic_usage" in patch:

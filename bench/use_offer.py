@@ -1,0 +1,281 @@
+"""Benchmark of the member offers hot paths on PostgreSQL (``.venv/bin/python -m bench.use_offer``).
+
+1. ``POST .../offers/{offer_id}/use`` through HTTP (uvicorn, 2 workers, its own fresh database) at
+   1, 8 and 32 concurrent clients: uses/s, p50 and p99 latency;
+2. the same use transaction issued directly with psycopg (the baseline): the statements the service
+   runs for one use of a regular offer (offer and collections reads, counter create-or-lock, usage
+   insert, counter update, the conditional stock ``UPDATE ... RETURNING``), one transaction each;
+3. ``GET .../offers`` of a member of a club with 1,000 live offers and 100 grants: p50/p95.
+
+Every client uses its own member on one shared offer (``stock`` large, ``offer_active_seconds`` 0), so
+all transactions contend for the offer row exactly as a popular offer does. Results are appended to
+docs/benchmarks.md (section "Member offers: use and list").
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import psycopg
+from sqlalchemy import insert, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+from tests.member_offers import live
+
+from loyaltyhub.db.engine import make_engine
+from loyaltyhub.offers.models import Offer, OfferGrant
+
+LEVELS = (1, 8, 32)
+RESULTS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+SECTION = "## Member offers: use and list"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def run_clients(clients: int, seconds: float, make_worker: Callable[[int], Callable[[], None]]) -> dict[str, float]:
+    """Each client calls its worker in a loop for ``seconds``; throughput and latency percentiles."""
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    workers = [make_worker(i) for i in range(clients)]
+    start_gate = threading.Barrier(clients + 1)
+    stop_at = [0.0]
+
+    def loop(i: int) -> None:
+        work = workers[i]
+        start_gate.wait()
+        while time.perf_counter() < stop_at[0]:
+            t0 = time.perf_counter()
+            work()
+            latencies[i].append(time.perf_counter() - t0)
+
+    threads = [threading.Thread(target=loop, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    stop_at[0] = time.perf_counter() + seconds
+    began = time.perf_counter()
+    start_gate.wait()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - began
+    flat = [x for per in latencies for x in per]
+    return {
+        "count": len(flat),
+        "rate": len(flat) / elapsed,
+        "p50_ms": percentile(flat, 0.50) * 1000,
+        "p95_ms": percentile(flat, 0.95) * 1000,
+        "p99_ms": percentile(flat, 0.99) * 1000,
+    }
+
+
+# The statements ``service.use_offer`` issues for one use of a regular offer, in its order.
+RAW_USE = [
+    "SELECT * FROM offers WHERE id = %(offer)s AND loyalty_club_id = %(club)s",
+    "SELECT offer_id, collection_id FROM offer_collections WHERE loyalty_club_id = %(club)s"
+    " AND offer_id IN (%(offer)s) ORDER BY offer_id, collection_id",
+    "INSERT INTO member_offer_counters (loyalty_club_id, member_id, offer_id, uses_count, period_uses)"
+    " VALUES (%(club)s, %(member)s, %(offer)s, 0, 0) ON CONFLICT (loyalty_club_id, member_id, offer_id)"
+    " DO UPDATE SET member_id = member_offer_counters.member_id RETURNING *",
+    "INSERT INTO offer_usages (loyalty_club_id, offer_id, member_id, used_at, authorized, offer_type,"
+    " collection_ids, member_gender, member_age, product_name) VALUES (%(club)s, %(offer)s, %(member)s,"
+    " %(now)s, false, 'regular', '[]', 'male', '25-29', 'bench') RETURNING id",
+    "UPDATE member_offer_counters SET uses_count = uses_count + 1, last_used_at = %(now)s, active_until = NULL,"
+    " period_start = NULL, period_uses = 0"
+    " WHERE loyalty_club_id = %(club)s AND member_id = %(member)s AND offer_id = %(offer)s",
+    "UPDATE offers SET uses_count = uses_count + 1, updated_at = updated_at WHERE id = %(offer)s"
+    " AND loyalty_club_id = %(club)s AND (stock IS NULL OR uses_count < stock) RETURNING uses_count",
+]
+
+
+def raw_worker(dsn: str, club_id: int, offer_id: int, member_id: int) -> Callable[[], None]:
+    connection = psycopg.connect(dsn)
+    params = {"club": club_id, "offer": offer_id, "member": member_id}
+
+    def work() -> None:
+        with connection.transaction(), connection.cursor() as cursor:
+            params["now"] = datetime.now(UTC)
+            for sql in RAW_USE:
+                cursor.execute(sql, params)
+                cursor.fetchall() if cursor.description else None
+
+    return work
+
+
+def http_worker(base: str, seeded: live.Seeded, offer_id: int, member_id: int) -> Callable[[], None]:
+    """A keep-alive HTTP/1.1 client (``http.client``: far less client CPU than httpx, so the load
+    generator sharing the 2 cores takes less from the server)."""
+    host, port = base.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    headers = {"X-Client-Authorization": seeded.token, **live.PUBLIC_HEADERS, "Content-Length": "0"}
+    url = f"/v3/{seeded.slug}/members/{member_id}/offers/{offer_id}/use"
+
+    def work() -> None:
+        connection.request("POST", url, headers=headers)
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"use failed: {response.status} {body[:200]!r}")
+
+    return work
+
+
+def seed_list_club(database_url: str) -> tuple[live.Seeded, int]:
+    """A club with 1,000 live offers (100 of them exclusive and granted to one member)."""
+    offers = [
+        {"type": "exclusive" if i < 100 else "regular", "maximum_uses_per_user": 5 if i % 3 == 0 else None}
+        for i in range(1000)
+    ]
+    seeded = live.seed(database_url, slug="bench-list", members=10, offers=[])
+    engine = make_engine(database_url, pool_size=1)
+    with Session(engine) as session:
+        club_id = session.execute(text("SELECT id FROM loyalty_clubs WHERE slug = :s"), {"s": seeded.slug}).scalar_one()
+        rows = [
+            {
+                "loyalty_club_id": club_id,
+                "status": "published",
+                "name": {"no": f"Tilbud {i}", "en": f"Offer {i}"},
+                "description": {"no": "Beskrivelse av tilbudet", "en": "Description of the offer"},
+                "extras": {},
+                "files": [{"url": f"https://cdn.example.com/{i}.jpg"}],
+                "read_more": None,
+                "activation_texts": None,
+                "image_template": None,
+                "cms_tag_ids": [],
+                **fields,
+            }
+            for i, fields in enumerate(offers)
+        ]
+        offer_ids = list(session.scalars(insert(Offer).returning(Offer.id), rows))
+        member_id = seeded.member_ids[0]
+        grants = [
+            {"loyalty_club_id": club_id, "offer_id": offer_id, "member_id": member_id, "granted_at": datetime.now(UTC)}
+            for offer_id, fields in zip(offer_ids, offers, strict=True)
+            if fields["type"] == "exclusive"
+        ]
+        session.execute(insert(OfferGrant), grants)
+        session.commit()
+    engine.dispose()
+    return seeded, member_id
+
+
+def measure_list(base: str, seeded: live.Seeded, member_id: int, requests: int) -> dict[str, float]:
+    client = httpx.Client(
+        base_url=base, headers={"X-Client-Authorization": seeded.token, **live.PUBLIC_HEADERS}, timeout=30
+    )
+    url = f"/v3/{seeded.slug}/members/{member_id}/offers"
+    for _ in range(20):  # warm-up
+        client.get(url)
+    latencies = []
+    for _ in range(requests):
+        t0 = time.perf_counter()
+        response = client.get(url)
+        latencies.append(time.perf_counter() - t0)
+        assert response.status_code == 200 and len(response.json()["offers"]) == 100, response.text
+    return {
+        "p50_ms": percentile(latencies, 0.5) * 1000,
+        "p95_ms": percentile(latencies, 0.95) * 1000,
+        "count": len(latencies),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0, help="duration of each measurement")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--list-requests", type=int, default=300)
+    parser.add_argument("--no-write", action="store_true", help="do not append to docs/benchmarks.md")
+    args = parser.parse_args()
+    load_before = os.getloadavg()[0]
+
+    base_url = live.postgres_base_url()
+    if base_url is None:
+        raise SystemExit("PostgreSQL is required for this benchmark")
+    database_url = live.fresh_postgres(base_url, "bench")
+    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    results: dict[str, dict[int, dict[str, float]]] = {"raw": {}, "http": {}}
+    try:
+        with live.serve(database_url, workers=args.workers) as base:
+            members = max(LEVELS) * 2
+            seeded = live.seed(
+                database_url, slug="bench-use", members=members, offers=[{"stock": 10**9}], offer_active_seconds=0
+            )
+            offer_id = seeded.offer_ids[0]
+            engine = make_engine(database_url, pool_size=1)
+            with engine.connect() as connection:
+                club_id = connection.execute(text("SELECT id FROM loyalty_clubs WHERE slug = 'bench-use'")).scalar_one()
+            engine.dispose()
+            for clients in LEVELS:
+                raw_members = seeded.member_ids[:clients]
+                http_members = seeded.member_ids[clients : 2 * clients]
+                results["raw"][clients] = run_clients(
+                    clients, args.seconds, lambda i, m=raw_members: raw_worker(dsn, club_id, offer_id, m[i])
+                )
+                results["http"][clients] = run_clients(
+                    clients, args.seconds, lambda i, m=http_members: http_worker(base, seeded, offer_id, m[i])
+                )
+                print(f"{clients:>2} clients  raw {results['raw'][clients]}  http {results['http'][clients]}")
+            list_seeded, list_member = seed_list_club(database_url)
+            listing = measure_list(base, list_seeded, list_member, args.list_requests)
+            print(f"list: {listing}")
+    finally:
+        live.drop_postgres(database_url)
+    args.load = (load_before, os.getloadavg()[0])
+    report = render(results, listing, args)
+    print(report)
+    if not args.no_write:
+        write_section(report)
+
+
+def render(results: dict[str, dict[int, dict[str, float]]], listing: dict[str, float], args: argparse.Namespace) -> str:
+    lines = [
+        SECTION,
+        "",
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `.venv/bin/python -m bench.use_offer` on a 2-core machine:",
+        f"PostgreSQL (local), uvicorn with {args.workers} workers, load generated by threads of the same machine,",
+        f"{args.seconds:g} s per measurement. One shared offer, one member per client, `offer_active_seconds` 0.",
+        f"Load average before/after the run: {args.load[0]:.1f} / {args.load[1]:.1f} (other suites shared the cores).",
+        "",
+        "| clients | raw psycopg uses/s | API uses/s | API / raw | API p50 ms | API p99 ms | raw p50 ms | raw p99 ms |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for clients in LEVELS:
+        raw, http = results["raw"][clients], results["http"][clients]
+        lines.append(
+            f"| {clients} | {raw['rate']:.0f} | {http['rate']:.0f} | {http['rate'] / raw['rate']:.2f} |"
+            f" {http['p50_ms']:.1f} | {http['p99_ms']:.1f} | {raw['p50_ms']:.1f} | {raw['p99_ms']:.1f} |"
+        )
+    lines += [
+        "",
+        "Targets: API ≥ 1/3 of the raw rate; p99 < 50 ms at 32 clients.",
+        "",
+        f"Member offer list (1,000 live offers, 100 grants, page of 100) through HTTP, {listing['count']:.0f}"
+        f" sequential requests: p50 {listing['p50_ms']:.1f} ms, p95 {listing['p95_ms']:.1f} ms (target p95 < 25 ms).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_section(report: str) -> None:
+    """Replace this benchmark's section of docs/benchmarks.md (other sections stay as they are)."""
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n\n"
+    if SECTION in text:
+        head, _, rest = text.partition(SECTION)
+        following = rest.find("\n## ")
+        tail = rest[following + 1 :] if following >= 0 else ""
+        text = head + report + ("\n" + tail if tail else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + report
+    RESULTS.write_text(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""Limits hold under real concurrency: a uvicorn server in a subprocess on its own fresh database
+(a new PostgreSQL database, or a temp SQLite file), requests fired in parallel from a thread pool."""
+
+from __future__ import annotations
+
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from loyaltyhub.db.engine import make_engine
+from loyaltyhub.member_offers.models import OfferUsage, OfferUseRefusal
+from loyaltyhub.offers.models import Offer
+from tests.member_offers import live
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory):
+    if request.param == "sqlite":
+        yield live.fresh_sqlite(tmp_path_factory.mktemp("live"))
+        return
+    base = live.postgres_base_url()
+    if base is None:
+        pytest.skip("PostgreSQL not reachable")
+    url = live.fresh_postgres(base, "live")
+    yield url
+    live.drop_postgres(url)
+
+
+@pytest.fixture(scope="module")
+def server(database_url):
+    workers = 1 if database_url.startswith("sqlite") else 2
+    with live.serve(database_url, workers=workers) as base:
+        yield base
+
+
+def fire(base: str, seeded: live.Seeded, requests: list[tuple[int, int]], threads: int = 32) -> Counter:
+    """POST use for each (member_id, offer_id) in parallel; Counter of (status, error message)."""
+    headers = {"X-Client-Authorization": seeded.token, **live.PUBLIC_HEADERS}
+    with httpx.Client(base_url=base, headers=headers, timeout=60, limits=httpx.Limits(max_connections=threads)) as c:
+
+        def one(pair: tuple[int, int]) -> tuple[int, str | None]:
+            member_id, offer_id = pair
+            response = c.post(f"/v3/{seeded.slug}/members/{member_id}/offers/{offer_id}/use")
+            return response.status_code, response.json().get("error")
+
+        with ThreadPoolExecutor(threads) as pool:
+            return Counter(pool.map(one, requests))
+
+
+def counts(database_url: str, offer_id: int) -> tuple[int, int, int]:
+    engine = make_engine(database_url, pool_size=1)
+    with engine.connect() as connection:
+        uses_count = connection.execute(select(Offer.uses_count).where(Offer.id == offer_id)).scalar_one()
+        usages = connection.execute(select(func.count()).where(OfferUsage.offer_id == offer_id)).scalar_one()
+        refused = connection.execute(select(func.count()).where(OfferUseRefusal.offer_id == offer_id)).scalar_one()
+    engine.dispose()
+    return uses_count, usages, refused
+
+
+def test_200_members_racing_for_stock_50(server, database_url):
+    seeded = live.seed(database_url, slug="race-stock", members=200, offers=[{"stock": 50}])
+    offer_id = seeded.offer_ids[0]
+    outcome = fire(server, seeded, [(m, offer_id) for m in seeded.member_ids])
+    assert outcome == Counter({(200, None): 50, (422, "Global limit exceeded"): 150})
+    assert counts(database_url, offer_id) == (50, 50, 150)
+
+
+def test_one_member_firing_20_parallel_uses_at_3_per_user(server, database_url):
+    seeded = live.seed(
+        database_url, slug="race-user", members=1, offers=[{"maximum_uses_per_user": 3}], offer_active_seconds=0
+    )
+    offer_id = seeded.offer_ids[0]
+    outcome = fire(server, seeded, [(seeded.member_ids[0], offer_id)] * 20, threads=20)
+    assert outcome == Counter({(200, None): 3, (422, "User limit exceeded"): 17})
+    assert counts(database_url, offer_id) == (3, 3, 17)
+
+
+def test_one_idempotency_key_fired_10_times_in_parallel_uses_once(server, database_url):
+    seeded = live.seed(database_url, slug="race-key", members=1, offers=[{}], offer_active_seconds=0)
+    offer_id, member_id = seeded.offer_ids[0], seeded.member_ids[0]
+    headers = {"X-Client-Authorization": seeded.token, "Idempotency-Key": "same-key", **live.PUBLIC_HEADERS}
+    url = f"/v3/{seeded.slug}/members/{member_id}/offers/{offer_id}/use"
+    with httpx.Client(base_url=server, headers=headers, timeout=60) as c, ThreadPoolExecutor(10) as pool:
+        statuses = Counter(pool.map(lambda _: c.post(url).status_code, range(10)))
+    assert set(statuses) <= {200, 409} and statuses[200] >= 1  # replays, or 409 while the first still runs
+    assert counts(database_url, offer_id) == (1, 1, 0)
