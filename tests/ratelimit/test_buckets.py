@@ -56,6 +56,9 @@ def redis_client():
     except redis.RedisError:
         pytest.skip("Redis is not running at 127.0.0.1:6379")
     yield client
+    for pattern in ("loyaltyhub-test:*", "loyaltyhub:ratelimit:customer:test-*"):
+        for key in client.scan_iter(pattern):
+            client.delete(key)
     client.close()
 
 
