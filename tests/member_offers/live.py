@@ -32,7 +32,8 @@ PUBLIC_HEADERS = {"X-Product-Name": "live-test", "X-User-Agent": "loyaltyhub liv
 
 
 def postgres_base_url() -> str | None:
-    """The PostgreSQL server to create live databases on: the test database's, else the default."""
+    """The PostgreSQL server to create live databases on: the test run's database, else (the benchmark)
+    ``test_member_offers`` on the local server."""
     url = os.environ.get("LOYALTYHUB_TEST_DATABASE_URL", "").strip()
     candidate = url if url.startswith("postgresql") else DEFAULT_PG
     try:

@@ -18,9 +18,11 @@ from tests.member_offers import live
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def database_url(request, tmp_path_factory):
-    if request.param == "sqlite":
+@pytest.fixture(scope="module")
+def live_url(is_postgres, tmp_path_factory):
+    """The backend of the suite's run (``make test`` runs the suite on both): a temp SQLite file, or a
+    new PostgreSQL database ``<test database>_live`` on the test database's server."""
+    if not is_postgres:
         yield live.fresh_sqlite(tmp_path_factory.mktemp("live"))
         return
     base = live.postgres_base_url()
@@ -32,9 +34,9 @@ def database_url(request, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def server(database_url):
-    workers = 1 if database_url.startswith("sqlite") else 2
-    with live.serve(database_url, workers=workers) as base:
+def server(live_url):
+    workers = 1 if live_url.startswith("sqlite") else 2
+    with live.serve(live_url, workers=workers) as base:
         yield base
 
 
@@ -52,8 +54,8 @@ def fire(base: str, seeded: live.Seeded, requests: list[tuple[int, int]], thread
             return Counter(pool.map(one, requests))
 
 
-def counts(database_url: str, offer_id: int) -> tuple[int, int, int]:
-    engine = make_engine(database_url, pool_size=1)
+def counts(live_url: str, offer_id: int) -> tuple[int, int, int]:
+    engine = make_engine(live_url, pool_size=1)
     with engine.connect() as connection:
         uses_count = connection.execute(select(Offer.uses_count).where(Offer.id == offer_id)).scalar_one()
         usages = connection.execute(select(func.count()).where(OfferUsage.offer_id == offer_id)).scalar_one()
@@ -62,30 +64,30 @@ def counts(database_url: str, offer_id: int) -> tuple[int, int, int]:
     return uses_count, usages, refused
 
 
-def test_200_members_racing_for_stock_50(server, database_url):
-    seeded = live.seed(database_url, slug="race-stock", members=200, offers=[{"stock": 50}])
+def test_200_members_racing_for_stock_50(server, live_url):
+    seeded = live.seed(live_url, slug="race-stock", members=200, offers=[{"stock": 50}])
     offer_id = seeded.offer_ids[0]
     outcome = fire(server, seeded, [(m, offer_id) for m in seeded.member_ids])
     assert outcome == Counter({(200, None): 50, (422, "Global limit exceeded"): 150})
-    assert counts(database_url, offer_id) == (50, 50, 150)
+    assert counts(live_url, offer_id) == (50, 50, 150)
 
 
-def test_one_member_firing_20_parallel_uses_at_3_per_user(server, database_url):
+def test_one_member_firing_20_parallel_uses_at_3_per_user(server, live_url):
     seeded = live.seed(
-        database_url, slug="race-user", members=1, offers=[{"maximum_uses_per_user": 3}], offer_active_seconds=0
+        live_url, slug="race-user", members=1, offers=[{"maximum_uses_per_user": 3}], offer_active_seconds=0
     )
     offer_id = seeded.offer_ids[0]
     outcome = fire(server, seeded, [(seeded.member_ids[0], offer_id)] * 20, threads=20)
     assert outcome == Counter({(200, None): 3, (422, "User limit exceeded"): 17})
-    assert counts(database_url, offer_id) == (3, 3, 17)
+    assert counts(live_url, offer_id) == (3, 3, 17)
 
 
-def test_one_idempotency_key_fired_10_times_in_parallel_uses_once(server, database_url):
-    seeded = live.seed(database_url, slug="race-key", members=1, offers=[{}], offer_active_seconds=0)
+def test_one_idempotency_key_fired_10_times_in_parallel_uses_once(server, live_url):
+    seeded = live.seed(live_url, slug="race-key", members=1, offers=[{}], offer_active_seconds=0)
     offer_id, member_id = seeded.offer_ids[0], seeded.member_ids[0]
     headers = {"X-Client-Authorization": seeded.token, "Idempotency-Key": "same-key", **live.PUBLIC_HEADERS}
     url = f"/v3/{seeded.slug}/members/{member_id}/offers/{offer_id}/use"
     with httpx.Client(base_url=server, headers=headers, timeout=60) as c, ThreadPoolExecutor(10) as pool:
         statuses = Counter(pool.map(lambda _: c.post(url).status_code, range(10)))
     assert set(statuses) <= {200, 409} and statuses[200] >= 1  # replays, or 409 while the first still runs
-    assert counts(database_url, offer_id) == (1, 1, 0)
+    assert counts(live_url, offer_id) == (1, 1, 0)
