@@ -56,6 +56,9 @@ def redis_client():
     except redis.RedisError:
         pytest.skip("Redis is not running at 127.0.0.1:6379")
     yield client
+    for pattern in ("loyaltyhub-test:*", "loyaltyhub:ratelimit:customer:test-*"):
+        for key in client.scan_iter(pattern):
+            client.delete(key)
     client.close()
 
 
@@ -80,3 +83,15 @@ def test_redis_bucket_under_concurrency(redis_client):
     with ThreadPoolExecutor(8) as pool:
         outcomes = list(pool.map(lambda _: buckets.take("c", 1, spec, True), range(80)))
     assert sum(o.allowed for o in outcomes) == 50
+
+
+def test_limiter_uses_redis_when_configured_and_memory_otherwise(redis_client):
+    from loyaltyhub.ratelimit.service import RateLimiter
+    from loyaltyhub.settings import Settings
+
+    assert isinstance(RateLimiter(Settings(env="test", redis_url=None)).store, MemoryBuckets)
+    limiter = RateLimiter(Settings(env="test", redis_url="redis://127.0.0.1:6379/15"))
+    assert isinstance(limiter.store, RedisBuckets)
+    charge = limiter.charge(f"customer:test-{uuid.uuid4().hex}", "reporting", 10, enforce=True)
+    assert charge.outcome.allowed
+    assert charge.headers()["ratelimit-remaining"] == str(limiter.specs["reporting"].capacity - 10)
