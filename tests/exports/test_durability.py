@@ -174,3 +174,22 @@ def test_a_slow_query_before_the_first_row_keeps_its_heartbeat(
     assert done == [(job_id, "done")]
     ((started, later),) = beats
     assert later > started  # beaten by the keepalive thread while no row came
+
+
+def test_the_worker_runs_exports_and_their_cleanup(engine: Engine, committed: Session, settings: Settings) -> None:
+    from loyaltyhub.worker import JOBS
+
+    jobs_by_name = {job.name: job for job in JOBS}
+    assert jobs_by_name["exports"].interval_seconds <= 2
+    (job_id,) = _setup(committed)
+    from loyaltyhub.exports.source import use_source
+
+    use_source(FakeSource(rows_per_club=7))
+    try:
+        jobs_by_name["exports"].run(settings, engine)  # what `loyaltyhub serve` / `loyaltyhub worker` run
+        jobs_by_name["exports_cleanup"].run(settings, engine)
+    finally:
+        use_source(None)
+    finished = _job(engine, job_id)
+    assert (finished.status, finished.rows) == (DONE, 7)
+    assert downloadable(settings.export_dir, finished).is_file()
