@@ -24,6 +24,8 @@ Measure = Literal["count", "sum", "last"]
 
 
 def table(name: str) -> Table:
+    import loyaltyhub.db.models  # noqa: F401  (every domain's tables, also in a server that imported only routes)
+
     return Base.metadata.tables[name]
 
 

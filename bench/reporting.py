@@ -1,0 +1,391 @@
+"""Reporting API benchmark on PostgreSQL (issue 6).
+
+Generates members and offer usages at scale with ``INSERT ... SELECT generate_series`` into its own
+database, starts the real server (uvicorn) against it, and times four queries through HTTP against
+hand-written SQL giving the same answer, in the same run (median of N runs each, after a warm-up):
+
+1. ``members`` aggregated by ``gender_count``;
+2. ``members_grouped_count`` (first page);
+3. ``offers_usages_stats`` 1d over 90 days, aggregated by ``member_gender``;
+4. ``offers_usages_history`` 1h over 3 days.
+
+    .venv/bin/python -m bench.reporting --members 1000000 --usages 10000000
+    .venv/bin/python -m bench.reporting --reuse          # time again on the generated data
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import psycopg
+
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+TZ = "Europe/Oslo"
+NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
+DAYS = 90
+
+
+def pg_url(db: str) -> str:
+    return f"postgresql://postgres@127.0.0.1:5432/{db}"
+
+
+def sa_url(db: str) -> str:
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{db}"
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# --- data -----------------------------------------------------------------------------------------
+
+
+def create_database(db: str) -> None:
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{db}"')
+        conn.execute(f'CREATE DATABASE "{db}"')
+    from loyaltyhub.db import migrate
+
+    migrate.upgrade(sa_url(db))
+
+
+def setup_clubs_and_token(db: str) -> tuple[int, int, str]:
+    from sqlalchemy.orm import Session
+
+    from loyaltyhub.auth.permits import all_permits
+    from loyaltyhub.auth.service import create_client_token
+    from loyaltyhub.clubs.service import create_club
+    from loyaltyhub.db.engine import make_engine
+
+    engine = make_engine(sa_url(db))
+    with Session(engine) as session, session.begin():
+        big = create_club(
+            session,
+            slug="bench-mall",
+            name="Bench Mall",
+            timezone=TZ,
+            country="NO",
+            default_language="no",
+            languages=["no"],
+        )
+        small = create_club(
+            session,
+            slug="bench-other",
+            name="Bench Other",
+            timezone=TZ,
+            country="NO",
+            default_language="no",
+            languages=["no"],
+        )
+        session.flush()
+        token = create_client_token(
+            session, name="bench", permits=[p.name for p in all_permits()], club_slugs=["bench-mall", "bench-other"]
+        ).token
+        ids = (big.id, small.id)
+    engine.dispose()
+    return ids[0], ids[1], token
+
+
+MEMBERS_SQL = """
+INSERT INTO members (
+    loyalty_club_id, properties, consents, sms_status, email_status, push_status, optin_channel, optin_subchannel,
+    optin_platform, subunit_ids, group_ids, favorite_stores, gender, age, birth_year_group, marketing_via_sms,
+    marketing_via_email, marketing_via_push, marketing_via_anything, msisdn_country, location_country,
+    city_place_id, place_id, push_devices, created_at, updated_at)
+SELECT
+    CASE WHEN g %% 10 = 0 THEN %(small)s ELSE %(big)s END,
+    jsonb_build_object('interests', jsonb_build_array((ARRAY['cars','swimming','food','fashion'])[1 + h %% 4])),
+    jsonb_build_object('sms_marketing', jsonb_build_object('status', h %% 3 = 0),
+                       'email_marketing', jsonb_build_object('status', h %% 5 < 2)),
+    (ARRAY['disabled','enabled','verified'])[1 + h %% 3],
+    (ARRAY['disabled','enabled','verified'])[1 + (h / 3) %% 3],
+    (ARRAY['disabled','enabled'])[1 + (h / 7) %% 2],
+    (ARRAY['android-app','ios-app','webforms','default'])[1 + (h / 11) %% 4],
+    CASE WHEN h %% 13 = 0 THEN '2242' ELSE NULL END,
+    (ARRAY['android','ios','webforms','other'])[1 + (h / 11) %% 4],
+    '[]'::jsonb,
+    jsonb_build_array(1 + h %% 20),
+    '[]'::jsonb,
+    (ARRAY['woman','man',NULL,'other'])[1 + (h / 17) %% 4],
+    (ARRAY['15-19','20-24','25-29','30-34','35-39','40-44','45-49','50-54','55-59','60-64'])[1 + (h / 19) %% 10],
+    1950 + 5 * ((h / 23) %% 12),
+    h %% 3 = 0, h %% 5 < 2, (h / 7) %% 2 = 1, h %% 3 = 0 OR h %% 5 < 2 OR (h / 7) %% 2 = 1,
+    'NO', 'NO',
+    (ARRAY['3143244','3161732','3133880'])[1 + (h / 29) %% 3],
+    (ARRAY['3143244','3161732','3133880'])[1 + (h / 29) %% 3],
+    (h / 7) %% 2,
+    %(now)s - make_interval(secs => (h %% (86400 * 400))),
+    %(now)s
+FROM (SELECT g, (g * 2654435761) %% 4294967291 AS h FROM generate_series(1, %(n)s) AS g) AS s
+"""
+
+GROUPED_SQL = """
+INSERT INTO members_grouped_counts (loyalty_club_id, grouping_type, grouping_value, members_count, updated_at)
+SELECT loyalty_club_id, grouping_type, grouping_value, count(*), now() FROM (
+    SELECT loyalty_club_id, 'optin_channel' AS grouping_type, optin_channel AS grouping_value FROM members
+    UNION ALL SELECT loyalty_club_id, 'optin_platform', optin_platform FROM members
+    UNION ALL SELECT loyalty_club_id, 'birth_year_group', birth_year_group::text FROM members
+    UNION ALL SELECT loyalty_club_id, 'country', location_country FROM members
+    UNION ALL SELECT loyalty_club_id, 'gender', gender FROM members
+    UNION ALL SELECT m.loyalty_club_id, 'group_id', e.v FROM members m, jsonb_array_elements_text(m.group_ids) AS e(v)
+    UNION ALL SELECT m.loyalty_club_id, CASE WHEN (c.value ->> 'status')::boolean THEN 'consent_true'
+                                              ELSE 'consent_false' END, c.key
+              FROM members m, jsonb_each(m.consents) AS c
+) AS groups WHERE grouping_value IS NOT NULL
+GROUP BY loyalty_club_id, grouping_type, grouping_value
+"""
+
+OFFERS_SQL = """
+INSERT INTO offers (loyalty_club_id, type, status, name, description, usage_authorization_token_required, extras,
+                    files, cms_tag_ids, uses_count, grants_count, created_at, updated_at)
+SELECT %(club)s, (ARRAY['regular','birthday','exclusive','welcome'])[1 + g %% 4], 'published',
+       jsonb_build_object('en', 'Offer ' || g), '{}'::jsonb, false, '{}'::jsonb, '[]'::jsonb, '[]'::jsonb, 0, 0,
+       %(now)s, %(now)s
+FROM generate_series(1, %(n)s) AS g
+"""
+
+USAGES_SQL = """
+INSERT INTO offer_usages (loyalty_club_id, offer_id, member_id, used_at, authorized, authorization_type, offer_type,
+                          store_id, collection_ids, member_gender, member_age, member_place_id, member_city_place_id)
+SELECT CASE WHEN g %% 10 = 0 THEN %(small)s ELSE %(big)s END,
+       %(first_offer)s + h %% %(offers)s,
+       %(first_member)s + h %% %(members)s,
+       %(now)s - make_interval(secs => (h %% (86400 * %(days)s))),
+       h %% 4 = 0, CASE WHEN h %% 4 = 0 THEN 'token' ELSE NULL END,
+       (ARRAY['regular','birthday','exclusive','welcome'])[1 + h %% 4],
+       NULL, '[]'::jsonb,
+       (ARRAY['woman','man',NULL,'other'])[1 + (h / 17) %% 4],
+       (ARRAY['15-19','20-24','25-29','30-34','35-39','40-44','45-49','50-54','55-59','60-64'])[1 + (h / 19) %% 10],
+       (ARRAY['3143244','3161732','3133880'])[1 + (h / 29) %% 3],
+       (ARRAY['3143244','3161732','3133880'])[1 + (h / 29) %% 3]
+FROM (SELECT g, (g * 2654435761) %% 4294967291 AS h FROM generate_series(%(start)s, %(stop)s) AS g) AS s
+"""
+
+
+def generate(db: str, members: int, usages: int) -> dict[str, Any]:
+    create_database(db)
+    big, small, token = setup_clubs_and_token(db)
+    with psycopg.connect(pg_url(db), autocommit=True) as conn:
+        started = time.monotonic()
+        conn.execute(MEMBERS_SQL, {"big": big, "small": small, "now": NOW, "n": members})
+        log(f"members: {members} rows in {time.monotonic() - started:.1f}s")
+        conn.execute(GROUPED_SQL)
+        conn.execute(OFFERS_SQL, {"club": big, "now": NOW, "n": 200})
+        first_member = conn.execute("SELECT min(id) FROM members").fetchone()[0]
+        first_offer = conn.execute("SELECT min(id) FROM offers").fetchone()[0]
+        started = time.monotonic()
+        chunk = 1_000_000
+        for start in range(1, usages + 1, chunk):
+            conn.execute(
+                USAGES_SQL,
+                {
+                    "big": big,
+                    "small": small,
+                    "first_offer": first_offer,
+                    "offers": 200,
+                    "first_member": first_member,
+                    "members": members,
+                    "now": NOW,
+                    "days": DAYS,
+                    "start": start,
+                    "stop": min(usages, start + chunk - 1),
+                },
+            )
+            log(f"usages: {min(usages, start + chunk - 1)} rows ({time.monotonic() - started:.0f}s)")
+        conn.execute("VACUUM ANALYZE")
+    meta = {"club": big, "other_club": small, "token": token, "members": members, "usages": usages}
+    with psycopg.connect(pg_url(db), autocommit=True) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_meta (data jsonb)")
+        conn.execute("DELETE FROM bench_meta")
+        conn.execute("INSERT INTO bench_meta VALUES (%s)", [json.dumps(meta)])
+    return meta
+
+
+def load_meta(db: str) -> dict[str, Any]:
+    with psycopg.connect(pg_url(db)) as conn:
+        return conn.execute("SELECT data FROM bench_meta").fetchone()[0]
+
+
+# --- the four cases -------------------------------------------------------------------------------
+
+
+def cases(club: int) -> list[dict[str, Any]]:
+    stats_from, stats_to = NOW - timedelta(days=DAYS), NOW
+    hist_to = NOW.replace(minute=0, second=0)
+    hist_from = hist_to - timedelta(days=3)
+    return [
+        {
+            "name": "members gender_count",
+            "body": {"report": "members", "aggregate_by": "gender_count"},
+            "sql": "SELECT loyalty_club_id, gender, count(*) FROM members WHERE loyalty_club_id = %(club)s "
+            "AND deleted_at IS NULL GROUP BY 1, 2 ORDER BY 1, 2 NULLS LAST",
+            "shape": lambda a: sorted((r["gender"] or "", r["members_count"]) for r in a["records"]),
+            "sql_shape": lambda rows: sorted((g or "", n) for _, g, n in rows),
+        },
+        {
+            "name": "members_grouped_count",
+            "body": {"report": "members_grouped_count"},
+            "sql": "SELECT grouping_type, grouping_value, members_count FROM members_grouped_counts "
+            "WHERE loyalty_club_id = %(club)s AND members_count > 0 ORDER BY id LIMIT 100",
+            "shape": lambda a: [(r["grouping_type"], r["grouping_value"], r["members_count"]) for r in a["records"]],
+            "sql_shape": lambda rows: [tuple(r) for r in rows],
+        },
+        {
+            "name": "offers_usages_stats 1d/90 days by member_gender",
+            "body": {
+                "report": "offers_usages_stats",
+                "interval": "1d",
+                "aggregate_by": "member_gender",
+                "from": stats_from.isoformat(),
+                "to": stats_to.isoformat(),
+            },
+            "sql": "SELECT member_gender, count(*) FROM offer_usages WHERE loyalty_club_id = %(club)s "
+            "AND used_at >= date_trunc('day', %(from)s AT TIME ZONE 'Europe/Oslo') AT TIME ZONE 'Europe/Oslo' "
+            "AND used_at < %(to)s GROUP BY 1",
+            "params": {"from": stats_from, "to": stats_to},
+            "shape": lambda a: sorted((s["label"]["member_gender"] or "", s["value"]) for s in a["series"]),
+            "sql_shape": lambda rows: sorted((g or "", n) for g, n in rows),
+        },
+        {
+            "name": "offers_usages_history 1h/3 days",
+            "body": {
+                "report": "offers_usages_history",
+                "interval": "1h",
+                "from": hist_from.isoformat(),
+                "to": hist_to.isoformat(),
+            },
+            "sql": "SELECT date_trunc('hour', used_at AT TIME ZONE 'Europe/Oslo') AS b, count(*) FROM offer_usages "
+            "WHERE loyalty_club_id = %(club)s AND used_at >= %(from)s AND used_at < %(to)s GROUP BY 1 ORDER BY 1",
+            "params": {"from": hist_from, "to": hist_to},
+            "shape": lambda a: a["series"][0]["values"],
+            "sql_shape": lambda rows: [n for _, n in rows],
+        },
+    ]
+
+
+def start_server(db: str, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "LOYALTYHUB_DATABASE_URL": sa_url(db),
+        "LOYALTYHUB_RUN_WORKER_IN_SERVER": "false",
+        "LOYALTYHUB_RATELIMIT_ENABLED": "false",
+        "LOYALTYHUB_ENV": "dev",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "loyaltyhub.asgi:app", "--port", str(port), "--log-level", "warning"],
+        env=env,
+    )
+    for _ in range(100):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1)
+            return server
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("server did not start")
+
+
+def timed(fn: Any, runs: int) -> tuple[float, Any]:
+    fn()  # warm-up (plan caches, buffers)
+    times, result = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+def run(db: str, runs: int, port: int) -> list[dict[str, Any]]:
+    meta = load_meta(db)
+    club = meta["club"]
+    headers = {"X-Client-Authorization": meta["token"], "X-Customer": str(club)}
+    server = start_server(db, port)
+    results = []
+    from sqlalchemy.orm import Session
+
+    from loyaltyhub.auth.dependencies import CustomerAccess
+    from loyaltyhub.auth.permits import all_permits
+    from loyaltyhub.auth.principal import Principal
+    from loyaltyhub.clubs.models import LoyaltyClub
+    from loyaltyhub.db.engine import make_engine
+    from loyaltyhub.reporting.engine import run_query
+
+    engine = make_engine(sa_url(db))
+    with Session(engine, expire_on_commit=False) as session:
+        access = CustomerAccess(
+            principal=Principal(kind="client", id=0, name="bench", grants=()),
+            clubs=(session.get(LoyaltyClub, club),),
+            permits=frozenset(p.name for p in all_permits()),
+            organization_context=False,
+        )
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http, psycopg.connect(pg_url(db)) as conn:
+            conn.execute("SET TIME ZONE 'UTC'")
+            for case in cases(club):
+
+                def over_http(case: dict[str, Any] = case) -> Any:
+                    response = http.post("/v1/reporting/query", json=case["body"], headers=headers)
+                    response.raise_for_status()
+                    return response.json()
+
+                def by_hand(case: dict[str, Any] = case) -> Any:
+                    return conn.execute(case["sql"], {"club": club, **case.get("params", {})}).fetchall()
+
+                def in_process(case: dict[str, Any] = case) -> Any:
+                    with Session(engine) as session:
+                        return run_query(session, access, case["body"])
+
+                api_seconds, answer = timed(over_http, runs)
+                engine_seconds, engine_answer = timed(in_process, runs)
+                sql_seconds, rows = timed(by_hand, runs)
+                same = case["shape"](answer) == case["sql_shape"](rows) == case["shape"](engine_answer)
+                results.append(
+                    {
+                        "case": case["name"],
+                        "http_s": api_seconds,
+                        "engine_s": engine_seconds,
+                        "sql_s": sql_seconds,
+                        "http_ratio": api_seconds / sql_seconds if sql_seconds else float("inf"),
+                        "engine_ratio": engine_seconds / sql_seconds if sql_seconds else float("inf"),
+                        "same_answer": same,
+                    }
+                )
+                log(
+                    f"{case['name']}: HTTP {api_seconds * 1000:.1f} ms, engine {engine_seconds * 1000:.1f} ms, "
+                    f"SQL {sql_seconds * 1000:.1f} ms, same={same}"
+                )
+    finally:
+        server.terminate()
+        server.wait(10)
+        engine.dispose()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--members", type=int, default=1_000_000)
+    parser.add_argument("--usages", type=int, default=10_000_000)
+    parser.add_argument("--db", default="test_reporting_bench")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--reuse", action="store_true", help="time on the data generated by a previous run")
+    args = parser.parse_args()
+    if not args.reuse:
+        log(f"generating {args.members} members and {args.usages} usages in {args.db}")
+        generate(args.db, args.members, args.usages)
+    meta = load_meta(args.db)
+    results = run(args.db, args.runs, args.port)
+    print(json.dumps({"members": meta["members"], "usages": meta["usages"], "results": results}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
