@@ -1,1 +1,1 @@
-"""Benchmarks: ``python -m bench.<name>``; results in docs/benchmarks.md."""
+"""Benchmarks: each module measures against a baseline taken in the same run; results go to docs/benchmarks.md."""

@@ -164,3 +164,18 @@ def test_location_from_city_property_else_club_country():
 def test_gender_age_and_group_come_from_properties():
     derived = _derive()
     assert (derived.gender, derived.age, derived.birth_year_group) == ("woman", "35-39", 1990)
+
+
+def test_age_bands_move_on_birthdays_without_a_member_change(session, factory):
+    from loyaltyhub.members.service import refresh_age_bands
+    from tests.members import factories as members
+
+    club = factory.club()
+    turning = members.member(session, club, properties={"birthday": "2011-03-01"})
+    leap = members.member(session, club, properties={"birthday": "2012-02-29"})
+    other = members.member(session, club, properties={"birthday": "2011-06-01"})
+    assert refresh_age_bands(session, club, today=date(2026, 2, 28)) == 0
+    turning.age = leap.age = other.age = "-14"  # as computed a while ago
+    changed = refresh_age_bands(session, club, today=date(2026, 3, 1))
+    assert changed == 1, "only the member born on 1 March turns 15 (the leap-day member turns 14)"
+    assert (turning.age, leap.age, other.age) == ("15-19", "-14", "-14")

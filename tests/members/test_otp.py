@@ -32,6 +32,7 @@ def test_sending_is_rate_limited_per_destination(client, session, club, headers)
     limited = client.post(url, headers=headers, json={"msisdn": member.msisdn})
     assert limited.status_code == 429
     assert limited.json()["retry_after"] > 0
+    assert int(limited.headers["Retry-After"]) == limited.json()["retry_after"]
     other = members.member(session, club)
     assert client.post(url, headers=headers, json={"msisdn": other.msisdn}).status_code == 200
 
@@ -95,3 +96,17 @@ def test_a_failing_sender_leaves_the_message_unsent_in_the_outbox(client, sessio
         select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
     ).scalar_one()
     assert unsent == 1
+
+
+def test_a_retried_request_with_the_same_key_sends_no_second_code(client, session, club, headers):
+    member = members.member(session, club)
+    retry = {**headers, "Idempotency-Key": "otp-1"}
+    for _ in range(2):
+        assert (
+            client.post(f"/v3/{club.slug}/members/otp/sms", headers=retry, json={"msisdn": member.msisdn}).status_code
+            == 200
+        )
+    sent = session.execute(
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.recipient == member.msisdn)
+    ).scalar_one()
+    assert sent == 1

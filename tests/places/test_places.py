@@ -98,3 +98,9 @@ def test_geo_api_needs_its_permit_and_a_customer(client, factory):
     assert response.status_code == 403
     assert response.json() == {"error": f"Missing permit {permits.REPORTING_GEO}"}
     assert client.get(f"/v1/reporting/geo/places/{OSLO}", headers={"X-Client-Authorization": token}).status_code == 470
+
+
+def test_listing_places_needs_a_filter(client, geo_headers):
+    response = client.post("/v1/reporting/geo/places", headers=geo_headers, json={"per_page": 10})
+    assert response.status_code == 422
+    assert response.json()["details"] == {"base": [{"error": "blank", "options": {}}]}

@@ -99,3 +99,10 @@ def test_stores_need_their_permits(client, factory, club):
     response = client.post(f"/v3/{club.slug}/stores", headers=headers, json={"name": "X"})
     assert response.status_code == 403
     assert response.json() == {"error": f"Missing permit {permits.STORES_CREATE}"}
+
+
+def test_an_empty_update_is_422(client, session, club, headers):
+    store = stores.store(session, club)
+    response = client.patch(f"/v3/{club.slug}/stores/{store.id}", headers=headers, json={})
+    assert response.status_code == 422
+    assert response.json()["details"] == {"base": [{"error": "blank", "options": {}}]}

@@ -9,7 +9,7 @@ from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.members import events
 from loyaltyhub.members.models import Member, MemberAppToken
-from loyaltyhub.members.service import _save, lock
+from loyaltyhub.members.service import lock, save_change
 
 
 def _recount(session: Session, club: LoyaltyClub, member: Member) -> None:
@@ -21,7 +21,7 @@ def _recount(session: Session, club: LoyaltyClub, member: Member) -> None:
         .where(MemberAppToken.loyalty_club_id == club.id, MemberAppToken.member_id == member.id)
     ).scalar_one()
     if member.push_devices != before["push_devices"]:
-        _save(session, club, member, before, None)
+        save_change(session, club, member, before, None)
 
 
 def register_app_token(

@@ -18,7 +18,8 @@ from loyaltyhub.db.base import utcnow
 from loyaltyhub.errors import ValidationFailed, details_tree
 from loyaltyhub.members import events
 from loyaltyhub.members.models import Member, MemberGroup, MemberGroupMembership
-from loyaltyhub.members.service import _save, lock, members_in_club
+from loyaltyhub.members.queries import members_in_club
+from loyaltyhub.members.service import lock, save_change
 
 SORTABLE = {"id": MemberGroup.id, "name": MemberGroup.name, "created_at": MemberGroup.created_at}
 
@@ -115,7 +116,7 @@ def add_members(session: Session, club: LoyaltyClub, group: MemberGroup, member_
         member = lock(session, members[member_id])
         before = events.reporting_snapshot(member)
         member.group_ids = sorted({*(member.group_ids or []), group.id})
-        _save(session, club, member, before, None)
+        save_change(session, club, member, before, None)
     return added
 
 
@@ -141,7 +142,7 @@ def remove_members(session: Session, club: LoyaltyClub, group: MemberGroup, memb
         lock(session, member)
         before = events.reporting_snapshot(member)
         member.group_ids = [g for g in member.group_ids or [] if g != group.id]
-        _save(session, club, member, before, None)
+        save_change(session, club, member, before, None)
     session.flush()
     return sorted(removed)
 

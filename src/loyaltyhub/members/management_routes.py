@@ -13,7 +13,7 @@ from loyaltyhub.errors import NotFound
 from loyaltyhub.http.idempotency import Idempotent, LoyaltyRoute
 from loyaltyhub.http.pagination import PageDep, paginate
 from loyaltyhub.http.responses import errors
-from loyaltyhub.members import groups, service
+from loyaltyhub.members import groups, queries, service
 from loyaltyhub.members.auth import member_in_club
 from loyaltyhub.members.models import Member, MemberGroup
 from loyaltyhub.members.schemas import (
@@ -191,7 +191,7 @@ def list_members(
 ) -> MemberList:
     from loyaltyhub.members.derived import normalize_msisdn
 
-    statement = service.list_statement(
+    statement = queries.list_statement(
         access.club_id,
         ids=ids,
         search=search,

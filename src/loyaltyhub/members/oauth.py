@@ -16,7 +16,8 @@ from loyaltyhub.members import otp, tokens
 from loyaltyhub.members.derived import normalize_msisdn
 from loyaltyhub.members.models import Member
 from loyaltyhub.members.properties import normalize_email
-from loyaltyhub.members.service import member_by_identifier, members_in_club, set_channel_verified
+from loyaltyhub.members.queries import member_by_identifier, members_in_club
+from loyaltyhub.members.service import set_channel_verified
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from loyaltyhub.auth import permits
 from loyaltyhub.auth.dependencies import ClubAccess, PublicApiHeaders, club_context
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.session import SessionDep
-from loyaltyhub.errors import InvalidCredentials, InvalidRefreshToken, ValidationFailed
+from loyaltyhub.errors import InvalidCredentials, InvalidRefreshToken, RateLimited, ValidationFailed
 from loyaltyhub.http.idempotency import Idempotent, LoyaltyRoute
 from loyaltyhub.http.responses import errors
 from loyaltyhub.members import devices, oauth, service, tokens
@@ -131,22 +131,35 @@ def revoke_token(_h: Headers, access: MembersOAuth, body: RevokeRequest, session
     return {}
 
 
-@router.post("/otp/sms", response_model=OtpSent, responses=errors(*PUBLIC_ERRORS, 429))
+def _too_many(limited: RateLimited) -> JSONResponse:
+    return JSONResponse(
+        limited.body(), status_code=limited.status_code, headers={"Retry-After": str(limited.extra["retry_after"])}
+    )
+
+
+@router.post("/otp/sms", response_model=OtpSent, responses=errors(*PUBLIC_ERRORS, 409, 429))
 def send_sms_otp(
-    request: Request, _h: Headers, access: MembersOAuth, body: OtpSmsRequest, session: SessionDep
-) -> OtpSent:
+    request: Request, _h: Headers, access: MembersOAuth, _: Idempotent, body: OtpSmsRequest, session: SessionDep
+) -> OtpSent | JSONResponse:
     """Send a one-time password by SMS: a sign-in code, or a registration password for a new number."""
-    sent = oauth.request_sms_otp(session, access.club, str(body.msisdn), request.app.state.settings.secret_key)
+    try:
+        sent = oauth.request_sms_otp(session, access.club, str(body.msisdn), request.app.state.settings.secret_key)
+    except RateLimited as limited:
+        return _too_many(limited)
     if sent is None:
         raise ValidationFailed.at(("msisdn",), "invalid_msisdn")
     return OtpSent(expires_in=sent.expires_in)
 
 
-@router.post("/otp/email", response_model=OtpSent, responses=errors(*PUBLIC_ERRORS, 429))
+@router.post("/otp/email", response_model=OtpSent, responses=errors(*PUBLIC_ERRORS, 409, 429))
 def send_email_otp(
-    request: Request, _h: Headers, access: MembersOAuth, body: OtpEmailRequest, session: SessionDep
-) -> OtpSent:
-    sent = oauth.request_email_otp(session, access.club, body.email, request.app.state.settings.secret_key)
+    request: Request, _h: Headers, access: MembersOAuth, _: Idempotent, body: OtpEmailRequest, session: SessionDep
+) -> OtpSent | JSONResponse:
+    """Send a one-time password by e-mail: a sign-in code, or a registration password for a new address."""
+    try:
+        sent = oauth.request_email_otp(session, access.club, body.email, request.app.state.settings.secret_key)
+    except RateLimited as limited:
+        return _too_many(limited)
     if sent is None:
         raise ValidationFailed.at(("email",), "invalid_format", format="email")
     return OtpSent(expires_in=sent.expires_in)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 from loyaltyhub.auth.schemas import StrictModel
 from loyaltyhub.http.pagination import PaginationInfo
@@ -20,6 +21,16 @@ PushStatus = Literal["disabled", "enabled"]
 assert set(SmsStatus.__args__) == set(SMS_STATUSES)  # type: ignore[attr-defined]
 assert set(EmailStatus.__args__) == set(EMAIL_STATUSES)  # type: ignore[attr-defined]
 assert set(PushStatus.__args__) == set(PUSH_STATUSES)  # type: ignore[attr-defined]
+
+
+class UpdateModel(StrictModel):
+    """A PATCH body: unknown fields are refused, and so is an empty body (nothing to update)."""
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Self:
+        if not self.model_fields_set:
+            raise PydanticCustomError("blank", "nothing to update", {})
+        return self
 
 
 class ConsentIn(StrictModel):
@@ -45,7 +56,7 @@ class MemberCreate(StrictModel):
     email_channel_enabled: StrictBool = True
 
 
-class MemberSelfUpdate(StrictModel):
+class MemberSelfUpdate(UpdateModel):
     """``PATCH /members/me``: properties and consents merge key by key (``null`` removes a property)."""
 
     properties: dict[str, Any] | None = None
@@ -54,7 +65,7 @@ class MemberSelfUpdate(StrictModel):
     password: Password | None = None
 
 
-class MemberUpdate(StrictModel):
+class MemberUpdate(UpdateModel):
     """Management ``PATCH /members/{member_id}``; banning is ``banned_until`` (``null`` unbans)."""
 
     properties: dict[str, Any] | None = None
@@ -219,7 +230,7 @@ class GroupCreate(StrictModel):
     description: Annotated[str, Field(max_length=2000)] | None = None
 
 
-class GroupUpdate(StrictModel):
+class GroupUpdate(UpdateModel):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
     description: Annotated[str, Field(max_length=2000)] | None = None
 

@@ -6,12 +6,12 @@ listeners of :mod:`loyaltyhub.members.events` with the before/after snapshots.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, String, cast, delete, func, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,7 @@ from loyaltyhub.members import events, outbox, tokens
 from loyaltyhub.members.derived import derive, parse_birthday
 from loyaltyhub.members.models import Member, MemberAppToken, MemberGroupMembership
 from loyaltyhub.members.properties import PERSONAL_PROPERTIES, Errors, clean_properties
+from loyaltyhub.members.queries import members_in_club
 from loyaltyhub.members.schemas import MemberCreate
 from loyaltyhub.stores.service import missing_store_ids
 
@@ -236,10 +237,13 @@ def update_member(
         member.banned_until = changes["banned_until"]
     if changes.get("password"):
         member.password_hash = hash_password(changes["password"])
-    return _save(session, club, member, before, today)
+    return save_change(session, club, member, before, today)
 
 
-def _save(session: Session, club: LoyaltyClub, member: Member, before: dict[str, Any], today: date | None) -> Member:
+def save_change(
+    session: Session, club: LoyaltyClub, member: Member, before: dict[str, Any], today: date | None
+) -> Member:
+    """Recompute derived fields, stamp, flush and announce a change whose ``before`` snapshot was taken."""
     refresh_derived(member, club, today)
     member.updated_at = utcnow()
     _flush_unique(session, member)
@@ -255,7 +259,7 @@ def set_channel_verified(session: Session, club: LoyaltyClub, member: Member, ch
     lock(session, member)
     before = events.reporting_snapshot(member)
     setattr(member, attribute, "verified")
-    _save(session, club, member, before, None)
+    save_change(session, club, member, before, None)
 
 
 def destroy_member(session: Session, member: Member) -> None:
@@ -281,84 +285,6 @@ def destroy_member(session: Session, member: Member) -> None:
         )
     session.flush()
     events.emit(session, before, None)
-
-
-def members_in_club(club_id: int) -> Select[tuple[Member]]:
-    """The tenant-filtered base statement: live members of one club."""
-    return select(Member).where(Member.loyalty_club_id == club_id, Member.deleted_at.is_(None))
-
-
-def member_by_identifier(session: Session, club: LoyaltyClub, identifier_type: str, identifier: str) -> Member | None:
-    from loyaltyhub.members.derived import normalize_msisdn
-    from loyaltyhub.members.properties import normalize_email
-
-    statement = members_in_club(club.id)
-    if identifier_type == "id":
-        if not identifier.isdigit() or len(identifier) > 18:
-            return None
-        statement = statement.where(Member.id == int(identifier))
-    elif identifier_type == "email":
-        email = normalize_email(identifier)
-        if email is None:
-            return None
-        statement = statement.where(Member.email == email)
-    else:
-        msisdn = normalize_msisdn(identifier, club.country)
-        if msisdn is None:
-            return None
-        statement = statement.where(Member.msisdn == msisdn)
-    return session.execute(statement).scalar_one_or_none()
-
-
-SORTABLE = {"id": Member.id, "created_at": Member.created_at, "updated_at": Member.updated_at}
-
-
-def list_statement(
-    club_id: int,
-    *,
-    ids: Iterable[int] | None = None,
-    search: str | None = None,
-    msisdn: str | None = None,
-    email: str | None = None,
-    group_id: int | None = None,
-    optin_channel: str | None = None,
-    banned: bool | None = None,
-    sort_by: str = "id",
-    sort_direction: str = "asc",
-) -> Select[tuple[Member]]:
-    statement = members_in_club(club_id)
-    if ids:
-        statement = statement.where(Member.id.in_(list(ids)))
-    if msisdn:
-        statement = statement.where(Member.msisdn == msisdn)
-    if email:
-        statement = statement.where(Member.email == email.strip().lower())
-    if optin_channel:
-        statement = statement.where(Member.optin_channel == optin_channel)
-    if group_id is not None:
-        statement = statement.where(
-            Member.id.in_(
-                select(MemberGroupMembership.member_id).where(
-                    MemberGroupMembership.loyalty_club_id == club_id, MemberGroupMembership.group_id == group_id
-                )
-            )
-        )
-    if banned is not None:
-        now = utcnow()
-        is_banned = Member.banned_until.is_not(None) & (Member.banned_until > now)
-        statement = statement.where(is_banned if banned else ~is_banned)
-    if search:
-        pattern = f"%{search.strip().lower()}%"
-        statement = statement.where(
-            or_(
-                func.lower(Member.email).like(pattern),
-                Member.msisdn.like(pattern),
-                cast(Member.id, String).like(pattern),
-            )
-        )
-    column = SORTABLE[sort_by]
-    statement = statement.order_by(column.desc() if sort_direction == "desc" else column.asc(), Member.id.asc())
-    return statement
 
 
 def refresh_age_bands(session: Session, club: LoyaltyClub, today: date | None = None) -> int:
@@ -395,4 +321,4 @@ def forget_favorite_store(session: Session, club_id: int, store_id: int) -> None
         lock(session, member)
         before = events.reporting_snapshot(member)
         member.favorite_stores = [s for s in member.favorite_stores or [] if s != store_id]
-        _save(session, club, member, before, None)
+        save_change(session, club, member, before, None)

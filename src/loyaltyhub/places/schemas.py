@@ -35,6 +35,14 @@ class PlacesQuery(StrictModel):
     page_no: Annotated[int, Field(ge=1)] = 1
     per_page: Annotated[int, Field(ge=1, le=MAX_PER_PAGE)] = MAX_PER_PAGE
 
+    @model_validator(mode="after")
+    def _some_filter(self) -> PlacesQuery:
+        if not self.model_fields_set - {"page_no", "per_page"}:
+            from pydantic_core import PydanticCustomError
+
+            raise PydanticCustomError("blank", "give at least one of ids, type, country, parent_id, search", {})
+        return self
+
 
 class PlacesList(BaseModel):
     places: list[PlaceOut]

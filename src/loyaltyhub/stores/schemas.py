@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from loyaltyhub.auth.schemas import StrictModel
 from loyaltyhub.http.pagination import PaginationInfo
+from loyaltyhub.members.schemas import UpdateModel
 
 StoreName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -19,7 +20,7 @@ class StoreCreate(StrictModel):
     external_id: ExternalId | None = None
 
 
-class StoreUpdate(StrictModel):
+class StoreUpdate(UpdateModel):
     name: StoreName | None = None
     external_id: ExternalId | None = None
 

@@ -1,0 +1,89 @@
+"""Read queries on members: the tenant-filtered base statement, lookups and the management list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Select, String, cast, func, or_, select
+from sqlalchemy.orm import Session
+
+from loyaltyhub.clubs.models import LoyaltyClub
+from loyaltyhub.db.base import utcnow
+from loyaltyhub.members.derived import normalize_msisdn
+from loyaltyhub.members.models import Member, MemberGroupMembership
+from loyaltyhub.members.properties import normalize_email
+
+
+def members_in_club(club_id: int) -> Select[tuple[Member]]:
+    """The tenant-filtered base statement: live members of one club."""
+    return select(Member).where(Member.loyalty_club_id == club_id, Member.deleted_at.is_(None))
+
+
+def member_by_identifier(session: Session, club: LoyaltyClub, identifier_type: str, identifier: str) -> Member | None:
+    statement = members_in_club(club.id)
+    if identifier_type == "id":
+        if not identifier.isdigit() or len(identifier) > 18:
+            return None
+        statement = statement.where(Member.id == int(identifier))
+    elif identifier_type == "email":
+        email = normalize_email(identifier)
+        if email is None:
+            return None
+        statement = statement.where(Member.email == email)
+    else:
+        msisdn = normalize_msisdn(identifier, club.country)
+        if msisdn is None:
+            return None
+        statement = statement.where(Member.msisdn == msisdn)
+    return session.execute(statement).scalar_one_or_none()
+
+
+SORTABLE = {"id": Member.id, "created_at": Member.created_at, "updated_at": Member.updated_at}
+
+
+def list_statement(
+    club_id: int,
+    *,
+    ids: Iterable[int] | None = None,
+    search: str | None = None,
+    msisdn: str | None = None,
+    email: str | None = None,
+    group_id: int | None = None,
+    optin_channel: str | None = None,
+    banned: bool | None = None,
+    sort_by: str = "id",
+    sort_direction: str = "asc",
+) -> Select[tuple[Member]]:
+    statement = members_in_club(club_id)
+    if ids:
+        statement = statement.where(Member.id.in_(list(ids)))
+    if msisdn:
+        statement = statement.where(Member.msisdn == msisdn)
+    if email:
+        statement = statement.where(Member.email == email.strip().lower())
+    if optin_channel:
+        statement = statement.where(Member.optin_channel == optin_channel)
+    if group_id is not None:
+        statement = statement.where(
+            Member.id.in_(
+                select(MemberGroupMembership.member_id).where(
+                    MemberGroupMembership.loyalty_club_id == club_id, MemberGroupMembership.group_id == group_id
+                )
+            )
+        )
+    if banned is not None:
+        now = utcnow()
+        is_banned = Member.banned_until.is_not(None) & (Member.banned_until > now)
+        statement = statement.where(is_banned if banned else ~is_banned)
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        statement = statement.where(
+            or_(
+                func.lower(Member.email).like(pattern),
+                Member.msisdn.like(pattern),
+                cast(Member.id, String).like(pattern),
+            )
+        )
+    column = SORTABLE[sort_by]
+    statement = statement.order_by(column.desc() if sort_direction == "desc" else column.asc(), Member.id.asc())
+    return statement
