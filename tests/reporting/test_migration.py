@@ -7,7 +7,13 @@ from alembic.migration import MigrationContext
 
 from loyaltyhub.db.models import Base
 
-TABLES = {"members_grouped_counts", "member_balance_events", "members_count_snapshots"}
+TABLES = {
+    "members_grouped_counts",
+    "member_balance_events",
+    "members_count_snapshots",
+    "offer_usage_hourly",
+    "reporting_rollup_states",
+}
 
 
 def _touches_reporting(diff) -> bool:

@@ -128,9 +128,10 @@ def _sqlite_time_bucket(value: str | None, tz_name: str | None, interval: str) -
     instant = datetime.fromisoformat(value).replace(tzinfo=UTC)
     tz = ZoneInfo(tz_name)
     start = bucket_start(instant, tz, interval)
+    # Always with microseconds: the text form SQLAlchemy stores, so stored and computed values compare.
     if interval in SUB_DAY:
-        return start.replace(tzinfo=None).isoformat(sep=" ")
-    return start.astimezone(tz).replace(tzinfo=None).isoformat(sep=" ")
+        return start.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    return start.astimezone(tz).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 def _register_sqlite_functions(dbapi_connection: Any) -> None:

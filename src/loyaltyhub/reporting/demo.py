@@ -2,7 +2,8 @@
 
 Runs after members and offers: recounts the grouped member counts of every demo club, rebuilds the
 member_balance events from member history (creation → ``in``, deletion → ``out``) and backfills member
-count snapshots (daily over the demo period, hourly over its last week, then one for now).
+count snapshots (daily over the demo period, hourly over its last week, then one for now), and
+builds the hourly offer usage rollup.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from loyaltyhub.reporting import grouping, snapshots
+from loyaltyhub.reporting import grouping, rollups, snapshots
 from loyaltyhub.reporting.balance import balance_row
 
 if TYPE_CHECKING:
@@ -44,3 +45,4 @@ def load(session: Session, context: DemoContext) -> None:
         snapshots.backfill(session, club.id, midnight, week_ago, timedelta(days=1))
         snapshots.backfill(session, club.id, week_ago.replace(minute=0), now, timedelta(hours=1))
     snapshots.take_snapshot(session, now)
+    rollups.rebuild(session, now)

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.auth import permits as permit_names
 from loyaltyhub.auth.dependencies import CustomerAccess
-from loyaltyhub.db.dialect import bucket_instant
+from loyaltyhub.db.dialect import bucket_instant, time_bucket
 from loyaltyhub.errors import MissingPermit, ValidationFailed
-from loyaltyhub.reporting import compiler
+from loyaltyhub.reporting import compiler, rollups
 from loyaltyhub.reporting.cursor import InvalidCursor, decode_cursor, encode_cursor, query_fingerprint
 from loyaltyhub.reporting.fields import INTEGER
 from loyaltyhub.reporting.query import Query, TimeRange, check_query, resolve_range
@@ -171,21 +171,39 @@ def _windows(access: CustomerAccess, span: TimeRange) -> list[compiler.ClubWindo
 
 def _points(session: Session, access: CustomerAccess, query: Query, span: TimeRange) -> list[_Point]:
     report = query.report
-    source = report.source()
+    timeseries = report.format == "timeseries"
+    interval = span.interval if timeseries else None
+    windows = _windows(access, span)
+    labels = list(query.aggregation.labels if query.aggregation else report.default_labels)
     local = span.timezone is None
+    if rollups.eligible(report.name, query.node, labels, interval, local) and rollups.whole_hour_zone(
+        ZoneInfo(windows[0].timezone), windows[0].start, windows[0].end
+    ):
+        return _points_with_rollup(session, access, query, span, windows, labels)
+    return _raw_points(session, access, query, span, windows, labels)
+
+
+def _raw_points(
+    session: Session,
+    access: CustomerAccess,
+    query: Query,
+    span: TimeRange,
+    windows: list[compiler.ClubWindow],
+    labels: list[str],
+) -> list[_Point]:
+    report = query.report
     timeseries = report.format == "timeseries"
     statement = compiler.series_statement(
         report,
-        source,
+        report.source(),
         query.node,
         query.aggregation,
-        _windows(access, span),
+        windows,
         span.interval if timeseries else None,
-        per_club=local,
+        per_club=span.timezone is None,
     )
     zones = {club.id: club.timezone for club in access.clubs}
     fields = report.field_map
-    label_names = list(query.aggregation.labels if query.aggregation else report.default_labels)
     points = []
     for row in session.execute(statement):
         data = row._asdict()
@@ -195,9 +213,66 @@ def _points(session: Session, access: CustomerAccess, query: Query, span: TimeRa
         bucket = None
         if timeseries:
             bucket = bucket_instant(data[compiler.BUCKET], ZoneInfo(timezone), span.interval)
-        label = {name: _plain(data[name], fields.get(name)) for name in label_names}
+        label = {name: _plain(data[name], fields.get(name)) for name in labels}
         points.append(_Point(bucket, club_id, label, timezone, _number(data[compiler.VALUE])))
     return points
+
+
+def _points_with_rollup(
+    session: Session,
+    access: CustomerAccess,
+    query: Query,
+    span: TimeRange,
+    windows: list[compiler.ClubWindow],
+    labels: list[str],
+) -> list[_Point]:
+    """Whole rolled-up hours from the hourly rollup, the rest from the raw rows; the sum of both."""
+    from sqlalchemy import func, literal, select
+
+    from loyaltyhub.reporting.models import OfferUsageHourly
+
+    timezone = windows[0].timezone
+    raw_ranges, middle = rollups.split(windows[0].start, windows[0].end, rollups.rolled_until(session))
+    points: list[_Point] = []
+    for start, end in raw_ranges:
+        part = [compiler.ClubWindow(w.club_id, w.timezone, start, end) for w in windows]
+        points += _raw_points(session, access, query, span, part, labels)
+    if middle is not None:
+        hourly = OfferUsageHourly.__table__
+        timeseries = query.report.format == "timeseries"
+        columns: list[Any] = []
+        group: list[Any] = []
+        if timeseries:
+            bucket = time_bucket(hourly.c.hour, literal(timezone), span.interval)
+            columns.append(bucket.label(compiler.BUCKET))
+            group.append(bucket)
+        if labels:
+            columns.append(hourly.c.value.label(labels[0]))
+            group.append(hourly.c.value)
+        columns.append(func.sum(hourly.c.usages_count).label(compiler.VALUE))
+        statement = select(*columns).where(
+            hourly.c.loyalty_club_id.in_(access.club_ids),
+            hourly.c.dimension == (labels[0] if labels else rollups.TOTAL),
+            hourly.c.hour >= middle[0],
+            hourly.c.hour < middle[1],
+        )
+        if group:
+            statement = statement.group_by(*group)
+        fields = query.report.field_map
+        tz = ZoneInfo(timezone)
+        for row in session.execute(statement):
+            data = row._asdict()
+            bucket_at = bucket_instant(data[compiler.BUCKET], tz, span.interval) if timeseries else None
+            label = {name: _plain(rollups.parse_value(data[name], fields[name].type), fields[name]) for name in labels}
+            points.append(_Point(bucket_at, None, label, timezone, _number(data[compiler.VALUE])))
+    merged: dict[tuple[Any, ...], _Point] = {}
+    for point in points:
+        key = (point.bucket, tuple((k, v) for k, v in point.label.items()))
+        if key in merged:
+            merged[key].value += point.value
+        else:
+            merged[key] = point
+    return list(merged.values())
 
 
 def _plain(value: Any, field: Any) -> Any:
