@@ -149,3 +149,47 @@ def test_concurrent_workers_never_claim_the_same_job(engine: Engine, committed: 
     assert sorted(everything) == sorted(ids)  # each job exactly once
     for job_id in ids:
         assert _job(engine, job_id).attempts == 1
+
+
+def test_a_slow_query_before_the_first_row_keeps_its_heartbeat(
+    engine: Engine, committed: Session, settings: Settings
+) -> None:
+    (job_id,) = _setup(committed)
+    beats = []
+
+    def slow_first_row(n: int) -> None:
+        if n == 0:  # the query is still "running": no row written yet
+            started = _job(engine, job_id).heartbeat_at
+            time.sleep(1.0)
+            beats.append((started, _job(engine, job_id).heartbeat_at))
+
+    from loyaltyhub.exports.source import use_source
+
+    use_source(FakeSource(rows_per_club=3, on_row=slow_first_row))
+    try:
+        done = run_pending(Sessions.for_engine(engine), settings, heartbeat_seconds=0.2, keepalive=True)
+    finally:
+        use_source(None)
+
+    assert done == [(job_id, "done")]
+    ((started, later),) = beats
+    assert later > started  # beaten by the keepalive thread while no row came
+
+
+def test_the_worker_runs_exports_and_their_cleanup(engine: Engine, committed: Session, settings: Settings) -> None:
+    from loyaltyhub.worker import JOBS
+
+    jobs_by_name = {job.name: job for job in JOBS}
+    assert jobs_by_name["exports"].interval_seconds <= 2
+    (job_id,) = _setup(committed)
+    from loyaltyhub.exports.source import use_source
+
+    use_source(FakeSource(rows_per_club=7))
+    try:
+        jobs_by_name["exports"].run(settings, engine)  # what `loyaltyhub serve` / `loyaltyhub worker` run
+        jobs_by_name["exports_cleanup"].run(settings, engine)
+    finally:
+        use_source(None)
+    finished = _job(engine, job_id)
+    assert (finished.status, finished.rows) == (DONE, 7)
+    assert downloadable(settings.export_dir, finished).is_file()

@@ -47,17 +47,12 @@ def export_in_context(export_id: int, access: ExportAccess, session: SessionDep)
 ExportInContext = Annotated[ExportJob, Depends(export_in_context)]
 
 
-def _charge(request: Request, cost: int) -> None:
-    """The query's rate-limit cost, once up front (further shares are charged per 1,000 rows written)."""
-    charge_request(request, cost)
-
-
 def _queue(
     request: Request, session: SessionDep, access: CustomerAccess, body: ExportRequest, per_club: bool
 ) -> ExportOut:
     query = body.query()
     info = service.validate_query(session, access, query)
-    _charge(request, info.cost)
+    charge_request(request, info.cost)  # the query's cost, up front; the worker charges per further 1,000 rows
     job = service.create_export(session, access, query, body.format, info=info, per_club=per_club)
     return ExportOut.of(job)
 

@@ -133,6 +133,48 @@ def open_rows(session: Session, access: CustomerAccess, claim: Claim) -> RowStre
     return RowStream(rows=rows(), columns=columns, total=total)
 
 
+class Heartbeat:
+    """Keeps a claimed job alive: beats from the row loop (every 256 rows, when due) and, with
+    ``keepalive``, from a thread as well, so that a slow query before the first row (a big aggregation)
+    does not look like a dead worker. ``lost`` turns true when the job is no longer ours."""
+
+    def __init__(self, factory: SessionMaker, claim: Claim, interval: float) -> None:
+        self.factory, self.claim, self.interval = factory, claim, interval
+        self.rows = 0
+        self.total: int | None = None
+        self.lost = False
+        self._last = time.monotonic()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def due(self) -> bool:
+        return time.monotonic() - self._last >= self.interval
+
+    def beat(self) -> None:
+        with self._lock:
+            if not self.lost and not jobs.heartbeat(self.factory, self.claim, self.rows, self.total):
+                self.lost = True
+            self._last = time.monotonic()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"export-{self.claim.id}-heartbeat", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval / 2):
+            if self.due():
+                try:
+                    self.beat()
+                except Exception:  # a missed beat is retried; the row loop beats too
+                    log.exception("heartbeat of export %s failed", self.claim.id)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+
 def _fsync_dir(path: Path) -> None:
     with contextlib.suppress(OSError):  # not every platform lets a directory be opened
         fd = os.open(path, os.O_RDONLY)
@@ -149,18 +191,23 @@ def run_claim(
     *,
     charge: Charger | None = None,
     heartbeat_seconds: float = jobs.HEARTBEAT_SECONDS,
+    keepalive: bool = False,
 ) -> str:
-    """Run one claimed job to its end; returns the final status (``done``, ``failed`` or ``lost``)."""
+    """Run one claimed job to its end; returns the final status (``done``, ``failed`` or ``lost``).
+    ``keepalive``: also beat from a thread (needs ``sessions`` that may be used from two threads)."""
     export_dir = Path(settings.export_dir)
     export_dir.mkdir(parents=True, exist_ok=True)
     part_name, final_name = file_names(claim)
     part, final = export_dir / part_name, export_dir / final_name
+    heart = Heartbeat(sessions.write, claim, heartbeat_seconds)
+    if keepalive:
+        heart.start()
     rows = 0
     try:
         with sessions.read() as session:
             access = access_for(session, claim)
             stream = open_rows(session, access, claim)
-            last_beat = time.monotonic()
+            heart.total = stream.total
             with open(part, "w", encoding="utf-8", newline="") as out:
                 row_writer = writer_for(claim.format, out, stream.columns)
                 for row in stream.rows:
@@ -168,24 +215,32 @@ def run_claim(
                     rows += 1
                     if rows % ROWS_PER_CHARGE == 0 and charge is not None:
                         charge(access, claim.cost)  # the first 1,000 rows were paid by the POST
-                    if rows % 256 == 0 and time.monotonic() - last_beat >= heartbeat_seconds:
-                        if not jobs.heartbeat(sessions.write, claim, rows, stream.total):
+                    if rows % 256 == 0:
+                        heart.rows = rows
+                        if heart.due():
+                            heart.beat()
+                        if heart.lost:
                             raise JobLost
-                        last_beat = time.monotonic()
                 row_writer.close()
                 out.flush()
                 os.fsync(out.fileno())
+        heart.stop()
+        if heart.lost:
+            raise JobLost
         size = part.stat().st_size
         os.replace(part, final)
         _fsync_dir(export_dir)
     except JobLost:
+        heart.stop()
         part.unlink(missing_ok=True)
         log.info("export %s was cancelled or taken over; stopped after %s rows", claim.id, rows)
         return "lost"
     except AccessRevoked as exc:
+        heart.stop()
         part.unlink(missing_ok=True)
         return "failed" if jobs.fail(sessions.write, claim, str(exc)) else "lost"
     except Exception as exc:
+        heart.stop()
         part.unlink(missing_ok=True)
         log.exception("export %s failed", claim.id)
         reason = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
@@ -206,6 +261,7 @@ def run_pending(
     max_jobs: int | None = None,
     stale_after: float = jobs.STALE_AFTER_SECONDS,
     heartbeat_seconds: float = jobs.HEARTBEAT_SECONDS,
+    keepalive: bool = False,
 ) -> list[tuple[int, str]]:
     """Recover stale jobs, then claim and run queued ones until none is left (or ``max_jobs`` ran). An idle
     tick is one read: write transactions (which serialize on SQLite) only happen when there is work."""
@@ -221,7 +277,12 @@ def run_pending(
         if claim is None:
             break
         done.append(
-            (claim.id, run_claim(sessions, settings, claim, charge=charge, heartbeat_seconds=heartbeat_seconds))
+            (
+                claim.id,
+                run_claim(
+                    sessions, settings, claim, charge=charge, heartbeat_seconds=heartbeat_seconds, keepalive=keepalive
+                ),
+            )
         )
     return done
 
@@ -259,7 +320,7 @@ def run_exports(settings: Settings, engine: Engine) -> None:
     """The worker's ``exports`` job: run every queued export (see :data:`loyaltyhub.worker.JOBS`)."""
     from loyaltyhub.exports.ratelimit import worker_charger
 
-    run_pending(Sessions.for_engine(engine), settings, charge=worker_charger(settings))
+    run_pending(Sessions.for_engine(engine), settings, charge=worker_charger(settings), keepalive=True)
 
 
 def clean_exports(settings: Settings, engine: Engine) -> None:
