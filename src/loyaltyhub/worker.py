@@ -34,6 +34,12 @@ def _purge_idempotency(settings: Settings, engine: Engine) -> None:
         purge_expired(session)
 
 
+def _refresh_member_age_bands(settings: Settings, engine: Engine) -> None:
+    from loyaltyhub.members.jobs import refresh_member_age_bands
+
+    refresh_member_age_bands(settings, engine)
+
+
 def _member_count_snapshot(settings: Settings, engine: Engine) -> None:
     from loyaltyhub.reporting.snapshots import snapshot_job
 
@@ -44,12 +50,6 @@ def _offer_usage_rollup(settings: Settings, engine: Engine) -> None:
     from loyaltyhub.reporting.rollups import rollup_job
 
     rollup_job(settings, engine)
-
-
-def _refresh_member_age_bands(settings: Settings, engine: Engine) -> None:
-    from loyaltyhub.members.jobs import refresh_member_age_bands
-
-    refresh_member_age_bands(settings, engine)
 
 
 def _run_exports(settings: Settings, engine: Engine) -> None:
@@ -64,38 +64,13 @@ def _clean_exports(settings: Settings, engine: Engine) -> None:
     clean_exports(settings, engine)
 
 
-def _member_count_snapshot(settings: Settings, engine: Engine) -> None:
-    from loyaltyhub.reporting.snapshots import snapshot_job
-
-    snapshot_job(settings, engine)
-
-
-def _refresh_member_age_bands(settings: Settings, engine: Engine) -> None:
-    from loyaltyhub.members.jobs import refresh_member_age_bands
-
-    refresh_member_age_bands(settings, engine)
-
-
-def _offer_usage_rollup(settings: Settings, engine: Engine) -> None:
-    from loyaltyhub.reporting.rollups import rollup_job
-
-    rollup_job(settings, engine)
-
-
 JOBS: list[Job] = [
     Job("purge_idempotency_keys", 3600, _purge_idempotency),
     Job("refresh_member_age_bands", 3600, _refresh_member_age_bands),
-    Job("exports", 1.0, _run_exports),
-    Job("exports_cleanup", 300, _clean_exports),
-    Job("members_count_snapshot", 15 * 60, _member_count_snapshot),
     Job("members_count_snapshot", 15 * 60, _member_count_snapshot),
     Job("offer_usages_hourly_rollup", 60, _offer_usage_rollup),
-    Job("refresh_member_age_bands", 3600, _refresh_member_age_bands),
     Job("exports", 1.0, _run_exports),
     Job("exports_cleanup", 300, _clean_exports),
-    Job("members_count_snapshot", 15 * 60, _member_count_snapshot),
-    Job("refresh_member_age_bands", 3600, _refresh_member_age_bands),
-    Job("offer_usages_hourly_rollup", 60, _offer_usage_rollup),
 ]
 
 
