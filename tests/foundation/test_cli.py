@@ -73,3 +73,10 @@ def test_prod_refuses_the_default_secret(monkeypatch):
     with pytest.raises(ValidationError):
         Settings(env="prod")
     assert Settings(env="prod", secret_key="s3cr3t-from-vault").env == "prod"
+
+
+def test_background_jobs_are_named_once():
+    from loyaltyhub.worker import JOBS
+
+    names = [job.name for job in JOBS]
+    assert len(names) == len(set(names)), names
