@@ -21,7 +21,8 @@ class CollectionFields(StrictModel):
     title: LocalizedContent | None = None
     description: LocalizedContent | None = None
     offers_order: Annotated[list[Id], Field(max_length=1000)] | None = None
-    position: Annotated[int, Field(ge=0)] | None = None
+    # A 32-bit INTEGER column.
+    position: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
     files: Annotated[list[FileDescriptor], Field(max_length=50)] | None = None
 
 
