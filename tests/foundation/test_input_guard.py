@@ -53,3 +53,13 @@ def test_text_search_with_many_digits_is_not_refused(client, factory):
         headers=factory.headers(factory.client_token([club])),
     )
     assert response.status_code == 200
+
+
+def test_unicode_digits_in_an_integer_param_are_left_to_validation(client, factory):
+    """``²`` matches ``\\d`` but is no integer: the guard must not choke on it (it used to 500)."""
+    club = factory.club()
+    response = client.get(
+        f"/v3/{club.slug}/stores", params={"page_no": "²"}, headers=factory.headers(factory.client_token([club]))
+    )
+    assert response.status_code == 422
+    assert list(response.json()["details"]) == ["page_no"]

@@ -59,3 +59,10 @@ def test_nul_character_in_a_group_name_is_422(client, club, headers):
     response = client.post(f"/v3/{club.slug}/members/groups", json={"name": "VIP\x00"}, headers=headers)
     assert response.status_code == 422
     assert response.json()["details"] == {"name": [{"error": "invalid", "options": {}}]}
+
+
+def test_member_ref_of_unicode_digits_is_404_not_500(client, club, headers):
+    """``"²".isdigit()`` is true but ``int("²")`` fails: only ASCII digits are a member id."""
+    response = client.get(f"/v3/{club.slug}/members/%C2%B2/offers", headers=headers)
+    assert response.status_code == 404
+    assert response.json() == {"error": "Member ² not found"}

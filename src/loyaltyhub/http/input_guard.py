@@ -27,7 +27,7 @@ from loyaltyhub.errors import ValidationFailed, details_tree
 
 MAX_BIGINT = 2**63 - 1
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-_INTEGER = re.compile(r"^\s*[+-]?\d+\s*$")
+_INTEGER = re.compile(r"^\s*[+-]?[0-9]+\s*$", re.ASCII)
 
 Path = tuple[str | int, ...]
 Problem = tuple[Path, str, dict[str, Any]]
