@@ -25,7 +25,7 @@ from loyaltyhub.app import create_app
 from loyaltyhub.demo import DemoOptions, load_demo
 from loyaltyhub.settings import Settings
 
-EXAMPLES_PER_OPERATION = 12
+EXAMPLES_PER_OPERATION = 20
 EXCLUDED = re.compile(r"/members/\{member_ref\}|^/v1/reporting/(?!geo/)")
 
 
