@@ -11,6 +11,9 @@ from loyaltyhub.http.pagination import PaginationInfo
 from loyaltyhub.offers.fields import FileDescriptor, LocalizedContent, MilliTime, UpdateModel
 from loyaltyhub.offers.types import OfferScope
 
+# ``position`` is a 32-bit INTEGER column.
+MAX_POSITION = 2**31 - 1
+
 Id = Annotated[int, Field(ge=1)]
 
 
@@ -21,7 +24,7 @@ class CollectionFields(StrictModel):
     title: LocalizedContent | None = None
     description: LocalizedContent | None = None
     offers_order: Annotated[list[Id], Field(max_length=1000)] | None = None
-    position: Annotated[int, Field(ge=0)] | None = None
+    position: Annotated[int, Field(ge=0, le=MAX_POSITION)] | None = None
     files: Annotated[list[FileDescriptor], Field(max_length=50)] | None = None
 
 

@@ -19,7 +19,13 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.collections.models import Collection
-from loyaltyhub.collections.schemas import CollectionCreate, CollectionOut, CollectionsOrder, CollectionUpdate
+from loyaltyhub.collections.schemas import (
+    MAX_POSITION,
+    CollectionCreate,
+    CollectionOut,
+    CollectionsOrder,
+    CollectionUpdate,
+)
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.offers import validation
 from loyaltyhub.offers.models import Offer, OfferCollection
@@ -186,7 +192,8 @@ def _next_position(session: Session, club_id: int) -> int:
     current = session.execute(
         select(func.max(Collection.position)).where(Collection.loyalty_club_id == club_id)
     ).scalar_one()
-    return (current or 0) + 1
+    # After the last one; at the column's limit a tie still lists it last (ordered by position, then id).
+    return min((current or 0) + 1, MAX_POSITION)
 
 
 def create_collection(session: Session, club: LoyaltyClub, body: CollectionCreate) -> Collection:

@@ -10,10 +10,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from loyaltyhub.errors import ApiError, MissingHeader, details_tree
 
 log = logging.getLogger(__name__)
+
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 # pydantic error type -> (B.7 symbol, function of ctx giving the options)
 _NUMBER_SYMBOLS = {
@@ -117,6 +120,18 @@ def validation_details(errors: list[dict[str, Any]]) -> dict[str, Any]:
     return details_tree(entries)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers on this path: Starlette's own 405 names only the first matching
+    route's (``GET`` and ``POST`` of one path are two routes here)."""
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in request.app.router.routes
+        )
+    ]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -135,10 +150,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"error": "Invalid parameters", "details": validation_details(errors)}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         messages = {404: "Not found", 405: "Method not allowed"}
         message = messages.get(exc.status_code) or (exc.detail if isinstance(exc.detail, str) else None)
-        return JSONResponse({"error": message or "HTTP error"}, status_code=exc.status_code, headers=exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+        return JSONResponse({"error": message or "HTTP error"}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -40,6 +40,7 @@ from loyaltyhub.errors import (
     ValidationFailed,
     details_tree,
 )
+from loyaltyhub.http.input_guard import integer_params, refuse_unstorable_input
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -161,8 +162,10 @@ class LoyaltyRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
         handler = super().get_route_handler()
         takes_body = self.body_field is not None
+        integers = integer_params(self)
 
         async def route_handler(request: Request) -> Response:
+            await refuse_unstorable_input(request, integers)
             if not takes_body and request.method in ("POST", "PUT", "PATCH"):
                 await refuse_unexpected_body(request)
             response = await handler(request)

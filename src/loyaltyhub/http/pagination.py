@@ -12,6 +12,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 MAX_PER_PAGE = 100
+# The largest page whose offset still fits a signed 64-bit integer (SQLite and PostgreSQL OFFSET).
+MAX_PAGE_NO = (2**63 - 1) // MAX_PER_PAGE
 
 
 class PaginationInfo(BaseModel):
@@ -55,7 +57,7 @@ class Page:
 
 
 def page_params(
-    page_no: Annotated[int, Query(ge=1, description="Page number, from 1")] = 1,
+    page_no: Annotated[int, Query(ge=1, le=MAX_PAGE_NO, description="Page number, from 1")] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="Items per page (max 100)")] = MAX_PER_PAGE,
 ) -> Page:
     return Page(page_no=page_no, per_page=per_page)

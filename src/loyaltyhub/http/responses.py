@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 _DESCRIPTIONS = {
     400: "Malformed JSON or parameters that cannot be parsed",
@@ -30,14 +30,27 @@ class ErrorBody(BaseModel):
 
 
 class ValidationErrorBody(BaseModel):
-    error: str
+    """422 for invalid parameters: the B.7 details tree."""
+
+    error: Literal["Invalid parameters"]
     details: dict[str, Any]
+
+
+class RuleErrorBody(BaseModel):
+    """422 for a business rule, with a plain message (e.g. ``Not granted``, ``Offer is archived``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    error: str
+
+
+UnprocessableBody = ValidationErrorBody | RuleErrorBody
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for a route: the listed codes plus the ones every route can answer."""
     result: dict[int | str, dict[str, Any]] = {}
     for code in sorted({*codes, 400, 413}):
-        model = ValidationErrorBody if code == 422 else ErrorBody
+        model = UnprocessableBody if code == 422 else ErrorBody
         result[code] = {"model": model, "description": _DESCRIPTIONS.get(code, "Error")}
     return result

@@ -108,7 +108,7 @@ def member_context(*needed: str, allow_guest: bool = True) -> Callable[..., Memb
                 raise NotPossible("Not possible for a guest")
             _set_actor(request, access, "guest")
             return MemberContext(access=access, member=None, ref="guest")
-        if member_ref.isdigit() and len(member_ref) <= 18:
+        if member_ref.isascii() and member_ref.isdigit() and len(member_ref) <= 18:
             member = member_in_club(session, access.club_id, int(member_ref))
             request.state.member = member
             _set_actor(request, access, f"member:{member.id}")

@@ -20,7 +20,9 @@ from loyaltyhub.offers.fields import (
 from loyaltyhub.offers.types import OfferStatus, OfferType, Timespan
 
 Id = Annotated[int, Field(ge=1)]
-Positive = Annotated[int, Field(gt=0)]
+# Stored in 32-bit INTEGER columns: larger values are a 422, not a database error.
+MAX_INT32 = 2**31 - 1
+Positive = Annotated[int, Field(gt=0, le=MAX_INT32)]
 
 
 class PeriodicUsage(StrictModel):
