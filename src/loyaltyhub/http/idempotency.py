@@ -93,9 +93,11 @@ async def _fingerprint(request: Request) -> str | None:
     return _request_hash(request, await request.body())
 
 
-def idempotency_guard(
+async def idempotency_guard(
     request: Request, session: SessionDep, request_hash: Annotated[str | None, Depends(_fingerprint)]
 ) -> PendingIdempotency | None:
+    """``async``: a request without the header (most of them) costs no thread hop; the lock and the
+    lookup run in a worker thread."""
     key = request.headers.get(HEADER)
     if key is None or request_hash is None:
         return None
@@ -104,6 +106,12 @@ def idempotency_guard(
     actor_key = getattr(request.state, "actor_key", None)
     if actor_key is None:  # pragma: no cover - a route declared Idempotent before its auth dependency
         raise RuntimeError("Idempotent must follow the route's auth dependency")
+    return await run_in_threadpool(_claim_key, request, session, actor_key, key, request_hash)
+
+
+def _claim_key(
+    request: Request, session: Session, actor_key: str, key: str, request_hash: str
+) -> PendingIdempotency | None:
     if not dialect.try_transaction_lock(session, f"idempotency:{actor_key}:{key}"):
         raise Conflict("A request with this Idempotency-Key is still being processed")
     record = session.execute(
