@@ -48,8 +48,16 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         with CancelScope(shield=True):
             await anyio.to_thread.run_sync(_finish, session, False, limiter=CapacityLimiter(1))
         raise
+    if _settled(session):
+        session.close()  # committed by the route already (see LoyaltyRoute), or never used: no I/O
+        return
     with CancelScope(shield=True):
         await anyio.to_thread.run_sync(_finish, session, True, limiter=CapacityLimiter(1))
+
+
+def _settled(session: Session) -> bool:
+    """No transaction open and nothing waiting to be flushed: closing it does no I/O."""
+    return not session.in_transaction() and not (session.new or session.dirty or session.deleted)
 
 
 # scope="function": commit happens after the handler returns and before the response is sent.
