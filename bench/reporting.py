@@ -307,7 +307,17 @@ def start_server(db: str, port: int) -> subprocess.Popen[bytes]:
         "LOYALTYHUB_ENV": "dev",
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "loyaltyhub.asgi:app", "--port", str(port), "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "loyaltyhub.asgi:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
         env=env,
     )
     for _ in range(100):
