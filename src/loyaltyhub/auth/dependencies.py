@@ -129,7 +129,12 @@ class ClubAccess:
 
 
 def _resolve_club(request: Request, session: SessionDep, principal: Principal, slug: str) -> ClubAccess:
-    club = club_by_slug(session, slug)
+    return club_access(request, principal, club_by_slug(session, slug), slug)
+
+
+def club_access(request: Request, principal: Principal, club: LoyaltyClub | None, slug: str) -> ClubAccess:
+    """The principal's access to ``club`` (loaded by ``slug``; None when there is none): 404 for no club,
+    401/403 when the principal does not cover it. Permits are checked by the caller."""
     if club is None:
         raise NotFound(f"Loyalty club {slug} not found")
     if not principal.covers(club):
