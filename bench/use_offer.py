@@ -259,9 +259,10 @@ def render(results: dict[str, dict[int, dict[str, float]]], listing: dict[str, f
         "Targets: API ≥ 1/3 of the raw rate; p99 < 50 ms at 32 clients.",
         "",
         "Reading: every use takes the one offer row's lock, so uses are serialized on it in both columns; the",
-        "API adds HTTP, authentication (client token, club, member: 4 queries) and the framework, a few ms of",
-        "CPU per request on cores shared with PostgreSQL and the load generator. At 32 clients latency is",
-        f"queueing (Little's law: 32 / {busiest['rate']:.0f} uses/s = {32000 / busiest['rate']:.0f} ms mean),",
+        "API adds HTTP, authentication (club and member: 2 queries; the client token is cached) and the",
+        "framework, 2-3 ms of CPU per request on cores shared with PostgreSQL and the load generator.",
+        "At 32 clients latency is queueing",
+        f"(Little's law: 32 / {busiest['rate']:.0f} uses/s = {32000 / busiest['rate']:.0f} ms mean),",
         "so p99 < 50 ms at 32 clients needs well over 640 uses/s from the API on this machine.",
         "",
         f"Member offer list (1,000 live offers, 100 grants, page of 100) through HTTP, {listing['count']:.0f}"

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from loyaltyhub import __version__
+from loyaltyhub.auth.cache import ClientTokenCache
 from loyaltyhub.db.engine import make_engine, make_session_factory, writer
 from loyaltyhub.db.session import SessionFactory
 from loyaltyhub.http.errors import install_error_handlers
@@ -85,6 +86,7 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory
+    app.state.client_token_cache = ClientTokenCache(settings.client_token_cache_seconds)
     app.router.route_class = LoyaltyRoute
     install_error_handlers(app)
     app.add_exception_handler(ReplayResponse, lambda _r, exc: replay_response(exc))  # type: ignore[arg-type]

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     member_access_token_ttl_seconds: int = 24 * 3600
     member_refresh_token_ttl_seconds: int = 365 * 24 * 3600
     idempotency_ttl_seconds: int = 24 * 3600
+    # Verified client tokens are cached in each server process this long (0: off). A token revoked
+    # elsewhere (another process, the database) keeps working here for at most this long.
+    client_token_cache_seconds: float = 10.0
 
     # Rate limiting (token buckets, reference A.2): capacity in tokens, refill in tokens per second.
     ratelimit_enabled: bool = True

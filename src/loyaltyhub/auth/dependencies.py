@@ -12,11 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from loyaltyhub.auth import secrets
+from loyaltyhub.auth.cache import ClientTokenCache
 from loyaltyhub.auth.contexts import CustomerHeaderError, parse_customer
 from loyaltyhub.auth.principal import Principal, common_permits
 from loyaltyhub.auth.secrets import token_kind
@@ -46,18 +50,42 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-def authenticate(request: Request, session: SessionDep) -> Principal:
-    """The client token in ``X-Client-Authorization``, else a staff user token in ``Authorization``."""
+def _client_principal(request: Request, session: Session, token: str) -> Principal | None:
+    """The principal of a client token: from the app's cache of verified tokens, else the database
+    (run in a worker thread; a verified token is then cached)."""
+    cache: ClientTokenCache | None = getattr(request.app.state, "client_token_cache", None)
+    parts = secrets.split(token, CLIENT_PREFIX)
+    if cache is None or parts is None:
+        return client_principal(session, token)
+    public_id, secret = parts
+    principal = cache.get(public_id, secret)
+    if principal is None:
+        principal = client_principal(session, token)
+        if principal is not None:
+            cache.put(public_id, secret, principal)
+    return principal
+
+
+async def authenticate(request: Request, session: SessionDep) -> Principal:
+    """The client token in ``X-Client-Authorization``, else a staff user token in ``Authorization``.
+
+    ``async``: a cached client token is checked on the event loop; database lookups go to a worker thread.
+    """
     client_token = request.headers.get(CLIENT_HEADER)
     if client_token is not None:
-        principal = client_principal(session, client_token.strip())
+        client_token = client_token.strip()
+        cache: ClientTokenCache | None = getattr(request.app.state, "client_token_cache", None)
+        parts = secrets.split(client_token, CLIENT_PREFIX)
+        principal = cache.get(*parts) if cache is not None and parts is not None else None
+        if principal is None:
+            principal = await run_in_threadpool(_client_principal, request, session, client_token)
         if principal is None:
             raise Unauthorized("Invalid client token")
     else:
         token = bearer_token(request)
         if token is None or token_kind(token) != USER_PREFIX:
             raise Unauthorized(f"Missing {CLIENT_HEADER} or Authorization header")
-        principal = user_principal(session, token)
+        principal = await run_in_threadpool(user_principal, session, token)
         if principal is None:
             raise Unauthorized("Invalid or expired user token")
     request.state.principal = principal
@@ -65,14 +93,14 @@ def authenticate(request: Request, session: SessionDep) -> Principal:
     return principal
 
 
-def authenticate_client(request: Request, session: SessionDep) -> Principal:
+async def authenticate_client(request: Request, session: SessionDep) -> Principal:
     """Public API: the calling app's client token is required (SPEC §3)."""
     token = request.headers.get(CLIENT_HEADER)
     if token is None:
         raise Unauthorized(f"Missing {CLIENT_HEADER} header")
     if token_kind(token.strip()) != CLIENT_PREFIX:
         raise Unauthorized("Invalid client token")
-    return authenticate(request, session)
+    return await authenticate(request, session)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
@@ -101,7 +129,12 @@ class ClubAccess:
 
 
 def _resolve_club(request: Request, session: SessionDep, principal: Principal, slug: str) -> ClubAccess:
-    club = club_by_slug(session, slug)
+    return club_access(request, principal, club_by_slug(session, slug), slug)
+
+
+def club_access(request: Request, principal: Principal, club: LoyaltyClub | None, slug: str) -> ClubAccess:
+    """The principal's access to ``club`` (loaded by ``slug``; None when there is none): 404 for no club,
+    401/403 when the principal does not cover it. Permits are checked by the caller."""
     if club is None:
         raise NotFound(f"Loyalty club {slug} not found")
     if not principal.covers(club):
@@ -214,10 +247,11 @@ def customer_context(*needed: str) -> Callable[..., CustomerAccess]:
     return dependency
 
 
-def require_headers(*names: str) -> Callable[[Request], None]:
-    """Dependency: each header must be present and non-empty (470 otherwise)."""
+def require_headers(*names: str) -> Callable[..., Any]:
+    """Dependency: each header must be present and non-empty (470 otherwise). ``async``: it only reads
+    headers, so it runs on the event loop instead of taking a trip through the thread pool."""
 
-    def dependency(request: Request) -> None:
+    async def dependency(request: Request) -> None:
         for name in names:
             value = request.headers.get(name)
             if value is None or not value.strip():

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from loyaltyhub.auth import secrets
+from loyaltyhub.auth import cache, secrets
 from loyaltyhub.auth.models import ClientToken, ClientTokenClub, User, UserAccessToken, UserRole
 from loyaltyhub.auth.passwords import hash_password, verify_password
 from loyaltyhub.auth.permits import ROLES, is_known
@@ -93,6 +93,18 @@ def client_principal(session: Session, token: str) -> Principal | None:
         organization_ids=frozenset([record.organization_id]) if record.organization_id else frozenset(),
     )
     return Principal(kind="client", id=record.id, name=record.name, grants=(grant,), product_name=record.product_name)
+
+
+def revoke_client_token(session: Session, public_id: str) -> bool:
+    """Revoke a client token (by its public id); False when there is no such live token. This process
+    forgets it at once; other server processes within ``client_token_cache_seconds``."""
+    record = session.execute(select(ClientToken).where(ClientToken.public_id == public_id)).scalar_one_or_none()
+    cache.forget(public_id)
+    if record is None or record.revoked_at is not None:
+        return False
+    record.revoked_at = utcnow()
+    session.flush()
+    return True
 
 
 def create_user(

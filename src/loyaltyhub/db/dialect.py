@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import select
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Boolean, ColumnElement, Engine, and_, bindparam, cast, event, func, text, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -36,6 +38,27 @@ def _dialect_name(bind: Engine | Connection | Session) -> str:
 def configure_engine(engine: Engine) -> None:
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "checkout", _check_pg_connection)
+
+
+def _check_pg_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Refuse a pooled PostgreSQL connection that is dead, without a round trip (replaces
+    ``pool_pre_ping``, which sent one per request): the connection must be open and idle, and its
+    socket must have nothing to read. An idle connection receives nothing unless the server closed it
+    (restart, ``pg_terminate_backend``, idle timeout), so a readable socket means it is gone. Raising
+    ``DisconnectionError`` makes the pool discard it and connect again."""
+    try:
+        pgconn = dbapi_connection.pgconn
+        if dbapi_connection.closed or pgconn.status != 0 or pgconn.transaction_status != 0:  # CONNECTION_OK, IDLE
+            raise DisconnectionError("connection not open or not idle")
+        readable, _, _ = select.select([pgconn.socket], [], [], 0)
+    except DisconnectionError:
+        raise
+    except Exception as exc:
+        raise DisconnectionError(str(exc)) from exc
+    if readable:
+        raise DisconnectionError("the server closed the connection")
 
 
 def _configure_sqlite(engine: Engine) -> None:

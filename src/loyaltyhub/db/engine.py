@@ -18,7 +18,8 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
             max_overflow=20,
         )
     else:
-        engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+        # No pool_pre_ping: dialect.configure_engine checks a pooled connection without a round trip.
+        engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=20)
     dialect.configure_engine(engine)
     return engine
 

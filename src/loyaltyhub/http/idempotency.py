@@ -14,9 +14,12 @@ A failed request stores nothing: it changed nothing, so a retry is simply evalua
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import json
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -94,9 +97,11 @@ async def _fingerprint(request: Request) -> str | None:
     return _request_hash(request, await request.body())
 
 
-def idempotency_guard(
+async def idempotency_guard(
     request: Request, session: SessionDep, request_hash: Annotated[str | None, Depends(_fingerprint)]
 ) -> PendingIdempotency | None:
+    """``async``: a request without the header (most of them) costs no thread hop; the lock and the
+    lookup run in a worker thread."""
     key = request.headers.get(HEADER)
     if key is None or request_hash is None:
         return None
@@ -105,6 +110,12 @@ def idempotency_guard(
     actor_key = getattr(request.state, "actor_key", None)
     if actor_key is None:  # pragma: no cover - a route declared Idempotent before its auth dependency
         raise RuntimeError("Idempotent must follow the route's auth dependency")
+    return await run_in_threadpool(_claim_key, request, session, actor_key, key, request_hash)
+
+
+def _claim_key(
+    request: Request, session: Session, actor_key: str, key: str, request_hash: str
+) -> PendingIdempotency | None:
     if not dialect.try_transaction_lock(session, f"idempotency:{actor_key}:{key}"):
         raise Conflict("A request with this Idempotency-Key is still being processed")
     record = session.execute(
@@ -155,9 +166,45 @@ def purge_expired(session: Session) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+_REQUEST: ContextVar[Request | None] = ContextVar("loyaltyhub_route_request", default=None)
+
+
+def _commit_when_done(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a sync endpoint so that, when it returns a finished ``Response``, the idempotency record is
+    stored and the request's transaction committed right there, in the endpoint's worker thread.
+
+    The commit would otherwise wait for two thread hops (back to the event loop, then out to a worker
+    again for the session's exit). Row locks taken by the handler (the use path locks the offer row
+    every member shares) are held until commit, so those hops would serialize every use of a popular
+    offer. The order is unchanged: handler, stored answer, commit, then the response is sent. An endpoint
+    returning data for FastAPI to serialize is committed by the session dependency as before.
+    """
+
+    @functools.wraps(endpoint)
+    def endpoint_then_commit(*args: Any, **kwargs: Any) -> Any:
+        result = endpoint(*args, **kwargs)
+        request = _REQUEST.get()
+        if request is not None and isinstance(result, Response):
+            session: Session | None = getattr(request.state, "db_session", None)
+            if session is not None:
+                pending: PendingIdempotency | None = getattr(request.state, "idempotency", None)
+                if pending is not None and 200 <= result.status_code < 300:
+                    store_response(session, pending, result)
+                    request.state.idempotency = None
+                session.commit()
+        return result
+
+    return endpoint_then_commit
+
+
 class LoyaltyRoute(APIRoute):
     """The app's route class: after a handler succeeds, and before the request's transaction
     commits, it stores the answer of an idempotent request in that same transaction."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if inspect.isfunction(endpoint) and not inspect.iscoroutinefunction(endpoint):
+            endpoint = _commit_when_done(endpoint)
+        super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
         handler = super().get_route_handler()
@@ -168,7 +215,11 @@ class LoyaltyRoute(APIRoute):
             await refuse_unstorable_input(request, integers)
             if not takes_body and request.method in ("POST", "PUT", "PATCH"):
                 await refuse_unexpected_body(request)
-            response = await handler(request)
+            token = _REQUEST.set(request)
+            try:
+                response = await handler(request)
+            finally:
+                _REQUEST.reset(token)
             pending: PendingIdempotency | None = getattr(request.state, "idempotency", None)
             if pending is not None and 200 <= response.status_code < 300:
                 await run_in_threadpool(store_response, request.state.db_session, pending, response)

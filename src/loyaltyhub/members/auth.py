@@ -27,10 +27,14 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import Depends, Path, Request
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.orm import Session
 
 from loyaltyhub.auth import permits
-from loyaltyhub.auth.dependencies import ClubAccess, PublicApiHeaders, club_context
+from loyaltyhub.auth.dependencies import ClubAccess, PublicApiHeaders, authenticate_client, club_access, club_context
+from loyaltyhub.auth.principal import Principal
+from loyaltyhub.clubs.models import LoyaltyClub
+from loyaltyhub.clubs.service import club_by_slug
 from loyaltyhub.db.session import SessionDep
 from loyaltyhub.errors import MemberTokenInvalid, NotFound, NotPossible
 from loyaltyhub.members.models import Member
@@ -89,18 +93,48 @@ def member_in_club(session: SessionDep, club_id: int, member_id: int) -> Member:
     return member
 
 
+def club_and_member(session: Session, slug: str, member_id: int | None) -> tuple[LoyaltyClub | None, Member | None]:
+    """The club with this slug and, when ``member_id`` is given, its live member with that id: one query."""
+    if member_id is None:
+        return club_by_slug(session, slug), None
+    row = session.execute(_CLUB_AND_MEMBER, {"slug_key": slug, "member_key": member_id}).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
+_CLUB_AND_MEMBER = (
+    select(LoyaltyClub, Member)
+    .outerjoin(
+        Member,
+        and_(
+            Member.loyalty_club_id == LoyaltyClub.id,
+            Member.id == bindparam("member_key"),
+            Member.deleted_at.is_(None),
+        ),
+    )
+    .where(LoyaltyClub.slug == bindparam("slug_key"))
+)
+
+
 def member_context(*needed: str, allow_guest: bool = True) -> Callable[..., MemberContext]:
-    """Dependency for ``/v3/{loyalty_club_slug}/members/{member_ref}/...`` routes needing ``needed`` permits."""
-    club_dependency = club_context(*needed, client_only=True)
+    """Dependency for ``/v3/{loyalty_club_slug}/members/{member_ref}/...`` routes needing ``needed`` permits.
+
+    The club and a member named by id are read in one query (one thread hop); the checks keep their
+    order: headers (470), client token (401), club (404), token valid for the club (401), permits (403),
+    then the member (404)."""
 
     def dependency(
         request: Request,
         session: SessionDep,
         _headers: Annotated[None, PublicApiHeaders],
         member_ref: Annotated[str, Path(description="`me` (member token), a member id (client token) or `guest`")],
+        loyalty_club_slug: Annotated[str, Path(description="Loyalty club slug, e.g. infinity-mall")],
         # Defaults, not Annotated: with postponed annotations a closure variable in one would not resolve.
-        access: ClubAccess = Depends(club_dependency),
+        principal: Principal = Depends(authenticate_client),
     ) -> MemberContext:
+        by_id = member_ref.isascii() and member_ref.isdigit() and len(member_ref) <= 18
+        club, member = club_and_member(session, loyalty_club_slug, int(member_ref) if by_id else None)
+        access = club_access(request, principal, club, loyalty_club_slug)
+        access.require(*needed)
         if member_ref == "me":
             return resolve_me(request, session, access)
         if member_ref == "guest":
@@ -108,8 +142,9 @@ def member_context(*needed: str, allow_guest: bool = True) -> Callable[..., Memb
                 raise NotPossible("Not possible for a guest")
             _set_actor(request, access, "guest")
             return MemberContext(access=access, member=None, ref="guest")
-        if member_ref.isascii() and member_ref.isdigit() and len(member_ref) <= 18:
-            member = member_in_club(session, access.club_id, int(member_ref))
+        if by_id:
+            if member is None:
+                raise NotFound(f"Member#{int(member_ref)} not found")
             request.state.member = member
             _set_actor(request, access, f"member:{member.id}")
             return MemberContext(access=access, member=member, ref="id")

@@ -21,10 +21,11 @@ router = LoyaltyRouter(prefix="/v1/reporting", tags=["Reporting API"])
 METADATA_COST = 1
 
 
-def reporting_access(
+async def reporting_access(
     request: Request, access: Annotated[CustomerAccess, Depends(customer_context(permits.REPORTING_QUERY))]
 ) -> CustomerAccess:
-    """The Customer context, with its rate-limit bucket owner noted while the clubs are loaded."""
+    """The Customer context, with its rate-limit bucket owner noted while the clubs are loaded
+    (``async``: no I/O, so no thread hop)."""
     remember_owner(request, access.clubs, access.organization_context)
     return access
 
