@@ -7,13 +7,13 @@ import pytest
 from loyaltyhub.app import create_app
 
 
-@pytest.fixture
-def small_bucket_client(settings, engine, connection):
+def _client_with_bucket(settings, engine, connection, capacity):
     from fastapi.testclient import TestClient
     from sqlalchemy.orm import Session
 
+    # A refill this slow adds no token between two requests, so remaining counts are exact.
     settings = settings.model_copy(
-        update={"ratelimit_reporting_capacity": 25, "ratelimit_reporting_refill_per_second": 0.01}
+        update={"ratelimit_reporting_capacity": capacity, "ratelimit_reporting_refill_per_second": 0.01}
     )
     app = create_app(
         settings,
@@ -21,11 +21,23 @@ def small_bucket_client(settings, engine, connection):
         session_factory=lambda _w: Session(bind=connection, join_transaction_mode="create_savepoint"),
         start_background_jobs=False,
     )
-    with TestClient(app, raise_server_exceptions=False) as client:
+    return TestClient(app, raise_server_exceptions=False)
+
+
+@pytest.fixture
+def small_bucket_client(settings, engine, connection):
+    with _client_with_bucket(settings, engine, connection, 25) as client:
         yield client
 
 
-def test_reporting_charges_report_cost_plus_filter_nodes(client, factory):
+@pytest.fixture
+def slow_refill_client(settings, engine, connection):
+    with _client_with_bucket(settings, engine, connection, 300) as client:
+        yield client
+
+
+def test_reporting_charges_report_cost_plus_filter_nodes(slow_refill_client, factory):
+    client = slow_refill_client
     club = factory.club()
     headers = {"X-Client-Authorization": factory.client_token([club]), "X-Customer": str(club.id)}
     body = {
