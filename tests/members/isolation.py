@@ -18,9 +18,7 @@ def _group(session: Session, club: LoyaltyClub) -> int:
     return factories.group(session, club).id
 
 
-# ``member_ref`` (the member-offers routes' me | <id> | guest) takes a member id in the walk.
 BUILDERS: dict[str, Callable[[Session, LoyaltyClub], int]] = {
     "member_id": _member,
-    "member_ref": _member,
     "group_id": _group,
 }

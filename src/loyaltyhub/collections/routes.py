@@ -21,7 +21,7 @@ from loyaltyhub.collections.schemas import (
 )
 from loyaltyhub.db.session import SessionDep
 from loyaltyhub.errors import NotFound
-from loyaltyhub.http.idempotency import Idempotent, LoyaltyRoute
+from loyaltyhub.http.idempotency import Idempotent
 from loyaltyhub.http.pagination import PageDep, paginate
 from loyaltyhub.http.responses import errors
 from loyaltyhub.http.routing import LoyaltyRouter
@@ -29,9 +29,7 @@ from loyaltyhub.offers.dependencies import ClubOfPath
 from loyaltyhub.offers.types import OfferScope
 
 # LoyaltyRoute: idempotent answers are stored in the request's transaction (loyaltyhub.http.idempotency).
-router = LoyaltyRouter(
-    route_class=LoyaltyRoute, prefix="/v3/{loyalty_club_slug}/offers/collections", tags=["Offers collections"]
-)
+router = LoyaltyRouter(prefix="/v3/{loyalty_club_slug}/offers/collections", tags=["Offers collections"])
 
 CollectionsListAccess = Annotated[ClubAccess, Depends(club_context(permits.COLLECTIONS_LIST))]
 CollectionsCreate = Annotated[ClubAccess, Depends(club_context(permits.COLLECTIONS_CREATE))]

@@ -21,12 +21,11 @@ from loyaltyhub.exports.formats import MEDIA_TYPES
 from loyaltyhub.exports.models import ExportJob
 from loyaltyhub.exports.ratelimit import charge_request, remember_owner
 from loyaltyhub.exports.schemas import ExportList, ExportOut, ExportRequest
-from loyaltyhub.http.idempotency import Idempotent, LoyaltyRoute
+from loyaltyhub.http.idempotency import Idempotent
 from loyaltyhub.http.responses import errors
 from loyaltyhub.http.routing import LoyaltyRouter
 
-# ``route_class``: an included router keeps its own route class, and only LoyaltyRoute stores idempotent answers.
-router = LoyaltyRouter(prefix="/v1/reporting", tags=["Reporting exports"], route_class=LoyaltyRoute)
+router = LoyaltyRouter(prefix="/v1/reporting", tags=["Reporting exports"])
 
 _export_context = customer_context(permits.REPORTING_QUERY, permits.REPORTING_EXPORT)
 

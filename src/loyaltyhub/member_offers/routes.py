@@ -20,7 +20,7 @@ from loyaltyhub.auth import permits
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.session import SessionDep
 from loyaltyhub.errors import MalformedHeader, NotFound, ValidationFailed
-from loyaltyhub.http.idempotency import Idempotent, LoyaltyRoute
+from loyaltyhub.http.idempotency import Idempotent
 from loyaltyhub.http.pagination import PageDep
 from loyaltyhub.http.responses import errors
 from loyaltyhub.http.routing import LoyaltyRouter
@@ -31,7 +31,7 @@ from loyaltyhub.members.auth import MemberContext, member_context
 from loyaltyhub.offers.models import Offer
 from loyaltyhub.offers.types import OfferScope
 
-router = LoyaltyRouter(tags=["Member offers"], route_class=LoyaltyRoute)
+router = LoyaltyRouter(tags=["Member offers"])
 PREFIX = "/v3/{loyalty_club_slug}/members/{member_ref}/offers"
 
 
