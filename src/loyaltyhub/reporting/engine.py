@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from loyaltyhub.auth import permits as permit_names
@@ -97,13 +98,47 @@ def _enriched(session: Session, report: Any, records: list[dict[str, Any]]) -> l
     return records
 
 
+def _statement(
+    kind: str, report: Any, node: Any, aggregation: Any, club_ids: Any, position: Any, limit: int
+) -> Select[Any]:
+    """The records statement of a query, built once per distinct query while it is in use: dashboards
+    repeat theirs, and building a statement from the declaration costs more than running it on a small
+    table. Queries whose filter values cannot be hashed (lists) are built every time."""
+
+    def build() -> Select[Any]:
+        if kind == "page":
+            return compiler.records_page(report, report.source(), node, club_ids, position, limit)
+        return compiler.aggregated_records(report, report.source(), node, aggregation, club_ids, position, limit)
+
+    key = (kind, report.name, node, aggregation.name if aggregation else None, tuple(club_ids), position, limit)
+    try:
+        statement = _STATEMENTS.get(key)
+    except TypeError:
+        return build()
+    if statement is None:
+        if len(_STATEMENTS) >= _STATEMENTS_KEPT:
+            _STATEMENTS.clear()
+        statement = _STATEMENTS[key] = build()
+    return statement
+
+
+_STATEMENTS: dict[tuple[Any, ...], Select[Any]] = {}
+_STATEMENTS_KEPT = 512
+
+
+def _dicts(result: Any) -> list[dict[str, Any]]:
+    """All rows of ``result`` as dicts, fetched at once (row by row, with ``Row._asdict``, costs more
+    than the query for a page of small rows)."""
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result.all()]
+
+
 def _iso(value: datetime) -> str:
     return value.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def _records(session: Session, access: CustomerAccess, query: Query, secret: str) -> dict[str, Any]:
     report, body = query.report, query.body
-    source = report.source()
     fingerprint = query_fingerprint(report.name, body.filter, body.aggregate_by, access.club_ids)
     state: dict[str, Any] = {}
     if body.next_page_info:
@@ -115,18 +150,16 @@ def _records(session: Session, access: CustomerAccess, query: Query, secret: str
             raise ValidationFailed.at(("next_page_info",), "invalid")
     limit = body.per_page
     if query.aggregation is None:
-        statement = compiler.records_page(report, source, query.node, access.club_ids, state.get("k"), limit + 1)
-        rows = [row._asdict() for row in session.execute(statement)]
+        statement = _statement("page", report, query.node, None, access.club_ids, state.get("k"), limit + 1)
+        rows = _dicts(session.execute(statement))
         more = len(rows) > limit
         rows = rows[:limit]
         cursor = encode_cursor({"q": fingerprint, "k": rows[-1]["_key"]}, secret) if more else None
         records = _enriched(session, report, [_record(report, row) for row in rows])
     else:
         offset = int(state.get("o", 0))
-        statement = compiler.aggregated_records(
-            report, source, query.node, query.aggregation, access.club_ids, offset, limit + 1
-        )
-        rows = [dict(row._asdict()) for row in session.execute(statement)]
+        statement = _statement("aggregated", report, query.node, query.aggregation, access.club_ids, offset, limit + 1)
+        rows = _dicts(session.execute(statement))
         more = len(rows) > limit
         records = rows[:limit]
         cursor = encode_cursor({"q": fingerprint, "o": offset + limit}, secret) if more else None

@@ -9,7 +9,7 @@ from fastapi import Body, Depends, Request
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.dependencies import CustomerAccess, customer_context
 from loyaltyhub.db.session import SessionDep
-from loyaltyhub.http.responses import errors
+from loyaltyhub.http.responses import DataResponse, errors
 from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.ratelimit.service import charge_request, remember_owner
 from loyaltyhub.reporting import engine, service
@@ -38,11 +38,11 @@ def _charge(request: Request, access: CustomerAccess, cost: int) -> None:
 
 
 @router.post("/query", responses=errors(401, 403, 422, 429, 470, 471))
-def query(request: Request, access: ReportingAccess, session: SessionDep, body: QueryBody) -> dict[str, Any]:
+def query(request: Request, access: ReportingAccess, session: SessionDep, body: QueryBody) -> DataResponse:
     """Run a report: records (cursor-paginated), timeseries or statistics (reference A.4/A.5)."""
     checked = engine.check(access, body)
     _charge(request, access, checked.cost)
-    return engine.run_query(session, access, checked, secret_key=request.app.state.settings.secret_key)
+    return DataResponse(engine.run_query(session, access, checked, secret_key=request.app.state.settings.secret_key))
 
 
 @router.post("/metadata", responses=errors(401, 403, 422, 429, 470, 471))
