@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import update
 
 from loyaltyhub.db.base import utcnow
@@ -188,3 +189,14 @@ def test_an_empty_patch_is_refused(api):
     collection = factories.collection(api.session, api.club)
     response = api.patch(f"/collections/{collection.id}", json={})
     assert (response.status_code, response.json()["details"]) == (422, {"base": [{"error": "blank", "options": {}}]})
+
+
+@pytest.mark.parametrize("position", [False, True, "3", 1.5, 2.0])
+def test_position_must_be_a_json_integer(api, position):
+    """pydantic's lax mode used to store ``false`` as 0 (and ``"3"`` as 3): only a JSON integer is one."""
+    collection = factories.collection(api.session, api.club)
+    response = api.patch(f"/collections/{collection.id}", json={"position": position})
+    assert response.status_code == 422, response.text
+    assert response.json()["details"] == {"position": [{"error": "invalid_type", "options": {"expected": "integer"}}]}
+    assert api.post("/collections", json={"title": {"en": "x"}, "position": position}).status_code == 422
+    assert api.patch(f"/collections/{collection.id}", json={"position": 3}).json()["position"] == 3

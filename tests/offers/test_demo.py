@@ -6,31 +6,74 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.collections.models import Collection
 from loyaltyhub.demo import DemoOptions, load_demo
+from loyaltyhub.demo.clubs import MAIN_SLUG, SECOND_SLUG
+from loyaltyhub.members.models import MemberGroup
 from loyaltyhub.offers.models import Offer, OfferCollection, OfferGrant
 from loyaltyhub.offers.types import OFFER_TYPES, scope_of
 from loyaltyhub.stores.models import Store
+from tests.offers import factories
 
 NOW = datetime.fromisoformat("2026-11-25T12:00:00+00:00")
 
 
 def _snapshot(session) -> list[tuple]:
-    """Offers by content; stores by name (ids differ between runs on PostgreSQL: sequences don't roll back)."""
+    """The demo clubs' offers by content, and what they point at by name: ids differ between the two loads
+    (PostgreSQL sequences do not roll back; ``_shift_ids`` moves them on SQLite too)."""
     stores = dict(session.execute(select(Store.id, Store.name)).all())
+    groups = dict(session.execute(select(MemberGroup.id, MemberGroup.name)).all())
+    titles = dict(session.execute(select(Collection.id, Collection.title)).all())
+    links: dict[int, list[str]] = {}
+    for offer_id, collection_id in session.execute(select(OfferCollection.offer_id, OfferCollection.collection_id)):
+        links.setdefault(offer_id, []).append(titles[collection_id]["en"])
+    rows = session.execute(
+        select(
+            LoyaltyClub.slug,
+            Offer.id,
+            Offer.store_id,
+            Offer.audience_id,
+            Offer.type,
+            Offer.status,
+            Offer.name,
+            Offer.stock,
+            Offer.usable_since,
+            Offer.archived_at,
+            Offer.grants_count,
+            Offer.uses_count,
+        )
+        .join(LoyaltyClub, LoyaltyClub.id == Offer.loyalty_club_id)
+        .where(LoyaltyClub.slug.in_([MAIN_SLUG, SECOND_SLUG]))
+        .order_by(Offer.id)
+    ).all()
     return [
-        (o.type, o.status, o.name, stores.get(o.store_id), o.stock, o.usable_since, o.archived_at)
-        for o in session.execute(select(Offer).order_by(Offer.id)).scalars()
+        (slug, stores.get(store_id), groups.get(audience_id), sorted(links.get(offer_id, [])), *content)
+        for slug, offer_id, store_id, audience_id, *content in rows
     ]
 
 
-def test_demo_offers(session):
+def _shift_ids(session, factory) -> None:
+    """Rows of another club in every table whose ids the demo reads back, so that the demo's ids differ
+    between a load after them and one without them, whatever the database (SQLite reuses rolled-back ids)."""
+    club = factory.club(slug="id-shifter")
+    for _ in range(7):
+        factories.store(session, club)
+        factories.member_group(session, club)
+        factories.collection(session, club)
+        factories.offer(session, club)
+    for _ in range(3):
+        factories.member(session, club)
+
+
+def test_demo_offers(session, factory):
     with session.begin_nested() as savepoint:
+        _shift_ids(session, factory)
         load_demo(session, DemoOptions(members=60, days=30), now=NOW)
         first = _snapshot(session)
         savepoint.rollback()
     load_demo(session, DemoOptions(members=60, days=30), now=NOW)
-    assert _snapshot(session) == first, "the same options give the same offers"
+    assert _snapshot(session) == first, "the same options give the same offers, whatever their ids"
 
     per_club = dict(session.execute(select(Offer.loyalty_club_id, func.count()).group_by(Offer.loyalty_club_id)).all())
     assert per_club and all(40 <= n <= 80 for n in per_club.values())

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from loyaltyhub.http.routing import api_routes
+from loyaltyhub.offers.dependencies import offer_filters
 from tests.offers import factories
 
 T0 = datetime(2030, 1, 1, tzinfo=UTC)
@@ -132,6 +134,55 @@ def test_extras_matching(api, make):
     assert ids(api.get("", params={"extras[vip]": "true"})) == [match]
     assert api.get("", params={"extras": "[1]"}).status_code == 422
     assert api.get("", params={"extras": '{"bad key": 1}'}).status_code == 422
+
+
+@pytest.mark.parametrize("path", ["", "/grouped?group_by=type"])
+@pytest.mark.parametrize(
+    ("params", "details"),
+    [
+        ({"extras": "{category: 42}"}, {"extras": [{"error": "invalid_type", "options": {"expected": "object"}}]}),
+        ({"extras": ""}, {"extras": [{"error": "invalid_type", "options": {"expected": "object"}}]}),
+        ({"extras": "[1]"}, {"extras": [{"error": "invalid_type", "options": {"expected": "object"}}]}),
+        ({"extras": "42"}, {"extras": [{"error": "invalid_type", "options": {"expected": "object"}}]}),
+        ({"extras": "null"}, {"extras": [{"error": "invalid_type", "options": {"expected": "object"}}]}),
+        (
+            {"extras": '{"bad key": 1}'},
+            {"extras": {"bad key": [{"error": "invalid_format", "options": {"format": "^[A-Za-z0-9_\\-]{1,100}$"}}]}},
+        ),
+        # JSON escapes of text no column can store: a 500 on PostgreSQL (jsonb) before.
+        ({"extras": '{"a": "\\u0000"}'}, {"extras": {"a": [{"error": "invalid", "options": {}}]}}),
+        ({"extras": '{"a": ["\\ud800"]}'}, {"extras": {"a": {"0": [{"error": "invalid", "options": {}}]}}}),
+        ({"extras[a]": '"\\u0000"'}, {"extras": {"a": [{"error": "invalid", "options": {}}]}}),
+    ],
+    ids=["not-json", "empty", "array", "number", "null", "bad-key", "nul", "surrogate", "nul-in-bracket-form"],
+)
+def test_malformed_extras_are_422_naming_extras(api, path, params, details):
+    response = api.get(path, params=params)
+    assert response.status_code == 422, response.text
+    assert response.json() == {"error": "Invalid parameters", "details": details}
+
+
+def _uses(dependant, call) -> bool:
+    return any(sub.call is call or _uses(sub, call) for sub in dependant.dependencies)
+
+
+def test_openapi_documents_extras_as_a_json_object_in_the_query_string(app, client):
+    """Every route filtering with ``offer_filters`` declares ``extras`` as JSON (``content``), not as a string."""
+    routes = [info for info in api_routes(app) if _uses(info.route.dependant, offer_filters)]
+    assert {info.path for info in routes} == {
+        "/v3/{loyalty_club_slug}/offers",
+        "/v3/{loyalty_club_slug}/offers/grouped",
+    }
+    paths = client.get("/openapi.json").json()["paths"]
+    for info in routes:
+        extras = [p for p in paths[info.path]["get"]["parameters"] if p["name"] == "extras"]
+        assert len(extras) == 1, info.path
+        parameter = extras[0]
+        assert parameter["in"] == "query" and "schema" not in parameter
+        media = parameter["content"]["application/json"]
+        assert media["schema"]["type"] == "object"
+        assert media["example"] == {"category": 42, "color": "red"}
+        assert "extras[category]=42" in parameter["description"]
 
 
 def test_archived_offers_are_listed_only_with_with_archived(api, make):

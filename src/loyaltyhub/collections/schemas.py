@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from loyaltyhub.auth.schemas import StrictModel
 from loyaltyhub.http.pagination import PaginationInfo
@@ -14,7 +14,7 @@ from loyaltyhub.offers.types import OfferScope
 # ``position`` is a 32-bit INTEGER column.
 MAX_POSITION = 2**31 - 1
 
-Id = Annotated[int, Field(ge=1)]
+Id = Annotated[StrictInt, Field(ge=1)]
 
 
 class CollectionFields(StrictModel):
@@ -24,7 +24,7 @@ class CollectionFields(StrictModel):
     title: LocalizedContent | None = None
     description: LocalizedContent | None = None
     offers_order: Annotated[list[Id], Field(max_length=1000)] | None = None
-    position: Annotated[int, Field(ge=0, le=MAX_POSITION)] | None = None
+    position: Annotated[StrictInt, Field(ge=0, le=MAX_POSITION)] | None = None
     files: Annotated[list[FileDescriptor], Field(max_length=50)] | None = None
 
 

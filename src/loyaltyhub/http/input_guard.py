@@ -79,6 +79,12 @@ def _walk_json(value: Any, path: Path) -> Iterator[Problem]:
             yield from _walk_json(item, (*path, str(index)))
 
 
+def unstorable_json(value: Any, path: Path = ()) -> list[Problem]:
+    """The problems of a decoded JSON value (text no column can store, numbers beyond ±2^63), for a
+    parameter that carries JSON of its own (``extras={...}``)."""
+    return list(_walk_json(value, path))
+
+
 def _param_problems(items: list[tuple[str, str]], integers: frozenset[str]) -> Iterator[Problem]:
     for name, value in items:
         if _text_problem(name) or _text_problem(value):

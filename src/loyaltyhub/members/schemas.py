@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
 from loyaltyhub.auth.schemas import StrictModel
@@ -13,7 +13,7 @@ from loyaltyhub.http.pagination import PaginationInfo
 from loyaltyhub.members.models import EMAIL_STATUSES, PUSH_STATUSES, SMS_STATUSES, Member
 
 ConsentName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
-StoreIds = Annotated[list[Annotated[int, Field(ge=1)]], Field(max_length=1000)]
+StoreIds = Annotated[list[Annotated[StrictInt, Field(ge=1)]], Field(max_length=1000)]
 SmsStatus = Literal["disabled", "enabled", "verified", "barred"]
 EmailStatus = Literal["disabled", "enabled", "verified", "complained", "hard_bounced", "unsubscribed"]
 PushStatus = Literal["disabled", "enabled"]
@@ -71,7 +71,7 @@ class MemberUpdate(UpdateModel):
     properties: dict[str, Any] | None = None
     consents: Consents | None = None
     favorite_stores: StoreIds | None = None
-    subunit_ids: Annotated[list[Annotated[int, Field(ge=1)]], Field(max_length=1000)] | None = None
+    subunit_ids: Annotated[list[Annotated[StrictInt, Field(ge=1)]], Field(max_length=1000)] | None = None
     sms_status: SmsStatus | None = None
     email_status: EmailStatus | None = None
     push_status: PushStatus | None = None
@@ -165,7 +165,7 @@ class TokenRequest(StrictModel):
 
     grant_type: Literal["password", "refresh_token"]
     identifier_type: Literal["id", "email", "msisdn"] | None = None
-    identifier: Annotated[str, Field(min_length=1, max_length=320)] | int | None = None
+    identifier: Annotated[str, Field(min_length=1, max_length=320)] | StrictInt | None = None
     password: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     refresh_token: Annotated[str, Field(min_length=1, max_length=200)] | None = None
 
@@ -196,7 +196,7 @@ class RevokeRequest(StrictModel):
 
 
 class OtpSmsRequest(StrictModel):
-    msisdn: Annotated[str, Field(min_length=1, max_length=32)] | int
+    msisdn: Annotated[str, Field(min_length=1, max_length=32)] | StrictInt
 
 
 class OtpEmailRequest(StrictModel):
@@ -252,7 +252,7 @@ class GroupList(BaseModel):
 
 
 class GroupMembersChange(StrictModel):
-    member_ids: Annotated[list[Annotated[int, Field(ge=1)]], Field(min_length=1, max_length=1000)]
+    member_ids: Annotated[list[Annotated[StrictInt, Field(ge=1)]], Field(min_length=1, max_length=1000)]
 
 
 class GroupMembers(BaseModel):

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.dependencies import ClubAccess, club_context
 from loyaltyhub.db.session import SessionDep
-from loyaltyhub.errors import NotFound, ValidationFailed
+from loyaltyhub.errors import NotFound, ValidationFailed, details_tree
+from loyaltyhub.http.input_guard import unstorable_json
 from loyaltyhub.offers.models import ImageTemplate, Offer
 from loyaltyhub.offers.queries import OfferFilters, OfferSort, SortBy
 from loyaltyhub.offers.types import OFFER_TYPES, OfferScope, OfferStatus
@@ -86,9 +87,44 @@ def _int_list(request: Request, name: str) -> tuple[int, ...] | None:
     return tuple(result)
 
 
+EXTRAS_EXAMPLE = {"category": 42, "color": "red"}
+# ``extras`` is a JSON object in the query string, which a typed FastAPI parameter cannot describe (it
+# would say "string"). The dependency reads it from the request, and every route using ``offer_filters``
+# declares it with ``openapi_extra=EXTRAS_OPENAPI``: an OpenAPI parameter with ``content`` (not ``schema``)
+# is the standard way to say "this query parameter is JSON of this shape".
+EXTRAS_OPENAPI: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "extras",
+            "in": "query",
+            "required": False,
+            "description": (
+                "Only offers whose `extras` hold every given key with an equal value (JSON types compared: "
+                '`42` does not match `"42"`). A JSON object, URL-encoded in the query string: '
+                '`extras={"category":42,"color":"red"}`, sent as '
+                "`extras=%7B%22category%22%3A42%2C%22color%22%3A%22red%22%7D`. "
+                "Alternatively one parameter per key: `extras[category]=42&extras[color]=red` (a value is read "
+                "as JSON when it parses, else as a string). Keys: 1-100 of `A-Z a-z 0-9 _ -`. Anything else "
+                "(not JSON, not an object, a bad key) is 422 with the problem under `details.extras`."
+            ),
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "propertyNames": {"pattern": EXTRAS_KEY.pattern},
+                        "additionalProperties": True,
+                    },
+                    "example": EXTRAS_EXAMPLE,
+                }
+            },
+        }
+    ]
+}
+
+
 def _extras(request: Request) -> dict[str, Any] | None:
     """``extras={"category": 42}`` (a JSON object) or ``extras[category]=42`` (values read as JSON
-    when they parse, as strings otherwise)."""
+    when they parse, as strings otherwise). See :data:`EXTRAS_OPENAPI`."""
     result: dict[str, Any] = {}
     raw = request.query_params.get("extras")
     if raw is not None:
@@ -108,6 +144,11 @@ def _extras(request: Request) -> dict[str, Any] | None:
     for key in result:
         if not EXTRAS_KEY.match(key):
             raise ValidationFailed.at(("extras", key), "invalid_format", format=EXTRAS_KEY.pattern)
+    # JSON escapes can spell text no column can store (``"\u0000"``): refuse it here, as the input guard
+    # does for raw parameters and bodies, instead of failing in PostgreSQL's jsonb.
+    problems = unstorable_json(result, ("extras",))
+    if problems:
+        raise ValidationFailed(details_tree(problems))
     return result or None
 
 
@@ -122,7 +163,6 @@ def offer_filters(
     campaign_id: Annotated[int | None, Query(ge=1)] = None,
     audience_id: Annotated[int | None, Query(ge=1)] = None,
     search: Annotated[str | None, Query(max_length=200, description="Text in name, description, internal name")] = None,
-    extras: Annotated[str | None, Query(description='JSON object, or extras[key]=value: {"category": 42}')] = None,
     without_collection: bool = False,
     without_audience_id: bool = False,
     without_campaign_id: bool = False,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, PlainSerializer, model_validator
+from pydantic import Field, PlainSerializer, StrictInt, model_validator
 from pydantic_core import PydanticCustomError
 
 from loyaltyhub.auth.schemas import StrictModel
@@ -40,7 +40,7 @@ LocalizedContent = dict[str, str]
 
 Url = Annotated[str, Field(min_length=1, max_length=2048)]
 ShortText = Annotated[str, Field(max_length=255)]
-Pixels = Annotated[int, Field(ge=1, le=2000)]
+Pixels = Annotated[StrictInt, Field(ge=1, le=2000)]
 MAX_RECTANGLES = 4
 
 
@@ -49,19 +49,19 @@ class Rectangle(StrictModel):
 
     name: ShortText | None = None
     color: Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?$")] | None = None
-    width: Annotated[int, Field(ge=0, le=2000)] | None = None
-    height: Annotated[int, Field(ge=0, le=2000)] | None = None
-    number: int | None = None
+    width: Annotated[StrictInt, Field(ge=0, le=2000)] | None = None
+    height: Annotated[StrictInt, Field(ge=0, le=2000)] | None = None
+    number: StrictInt | None = None
     content: Annotated[str, Field(max_length=2000)] | None = None
-    padding: Annotated[int, Field(ge=0, le=2000)] | None = None
+    padding: Annotated[StrictInt, Field(ge=0, le=2000)] | None = None
     font_url: Url | None = None
-    font_size: Annotated[int, Field(ge=1, le=2000)] | None = None
+    font_size: Annotated[StrictInt, Field(ge=1, le=2000)] | None = None
     font_style: ShortText | None = None
-    offset_top: Annotated[int, Field(ge=0, le=2000)] | None = None
+    offset_top: Annotated[StrictInt, Field(ge=0, le=2000)] | None = None
     text_align: Literal["left", "center", "right", "justify"] | None = None
     font_family: ShortText | None = None
     font_weight: ShortText | None = None
-    offset_left: Annotated[int, Field(ge=0, le=2000)] | None = None
+    offset_left: Annotated[StrictInt, Field(ge=0, le=2000)] | None = None
     text_decoration: ShortText | None = None
 
 
@@ -82,7 +82,7 @@ class FileDescriptor(StrictModel):
     """The File model as it appears in ``files`` (an uploaded, already processed image)."""
 
     url: Url
-    width: Annotated[int, Field(ge=1)] | None = None
-    height: Annotated[int, Field(ge=1)] | None = None
+    width: Annotated[StrictInt, Field(ge=1)] | None = None
+    height: Annotated[StrictInt, Field(ge=1)] | None = None
     kind: Annotated[str, Field(min_length=1, max_length=64)]
     size_type: Annotated[str, Field(min_length=1, max_length=32)] = "base"

@@ -17,6 +17,7 @@ from loyaltyhub.http.responses import errors
 from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.offers import grants, image_templates, queries, service
 from loyaltyhub.offers.dependencies import (
+    EXTRAS_OPENAPI,
     OfferFiltersDep,
     OfferInClub,
     OffersArchive,
@@ -62,7 +63,7 @@ def _languages(access: OffersList) -> tuple[list[str], str]:
     return list(club.languages or [club.default_language]), club.default_language
 
 
-@router.get("", response_model=OffersPage, responses=errors(401, 403, 404, 422))
+@router.get("", response_model=OffersPage, responses=errors(401, 403, 404, 422), openapi_extra=EXTRAS_OPENAPI)
 def list_offers(
     access: OffersList, session: SessionDep, filters: OfferFiltersDep, sort: OfferSortDep, page: PageDep
 ) -> OffersPage:
@@ -71,7 +72,7 @@ def list_offers(
     return OffersPage(offers=service.present_many(session, access.club_id, offers), pagination_info=info)
 
 
-@router.get("/grouped", response_model=OfferGroups, responses=errors(401, 403, 404, 422))
+@router.get("/grouped", response_model=OfferGroups, responses=errors(401, 403, 404, 422), openapi_extra=EXTRAS_OPENAPI)
 def list_offer_groups(
     access: OffersListGroups,
     session: SessionDep,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, StrictInt
 
 from loyaltyhub.auth.schemas import StrictModel
 from loyaltyhub.http.pagination import PaginationInfo
@@ -19,10 +19,10 @@ from loyaltyhub.offers.fields import (
 )
 from loyaltyhub.offers.types import OfferStatus, OfferType, Timespan
 
-Id = Annotated[int, Field(ge=1)]
+Id = Annotated[StrictInt, Field(ge=1)]
 # Stored in 32-bit INTEGER columns: larger values are a 422, not a database error.
 MAX_INT32 = 2**31 - 1
-Positive = Annotated[int, Field(gt=0, le=MAX_INT32)]
+Positive = Annotated[StrictInt, Field(gt=0, le=MAX_INT32)]
 
 
 class PeriodicUsage(StrictModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from loyaltyhub.auth.schemas import StrictModel
 from loyaltyhub.http.pagination import MAX_PER_PAGE, PaginationInfo
@@ -32,8 +32,8 @@ class PlacesQuery(StrictModel):
     country: Annotated[str, Field(min_length=2, max_length=2)] | None = None
     parent_id: PlaceId | None = None
     search: Annotated[str, Field(min_length=1, max_length=100)] | None = None
-    page_no: Annotated[int, Field(ge=1)] = 1
-    per_page: Annotated[int, Field(ge=1, le=MAX_PER_PAGE)] = MAX_PER_PAGE
+    page_no: Annotated[StrictInt, Field(ge=1)] = 1
+    per_page: Annotated[StrictInt, Field(ge=1, le=MAX_PER_PAGE)] = MAX_PER_PAGE
 
     @model_validator(mode="after")
     def _some_filter(self) -> PlacesQuery:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, StrictInt, ValidationError
 
 from loyaltyhub.auth.schemas import StrictModel
 from loyaltyhub.errors import MissingPermit, ValidationFailed, details_tree
@@ -28,7 +28,7 @@ class QueryBody(StrictModel):
     interval: str | None = None
     from_: datetime | None = Field(default=None, alias="from")
     to: datetime | None = None
-    per_page: int = Field(default=DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE)
+    per_page: StrictInt = Field(default=DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE)
     next_page_info: str | None = None
 
 
