@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
 
 from loyaltyhub.db.base import utcnow
-from loyaltyhub.offers.models import Offer
+from loyaltyhub.offers import stock
 from tests.offers import factories
 from tests.offers.seed import COLLECTION_COMPUTED, COLLECTION_EXAMPLE
 
@@ -41,7 +40,7 @@ def test_the_seed_example_round_trips_through_post(api):
             "usable_until": COLLECTION_EXAMPLE["usable_until"],
         },
     ).json()
-    api.session.execute(update(Offer).where(Offer.id == offer["id"]).values(uses_count=Offer.uses_count + 1))
+    stock.add_uses(api.session, club_id=api.club.id, offer_id=offer["id"], uses=1)
 
     body = api.get(f"/collections/{collection['id']}").json()
     assert set(body) == set(COLLECTION_EXAMPLE)

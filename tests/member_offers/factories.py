@@ -13,6 +13,7 @@ from loyaltyhub.collections.models import Collection
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.members.models import Member, MemberGroup, MemberGroupMembership
 from loyaltyhub.members.tokens import issue_tokens
+from loyaltyhub.offers import stock
 from loyaltyhub.offers.models import Offer, OfferCollection, OfferGrant
 from loyaltyhub.stores.models import Store
 
@@ -51,9 +52,13 @@ def offer(session: Session, club: LoyaltyClub, **fields: Any) -> Offer:
         "files": [],
     }
     values.update(fields)
+    uses = values.pop("uses_count", 0)
     row = Offer(**values)
     session.add(row)
     session.flush()
+    if uses:
+        stock.add_uses(session, club_id=club.id, offer_id=row.id, uses=uses)
+        session.expire(row, ["uses_count"])
     for collection_id in collection_ids:
         session.add(OfferCollection(loyalty_club_id=club.id, offer_id=row.id, collection_id=collection_id))
     session.flush()

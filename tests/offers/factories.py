@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.collections.models import Collection
 from loyaltyhub.members.models import Member, MemberGroup
+from loyaltyhub.offers import stock
 from loyaltyhub.offers.models import ImageTemplate, Offer, OfferCollection
 from loyaltyhub.stores.models import Store
 
@@ -19,9 +20,13 @@ _n = itertools.count(1)
 def offer(session: Session, club: LoyaltyClub, *, collection_ids: list[int] = (), **values: Any) -> Offer:  # type: ignore[assignment]
     n = next(_n)
     values.setdefault("name", {"en": f"offer {n:04d}"})
+    uses = values.pop("uses_count", 0)
     row = Offer(loyalty_club_id=club.id, **values)
     session.add(row)
     session.flush()
+    if uses:
+        stock.add_uses(session, club_id=club.id, offer_id=row.id, uses=uses)
+        session.expire(row, ["uses_count"])
     for collection_id in collection_ids:
         session.add(OfferCollection(loyalty_club_id=club.id, offer_id=row.id, collection_id=collection_id))
     session.flush()

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
+from loyaltyhub.offers import stock
 from loyaltyhub.offers.grants import grant_offer
 from loyaltyhub.offers.models import Offer, OfferGrant
 from tests.offers import factories
@@ -26,7 +27,8 @@ def test_clone_yields_a_draft_copy_without_counters(api):
         "",
         json=offer_payload(collection_ids=[collection.id], store_id=store.id, audience_id=None),
     ).json()
-    api.session.execute(update(Offer).where(Offer.id == original["id"]).values(uses_count=4, grants_count=2))
+    api.session.execute(update(Offer).where(Offer.id == original["id"]).values(grants_count=2))
+    stock.add_uses(api.session, club_id=api.club.id, offer_id=original["id"], uses=4)
 
     response = api.post(f"/{original['id']}/clone")
     assert response.status_code == 201, response.text

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
-
-from loyaltyhub.offers.models import Offer
+from loyaltyhub.offers import stock
 from tests.offers import factories
 from tests.offers.seed import OFFER_EXAMPLE, OFFER_FIELDS_NOT_IN_EXAMPLE, OFFER_READ_ONLY, offer_payload
 
@@ -61,7 +59,7 @@ def test_read_only_fields_are_refused(api):
 
 def test_counters_move_only_through_the_use_and_grant_paths(api):
     offer = factories.offer(api.session, api.club)
-    api.session.execute(update(Offer).where(Offer.id == offer.id).values(uses_count=Offer.uses_count + 3))
+    stock.add_uses(api.session, club_id=api.club.id, offer_id=offer.id, uses=3)
     response = api.patch(f"/{offer.id}", json={"uses_count": 0, "grants_count": 7})
     assert response.status_code == 422
     assert api.get(f"/{offer.id}").json()["uses_count"] == 3

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
@@ -40,6 +40,7 @@ from loyaltyhub.member_offers.rules import (
 )
 from loyaltyhub.member_offers.state import terms_from
 from loyaltyhub.members.models import Member, MemberGroupMembership
+from loyaltyhub.offers import stock
 from loyaltyhub.offers.models import Offer, OfferCollection, OfferGrant
 from loyaltyhub.offers.types import TYPE_SCOPES, types_of_scope
 
@@ -345,14 +346,8 @@ class _Club:
         ]
         if counters:
             session.execute(insert(MemberOfferCounter), counters)
-        used = [{"offer_key": o.terms.id, "uses": o.terms.uses_count} for o in self.offers if o.terms.uses_count]
-        if used:
-            table = Offer.__table__
-            session.execute(
-                update(table)
-                .where(table.c.id == bindparam("offer_key"))
-                .values(uses_count=bindparam("uses"), updated_at=table.c.updated_at),
-                used,
-            )
+        for offer in self.offers:
+            if offer.terms.uses_count:
+                stock.add_uses(session, club_id=self.club.id, offer_id=offer.terms.id, uses=offer.terms.uses_count)
         session.flush()
         self.context.data.setdefault("offer_usages_count", {})[self.club.slug] = len(self.usages)

@@ -8,10 +8,10 @@ The use path is race-free on both databases. In one transaction:
    SQLite the write transaction already holds the database lock from ``BEGIN IMMEDIATE``), and
    steps 6-8 are judged on that locked row;
 3. the usage row (with its reporting snapshot) is inserted and the counter row moves;
-4. last, step 9 is the conditional ``UPDATE offers SET uses_count = uses_count + 1 WHERE ... AND
-   (stock IS NULL OR uses_count < stock) RETURNING uses_count``. It is last because it locks the
-   offer row every member shares until commit; no row back means the stock is gone, and the two
-   writes of step 3 are undone in the same transaction.
+4. last, step 9 counts the use in one of the offer's stock shards (:mod:`loyaltyhub.offers.stock`:
+   a conditional ``UPDATE`` of a shard that is not full, one that no other use holds when there is
+   one). No shard left means the stock is gone, and the two writes of step 3 are undone in the same
+   transaction.
 
 A refused attempt leaves nothing but the (empty) counter row; the caller records the refusal.
 """
@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, insert, or_, select, update
+from sqlalchemy import bindparam, delete, exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
@@ -47,6 +47,7 @@ from loyaltyhub.member_offers.rules import (
 )
 from loyaltyhub.member_offers.state import club_clock, collection_links, counter_state, terms_from
 from loyaltyhub.members.models import Member, MemberGroupMembership
+from loyaltyhub.offers import stock
 from loyaltyhub.offers.models import Offer, OfferGrant
 from loyaltyhub.offers.types import is_grant_only, types_of_scope
 
@@ -101,7 +102,6 @@ def _lock_counter(session: Session, member: Member, offer: Offer) -> Any:
 # The use path's writes, built once: statement construction costs more CPU than their execution.
 _COUNTERS = MemberOfferCounter.__table__
 _USAGES = OfferUsage.__table__
-_OFFERS = Offer.__table__
 _WRITE_COUNTER = (
     update(_COUNTERS)
     .where(_COUNTERS.c.id == bindparam("counter_id"))
@@ -115,16 +115,6 @@ _WRITE_COUNTER = (
 )
 _INSERT_USAGE = insert(_USAGES).returning(_USAGES.c.id)
 _DELETE_USAGE = delete(_USAGES).where(_USAGES.c.id == bindparam("usage_id"))
-_TAKE_FROM_STOCK = (
-    update(_OFFERS)
-    .where(
-        _OFFERS.c.id == bindparam("offer_key"),
-        _OFFERS.c.loyalty_club_id == bindparam("club_key"),
-        or_(_OFFERS.c.stock.is_(None), _OFFERS.c.uses_count < _OFFERS.c.stock),
-    )
-    .values(uses_count=_OFFERS.c.uses_count + 1, updated_at=_OFFERS.c.updated_at)
-    .returning(_OFFERS.c.uses_count)
-)
 
 
 def _write_counter(session: Session, counter_id: int, state: UsageState) -> None:
@@ -139,15 +129,6 @@ def _write_counter(session: Session, counter_id: int, state: UsageState) -> None
             "new_period_uses": state.period_uses,
         },
     )
-
-
-def _take_from_stock(session: Session, offer: Offer) -> int | None:
-    """Step 9, atomically: the new ``uses_count``, or None when the stock is exhausted.
-
-    The offer row stays locked until commit, so this is the use path's last statement.
-    ``updated_at`` is kept: a use is not an edit of the offer.
-    """
-    return session.execute(_TAKE_FROM_STOCK, {"offer_key": offer.id, "club_key": offer.loyalty_club_id}).scalar()
 
 
 def use_offer(
@@ -194,7 +175,7 @@ def use_offer(
         },
     ).scalar_one()
     _write_counter(session, counter.id, new_state)
-    uses_count = _take_from_stock(session, offer)
+    uses_count = stock.take(session, club_id=offer.loyalty_club_id, offer_id=offer.id, spread_key=member.id)
     if uses_count is None:
         # Stock gone: undo this use's two writes, in the same transaction.
         session.execute(_DELETE_USAGE, {"usage_id": usage_id})

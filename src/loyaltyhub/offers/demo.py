@@ -211,7 +211,6 @@ def _offers(session: Session, club: LoyaltyClub, context: DemoContext, collectio
             "read_more": None,
             "activation_texts": None,
             "image_template": None,
-            "uses_count": 0,
             "grants_count": 0,
             "archived_at": None,
             "periodic_usage_timespan": None,

@@ -1,8 +1,9 @@
-"""Tables of the offers domain: offers, their collection links, grants and image templates.
+"""Tables of the offers domain: offers, their stock shards, collection links, grants and image templates.
 
-``uses_count`` and ``stock`` are plain integer columns so the use path can move the counter with one
-conditional ``UPDATE offers SET uses_count = uses_count + 1 WHERE id = :id AND (stock IS NULL OR
-uses_count < stock)``; ``grants_count`` moves the same way in the grant path. Clients never write them.
+An offer's uses are counted in ``offer_stock_shards`` (see :mod:`loyaltyhub.offers.stock`), so that uses
+of a popular offer do not all queue on the offer's row; ``Offer.uses_count`` is their sum, read with the
+offer. ``grants_count`` is a plain column moved by a conditional ``UPDATE`` in the grant path. Clients
+never write either.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, select, text
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from loyaltyhub.db.base import Base, BigIntId, IdMixin, Json, TenantMixin, TimestampMixin, UTCDateTime, utcnow
 from loyaltyhub.offers.types import DEFAULT_STATUS, DEFAULT_TYPE
@@ -69,7 +70,6 @@ class Offer(IdMixin, TenantMixin, TimestampMixin, Base):
     cms_tag_ids: Mapped[list[Any]] = mapped_column(Json, default=list)
 
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    uses_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     grants_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
@@ -82,6 +82,32 @@ class Offer(IdMixin, TenantMixin, TimestampMixin, Base):
     def url(self) -> str:
         """Address of the offer's page on the club's website (read-only, derived from the id)."""
         return f"promotions/{self.id}"
+
+
+class OfferStockShard(IdMixin, TenantMixin, Base):
+    """One shard of an offer's use counter: ``uses_count`` uses recorded here, at most ``allowance``
+    (null: no stock, no limit). The allowances of an offer's shards add up to its stock."""
+
+    __tablename__ = "offer_stock_shards"
+    __table_args__ = (UniqueConstraint("loyalty_club_id", "offer_id", "shard"),)
+
+    offer_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("offers.id", ondelete="CASCADE"))
+    shard: Mapped[int] = mapped_column(Integer)
+    uses_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    allowance: Mapped[int | None] = mapped_column(Integer)
+
+
+def uses_of_offer(offer_id: Any, club_id: Any) -> Any:
+    """SQL: the uses of the offer (the sum of its shards; 0 before its first use)."""
+    shards = OfferStockShard.__table__
+    return (
+        select(func.coalesce(func.sum(shards.c.uses_count), 0))
+        .where(shards.c.loyalty_club_id == club_id, shards.c.offer_id == offer_id)
+        .scalar_subquery()
+    )
+
+
+Offer.uses_count = column_property(uses_of_offer(Offer.id, Offer.loyalty_club_id))
 
 
 class OfferCollection(IdMixin, TenantMixin, Base):

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.base import utcnow
+from loyaltyhub.offers import stock as offer_stock
 from loyaltyhub.offers import validation
 from loyaltyhub.offers.models import ImageTemplate, Offer, OfferCollection
 from loyaltyhub.offers.schemas import OfferCreate, OfferFields, OfferOut, OfferUpdate
@@ -235,6 +236,8 @@ def update_offer(session: Session, club: LoyaltyClub, offer: Offer, body: OfferU
     if "collection_ids" in patch:
         set_collections(session, club.id, offer.id, patch["collection_ids"])
     session.flush()
+    if "stock" in patch:
+        offer_stock.redistribute(session, offer)
     return offer
 
 
@@ -245,7 +248,6 @@ def clone_offer(session: Session, offer: Offer) -> Offer:
     for field in (*_PLAIN_FIELDS, "periodic_usage_timespan", "periodic_usage_limit"):
         setattr(copy, field, getattr(offer, field))
     copy.status = "draft"
-    copy.uses_count = 0
     copy.grants_count = 0
     copy.archived_at = None
     session.add(copy)

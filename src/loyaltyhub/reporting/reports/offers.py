@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from loyaltyhub.auth import permits
 from loyaltyhub.member_offers.models import EVENT_KINDS
 from loyaltyhub.members.models import AGE_BANDS
+from loyaltyhub.offers.models import uses_of_offer
 from loyaltyhub.offers.types import SCOPES, STATUSES
 from loyaltyhub.reporting.fields import BOOLEAN, ENUM, INTEGER, INTEGER_ARRAY, OBJECT, STRING, TIMESTAMP, Field
 from loyaltyhub.reporting.registry import Aggregation, JsonArray, Report, Source, table
@@ -70,11 +71,8 @@ OFFER_FIELDS = (
 
 def offers_source() -> Source:
     offers = table("offers")
-    columns = {
-        f.name: offers.c[f.name if f.name != "loyalty_club_id" else "loyalty_club_id"]
-        for f in OFFER_FIELDS
-        if f.name != "collection_ids"
-    }
+    columns = {f.name: offers.c[f.name] for f in OFFER_FIELDS if f.name not in ("collection_ids", "uses_count")}
+    columns["uses_count"] = uses_of_offer(offers.c.id, offers.c.loyalty_club_id)
     return Source(
         from_=offers,
         columns=columns,

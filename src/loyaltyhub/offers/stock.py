@@ -1,0 +1,148 @@
+"""An offer's stock and uses, counted in shards so that uses of a popular offer do not queue on one row.
+
+Each offer has :data:`SHARDS` rows in ``offer_stock_shards``; a use adds 1 to one of them. With a stock,
+every shard has an allowance (the uses it may hold) and the allowances add up to the stock, so the
+offer is out of stock exactly when every shard is full. A use takes a shard that is not full:
+
+1. on PostgreSQL first one no other transaction holds (``FOR UPDATE SKIP LOCKED``), looking first at
+   the shard the member's id points to, so parallel uses of different members lock different rows and
+   commit in parallel;
+2. when every shard that is not full is held, it waits for one (``FOR UPDATE``; after the wait
+   PostgreSQL checks the row again and moves on to the next when it has filled up meanwhile);
+3. nothing found: out of stock, or the offer has no shards yet. Shards are created at an offer's first
+   use (with a share lock on the offer's row, so a stock change cannot slip in between) and the take
+   is retried.
+
+On SQLite the write transaction holds the database lock (``BEGIN IMMEDIATE``), so the first attempt
+already sees every shard as it is. A stock change redistributes what is left among the shards
+(:func:`redistribute`). The offer's uses are the sum of its shards (``Offer.uses_count``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from loyaltyhub.db import dialect
+from loyaltyhub.offers.models import Offer, OfferStockShard
+
+SHARDS = 16
+
+_SHARDS = OfferStockShard.__table__
+
+
+def allowances(stock: int | None, uses: list[int]) -> list[int | None]:
+    """Each shard's allowance: its uses plus an even share of what is left of ``stock`` (the first
+    shards take the remainder). They add up to the stock, or to the uses when the stock was lowered
+    below them (every shard is full then)."""
+    if stock is None:
+        return [None] * len(uses)
+    share, extra = divmod(max(stock - sum(uses), 0), len(uses))
+    return [used + share + (1 if index < extra else 0) for index, used in enumerate(uses)]
+
+
+def _take_statement(*, skip_locked: bool) -> Any:
+    free = (
+        select(_SHARDS.c.id)
+        .where(
+            _SHARDS.c.loyalty_club_id == bindparam("club_key"),
+            _SHARDS.c.offer_id == bindparam("offer_key"),
+            or_(_SHARDS.c.allowance.is_(None), _SHARDS.c.uses_count < _SHARDS.c.allowance),
+        )
+        .order_by((_SHARDS.c.shard + SHARDS - bindparam("first_shard")) % SHARDS)
+        .limit(1)
+        .with_for_update(skip_locked=skip_locked)
+        .scalar_subquery()
+    )
+    # The other shards are summed apart from the updated one: the same answer on both databases
+    # (a subquery in RETURNING sees the statement's own change on SQLite, not on PostgreSQL).
+    others = _SHARDS.alias("other_shards")
+    uses_elsewhere = (
+        select(func.coalesce(func.sum(others.c.uses_count), 0))
+        .where(
+            others.c.loyalty_club_id == _SHARDS.c.loyalty_club_id,
+            others.c.offer_id == _SHARDS.c.offer_id,
+            others.c.id != _SHARDS.c.id,
+        )
+        .scalar_subquery()
+    )
+    return (
+        update(_SHARDS)
+        .where(_SHARDS.c.id == free)
+        .values(uses_count=_SHARDS.c.uses_count + 1)
+        .returning(_SHARDS.c.uses_count + uses_elsewhere)
+    )
+
+
+_TAKE_FREE = _take_statement(skip_locked=True)
+_TAKE_WAITING = _take_statement(skip_locked=False)
+
+
+def take(session: Session, *, club_id: int, offer_id: int, spread_key: int) -> int | None:
+    """Count one use of the offer: its uses including this one (as this transaction sees them), or None
+    when the stock is exhausted. The shard stays locked until the transaction ends. ``spread_key`` (the
+    member's id) picks the shard looked at first."""
+    params = {"club_key": club_id, "offer_key": offer_id, "first_shard": spread_key % SHARDS}
+    for statement in (_TAKE_FREE, _TAKE_WAITING):
+        uses = session.execute(statement, params).scalar()
+        if uses is not None:
+            return int(uses)
+    if _create_shards(session, club_id, offer_id):
+        uses = session.execute(_TAKE_WAITING, params).scalar()
+        return None if uses is None else int(uses)
+    return None
+
+
+def _create_shards(session: Session, club_id: int, offer_id: int) -> bool:
+    """Create the offer's shards if it has none; True when it had none (they exist now)."""
+    shards_of_offer = (_SHARDS.c.loyalty_club_id == club_id, _SHARDS.c.offer_id == offer_id)
+    if session.execute(select(_SHARDS.c.id).where(*shards_of_offer).limit(1)).first() is not None:
+        return False
+    # A share lock on the offer's row keeps a stock change (its UPDATE locks the row first) from
+    # finding no shards while they are created from the old stock. Not FOR UPDATE: the use's own
+    # inserts already hold the row's key-share lock, as do other members' uses, and FOR UPDATE would
+    # wait for those (a deadlock between two first uses).
+    stock = session.execute(
+        select(Offer.stock).where(Offer.id == offer_id, Offer.loyalty_club_id == club_id).with_for_update(read=True)
+    ).scalar()
+    for shard, allowance in enumerate(allowances(stock, [0] * SHARDS)):
+        dialect.insert_ignore(
+            session,
+            _SHARDS,
+            {"loyalty_club_id": club_id, "offer_id": offer_id, "shard": shard, "uses_count": 0, "allowance": allowance},
+            ["loyalty_club_id", "offer_id", "shard"],
+        )
+    return True
+
+
+def redistribute(session: Session, offer: Offer) -> None:
+    """After a stock change (the offer's row is locked by its update): share what is left of the new
+    stock among the offer's shards. An offer without shards gets them at its first use."""
+    rows = session.execute(
+        select(_SHARDS.c.id, _SHARDS.c.uses_count)
+        .where(_SHARDS.c.loyalty_club_id == offer.loyalty_club_id, _SHARDS.c.offer_id == offer.id)
+        .order_by(_SHARDS.c.shard)
+        .with_for_update()
+    ).all()
+    if not rows:
+        return
+    new = allowances(offer.stock, [row.uses_count for row in rows])
+    session.execute(
+        update(_SHARDS).where(_SHARDS.c.id == bindparam("shard_key")).values(allowance=bindparam("new_allowance")),
+        [{"shard_key": row.id, "new_allowance": allowance} for row, allowance in zip(rows, new, strict=True)],
+    )
+
+
+def add_uses(session: Session, *, club_id: int, offer_id: int, uses: int) -> None:
+    """Record ``uses`` uses at once (demo data, imports): onto the offer's first shard, then the
+    allowances are shared again."""
+    _create_shards(session, club_id, offer_id)
+    session.execute(
+        update(_SHARDS)
+        .where(_SHARDS.c.loyalty_club_id == club_id, _SHARDS.c.offer_id == offer_id, _SHARDS.c.shard == 0)
+        .values(uses_count=_SHARDS.c.uses_count + uses)
+    )
+    offer = session.execute(select(Offer).where(Offer.id == offer_id, Offer.loyalty_club_id == club_id)).scalar_one()
+    redistribute(session, offer)
