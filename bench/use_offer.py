@@ -4,11 +4,12 @@
    1, 8 and 32 concurrent clients: uses/s, p50 and p99 latency;
 2. the same use transaction issued directly with psycopg (the baseline): the statements the service
    runs for one use of a regular offer (offer and collections reads, counter create-or-lock, usage
-   insert, counter update, the conditional stock ``UPDATE ... RETURNING``), one transaction each;
+   insert, counter update, the conditional ``UPDATE ... RETURNING`` of a free stock shard), one
+   transaction each;
 3. ``GET .../offers`` of a member of a club with 1,000 live offers and 100 grants: p50/p95.
 
 Every client uses its own member on one shared offer (``stock`` large, ``offer_active_seconds`` 0), so
-all transactions contend for the offer row exactly as a popular offer does. Results are appended to
+all transactions contend for the offer's stock exactly as a popular offer does. Results are appended to
 docs/benchmarks.md (section "Member offers: use and list").
 """
 
@@ -79,7 +80,9 @@ def run_clients(clients: int, seconds: float, make_worker: Callable[[int], Calla
 
 # The statements ``service.use_offer`` issues for one use of a regular offer, in its order.
 RAW_USE = [
-    "SELECT * FROM offers WHERE id = %(offer)s AND loyalty_club_id = %(club)s",
+    "SELECT *, (SELECT coalesce(sum(s.uses_count), 0) FROM offer_stock_shards s WHERE s.loyalty_club_id ="
+    " offers.loyalty_club_id AND s.offer_id = offers.id) FROM offers"
+    " WHERE id = %(offer)s AND loyalty_club_id = %(club)s",
     "SELECT offer_id, collection_id FROM offer_collections WHERE loyalty_club_id = %(club)s"
     " AND offer_id IN (%(offer)s) ORDER BY offer_id, collection_id",
     "INSERT INTO member_offer_counters (loyalty_club_id, member_id, offer_id, uses_count, period_uses)"
@@ -91,14 +94,18 @@ RAW_USE = [
     "UPDATE member_offer_counters SET uses_count = uses_count + 1, last_used_at = %(now)s, active_until = NULL,"
     " period_start = NULL, period_uses = 0"
     " WHERE loyalty_club_id = %(club)s AND member_id = %(member)s AND offer_id = %(offer)s",
-    "UPDATE offers SET uses_count = uses_count + 1, updated_at = updated_at WHERE id = %(offer)s"
-    " AND loyalty_club_id = %(club)s AND (stock IS NULL OR uses_count < stock) RETURNING uses_count",
+    "UPDATE offer_stock_shards SET uses_count = uses_count + 1 WHERE id = (SELECT id FROM offer_stock_shards"
+    " WHERE loyalty_club_id = %(club)s AND offer_id = %(offer)s AND (allowance IS NULL OR uses_count < allowance)"
+    " ORDER BY (shard + 16 - %(first_shard)s) %% 16 LIMIT 1 FOR UPDATE SKIP LOCKED)"
+    " RETURNING uses_count + (SELECT coalesce(sum(o.uses_count), 0) FROM offer_stock_shards o"
+    " WHERE o.loyalty_club_id = offer_stock_shards.loyalty_club_id AND o.offer_id = offer_stock_shards.offer_id"
+    " AND o.id <> offer_stock_shards.id)",
 ]
 
 
 def raw_worker(dsn: str, club_id: int, offer_id: int, member_id: int) -> Callable[[], None]:
     connection = psycopg.connect(dsn)
-    params = {"club": club_id, "offer": offer_id, "member": member_id}
+    params = {"club": club_id, "offer": offer_id, "member": member_id, "first_shard": member_id % 16}
 
     def work() -> None:
         with connection.transaction(), connection.cursor() as cursor:
@@ -213,6 +220,8 @@ def main() -> None:
             with engine.connect() as connection:
                 club_id = connection.execute(text("SELECT id FROM loyalty_clubs WHERE slug = 'bench-use'")).scalar_one()
             engine.dispose()
+            # The offer's first use creates its stock shards (the raw transaction expects them).
+            http_worker(base, seeded, offer_id, seeded.member_ids[-1])()
             for clients in LEVELS:
                 raw_members = seeded.member_ids[:clients]
                 http_members = seeded.member_ids[clients : 2 * clients]

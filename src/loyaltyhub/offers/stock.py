@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import bindparam, func, literal_column, or_, select, update
 from sqlalchemy.orm import Session
 
 from loyaltyhub.db import dialect
@@ -57,14 +57,17 @@ def _take_statement(*, skip_locked: bool) -> Any:
         .scalar_subquery()
     )
     # The other shards are summed apart from the updated one: the same answer on both databases
-    # (a subquery in RETURNING sees the statement's own change on SQLite, not on PostgreSQL).
+    # (a subquery in RETURNING sees the statement's own change on SQLite, not on PostgreSQL). The
+    # updated row is named in full: SQLAlchemy writes RETURNING columns unqualified for SQLite, and
+    # inside the subquery a bare ``id`` would be the other shard's.
     others = _SHARDS.alias("other_shards")
+    updated = {name: literal_column(f"{_SHARDS.name}.{name}") for name in ("id", "loyalty_club_id", "offer_id")}
     uses_elsewhere = (
         select(func.coalesce(func.sum(others.c.uses_count), 0))
         .where(
-            others.c.loyalty_club_id == _SHARDS.c.loyalty_club_id,
-            others.c.offer_id == _SHARDS.c.offer_id,
-            others.c.id != _SHARDS.c.id,
+            others.c.loyalty_club_id == updated["loyalty_club_id"],
+            others.c.offer_id == updated["offer_id"],
+            others.c.id != updated["id"],
         )
         .scalar_subquery()
     )
