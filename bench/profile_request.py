@@ -4,8 +4,10 @@ Runs the ASGI app in-process (no server, no HTTP client: the request is handed t
 scope) against a real PostgreSQL and, for
 
 1. ``POST /v3/{slug}/members/{id}/offers/{offer_id}/use`` (a fresh database ``<test db>_profile``,
-   seeded like ``bench.use_offer``), and
-2. ``POST /v1/reporting/query {"report": "members_grouped_count"}`` on the reporting benchmark's
+   seeded like ``bench.use_offer``),
+2. ``GET /v3/{slug}/members/{id}/offers`` in a club with 1,000 live offers and 100 grants (seeded like
+   ``bench.use_offer``'s list measurement), and
+3. ``POST /v1/reporting/query {"report": "members_grouped_count"}`` on the reporting benchmark's
    database (``test_reporting_bench``, when it exists),
 
 prints the median time per request, the SQL statements one request issues (with the time spent in
@@ -18,6 +20,7 @@ import argparse
 import asyncio
 import cProfile
 import json
+import os
 import pstats
 import statistics
 import time
@@ -35,6 +38,8 @@ from loyaltyhub.settings import Settings
 class StatementLog:
     """Counts the statements an engine sends, and the time spent waiting for them."""
 
+    width = int(os.environ.get("PROFILE_SQL_WIDTH", "150"))  # characters of each statement printed
+
     def __init__(self, engine: Engine) -> None:
         self.statements: list[tuple[str, float]] = []
         self._started: float = 0.0
@@ -45,7 +50,7 @@ class StatementLog:
         self._started = time.perf_counter()
 
     def _after(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        self.statements.append((" ".join(statement.split())[:150], time.perf_counter() - self._started))
+        self.statements.append((" ".join(statement.split())[: self.width], time.perf_counter() - self._started))
 
     def clear(self) -> None:
         self.statements.clear()
@@ -205,6 +210,32 @@ def profile_use(args: argparse.Namespace) -> None:
         live.drop_postgres(url)
 
 
+def profile_list(args: argparse.Namespace) -> None:
+    from tests.member_offers import live
+
+    from bench.use_offer import seed_list_club
+
+    base_url = live.postgres_base_url()
+    if base_url is None:
+        raise SystemExit("PostgreSQL is required")
+    url = live.fresh_postgres(base_url, "profile_list")
+    try:
+        from loyaltyhub.db import migrate
+
+        migrate.upgrade(url)
+        seeded, member_id = seed_list_club(url)
+        headers = {"X-Client-Authorization": seeded.token, **live.PUBLIC_HEADERS}
+        path = f"/v3/{seeded.slug}/members/{member_id}/offers"
+
+        async def body(app: Any, log: StatementLog) -> None:
+            call = asgi_call(app, "GET", path, headers)
+            await measure(app, log, "member offer list", call, requests=args.requests, profile=args.profile)
+
+        asyncio.run(run_app(url, args.ratelimit, body))
+    finally:
+        live.drop_postgres(url)
+
+
 def profile_reporting(args: argparse.Namespace) -> None:
     import psycopg
 
@@ -238,7 +269,7 @@ def main() -> None:
     )
     parser.add_argument("--ratelimit", action="store_true", help="rate limiting on (the benchmarks run with it off)")
     parser.add_argument("--reporting-db", default="test_reporting_bench")
-    parser.add_argument("--only", choices=["use", "reporting"])
+    parser.add_argument("--only", choices=["use", "list", "reporting"])
     parser.add_argument(
         "--inline", action="store_true", help="run thread-pool calls inline (so cProfile sees the sync code)"
     )
@@ -252,6 +283,8 @@ def main() -> None:
         anyio.to_thread.run_sync = inline  # type: ignore[assignment]
     if args.only in (None, "use"):
         profile_use(args)
+    if args.only in (None, "list"):
+        profile_list(args)
     if args.only in (None, "reporting"):
         profile_reporting(args)
 
