@@ -91,3 +91,29 @@ def test_one_idempotency_key_fired_10_times_in_parallel_uses_once(server, live_u
         statuses = Counter(pool.map(lambda _: c.post(url).status_code, range(10)))
     assert set(statuses) <= {200, 409} and statuses[200] >= 1  # replays, or 409 while the first still runs
     assert counts(live_url, offer_id) == (1, 1, 0)
+
+
+def test_stock_raised_while_members_race_for_it(server, live_url):
+    """Staff raise the stock from 30 to 40 while 120 members race: no error, no deadlock, and the uses
+    end exactly at the stock that held when each was judged (30 before the change, 40 after)."""
+    seeded = live.seed(live_url, slug="race-restock", members=130, offers=[{"stock": 30}])
+    offer_id = seeded.offer_ids[0]
+    racers, latecomers = seeded.member_ids[:120], seeded.member_ids[120:]
+    headers = {"X-Client-Authorization": seeded.token, **live.PUBLIC_HEADERS}
+
+    def restock() -> int:
+        with httpx.Client(base_url=server, headers=headers, timeout=60) as c:
+            return c.patch(f"/v3/{seeded.slug}/offers/{offer_id}", json={"stock": 40}).status_code
+
+    with ThreadPoolExecutor(2) as pool:
+        racing = pool.submit(fire, server, seeded, [(m, offer_id) for m in racers])
+        restocked = pool.submit(restock)
+        outcome, patch_status = racing.result(), restocked.result()
+    assert patch_status == 200
+    assert set(outcome) <= {(200, None), (422, "Global limit exceeded")}
+    used = outcome[(200, None)]
+    assert 30 <= used <= 40
+    late = fire(server, seeded, [(m, offer_id) for m in latecomers])
+    assert late[(200, None)] == min(40 - used, len(latecomers))
+    uses_count, usages, _ = counts(live_url, offer_id)
+    assert uses_count == usages == used + late[(200, None)] == 40

@@ -9,14 +9,15 @@ from __future__ import annotations
 import hashlib
 import json
 import select
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, ColumnElement, Engine, and_, bindparam, cast, event, func, text, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -294,6 +295,28 @@ def insert_ignore(session: Session, table: Any, values: dict[str, Any], conflict
     # RETURNING, not rowcount: psycopg reports -1 for this statement.
     key = next(iter(table.primary_key.columns))
     return session.execute(statement.returning(key)).first() is not None
+
+
+T = TypeVar("T")
+DEADLOCK_DETECTED = "40P01"
+
+
+def retry_on_deadlock(session: Session, work: Callable[[], T], attempts: int = 3) -> T:
+    """Run ``work`` in a savepoint; when PostgreSQL breaks a deadlock by failing it, roll back to the
+    savepoint (which releases the row locks taken inside it, so the other transaction goes on) and run
+    it again. For statements that must wait for several row locks in an order other transactions cannot
+    all share. SQLite has no row locks (the write transaction holds the database): ``work`` just runs.
+    """
+    if is_sqlite(session):
+        return work()
+    for attempt in range(attempts):
+        try:
+            with session.begin_nested():
+                return work()
+        except OperationalError as error:
+            if attempt == attempts - 1 or getattr(error.orig, "sqlstate", None) != DEADLOCK_DETECTED:
+                raise
+    raise AssertionError("unreachable")
 
 
 _INSERT_OR_LOCK: dict[tuple[str, str, tuple[str, ...]], Any] = {}

@@ -8,7 +8,10 @@ offer is out of stock exactly when every shard is full. A use takes a shard that
    the shard the member's id points to, so parallel uses of different members lock different rows and
    commit in parallel;
 2. when every shard that is not full is held, it waits for one (``FOR UPDATE``; after the wait
-   PostgreSQL checks the row again and moves on to the next when it has filled up meanwhile);
+   PostgreSQL checks the row again and moves on to the next when it has filled up meanwhile, keeping
+   the lock on the one it waited for). It waits in shard order, the order :func:`redistribute` locks
+   them in, inside a savepoint that is retried should PostgreSQL still pick it to break a deadlock
+   (a lock kept from step 1 can be out of that order);
 3. nothing found: out of stock, or the offer has no shards yet. Shards are created at an offer's first
    use (with a share lock on the offer's row, so a stock change cannot slip in between) and the take
    is retried.
@@ -44,6 +47,8 @@ def allowances(stock: int | None, uses: list[int]) -> list[int | None]:
 
 
 def _take_statement(*, skip_locked: bool) -> Any:
+    # Without waiting, start at the member's shard (spreads parallel uses); waiting, go in shard order.
+    order = (_SHARDS.c.shard + SHARDS - bindparam("first_shard")) % SHARDS if skip_locked else _SHARDS.c.shard
     free = (
         select(_SHARDS.c.id)
         .where(
@@ -51,7 +56,7 @@ def _take_statement(*, skip_locked: bool) -> Any:
             _SHARDS.c.offer_id == bindparam("offer_key"),
             or_(_SHARDS.c.allowance.is_(None), _SHARDS.c.uses_count < _SHARDS.c.allowance),
         )
-        .order_by((_SHARDS.c.shard + SHARDS - bindparam("first_shard")) % SHARDS)
+        .order_by(order)
         .limit(1)
         .with_for_update(skip_locked=skip_locked)
         .scalar_subquery()
@@ -87,15 +92,18 @@ def take(session: Session, *, club_id: int, offer_id: int, spread_key: int) -> i
     """Count one use of the offer: its uses including this one (as this transaction sees them), or None
     when the stock is exhausted. The shard stays locked until the transaction ends. ``spread_key`` (the
     member's id) picks the shard looked at first."""
-    params = {"club_key": club_id, "offer_key": offer_id, "first_shard": spread_key % SHARDS}
-    for statement in (_TAKE_FREE, _TAKE_WAITING):
-        uses = session.execute(statement, params).scalar()
-        if uses is not None:
-            return int(uses)
-    if _create_shards(session, club_id, offer_id):
-        uses = session.execute(_TAKE_WAITING, params).scalar()
-        return None if uses is None else int(uses)
-    return None
+    free = {"club_key": club_id, "offer_key": offer_id, "first_shard": spread_key % SHARDS}
+    uses = session.execute(_TAKE_FREE, free).scalar()
+    if uses is None:
+        uses = _take_waiting(session, club_id, offer_id)
+    if uses is None and _create_shards(session, club_id, offer_id):
+        uses = _take_waiting(session, club_id, offer_id)
+    return None if uses is None else int(uses)
+
+
+def _take_waiting(session: Session, club_id: int, offer_id: int) -> Any:
+    params = {"club_key": club_id, "offer_key": offer_id}
+    return dialect.retry_on_deadlock(session, lambda: session.execute(_TAKE_WAITING, params).scalar())
 
 
 def _create_shards(session: Session, club_id: int, offer_id: int) -> bool:
@@ -123,19 +131,23 @@ def _create_shards(session: Session, club_id: int, offer_id: int) -> bool:
 def redistribute(session: Session, offer: Offer) -> None:
     """After a stock change (the offer's row is locked by its update): share what is left of the new
     stock among the offer's shards. An offer without shards gets them at its first use."""
-    rows = session.execute(
-        select(_SHARDS.c.id, _SHARDS.c.uses_count)
-        .where(_SHARDS.c.loyalty_club_id == offer.loyalty_club_id, _SHARDS.c.offer_id == offer.id)
-        .order_by(_SHARDS.c.shard)
-        .with_for_update()
-    ).all()
-    if not rows:
-        return
-    new = allowances(offer.stock, [row.uses_count for row in rows])
-    session.execute(
-        update(_SHARDS).where(_SHARDS.c.id == bindparam("shard_key")).values(allowance=bindparam("new_allowance")),
-        [{"shard_key": row.id, "new_allowance": allowance} for row, allowance in zip(rows, new, strict=True)],
-    )
+
+    def lock_and_share() -> None:
+        rows = session.execute(
+            select(_SHARDS.c.id, _SHARDS.c.uses_count)
+            .where(_SHARDS.c.loyalty_club_id == offer.loyalty_club_id, _SHARDS.c.offer_id == offer.id)
+            .order_by(_SHARDS.c.shard)
+            .with_for_update()
+        ).all()
+        if not rows:
+            return
+        new = allowances(offer.stock, [row.uses_count for row in rows])
+        session.execute(
+            update(_SHARDS).where(_SHARDS.c.id == bindparam("shard_key")).values(allowance=bindparam("new_allowance")),
+            [{"shard_key": row.id, "new_allowance": allowance} for row, allowance in zip(rows, new, strict=True)],
+        )
+
+    dialect.retry_on_deadlock(session, lock_and_share)
 
 
 def add_uses(session: Session, *, club_id: int, offer_id: int, uses: int) -> None:
