@@ -180,60 +180,48 @@ async def run_app(url: str, ratelimit: bool, body: Callable[[Any, StatementLog],
     engine.dispose()
 
 
-def profile_use(args: argparse.Namespace) -> None:
+def profile_on_fresh_database(
+    args: argparse.Namespace, name: str, method: str, prepare: Callable[[str], tuple[str, dict[str, str]]]
+) -> None:
+    """Profile one request on a new migrated PostgreSQL database; ``prepare(url)`` seeds it and gives the
+    request's path and headers."""
     from tests.member_offers import live
+
+    from loyaltyhub.db import migrate
 
     base_url = live.postgres_base_url()
     if base_url is None:
         raise SystemExit("PostgreSQL is required")
     url = live.fresh_postgres(base_url, "profile")
     try:
-        from loyaltyhub.db import migrate
-
         migrate.upgrade(url)
-        seeded = live.seed(url, slug="profile-use", members=2, offers=[{"stock": 10**9}], offer_active_seconds=0)
-        headers = {"X-Client-Authorization": seeded.token, **live.PUBLIC_HEADERS}
-        path = f"/v3/{seeded.slug}/members/{seeded.member_ids[0]}/offers/{seeded.offer_ids[0]}/use"
+        path, headers = prepare(url)
 
         async def body(app: Any, log: StatementLog) -> None:
-            await measure(
-                app,
-                log,
-                "use offer",
-                asgi_call(app, "POST", path, headers),
-                requests=args.requests,
-                profile=args.profile,
-            )
+            call = asgi_call(app, method, path, headers)
+            await measure(app, log, name, call, requests=args.requests, profile=args.profile)
 
         asyncio.run(run_app(url, args.ratelimit, body))
     finally:
         live.drop_postgres(url)
 
 
-def profile_list(args: argparse.Namespace) -> None:
+def seed_use(url: str) -> tuple[str, dict[str, str]]:
+    from tests.member_offers import live
+
+    seeded = live.seed(url, slug="profile-use", members=2, offers=[{"stock": 10**9}], offer_active_seconds=0)
+    path = f"/v3/{seeded.slug}/members/{seeded.member_ids[0]}/offers/{seeded.offer_ids[0]}/use"
+    return path, {"X-Client-Authorization": seeded.token, **live.PUBLIC_HEADERS}
+
+
+def seed_list(url: str) -> tuple[str, dict[str, str]]:
     from tests.member_offers import live
 
     from bench.use_offer import seed_list_club
 
-    base_url = live.postgres_base_url()
-    if base_url is None:
-        raise SystemExit("PostgreSQL is required")
-    url = live.fresh_postgres(base_url, "profile_list")
-    try:
-        from loyaltyhub.db import migrate
-
-        migrate.upgrade(url)
-        seeded, member_id = seed_list_club(url)
-        headers = {"X-Client-Authorization": seeded.token, **live.PUBLIC_HEADERS}
-        path = f"/v3/{seeded.slug}/members/{member_id}/offers"
-
-        async def body(app: Any, log: StatementLog) -> None:
-            call = asgi_call(app, "GET", path, headers)
-            await measure(app, log, "member offer list", call, requests=args.requests, profile=args.profile)
-
-        asyncio.run(run_app(url, args.ratelimit, body))
-    finally:
-        live.drop_postgres(url)
+    seeded, member_id = seed_list_club(url)
+    path = f"/v3/{seeded.slug}/members/{member_id}/offers"
+    return path, {"X-Client-Authorization": seeded.token, **live.PUBLIC_HEADERS}
 
 
 def profile_reporting(args: argparse.Namespace) -> None:
@@ -282,9 +270,9 @@ def main() -> None:
 
         anyio.to_thread.run_sync = inline  # type: ignore[assignment]
     if args.only in (None, "use"):
-        profile_use(args)
+        profile_on_fresh_database(args, "use offer", "POST", seed_use)
     if args.only in (None, "list"):
-        profile_list(args)
+        profile_on_fresh_database(args, "member offer list", "GET", seed_list)
     if args.only in (None, "reporting"):
         profile_reporting(args)
 
