@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import select
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -382,6 +382,22 @@ def _json_contains_sqlite(element: json_contains, compiler: Any, **kw: Any) -> s
 def _json_contains_postgresql(element: json_contains, compiler: Any, **kw: Any) -> str:
     subset = cast(bindparam(None, json.dumps(element.subset), unique=True), JSONB)
     return compiler.process(element.column.op("@>")(subset), **kw)
+
+
+def one_of(session: Session, column: Any, values: Iterable[int]) -> Any:
+    """SQL condition: ``column`` is one of the integers ``values``.
+
+    PostgreSQL: ``column = ANY(:values)``, one array parameter, so the statement's text is the same
+    whatever the number of values (psycopg caches its parsing and prepares it; a list of a hundred
+    offer ids otherwise makes a new, longer statement). SQLite: ``column IN (...)``.
+    """
+    values = sorted(values)
+    if is_sqlite(session):
+        return column.in_(values)
+    from sqlalchemy import BigInteger, any_
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    return column == any_(bindparam(None, value=values, type_=ARRAY(BigInteger())))
 
 
 def json_array_contains(session: Session, column: Any, value: int | str) -> Any:

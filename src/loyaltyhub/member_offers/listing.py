@@ -18,6 +18,7 @@ from sqlalchemy import Select, and_, case, false, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
+from loyaltyhub.db.dialect import one_of
 from loyaltyhub.errors import ValidationFailed
 from loyaltyhub.http.pagination import Page, count_of
 from loyaltyhub.member_offers.rules import OfferTerms, is_visible, iso, usage_view
@@ -142,6 +143,7 @@ def localized(content: dict[str, Any] | None, locale: str | None, default_langua
 
 
 def _visible_statement(
+    session: Session,
     statement: Select[Any],
     club_id: int,
     scope_types: frozenset[str],
@@ -164,7 +166,7 @@ def _visible_statement(
     statement = statement.where(
         Offer.audience_id.is_(None)
         if not view.group_ids
-        else or_(Offer.audience_id.is_(None), Offer.audience_id.in_(sorted(view.group_ids)))
+        else or_(Offer.audience_id.is_(None), one_of(session, Offer.audience_id, view.group_ids))
     )
     grant_only = sorted(GRANT_ONLY_TYPES & types)
     live_grants = view.live_grant_ids(now)
@@ -172,10 +174,12 @@ def _visible_statement(
         statement = statement.where(
             Offer.type.not_in(grant_only)
             if not live_grants
-            else or_(Offer.type.not_in(grant_only), and_(Offer.type.in_(grant_only), Offer.id.in_(live_grants)))
+            else or_(
+                Offer.type.not_in(grant_only), and_(Offer.type.in_(grant_only), one_of(session, Offer.id, live_grants))
+            )
         )
     if filters.liked:
-        statement = statement.where(Offer.id.in_(sorted(view.likes)) if view.likes else false())
+        statement = statement.where(one_of(session, Offer.id, view.likes) if view.likes else false())
     if filters.ids is not None:
         statement = statement.where(Offer.id.in_(filters.ids))
     if filters.store_ids is not None:
@@ -233,13 +237,15 @@ def _name_expression(locale: str | None, default_language: str) -> Any:
     return func.lower(texts[0] if len(texts) == 1 else func.coalesce(*texts))
 
 
-def _sql_order(order: list[tuple[str, bool]], view: MemberView, locale: str | None, default_language: str) -> list:
+def _sql_order(
+    session: Session, order: list[tuple[str, bool]], view: MemberView, locale: str | None, default_language: str
+) -> list:
     clauses = []
     for name, descending in order:
         if name == "name":
             expression: Any = _name_expression(locale, default_language)
         elif name == "liked":
-            expression = case((Offer.id.in_(sorted(view.likes)), 1), else_=0) if view.likes else literal(0)
+            expression = case((one_of(session, Offer.id, view.likes), 1), else_=0) if view.likes else literal(0)
         else:
             expression = getattr(Offer, name)
         clauses.append((expression.desc() if descending else expression.asc()).nulls_last())
@@ -273,8 +279,8 @@ def member_offers(
     result = MemberOffers(club=club, member_view=view, now=now, locale=locale)
     in_sql = page is not None and not filters.usable and not filters.search and all(n != "usable" for n, _ in order)
     if in_sql and page is not None:
-        statement = _visible_statement(select(*PAGE_COLUMNS), club.id, scope_types, filters, view, now)
-        ordered = statement.order_by(*_sql_order(order, view, locale, club.default_language))
+        statement = _visible_statement(session, select(*PAGE_COLUMNS), club.id, scope_types, filters, view, now)
+        ordered = statement.order_by(*_sql_order(session, order, view, locale, club.default_language))
         for offer in session.execute(page.apply(ordered)):
             terms = terms_from(offer)
             standing = view.standing(offer.id)
@@ -290,7 +296,7 @@ def member_offers(
         columns.append(Offer.name)
     if filters.search:
         columns.append(Offer.description)
-    statement = _visible_statement(select(*columns), club.id, scope_types, filters, view, now)
+    statement = _visible_statement(session, select(*columns), club.id, scope_types, filters, view, now)
     for row in session.execute(statement):
         terms = terms_from(row)
         standing = view.standing(row.id)

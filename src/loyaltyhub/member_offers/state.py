@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.base import BigIntId, UTCDateTime
+from loyaltyhub.db.dialect import one_of
 from loyaltyhub.member_offers.models import MemberOfferCounter, OfferLike
 from loyaltyhub.member_offers.rules import ClubClock, MemberStanding, OfferTerms, PeriodicUsage, UsageState
 from loyaltyhub.members.models import Member, MemberGroupMembership
@@ -169,9 +170,9 @@ def member_view(session: Session, member: Member | None, offer_ids: Iterable[int
         OfferLike.loyalty_club_id == club_id, OfferLike.member_id == member_id
     )
     if ids is not None:
-        counters = counters.where(MemberOfferCounter.offer_id.in_(ids))
-        grants = grants.where(OfferGrant.offer_id.in_(ids))
-        likes = likes.where(OfferLike.offer_id.in_(ids))
+        counters = counters.where(one_of(session, MemberOfferCounter.offer_id, ids))
+        grants = grants.where(one_of(session, OfferGrant.offer_id, ids))
+        likes = likes.where(one_of(session, OfferLike.offer_id, ids))
     view = MemberView(member=member)
     group_set: set[int] = set()
     like_set: set[int] = set()
@@ -207,12 +208,12 @@ def links_and_store_names(
         OfferCollection.offer_id.label("ref"),
         OfferCollection.collection_id.label("other"),
         cast(null(), String()).label("name"),
-    ).where(OfferCollection.loyalty_club_id == club_id, OfferCollection.offer_id.in_(ids))
+    ).where(OfferCollection.loyalty_club_id == club_id, one_of(session, OfferCollection.offer_id, ids))
     if stores:
         statement = union_all(
             statement,
             select(literal("s", String()), Store.id, cast(null(), BigIntId), Store.name).where(
-                Store.loyalty_club_id == club_id, Store.id.in_(stores)
+                Store.loyalty_club_id == club_id, one_of(session, Store.id, stores)
             ),
         )
     for kind, ref, other, name in sorted(session.execute(statement), key=lambda r: (r[0], r[1], r[2] or 0)):
