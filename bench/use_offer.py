@@ -283,11 +283,12 @@ def render(results: dict[str, dict[int, dict[str, float]]], listing: dict[str, f
 
 
 def write_section(report: str) -> None:
-    """Replace this benchmark's section of docs/benchmarks.md (other sections stay as they are)."""
+    """Replace this benchmark's generated part of docs/benchmarks.md: from its heading to the next heading
+    (its hand-written ``###`` subsections and the other sections stay as they are)."""
     text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n\n"
     if SECTION in text:
         head, _, rest = text.partition(SECTION)
-        following = rest.find("\n## ")
+        following = min((i for i in (rest.find("\n### "), rest.find("\n## ")) if i >= 0), default=-1)
         tail = rest[following + 1 :] if following >= 0 else ""
         text = head + report + ("\n" + tail if tail else "")
     else:
