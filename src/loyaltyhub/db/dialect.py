@@ -278,8 +278,11 @@ def upsert_add(
     session.execute(statement)
 
 
-def insert_ignore(session: Session, table: Any, values: dict[str, Any], conflict_columns: list[str]) -> bool:
-    """``INSERT ... ON CONFLICT (conflict_columns) DO NOTHING``; True when the row was inserted.
+def insert_ignore(
+    session: Session, table: Any, values: dict[str, Any] | list[dict[str, Any]], conflict_columns: list[str]
+) -> bool:
+    """``INSERT ... ON CONFLICT (conflict_columns) DO NOTHING`` of one row or several (one statement);
+    True when a row was inserted.
 
     A concurrent insert of the same key waits for the other transaction and then does nothing, so
     the caller can follow with ``SELECT ... FOR UPDATE`` on a row that is sure to exist.
@@ -287,11 +290,11 @@ def insert_ignore(session: Session, table: Any, values: dict[str, Any], conflict
     if is_sqlite(session):
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        statement: Any = sqlite_insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+        statement: Any = sqlite_insert(table).values(values).on_conflict_do_nothing(index_elements=conflict_columns)
     else:
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        statement = pg_insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+        statement = pg_insert(table).values(values).on_conflict_do_nothing(index_elements=conflict_columns)
     # RETURNING, not rowcount: psycopg reports -1 for this statement.
     key = next(iter(table.primary_key.columns))
     return session.execute(statement.returning(key)).first() is not None
@@ -309,14 +312,15 @@ def retry_on_deadlock(session: Session, work: Callable[[], T], attempts: int = 3
     """
     if is_sqlite(session):
         return work()
-    for attempt in range(attempts):
+    for _ in range(attempts - 1):
         try:
             with session.begin_nested():
                 return work()
         except OperationalError as error:
-            if attempt == attempts - 1 or getattr(error.orig, "sqlstate", None) != DEADLOCK_DETECTED:
+            if getattr(error.orig, "sqlstate", None) != DEADLOCK_DETECTED:
                 raise
-    raise AssertionError("unreachable")
+    with session.begin_nested():
+        return work()
 
 
 _INSERT_OR_LOCK: dict[tuple[str, str, tuple[str, ...]], Any] = {}

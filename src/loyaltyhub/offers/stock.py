@@ -118,13 +118,11 @@ def _create_shards(session: Session, club_id: int, offer_id: int) -> bool:
     stock = session.execute(
         select(Offer.stock).where(Offer.id == offer_id, Offer.loyalty_club_id == club_id).with_for_update(read=True)
     ).scalar()
-    for shard, allowance in enumerate(allowances(stock, [0] * SHARDS)):
-        dialect.insert_ignore(
-            session,
-            _SHARDS,
-            {"loyalty_club_id": club_id, "offer_id": offer_id, "shard": shard, "uses_count": 0, "allowance": allowance},
-            ["loyalty_club_id", "offer_id", "shard"],
-        )
+    rows = [
+        {"loyalty_club_id": club_id, "offer_id": offer_id, "shard": shard, "uses_count": 0, "allowance": allowance}
+        for shard, allowance in enumerate(allowances(stock, [0] * SHARDS))
+    ]
+    dialect.insert_ignore(session, _SHARDS, rows, ["loyalty_club_id", "offer_id", "shard"])
     return True
 
 
