@@ -103,13 +103,16 @@ def _statement(
 ) -> Select[Any]:
     """The records statement of a query, built once per distinct query while it is in use: dashboards
     repeat theirs, and building a statement from the declaration costs more than running it on a small
-    table. Queries whose filter values cannot be hashed (lists) are built every time."""
+    table. Only first pages are kept (a later page's position is new each time), and queries whose
+    filter values cannot be hashed (lists) are built every time."""
 
     def build() -> Select[Any]:
         if kind == "page":
             return compiler.records_page(report, report.source(), node, club_ids, position, limit)
         return compiler.aggregated_records(report, report.source(), node, aggregation, club_ids, position, limit)
 
+    if position not in (None, 0):
+        return build()
     key = (kind, report.name, node, aggregation.name if aggregation else None, tuple(club_ids), position, limit)
     try:
         statement = _STATEMENTS.get(key)
