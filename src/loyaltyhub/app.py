@@ -21,14 +21,16 @@ from loyaltyhub.http.routing import check_route_classes
 from loyaltyhub.ratelimit.middleware import RateLimitHeaders
 from loyaltyhub.settings import Settings
 
-# Each domain exposes ``router`` from its routes module; order sets the order in /docs.
+# Each domain exposes ``router`` from its routes module. Routing tries routes in this order, one by
+# one, so the member offers (a use at the shop counter, the app's offer list) come first;
+# tests/foundation/test_route_order.py checks that no route shadows a later one.
 ROUTE_MODULES = (
+    "loyaltyhub.member_offers.routes",
     "loyaltyhub.auth.routes",
     "loyaltyhub.members.routes",
     "loyaltyhub.stores.routes",
     "loyaltyhub.offers.routes",
     "loyaltyhub.collections.routes",
-    "loyaltyhub.member_offers.routes",
     "loyaltyhub.reporting.routes",
     "loyaltyhub.places.routes",
     "loyaltyhub.exports.routes",
@@ -59,7 +61,12 @@ def create_app(
         owns_engine = app.state.engine is None
         if owns_engine:
             settings.ensure_local_dirs()
-            app.state.engine = make_engine(settings.database_url, echo=settings.sql_echo)
+            app.state.engine = make_engine(
+                settings.database_url,
+                echo=settings.sql_echo,
+                pool_size=settings.database_pool_size,
+                max_overflow=settings.database_max_overflow,
+            )
         if app.state.session_factory is None:
             app.state.session_factory = default_session_factory(app.state.engine)
         run_jobs = settings.run_worker_in_server if start_background_jobs is None else start_background_jobs

@@ -6,7 +6,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "dev-secret-key-change-me"
@@ -17,6 +17,12 @@ class Settings(BaseSettings):
 
     env: Literal["dev", "test", "prod"] = "dev"
     database_url: str = "sqlite:///./var/loyaltyhub.db"
+    # Connections each server process keeps open. Size it to the requests a process runs at once:
+    # connections beyond it (up to the overflow) are opened and closed per request, and a new
+    # PostgreSQL connection costs far more than a use of an offer (docs/decisions/member_offers.md).
+    # Processes × (pool + overflow) must stay under PostgreSQL's max_connections.
+    database_pool_size: int = Field(default=32, ge=1)
+    database_max_overflow: int = Field(default=8, ge=0)
     redis_url: str | None = None
     secret_key: str = DEFAULT_SECRET_KEY
 

@@ -27,13 +27,14 @@ from loyaltyhub.db.engine import make_engine
 from loyaltyhub.members.models import Member
 from loyaltyhub.offers.models import Offer
 
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test_member_offers"
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PUBLIC_HEADERS = {"X-Product-Name": "live-test", "X-User-Agent": "loyaltyhub live test"}
 
 
 def postgres_base_url() -> str | None:
     """The PostgreSQL server to create live databases on: the test run's database, else (the benchmark)
-    ``test_member_offers`` on the local server."""
+    the machine's ``test`` database on the local server (only its name is used: live databases are
+    ``test_<suffix>`` beside it)."""
     url = os.environ.get("LOYALTYHUB_TEST_DATABASE_URL", "").strip()
     candidate = url if url.startswith("postgresql") else DEFAULT_PG
     try:

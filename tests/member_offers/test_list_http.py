@@ -217,15 +217,21 @@ def test_like_and_unlike_are_idempotent_and_recorded_as_events(api):
 
 @pytest.mark.parametrize("kind", ["seen", "clicked"])
 def test_seen_and_clicked_events(api, kind):
-    offer = mo.offer(api.session, api.club, store_id=mo.store(api.session, api.club, "Zara").id)
+    collections = sorted(mo.collection(api.session, api.club).id for _ in range(3))
+    offer = mo.offer(
+        api.session,
+        api.club,
+        store_id=mo.store(api.session, api.club, "Zara").id,
+        collection_ids=[collections[2], collections[0], collections[1]],
+    )
     response = api.client.post(api.url(f"/{offer.id}/events/{kind}"), headers=api.headers())
     assert (response.status_code, response.json()) == (200, {})
     guest = api.client.post(api.url(f"/{offer.id}/events/{kind}", "guest"), headers=api.headers())
     assert guest.status_code == 200
     rows = api.session.execute(select(OfferEvent).order_by(OfferEvent.id)).scalars().all()
-    assert [(e.kind, e.member_id, e.offer_type, e.store_id) for e in rows] == [
-        (kind, api.member.id, "regular", offer.store_id),
-        (kind, None, "regular", offer.store_id),
+    assert [(e.kind, e.member_id, e.offer_type, e.store_id, e.collection_ids) for e in rows] == [
+        (kind, api.member.id, "regular", offer.store_id, collections),
+        (kind, None, "regular", offer.store_id, collections),
     ]
     hidden = mo.offer(api.session, api.club, status="draft")
     assert api.client.post(api.url(f"/{hidden.id}/events/{kind}"), headers=api.headers()).status_code == 404

@@ -29,11 +29,33 @@ def test_use_answers_the_usage_object_and_stores_the_snapshot(api):
     }
     usage = api.session.execute(select(OfferUsage)).scalar_one()
     assert (usage.offer_id, usage.member_id, usage.offer_type) == (offer.id, api.member.id, "regular")
+    assert usage.collection_ids == []
     assert (usage.member_gender, usage.member_age, usage.member_city_place_id) == ("female", "30-34", "3143244")
     assert usage.authorized is False and usage.authorization_type is None
     assert usage.product_name == "android-app"
     api.session.refresh(offer)
     assert offer.uses_count == 1
+
+
+def test_the_usage_snapshot_holds_the_offer_collections_in_id_order(api):
+    first, second = mo.collection(api.session, api.club), mo.collection(api.session, api.club)
+    offer = mo.offer(api.session, api.club, collection_ids=[second.id, first.id])
+    assert api.use(offer.id).status_code == 200
+    assert api.session.execute(select(OfferUsage.collection_ids)).scalar_one() == [first.id, second.id]
+
+
+def test_member_and_permit_failures_come_before_an_unknown_offer(api, factory):
+    assert api.use(10000951, ref=10**12).json() == {"error": f"Member#{10**12} not found"}
+    assert api.use(10000951, ref="guest").status_code == 405
+    assert api.use(10000951, params={"scope": "parking"}).status_code == 404  # this token has every permit
+    api.token = factory.client_token([api.club], ["Offers:Api:MemberOffers:Use", "Offers:Api:Scopes:Standard"])
+    missing_scope = {"error": "Missing permit Offers:Api:Scopes:Parking"}
+    assert api.use(10000951, params={"scope": "parking"}).json() == missing_scope
+    api.token = factory.client_token([api.club], ["Offers:Api:Scopes:Standard"])
+    assert api.use(10000951).json() == {"error": "Missing permit Offers:Api:MemberOffers:Use"}
+    other = factory.club()
+    response = api.client.post(f"/v3/{other.slug}/members/{api.member.id}/offers/10000951/use", headers=api.headers())
+    assert response.status_code == 401  # the token does not cover that club: nothing about its offers
 
 
 def test_unknown_offer_is_404_with_the_seed_message(api):

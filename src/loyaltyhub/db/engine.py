@@ -8,18 +8,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from loyaltyhub.db import dialect
 
 
-def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, max_overflow: int = 20) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
             echo=echo,
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=pool_size,
-            max_overflow=20,
+            max_overflow=max_overflow,
         )
     else:
         # No pool_pre_ping: dialect.configure_engine checks a pooled connection without a round trip.
-        engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=20)
+        engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=max_overflow)
     dialect.configure_engine(engine)
     return engine
 

@@ -8,13 +8,11 @@
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Query, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import bindparam, select
 
 from loyaltyhub.auth import permits
 from loyaltyhub.db.base import utcnow
@@ -25,11 +23,9 @@ from loyaltyhub.http.pagination import PageDep
 from loyaltyhub.http.responses import errors
 from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.member_offers import listing, service
+from loyaltyhub.member_offers.context import OfferTarget, Scoped, offer_target, scoped_context
 from loyaltyhub.member_offers.schemas import MetaOut, OfferOut, OffersListOut, UseOfferBody, UseOut
 from loyaltyhub.member_offers.state import member_view
-from loyaltyhub.members.auth import MemberContext, member_context
-from loyaltyhub.offers.models import Offer
-from loyaltyhub.offers.types import OfferScope
 
 router = LoyaltyRouter(tags=["Member offers"])
 PREFIX = "/v3/{loyalty_club_slug}/members/{member_ref}/offers"
@@ -61,61 +57,11 @@ async def request_locale(
 Locale = Annotated[str | None, Depends(request_locale)]
 
 
-@dataclass(frozen=True)
-class Scoped:
-    context: MemberContext
-    scope: str
-    product_name: str | None
-    """The calling app (``X-Product-Name``, else the client token's product), stored on usages and events."""
-
-
-def scoped_context(*needed: str, allow_guest: bool = True) -> Callable[..., Scoped]:
-    """The member context plus the ``scope`` query param and its ``Offers:Api:Scopes:<Scope>`` permit."""
-    context_dependency = member_context(*needed, allow_guest=allow_guest)
-
-    async def dependency(
-        request: Request,
-        context: Annotated[MemberContext, Depends(context_dependency)],
-        scope: Annotated[OfferScope, Query(description="Offers scope (seed type table)")] = "standard",
-    ) -> Scoped:
-        context.access.require(permits.SCOPE_PERMITS[scope])
-        product = (request.headers.get("X-Product-Name") or "").strip()[:100] or context.access.principal.product_name
-        return Scoped(context=context, scope=scope, product_name=product)
-
-    return dependency
-
-
-_OFFER_IN_CLUB = select(Offer).where(Offer.id == bindparam("offer_key"), Offer.loyalty_club_id == bindparam("club_key"))
-
-
-def offer_in_club(scoped_dependency: Callable[..., Scoped]) -> Callable[..., Offer]:
-    """Resolve ``{offer_id}`` within the caller's club (after auth and scope), else 404."""
-
-    def dependency(
-        scoped: Annotated[Scoped, Depends(scoped_dependency)],
-        offer_id: Annotated[int, Path(description="Offer id")],
-        session: SessionDep,
-    ) -> Offer:
-        offer = session.execute(_OFFER_IN_CLUB, {"offer_key": offer_id, "club_key": scoped.context.club_id}).scalar()
-        if offer is None:
-            raise NotFound(f"Offer#{offer_id} not found")
-        return offer
-
-    return dependency
-
-
-_list = scoped_context(permits.MEMBER_OFFERS_LIST)
-_use = scoped_context(permits.MEMBER_OFFERS_USE, allow_guest=False)
-_like = scoped_context(permits.MEMBER_OFFERS_LIKE, allow_guest=False)
-_events = scoped_context(permits.MEMBER_OFFERS_EVENTS)
-ListScoped = Annotated[Scoped, Depends(_list)]
-UseScoped = Annotated[Scoped, Depends(_use)]
-LikeScoped = Annotated[Scoped, Depends(_like)]
-EventsScoped = Annotated[Scoped, Depends(_events)]
-ListedOffer = Annotated[Offer, Depends(offer_in_club(_list))]
-OfferForUse = Annotated[Offer, Depends(offer_in_club(_use))]
-OfferToLike = Annotated[Offer, Depends(offer_in_club(_like))]
-OfferForEvent = Annotated[Offer, Depends(offer_in_club(_events))]
+ListScoped = Annotated[Scoped, Depends(scoped_context(permits.MEMBER_OFFERS_LIST))]
+ListedOffer = Annotated[OfferTarget, Depends(offer_target(permits.MEMBER_OFFERS_LIST))]
+OfferForUse = Annotated[OfferTarget, Depends(offer_target(permits.MEMBER_OFFERS_USE, allow_guest=False))]
+OfferToLike = Annotated[OfferTarget, Depends(offer_target(permits.MEMBER_OFFERS_LIKE, allow_guest=False))]
+OfferForEvent = Annotated[OfferTarget, Depends(offer_target(permits.MEMBER_OFFERS_EVENTS))]
 
 
 def _int_list(request: Request, name: str) -> list[int] | None:
@@ -213,26 +159,26 @@ def offers_meta(scoped: ListScoped, session: SessionDep, filters: Filters, now: 
     return JSONResponse({"meta": listing.meta(session, found)})
 
 
-def _visible_offer(session: SessionDep, scoped: Scoped, offer: Offer, now: datetime, locale: str | None) -> dict:
-    context = scoped.context
+def _visible_offer(session: SessionDep, target: OfferTarget, now: datetime, locale: str | None) -> dict:
+    context, offer_id = target.scoped.context, target.offer.id
     found = listing.member_offers(
         session,
         club=context.access.club,
-        view=member_view(session, context.member, [offer.id]),
-        scope=scoped.scope,
-        filters=listing.ListFilters(ids=[offer.id]),
+        view=member_view(session, context.member, [offer_id]),
+        scope=target.scoped.scope,
+        filters=listing.ListFilters(ids=[offer_id]),
         now=now,
         locale=locale,
     )
     if not found.items:
-        raise NotFound(f"Offer#{offer.id} not found")
+        raise NotFound(f"Offer#{offer_id} not found")
     return listing.render(session, found, found.items)[0]
 
 
 @router.get(PREFIX + "/{offer_id}", responses={200: {"model": OfferOut}, **errors(401, 403, 404, 422, 460, 470, 471)})
-def show_offer(scoped: ListScoped, offer: ListedOffer, session: SessionDep, now: Now, locale: Locale) -> JSONResponse:
+def show_offer(target: ListedOffer, session: SessionDep, now: Now, locale: Locale) -> JSONResponse:
     """Show one offer the member can see."""
-    return JSONResponse({"offer": _visible_offer(session, scoped, offer, now, locale)})
+    return JSONResponse({"offer": _visible_offer(session, target, now, locale)})
 
 
 @router.post(
@@ -240,32 +186,31 @@ def show_offer(scoped: ListScoped, offer: ListedOffer, session: SessionDep, now:
     responses={200: {"model": UseOut}, **errors(401, 403, 404, 405, 409, 422, 460, 467, 470, 471)},
 )
 def use_offer(
-    scoped: UseScoped,
+    target: OfferForUse,
     _: Idempotent,
-    offer: OfferForUse,
     session: SessionDep,
     now: Now,
     body: UseOfferBody | None = None,
 ) -> JSONResponse:
     """Use an offer (seed ``public-use-offer``): the checks of SPEC §5 in order, once per request."""
-    context = scoped.context
-    member = context.member
+    scoped, offer = target.scoped, target.offer
+    member = scoped.context.member
     assert member is not None  # allow_guest=False
-    token = body.authorization_token if body else None
     outcome = service.use_offer(
         session,
-        club=context.access.club,
+        club=scoped.context.access.club,
         member=member,
         offer=offer,
+        collection_ids=target.collection_ids,
         scope=scoped.scope,
-        authorization_token=token,
+        authorization_token=body.authorization_token if body else None,
         now=now,
         product_name=scoped.product_name,
     )
     if outcome.refusal is not None:
         service.record_refusal(
             session,
-            club_id=context.club_id,
+            club_id=scoped.context.club_id,
             offer_id=offer.id,
             member=member,
             refusal=outcome.refusal,
@@ -280,34 +225,53 @@ def use_offer(
     PREFIX + "/{offer_id}/like",
     responses={200: {"model": OfferOut}, **errors(401, 403, 404, 405, 409, 422, 460, 470, 471)},
 )
-def like_offer(
-    scoped: LikeScoped, _: Idempotent, offer: OfferToLike, session: SessionDep, now: Now, locale: Locale
-) -> JSONResponse:
+def like_offer(target: OfferToLike, _: Idempotent, session: SessionDep, now: Now, locale: Locale) -> JSONResponse:
     """Like an offer the member can see (liking twice changes nothing)."""
-    _visible_offer(session, scoped, offer, now, locale)
+    _visible_offer(session, target, now, locale)
+    scoped = target.scoped
     assert scoped.context.member is not None
-    service.like(session, offer=offer, member=scoped.context.member, now=now, product_name=scoped.product_name)
-    return JSONResponse({"offer": _visible_offer(session, scoped, offer, now, locale)})
+    service.like(
+        session,
+        offer=target.offer,
+        collection_ids=target.collection_ids,
+        member=scoped.context.member,
+        now=now,
+        product_name=scoped.product_name,
+    )
+    return JSONResponse({"offer": _visible_offer(session, target, now, locale)})
 
 
 @router.delete(
     PREFIX + "/{offer_id}/like", responses={200: {"model": OfferOut}, **errors(401, 403, 404, 405, 422, 460, 470, 471)}
 )
-def unlike_offer(scoped: LikeScoped, offer: OfferToLike, session: SessionDep, now: Now, locale: Locale) -> JSONResponse:
+def unlike_offer(target: OfferToLike, session: SessionDep, now: Now, locale: Locale) -> JSONResponse:
     """Unlike an offer (unliking an offer not liked changes nothing)."""
-    _visible_offer(session, scoped, offer, now, locale)
+    _visible_offer(session, target, now, locale)
+    scoped = target.scoped
     assert scoped.context.member is not None
-    service.unlike(session, offer=offer, member=scoped.context.member, now=now, product_name=scoped.product_name)
-    return JSONResponse({"offer": _visible_offer(session, scoped, offer, now, locale)})
+    service.unlike(
+        session,
+        offer=target.offer,
+        collection_ids=target.collection_ids,
+        member=scoped.context.member,
+        now=now,
+        product_name=scoped.product_name,
+    )
+    return JSONResponse({"offer": _visible_offer(session, target, now, locale)})
 
 
 def _register_event(kind: str) -> Callable[..., JSONResponse]:
-    def handler(
-        scoped: EventsScoped, _: Idempotent, offer: OfferForEvent, session: SessionDep, now: Now
-    ) -> JSONResponse:
-        _visible_offer(session, scoped, offer, now, None)
+    def handler(target: OfferForEvent, _: Idempotent, session: SessionDep, now: Now) -> JSONResponse:
+        _visible_offer(session, target, now, None)
+        scoped = target.scoped
         service.record_event(
-            session, offer=offer, member=scoped.context.member, kind=kind, now=now, product_name=scoped.product_name
+            session,
+            offer=target.offer,
+            collection_ids=target.collection_ids,
+            member=scoped.context.member,
+            kind=kind,
+            now=now,
+            product_name=scoped.product_name,
         )
         return JSONResponse({})
 

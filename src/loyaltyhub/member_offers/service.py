@@ -45,7 +45,7 @@ from loyaltyhub.member_offers.rules import (
     token_matches,
     usage_view,
 )
-from loyaltyhub.member_offers.state import club_clock, collection_links, counter_state, terms_from
+from loyaltyhub.member_offers.state import club_clock, counter_state, terms_from
 from loyaltyhub.members.models import Member, MemberGroupMembership
 from loyaltyhub.offers import stock
 from loyaltyhub.offers.models import Offer, OfferGrant
@@ -137,12 +137,14 @@ def use_offer(
     club: LoyaltyClub,
     member: Member,
     offer: Offer,
+    collection_ids: list[int],
     scope: str,
     authorization_token: str | None,
     now: datetime,
     product_name: str | None = None,
 ) -> UseOutcome:
-    """Use ``offer`` for ``member`` at ``now``: the new usage object, or the refusal (nothing used)."""
+    """Use ``offer`` (in ``collection_ids``) for ``member`` at ``now``: the new usage object, or the refusal
+    (nothing used)."""
     clock = club_clock(club, now)
     scope_types = frozenset(types_of_scope(scope))
     terms = terms_from(offer)
@@ -153,7 +155,7 @@ def use_offer(
     )
     if refusal is not None:
         return UseOutcome(refusal=refusal)
-    usage_values = snapshot(session, offer, member, product_name)  # read before any lock is held
+    usage_values = snapshot(offer, collection_ids, member, product_name)
     counter = _lock_counter(session, member, offer)
     state = counter_state(counter)
     refusal = check_use(terms, offer.id, standing, state, clock, scope_types, authorization_token, check_stock=False)
@@ -185,12 +187,14 @@ def use_offer(
     return UseOutcome(usage=usage)
 
 
-def snapshot(session: Session, offer: Offer, member: Member | None, product_name: str | None) -> dict[str, Any]:
+def snapshot(
+    offer: Offer, collection_ids: list[int], member: Member | None, product_name: str | None
+) -> dict[str, Any]:
     """The reporting snapshot of SPEC §5, taken at the time of the use or event."""
     return {
         "offer_type": offer.type,
         "store_id": offer.store_id,
-        "collection_ids": collection_links(session, offer.loyalty_club_id, [offer.id])[offer.id],
+        "collection_ids": collection_ids,
         "member_gender": member.gender if member else None,
         "member_age": member.age if member else None,
         "member_place_id": member.place_id if member else None,
@@ -225,7 +229,14 @@ def record_refusal(
 
 
 def record_event(
-    session: Session, *, offer: Offer, member: Member | None, kind: str, now: datetime, product_name: str | None
+    session: Session,
+    *,
+    offer: Offer,
+    collection_ids: list[int],
+    member: Member | None,
+    kind: str,
+    now: datetime,
+    product_name: str | None,
 ) -> OfferEvent:
     event = OfferEvent(
         loyalty_club_id=offer.loyalty_club_id,
@@ -233,14 +244,22 @@ def record_event(
         member_id=member.id if member else None,
         kind=kind,
         occurred_at=now,
-        **snapshot(session, offer, member, product_name),
+        **snapshot(offer, collection_ids, member, product_name),
     )
     session.add(event)
     session.flush()
     return event
 
 
-def like(session: Session, *, offer: Offer, member: Member, now: datetime, product_name: str | None) -> bool:
+def like(
+    session: Session,
+    *,
+    offer: Offer,
+    collection_ids: list[int],
+    member: Member,
+    now: datetime,
+    product_name: str | None,
+) -> bool:
     """Like ``offer``; True when it was not liked before (a ``liked`` event is recorded then)."""
     inserted = dialect.insert_ignore(
         session,
@@ -249,11 +268,27 @@ def like(session: Session, *, offer: Offer, member: Member, now: datetime, produ
         ["loyalty_club_id", "member_id", "offer_id"],
     )
     if inserted:
-        record_event(session, offer=offer, member=member, kind="liked", now=now, product_name=product_name)
+        record_event(
+            session,
+            offer=offer,
+            collection_ids=collection_ids,
+            member=member,
+            kind="liked",
+            now=now,
+            product_name=product_name,
+        )
     return inserted
 
 
-def unlike(session: Session, *, offer: Offer, member: Member, now: datetime, product_name: str | None) -> bool:
+def unlike(
+    session: Session,
+    *,
+    offer: Offer,
+    collection_ids: list[int],
+    member: Member,
+    now: datetime,
+    product_name: str | None,
+) -> bool:
     """Unlike ``offer``; True when it was liked (an ``unliked`` event is recorded then)."""
     result = session.execute(
         delete(OfferLike).where(
@@ -264,5 +299,13 @@ def unlike(session: Session, *, offer: Offer, member: Member, now: datetime, pro
     )
     removed = bool(getattr(result, "rowcount", 0))
     if removed:
-        record_event(session, offer=offer, member=member, kind="unliked", now=now, product_name=product_name)
+        record_event(
+            session,
+            offer=offer,
+            collection_ids=collection_ids,
+            member=member,
+            kind="unliked",
+            now=now,
+            product_name=product_name,
+        )
     return removed

@@ -243,11 +243,3 @@ def collection_links(session: Session, club_id: int, offer_ids: Iterable[int]) -
     for offer_id, collection_id in session.execute(_COLLECTION_LINKS, {"club_key": club_id, "offer_keys": ids}):
         links[offer_id].append(collection_id)
     return links
-    rows = session.execute(
-        select(OfferCollection.offer_id, OfferCollection.collection_id)
-        .where(OfferCollection.loyalty_club_id == club_id, OfferCollection.offer_id.in_(ids))
-        .order_by(OfferCollection.offer_id, OfferCollection.collection_id)
-    )
-    for offer_id, collection_id in rows:
-        links[offer_id].append(collection_id)
-    return links

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Path, Request
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from loyaltyhub.auth import permits
@@ -101,26 +101,71 @@ def club_and_member(session: Session, slug: str, member_id: int | None) -> tuple
     return (row[0], row[1]) if row is not None else (None, None)
 
 
-_CLUB_AND_MEMBER = (
-    select(LoyaltyClub, Member)
-    .outerjoin(
-        Member,
-        and_(
-            Member.loyalty_club_id == LoyaltyClub.id,
-            Member.id == bindparam("member_key"),
-            Member.deleted_at.is_(None),
-        ),
+def club_and_member_select(*more: Any) -> Select[Any]:
+    """``SELECT club, member, *more`` for one slug (``slug_key``): the member (``member_key``; no row for
+    None) and whatever else a route outer-joins to the club, so a route reads all it needs in one query."""
+    return (
+        select(LoyaltyClub, Member, *more)
+        .outerjoin(
+            Member,
+            and_(
+                Member.loyalty_club_id == LoyaltyClub.id,
+                Member.id == bindparam("member_key"),
+                Member.deleted_at.is_(None),
+            ),
+        )
+        .where(LoyaltyClub.slug == bindparam("slug_key"))
     )
-    .where(LoyaltyClub.slug == bindparam("slug_key"))
-)
+
+
+_CLUB_AND_MEMBER = club_and_member_select()
+
+
+def member_key(member_ref: str) -> int | None:
+    """The member id a ``{member_ref}`` of digits names; None for ``me``, ``guest`` and anything else."""
+    if member_ref.isascii() and member_ref.isdigit() and len(member_ref) <= 18:
+        return int(member_ref)
+    return None
+
+
+def resolve_member_context(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    *,
+    slug: str,
+    member_ref: str,
+    club: LoyaltyClub | None,
+    member: Member | None,
+    needed: tuple[str, ...],
+    allow_guest: bool,
+) -> MemberContext:
+    """The checks of a member route on its club and member (read by the caller, the member only when
+    ``member_ref`` names one by id), in order: club (404), token valid for the club (401), permits
+    (403), then the member: ``me`` token (460), guest allowed (405), member by id (404)."""
+    access = club_access(request, principal, club, slug)
+    access.require(*needed)
+    if member_ref == "me":
+        return resolve_me(request, session, access)
+    if member_ref == "guest":
+        if not allow_guest:
+            raise NotPossible("Not possible for a guest")
+        _set_actor(request, access, "guest")
+        return MemberContext(access=access, member=None, ref="guest")
+    if member_key(member_ref) is not None:
+        if member is None:
+            raise NotFound(f"Member#{int(member_ref)} not found")
+        request.state.member = member
+        _set_actor(request, access, f"member:{member.id}")
+        return MemberContext(access=access, member=member, ref="id")
+    raise NotFound(f"Member {member_ref} not found")
 
 
 def member_context(*needed: str, allow_guest: bool = True) -> Callable[..., MemberContext]:
     """Dependency for ``/v3/{loyalty_club_slug}/members/{member_ref}/...`` routes needing ``needed`` permits.
 
     The club and a member named by id are read in one query (one thread hop); the checks keep their
-    order: headers (470), client token (401), club (404), token valid for the club (401), permits (403),
-    then the member (404)."""
+    order: headers (470), client token (401), then :func:`resolve_member_context`."""
 
     def dependency(
         request: Request,
@@ -131,24 +176,18 @@ def member_context(*needed: str, allow_guest: bool = True) -> Callable[..., Memb
         # Defaults, not Annotated: with postponed annotations a closure variable in one would not resolve.
         principal: Principal = Depends(authenticate_client),
     ) -> MemberContext:
-        by_id = member_ref.isascii() and member_ref.isdigit() and len(member_ref) <= 18
-        club, member = club_and_member(session, loyalty_club_slug, int(member_ref) if by_id else None)
-        access = club_access(request, principal, club, loyalty_club_slug)
-        access.require(*needed)
-        if member_ref == "me":
-            return resolve_me(request, session, access)
-        if member_ref == "guest":
-            if not allow_guest:
-                raise NotPossible("Not possible for a guest")
-            _set_actor(request, access, "guest")
-            return MemberContext(access=access, member=None, ref="guest")
-        if by_id:
-            if member is None:
-                raise NotFound(f"Member#{int(member_ref)} not found")
-            request.state.member = member
-            _set_actor(request, access, f"member:{member.id}")
-            return MemberContext(access=access, member=member, ref="id")
-        raise NotFound(f"Member {member_ref} not found")
+        club, member = club_and_member(session, loyalty_club_slug, member_key(member_ref))
+        return resolve_member_context(
+            request,
+            session,
+            principal,
+            slug=loyalty_club_slug,
+            member_ref=member_ref,
+            club=club,
+            member=member,
+            needed=needed,
+            allow_guest=allow_guest,
+        )
 
     return dependency
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, select, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, cast, func, select, text
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from loyaltyhub.db.base import Base, BigIntId, IdMixin, Json, TenantMixin, TimestampMixin, UTCDateTime, utcnow
@@ -118,6 +118,22 @@ class OfferCollection(IdMixin, TenantMixin, Base):
 
     offer_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("offers.id", ondelete="CASCADE"), index=True)
     collection_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("collections.id", ondelete="CASCADE"), index=True)
+
+
+def collection_ids_of(offer_id: Any, club_id: Any) -> Any:
+    """SQL: the ids of the offer's collections as one comma-separated string (null when it has none);
+    :func:`parse_id_list` reads it. A string aggregate has the same name on every database we run on."""
+    links = OfferCollection.__table__
+    return (
+        select(func.aggregate_strings(cast(links.c.collection_id, String), ","))
+        .where(links.c.loyalty_club_id == club_id, links.c.offer_id == offer_id)
+        .scalar_subquery()
+    )
+
+
+def parse_id_list(joined: str | None) -> list[int]:
+    """The ids of a :func:`collection_ids_of` string, ascending."""
+    return sorted(int(part) for part in joined.split(",")) if joined else []
 
 
 class OfferGrant(IdMixin, TenantMixin, Base):

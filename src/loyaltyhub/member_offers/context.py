@@ -1,0 +1,161 @@
+"""Who is asking and about which offer: the dependencies of the member offers routes.
+
+Every route needs the member context (club, client token, member) and the ``scope`` with its permit;
+the routes of one offer also need the offer. Each is one dependency reading everything in one query
+(one thread hop), because the use of an offer is the hottest request of the product.
+
+Check order: Public API headers (470), client token (401), malformed parameters (422: ``scope``,
+``offer_id``), club (404) and the token's access to it (401), the route's permits (403), the member
+(460 / 405 / 404), the scope's permit (403), then the offer (404).
+"""
+
+# No ``from __future__ import annotations``: FastAPI must see the closures' Depends() objects.
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Request
+from sqlalchemy import and_, bindparam
+from sqlalchemy.orm import Session
+
+from loyaltyhub.auth import permits
+from loyaltyhub.auth.dependencies import PublicApiHeaders, authenticate_client
+from loyaltyhub.auth.principal import Principal
+from loyaltyhub.clubs.models import LoyaltyClub
+from loyaltyhub.db.session import SessionDep
+from loyaltyhub.errors import NotFound
+from loyaltyhub.members.auth import (
+    MemberContext,
+    club_and_member,
+    club_and_member_select,
+    member_key,
+    resolve_member_context,
+)
+from loyaltyhub.members.models import Member
+from loyaltyhub.offers.models import Offer, collection_ids_of, parse_id_list
+from loyaltyhub.offers.types import OfferScope
+
+MemberRefParam = Annotated[str, Path(description="`me` (member token), a member id (client token) or `guest`")]
+SlugParam = Annotated[str, Path(description="Loyalty club slug, e.g. infinity-mall")]
+ScopeParam = Annotated[OfferScope, Query(description="Offers scope (seed type table)")]
+OfferIdParam = Annotated[int, Path(description="Offer id")]
+
+
+@dataclass(frozen=True)
+class Scoped:
+    context: MemberContext
+    scope: str
+    product_name: str | None
+    """The calling app (``X-Product-Name``, else the client token's product), stored on usages and events."""
+
+
+@dataclass(frozen=True)
+class OfferTarget:
+    """The offer a route acts on, in the caller's club, with who is asking."""
+
+    scoped: Scoped
+    offer: Offer
+    collection_ids: list[int]
+    """The offer's collections (for the reporting snapshot of uses and events), read with it."""
+
+
+def _scoped(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    *,
+    slug: str,
+    member_ref: str,
+    scope: str,
+    club: LoyaltyClub | None,
+    member: Member | None,
+    needed: tuple[str, ...],
+    allow_guest: bool,
+) -> Scoped:
+    context = resolve_member_context(
+        request,
+        session,
+        principal,
+        slug=slug,
+        member_ref=member_ref,
+        club=club,
+        member=member,
+        needed=needed,
+        allow_guest=allow_guest,
+    )
+    context.access.require(permits.SCOPE_PERMITS[scope])
+    product = (request.headers.get("X-Product-Name") or "").strip()[:100] or context.access.principal.product_name
+    return Scoped(context=context, scope=scope, product_name=product)
+
+
+def scoped_context(*needed: str, allow_guest: bool = True) -> Callable[..., Scoped]:
+    """The member context plus the ``scope`` query param and its ``Offers:Api:Scopes:<Scope>`` permit."""
+
+    def dependency(
+        request: Request,
+        session: SessionDep,
+        _headers: Annotated[None, PublicApiHeaders],
+        member_ref: MemberRefParam,
+        loyalty_club_slug: SlugParam,
+        scope: ScopeParam = "standard",
+        # Defaults, not Annotated: with postponed annotations a closure variable in one would not resolve.
+        principal: Principal = Depends(authenticate_client),
+    ) -> Scoped:
+        club, member = club_and_member(session, loyalty_club_slug, member_key(member_ref))
+        return _scoped(
+            request,
+            session,
+            principal,
+            slug=loyalty_club_slug,
+            member_ref=member_ref,
+            scope=scope,
+            club=club,
+            member=member,
+            needed=needed,
+            allow_guest=allow_guest,
+        )
+
+    return dependency
+
+
+_CLUB_MEMBER_AND_OFFER = club_and_member_select(Offer, collection_ids_of(Offer.id, Offer.loyalty_club_id)).outerjoin(
+    Offer, and_(Offer.loyalty_club_id == LoyaltyClub.id, Offer.id == bindparam("offer_key"))
+)
+
+
+def offer_target(*needed: str, allow_guest: bool = True) -> Callable[..., OfferTarget]:
+    """:func:`scoped_context` and ``{offer_id}`` in the caller's club (else 404), read in one query."""
+
+    def dependency(
+        request: Request,
+        session: SessionDep,
+        _headers: Annotated[None, PublicApiHeaders],
+        member_ref: MemberRefParam,
+        loyalty_club_slug: SlugParam,
+        offer_id: OfferIdParam,
+        scope: ScopeParam = "standard",
+        principal: Principal = Depends(authenticate_client),
+    ) -> OfferTarget:
+        row = session.execute(
+            _CLUB_MEMBER_AND_OFFER,
+            {"slug_key": loyalty_club_slug, "member_key": member_key(member_ref), "offer_key": offer_id},
+        ).first()
+        club, member, offer, collection_ids = row if row is not None else (None, None, None, None)
+        scoped = _scoped(
+            request,
+            session,
+            principal,
+            slug=loyalty_club_slug,
+            member_ref=member_ref,
+            scope=scope,
+            club=club,
+            member=member,
+            needed=needed,
+            allow_guest=allow_guest,
+        )
+        if offer is None:
+            raise NotFound(f"Offer#{offer_id} not found")
+        return OfferTarget(scoped=scoped, offer=offer, collection_ids=parse_id_list(collection_ids))
+
+    return dependency
