@@ -21,6 +21,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,8 +45,29 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def run_clients(clients: int, seconds: float, make_worker: Callable[[int], Callable[[], None]]) -> dict[str, float]:
-    """Each client calls its worker in a loop for ``seconds``; throughput and latency percentiles."""
+@dataclass
+class Measured:
+    """Latencies (seconds) of the requests done in ``elapsed`` seconds, over one or more runs."""
+
+    latencies: list[float] = field(default_factory=list)
+    elapsed: float = 0.0
+
+    def add(self, other: Measured) -> None:
+        self.latencies += other.latencies
+        self.elapsed += other.elapsed
+
+    def summary(self) -> dict[str, float]:
+        return {
+            "count": len(self.latencies),
+            "rate": len(self.latencies) / self.elapsed,
+            "p50_ms": percentile(self.latencies, 0.50) * 1000,
+            "p95_ms": percentile(self.latencies, 0.95) * 1000,
+            "p99_ms": percentile(self.latencies, 0.99) * 1000,
+        }
+
+
+def run_clients(clients: int, seconds: float, make_worker: Callable[[int], Callable[[], None]]) -> Measured:
+    """Each client calls its worker in a loop for ``seconds``."""
     latencies: list[list[float]] = [[] for _ in range(clients)]
     workers = [make_worker(i) for i in range(clients)]
     start_gate = threading.Barrier(clients + 1)
@@ -67,15 +89,7 @@ def run_clients(clients: int, seconds: float, make_worker: Callable[[int], Calla
     start_gate.wait()
     for t in threads:
         t.join()
-    elapsed = time.perf_counter() - began
-    flat = [x for per in latencies for x in per]
-    return {
-        "count": len(flat),
-        "rate": len(flat) / elapsed,
-        "p50_ms": percentile(flat, 0.50) * 1000,
-        "p95_ms": percentile(flat, 0.95) * 1000,
-        "p99_ms": percentile(flat, 0.99) * 1000,
-    }
+    return Measured([x for per in latencies for x in per], time.perf_counter() - began)
 
 
 # The statements of one use of a regular offer (``member_offers.context.offer_target``, then
@@ -200,7 +214,8 @@ def measure_list(base: str, seeded: live.Seeded, member_id: int, requests: int) 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5.0, help="duration of each measurement")
+    parser.add_argument("--seconds", type=float, default=3.0, help="duration of each measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="raw/API measurement pairs per level")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--list-requests", type=int, default=300)
     parser.add_argument("--no-write", action="store_true", help="do not append to docs/benchmarks.md")
@@ -229,14 +244,22 @@ def main() -> None:
             for clients in LEVELS:
                 raw_members = seeded.member_ids[:clients]
                 http_members = seeded.member_ids[clients : 2 * clients]
-                results["raw"][clients] = run_clients(
-                    clients,
-                    args.seconds,
-                    lambda i, m=raw_members: raw_worker(dsn, seeded.slug, club_id, offer_id, m[i]),
-                )
-                results["http"][clients] = run_clients(
-                    clients, args.seconds, lambda i, m=http_members: http_worker(base, seeded, offer_id, m[i])
-                )
+                raw, api = Measured(), Measured()
+                # Rounds alternate raw and API, so a slower spell of a shared machine weighs on both.
+                for _ in range(args.rounds):
+                    raw.add(
+                        run_clients(
+                            clients,
+                            args.seconds,
+                            lambda i, m=raw_members: raw_worker(dsn, seeded.slug, club_id, offer_id, m[i]),
+                        )
+                    )
+                    api.add(
+                        run_clients(
+                            clients, args.seconds, lambda i, m=http_members: http_worker(base, seeded, offer_id, m[i])
+                        )
+                    )
+                results["raw"][clients], results["http"][clients] = raw.summary(), api.summary()
                 print(f"{clients:>2} clients  raw {results['raw'][clients]}  http {results['http'][clients]}")
             list_seeded, list_member = seed_list_club(database_url)
             listing = measure_list(base, list_seeded, list_member, args.list_requests)
@@ -256,8 +279,9 @@ def render(results: dict[str, dict[int, dict[str, float]]], listing: dict[str, f
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `.venv/bin/python -m bench.use_offer` on a 2-core machine:",
         f"PostgreSQL (local), uvicorn with {args.workers} workers, load generated by threads of the same machine,",
-        f"{args.seconds:g} s per measurement. One shared offer, one member per client, `offer_active_seconds` 0.",
-        f"Load average before/after the run: {args.load[0]:.1f} / {args.load[1]:.1f} (other suites shared the cores).",
+        f"{args.rounds} rounds of {args.seconds:g} s per level, raw and API alternating. One shared offer, one member",
+        "per client, `offer_active_seconds` 0.",
+        f"Load average before/after the run: {args.load[0]:.1f} / {args.load[1]:.1f}.",
         "",
         "| clients | raw psycopg uses/s | API uses/s | API / raw | API p50 ms | API p99 ms | raw p50 ms | raw p99 ms |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -53,7 +53,10 @@ def create_app(
     engine: Engine | None = None,
     session_factory: SessionFactory | None = None,
     start_background_jobs: bool | None = None,
+    on_started: Callable[[], None] | None = None,
 ) -> FastAPI:
+    """The application. ``on_started`` runs once the lifespan's start-up is done (the server entry point
+    uses it to tune the garbage collector; see :mod:`loyaltyhub.asgi`)."""
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -76,6 +79,8 @@ def create_app(
 
             worker = BackgroundWorker(settings, app.state.engine)
             worker.start()
+        if on_started is not None:
+            on_started()
         try:
             yield
         finally:
