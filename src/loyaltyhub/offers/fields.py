@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, PlainSerializer, StrictInt, model_validator
+from pydantic import Field, PlainSerializer, StrictBool, StrictInt, model_validator
 from pydantic_core import PydanticCustomError
 
 from loyaltyhub.auth.schemas import StrictModel
@@ -73,7 +73,7 @@ class EmbeddedImageTemplate(StrictModel):
 
     width: Pixels
     height: Pixels
-    default: bool = False
+    default: StrictBool = False
     rectangles: Rectangles = Field(default_factory=list)
     background_url: Url | None = None
 

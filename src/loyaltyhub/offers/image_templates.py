@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -21,7 +21,7 @@ from loyaltyhub.offers.models import ImageTemplate
 
 class ImageTemplateCreate(StrictModel):
     name: Annotated[str, Field(min_length=1, max_length=255)]
-    default: bool = False
+    default: StrictBool = False
     width: Pixels
     height: Pixels
     background_url: Url | None = None
@@ -30,7 +30,7 @@ class ImageTemplateCreate(StrictModel):
 
 class ImageTemplateUpdate(UpdateModel):
     name: Annotated[str, Field(min_length=1, max_length=255)] | None = None
-    default: bool | None = None
+    default: StrictBool | None = None
     width: Pixels | None = None
     height: Pixels | None = None
     background_url: Url | None = None

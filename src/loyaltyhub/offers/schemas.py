@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, Field, StrictInt
+from pydantic import AwareDatetime, BaseModel, Field, StrictBool, StrictInt
 
 from loyaltyhub.auth.schemas import StrictModel
 from loyaltyhub.http.pagination import PaginationInfo
@@ -35,7 +35,7 @@ class ReadMore(StrictModel):
     url: Url | None = None
     title: ShortText | None = None
     text: Annotated[str, Field(max_length=10_000)] | None = None
-    enabled: bool = True
+    enabled: StrictBool = True
 
 
 class ActivationTexts(StrictModel):
@@ -69,7 +69,7 @@ class OfferFields(StrictModel):
     stock: Positive | None = None
     usable_in_seconds_after_granting: Positive | None = None
     usage_authorization_token: Annotated[str, Field(min_length=1, max_length=255)] | None = None
-    usage_authorization_token_required: bool | None = None
+    usage_authorization_token_required: StrictBool | None = None
     external_source: ShortText | None = None
     external_master: ShortText | None = None
     image_template: EmbeddedImageTemplate | None = None
