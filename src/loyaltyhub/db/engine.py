@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+import orjson
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from loyaltyhub.db import dialect
+
+
+def load_json(document: str | bytes) -> Any:
+    """A JSON column's value: decoded by orjson (~10× the standard library's speed; the member offer list
+    decodes ~600 values per page), or by the standard library for what orjson refuses and a JSON column
+    may still hold (integers beyond 64 bits, ``NaN``), so every stored document reads as before."""
+    try:
+        return orjson.loads(document)
+    except orjson.JSONDecodeError:
+        return json.loads(document)
 
 
 def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, max_overflow: int = 20) -> Engine:
@@ -16,10 +30,13 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, max_overfl
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=pool_size,
             max_overflow=max_overflow,
+            json_deserializer=load_json,
         )
     else:
         # No pool_pre_ping: dialect.configure_engine checks a pooled connection without a round trip.
-        engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=max_overflow)
+        engine = create_engine(
+            url, echo=echo, pool_size=pool_size, max_overflow=max_overflow, json_deserializer=load_json
+        )
     dialect.configure_engine(engine)
     return engine
 
