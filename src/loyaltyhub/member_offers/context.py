@@ -25,13 +25,7 @@ from loyaltyhub.auth.principal import Principal
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.session import SessionDep
 from loyaltyhub.errors import NotFound
-from loyaltyhub.members.auth import (
-    MemberContext,
-    club_and_member,
-    club_and_member_select,
-    member_key,
-    resolve_member_context,
-)
+from loyaltyhub.members.auth import MemberContext, MemberRoute, club_and_member, club_and_member_select, member_key
 from loyaltyhub.members.models import Member
 from loyaltyhub.offers.models import Offer, collection_ids_of, parse_id_list
 from loyaltyhub.offers.types import OfferScope
@@ -60,37 +54,29 @@ class OfferTarget:
     """The offer's collections (for the reporting snapshot of uses and events), read with it."""
 
 
-def _scoped(
-    request: Request,
-    session: Session,
-    principal: Principal,
-    *,
-    slug: str,
-    member_ref: str,
-    scope: str,
-    club: LoyaltyClub | None,
-    member: Member | None,
-    needed: tuple[str, ...],
-    allow_guest: bool,
-) -> Scoped:
-    context = resolve_member_context(
-        request,
-        session,
-        principal,
-        slug=slug,
-        member_ref=member_ref,
-        club=club,
-        member=member,
-        needed=needed,
-        allow_guest=allow_guest,
-    )
-    context.access.require(permits.SCOPE_PERMITS[scope])
-    product = (request.headers.get("X-Product-Name") or "").strip()[:100] or context.access.principal.product_name
-    return Scoped(context=context, scope=scope, product_name=product)
+@dataclass(frozen=True)
+class ScopedRoute(MemberRoute):
+    def scoped(
+        self,
+        request: Request,
+        session: Session,
+        principal: Principal,
+        slug: str,
+        member_ref: str,
+        scope: str,
+        club: LoyaltyClub | None,
+        member: Member | None,
+    ) -> Scoped:
+        """The member context's checks, then the scope's permit (403)."""
+        context = self.context(request, session, principal, slug, member_ref, club, member)
+        context.access.require(permits.SCOPE_PERMITS[scope])
+        product = (request.headers.get("X-Product-Name") or "").strip()[:100] or context.access.principal.product_name
+        return Scoped(context=context, scope=scope, product_name=product)
 
 
 def scoped_context(*needed: str, allow_guest: bool = True) -> Callable[..., Scoped]:
     """The member context plus the ``scope`` query param and its ``Offers:Api:Scopes:<Scope>`` permit."""
+    route = ScopedRoute(needed, allow_guest)
 
     def dependency(
         request: Request,
@@ -103,18 +89,7 @@ def scoped_context(*needed: str, allow_guest: bool = True) -> Callable[..., Scop
         principal: Principal = Depends(authenticate_client),
     ) -> Scoped:
         club, member = club_and_member(session, loyalty_club_slug, member_key(member_ref))
-        return _scoped(
-            request,
-            session,
-            principal,
-            slug=loyalty_club_slug,
-            member_ref=member_ref,
-            scope=scope,
-            club=club,
-            member=member,
-            needed=needed,
-            allow_guest=allow_guest,
-        )
+        return route.scoped(request, session, principal, loyalty_club_slug, member_ref, scope, club, member)
 
     return dependency
 
@@ -126,6 +101,7 @@ _CLUB_MEMBER_AND_OFFER = club_and_member_select(Offer, collection_ids_of(Offer.i
 
 def offer_target(*needed: str, allow_guest: bool = True) -> Callable[..., OfferTarget]:
     """:func:`scoped_context` and ``{offer_id}`` in the caller's club (else 404), read in one query."""
+    route = ScopedRoute(needed, allow_guest)
 
     def dependency(
         request: Request,
@@ -142,18 +118,7 @@ def offer_target(*needed: str, allow_guest: bool = True) -> Callable[..., OfferT
             {"slug_key": loyalty_club_slug, "member_key": member_key(member_ref), "offer_key": offer_id},
         ).first()
         club, member, offer, collection_ids = row if row is not None else (None, None, None, None)
-        scoped = _scoped(
-            request,
-            session,
-            principal,
-            slug=loyalty_club_slug,
-            member_ref=member_ref,
-            scope=scope,
-            club=club,
-            member=member,
-            needed=needed,
-            allow_guest=allow_guest,
-        )
+        scoped = route.scoped(request, session, principal, loyalty_club_slug, member_ref, scope, club, member)
         if offer is None:
             raise NotFound(f"Offer#{offer_id} not found")
         return OfferTarget(scoped=scoped, offer=offer, collection_ids=parse_id_list(collection_ids))

@@ -128,44 +128,50 @@ def member_key(member_ref: str) -> int | None:
     return None
 
 
-def resolve_member_context(
-    request: Request,
-    session: Session,
-    principal: Principal,
-    *,
-    slug: str,
-    member_ref: str,
-    club: LoyaltyClub | None,
-    member: Member | None,
-    needed: tuple[str, ...],
-    allow_guest: bool,
-) -> MemberContext:
-    """The checks of a member route on its club and member (read by the caller, the member only when
-    ``member_ref`` names one by id), in order: club (404), token valid for the club (401), permits
-    (403), then the member: ``me`` token (460), guest allowed (405), member by id (404)."""
-    access = club_access(request, principal, club, slug)
-    access.require(*needed)
-    if member_ref == "me":
-        return resolve_me(request, session, access)
-    if member_ref == "guest":
-        if not allow_guest:
-            raise NotPossible("Not possible for a guest")
-        _set_actor(request, access, "guest")
-        return MemberContext(access=access, member=None, ref="guest")
-    if member_key(member_ref) is not None:
-        if member is None:
-            raise NotFound(f"Member#{int(member_ref)} not found")
-        request.state.member = member
-        _set_actor(request, access, f"member:{member.id}")
-        return MemberContext(access=access, member=member, ref="id")
-    raise NotFound(f"Member {member_ref} not found")
+@dataclass(frozen=True)
+class MemberRoute:
+    """What a member route requires: its permits, and whether a guest may call it."""
+
+    needed: tuple[str, ...]
+    allow_guest: bool = True
+
+    def context(
+        self,
+        request: Request,
+        session: Session,
+        principal: Principal,
+        slug: str,
+        member_ref: str,
+        club: LoyaltyClub | None,
+        member: Member | None,
+    ) -> MemberContext:
+        """The checks of the route on its club and member (read by the caller, the member only when
+        ``member_ref`` names one by id), in order: club (404), token valid for the club (401), permits
+        (403), then the member: ``me`` token (460), guest allowed (405), member by id (404)."""
+        access = club_access(request, principal, club, slug)
+        access.require(*self.needed)
+        if member_ref == "me":
+            return resolve_me(request, session, access)
+        if member_ref == "guest":
+            if not self.allow_guest:
+                raise NotPossible("Not possible for a guest")
+            _set_actor(request, access, "guest")
+            return MemberContext(access=access, member=None, ref="guest")
+        if member_key(member_ref) is not None:
+            if member is None:
+                raise NotFound(f"Member#{int(member_ref)} not found")
+            request.state.member = member
+            _set_actor(request, access, f"member:{member.id}")
+            return MemberContext(access=access, member=member, ref="id")
+        raise NotFound(f"Member {member_ref} not found")
 
 
 def member_context(*needed: str, allow_guest: bool = True) -> Callable[..., MemberContext]:
     """Dependency for ``/v3/{loyalty_club_slug}/members/{member_ref}/...`` routes needing ``needed`` permits.
 
     The club and a member named by id are read in one query (one thread hop); the checks keep their
-    order: headers (470), client token (401), then :func:`resolve_member_context`."""
+    order: headers (470), client token (401), then :meth:`MemberRoute.context`."""
+    route = MemberRoute(needed, allow_guest)
 
     def dependency(
         request: Request,
@@ -177,17 +183,7 @@ def member_context(*needed: str, allow_guest: bool = True) -> Callable[..., Memb
         principal: Principal = Depends(authenticate_client),
     ) -> MemberContext:
         club, member = club_and_member(session, loyalty_club_slug, member_key(member_ref))
-        return resolve_member_context(
-            request,
-            session,
-            principal,
-            slug=loyalty_club_slug,
-            member_ref=member_ref,
-            club=club,
-            member=member,
-            needed=needed,
-            allow_guest=allow_guest,
-        )
+        return route.context(request, session, principal, loyalty_club_slug, member_ref, club, member)
 
     return dependency
 
