@@ -17,7 +17,6 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy import and_, bindparam
-from sqlalchemy.orm import Session
 
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.dependencies import PublicApiHeaders, authenticate_client
@@ -26,7 +25,6 @@ from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.session import SessionDep
 from loyaltyhub.errors import NotFound
 from loyaltyhub.members.auth import MemberContext, MemberRoute, club_and_member, club_and_member_select, member_key
-from loyaltyhub.members.models import Member
 from loyaltyhub.offers.models import Offer, collection_ids_of, parse_id_list
 from loyaltyhub.offers.types import OfferScope
 
@@ -54,29 +52,16 @@ class OfferTarget:
     """The offer's collections (for the reporting snapshot of uses and events), read with it."""
 
 
-@dataclass(frozen=True)
-class ScopedRoute(MemberRoute):
-    def scoped(
-        self,
-        request: Request,
-        session: Session,
-        principal: Principal,
-        slug: str,
-        member_ref: str,
-        scope: str,
-        club: LoyaltyClub | None,
-        member: Member | None,
-    ) -> Scoped:
-        """The member context's checks, then the scope's permit (403)."""
-        context = self.context(request, session, principal, slug, member_ref, club, member)
-        context.access.require(permits.SCOPE_PERMITS[scope])
-        product = (request.headers.get("X-Product-Name") or "").strip()[:100] or context.access.principal.product_name
-        return Scoped(context=context, scope=scope, product_name=product)
+def with_scope(request: Request, context: MemberContext, scope: str) -> Scoped:
+    """The member context, once the token holds the scope's permit (403)."""
+    context.access.require(permits.SCOPE_PERMITS[scope])
+    product = (request.headers.get("X-Product-Name") or "").strip()[:100] or context.access.principal.product_name
+    return Scoped(context=context, scope=scope, product_name=product)
 
 
 def scoped_context(*needed: str, allow_guest: bool = True) -> Callable[..., Scoped]:
     """The member context plus the ``scope`` query param and its ``Offers:Api:Scopes:<Scope>`` permit."""
-    route = ScopedRoute(needed, allow_guest)
+    route = MemberRoute(needed, allow_guest)
 
     def dependency(
         request: Request,
@@ -89,7 +74,8 @@ def scoped_context(*needed: str, allow_guest: bool = True) -> Callable[..., Scop
         principal: Principal = Depends(authenticate_client),
     ) -> Scoped:
         club, member = club_and_member(session, loyalty_club_slug, member_key(member_ref))
-        return route.scoped(request, session, principal, loyalty_club_slug, member_ref, scope, club, member)
+        context = route.context(request, session, principal, loyalty_club_slug, member_ref, club, member)
+        return with_scope(request, context, scope)
 
     return dependency
 
@@ -101,7 +87,7 @@ _CLUB_MEMBER_AND_OFFER = club_and_member_select(Offer, collection_ids_of(Offer.i
 
 def offer_target(*needed: str, allow_guest: bool = True) -> Callable[..., OfferTarget]:
     """:func:`scoped_context` and ``{offer_id}`` in the caller's club (else 404), read in one query."""
-    route = ScopedRoute(needed, allow_guest)
+    route = MemberRoute(needed, allow_guest)
 
     def dependency(
         request: Request,
@@ -118,7 +104,8 @@ def offer_target(*needed: str, allow_guest: bool = True) -> Callable[..., OfferT
             {"slug_key": loyalty_club_slug, "member_key": member_key(member_ref), "offer_key": offer_id},
         ).first()
         club, member, offer, collection_ids = row if row is not None else (None, None, None, None)
-        scoped = route.scoped(request, session, principal, loyalty_club_slug, member_ref, scope, club, member)
+        context = route.context(request, session, principal, loyalty_club_slug, member_ref, club, member)
+        scoped = with_scope(request, context, scope)
         if offer is None:
             raise NotFound(f"Offer#{offer_id} not found")
         return OfferTarget(scoped=scoped, offer=offer, collection_ids=parse_id_list(collection_ids))

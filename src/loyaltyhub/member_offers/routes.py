@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 
 from loyaltyhub.auth import permits
 from loyaltyhub.db.base import utcnow
@@ -159,7 +160,7 @@ def offers_meta(scoped: ListScoped, session: SessionDep, filters: Filters, now: 
     return JSONResponse({"meta": listing.meta(session, found)})
 
 
-def _visible_offer(session: SessionDep, target: OfferTarget, now: datetime, locale: str | None) -> dict:
+def _visible_offer(session: Session, target: OfferTarget, now: datetime, locale: str | None) -> dict:
     context, offer_id = target.scoped.context, target.offer.id
     found = listing.member_offers(
         session,
@@ -221,17 +222,13 @@ def use_offer(
     return JSONResponse({"usage": outcome.usage})
 
 
-@router.post(
-    PREFIX + "/{offer_id}/like",
-    responses={200: {"model": OfferOut}, **errors(401, 403, 404, 405, 409, 422, 460, 470, 471)},
-)
-def like_offer(target: OfferToLike, _: Idempotent, session: SessionDep, now: Now, locale: Locale) -> JSONResponse:
-    """Like an offer the member can see (liking twice changes nothing)."""
+def _set_liked(target: OfferTarget, session: Session, now: datetime, locale: str | None, liked: bool) -> JSONResponse:
     _visible_offer(session, target, now, locale)
     scoped = target.scoped
-    assert scoped.context.member is not None
-    service.like(
+    assert scoped.context.member is not None  # allow_guest=False
+    service.set_liked(
         session,
+        liked=liked,
         offer=target.offer,
         collection_ids=target.collection_ids,
         member=scoped.context.member,
@@ -239,6 +236,15 @@ def like_offer(target: OfferToLike, _: Idempotent, session: SessionDep, now: Now
         product_name=scoped.product_name,
     )
     return JSONResponse({"offer": _visible_offer(session, target, now, locale)})
+
+
+@router.post(
+    PREFIX + "/{offer_id}/like",
+    responses={200: {"model": OfferOut}, **errors(401, 403, 404, 405, 409, 422, 460, 470, 471)},
+)
+def like_offer(target: OfferToLike, _: Idempotent, session: SessionDep, now: Now, locale: Locale) -> JSONResponse:
+    """Like an offer the member can see (liking twice changes nothing)."""
+    return _set_liked(target, session, now, locale, liked=True)
 
 
 @router.delete(
@@ -246,18 +252,7 @@ def like_offer(target: OfferToLike, _: Idempotent, session: SessionDep, now: Now
 )
 def unlike_offer(target: OfferToLike, session: SessionDep, now: Now, locale: Locale) -> JSONResponse:
     """Unlike an offer (unliking an offer not liked changes nothing)."""
-    _visible_offer(session, target, now, locale)
-    scoped = target.scoped
-    assert scoped.context.member is not None
-    service.unlike(
-        session,
-        offer=target.offer,
-        collection_ids=target.collection_ids,
-        member=scoped.context.member,
-        now=now,
-        product_name=scoped.product_name,
-    )
-    return JSONResponse({"offer": _visible_offer(session, target, now, locale)})
+    return _set_liked(target, session, now, locale, liked=False)
 
 
 def _register_event(kind: str) -> Callable[..., JSONResponse]:

@@ -251,61 +251,42 @@ def record_event(
     return event
 
 
-def like(
+def set_liked(
     session: Session,
     *,
+    liked: bool,
     offer: Offer,
     collection_ids: list[int],
     member: Member,
     now: datetime,
     product_name: str | None,
 ) -> bool:
-    """Like ``offer``; True when it was not liked before (a ``liked`` event is recorded then)."""
-    inserted = dialect.insert_ignore(
-        session,
-        OfferLike.__table__,
-        {"loyalty_club_id": offer.loyalty_club_id, "member_id": member.id, "offer_id": offer.id, "created_at": now},
-        ["loyalty_club_id", "member_id", "offer_id"],
-    )
-    if inserted:
+    """Like (``liked``) or unlike ``offer``; True when that changed something, and then a ``liked`` or
+    ``unliked`` event is recorded. Liking twice or unliking an offer not liked changes nothing."""
+    if liked:
+        changed = dialect.insert_ignore(
+            session,
+            OfferLike.__table__,
+            {"loyalty_club_id": offer.loyalty_club_id, "member_id": member.id, "offer_id": offer.id, "created_at": now},
+            ["loyalty_club_id", "member_id", "offer_id"],
+        )
+    else:
+        result = session.execute(
+            delete(OfferLike).where(
+                OfferLike.loyalty_club_id == offer.loyalty_club_id,
+                OfferLike.member_id == member.id,
+                OfferLike.offer_id == offer.id,
+            )
+        )
+        changed = bool(getattr(result, "rowcount", 0))
+    if changed:
         record_event(
             session,
             offer=offer,
             collection_ids=collection_ids,
             member=member,
-            kind="liked",
+            kind="liked" if liked else "unliked",
             now=now,
             product_name=product_name,
         )
-    return inserted
-
-
-def unlike(
-    session: Session,
-    *,
-    offer: Offer,
-    collection_ids: list[int],
-    member: Member,
-    now: datetime,
-    product_name: str | None,
-) -> bool:
-    """Unlike ``offer``; True when it was liked (an ``unliked`` event is recorded then)."""
-    result = session.execute(
-        delete(OfferLike).where(
-            OfferLike.loyalty_club_id == offer.loyalty_club_id,
-            OfferLike.member_id == member.id,
-            OfferLike.offer_id == offer.id,
-        )
-    )
-    removed = bool(getattr(result, "rowcount", 0))
-    if removed:
-        record_event(
-            session,
-            offer=offer,
-            collection_ids=collection_ids,
-            member=member,
-            kind="unliked",
-            now=now,
-            product_name=product_name,
-        )
-    return removed
+    return changed
