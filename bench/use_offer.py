@@ -3,10 +3,13 @@
 1. ``POST .../offers/{offer_id}/use`` through HTTP (uvicorn, 2 workers, its own fresh database) at
    1, 8 and 32 concurrent clients: uses/s, p50 and p99 latency;
 2. the same use transaction issued directly with psycopg (the baseline): the statements the service
-   runs for one use of a regular offer (the read of club, member, offer and its collections in one
-   query, counter create-or-lock, usage insert, counter update, the conditional ``UPDATE ...
-   RETURNING`` of a free stock shard), one transaction each;
-3. ``GET .../offers`` of a member of a club with 1,000 live offers and 100 grants: p50/p95.
+   runs for one use of a regular offer (``bench._use_transaction.RAW_USE``: the read of club, member,
+   offer and its collections in one query, counter create-or-lock, usage insert, counter update, the
+   conditional ``UPDATE ... RETURNING`` of a free stock shard), one transaction each;
+3. the floor: that transaction behind the same HTTP stack with no application (``bench._floor_app``:
+   uvicorn, FastAPI, async psycopg), what any use endpoint in Python costs at least on this machine;
+4. the same transaction from pgbench (C, libpq) when it is installed: what PostgreSQL itself does here;
+5. ``GET .../offers`` of a member of a club with 1,000 live offers and 100 grants: p50/p95.
 
 Every client uses its own member on one shared offer (``stock`` large, ``offer_active_seconds`` 0), so
 all transactions contend for the offer's stock exactly as a popular offer does. Results are appended to
@@ -18,9 +21,13 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import shutil
+import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,10 +35,11 @@ from pathlib import Path
 import httpx
 import psycopg
 from sqlalchemy import insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session
 from tests.member_offers import live
 
+from bench._use_transaction import RAW_USE, pgbench_script, use_params
 from loyaltyhub.db.engine import make_engine
 from loyaltyhub.offers.models import Offer, OfferGrant
 
@@ -66,68 +74,44 @@ class Measured:
         }
 
 
-def run_clients(clients: int, seconds: float, make_worker: Callable[[int], Callable[[], None]]) -> Measured:
-    """Each client calls its worker in a loop for ``seconds``."""
+Worker = Callable[[], None]
+
+
+def run_clients(clients: int, seconds: float, make_worker: Callable[[int, ExitStack], Worker]) -> Measured:
+    """Each client calls its worker in a loop for ``seconds``; what the workers open (connections) is
+    closed when they are done."""
     latencies: list[list[float]] = [[] for _ in range(clients)]
-    workers = [make_worker(i) for i in range(clients)]
-    start_gate = threading.Barrier(clients + 1)
-    stop_at = [0.0]
+    with ExitStack() as resources:
+        workers = [make_worker(i, resources) for i in range(clients)]
+        start_gate = threading.Barrier(clients + 1)
+        stop_at = [0.0]
 
-    def loop(i: int) -> None:
-        work = workers[i]
+        def loop(i: int) -> None:
+            work = workers[i]
+            start_gate.wait()
+            while time.perf_counter() < stop_at[0]:
+                t0 = time.perf_counter()
+                work()
+                latencies[i].append(time.perf_counter() - t0)
+
+        threads = [threading.Thread(target=loop, args=(i,)) for i in range(clients)]
+        for t in threads:
+            t.start()
+        stop_at[0] = time.perf_counter() + seconds
+        began = time.perf_counter()
         start_gate.wait()
-        while time.perf_counter() < stop_at[0]:
-            t0 = time.perf_counter()
-            work()
-            latencies[i].append(time.perf_counter() - t0)
-
-    threads = [threading.Thread(target=loop, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    stop_at[0] = time.perf_counter() + seconds
-    began = time.perf_counter()
-    start_gate.wait()
-    for t in threads:
-        t.join()
-    return Measured([x for per in latencies for x in per], time.perf_counter() - began)
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - began
+    return Measured([x for per in latencies for x in per], elapsed)
 
 
-# The statements of one use of a regular offer (``member_offers.context.offer_target``, then
-# ``service.use_offer``), in their order.
-RAW_USE = [
-    "SELECT c.*, m.*, o.*, (SELECT coalesce(sum(s.uses_count), 0) FROM offer_stock_shards s"
-    " WHERE s.loyalty_club_id = o.loyalty_club_id AND s.offer_id = o.id),"
-    " (SELECT string_agg(oc.collection_id::text, ',') FROM offer_collections oc"
-    " WHERE oc.loyalty_club_id = o.loyalty_club_id AND oc.offer_id = o.id)"
-    " FROM loyalty_clubs c"
-    " LEFT JOIN members m ON m.loyalty_club_id = c.id AND m.id = %(member)s AND m.deleted_at IS NULL"
-    " LEFT JOIN offers o ON o.loyalty_club_id = c.id AND o.id = %(offer)s"
-    " WHERE c.slug = %(slug)s",
-    "INSERT INTO member_offer_counters (loyalty_club_id, member_id, offer_id, uses_count, period_uses)"
-    " VALUES (%(club)s, %(member)s, %(offer)s, 0, 0) ON CONFLICT (loyalty_club_id, member_id, offer_id)"
-    " DO UPDATE SET member_id = member_offer_counters.member_id RETURNING *",
-    "INSERT INTO offer_usages (loyalty_club_id, offer_id, member_id, used_at, authorized, offer_type,"
-    " collection_ids, member_gender, member_age, product_name) VALUES (%(club)s, %(offer)s, %(member)s,"
-    " %(now)s, false, 'regular', '[]', 'male', '25-29', 'bench') RETURNING id",
-    "UPDATE member_offer_counters SET uses_count = uses_count + 1, last_used_at = %(now)s, active_until = NULL,"
-    " period_start = NULL, period_uses = 0"
-    " WHERE loyalty_club_id = %(club)s AND member_id = %(member)s AND offer_id = %(offer)s",
-    "UPDATE offer_stock_shards SET uses_count = uses_count + 1 WHERE id = (SELECT id FROM offer_stock_shards"
-    " WHERE loyalty_club_id = %(club)s AND offer_id = %(offer)s AND (allowance IS NULL OR uses_count < allowance)"
-    " ORDER BY (shard + 16 - %(first_shard)s) %% 16 LIMIT 1 FOR UPDATE SKIP LOCKED)"
-    " RETURNING uses_count + (SELECT coalesce(sum(o.uses_count), 0) FROM offer_stock_shards o"
-    " WHERE o.loyalty_club_id = offer_stock_shards.loyalty_club_id AND o.offer_id = offer_stock_shards.offer_id"
-    " AND o.id <> offer_stock_shards.id)",
-]
-
-
-def raw_worker(dsn: str, slug: str, club_id: int, offer_id: int, member_id: int) -> Callable[[], None]:
-    connection = psycopg.connect(dsn)
-    params = {"slug": slug, "club": club_id, "offer": offer_id, "member": member_id, "first_shard": member_id % 16}
+def raw_worker(dsn: str, slug: str, club_id: int, offer_id: int, member_id: int, resources: ExitStack) -> Worker:
+    connection = resources.enter_context(psycopg.connect(dsn))
 
     def work() -> None:
+        params = use_params(slug, club_id, offer_id, member_id)
         with connection.transaction(), connection.cursor() as cursor:
-            params["now"] = datetime.now(UTC)
             for sql in RAW_USE:
                 cursor.execute(sql, params)
                 cursor.fetchall() if cursor.description else None
@@ -135,11 +119,12 @@ def raw_worker(dsn: str, slug: str, club_id: int, offer_id: int, member_id: int)
     return work
 
 
-def http_worker(base: str, seeded: live.Seeded, offer_id: int, member_id: int) -> Callable[[], None]:
+def http_worker(base: str, seeded: live.Seeded, offer_id: int, member_id: int, resources: ExitStack) -> Worker:
     """A keep-alive HTTP/1.1 client (``http.client``: far less client CPU than httpx, so the load
     generator sharing the 2 cores takes less from the server)."""
     host, port = base.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    resources.callback(connection.close)
     headers = {"X-Client-Authorization": seeded.token, **live.PUBLIC_HEADERS, "Content-Length": "0"}
     url = f"/v3/{seeded.slug}/members/{member_id}/offers/{offer_id}/use"
 
@@ -212,10 +197,30 @@ def measure_list(base: str, seeded: live.Seeded, member_id: int, requests: int) 
     }
 
 
+def run_pgbench(
+    url: URL, clients: int, seconds: float, slug: str, club_id: int, offer_id: int, first_member: int
+) -> Measured:
+    """The use transaction from pgbench (``-M prepared``), ``clients`` connections, one member each."""
+    with tempfile.TemporaryDirectory() as directory:
+        script = Path(directory, "use.sql")
+        script.write_text(pgbench_script())
+        command = ["pgbench", "-n", "-M", "prepared", "-c", str(clients), "-j", str(min(clients, 2))]
+        command += ["-T", str(max(1, round(seconds))), "-f", str(script), "-l", "--log-prefix", f"{directory}/log"]
+        command += ["-h", url.host or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "postgres"]
+        for name, value in {"slug": slug, "club": club_id, "offer": offer_id, "first_member": first_member}.items():
+            command += ["-D", f"{name}={value}"]
+        subprocess.run([*command, url.database or "postgres"], check=True, capture_output=True)
+        # One line per transaction: client, transaction number, latency in microseconds, ...
+        latencies = [
+            int(line.split()[2]) / 1e6 for log in Path(directory).glob("log.*") for line in log.read_text().splitlines()
+        ]
+    return Measured(latencies, max(1, round(seconds)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="duration of each measurement")
-    parser.add_argument("--rounds", type=int, default=3, help="raw/API measurement pairs per level")
+    parser.add_argument("--rounds", type=int, default=3, help="raw/floor/API measurement rounds per level")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--list-requests", type=int, default=300)
     parser.add_argument("--no-write", action="store_true", help="do not append to docs/benchmarks.md")
@@ -226,13 +231,17 @@ def main() -> None:
     if base_url is None:
         raise SystemExit("PostgreSQL is required for this benchmark")
     database_url = live.fresh_postgres(base_url, "bench")
-    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    results: dict[str, dict[int, dict[str, float]]] = {"raw": {}, "http": {}}
+    url = make_url(database_url)
+    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    results: dict[str, dict[int, dict[str, float]]] = {"raw": {}, "floor": {}, "http": {}, "pgbench": {}}
     try:
         with live.serve(database_url, workers=args.workers) as base:
-            members = max(LEVELS) * 2
             seeded = live.seed(
-                database_url, slug="bench-use", members=members, offers=[{"stock": 10**9}], offer_active_seconds=0
+                database_url,
+                slug="bench-use",
+                members=max(LEVELS) * 3,
+                offers=[{"stock": 10**9}],
+                offer_active_seconds=0,
             )
             offer_id = seeded.offer_ids[0]
             engine = make_engine(database_url, pool_size=1)
@@ -240,27 +249,46 @@ def main() -> None:
                 club_id = connection.execute(text("SELECT id FROM loyalty_clubs WHERE slug = 'bench-use'")).scalar_one()
             engine.dispose()
             # The offer's first use creates its stock shards (the raw transaction expects them).
-            http_worker(base, seeded, offer_id, seeded.member_ids[-1])()
+            with ExitStack() as resources:
+                http_worker(base, seeded, offer_id, seeded.member_ids[-1], resources)()
             for clients in LEVELS:
-                raw_members = seeded.member_ids[:clients]
-                http_members = seeded.member_ids[clients : 2 * clients]
-                raw, api = Measured(), Measured()
-                # Rounds alternate raw and API, so a slower spell of a shared machine weighs on both.
+                raw_members, floor_members, http_members = (
+                    seeded.member_ids[k * clients : (k + 1) * clients] for k in range(3)
+                )
+                raw, floor, api = Measured(), Measured(), Measured()
+                # Rounds alternate raw, floor and API, so a slower spell of a shared machine weighs on all.
+                # The floor server runs only for its round: PostgreSQL's 100 connections are shared by the
+                # raw clients, the API's pools and the floor's.
                 for _ in range(args.rounds):
                     raw.add(
                         run_clients(
                             clients,
                             args.seconds,
-                            lambda i, m=raw_members: raw_worker(dsn, seeded.slug, club_id, offer_id, m[i]),
+                            lambda i, r, m=raw_members: raw_worker(dsn, seeded.slug, club_id, offer_id, m[i], r),
                         )
                     )
+                    with live.serve(database_url, workers=args.workers, app="bench._floor_app:app") as floor_base:
+
+                        def floor_client(i: int, r: ExitStack, m: list[int] = floor_members) -> Worker:
+                            return http_worker(floor_base, seeded, offer_id, m[i], r)
+
+                        run_clients(clients, 0.5, floor_client)  # opens the floor's connections
+                        floor.add(run_clients(clients, args.seconds, floor_client))
                     api.add(
                         run_clients(
-                            clients, args.seconds, lambda i, m=http_members: http_worker(base, seeded, offer_id, m[i])
+                            clients,
+                            args.seconds,
+                            lambda i, r, m=http_members: http_worker(base, seeded, offer_id, m[i], r),
                         )
                     )
-                results["raw"][clients], results["http"][clients] = raw.summary(), api.summary()
-                print(f"{clients:>2} clients  raw {results['raw'][clients]}  http {results['http'][clients]}")
+                for name, measured in (("raw", raw), ("floor", floor), ("http", api)):
+                    results[name][clients] = measured.summary()
+                if shutil.which("pgbench") and raw_members == list(range(raw_members[0], raw_members[0] + clients)):
+                    pgbench = run_pgbench(
+                        url, clients, args.rounds * args.seconds, seeded.slug, club_id, offer_id, raw_members[0]
+                    )
+                    results["pgbench"][clients] = pgbench.summary()
+                print(f"{clients:>2} clients  " + "  ".join(f"{k} {v.get(clients)}" for k, v in results.items()))
             list_seeded, list_member = seed_list_club(database_url)
             listing = measure_list(base, list_seeded, list_member, args.list_requests)
             print(f"list: {listing}")
@@ -279,34 +307,38 @@ def render(results: dict[str, dict[int, dict[str, float]]], listing: dict[str, f
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `.venv/bin/python -m bench.use_offer` on a 2-core machine:",
         f"PostgreSQL (local), uvicorn with {args.workers} workers, load generated by threads of the same machine,",
-        f"{args.rounds} rounds of {args.seconds:g} s per level, raw and API alternating. One shared offer, one member",
-        "per client, `offer_active_seconds` 0.",
+        f"{args.rounds} rounds of {args.seconds:g} s per level, raw, floor and API alternating. One shared offer,",
+        "one member per client, `offer_active_seconds` 0. *raw*: the use transaction from psycopg threads (the",
+        "baseline); *floor*: that transaction behind uvicorn + FastAPI with no application (`bench/_floor_app.py`);",
+        "*API*: `POST .../use`; *pgbench*: the transaction from pgbench (C, libpq), for what PostgreSQL does here.",
         f"Load average before/after the run: {args.load[0]:.1f} / {args.load[1]:.1f}.",
         "",
-        "| clients | raw psycopg uses/s | API uses/s | API / raw | API p50 ms | API p99 ms | raw p50 ms | raw p99 ms |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| clients | raw uses/s | floor uses/s | API uses/s | API / raw | floor / raw"
+        " | API p50 ms | API p99 ms | floor p99 ms | raw p99 ms | pgbench uses/s | pgbench p99 ms |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for clients in LEVELS:
-        raw, http = results["raw"][clients], results["http"][clients]
+        raw, floor, http = results["raw"][clients], results["floor"][clients], results["http"][clients]
+        pgbench = results["pgbench"].get(clients)
         lines.append(
-            f"| {clients} | {raw['rate']:.0f} | {http['rate']:.0f} | {http['rate'] / raw['rate']:.2f} |"
-            f" {http['p50_ms']:.1f} | {http['p99_ms']:.1f} | {raw['p50_ms']:.1f} | {raw['p99_ms']:.1f} |"
+            f"| {clients} | {raw['rate']:.0f} | {floor['rate']:.0f} | {http['rate']:.0f}"
+            f" | {http['rate'] / raw['rate']:.2f} | {floor['rate'] / raw['rate']:.2f}"
+            f" | {http['p50_ms']:.1f} | {http['p99_ms']:.1f} | {floor['p99_ms']:.1f} | {raw['p99_ms']:.1f}"
+            + (f" | {pgbench['rate']:.0f} | {pgbench['p99_ms']:.1f} |" if pgbench else " | – | – |")
         )
-    busiest, busiest_raw = results["http"][max(LEVELS)], results["raw"][max(LEVELS)]
+    busiest = {name: per_level[max(LEVELS)] for name, per_level in results.items() if max(LEVELS) in per_level}
     lines += [
         "",
         "Targets: API ≥ 1/3 of the raw rate; p99 < 50 ms at 32 clients.",
         "",
         "Reading: uses are counted in the offer's 16 stock shards, a use locking one no other use holds, so",
-        "parallel uses of one offer do not queue on a row lock (`docs/decisions/member_offers.md`). The API",
-        "adds HTTP, the client token check (cached) and the framework to the same 5 statements (club, member,",
-        "offer and its collections are one query), on cores shared with PostgreSQL and the load generator.",
-        f"At 32 clients latency is queueing for CPU (Little's law: 32 / {busiest['rate']:.0f} uses/s ="
-        f" {32000 / busiest['rate']:.0f} ms mean).",
-        f"The raw transaction alone, with no HTTP at all, has a p99 of {busiest_raw['p99_ms']:.0f} ms at 32 clients"
-        " here,",
-        "and as the API's rate is below the raw rate, its mean latency (32 / rate) is above the raw's: p99 < 50 ms",
-        "at 32 clients is out of reach on this machine whatever the API does (see below).",
+        "parallel uses of one offer do not queue on a row lock (`docs/decisions/member_offers.md`). At 32",
+        "closed-loop clients latency is queueing for CPU: by Little's law the mean is 32 / rate",
+        f"(API: 32 / {busiest['http']['rate']:.0f} uses/s = {32000 / busiest['http']['rate']:.0f} ms;"
+        f" floor: {32000 / busiest['floor']['rate']:.0f} ms), on 2 cores shared by PostgreSQL, the server",
+        "and the load generator. The floor, with no application at all, has a p99 of"
+        f" {busiest['floor']['p99_ms']:.0f} ms at 32 clients and psycopg alone {busiest['raw']['p99_ms']:.0f} ms",
+        '(see "Why p99 < 50 ms at 32 clients is out of reach here" below).',
         "",
         f"Member offer list (1,000 live offers, 100 grants, page of 100) through HTTP, {listing['count']:.0f}"
         f" sequential requests: p50 {listing['p50_ms']:.1f} ms, p95 {listing['p95_ms']:.1f} ms (target p95 < 25 ms).",

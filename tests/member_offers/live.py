@@ -28,6 +28,8 @@ from loyaltyhub.members.models import Member
 from loyaltyhub.offers.models import Offer
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+REPOSITORY = Path(__file__).resolve().parents[2]
+"""Where the server runs (its working directory: ``bench`` is importable from there)."""
 PUBLIC_HEADERS = {"X-Product-Name": "live-test", "X-User-Agent": "loyaltyhub live test"}
 
 
@@ -135,8 +137,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(database_url: str, *, workers: int = 1, timeout: float = 30.0) -> Iterator[str]:
-    """Migrate ``database_url`` and serve it with uvicorn; yields the base URL."""
+def serve(
+    database_url: str, *, workers: int = 1, timeout: float = 30.0, app: str = "loyaltyhub.asgi:app"
+) -> Iterator[str]:
+    """Migrate ``database_url`` and serve it with uvicorn; yields the base URL. ``app`` is the ASGI app to
+    serve (the benchmark serves its own floor app on the same database)."""
     migrate.upgrade(database_url)
     port = free_port()
     env = {
@@ -146,9 +151,9 @@ def serve(database_url: str, *, workers: int = 1, timeout: float = 30.0) -> Iter
         "LOYALTYHUB_RATELIMIT_ENABLED": "false",
         "LOYALTYHUB_ENV": "test",
     }
-    command = [sys.executable, "-m", "uvicorn", "loyaltyhub.asgi:app", "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     command += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]
-    process = subprocess.Popen(command, env=env)
+    process = subprocess.Popen(command, env=env, cwd=REPOSITORY)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
