@@ -48,6 +48,8 @@ async def use_offer(slug: str, member_id: int, offer_id: int) -> dict[str, objec
                 await cursor.execute(sql, params)
                 if cursor.description:
                     await cursor.fetchall()
-    finally:
-        _idle.append(connection)
+    except BaseException:
+        await connection.close()  # its state is unknown: the next request opens a new one
+        raise
+    _idle.append(connection)
     return {"usage": {"usable": True, "max_uses": None, "uses_left": None, "active_until": None, "period": None}}
