@@ -201,11 +201,12 @@ def run_pgbench(
     url: URL, clients: int, seconds: float, slug: str, club_id: int, offer_id: int, first_member: int
 ) -> Measured:
     """The use transaction from pgbench (``-M prepared``), ``clients`` connections, one member each."""
+    duration = max(1, round(seconds))  # pgbench runs whole seconds
     with tempfile.TemporaryDirectory() as directory:
         script = Path(directory, "use.sql")
         script.write_text(pgbench_script())
         command = ["pgbench", "-n", "-M", "prepared", "-c", str(clients), "-j", str(min(clients, 2))]
-        command += ["-T", str(max(1, round(seconds))), "-f", str(script), "-l", "--log-prefix", f"{directory}/log"]
+        command += ["-T", str(duration), "-f", str(script), "-l", "--log-prefix", f"{directory}/log"]
         command += ["-h", url.host or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "postgres"]
         for name, value in {"slug": slug, "club": club_id, "offer": offer_id, "first_member": first_member}.items():
             command += ["-D", f"{name}={value}"]
@@ -214,7 +215,7 @@ def run_pgbench(
         latencies = [
             int(line.split()[2]) / 1e6 for log in Path(directory).glob("log.*") for line in log.read_text().splitlines()
         ]
-    return Measured(latencies, max(1, round(seconds)))
+    return Measured(latencies, duration)
 
 
 def main() -> None:
