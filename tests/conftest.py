@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, make_url, text
 from sqlalchemy.orm import Session
 
 from loyaltyhub.app import create_app
-from loyaltyhub.db import migrate
+from loyaltyhub.db import migrate, tenancy
 from loyaltyhub.db.engine import make_engine
 from loyaltyhub.settings import Settings
 from tests.factories import Factory
@@ -57,6 +57,24 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def tenancy_audit(engine: Engine) -> Iterator[tenancy.Audit]:
+    """Every statement loyaltyhub runs in the suite is checked for club criteria on tenant tables
+    (loyaltyhub.db.tenancy); statements of the tests themselves (reading tables to check an outcome) are not."""
+    audit = tenancy.install_audit(engine)
+    yield audit
+    audit.uninstall()
+
+
+@pytest.fixture(autouse=True)
+def _no_unscoped_statements(tenancy_audit: tenancy.Audit) -> Iterator[None]:
+    """A test fails when a statement it caused (directly or through the app) lacked a club criterion,
+    also when the app turned the audit's error into a 500 that the test did not look at."""
+    seen = len(tenancy_audit.violations)
+    yield
+    assert not tenancy_audit.violations[seen:], "\n".join(tenancy_audit.violations[seen:])
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from loyaltyhub.auth import permits
-from loyaltyhub.auth.dependencies import CustomerAccess
+from loyaltyhub.auth.context import CustomerAccess
 from loyaltyhub.errors import ValidationFailed
 from loyaltyhub.exports.source import ReportInfo, RowStream
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from loyaltyhub.auth.dependencies import CustomerAccess
+from loyaltyhub.auth.context import CustomerAccess
 from loyaltyhub.auth.principal import Principal
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.exports.ratelimit import worker_charger

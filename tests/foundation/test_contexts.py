@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from loyaltyhub.auth.contexts import CustomerHeaderError, CustomerSelector, parse_customer
+from loyaltyhub.auth.customers import CustomerHeaderError, CustomerSelector, parse_customer
 
 
 @pytest.mark.parametrize(

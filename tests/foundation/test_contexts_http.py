@@ -8,11 +8,12 @@ import pytest
 from fastapi import Depends
 
 from loyaltyhub.auth import permits
-from loyaltyhub.auth.dependencies import ClubAccess, CustomerAccess, club_context, customer_context
+from loyaltyhub.auth.context import ClubAccess, CustomerAccess
+from loyaltyhub.auth.dependencies import ClubAuth, CustomerAuth
 from loyaltyhub.http.routing import LoyaltyRouter
 
-OffersList = Annotated[ClubAccess, Depends(club_context(permits.OFFERS_LIST))]
-Reporting = Annotated[CustomerAccess, Depends(customer_context(permits.REPORTING_QUERY))]
+OffersList = Annotated[ClubAccess, Depends(ClubAuth(permits.OFFERS_LIST))]
+Reporting = Annotated[CustomerAccess, Depends(CustomerAuth(permits.REPORTING_QUERY))]
 
 
 @pytest.fixture(autouse=True)

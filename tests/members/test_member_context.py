@@ -8,12 +8,13 @@ import pytest
 from fastapi import APIRouter, Depends
 
 from loyaltyhub.auth import permits
+from loyaltyhub.auth.context import MemberContext
 from loyaltyhub.http.idempotency import Idempotent, LoyaltyRoute
-from loyaltyhub.members.auth import MemberContext, member_context
+from loyaltyhub.members.auth import MemberAuth
 from tests.members import factories as members
 
-Viewer = Annotated[MemberContext, Depends(member_context(permits.MEMBER_OFFERS_LIST))]
-User = Annotated[MemberContext, Depends(member_context(permits.MEMBER_OFFERS_USE, allow_guest=False))]
+Viewer = Annotated[MemberContext, Depends(MemberAuth(permits.MEMBER_OFFERS_LIST))]
+User = Annotated[MemberContext, Depends(MemberAuth(permits.MEMBER_OFFERS_USE, allow_guest=False))]
 
 
 @pytest.fixture

@@ -63,7 +63,7 @@ def reporting_headers(token: str, *clubs: LoyaltyClub) -> dict[str, str]:
 
 def access(*clubs: LoyaltyClub, permits: frozenset[str] | None = None) -> Any:
     """A Customer-context access to ``clubs`` holding every permit (engine tests without HTTP)."""
-    from loyaltyhub.auth.dependencies import CustomerAccess
+    from loyaltyhub.auth.context import CustomerAccess
     from loyaltyhub.auth.permits import all_permits
     from loyaltyhub.auth.principal import Principal
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from fastapi import Request
-from sqlalchemy import select
 
+from loyaltyhub.auth.customers import clubs_of
 from loyaltyhub.auth.dependencies import CurrentPrincipal
 from loyaltyhub.auth.permits import ROLES, all_permits
 from loyaltyhub.auth.schemas import (
@@ -17,7 +17,6 @@ from loyaltyhub.auth.schemas import (
     UserTokenResponse,
 )
 from loyaltyhub.auth.service import authenticate_user, issue_user_token
-from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.session import SessionDep
 from loyaltyhub.errors import Unauthorized
 from loyaltyhub.http.responses import errors
@@ -36,7 +35,7 @@ def list_permits(_principal: CurrentPrincipal) -> PermitsResponse:
 
 @router.get("/me", response_model=MeResponse, responses=errors(401))
 def me(principal: CurrentPrincipal, session: SessionDep) -> MeResponse:
-    clubs = session.execute(select(LoyaltyClub).where(principal.club_condition()).order_by(LoyaltyClub.id)).scalars()
+    clubs = clubs_of(session, principal)
     me_clubs = [
         MeClub(id=c.id, slug=c.slug, name=c.name, timezone=c.timezone, permits=sorted(principal.permits_on(c)))
         for c in clubs

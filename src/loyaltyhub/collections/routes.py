@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Path, Query
-from sqlalchemy import select
 
 from loyaltyhub.auth import permits
-from loyaltyhub.auth.dependencies import ClubAccess, club_context
+from loyaltyhub.auth.context import ClubAccess
+from loyaltyhub.auth.dependencies import ClubAuth
 from loyaltyhub.collections import service
 from loyaltyhub.collections.models import Collection
 from loyaltyhub.collections.schemas import (
@@ -20,7 +20,6 @@ from loyaltyhub.collections.schemas import (
     CollectionUpdate,
 )
 from loyaltyhub.db.session import SessionDep
-from loyaltyhub.errors import NotFound
 from loyaltyhub.http.idempotency import Idempotent
 from loyaltyhub.http.pagination import PageDep, paginate
 from loyaltyhub.http.responses import errors
@@ -31,21 +30,16 @@ from loyaltyhub.offers.types import OfferScope
 # LoyaltyRoute: idempotent answers are stored in the request's transaction (loyaltyhub.http.idempotency).
 router = LoyaltyRouter(prefix="/v3/{loyalty_club_slug}/offers/collections", tags=["Offers collections"])
 
-CollectionsListAccess = Annotated[ClubAccess, Depends(club_context(permits.COLLECTIONS_LIST))]
-CollectionsCreate = Annotated[ClubAccess, Depends(club_context(permits.COLLECTIONS_CREATE))]
-CollectionsUpdate = Annotated[ClubAccess, Depends(club_context(permits.COLLECTIONS_UPDATE))]
-CollectionsArchive = Annotated[ClubAccess, Depends(club_context(permits.COLLECTIONS_ARCHIVE))]
+CollectionsListAccess = Annotated[ClubAccess, Depends(ClubAuth(permits.COLLECTIONS_LIST))]
+CollectionsCreate = Annotated[ClubAccess, Depends(ClubAuth(permits.COLLECTIONS_CREATE))]
+CollectionsUpdate = Annotated[ClubAccess, Depends(ClubAuth(permits.COLLECTIONS_UPDATE))]
+CollectionsArchive = Annotated[ClubAccess, Depends(ClubAuth(permits.COLLECTIONS_ARCHIVE))]
 
 
 def collection_in_club(
     collection_id: Annotated[int, Path(ge=1)], access: ClubOfPath, session: SessionDep
 ) -> Collection:
-    collection = session.execute(
-        select(Collection).where(Collection.loyalty_club_id == access.club_id, Collection.id == collection_id)
-    ).scalar_one_or_none()
-    if collection is None:
-        raise NotFound(f"Collection#{collection_id} not found")
-    return collection
+    return access.tenant.get_or_404(session, Collection, collection_id)
 
 
 CollectionInClub = Annotated[Collection, Depends(collection_in_club)]

@@ -27,6 +27,7 @@ from loyaltyhub.collections.schemas import (
     CollectionUpdate,
 )
 from loyaltyhub.db.base import utcnow
+from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.offers import validation
 from loyaltyhub.offers.models import Offer, OfferCollection
 from loyaltyhub.offers.types import scope_of
@@ -46,7 +47,7 @@ class CollectionStats:
 
 
 def club_collections(club_id: int) -> Any:
-    return select(Collection).where(Collection.loyalty_club_id == club_id)
+    return select(Collection).where(in_club(Collection, club_id))
 
 
 def stats_of(
@@ -61,10 +62,10 @@ def stats_of(
     visible = case((and_(published, started, not_ended), 1), else_=0)
     upcoming = case((and_(published, Offer.visible_since > now), 1), else_=0)
     link_filter = and_(
-        OfferCollection.loyalty_club_id == club_id,
+        in_club(OfferCollection, club_id),
         OfferCollection.collection_id.in_(ids),
     )
-    joined = and_(Offer.id == OfferCollection.offer_id, Offer.loyalty_club_id == club_id, Offer.archived_at.is_(None))
+    joined = and_(Offer.id == OfferCollection.offer_id, in_club(Offer, club_id), Offer.archived_at.is_(None))
     rows = session.execute(
         select(
             OfferCollection.collection_id,
@@ -153,11 +154,11 @@ def _linked_offers(session: Session, club_id: int, collection_id: int) -> list[t
             select(Offer.id, Offer.type)
             .join(
                 OfferCollection,
-                and_(OfferCollection.offer_id == Offer.id, OfferCollection.loyalty_club_id == club_id),
+                and_(OfferCollection.offer_id == Offer.id, in_club(OfferCollection, club_id)),
             )
             .where(
                 OfferCollection.collection_id == collection_id,
-                Offer.loyalty_club_id == club_id,
+                in_club(Offer, club_id),
                 Offer.archived_at.is_(None),
             )
         )
@@ -189,9 +190,7 @@ def _validate(session: Session, club: LoyaltyClub, collection_id: int | None, pa
 
 
 def _next_position(session: Session, club_id: int) -> int:
-    current = session.execute(
-        select(func.max(Collection.position)).where(Collection.loyalty_club_id == club_id)
-    ).scalar_one()
+    current = session.execute(select(func.max(Collection.position)).where(in_club(Collection, club_id))).scalar_one()
     # After the last one; at the column's limit a tie still lists it last (ordered by position, then id).
     return min((current or 0) + 1, MAX_POSITION)
 

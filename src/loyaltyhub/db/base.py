@@ -17,6 +17,9 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+TENANT_KEY = "tenant_key"
+"""``Column.info`` flag of the tenant key column of every tenant table."""
+
 # BIGINT on PostgreSQL; INTEGER on SQLite, where only ``INTEGER PRIMARY KEY`` auto-increments.
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -69,8 +72,16 @@ class TimestampMixin:
 
 
 class TenantMixin:
-    """Every tenant row carries ``loyalty_club_id`` (the distribution key on Citus)."""
+    """Every tenant row carries ``loyalty_club_id`` (the distribution key on Citus). The column is marked
+    as the tenant key, which is how :mod:`loyaltyhub.db.tenancy` tells tenant tables from tables that merely
+    refer to a club (a client token's clubs, a user's roles)."""
 
     @declared_attr
     def loyalty_club_id(cls) -> Mapped[int]:
-        return mapped_column(BigIntId, ForeignKey("loyalty_clubs.id", ondelete="CASCADE"), index=True, nullable=False)
+        return mapped_column(
+            BigIntId,
+            ForeignKey("loyalty_clubs.id", ondelete="CASCADE"),
+            index=True,
+            nullable=False,
+            info={TENANT_KEY: True},
+        )

@@ -18,6 +18,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from loyaltyhub.db.base import utcnow
+from loyaltyhub.db.tenancy import across_clubs
 from loyaltyhub.exports.models import DONE, EXPIRED, FAILED, QUEUED, RUNNING, ExportJob
 
 SessionMaker = Callable[[], Session]
@@ -46,6 +47,12 @@ class Claim:
     cost: int
 
 
+def _queue(statement: Any) -> Any:
+    """The job table is one queue for every club: a worker takes whichever club's job is next, and a
+    job's claim token (not its club) says who owns it."""
+    return across_clubs(statement)
+
+
 def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -56,34 +63,38 @@ def claim_next(factory: SessionMaker, worker_id: str) -> Claim | None:
     for _ in range(5):
         with factory() as session, session.begin():
             candidate = session.execute(
-                select(ExportJob.id)
-                .where(ExportJob.status == QUEUED)
-                .order_by(ExportJob.id)
-                .limit(1)
-                .with_for_update(skip_locked=True)
+                _queue(
+                    select(ExportJob.id)
+                    .where(ExportJob.status == QUEUED)
+                    .order_by(ExportJob.id)
+                    .limit(1)
+                    .with_for_update(skip_locked=True)
+                )
             ).scalar_one_or_none()
             if candidate is None:
                 return None
             token = secrets.token_hex(16)
             now = utcnow()
             result = session.execute(
-                update(ExportJob)
-                .where(ExportJob.id == candidate, ExportJob.status == QUEUED)
-                .values(
-                    status=RUNNING,
-                    claim_token=token,
-                    worker_id=worker_id[:200],
-                    attempts=ExportJob.attempts + 1,
-                    started_at=now,
-                    heartbeat_at=now,
-                    rows=0,
-                    progress=0.0,
+                _queue(
+                    update(ExportJob)
+                    .where(ExportJob.id == candidate, ExportJob.status == QUEUED)
+                    .values(
+                        status=RUNNING,
+                        claim_token=token,
+                        worker_id=worker_id[:200],
+                        attempts=ExportJob.attempts + 1,
+                        started_at=now,
+                        heartbeat_at=now,
+                        rows=0,
+                        progress=0.0,
+                    )
+                    .execution_options(synchronize_session=False)
                 )
-                .execution_options(synchronize_session=False)
             )
             if _rowcount(result) != 1:
                 continue
-            job = session.execute(select(ExportJob).where(ExportJob.id == candidate)).scalar_one()
+            job = session.execute(_queue(select(ExportJob).where(ExportJob.id == candidate))).scalar_one()
             return Claim(
                 id=job.id,
                 claim_token=token,
@@ -114,7 +125,9 @@ def heartbeat(factory: SessionMaker, claim: Claim, rows: int, total: int | None 
         values["progress"] = round(min(rows / total, 0.99), 4)
     with factory() as session, session.begin():
         result = session.execute(
-            update(ExportJob).where(*_owned(claim)).values(**values).execution_options(synchronize_session=False)
+            _queue(
+                update(ExportJob).where(*_owned(claim)).values(**values).execution_options(synchronize_session=False)
+            )
         )
         return _rowcount(result) == 1
 
@@ -123,22 +136,24 @@ def finish(factory: SessionMaker, claim: Claim, *, file_name: str, size_bytes: i
     now = utcnow()
     with factory() as session, session.begin():
         result = session.execute(
-            update(ExportJob)
-            .where(*_owned(claim))
-            .values(
-                status=DONE,
-                rows=rows,
-                total_rows=rows,
-                progress=1.0,
-                file_name=file_name,
-                size_bytes=size_bytes,
-                heartbeat_at=now,
-                finished_at=now,
-                expires_at=now + timedelta(seconds=ttl),
-                claim_token=None,
-                error=None,
+            _queue(
+                update(ExportJob)
+                .where(*_owned(claim))
+                .values(
+                    status=DONE,
+                    rows=rows,
+                    total_rows=rows,
+                    progress=1.0,
+                    file_name=file_name,
+                    size_bytes=size_bytes,
+                    heartbeat_at=now,
+                    finished_at=now,
+                    expires_at=now + timedelta(seconds=ttl),
+                    claim_token=None,
+                    error=None,
+                )
+                .execution_options(synchronize_session=False)
             )
-            .execution_options(synchronize_session=False)
         )
         return _rowcount(result) == 1
 
@@ -147,10 +162,12 @@ def fail(factory: SessionMaker, claim: Claim, reason: str) -> bool:
     now = utcnow()
     with factory() as session, session.begin():
         result = session.execute(
-            update(ExportJob)
-            .where(*_owned(claim))
-            .values(status=FAILED, error=reason[:2000], finished_at=now, heartbeat_at=now, claim_token=None)
-            .execution_options(synchronize_session=False)
+            _queue(
+                update(ExportJob)
+                .where(*_owned(claim))
+                .values(status=FAILED, error=reason[:2000], finished_at=now, heartbeat_at=now, claim_token=None)
+                .execution_options(synchronize_session=False)
+            )
         )
         return _rowcount(result) == 1
 
@@ -159,14 +176,16 @@ def has_work(session: Session, *, stale_after: float = STALE_AFTER_SECONDS) -> b
     """Is any job queued, or running with a stale heartbeat? (A cheap read before any write.)"""
     cutoff = utcnow() - timedelta(seconds=stale_after)
     found = session.execute(
-        select(ExportJob.id)
-        .where(
-            or_(
-                ExportJob.status == QUEUED,
-                and_(ExportJob.status == RUNNING, ExportJob.heartbeat_at < cutoff),
+        _queue(
+            select(ExportJob.id)
+            .where(
+                or_(
+                    ExportJob.status == QUEUED,
+                    and_(ExportJob.status == RUNNING, ExportJob.heartbeat_at < cutoff),
+                )
             )
+            .limit(1)
         )
-        .limit(1)
     ).first()
     return found is not None
 
@@ -184,8 +203,10 @@ def recover_stale(
     now = now or utcnow()
     cutoff = now - timedelta(seconds=stale_after)
     stale = session.execute(
-        select(ExportJob.id, ExportJob.attempts, ExportJob.claim_token).where(
-            ExportJob.status == RUNNING, ExportJob.heartbeat_at < cutoff
+        _queue(
+            select(ExportJob.id, ExportJob.attempts, ExportJob.claim_token).where(
+                ExportJob.status == RUNNING, ExportJob.heartbeat_at < cutoff
+            )
         )
     ).all()
     touched = []
@@ -201,7 +222,7 @@ def recover_stale(
         else:
             values = {"status": QUEUED, "claim_token": None, "worker_id": None, "rows": 0, "progress": 0.0}
         result = session.execute(
-            update(ExportJob).where(*guard).values(**values).execution_options(synchronize_session=False)
+            _queue(update(ExportJob).where(*guard).values(**values).execution_options(synchronize_session=False))
         )
         if _rowcount(result) == 1:
             touched.append(job_id)
@@ -212,15 +233,17 @@ def expire_done(session: Session, now: datetime | None = None) -> list[str]:
     """Mark finished jobs past their ``expires_at`` expired; returns their file names to delete."""
     now = now or utcnow()
     rows = session.execute(
-        select(ExportJob.id, ExportJob.file_name).where(ExportJob.status == DONE, ExportJob.expires_at <= now)
+        _queue(select(ExportJob.id, ExportJob.file_name).where(ExportJob.status == DONE, ExportJob.expires_at <= now))
     ).all()
     names = []
     for job_id, file_name in rows:
         result = session.execute(
-            update(ExportJob)
-            .where(ExportJob.id == job_id, ExportJob.status == DONE)
-            .values(status=EXPIRED)
-            .execution_options(synchronize_session=False)
+            _queue(
+                update(ExportJob)
+                .where(ExportJob.id == job_id, ExportJob.status == DONE)
+                .values(status=EXPIRED)
+                .execution_options(synchronize_session=False)
+            )
         )
         if _rowcount(result) == 1 and file_name:
             names.append(file_name)
@@ -230,13 +253,15 @@ def expire_done(session: Session, now: datetime | None = None) -> list[str]:
 def live_files(session: Session) -> tuple[set[str], set[str]]:
     """(file names of done jobs, claim tokens of running jobs): what the cleanup must keep."""
     done = set(
-        session.execute(select(ExportJob.file_name).where(ExportJob.status == DONE, ExportJob.file_name.is_not(None)))
+        session.execute(
+            _queue(select(ExportJob.file_name).where(ExportJob.status == DONE, ExportJob.file_name.is_not(None)))
+        )
         .scalars()
         .all()
     )
     running = set(
         session.execute(
-            select(ExportJob.claim_token).where(ExportJob.status == RUNNING, ExportJob.claim_token.is_not(None))
+            _queue(select(ExportJob.claim_token).where(ExportJob.status == RUNNING, ExportJob.claim_token.is_not(None)))
         )
         .scalars()
         .all()

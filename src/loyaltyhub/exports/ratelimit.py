@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from fastapi import Request
 
-from loyaltyhub.auth.dependencies import CustomerAccess
+from loyaltyhub.auth.context import CustomerAccess
 from loyaltyhub.ratelimit import service as ratelimit
 from loyaltyhub.settings import Settings
 

@@ -14,7 +14,8 @@ from fastapi import BackgroundTasks, Depends, Request
 from fastapi.responses import FileResponse
 
 from loyaltyhub.auth import permits
-from loyaltyhub.auth.dependencies import CustomerAccess, customer_context
+from loyaltyhub.auth.context import CustomerAccess
+from loyaltyhub.auth.dependencies import CustomerAuth
 from loyaltyhub.db.session import SessionDep
 from loyaltyhub.exports import service
 from loyaltyhub.exports.formats import MEDIA_TYPES
@@ -27,7 +28,7 @@ from loyaltyhub.http.routing import LoyaltyRouter
 
 router = LoyaltyRouter(prefix="/v1/reporting", tags=["Reporting exports"])
 
-_export_context = customer_context(permits.REPORTING_QUERY, permits.REPORTING_EXPORT)
+_export_context = CustomerAuth(permits.REPORTING_QUERY, permits.REPORTING_EXPORT)
 
 
 def export_access(request: Request, access: Annotated[CustomerAccess, Depends(_export_context)]) -> CustomerAccess:

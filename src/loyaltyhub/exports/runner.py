@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from loyaltyhub.auth.dependencies import CustomerAccess
+from loyaltyhub.auth.context import CustomerAccess
 from loyaltyhub.auth.principal import Grant, Principal
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.engine import make_session_factory, writer

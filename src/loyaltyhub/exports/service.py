@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from loyaltyhub.auth.dependencies import CustomerAccess
+from loyaltyhub.auth.context import CustomerAccess
 from loyaltyhub.db.base import utcnow
+from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import ApiError, Conflict, NotFound
 from loyaltyhub.exports.models import ACTIVE, CANCELLED, DONE, EXPIRED, QUEUED, ExportJob
 from loyaltyhub.exports.source import ReportInfo, get_source
@@ -105,7 +106,7 @@ def cancel_export(session: Session, job: ExportJob) -> tuple[ExportJob, str | No
     now = utcnow()
     result = session.execute(
         update(ExportJob)
-        .where(ExportJob.id == job.id, ExportJob.status == job.status)
+        .where(ExportJob.id == job.id, in_club(ExportJob, job.loyalty_club_id), ExportJob.status == job.status)
         .values(status=CANCELLED, finished_at=now, claim_token=None, error="Cancelled by the caller")
         .execution_options(synchronize_session=False)
     )

@@ -9,27 +9,28 @@ Check order: Public API headers (470), client token (401), malformed parameters 
 (460 / 405 / 404), the scope's permit (403), then the offer (404).
 """
 
-# No ``from __future__ import annotations``: FastAPI must see the closures' Depends() objects.
+from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import and_, bindparam
+from sqlalchemy.orm import Session
 
 from loyaltyhub.auth import permits
-from loyaltyhub.auth.dependencies import PublicApiHeaders, authenticate_client
+from loyaltyhub.auth.context import MemberContext
+from loyaltyhub.auth.dependencies import PublicApiHeaders, SlugPath
 from loyaltyhub.auth.principal import Principal
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.session import SessionDep
+from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import NotFound
-from loyaltyhub.members.auth import MemberContext, MemberRoute, club_and_member, club_and_member_select, member_key
+from loyaltyhub.members.auth import AppPrincipal, MemberAuth, MemberRefPath, club_and_member_select, member_key
 from loyaltyhub.offers.models import Offer, collection_ids_of, parse_id_list
 from loyaltyhub.offers.types import OfferScope
 
-MemberRefParam = Annotated[str, Path(description="`me` (member token), a member id (client token) or `guest`")]
-SlugParam = Annotated[str, Path(description="Loyalty club slug, e.g. infinity-mall")]
 ScopeParam = Annotated[OfferScope, Query(description="Offers scope (seed type table)")]
 OfferIdParam = Annotated[int, Path(description="Offer id")]
 
@@ -59,55 +60,67 @@ def with_scope(request: Request, context: MemberContext, scope: str) -> Scoped:
     return Scoped(context=context, scope=scope, product_name=product)
 
 
-def scoped_context(*needed: str, allow_guest: bool = True) -> Callable[..., Scoped]:
+class ScopedAuth(MemberAuth):
     """The member context plus the ``scope`` query param and its ``Offers:Api:Scopes:<Scope>`` permit."""
-    route = MemberRoute(needed, allow_guest)
 
-    def dependency(
+    async def __call__(  # type: ignore[override]
+        self,
         request: Request,
         session: SessionDep,
-        _headers: Annotated[None, PublicApiHeaders],
-        member_ref: MemberRefParam,
-        loyalty_club_slug: SlugParam,
+        _headers: PublicApiHeaders,
+        principal: AppPrincipal,
+        member_ref: MemberRefPath,
+        loyalty_club_slug: SlugPath,
         scope: ScopeParam = "standard",
-        # Defaults, not Annotated: with postponed annotations a closure variable in one would not resolve.
-        principal: Principal = Depends(authenticate_client),
     ) -> Scoped:
-        club, member = club_and_member(session, loyalty_club_slug, member_key(member_ref))
-        context = route.context(request, session, principal, loyalty_club_slug, member_ref, club, member)
-        return with_scope(request, context, scope)
+        return await run_in_threadpool(self._scoped, request, session, principal, loyalty_club_slug, member_ref, scope)
 
-    return dependency
+    def _scoped(
+        self, request: Request, session: Session, principal: Principal, slug: str, member_ref: str, scope: str
+    ) -> Scoped:
+        return with_scope(request, self.resolve(request, session, principal, slug, member_ref), scope)
 
 
 _CLUB_MEMBER_AND_OFFER = club_and_member_select(Offer, collection_ids_of(Offer.id, Offer.loyalty_club_id)).outerjoin(
-    Offer, and_(Offer.loyalty_club_id == LoyaltyClub.id, Offer.id == bindparam("offer_key"))
+    Offer, and_(in_club(Offer, LoyaltyClub.id), Offer.id == bindparam("offer_key"))
 )
 
 
-def offer_target(*needed: str, allow_guest: bool = True) -> Callable[..., OfferTarget]:
-    """:func:`scoped_context` and ``{offer_id}`` in the caller's club (else 404), read in one query."""
-    route = MemberRoute(needed, allow_guest)
+class OfferTargetAuth(MemberAuth):
+    """:class:`ScopedAuth` and ``{offer_id}`` in the caller's club (else 404), read in one query."""
 
-    def dependency(
+    async def __call__(  # type: ignore[override]
+        self,
         request: Request,
         session: SessionDep,
-        _headers: Annotated[None, PublicApiHeaders],
-        member_ref: MemberRefParam,
-        loyalty_club_slug: SlugParam,
+        _headers: PublicApiHeaders,
+        principal: AppPrincipal,
+        member_ref: MemberRefPath,
+        loyalty_club_slug: SlugPath,
         offer_id: OfferIdParam,
         scope: ScopeParam = "standard",
-        principal: Principal = Depends(authenticate_client),
+    ) -> OfferTarget:
+        return await run_in_threadpool(
+            self._target, request, session, principal, loyalty_club_slug, member_ref, offer_id, scope
+        )
+
+    def _target(
+        self,
+        request: Request,
+        session: Session,
+        principal: Principal,
+        slug: str,
+        member_ref: str,
+        offer_id: int,
+        scope: str,
     ) -> OfferTarget:
         row = session.execute(
             _CLUB_MEMBER_AND_OFFER,
-            {"slug_key": loyalty_club_slug, "member_key": member_key(member_ref), "offer_key": offer_id},
+            {"slug_key": slug, "member_key": member_key(member_ref), "offer_key": offer_id},
         ).first()
         club, member, offer, collection_ids = row if row is not None else (None, None, None, None)
-        context = route.context(request, session, principal, loyalty_club_slug, member_ref, club, member)
+        context = self.context(request, session, principal, slug, member_ref, club, member)
         scoped = with_scope(request, context, scope)
         if offer is None:
             raise NotFound(f"Offer#{offer_id} not found")
         return OfferTarget(scoped=scoped, offer=offer, collection_ids=parse_id_list(collection_ids))
-
-    return dependency

@@ -21,6 +21,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
+from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.member_offers.models import (
     AUTHORIZATION_TYPE_TOKEN,
     MemberOfferCounter,
@@ -101,13 +102,13 @@ class _Club:
     def _members(self) -> list[_Member]:
         groups: dict[int, set[int]] = {}
         memberships = select(MemberGroupMembership.member_id, MemberGroupMembership.group_id).where(
-            MemberGroupMembership.loyalty_club_id == self.club.id
+            in_club(MemberGroupMembership, self.club.id)
         )
         for member_id, group_id in self.session.execute(memberships):
             groups.setdefault(member_id, set()).add(group_id)
         rows = self.session.execute(
             select(Member.id, Member.created_at, Member.gender, Member.age, Member.place_id, Member.city_place_id)
-            .where(Member.loyalty_club_id == self.club.id, Member.deleted_at.is_(None))
+            .where(in_club(Member, self.club.id), Member.deleted_at.is_(None))
             .where((Member.banned_until.is_(None)) | (Member.banned_until < self.context.now))
             .order_by(Member.id)
         )
@@ -132,14 +133,14 @@ class _Club:
         links: dict[int, list[int]] = {}
         for offer_id, collection_id in self.session.execute(
             select(OfferCollection.offer_id, OfferCollection.collection_id)
-            .where(OfferCollection.loyalty_club_id == self.club.id)
+            .where(in_club(OfferCollection, self.club.id))
             .order_by(OfferCollection.offer_id, OfferCollection.collection_id)
         ):
             links.setdefault(offer_id, []).append(collection_id)
         grants: dict[int, dict[int, datetime]] = {}
         for offer_id, member_id, granted_at in self.session.execute(
             select(OfferGrant.offer_id, OfferGrant.member_id, OfferGrant.granted_at).where(
-                OfferGrant.loyalty_club_id == self.club.id
+                in_club(OfferGrant, self.club.id)
             )
         ):
             previous = grants.setdefault(offer_id, {}).get(member_id)
@@ -147,7 +148,7 @@ class _Club:
                 grants[offer_id][member_id] = granted_at
         offers = []
         for offer in self.session.execute(
-            select(Offer).where(Offer.loyalty_club_id == self.club.id, Offer.status == "published").order_by(Offer.id)
+            select(Offer).where(in_club(Offer, self.club.id), Offer.status == "published").order_by(Offer.id)
         ).scalars():
             offers.append(
                 _Offer(

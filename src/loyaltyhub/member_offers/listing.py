@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.dialect import one_of
+from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import ValidationFailed
 from loyaltyhub.http.pagination import Page, count_of
 from loyaltyhub.member_offers.rules import OfferTerms, is_visible, iso, usage_view
@@ -153,7 +154,7 @@ def _visible_statement(
 ) -> Select[Any]:
     """Visibility (SPEC §5) and the C.2 filters, all in SQL."""
     statement = statement.where(
-        Offer.loyalty_club_id == club_id,
+        in_club(Offer, club_id),
         Offer.status == "published",
         Offer.archived_at.is_(None),
         or_(Offer.visible_since.is_(None), Offer.visible_since <= now),
@@ -186,7 +187,7 @@ def _visible_statement(
         statement = statement.where(Offer.store_id.in_(filters.store_ids))
     if filters.stores is not None:
         statement = statement.where(
-            Offer.store_id.in_(select(Store.id).where(Store.loyalty_club_id == club_id, Store.name.in_(filters.stores)))
+            Offer.store_id.in_(select(Store.id).where(in_club(Store, club_id), Store.name.in_(filters.stores)))
         )
     if filters.campaign_ids is not None:
         statement = statement.where(Offer.campaign_id.in_(filters.campaign_ids))
@@ -194,7 +195,7 @@ def _visible_statement(
         statement = statement.where(
             Offer.id.in_(
                 select(OfferCollection.offer_id).where(
-                    OfferCollection.loyalty_club_id == club_id,
+                    in_club(OfferCollection, club_id),
                     OfferCollection.collection_id.in_(filters.collection_ids),
                 )
             )
@@ -325,7 +326,7 @@ def render(session: Session, offers: MemberOffers, items: list[Candidate]) -> li
     full = {c.row.id: c.row for c in items if c.full}
     missing = [i for i in ids if i not in full]
     if missing:
-        statement = select(*PAGE_COLUMNS).where(Offer.loyalty_club_id == club.id, Offer.id.in_(missing))
+        statement = select(*PAGE_COLUMNS).where(in_club(Offer, club.id), Offer.id.in_(missing))
         full.update({row.id: row for row in session.execute(statement)})
     links, store_names = links_and_store_names(
         session, club.id, ids, [o.store_id for o in full.values() if o.store_id is not None]

@@ -4,7 +4,7 @@
 :mod:`loyaltyhub.members.auth`). Handlers parse, call :mod:`listing` / :mod:`service`, and shape.
 """
 
-# No ``from __future__ import annotations``: FastAPI must see the closures' Depends() objects.
+from __future__ import annotations
 
 import re
 from collections.abc import Callable
@@ -24,7 +24,7 @@ from loyaltyhub.http.pagination import PageDep
 from loyaltyhub.http.responses import errors
 from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.member_offers import listing, service
-from loyaltyhub.member_offers.context import OfferTarget, Scoped, offer_target, scoped_context
+from loyaltyhub.member_offers.context import OfferTarget, OfferTargetAuth, Scoped, ScopedAuth
 from loyaltyhub.member_offers.schemas import MetaOut, OfferOut, OffersListOut, UseOfferBody, UseOut
 from loyaltyhub.member_offers.state import member_view
 
@@ -58,11 +58,11 @@ async def request_locale(
 Locale = Annotated[str | None, Depends(request_locale)]
 
 
-ListScoped = Annotated[Scoped, Depends(scoped_context(permits.MEMBER_OFFERS_LIST))]
-ListedOffer = Annotated[OfferTarget, Depends(offer_target(permits.MEMBER_OFFERS_LIST))]
-OfferForUse = Annotated[OfferTarget, Depends(offer_target(permits.MEMBER_OFFERS_USE, allow_guest=False))]
-OfferToLike = Annotated[OfferTarget, Depends(offer_target(permits.MEMBER_OFFERS_LIKE, allow_guest=False))]
-OfferForEvent = Annotated[OfferTarget, Depends(offer_target(permits.MEMBER_OFFERS_EVENTS))]
+ListScoped = Annotated[Scoped, Depends(ScopedAuth(permits.MEMBER_OFFERS_LIST))]
+ListedOffer = Annotated[OfferTarget, Depends(OfferTargetAuth(permits.MEMBER_OFFERS_LIST))]
+OfferForUse = Annotated[OfferTarget, Depends(OfferTargetAuth(permits.MEMBER_OFFERS_USE, allow_guest=False))]
+OfferToLike = Annotated[OfferTarget, Depends(OfferTargetAuth(permits.MEMBER_OFFERS_LIKE, allow_guest=False))]
+OfferForEvent = Annotated[OfferTarget, Depends(OfferTargetAuth(permits.MEMBER_OFFERS_EVENTS))]
 
 
 def _int_list(request: Request, name: str) -> list[int] | None:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db import dialect
+from loyaltyhub.db.tenancy import in_club, same_club
 from loyaltyhub.member_offers.models import (
     AUTHORIZATION_TYPE_TOKEN,
     MemberOfferCounter,
@@ -66,7 +67,7 @@ def standing_for_use(session: Session, member: Member, offer: Offer) -> MemberSt
         in_audience = session.execute(
             select(
                 exists().where(
-                    MemberGroupMembership.loyalty_club_id == member.loyalty_club_id,
+                    same_club(MemberGroupMembership, member),
                     MemberGroupMembership.member_id == member.id,
                     MemberGroupMembership.group_id == offer.audience_id,
                 )
@@ -78,7 +79,7 @@ def standing_for_use(session: Session, member: Member, offer: Offer) -> MemberSt
         granted_at = session.execute(
             select(OfferGrant.granted_at)
             .where(
-                OfferGrant.loyalty_club_id == member.loyalty_club_id,
+                same_club(OfferGrant, member),
                 OfferGrant.member_id == member.id,
                 OfferGrant.offer_id == offer.id,
             )
@@ -104,7 +105,7 @@ _COUNTERS = MemberOfferCounter.__table__
 _USAGES = OfferUsage.__table__
 _WRITE_COUNTER = (
     update(_COUNTERS)
-    .where(_COUNTERS.c.id == bindparam("counter_id"))
+    .where(_COUNTERS.c.id == bindparam("counter_id"), in_club(_COUNTERS, bindparam("club_key")))
     .values(
         uses_count=bindparam("new_uses_count"),
         last_used_at=bindparam("new_last_used_at", type_=_COUNTERS.c.last_used_at.type),
@@ -114,13 +115,14 @@ _WRITE_COUNTER = (
     )
 )
 _INSERT_USAGE = insert(_USAGES).returning(_USAGES.c.id)
-_DELETE_USAGE = delete(_USAGES).where(_USAGES.c.id == bindparam("usage_id"))
+_DELETE_USAGE = delete(_USAGES).where(_USAGES.c.id == bindparam("usage_id"), in_club(_USAGES, bindparam("club_key")))
 
 
-def _write_counter(session: Session, counter_id: int, state: UsageState) -> None:
+def _write_counter(session: Session, club_id: int, counter_id: int, state: UsageState) -> None:
     session.execute(
         _WRITE_COUNTER,
         {
+            "club_key": club_id,
             "counter_id": counter_id,
             "new_uses_count": state.uses_count,
             "new_last_used_at": state.last_used_at,
@@ -176,12 +178,12 @@ def use_offer(
             **usage_values,
         },
     ).scalar_one()
-    _write_counter(session, counter.id, new_state)
+    _write_counter(session, offer.loyalty_club_id, counter.id, new_state)
     uses_count = stock.take(session, club_id=offer.loyalty_club_id, offer_id=offer.id, spread_key=member.id)
     if uses_count is None:
         # Stock gone: undo this use's two writes, in the same transaction.
-        session.execute(_DELETE_USAGE, {"usage_id": usage_id})
-        _write_counter(session, counter.id, state)
+        session.execute(_DELETE_USAGE, {"usage_id": usage_id, "club_key": offer.loyalty_club_id})
+        _write_counter(session, offer.loyalty_club_id, counter.id, state)
         return UseOutcome(refusal=GLOBAL_LIMIT)
     usage = usage_view(replace(terms, uses_count=uses_count), standing, new_state, clock, scope_types)
     return UseOutcome(usage=usage)
@@ -273,7 +275,7 @@ def set_liked(
     else:
         result = session.execute(
             delete(OfferLike).where(
-                OfferLike.loyalty_club_id == offer.loyalty_club_id,
+                same_club(OfferLike, offer),
                 OfferLike.member_id == member.id,
                 OfferLike.offer_id == offer.id,
             )

@@ -12,12 +12,13 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, String, bindparam, cast, literal, null, select, union_all
+from sqlalchemy import Integer, String, and_, bindparam, cast, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.base import BigIntId, UTCDateTime
 from loyaltyhub.db.dialect import one_of
+from loyaltyhub.db.tenancy import in_club, same_club
 from loyaltyhub.member_offers.models import MemberOfferCounter, OfferLike
 from loyaltyhub.member_offers.rules import ClubClock, MemberStanding, OfferTerms, PeriodicUsage, UsageState
 from loyaltyhub.members.models import Member, MemberGroupMembership
@@ -142,7 +143,7 @@ def member_view(session: Session, member: Member | None, offer_ids: Iterable[int
         MemberOfferCounter.period_start.label("t3"),
         MemberOfferCounter.uses_count.label("n1"),
         MemberOfferCounter.period_uses.label("n2"),
-    ).where(MemberOfferCounter.loyalty_club_id == club_id, MemberOfferCounter.member_id == member_id)
+    ).where(in_club(MemberOfferCounter, club_id), MemberOfferCounter.member_id == member_id)
     grants = (
         select(
             literal("r", String()),
@@ -153,8 +154,8 @@ def member_view(session: Session, member: Member | None, offer_ids: Iterable[int
             Offer.usable_in_seconds_after_granting,
             nothing(Integer()),
         )
-        .join(Offer, Offer.id == OfferGrant.offer_id)
-        .where(OfferGrant.loyalty_club_id == club_id, OfferGrant.member_id == member_id)
+        .join(Offer, and_(Offer.id == OfferGrant.offer_id, same_club(Offer, OfferGrant)))
+        .where(in_club(OfferGrant, club_id), OfferGrant.member_id == member_id)
     )
     pad = (
         nothing(UTCDateTime()),
@@ -164,10 +165,10 @@ def member_view(session: Session, member: Member | None, offer_ids: Iterable[int
         nothing(Integer()),
     )
     groups = select(literal("g", String()), MemberGroupMembership.group_id, *pad).where(
-        MemberGroupMembership.loyalty_club_id == club_id, MemberGroupMembership.member_id == member_id
+        in_club(MemberGroupMembership, club_id), MemberGroupMembership.member_id == member_id
     )
     likes = select(literal("l", String()), OfferLike.offer_id, *pad).where(
-        OfferLike.loyalty_club_id == club_id, OfferLike.member_id == member_id
+        in_club(OfferLike, club_id), OfferLike.member_id == member_id
     )
     if ids is not None:
         counters = counters.where(one_of(session, MemberOfferCounter.offer_id, ids))
@@ -208,12 +209,12 @@ def links_and_store_names(
         OfferCollection.offer_id.label("ref"),
         OfferCollection.collection_id.label("other"),
         cast(null(), String()).label("name"),
-    ).where(OfferCollection.loyalty_club_id == club_id, one_of(session, OfferCollection.offer_id, ids))
+    ).where(in_club(OfferCollection, club_id), one_of(session, OfferCollection.offer_id, ids))
     if stores:
         statement = union_all(
             statement,
             select(literal("s", String()), Store.id, cast(null(), BigIntId), Store.name).where(
-                Store.loyalty_club_id == club_id, one_of(session, Store.id, stores)
+                in_club(Store, club_id), one_of(session, Store.id, stores)
             ),
         )
     for kind, ref, other, name in sorted(session.execute(statement), key=lambda r: (r[0], r[1], r[2] or 0)):
@@ -227,7 +228,7 @@ def links_and_store_names(
 _COLLECTION_LINKS = (
     select(OfferCollection.offer_id, OfferCollection.collection_id)
     .where(
-        OfferCollection.loyalty_club_id == bindparam("club_key"),
+        in_club(OfferCollection, bindparam("club_key")),
         OfferCollection.offer_id.in_(bindparam("offer_keys", expanding=True)),
     )
     .order_by(OfferCollection.offer_id, OfferCollection.collection_id)

@@ -1,4 +1,4 @@
-"""The member context of Public API routes.
+"""The member context of Public API routes: authenticators for ``/members/{member_ref}/...`` and ``/members/me``.
 
 Routes under ``/v3/{loyalty_club_slug}/members/{member_ref}/...`` (reference C.1) name the member as
 
@@ -12,51 +12,46 @@ the Public API headers (470). The context sets ``request.state.actor_key`` to
 
 Usage::
 
-    MemberOffersUse = Annotated[MemberContext, Depends(member_context(permits.MEMBER_OFFERS_USE, allow_guest=False))]
+    MemberOffersUse = Annotated[MemberContext, Depends(MemberAuth(permits.MEMBER_OFFERS_USE, allow_guest=False))]
 
-    @router.post("/v3/{loyalty_club_slug}/members/{member_ref}/offers/{offer_id}/use")
-    def use(context: MemberOffersUse, _: Idempotent, ...): ...
+For ``/v3/{loyalty_club_slug}/members/me...`` routes use :class:`MeAuth` (or :data:`CurrentMember`).
 
-For ``/v3/{loyalty_club_slug}/members/me`` itself use :data:`CurrentMember` (or :func:`current_member`).
+Check order: Public API headers (470), client token (401), malformed parameters of the route (422), club
+(404) and the token's access to it (401), the route's permits (403), then the member: ``me`` token (460),
+guest allowed (405), member by id (404).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from loyaltyhub.auth import permits
-from loyaltyhub.auth.dependencies import ClubAccess, PublicApiHeaders, authenticate_client, club_access, club_context
+from loyaltyhub.auth.context import ClubAccess, MemberContext
+from loyaltyhub.auth.dependencies import Authenticator, PublicApiHeaders, SlugPath, check_club_header
 from loyaltyhub.auth.principal import Principal
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.clubs.service import club_by_slug
 from loyaltyhub.db.session import SessionDep
+from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import MemberTokenInvalid, NotFound, NotPossible
-from loyaltyhub.members.models import Member
-from loyaltyhub.members.models import MemberToken as MemberTokenRecord
 from loyaltyhub.members.tokens import resolve_access_token
 
-MemberRef = Literal["me", "id", "guest"]
+MemberRefPath = Annotated[str, Path(description="`me` (member token), a member id (client token) or `guest`")]
+
+_app = Authenticator(client_only=True)
 
 
-@dataclass(frozen=True)
-class MemberContext:
-    access: ClubAccess
-    """The client token's access on the club (its permits, the club)."""
-    member: Member | None
-    """None for ``guest``."""
-    ref: MemberRef
-    token: MemberTokenRecord | None = None
-    """The member token row when ``ref == "me"``."""
+async def app_principal(request: Request, session: SessionDep) -> Principal:
+    """The calling app's client token (required on the Public API: SPEC §3)."""
+    return await _app.authenticate(request, session)
 
-    @property
-    def club_id(self) -> int:
-        return self.access.club_id
+
+AppPrincipal = Annotated[Principal, Depends(app_principal)]
 
 
 def member_bearer(request: Request) -> str:
@@ -74,7 +69,7 @@ def _set_actor(request: Request, access: ClubAccess, suffix: str) -> None:
     request.state.actor_key = f"{access.principal.actor_key}|{suffix}"
 
 
-def resolve_me(request: Request, session: SessionDep, access: ClubAccess) -> MemberContext:
+def resolve_me(request: Request, session: Session, access: ClubAccess) -> MemberContext:
     found = resolve_access_token(session, access.club_id, member_bearer(request))
     if found is None:
         raise MemberTokenInvalid()
@@ -84,41 +79,30 @@ def resolve_me(request: Request, session: SessionDep, access: ClubAccess) -> Mem
     return MemberContext(access=access, member=member, ref="me", token=token)
 
 
-def member_in_club(session: SessionDep, club_id: int, member_id: int) -> Member:
-    member = session.execute(
-        select(Member).where(Member.id == member_id, Member.loyalty_club_id == club_id, Member.deleted_at.is_(None))
-    ).scalar_one_or_none()
-    if member is None:
-        raise NotFound(f"Member#{member_id} not found")
-    return member
-
-
-def club_and_member(session: Session, slug: str, member_id: int | None) -> tuple[LoyaltyClub | None, Member | None]:
-    """The club with this slug and, when ``member_id`` is given, its live member with that id: one query."""
-    if member_id is None:
-        return club_by_slug(session, slug), None
-    row = session.execute(_CLUB_AND_MEMBER, {"slug_key": slug, "member_key": member_id}).first()
-    return (row[0], row[1]) if row is not None else (None, None)
-
-
 def club_and_member_select(*more: Any) -> Select[Any]:
     """``SELECT club, member, *more`` for one slug (``slug_key``): the member (``member_key``; no row for
     None) and whatever else a route outer-joins to the club, so a route reads all it needs in one query."""
+    from loyaltyhub.members.models import Member
+
     return (
         select(LoyaltyClub, Member, *more)
         .outerjoin(
             Member,
-            and_(
-                Member.loyalty_club_id == LoyaltyClub.id,
-                Member.id == bindparam("member_key"),
-                Member.deleted_at.is_(None),
-            ),
+            and_(in_club(Member, LoyaltyClub.id), Member.id == bindparam("member_key"), Member.deleted_at.is_(None)),
         )
         .where(LoyaltyClub.slug == bindparam("slug_key"))
     )
 
 
 _CLUB_AND_MEMBER = club_and_member_select()
+
+
+def club_and_member(session: Session, slug: str, member_id: int | None) -> tuple[LoyaltyClub | None, Any]:
+    """The club with this slug and, when ``member_id`` is given, its live member with that id: one query."""
+    if member_id is None:
+        return club_by_slug(session, slug), None
+    row = session.execute(_CLUB_AND_MEMBER, {"slug_key": slug, "member_key": member_id}).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def member_key(member_ref: str) -> int | None:
@@ -128,12 +112,29 @@ def member_key(member_ref: str) -> int | None:
     return None
 
 
-@dataclass(frozen=True)
-class MemberRoute:
-    """What a member route requires: its permits, and whether a guest may call it."""
+class MemberAuth(Authenticator):
+    """``/members/{member_ref}/...``: the club, the app's permits on it, and the member ``member_ref`` names."""
 
-    needed: tuple[str, ...]
-    allow_guest: bool = True
+    def __init__(self, *permits: str, allow_guest: bool = True) -> None:
+        super().__init__(*permits, client_only=True)
+        self.allow_guest = allow_guest
+
+    async def __call__(
+        self,
+        request: Request,
+        session: SessionDep,
+        _headers: PublicApiHeaders,
+        principal: AppPrincipal,
+        member_ref: MemberRefPath,
+        loyalty_club_slug: SlugPath,
+    ) -> MemberContext:
+        return await run_in_threadpool(self.resolve, request, session, principal, loyalty_club_slug, member_ref)
+
+    def resolve(
+        self, request: Request, session: Session, principal: Principal, slug: str, member_ref: str
+    ) -> MemberContext:
+        club, member = club_and_member(session, slug, member_key(member_ref))
+        return self.context(request, session, principal, slug, member_ref, club, member)
 
     def context(
         self,
@@ -143,13 +144,13 @@ class MemberRoute:
         slug: str,
         member_ref: str,
         club: LoyaltyClub | None,
-        member: Member | None,
+        member: Any,
     ) -> MemberContext:
         """The checks of the route on its club and member (read by the caller, the member only when
         ``member_ref`` names one by id), in order: club (404), token valid for the club (401), permits
         (403), then the member: ``me`` token (460), guest allowed (405), member by id (404)."""
-        access = club_access(request, principal, club, slug)
-        access.require(*self.needed)
+        check_club_header(request, slug)
+        access = self.club_access(request, principal, club, slug)
         if member_ref == "me":
             return resolve_me(request, session, access)
         if member_ref == "guest":
@@ -166,45 +167,23 @@ class MemberRoute:
         raise NotFound(f"Member {member_ref} not found")
 
 
-def member_context(*needed: str, allow_guest: bool = True) -> Callable[..., MemberContext]:
-    """Dependency for ``/v3/{loyalty_club_slug}/members/{member_ref}/...`` routes needing ``needed`` permits.
+class MeAuth(Authenticator):
+    """``/members/me...``: the signed-in member of the ``Authorization`` member token (460 otherwise)."""
 
-    The club and a member named by id are read in one query (one thread hop); the checks keep their
-    order: headers (470), client token (401), then :meth:`MemberRoute.context`."""
-    route = MemberRoute(needed, allow_guest)
+    def __init__(self, *permits: str) -> None:
+        super().__init__(*permits, client_only=True)
 
-    def dependency(
-        request: Request,
-        session: SessionDep,
-        _headers: Annotated[None, PublicApiHeaders],
-        member_ref: Annotated[str, Path(description="`me` (member token), a member id (client token) or `guest`")],
-        loyalty_club_slug: Annotated[str, Path(description="Loyalty club slug, e.g. infinity-mall")],
-        # Defaults, not Annotated: with postponed annotations a closure variable in one would not resolve.
-        principal: Principal = Depends(authenticate_client),
+    async def __call__(
+        self, request: Request, session: SessionDep, _headers: PublicApiHeaders, loyalty_club_slug: SlugPath
     ) -> MemberContext:
-        club, member = club_and_member(session, loyalty_club_slug, member_key(member_ref))
-        return route.context(request, session, principal, loyalty_club_slug, member_ref, club, member)
+        principal = await self.authenticate(request, session)
+        check_club_header(request, loyalty_club_slug)
+        return await run_in_threadpool(self._resolve, request, session, principal, loyalty_club_slug)
 
-    return dependency
-
-
-def me_context(*needed: str) -> Callable[..., MemberContext]:
-    """Dependency for ``/v3/{loyalty_club_slug}/members/me...`` routes (member token required)."""
-    club_dependency = club_context(*needed, client_only=True)
-
-    def dependency(
-        request: Request,
-        session: SessionDep,
-        _headers: Annotated[None, PublicApiHeaders],
-        # Defaults, not Annotated: with postponed annotations a closure variable in one would not resolve.
-        access: ClubAccess = Depends(club_dependency),
-    ) -> MemberContext:
+    def _resolve(self, request: Request, session: Session, principal: Principal, slug: str) -> MemberContext:
+        access = self.club_access(request, principal, club_by_slug(session, slug), slug)
         return resolve_me(request, session, access)
 
-    return dependency
 
-
-current_member = me_context(permits.MEMBERS_OAUTH)
+CurrentMember = Annotated[MemberContext, Depends(MeAuth(permits.MEMBERS_OAUTH))]
 """The signed-in member (``ref == "me"``); the client token needs ``BL:Api:Members:OAuth``."""
-
-CurrentMember = Annotated[MemberContext, Depends(current_member)]

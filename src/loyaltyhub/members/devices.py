@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.base import utcnow
+from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.members import events
 from loyaltyhub.members.models import Member, MemberAppToken
 from loyaltyhub.members.service import lock, save_change
@@ -18,7 +19,7 @@ def _recount(session: Session, club: LoyaltyClub, member: Member) -> None:
     member.push_devices = session.execute(
         select(func.count())
         .select_from(MemberAppToken)
-        .where(MemberAppToken.loyalty_club_id == club.id, MemberAppToken.member_id == member.id)
+        .where(in_club(MemberAppToken, club.id), MemberAppToken.member_id == member.id)
     ).scalar_one()
     if member.push_devices != before["push_devices"]:
         save_change(session, club, member, before, None)
@@ -29,7 +30,7 @@ def register_app_token(
 ) -> MemberAppToken:
     """Register (or move to this member) a push token; a device belongs to one member at a time."""
     record = session.execute(
-        select(MemberAppToken).where(MemberAppToken.loyalty_club_id == club.id, MemberAppToken.token == token)
+        select(MemberAppToken).where(in_club(MemberAppToken, club.id), MemberAppToken.token == token)
     ).scalar_one_or_none()
     now = utcnow()
     previous_owner = None

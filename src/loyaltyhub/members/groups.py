@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.base import utcnow
-from loyaltyhub.errors import ValidationFailed, details_tree
+from loyaltyhub.db.tenancy import in_club
+from loyaltyhub.errors import NotFound, ValidationFailed, details_tree
 from loyaltyhub.members import events
 from loyaltyhub.members.models import Member, MemberGroup, MemberGroupMembership
 from loyaltyhub.members.queries import members_in_club
@@ -24,9 +25,16 @@ from loyaltyhub.members.service import lock, save_change
 SORTABLE = {"id": MemberGroup.id, "name": MemberGroup.name, "created_at": MemberGroup.created_at}
 
 
+def group_or_404(session: Session, club_id: int, group_id: int) -> MemberGroup:
+    group = session.execute(groups_in_club(club_id).where(MemberGroup.id == group_id)).scalar_one_or_none()
+    if group is None:
+        raise NotFound(f"MemberGroup#{group_id} not found")
+    return group
+
+
 def groups_in_club(club_id: int) -> Select[tuple[MemberGroup]]:
     """The tenant-filtered base statement."""
-    return select(MemberGroup).where(MemberGroup.loyalty_club_id == club_id)
+    return select(MemberGroup).where(in_club(MemberGroup, club_id))
 
 
 def list_statement(
@@ -44,7 +52,7 @@ def members_counts(session: Session, club_id: int, group_ids: Sequence[int]) -> 
         return {}
     rows = session.execute(
         select(MemberGroupMembership.group_id, func.count())
-        .where(MemberGroupMembership.loyalty_club_id == club_id, MemberGroupMembership.group_id.in_(list(group_ids)))
+        .where(in_club(MemberGroupMembership, club_id), MemberGroupMembership.group_id.in_(list(group_ids)))
         .group_by(MemberGroupMembership.group_id)
     ).all()
     return {group_id: count for group_id, count in rows}
@@ -59,7 +67,7 @@ def _flush_name(session: Session) -> None:
 
 
 def _check_name(session: Session, club_id: int, name: str, group_id: int | None) -> None:
-    statement = select(MemberGroup.id).where(MemberGroup.loyalty_club_id == club_id, MemberGroup.name == name)
+    statement = select(MemberGroup.id).where(in_club(MemberGroup, club_id), MemberGroup.name == name)
     if group_id is not None:
         statement = statement.where(MemberGroup.id != group_id)
     if session.execute(statement.limit(1)).first():
@@ -101,7 +109,7 @@ def add_members(session: Session, club: LoyaltyClub, group: MemberGroup, member_
     present = set(
         session.execute(
             select(MemberGroupMembership.member_id).where(
-                MemberGroupMembership.loyalty_club_id == club.id,
+                in_club(MemberGroupMembership, club.id),
                 MemberGroupMembership.group_id == group.id,
                 MemberGroupMembership.member_id.in_(wanted),
             )
@@ -125,7 +133,7 @@ def remove_members(session: Session, club: LoyaltyClub, group: MemberGroup, memb
     memberships = list(
         session.execute(
             select(MemberGroupMembership).where(
-                MemberGroupMembership.loyalty_club_id == club.id,
+                in_club(MemberGroupMembership, club.id),
                 MemberGroupMembership.group_id == group.id,
                 MemberGroupMembership.member_id.in_(list(member_ids)),
             )
@@ -150,7 +158,7 @@ def remove_members(session: Session, club: LoyaltyClub, group: MemberGroup, memb
 def delete_group(session: Session, club: LoyaltyClub, group: MemberGroup) -> None:
     member_ids = session.execute(
         select(MemberGroupMembership.member_id).where(
-            MemberGroupMembership.loyalty_club_id == club.id, MemberGroupMembership.group_id == group.id
+            in_club(MemberGroupMembership, club.id), MemberGroupMembership.group_id == group.id
         )
     ).scalars()
     remove_members(session, club, group, list(member_ids))
@@ -161,6 +169,6 @@ def delete_group(session: Session, club: LoyaltyClub, group: MemberGroup) -> Non
 def group_member_ids(club_id: int, group_id: int) -> Select[tuple[int]]:
     return (
         select(MemberGroupMembership.member_id)
-        .where(MemberGroupMembership.loyalty_club_id == club_id, MemberGroupMembership.group_id == group_id)
+        .where(in_club(MemberGroupMembership, club_id), MemberGroupMembership.group_id == group_id)
         .order_by(MemberGroupMembership.member_id)
     )

@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 from fastapi import Depends, Query, Response
 
 from loyaltyhub.auth import permits
-from loyaltyhub.auth.dependencies import ClubAccess, club_context
+from loyaltyhub.auth.context import ClubAccess
+from loyaltyhub.auth.dependencies import ClubAuth
 from loyaltyhub.db.session import SessionDep
 from loyaltyhub.errors import NotFound
 from loyaltyhub.http.idempotency import Idempotent
@@ -15,7 +16,6 @@ from loyaltyhub.http.pagination import PageDep, paginate
 from loyaltyhub.http.responses import errors
 from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.members import groups, queries, service
-from loyaltyhub.members.auth import member_in_club
 from loyaltyhub.members.models import Member, MemberGroup
 from loyaltyhub.members.schemas import (
     GroupCreate,
@@ -32,57 +32,50 @@ from loyaltyhub.members.schemas import (
 
 router = LoyaltyRouter(prefix="/v3/{loyalty_club_slug}/members", tags=["Management API: members"])
 
-MembersList = Annotated[ClubAccess, Depends(club_context(permits.MEMBERS_LIST))]
-MembersShow = Annotated[ClubAccess, Depends(club_context(permits.MEMBERS_SHOW))]
-MembersUpdate = Annotated[ClubAccess, Depends(club_context(permits.MEMBERS_UPDATE))]
-MembersDestroy = Annotated[ClubAccess, Depends(club_context(permits.MEMBERS_DESTROY))]
-GroupsList = Annotated[ClubAccess, Depends(club_context(permits.MEMBER_GROUPS_LIST))]
-GroupsCreate = Annotated[ClubAccess, Depends(club_context(permits.MEMBER_GROUPS_CREATE))]
-GroupsUpdate = Annotated[ClubAccess, Depends(club_context(permits.MEMBER_GROUPS_UPDATE))]
-GroupsDestroy = Annotated[ClubAccess, Depends(club_context(permits.MEMBER_GROUPS_DESTROY))]
-GroupsMembers = Annotated[ClubAccess, Depends(club_context(permits.MEMBER_GROUPS_MEMBERS))]
+MembersList = Annotated[ClubAccess, Depends(ClubAuth(permits.MEMBERS_LIST))]
+MembersShow = Annotated[ClubAccess, Depends(ClubAuth(permits.MEMBERS_SHOW))]
+MembersUpdate = Annotated[ClubAccess, Depends(ClubAuth(permits.MEMBERS_UPDATE))]
+MembersDestroy = Annotated[ClubAccess, Depends(ClubAuth(permits.MEMBERS_DESTROY))]
+GroupsList = Annotated[ClubAccess, Depends(ClubAuth(permits.MEMBER_GROUPS_LIST))]
+GroupsCreate = Annotated[ClubAccess, Depends(ClubAuth(permits.MEMBER_GROUPS_CREATE))]
+GroupsUpdate = Annotated[ClubAccess, Depends(ClubAuth(permits.MEMBER_GROUPS_UPDATE))]
+GroupsDestroy = Annotated[ClubAccess, Depends(ClubAuth(permits.MEMBER_GROUPS_DESTROY))]
+GroupsMembers = Annotated[ClubAccess, Depends(ClubAuth(permits.MEMBER_GROUPS_MEMBERS))]
 
 
 # --- path ids, resolved in the club of the caller -----------------------------------------------
 
 
 def member_to_show(member_id: int, access: MembersShow, session: SessionDep) -> Member:
-    return member_in_club(session, access.club_id, member_id)
+    return queries.member_or_404(session, access.club_id, member_id)
 
 
 def member_to_update(member_id: int, access: MembersUpdate, session: SessionDep) -> Member:
-    return member_in_club(session, access.club_id, member_id)
+    return queries.member_or_404(session, access.club_id, member_id)
 
 
 def member_to_destroy(member_id: int, access: MembersDestroy, session: SessionDep) -> Member:
-    return member_in_club(session, access.club_id, member_id)
-
-
-def _group(session: SessionDep, club_id: int, group_id: int) -> MemberGroup:
-    group = session.execute(groups.groups_in_club(club_id).where(MemberGroup.id == group_id)).scalar_one_or_none()
-    if group is None:
-        raise NotFound(f"MemberGroup#{group_id} not found")
-    return group
+    return queries.member_or_404(session, access.club_id, member_id)
 
 
 def group_to_show(group_id: int, access: GroupsList, session: SessionDep) -> MemberGroup:
-    return _group(session, access.club_id, group_id)
+    return groups.group_or_404(session, access.club_id, group_id)
 
 
 def group_to_update(group_id: int, access: GroupsUpdate, session: SessionDep) -> MemberGroup:
-    return _group(session, access.club_id, group_id)
+    return groups.group_or_404(session, access.club_id, group_id)
 
 
 def group_to_destroy(group_id: int, access: GroupsDestroy, session: SessionDep) -> MemberGroup:
-    return _group(session, access.club_id, group_id)
+    return groups.group_or_404(session, access.club_id, group_id)
 
 
 def group_to_change(group_id: int, access: GroupsMembers, session: SessionDep) -> MemberGroup:
-    return _group(session, access.club_id, group_id)
+    return groups.group_or_404(session, access.club_id, group_id)
 
 
 def member_of_group_club(member_id: int, access: GroupsMembers, session: SessionDep) -> Member:
-    return member_in_club(session, access.club_id, member_id)
+    return queries.member_or_404(session, access.club_id, member_id)
 
 
 MemberToShow = Annotated[Member, Depends(member_to_show)]

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db import dialect
 from loyaltyhub.db.base import utcnow
+from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import RateLimited
 from loyaltyhub.members import outbox
 from loyaltyhub.members.models import MemberOtp
@@ -68,7 +69,7 @@ def send_otp(
         session.execute(
             select(MemberOtp.created_at)
             .where(
-                MemberOtp.loyalty_club_id == club.id,
+                in_club(MemberOtp, club.id),
                 MemberOtp.channel == channel,
                 MemberOtp.destination == destination,
                 MemberOtp.created_at > now - timedelta(seconds=SEND_WINDOW_SECONDS),
@@ -113,7 +114,7 @@ def check_otp(
     """Use a live code of ``destination``; a wrong code costs every live code one attempt."""
     now = utcnow()
     live = (
-        MemberOtp.loyalty_club_id == club_id,
+        in_club(MemberOtp, club_id),
         MemberOtp.channel == channel,
         MemberOtp.destination == destination,
         MemberOtp.used_at.is_(None),
@@ -129,7 +130,7 @@ def check_otp(
             # Conditional update: a code is used once even by concurrent requests.
             used = session.execute(
                 update(MemberOtp)
-                .where(MemberOtp.id == otp_id, MemberOtp.used_at.is_(None))
+                .where(MemberOtp.id == otp_id, in_club(MemberOtp, club_id), MemberOtp.used_at.is_(None))
                 .values(used_at=now)
                 .execution_options(synchronize_session=False)
             )

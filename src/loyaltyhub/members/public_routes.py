@@ -8,7 +8,8 @@ from fastapi import Depends, Request, Response
 from fastapi.responses import JSONResponse
 
 from loyaltyhub.auth import permits
-from loyaltyhub.auth.dependencies import ClubAccess, PublicApiHeaders, club_context
+from loyaltyhub.auth.context import ClubAccess, MemberContext
+from loyaltyhub.auth.dependencies import ClubAuth, PublicApiHeaders
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.session import SessionDep
 from loyaltyhub.errors import InvalidCredentials, InvalidRefreshToken, RateLimited, ValidationFailed
@@ -16,7 +17,7 @@ from loyaltyhub.http.idempotency import Idempotent
 from loyaltyhub.http.responses import errors
 from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.members import devices, oauth, service, tokens
-from loyaltyhub.members.auth import CurrentMember, MemberContext, me_context
+from loyaltyhub.members.auth import CurrentMember, MeAuth
 from loyaltyhub.members.schemas import (
     AppTokenCreate,
     AppTokenOut,
@@ -35,10 +36,10 @@ from loyaltyhub.members.schemas import (
 
 router = LoyaltyRouter(prefix="/v3/{loyalty_club_slug}/members", tags=["Public API: members"])
 
-Headers = Annotated[None, PublicApiHeaders]
-MembersCreate = Annotated[ClubAccess, Depends(club_context(permits.MEMBERS_CREATE, client_only=True))]
-MembersOAuth = Annotated[ClubAccess, Depends(club_context(permits.MEMBERS_OAUTH, client_only=True))]
-AppTokensMember = Annotated[MemberContext, Depends(me_context(permits.MEMBERS_APP_TOKENS))]
+Headers = PublicApiHeaders
+MembersCreate = Annotated[ClubAccess, Depends(ClubAuth(permits.MEMBERS_CREATE, client_only=True))]
+MembersOAuth = Annotated[ClubAccess, Depends(ClubAuth(permits.MEMBERS_OAUTH, client_only=True))]
+AppTokensMember = Annotated[MemberContext, Depends(MeAuth(permits.MEMBERS_APP_TOKENS))]
 PUBLIC_ERRORS = (401, 403, 404, 422, 470, 471)
 
 

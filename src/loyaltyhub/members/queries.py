@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.base import utcnow
+from loyaltyhub.db.tenancy import in_club
+from loyaltyhub.errors import NotFound
 from loyaltyhub.members.derived import normalize_msisdn
 from loyaltyhub.members.models import Member, MemberGroupMembership
 from loyaltyhub.members.properties import normalize_email
@@ -16,7 +18,15 @@ from loyaltyhub.members.properties import normalize_email
 
 def members_in_club(club_id: int) -> Select[tuple[Member]]:
     """The tenant-filtered base statement: live members of one club."""
-    return select(Member).where(Member.loyalty_club_id == club_id, Member.deleted_at.is_(None))
+    return select(Member).where(in_club(Member, club_id), Member.deleted_at.is_(None))
+
+
+def member_or_404(session: Session, club_id: int, member_id: int) -> Member:
+    """The club's live member with this id; 404 for another club's member, as if it did not exist."""
+    member = session.execute(members_in_club(club_id).where(Member.id == member_id)).scalar_one_or_none()
+    if member is None:
+        raise NotFound(f"Member#{member_id} not found")
+    return member
 
 
 def member_by_identifier(session: Session, club: LoyaltyClub, identifier_type: str, identifier: str) -> Member | None:
@@ -67,7 +77,7 @@ def list_statement(
         statement = statement.where(
             Member.id.in_(
                 select(MemberGroupMembership.member_id).where(
-                    MemberGroupMembership.loyalty_club_id == club_id, MemberGroupMembership.group_id == group_id
+                    in_club(MemberGroupMembership, club_id), MemberGroupMembership.group_id == group_id
                 )
             )
         )

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from loyaltyhub.auth.passwords import hash_password
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.base import utcnow
+from loyaltyhub.db.tenancy import in_club, same_club
 from loyaltyhub.errors import ValidationFailed, details_tree
 from loyaltyhub.members import events, outbox, tokens
 from loyaltyhub.members.derived import derive, parse_birthday
@@ -65,7 +66,7 @@ def _check_unique(session: Session, club_id: int, member_id: int | None, msisdn:
     for column, value, key in ((Member.msisdn, msisdn, "msisdn"), (Member.email, email, "email")):
         if value is None:
             continue
-        statement = select(Member.id).where(Member.loyalty_club_id == club_id, column == value)
+        statement = select(Member.id).where(in_club(Member, club_id), column == value)
         if member_id is not None:
             statement = statement.where(Member.id != member_id)
         if session.execute(statement.limit(1)).first():
@@ -280,7 +281,7 @@ def destroy_member(session: Session, member: Member) -> None:
     for model in (MemberAppToken, MemberGroupMembership):
         session.execute(
             delete(model)
-            .where(model.member_id == member.id, model.loyalty_club_id == member.loyalty_club_id)
+            .where(model.member_id == member.id, same_club(model, member))
             .execution_options(synchronize_session=False)
         )
     session.flush()

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.auth import secrets
 from loyaltyhub.db.base import utcnow
+from loyaltyhub.db.tenancy import in_club, same_club
 from loyaltyhub.members.models import Member, MemberToken
 
 ACCESS_PREFIX = "lhm"
@@ -61,7 +62,7 @@ def issue_tokens(
 
 def _live_member(session: Session, club_id: int, member_id: int) -> Member | None:
     return session.execute(
-        select(Member).where(Member.id == member_id, Member.loyalty_club_id == club_id, Member.deleted_at.is_(None))
+        select(Member).where(Member.id == member_id, in_club(Member, club_id), Member.deleted_at.is_(None))
     ).scalar_one_or_none()
 
 
@@ -72,7 +73,7 @@ def resolve_access_token(session: Session, club_id: int, token: str) -> tuple[Me
         return None
     public_id, secret = parts
     record = session.execute(
-        select(MemberToken).where(MemberToken.access_public_id == public_id, MemberToken.loyalty_club_id == club_id)
+        select(MemberToken).where(MemberToken.access_public_id == public_id, in_club(MemberToken, club_id))
     ).scalar_one_or_none()
     if (
         record is None
@@ -100,7 +101,7 @@ def refresh_tokens(
         return None
     public_id, secret = parts
     record = session.execute(
-        select(MemberToken).where(MemberToken.refresh_public_id == public_id, MemberToken.loyalty_club_id == club_id)
+        select(MemberToken).where(MemberToken.refresh_public_id == public_id, in_club(MemberToken, club_id))
     ).scalar_one_or_none()
     if (
         record is None
@@ -112,7 +113,7 @@ def refresh_tokens(
     # Conditional update: of two concurrent refreshes with the same token only one wins.
     revoked = session.execute(
         update(MemberToken)
-        .where(MemberToken.id == record.id, MemberToken.revoked_at.is_(None))
+        .where(MemberToken.id == record.id, in_club(MemberToken, club_id), MemberToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
         .execution_options(synchronize_session=False)
     )
@@ -142,7 +143,7 @@ def revoke_token(session: Session, club_id: int, token: str) -> bool:
             continue
         public_id, secret = parts
         record = session.execute(
-            select(MemberToken).where(public_column == public_id, MemberToken.loyalty_club_id == club_id)
+            select(MemberToken).where(public_column == public_id, in_club(MemberToken, club_id))
         ).scalar_one_or_none()
         if record is not None and secrets.matches(secret, getattr(record, hash_attr)):
             if record.revoked_at is None:
@@ -157,7 +158,7 @@ def revoke_all(session: Session, member: Member) -> None:
         update(MemberToken)
         .where(
             MemberToken.member_id == member.id,
-            MemberToken.loyalty_club_id == member.loyalty_club_id,
+            same_club(MemberToken, member),
             MemberToken.revoked_at.is_(None),
         )
         .values(revoked_at=utcnow())

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.collections.models import Collection
+from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.members.models import Member, MemberGroup
 from loyaltyhub.offers.models import ImageTemplate, Offer, OfferCollection, OfferGrant
 from loyaltyhub.offers.types import GRANT_ONLY_TYPES, TYPE_SCOPES
@@ -76,7 +77,7 @@ def _localized(texts: dict[str, str], club: LoyaltyClub, **fmt: Any) -> dict[str
 
 
 def _ids(session: Session, model: Any, club_id: int) -> list[int]:
-    return list(session.execute(select(model.id).where(model.loyalty_club_id == club_id).order_by(model.id)).scalars())
+    return list(session.execute(select(model.id).where(in_club(model, club_id)).order_by(model.id)).scalars())
 
 
 def load(session: Session, context: DemoContext) -> None:
@@ -258,13 +259,13 @@ def _grants(session: Session, club: LoyaltyClub, context: DemoContext) -> None:
     """Welcome offers granted to every member at sign-up; other grant-only offers to a sample."""
     rng = context.rng
     members = session.execute(
-        select(Member.id, Member.created_at).where(Member.loyalty_club_id == club.id).order_by(Member.id)
+        select(Member.id, Member.created_at).where(in_club(Member, club.id)).order_by(Member.id)
     ).all()
     if not members:
         return
     offers = session.execute(
         select(Offer.id, Offer.type)
-        .where(Offer.loyalty_club_id == club.id, Offer.type.in_(GRANT_ONLY_TYPES), Offer.archived_at.is_(None))
+        .where(in_club(Offer, club.id), Offer.type.in_(GRANT_ONLY_TYPES), Offer.archived_at.is_(None))
         .order_by(Offer.id)
     ).all()
     rows: list[dict[str, Any]] = []
@@ -283,4 +284,4 @@ def _grants(session: Session, club: LoyaltyClub, context: DemoContext) -> None:
     if rows:
         session.execute(insert(OfferGrant), rows)
     for offer_id, n in counts.items():
-        session.execute(update(Offer).where(Offer.id == offer_id).values(grants_count=n))
+        session.execute(update(Offer).where(Offer.id == offer_id, in_club(Offer, club.id)).values(grants_count=n))

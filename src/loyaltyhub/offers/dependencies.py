@@ -11,51 +11,41 @@ import re
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Path, Query, Request
-from sqlalchemy import select
 
 from loyaltyhub.auth import permits
-from loyaltyhub.auth.dependencies import ClubAccess, club_context
+from loyaltyhub.auth.context import ClubAccess
+from loyaltyhub.auth.dependencies import ClubAuth
 from loyaltyhub.db.session import SessionDep
-from loyaltyhub.errors import NotFound, ValidationFailed, details_tree
+from loyaltyhub.errors import ValidationFailed, details_tree
 from loyaltyhub.http.input_guard import unstorable_json
 from loyaltyhub.offers.models import ImageTemplate, Offer
 from loyaltyhub.offers.queries import OfferFilters, OfferSort, SortBy
 from loyaltyhub.offers.types import OFFER_TYPES, OfferScope, OfferStatus
 
-OffersList = Annotated[ClubAccess, Depends(club_context(permits.OFFERS_LIST))]
-OffersListGroups = Annotated[ClubAccess, Depends(club_context(permits.OFFERS_LIST_GROUPS))]
-OffersCreate = Annotated[ClubAccess, Depends(club_context(permits.OFFERS_CREATE))]
-OffersUpdate = Annotated[ClubAccess, Depends(club_context(permits.OFFERS_UPDATE))]
-OffersClone = Annotated[ClubAccess, Depends(club_context(permits.OFFERS_CLONE))]
-OffersArchive = Annotated[ClubAccess, Depends(club_context(permits.OFFERS_ARCHIVE))]
-OffersGrant = Annotated[ClubAccess, Depends(club_context(permits.OFFERS_GRANT))]
-TemplatesList = Annotated[ClubAccess, Depends(club_context(permits.IMAGE_TEMPLATES_LIST))]
-TemplatesCreate = Annotated[ClubAccess, Depends(club_context(permits.IMAGE_TEMPLATES_CREATE))]
-TemplatesUpdate = Annotated[ClubAccess, Depends(club_context(permits.IMAGE_TEMPLATES_UPDATE))]
-TemplatesDestroy = Annotated[ClubAccess, Depends(club_context(permits.IMAGE_TEMPLATES_DESTROY))]
+OffersList = Annotated[ClubAccess, Depends(ClubAuth(permits.OFFERS_LIST))]
+OffersListGroups = Annotated[ClubAccess, Depends(ClubAuth(permits.OFFERS_LIST_GROUPS))]
+OffersCreate = Annotated[ClubAccess, Depends(ClubAuth(permits.OFFERS_CREATE))]
+OffersUpdate = Annotated[ClubAccess, Depends(ClubAuth(permits.OFFERS_UPDATE))]
+OffersClone = Annotated[ClubAccess, Depends(ClubAuth(permits.OFFERS_CLONE))]
+OffersArchive = Annotated[ClubAccess, Depends(ClubAuth(permits.OFFERS_ARCHIVE))]
+OffersGrant = Annotated[ClubAccess, Depends(ClubAuth(permits.OFFERS_GRANT))]
+TemplatesList = Annotated[ClubAccess, Depends(ClubAuth(permits.IMAGE_TEMPLATES_LIST))]
+TemplatesCreate = Annotated[ClubAccess, Depends(ClubAuth(permits.IMAGE_TEMPLATES_CREATE))]
+TemplatesUpdate = Annotated[ClubAccess, Depends(ClubAuth(permits.IMAGE_TEMPLATES_UPDATE))]
+TemplatesDestroy = Annotated[ClubAccess, Depends(ClubAuth(permits.IMAGE_TEMPLATES_DESTROY))]
 
 # The club of the path, without a permit: the routes' own alias checks the permit. One instance,
 # so FastAPI resolves it once per request.
-club_of_path = club_context()
+club_of_path = ClubAuth()
 ClubOfPath = Annotated[ClubAccess, Depends(club_of_path)]
 
 
 def offer_in_club(offer_id: Annotated[int, Path(ge=1)], access: ClubOfPath, session: SessionDep) -> Offer:
-    offer = session.execute(
-        select(Offer).where(Offer.loyalty_club_id == access.club_id, Offer.id == offer_id)
-    ).scalar_one_or_none()
-    if offer is None:
-        raise NotFound(f"Offer#{offer_id} not found")
-    return offer
+    return access.tenant.get_or_404(session, Offer, offer_id)
 
 
 def template_in_club(template_id: Annotated[int, Path(ge=1)], access: ClubOfPath, session: SessionDep) -> ImageTemplate:
-    template = session.execute(
-        select(ImageTemplate).where(ImageTemplate.loyalty_club_id == access.club_id, ImageTemplate.id == template_id)
-    ).scalar_one_or_none()
-    if template is None:
-        raise NotFound(f"ImageTemplate#{template_id} not found")
-    return template
+    return access.tenant.get_or_404(session, ImageTemplate, template_id)
 
 
 OfferInClub = Annotated[Offer, Depends(offer_in_club)]

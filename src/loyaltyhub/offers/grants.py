@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from loyaltyhub.db.base import utcnow
+from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import NotFound, UnprocessableEntity
 from loyaltyhub.members.models import Member
 from loyaltyhub.offers import validation
@@ -31,7 +32,7 @@ def grant_usable_until(offer: Offer, grant: OfferGrant) -> datetime | None:
 def lock_offer(session: Session, club_id: int, offer_id: int) -> Offer:
     offer = session.execute(
         select(Offer)
-        .where(Offer.loyalty_club_id == club_id, Offer.id == offer_id)
+        .where(in_club(Offer, club_id), Offer.id == offer_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
@@ -55,9 +56,7 @@ def grant_offer(
     wanted = set(member_ids)
     active = set(
         session.execute(
-            select(Member.id).where(
-                Member.loyalty_club_id == club_id, Member.id.in_(wanted), Member.deleted_at.is_(None)
-            )
+            select(Member.id).where(in_club(Member, club_id), Member.id.in_(wanted), Member.deleted_at.is_(None))
         ).scalars()
     )
     for index, member_id in enumerate(member_ids):
@@ -69,7 +68,7 @@ def grant_offer(
                 session.execute(
                     select(OfferGrant.member_id, func.count())
                     .where(
-                        OfferGrant.loyalty_club_id == club_id,
+                        in_club(OfferGrant, club_id),
                         OfferGrant.offer_id == offer.id,
                         OfferGrant.member_id.in_(wanted),
                     )
@@ -92,7 +91,7 @@ def grant_offer(
     session.add_all(grants)
     session.execute(
         update(Offer)
-        .where(Offer.id == offer.id, Offer.loyalty_club_id == club_id)
+        .where(Offer.id == offer.id, in_club(Offer, club_id))
         # Granting is not an edit of the offer: keep updated_at (the column's onupdate would move it).
         .values(grants_count=Offer.grants_count + len(grants), updated_at=Offer.updated_at)
         .execution_options(synchronize_session=False)

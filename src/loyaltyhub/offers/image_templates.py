@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.auth.schemas import StrictModel
 from loyaltyhub.db.base import utcnow
+from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import ValidationFailed
 from loyaltyhub.http.pagination import PaginationInfo
 from loyaltyhub.offers.fields import MicroTime, Pixels, Rectangles, UpdateModel, Url
@@ -69,13 +70,11 @@ def present(template: ImageTemplate) -> ImageTemplateOut:
 
 
 def club_templates(club_id: int) -> Any:
-    return select(ImageTemplate).where(ImageTemplate.loyalty_club_id == club_id)
+    return select(ImageTemplate).where(in_club(ImageTemplate, club_id))
 
 
 def _unmark_default(session: Session, club_id: int, keep_id: int | None) -> None:
-    statement = update(ImageTemplate).where(
-        ImageTemplate.loyalty_club_id == club_id, ImageTemplate.is_default.is_(True)
-    )
+    statement = update(ImageTemplate).where(in_club(ImageTemplate, club_id), ImageTemplate.is_default.is_(True))
     if keep_id is not None:
         statement = statement.where(ImageTemplate.id != keep_id)
     session.execute(statement.values(is_default=False).execution_options(synchronize_session="fetch"))

@@ -15,6 +15,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from loyaltyhub.db.base import Base, BigIntId, IdMixin, Json, TenantMixin, TimestampMixin, UTCDateTime, utcnow
+from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.offers.types import DEFAULT_STATUS, DEFAULT_TYPE
 
 
@@ -102,7 +103,7 @@ def uses_of_offer(offer_id: Any, club_id: Any) -> Any:
     shards = OfferStockShard.__table__
     return (
         select(func.coalesce(func.sum(shards.c.uses_count), 0))
-        .where(shards.c.loyalty_club_id == club_id, shards.c.offer_id == offer_id)
+        .where(in_club(shards, club_id), shards.c.offer_id == offer_id)
         .scalar_subquery()
     )
 
@@ -126,7 +127,7 @@ def collection_ids_of(offer_id: Any, club_id: Any) -> Any:
     links = OfferCollection.__table__
     return (
         select(func.aggregate_strings(cast(links.c.collection_id, String), ","))
-        .where(links.c.loyalty_club_id == club_id, links.c.offer_id == offer_id)
+        .where(in_club(links, club_id), links.c.offer_id == offer_id)
         .scalar_subquery()
     )
 

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, 
 from sqlalchemy.orm import Session
 
 from loyaltyhub.db import dialect
+from loyaltyhub.db.tenancy import in_club, same_club
 from loyaltyhub.http.pagination import Page, PaginationInfo
 from loyaltyhub.offers.models import Offer, OfferCollection
 from loyaltyhub.offers.types import DEFAULT_SCOPE, types_of_scope
@@ -50,21 +51,19 @@ class OfferSort:
 
 
 def club_offers(club_id: int) -> Select[Any]:
-    return select(Offer).where(Offer.loyalty_club_id == club_id)
+    return select(Offer).where(in_club(Offer, club_id))
 
 
 def _in_collections(collection_ids: tuple[int, ...]) -> ColumnElement[bool]:
     return exists().where(
-        OfferCollection.loyalty_club_id == Offer.loyalty_club_id,
+        same_club(OfferCollection, Offer),
         OfferCollection.offer_id == Offer.id,
         OfferCollection.collection_id.in_(collection_ids),
     )
 
 
 def _without_collection() -> ColumnElement[bool]:
-    return ~exists().where(
-        OfferCollection.loyalty_club_id == Offer.loyalty_club_id, OfferCollection.offer_id == Offer.id
-    )
+    return ~exists().where(same_club(OfferCollection, Offer), OfferCollection.offer_id == Offer.id)
 
 
 def _search(term: str, languages: list[str]) -> ColumnElement[bool]:
@@ -149,7 +148,7 @@ def _grouped_base(club_id: int, group_by: str, filters: OfferFilters, languages:
     if group_by == "collection_id":
         statement = statement.outerjoin(
             OfferCollection,
-            and_(OfferCollection.loyalty_club_id == Offer.loyalty_club_id, OfferCollection.offer_id == Offer.id),
+            and_(same_club(OfferCollection, Offer), OfferCollection.offer_id == Offer.id),
         )
     return filter_offers(statement, filters, languages)
 
@@ -183,7 +182,7 @@ def grouped_offers(
     offers = {
         offer.id: offer
         for offer in session.execute(
-            select(Offer).where(Offer.loyalty_club_id == club_id, Offer.id.in_({r.offer_id for r in rows}))
+            select(Offer).where(in_club(Offer, club_id), Offer.id.in_({r.offer_id for r in rows}))
         ).scalars()
     }
     by_value: dict[Any, list[Offer]] = {value: [] for value in counts}

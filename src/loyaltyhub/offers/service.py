@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.base import utcnow
+from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.offers import stock as offer_stock
 from loyaltyhub.offers import validation
 from loyaltyhub.offers.models import ImageTemplate, Offer, OfferCollection
@@ -76,7 +77,7 @@ def collection_ids_of(session: Session, club_id: int, offer_ids: Iterable[int]) 
         return result
     rows = session.execute(
         select(OfferCollection.offer_id, OfferCollection.collection_id)
-        .where(OfferCollection.loyalty_club_id == club_id, OfferCollection.offer_id.in_(ids))
+        .where(in_club(OfferCollection, club_id), OfferCollection.offer_id.in_(ids))
         .order_by(OfferCollection.offer_id, OfferCollection.collection_id)
     )
     for offer_id, collection_id in rows:
@@ -150,7 +151,7 @@ def _patch_of(session: Session, club: LoyaltyClub, body: OfferFields, errors: va
         if "image_template" in patch:
             errors.append((("image_template_id",), "attribute_cannot_be_present_with", {"with": "image_template"}))
         template = session.execute(
-            select(ImageTemplate).where(ImageTemplate.loyalty_club_id == club.id, ImageTemplate.id == template_id)
+            select(ImageTemplate).where(in_club(ImageTemplate, club.id), ImageTemplate.id == template_id)
         ).scalar_one_or_none()
         if template is None:
             errors.append((("image_template_id",), "does_not_exist", {}))
@@ -195,7 +196,7 @@ def _apply(offer: Offer, patch: dict[str, Any]) -> None:
 
 def set_collections(session: Session, club_id: int, offer_id: int, collection_ids: Sequence[int]) -> None:
     session.execute(
-        delete(OfferCollection).where(OfferCollection.loyalty_club_id == club_id, OfferCollection.offer_id == offer_id)
+        delete(OfferCollection).where(in_club(OfferCollection, club_id), OfferCollection.offer_id == offer_id)
     )
     session.add_all(
         OfferCollection(loyalty_club_id=club_id, offer_id=offer_id, collection_id=collection_id)

@@ -29,6 +29,7 @@ from sqlalchemy import bindparam, func, literal_column, or_, select, update
 from sqlalchemy.orm import Session
 
 from loyaltyhub.db import dialect
+from loyaltyhub.db.tenancy import in_club, same_club
 from loyaltyhub.offers.models import Offer, OfferStockShard
 
 SHARDS = 16
@@ -52,7 +53,7 @@ def _take_statement(*, skip_locked: bool) -> Any:
     free = (
         select(_SHARDS.c.id)
         .where(
-            _SHARDS.c.loyalty_club_id == bindparam("club_key"),
+            in_club(_SHARDS, bindparam("club_key")),
             _SHARDS.c.offer_id == bindparam("offer_key"),
             or_(_SHARDS.c.allowance.is_(None), _SHARDS.c.uses_count < _SHARDS.c.allowance),
         )
@@ -70,7 +71,7 @@ def _take_statement(*, skip_locked: bool) -> Any:
     uses_elsewhere = (
         select(func.coalesce(func.sum(others.c.uses_count), 0))
         .where(
-            others.c.loyalty_club_id == updated["loyalty_club_id"],
+            in_club(others, updated["loyalty_club_id"]),
             others.c.offer_id == updated["offer_id"],
             others.c.id != updated["id"],
         )
@@ -108,7 +109,7 @@ def _take_waiting(session: Session, club_id: int, offer_id: int) -> Any:
 
 def _create_shards(session: Session, club_id: int, offer_id: int) -> bool:
     """Create the offer's shards if it has none; True when it had none (they exist now)."""
-    shards_of_offer = (_SHARDS.c.loyalty_club_id == club_id, _SHARDS.c.offer_id == offer_id)
+    shards_of_offer = (in_club(_SHARDS, club_id), _SHARDS.c.offer_id == offer_id)
     if session.execute(select(_SHARDS.c.id).where(*shards_of_offer).limit(1)).first() is not None:
         return False
     # A share lock on the offer's row keeps a stock change (its UPDATE locks the row first) from
@@ -116,7 +117,7 @@ def _create_shards(session: Session, club_id: int, offer_id: int) -> bool:
     # inserts already hold the row's key-share lock, as do other members' uses, and FOR UPDATE would
     # wait for those (a deadlock between two first uses).
     stock = session.execute(
-        select(Offer.stock).where(Offer.id == offer_id, Offer.loyalty_club_id == club_id).with_for_update(read=True)
+        select(Offer.stock).where(Offer.id == offer_id, in_club(Offer, club_id)).with_for_update(read=True)
     ).scalar()
     rows = [
         {"loyalty_club_id": club_id, "offer_id": offer_id, "shard": shard, "uses_count": 0, "allowance": allowance}
@@ -133,7 +134,7 @@ def redistribute(session: Session, offer: Offer) -> None:
     def lock_and_share() -> None:
         rows = session.execute(
             select(_SHARDS.c.id, _SHARDS.c.uses_count)
-            .where(_SHARDS.c.loyalty_club_id == offer.loyalty_club_id, _SHARDS.c.offer_id == offer.id)
+            .where(same_club(_SHARDS, offer), _SHARDS.c.offer_id == offer.id)
             .order_by(_SHARDS.c.shard)
             .with_for_update()
         ).all()
@@ -141,7 +142,9 @@ def redistribute(session: Session, offer: Offer) -> None:
             return
         new = allowances(offer.stock, [row.uses_count for row in rows])
         session.execute(
-            update(_SHARDS).where(_SHARDS.c.id == bindparam("shard_key")).values(allowance=bindparam("new_allowance")),
+            update(_SHARDS)
+            .where(_SHARDS.c.id == bindparam("shard_key"), in_club(_SHARDS, offer.loyalty_club_id))
+            .values(allowance=bindparam("new_allowance")),
             [{"shard_key": row.id, "new_allowance": allowance} for row, allowance in zip(rows, new, strict=True)],
         )
 
@@ -154,8 +157,8 @@ def add_uses(session: Session, *, club_id: int, offer_id: int, uses: int) -> Non
     _create_shards(session, club_id, offer_id)
     session.execute(
         update(_SHARDS)
-        .where(_SHARDS.c.loyalty_club_id == club_id, _SHARDS.c.offer_id == offer_id, _SHARDS.c.shard == 0)
+        .where(in_club(_SHARDS, club_id), _SHARDS.c.offer_id == offer_id, _SHARDS.c.shard == 0)
         .values(uses_count=_SHARDS.c.uses_count + uses)
     )
-    offer = session.execute(select(Offer).where(Offer.id == offer_id, Offer.loyalty_club_id == club_id)).scalar_one()
+    offer = session.execute(select(Offer).where(Offer.id == offer_id, in_club(Offer, club_id))).scalar_one()
     redistribute(session, offer)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.collections.models import Collection
+from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import ValidationFailed, details_tree
 from loyaltyhub.members.models import MemberGroup
 from loyaltyhub.offers.types import scope_of
@@ -74,7 +75,7 @@ def _existing(session: Session, model: Any, club_id: int, ids: Iterable[int]) ->
     wanted = set(ids)
     if not wanted:
         return set()
-    statement = select(model.id).where(model.loyalty_club_id == club_id, model.id.in_(wanted))
+    statement = select(model.id).where(in_club(model, club_id), model.id.in_(wanted))
     return set(session.execute(statement).scalars())
 
 
@@ -95,7 +96,7 @@ def check_collections(
         return
     rows = session.execute(
         select(Collection.id, Collection.scope).where(
-            Collection.loyalty_club_id == club_id, Collection.id.in_(set(collection_ids))
+            in_club(Collection, club_id), Collection.id.in_(set(collection_ids))
         )
     ).all()
     scopes = {row.id: row.scope for row in rows}

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import Depends
 
 from loyaltyhub.auth import permits
-from loyaltyhub.auth.dependencies import CustomerAccess, customer_context
+from loyaltyhub.auth.context import CustomerAccess
+from loyaltyhub.auth.dependencies import CustomerAuth
 from loyaltyhub.errors import NotFound
 from loyaltyhub.http.pagination import Page
 from loyaltyhub.http.responses import errors
@@ -25,7 +26,7 @@ from loyaltyhub.places.schemas import (
 
 router = LoyaltyRouter(prefix="/v1/reporting/geo", tags=["Reporting API: geo"])
 
-GeoAccess = Annotated[CustomerAccess, Depends(customer_context(permits.REPORTING_GEO))]
+GeoAccess = Annotated[CustomerAccess, Depends(CustomerAuth(permits.REPORTING_GEO))]
 GEO_ERRORS = (401, 403, 422, 470, 471)
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.reporting import grouping, rollups, snapshots
 from loyaltyhub.reporting.balance import balance_row
 
@@ -31,16 +32,16 @@ def load(session: Session, context: DemoContext) -> None:
     week_ago = now - timedelta(days=7)
     for club in context.clubs.values():
         grouping.rebuild(session, club.id, now)
-        session.execute(delete(MemberBalanceEvent).where(MemberBalanceEvent.loyalty_club_id == club.id))
+        session.execute(delete(MemberBalanceEvent).where(in_club(MemberBalanceEvent, club.id)))
         rows = []
-        for member in session.execute(select(Member).where(Member.loyalty_club_id == club.id)).scalars():
+        for member in session.execute(select(Member).where(in_club(Member, club.id))).scalars():
             snapshot = reporting_snapshot(member)
             rows.append(balance_row(snapshot, "in", member.created_at))
             if member.deleted_at is not None:
                 rows.append(balance_row(snapshot, "out", member.deleted_at))
         for chunk in range(0, len(rows), 5000):
             session.execute(insert(MemberBalanceEvent), rows[chunk : chunk + 5000])
-        session.execute(delete(MembersCountSnapshot).where(MembersCountSnapshot.loyalty_club_id == club.id))
+        session.execute(delete(MembersCountSnapshot).where(in_club(MembersCountSnapshot, club.id)))
         midnight = start.replace(hour=0, minute=0)
         snapshots.backfill(session, club.id, midnight, week_ago, timedelta(days=1))
         snapshots.backfill(session, club.id, week_ago.replace(minute=0), now, timedelta(hours=1))

@@ -20,7 +20,7 @@ from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from loyaltyhub.auth import permits as permit_names
-from loyaltyhub.auth.dependencies import CustomerAccess
+from loyaltyhub.auth.context import CustomerAccess
 from loyaltyhub.db.dialect import bucket_instant, time_bucket
 from loyaltyhub.errors import MissingPermit, ValidationFailed
 from loyaltyhub.reporting import compiler, rollups

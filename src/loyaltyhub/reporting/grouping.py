@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.dialect import upsert_add
+from loyaltyhub.db.tenancy import in_club
 
 GROUPING_TYPES = (
     "optin_channel",
@@ -120,9 +121,9 @@ def rebuild(session: Session, club_id: int, now: datetime | None = None) -> None
     from loyaltyhub.reporting.models import MembersGroupedCount
 
     now = now or utcnow()
-    rows = session.execute(select(Member).where(Member.loyalty_club_id == club_id, Member.deleted_at.is_(None)))
+    rows = session.execute(select(Member).where(in_club(Member, club_id), Member.deleted_at.is_(None)))
     counts = count_members(_as_dict(member) for member in rows.scalars())
-    session.execute(delete(MembersGroupedCount).where(MembersGroupedCount.loyalty_club_id == club_id))
+    session.execute(delete(MembersGroupedCount).where(in_club(MembersGroupedCount, club_id)))
     if counts:
         session.execute(
             insert(MembersGroupedCount),

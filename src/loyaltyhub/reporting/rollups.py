@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.dialect import time_bucket
+from loyaltyhub.db.tenancy import across_clubs
 from loyaltyhub.settings import Settings
 
 NAME = "offer_usages_hourly"
@@ -57,7 +58,8 @@ def rolled_until(session: Session) -> datetime | None:
 
 
 def roll_up(session: Session, now: datetime | None = None) -> datetime | None:
-    """Roll up every closed hour after the previous run; returns the new ``rolled_until``."""
+    """Roll up every closed hour after the previous run, for every club at once; returns the new
+    ``rolled_until``."""
     from loyaltyhub.member_offers.models import OfferUsage
     from loyaltyhub.reporting.models import OfferUsageHourly, RollupState
 
@@ -70,7 +72,7 @@ def roll_up(session: Session, now: datetime | None = None) -> datetime | None:
         session.flush()
     start = state.rolled_until
     if start is None:
-        first = session.execute(select(func.min(OfferUsage.used_at))).scalar()
+        first = session.execute(across_clubs(select(func.min(OfferUsage.used_at)))).scalar()
         start = floor_hour(first) if first is not None else closed
     if start >= closed:
         state.rolled_until = start
@@ -88,7 +90,7 @@ def roll_up(session: Session, now: datetime | None = None) -> datetime | None:
             .where(*window)
             .group_by(*grouped)
         )
-        session.execute(insert(target).from_select(columns, source))
+        session.execute(across_clubs(insert(target).from_select(columns, source)))
     state.rolled_until = closed
     session.flush()
     return closed
@@ -98,7 +100,7 @@ def rebuild(session: Session, now: datetime | None = None) -> datetime | None:
     """Forget the rollup and build it again from the raw usages (bulk loads, repairs)."""
     from loyaltyhub.reporting.models import OfferUsageHourly, RollupState
 
-    session.execute(delete(OfferUsageHourly))
+    session.execute(across_clubs(delete(OfferUsageHourly)))
     session.execute(delete(RollupState).where(RollupState.name == NAME))
     session.flush()
     return roll_up(session, now)

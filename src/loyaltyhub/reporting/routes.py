@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import Body, Depends, Request
 
 from loyaltyhub.auth import permits
-from loyaltyhub.auth.dependencies import CustomerAccess, customer_context
+from loyaltyhub.auth.context import CustomerAccess
+from loyaltyhub.auth.dependencies import CustomerAuth
 from loyaltyhub.db.session import SessionDep
 from loyaltyhub.http.responses import DataResponse, errors
 from loyaltyhub.http.routing import LoyaltyRouter
@@ -22,7 +23,7 @@ METADATA_COST = 1
 
 
 async def reporting_access(
-    request: Request, access: Annotated[CustomerAccess, Depends(customer_context(permits.REPORTING_QUERY))]
+    request: Request, access: Annotated[CustomerAccess, Depends(CustomerAuth(permits.REPORTING_QUERY))]
 ) -> CustomerAccess:
     """The Customer context, with its rate-limit bucket owner noted while the clubs are loaded
     (``async``: no I/O, so no thread hop)."""

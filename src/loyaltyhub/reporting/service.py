@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from loyaltyhub.auth.dependencies import CustomerAccess
+from loyaltyhub.auth.context import CustomerAccess
 from loyaltyhub.errors import MissingPermit, ValidationFailed
 from loyaltyhub.reporting.fields import ARRAY_TYPES, OBJECT, TYPE_LABELS
 from loyaltyhub.reporting.registry import Report, reports

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
 from loyaltyhub.db.base import utcnow
+from loyaltyhub.db.tenancy import across_clubs, club_of, in_club
 from loyaltyhub.reporting.grouping import TOTAL, TOTAL_VALUE, _as_dict, groupings
 from loyaltyhub.settings import Settings
 
@@ -28,17 +29,19 @@ def take_snapshot(session: Session, now: datetime | None = None) -> int:
     now = now or utcnow()
     rows: list[dict[str, Any]] = []
     totals = session.execute(
-        select(Member.loyalty_club_id, func.count()).where(Member.deleted_at.is_(None)).group_by(Member.loyalty_club_id)
+        across_clubs(select(club_of(Member), func.count()).where(Member.deleted_at.is_(None)).group_by(club_of(Member)))
     )
     for club_id, total in totals:
         rows.append(_row(club_id, now, TOTAL, TOTAL_VALUE, total))
     grouped = session.execute(
-        select(
-            MembersGroupedCount.loyalty_club_id,
-            MembersGroupedCount.grouping_type,
-            MembersGroupedCount.grouping_value,
-            MembersGroupedCount.members_count,
-        ).where(MembersGroupedCount.members_count > 0)
+        across_clubs(
+            select(
+                MembersGroupedCount.loyalty_club_id,
+                MembersGroupedCount.grouping_type,
+                MembersGroupedCount.grouping_value,
+                MembersGroupedCount.members_count,
+            ).where(MembersGroupedCount.members_count > 0)
+        )
     )
     for club_id, kind, value, count in grouped:
         rows.append(_row(club_id, now, kind, value, count))
@@ -72,7 +75,7 @@ def backfill(session: Session, club_id: int, start: datetime, end: datetime, ste
     from loyaltyhub.members.models import Member
     from loyaltyhub.reporting.models import MembersCountSnapshot
 
-    members = [_as_dict(m) for m in session.execute(select(Member).where(Member.loyalty_club_id == club_id)).scalars()]
+    members = [_as_dict(m) for m in session.execute(select(Member).where(in_club(Member, club_id))).scalars()]
     events: list[tuple[datetime, int, list[tuple[str, str]]]] = []
     for member in members:
         pairs = [(TOTAL, TOTAL_VALUE), *groupings(member)]

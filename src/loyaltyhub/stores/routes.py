@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Response
-from sqlalchemy import select
 
 from loyaltyhub.auth import permits
-from loyaltyhub.auth.dependencies import ClubAccess, club_context
+from loyaltyhub.auth.context import ClubAccess
+from loyaltyhub.auth.dependencies import ClubAuth
 from loyaltyhub.db.session import SessionDep
-from loyaltyhub.errors import NotFound
 from loyaltyhub.http.idempotency import Idempotent
 from loyaltyhub.http.pagination import PageDep, paginate
 from loyaltyhub.http.responses import errors
@@ -21,35 +20,26 @@ from loyaltyhub.stores.schemas import StoreCreate, StoreList, StoreOut, StoreUpd
 
 router = LoyaltyRouter(prefix="/v3/{loyalty_club_slug}/stores", tags=["Stores"])
 
-_list = club_context(permits.STORES_LIST)
-_create = club_context(permits.STORES_CREATE)
-_update = club_context(permits.STORES_UPDATE)
-_destroy = club_context(permits.STORES_DESTROY)
+_list = ClubAuth(permits.STORES_LIST)
+_create = ClubAuth(permits.STORES_CREATE)
+_update = ClubAuth(permits.STORES_UPDATE)
+_destroy = ClubAuth(permits.STORES_DESTROY)
 StoresList = Annotated[ClubAccess, Depends(_list)]
 StoresCreate = Annotated[ClubAccess, Depends(_create)]
 StoresUpdate = Annotated[ClubAccess, Depends(_update)]
 StoresDestroy = Annotated[ClubAccess, Depends(_destroy)]
 
 
-def _store(session: SessionDep, access: ClubAccess, store_id: int) -> Store:
-    store = session.execute(
-        select(Store).where(Store.id == store_id, Store.loyalty_club_id == access.club_id)
-    ).scalar_one_or_none()
-    if store is None:
-        raise NotFound(f"Store#{store_id} not found")
-    return store
-
-
 def store_to_show(store_id: int, access: StoresList, session: SessionDep) -> Store:
-    return _store(session, access, store_id)
+    return access.tenant.get_or_404(session, Store, store_id)
 
 
 def store_to_update(store_id: int, access: StoresUpdate, session: SessionDep) -> Store:
-    return _store(session, access, store_id)
+    return access.tenant.get_or_404(session, Store, store_id)
 
 
 def store_to_destroy(store_id: int, access: StoresDestroy, session: SessionDep) -> Store:
-    return _store(session, access, store_id)
+    return access.tenant.get_or_404(session, Store, store_id)
 
 
 @router.get("", response_model=StoreList, responses=errors(401, 403, 404, 422))

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from loyaltyhub.db.base import utcnow
+from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import ValidationFailed
 from loyaltyhub.stores.models import Store
 
@@ -18,7 +19,7 @@ SORTABLE = {"id": Store.id, "name": Store.name, "created_at": Store.created_at, 
 
 def stores_in_club(club_id: int) -> Select[tuple[Store]]:
     """The tenant-filtered base statement."""
-    return select(Store).where(Store.loyalty_club_id == club_id)
+    return select(Store).where(in_club(Store, club_id))
 
 
 def missing_store_ids(session: Session, club_id: int, store_ids: Sequence[int]) -> set[int]:
@@ -26,9 +27,7 @@ def missing_store_ids(session: Session, club_id: int, store_ids: Sequence[int]) 
     if not store_ids:
         return set()
     found = set(
-        session.execute(
-            select(Store.id).where(Store.loyalty_club_id == club_id, Store.id.in_(list(store_ids)))
-        ).scalars()
+        session.execute(select(Store.id).where(in_club(Store, club_id), Store.id.in_(list(store_ids)))).scalars()
     )
     return set(store_ids) - found
 
@@ -61,7 +60,7 @@ def _flush(session: Session) -> None:
 def _check_external_id(session: Session, club_id: int, external_id: str | None, store_id: int | None) -> None:
     if external_id is None:
         return
-    statement = select(Store.id).where(Store.loyalty_club_id == club_id, Store.external_id == external_id)
+    statement = select(Store.id).where(in_club(Store, club_id), Store.external_id == external_id)
     if store_id is not None:
         statement = statement.where(Store.id != store_id)
     if session.execute(statement.limit(1)).first():

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
 from loyaltyhub.auth import permits
+from loyaltyhub.db.tenancy import in_club, in_clubs, same_club
 from loyaltyhub.member_offers.models import EVENT_KINDS
 from loyaltyhub.members.models import AGE_BANDS
 from loyaltyhub.offers.models import uses_of_offer
@@ -37,12 +38,17 @@ CLUB = Field("loyalty_club_id", INTEGER, "ID of loyalty club", via_customer_head
 class CollectionLinks:
     """``collection_ids`` of an offer: ``in`` matches offers linked to any of the collections."""
 
-    def __init__(self, offer_id: ColumnElement[Any]) -> None:
+    def __init__(self, offer_id: ColumnElement[Any], club_id: ColumnElement[Any]) -> None:
         self.offer_id = offer_id
+        self.club_id = club_id
 
     def any_of(self, values: list[Any]) -> ColumnElement[bool]:
         links = table("offer_collections")
-        return exists().where(links.c.offer_id == self.offer_id, links.c.collection_id.in_([int(v) for v in values]))
+        return exists().where(
+            in_club(links, self.club_id),
+            links.c.offer_id == self.offer_id,
+            links.c.collection_id.in_([int(v) for v in values]),
+        )
 
 
 OFFER_FIELDS = (
@@ -78,16 +84,20 @@ def offers_source() -> Source:
         columns=columns,
         club=offers.c.loyalty_club_id,
         key=offers.c.id,
-        filter_targets={"collection_ids": CollectionLinks(offers.c.id)},
+        filter_targets={"collection_ids": CollectionLinks(offers.c.id, offers.c.loyalty_club_id)},
     )
 
 
 def _offer_collections(session: Session, records: list[dict[str, Any]]) -> None:
+    """Each offer record's collection ids, read for the page's offers in their own clubs."""
     links = table("offer_collections")
     ids = [record["id"] for record in records]
+    clubs = sorted({record["loyalty_club_id"] for record in records})
     found: dict[int, list[int]] = defaultdict(list)
     rows = session.execute(
-        select(links.c.offer_id, links.c.collection_id).where(links.c.offer_id.in_(ids)).order_by(links.c.collection_id)
+        select(links.c.offer_id, links.c.collection_id)
+        .where(in_clubs(links, clubs), links.c.offer_id.in_(ids))
+        .order_by(links.c.collection_id)
     )
     for offer_id, collection_id in rows:
         found[offer_id].append(collection_id)
@@ -143,7 +153,10 @@ COLLECTION_FIELDS = (
 def collections_source() -> Source:
     collections, links = table("collections"), table("offer_collections")
     offers_count = (
-        select(func.count()).where(links.c.collection_id == collections.c.id).correlate(collections).scalar_subquery()
+        select(func.count())
+        .where(links.c.collection_id == collections.c.id, same_club(links, collections))
+        .correlate(collections)
+        .scalar_subquery()
     )
     columns: dict[str, ColumnElement[Any]] = {
         f.name: collections.c[f.name] for f in COLLECTION_FIELDS if f.name != "offers_count"
