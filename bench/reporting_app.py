@@ -13,10 +13,10 @@ from typing import Any
 
 from bench.reporting import cases
 from loyaltyhub.app import create_app
-from loyaltyhub.db.session import SessionDep
 from loyaltyhub.errors import NotFound
 from loyaltyhub.http.responses import DataResponse
 from loyaltyhub.http.routing import LoyaltyRouter
+from loyaltyhub.http.session import SessionDep
 from loyaltyhub.reporting.routes import ReportingAccess
 
 router = LoyaltyRouter(tags=["Benchmark"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 from loyaltyhub.app import create_app
 from loyaltyhub.db import migrate, tenancy
 from loyaltyhub.db.engine import make_engine
+from loyaltyhub.services import SESSION_KEY, AppServices
 from loyaltyhub.settings import Settings
+from loyaltyhub.wiring import build_services
 from tests.factories import Factory
 
 
@@ -92,13 +94,26 @@ def connection(engine: Engine) -> Iterator[Connection]:
             transaction.rollback()
 
 
-def _bound_session(connection: Connection) -> Session:
-    return Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+def bound_session(connection: Connection, services: AppServices) -> Session:
+    """A session inside the test's transaction (its commits are savepoints), with ``services`` bound."""
+    return Session(
+        bind=connection,
+        join_transaction_mode="create_savepoint",
+        expire_on_commit=False,
+        info={SESSION_KEY: services},
+    )
 
 
 @pytest.fixture
-def session(connection: Connection) -> Iterator[Session]:
-    session = _bound_session(connection)
+def services() -> AppServices:
+    """The platform's services as the app wires them. A test that needs others builds its app with
+    ``app_with(dataclasses.replace(services, outbox_sender=...))``, or a test package overrides this fixture."""
+    return build_services()
+
+
+@pytest.fixture
+def session(connection: Connection, services: AppServices) -> Iterator[Session]:
+    session = bound_session(connection, services)
     yield session
     session.close()
 
@@ -115,14 +130,24 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, engine: Engine, connection: Connection) -> FastAPI:
-    """The app, with every request's session joined to the test's rolled-back transaction."""
-    return create_app(
-        settings,
-        engine=engine,
-        session_factory=lambda _write: _bound_session(connection),
-        start_background_jobs=False,
-    )
+def app_with(settings: Settings, engine: Engine, connection: Connection) -> Callable[[AppServices], FastAPI]:
+    """Builds the app with the given services, every request's session joined to the test's transaction."""
+
+    def build(services: AppServices) -> FastAPI:
+        return create_app(
+            settings,
+            engine=engine,
+            services=services,
+            session_factory=lambda _write: bound_session(connection, services),
+            start_background_jobs=False,
+        )
+
+    return build
+
+
+@pytest.fixture
+def app(app_with: Callable[[AppServices], FastAPI], services: AppServices) -> FastAPI:
+    return app_with(services)
 
 
 @pytest.fixture

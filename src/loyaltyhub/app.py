@@ -14,12 +14,16 @@ from loyaltyhub import __version__
 from loyaltyhub.auth.cache import ClientTokenCache
 from loyaltyhub.db.engine import make_engine, make_session_factory, writer
 from loyaltyhub.db.session import SessionFactory
+from loyaltyhub.db.tenancy import install_audit
 from loyaltyhub.http.errors import install_error_handlers
-from loyaltyhub.http.idempotency import LoyaltyRoute, ReplayResponse, replay_response
+from loyaltyhub.http.idempotency import replay_response
 from loyaltyhub.http.middleware import BodySizeLimit
-from loyaltyhub.http.routing import check_route_classes
+from loyaltyhub.http.routing import LoyaltyRoute
+from loyaltyhub.idempotency.service import Replay
 from loyaltyhub.ratelimit.middleware import RateLimitHeaders
+from loyaltyhub.services import SESSION_KEY, AppServices
 from loyaltyhub.settings import Settings
+from loyaltyhub.wiring import build_services
 
 # Each domain exposes ``router`` from its routes module. Routing tries routes in this order, one by
 # one, so the member offers (a use at the shop counter, the app's offer list) come first;
@@ -37,9 +41,11 @@ ROUTE_MODULES = (
 )
 
 
-def default_session_factory(engine: Engine) -> SessionFactory:
-    reader = make_session_factory(engine)
-    writer_factory = make_session_factory(writer(engine))
+def default_session_factory(engine: Engine, services: AppServices) -> SessionFactory:
+    """Request sessions: writers take SQLite's write lock up front; every session carries the app's services."""
+    info = {SESSION_KEY: services}
+    reader = make_session_factory(engine, info)
+    writer_factory = make_session_factory(writer(engine), info)
 
     def factory(write: bool) -> Session:
         return writer_factory() if write else reader()
@@ -51,13 +57,17 @@ def create_app(
     settings: Settings | None = None,
     *,
     engine: Engine | None = None,
+    services: AppServices | None = None,
     session_factory: SessionFactory | None = None,
     start_background_jobs: bool | None = None,
     on_started: Callable[[], None] | None = None,
 ) -> FastAPI:
-    """The application. ``on_started`` runs once the lifespan's start-up is done (the server entry point
-    uses it to tune the garbage collector; see :mod:`loyaltyhub.asgi`)."""
+    """The application. ``services`` are the pluggable parts (default: :func:`loyaltyhub.wiring.build_services`);
+    a ``session_factory`` given here must bind them to its sessions itself. ``on_started`` runs once the
+    lifespan's start-up is done (the server entry point uses it to tune the garbage collector; see
+    :mod:`loyaltyhub.asgi`)."""
     settings = settings or Settings()
+    services = services or build_services()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -70,14 +80,16 @@ def create_app(
                 pool_size=settings.database_pool_size,
                 max_overflow=settings.database_max_overflow,
             )
+            if settings.tenancy_audit:
+                install_audit(app.state.engine)
         if app.state.session_factory is None:
-            app.state.session_factory = default_session_factory(app.state.engine)
+            app.state.session_factory = default_session_factory(app.state.engine, services)
         run_jobs = settings.run_worker_in_server if start_background_jobs is None else start_background_jobs
         worker = None
         if run_jobs:
             from loyaltyhub.worker import BackgroundWorker
 
-            worker = BackgroundWorker(settings, app.state.engine)
+            worker = BackgroundWorker(settings, app.state.engine, services)
             worker.start()
         if on_started is not None:
             on_started()
@@ -98,14 +110,14 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory
+    app.state.services = services
     app.state.client_token_cache = ClientTokenCache(settings.client_token_cache_seconds)
     app.router.route_class = LoyaltyRoute
     install_error_handlers(app)
-    app.add_exception_handler(ReplayResponse, lambda _r, exc: replay_response(exc))  # type: ignore[arg-type]
+    app.add_exception_handler(Replay, lambda _r, exc: replay_response(exc))  # type: ignore[arg-type]
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RateLimitHeaders)
     for module_name in ROUTE_MODULES:
         module = importlib.import_module(module_name)
         app.include_router(module.router)
-    check_route_classes(app)
     return app

@@ -38,12 +38,16 @@ def _fail(as_json: bool, message: str, details: Any = None) -> None:
 
 @contextmanager
 def _session(settings: Settings) -> Iterator[Session]:
-    from loyaltyhub.db.engine import make_engine, make_session_factory, writer
+    """One write transaction with the platform's services bound (a command changes data as the app does)."""
+    from loyaltyhub.db.engine import make_engine
+    from loyaltyhub.db.session import unit_of_work
+    from loyaltyhub.services import SESSION_KEY
+    from loyaltyhub.wiring import build_services
 
     settings.ensure_local_dirs()
     engine = make_engine(settings.database_url)
     try:
-        with make_session_factory(writer(engine))() as session, session.begin():
+        with unit_of_work(engine, write=True, **{SESSION_KEY: build_services()}) as session:
             yield session
     finally:
         engine.dispose()
@@ -88,11 +92,12 @@ def migrate(as_json: JsonFlag = False) -> None:
 def worker(as_json: JsonFlag = False) -> None:
     """Run the background jobs (snapshots, exports) without serving HTTP."""
     from loyaltyhub.db.engine import make_engine
+    from loyaltyhub.wiring import build_services
     from loyaltyhub.worker import BackgroundWorker
 
     settings = Settings()
     _emit(as_json, {"worker": "started"}, "worker started")
-    BackgroundWorker(settings, make_engine(settings.database_url)).run_forever()
+    BackgroundWorker(settings, make_engine(settings.database_url), build_services()).run_forever()
 
 
 @app.command()

@@ -1,7 +1,9 @@
 """Background jobs run beside the server (or alone by ``loyaltyhub worker``).
 
-Each job is a function ``(settings, engine) -> None`` with an interval; domains register theirs in
-``JOBS``. A job's failure is logged and retried at its next tick; it never stops the others.
+Each job is a function of the worker's :class:`JobContext` with an interval, listed in :data:`JOBS`. A job
+opens its transactions with ``context.unit_of_work(write=...)`` (the app's services bound, SQLite's write
+lock taken up front for writers). A job's failure is logged and retried at its next tick; it never stops
+the others.
 """
 
 from __future__ import annotations
@@ -9,59 +11,81 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
+from loyaltyhub.db.session import unit_of_work
+from loyaltyhub.services import SESSION_KEY, AppServices
 from loyaltyhub.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class JobContext:
+    """What a job runs with: the settings, the database and the app's services."""
+
+    settings: Settings
+    engine: Engine
+    services: AppServices
+
+    def unit_of_work(self, *, write: bool) -> AbstractContextManager[Session]:
+        return unit_of_work(self.engine, write=write, **{SESSION_KEY: self.services})
+
+    @property
+    def units(self) -> Callable[..., AbstractContextManager[Session]]:
+        """:meth:`unit_of_work` as a plain callable, for domain jobs that open several transactions."""
+        return partial(unit_of_work, self.engine, **{SESSION_KEY: self.services})
+
+
+@dataclass(frozen=True)
 class Job:
     name: str
     interval_seconds: float
-    run: Callable[[Settings, Engine], None]
+    run: Callable[[JobContext], None]
 
 
-def _purge_idempotency(settings: Settings, engine: Engine) -> None:
-    from sqlalchemy.orm import Session
+def _purge_idempotency(context: JobContext) -> None:
+    from loyaltyhub.idempotency.service import purge_expired
 
-    from loyaltyhub.http.idempotency import purge_expired
-
-    with Session(engine) as session, session.begin():
+    with context.unit_of_work(write=True) as session:
         purge_expired(session)
 
 
-def _refresh_member_age_bands(settings: Settings, engine: Engine) -> None:
+def _refresh_member_age_bands(context: JobContext) -> None:
     from loyaltyhub.members.jobs import refresh_member_age_bands
 
-    refresh_member_age_bands(settings, engine)
+    refresh_member_age_bands(context.units)
 
 
-def _member_count_snapshot(settings: Settings, engine: Engine) -> None:
-    from loyaltyhub.reporting.snapshots import snapshot_job
+def _member_count_snapshot(context: JobContext) -> None:
+    from loyaltyhub.reporting.snapshots import take_snapshot
 
-    snapshot_job(settings, engine)
-
-
-def _offer_usage_rollup(settings: Settings, engine: Engine) -> None:
-    from loyaltyhub.reporting.rollups import rollup_job
-
-    rollup_job(settings, engine)
+    with context.unit_of_work(write=True) as session:
+        take_snapshot(session)
 
 
-def _run_exports(settings: Settings, engine: Engine) -> None:
+def _offer_usage_rollup(context: JobContext) -> None:
+    from loyaltyhub.reporting.rollups import roll_up
+
+    with context.unit_of_work(write=True) as session:
+        roll_up(session)
+
+
+def _run_exports(context: JobContext) -> None:
     from loyaltyhub.exports.runner import run_exports
 
-    run_exports(settings, engine)
+    run_exports(context.settings, context.engine, context.services)
 
 
-def _clean_exports(settings: Settings, engine: Engine) -> None:
+def _clean_exports(context: JobContext) -> None:
     from loyaltyhub.exports.runner import clean_exports
 
-    clean_exports(settings, engine)
+    clean_exports(context.settings, context.engine, context.services)
 
 
 JOBS: list[Job] = [
@@ -75,9 +99,10 @@ JOBS: list[Job] = [
 
 
 class BackgroundWorker:
-    def __init__(self, settings: Settings, engine: Engine, jobs: list[Job] | None = None) -> None:
-        self.settings = settings
-        self.engine = engine
+    def __init__(
+        self, settings: Settings, engine: Engine, services: AppServices, jobs: list[Job] | None = None
+    ) -> None:
+        self.context = JobContext(settings=settings, engine=engine, services=services)
         self.jobs = jobs if jobs is not None else JOBS
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -91,7 +116,7 @@ class BackgroundWorker:
     def _loop(self, job: Job) -> None:
         while not self._stop.is_set():
             try:
-                job.run(self.settings, self.engine)
+                job.run(self.context)
             except Exception:
                 log.exception("background job %s failed", job.name)
             self._stop.wait(job.interval_seconds)

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,31 +25,40 @@ from loyaltyhub.exports import jobs
 from loyaltyhub.exports.models import DONE, RUNNING, ExportJob
 from loyaltyhub.exports.runner import Sessions, cleanup, run_pending
 from loyaltyhub.exports.service import downloadable
+from loyaltyhub.services import SESSION_KEY, AppServices
 from loyaltyhub.settings import Settings
+from loyaltyhub.wiring import build_services, unit_of_work
 from tests.exports.factories import client_caller, export_job
 from tests.exports.fakes import FakeSource
 from tests.factories import Factory
 
 ROOT = Path(__file__).resolve().parents[2]
 
+
+def _services_with(source: FakeSource) -> AppServices:
+    return replace(build_services(), export_rows=source)
+
+
 WORKER_SCRIPT = """
 import sys, time
 from loyaltyhub.db.engine import make_engine
+from dataclasses import replace
 from loyaltyhub.exports.runner import Sessions, run_pending
-from loyaltyhub.exports.source import use_source
 from loyaltyhub.settings import Settings
+from loyaltyhub.wiring import build_services
 from tests.exports.fakes import FakeSource
 
 settings = Settings(env="test", database_url=sys.argv[1], export_dir=sys.argv[2])
-use_source(FakeSource(rows_per_club=1_000_000, on_row=lambda n: n > 200 and time.sleep(0.002)))
-run_pending(Sessions.for_engine(make_engine(settings.database_url)), settings, heartbeat_seconds=0.1)
+slow = FakeSource(rows_per_club=1_000_000, on_row=lambda n: n > 200 and time.sleep(0.002))
+services = replace(build_services(), export_rows=slow)
+run_pending(Sessions.for_engine(make_engine(settings.database_url), services), settings, heartbeat_seconds=0.1)
 """
 
 
 @pytest.fixture
 def committed(engine: Engine) -> Iterator[Session]:
     """A session whose work is committed (other processes see it); its clubs and tokens are deleted after."""
-    session = Session(engine, expire_on_commit=False)
+    session = Session(engine, expire_on_commit=False, info={SESSION_KEY: build_services()})
     try:
         yield session
     finally:
@@ -73,7 +83,7 @@ def _setup(committed: Session, n_jobs: int = 1) -> list[int]:
 
 
 def _job(engine: Engine, job_id: int) -> ExportJob:
-    with Session(engine) as session:
+    with unit_of_work(engine, write=False) as session:
         return session.execute(select(ExportJob).where(ExportJob.id == job_id)).scalar_one()
 
 
@@ -107,16 +117,9 @@ def test_killing_a_worker_mid_export_never_serves_a_half_file_and_the_next_worke
         downloadable(export_dir, killed)
 
     # The next worker (the server started again) finds the stale heartbeat and runs the job from scratch.
-    source = FakeSource(rows_per_club=1234)
-    from loyaltyhub.exports.source import use_source
-
-    use_source(source)
-    try:
-        sessions = Sessions.for_engine(engine)
-        assert run_pending(sessions, settings) == []  # heartbeat still fresh: not taken over yet
-        assert run_pending(sessions, settings, stale_after=0) == [(job_id, "done")]
-    finally:
-        use_source(None)
+    sessions = Sessions.for_engine(engine, _services_with(FakeSource(rows_per_club=1234)))
+    assert run_pending(sessions, settings) == []  # heartbeat still fresh: not taken over yet
+    assert run_pending(sessions, settings, stale_after=0) == [(job_id, "done")]
     finished = _job(engine, job_id)
     assert (finished.status, finished.rows, finished.attempts) == (DONE, 1234, 2)
     path = downloadable(export_dir, finished)
@@ -129,7 +132,7 @@ def test_killing_a_worker_mid_export_never_serves_a_half_file_and_the_next_worke
 
 def test_concurrent_workers_never_claim_the_same_job(engine: Engine, committed: Session) -> None:
     ids = _setup(committed, n_jobs=12)
-    sessions = Sessions.for_engine(engine)
+    sessions = Sessions.for_engine(engine, build_services())
     claimed: dict[str, list[int]] = {}
     start = threading.Barrier(4)
 
@@ -163,13 +166,8 @@ def test_a_slow_query_before_the_first_row_keeps_its_heartbeat(
             time.sleep(1.0)
             beats.append((started, _job(engine, job_id).heartbeat_at))
 
-    from loyaltyhub.exports.source import use_source
-
-    use_source(FakeSource(rows_per_club=3, on_row=slow_first_row))
-    try:
-        done = run_pending(Sessions.for_engine(engine), settings, heartbeat_seconds=0.2, keepalive=True)
-    finally:
-        use_source(None)
+    services = _services_with(FakeSource(rows_per_club=3, on_row=slow_first_row))
+    done = run_pending(Sessions.for_engine(engine, services), settings, heartbeat_seconds=0.2, keepalive=True)
 
     assert done == [(job_id, "done")]
     ((started, later),) = beats
@@ -177,19 +175,14 @@ def test_a_slow_query_before_the_first_row_keeps_its_heartbeat(
 
 
 def test_the_worker_runs_exports_and_their_cleanup(engine: Engine, committed: Session, settings: Settings) -> None:
-    from loyaltyhub.worker import JOBS
+    from loyaltyhub.worker import JOBS, JobContext
 
     jobs_by_name = {job.name: job for job in JOBS}
     assert jobs_by_name["exports"].interval_seconds <= 2
     (job_id,) = _setup(committed)
-    from loyaltyhub.exports.source import use_source
-
-    use_source(FakeSource(rows_per_club=7))
-    try:
-        jobs_by_name["exports"].run(settings, engine)  # what `loyaltyhub serve` / `loyaltyhub worker` run
-        jobs_by_name["exports_cleanup"].run(settings, engine)
-    finally:
-        use_source(None)
+    context = JobContext(settings=settings, engine=engine, services=_services_with(FakeSource(rows_per_club=7)))
+    jobs_by_name["exports"].run(context)  # what `loyaltyhub serve` / `loyaltyhub worker` run
+    jobs_by_name["exports_cleanup"].run(context)
     finished = _job(engine, job_id)
     assert (finished.status, finished.rows) == (DONE, 7)
     assert downloadable(settings.export_dir, finished).is_file()

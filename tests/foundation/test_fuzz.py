@@ -19,29 +19,29 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
 from sqlalchemy import Connection, Engine
-from sqlalchemy.orm import Session
 
 from loyaltyhub.app import create_app
 from loyaltyhub.demo import DemoOptions, load_demo
+from loyaltyhub.services import AppServices
 from loyaltyhub.settings import Settings
+from tests.conftest import bound_session
 
 EXAMPLES_PER_OPERATION = 20
 EXCLUDED = re.compile(r"/members/\{member_ref\}|^/v1/reporting/(?!geo/)")
 
 
-def _bound_session(connection: Connection) -> Session:
-    return Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
-
-
 @pytest.fixture
-def fuzz_client(settings: Settings, engine: Engine, connection: Connection) -> Iterator[tuple[TestClient, dict]]:
-    session = _bound_session(connection)
+def fuzz_client(
+    settings: Settings, engine: Engine, connection: Connection, services: AppServices
+) -> Iterator[tuple[TestClient, dict]]:
+    session = bound_session(connection, services)
     credentials = load_demo(session, DemoOptions(members=12, days=3, seed=7))
     session.commit()  # releases the savepoint; the outer transaction is still rolled back at the end
     app = create_app(
         settings.model_copy(update={"ratelimit_enabled": False}),
         engine=engine,
-        session_factory=lambda _write: _bound_session(connection),
+        services=services,
+        session_factory=lambda _write: bound_session(connection, services),
         start_background_jobs=False,
     )
     with TestClient(app, raise_server_exceptions=False) as client:

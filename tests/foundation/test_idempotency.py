@@ -10,10 +10,10 @@ from sqlalchemy import func, select, text
 
 from loyaltyhub.auth.dependencies import CurrentPrincipal
 from loyaltyhub.clubs.models import Organization
-from loyaltyhub.db.session import SessionDep
 from loyaltyhub.errors import UnprocessableEntity
 from loyaltyhub.http.idempotency import Idempotent
 from loyaltyhub.http.routing import LoyaltyRouter
+from loyaltyhub.http.session import SessionDep
 
 
 class OrganizationIn(BaseModel):

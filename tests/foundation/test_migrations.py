@@ -8,7 +8,7 @@ from sqlalchemy import inspect
 
 from loyaltyhub.db import migrate
 from loyaltyhub.db.engine import make_engine
-from loyaltyhub.db.models import Base
+from loyaltyhub.models import Base
 
 
 def _tables(url: str) -> set[str]:

@@ -13,15 +13,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, event
 from sqlalchemy.orm import Session
 
-from loyaltyhub.db.session import SessionDep
 from loyaltyhub.http.routing import LoyaltyRouter
+from loyaltyhub.http.session import SessionDep
 
 
 def _committer() -> str:
     """``commit by dependency`` when the session dependency's exit is committing, else ``commit``."""
     frame = sys._getframe()
     while frame is not None:
-        if frame.f_code.co_name == "_finish" and frame.f_globals.get("__name__") == "loyaltyhub.db.session":
+        if frame.f_code.co_name == "finish" and frame.f_globals.get("__name__") == "loyaltyhub.db.session":
             return "commit by dependency"
         frame = frame.f_back
     return "commit"

@@ -9,12 +9,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
-from loyaltyhub.collections.models import Collection
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.members.models import Member, MemberGroup, MemberGroupMembership
 from loyaltyhub.members.tokens import issue_tokens
 from loyaltyhub.offers import stock
-from loyaltyhub.offers.models import Offer, OfferCollection, OfferGrant
+from loyaltyhub.offers.models import Collection, Offer, OfferCollection, OfferGrant
 from loyaltyhub.stores.models import Store
 
 _n = itertools.count(1)

@@ -17,7 +17,6 @@ from typing import Any
 import httpx
 from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
 
 from loyaltyhub.auth.permits import all_permits
 from loyaltyhub.auth.service import create_client_token
@@ -26,6 +25,7 @@ from loyaltyhub.db import migrate
 from loyaltyhub.db.engine import make_engine
 from loyaltyhub.members.models import Member
 from loyaltyhub.offers.models import Offer
+from loyaltyhub.wiring import unit_of_work
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -91,7 +91,7 @@ def seed(
 ) -> Seeded:
     """A club with an all-permit client token, ``members`` members and the given offers."""
     engine = make_engine(database_url, pool_size=1)
-    with Session(engine) as session:
+    with unit_of_work(engine, write=False) as session:
         club = create_club(
             session,
             slug=slug,

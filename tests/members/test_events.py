@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from loyaltyhub.members import devices, groups, service
-from loyaltyhub.members.events import register_member_listener, reporting_snapshot, unregister_member_listener
+from loyaltyhub.members.events import reporting_snapshot
+from loyaltyhub.services import SESSION_KEY
 from tests.members import factories as members
 
 
 @pytest.fixture
-def changes():
+def changes(session):
+    """The changes announced to a listener added to the session's services (besides the app's own)."""
     seen: list[tuple[dict | None, dict | None]] = []
 
     def listener(session, before, after):
         seen.append((before, after))
 
-    register_member_listener(listener)
-    yield seen
-    unregister_member_listener(listener)
+    services = session.info[SESSION_KEY]
+    session.info[SESSION_KEY] = replace(services, member_listeners=(*services.member_listeners, listener))
+    return seen
 
 
 def test_create_update_destroy_are_announced_with_snapshots(session, factory, changes):
@@ -96,12 +100,10 @@ def test_a_failing_listener_aborts_the_change(session, factory):
     def broken(session, before, after):
         raise RuntimeError("reporting is down")
 
-    register_member_listener(broken)
-    try:
-        with pytest.raises(RuntimeError):
-            members.member(session, club)
-    finally:
-        unregister_member_listener(broken)
+    services = session.info[SESSION_KEY]
+    session.info[SESSION_KEY] = replace(services, member_listeners=(broken,))
+    with pytest.raises(RuntimeError):
+        members.member(session, club)
 
 
 def test_snapshot_sorts_arrays(session, factory):

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends
 
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import MemberContext
-from loyaltyhub.http.idempotency import Idempotent, LoyaltyRoute
+from loyaltyhub.http.idempotency import Idempotent
+from loyaltyhub.http.routing import LoyaltyRoute
 from loyaltyhub.members.auth import MemberAuth
 from tests.members import factories as members
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from loyaltyhub.auth import permits
 from loyaltyhub.members import otp
 from loyaltyhub.members.models import OutboxMessage
-from loyaltyhub.members.outbox import set_sender
 from tests.members import factories as members
 
 
@@ -62,36 +63,28 @@ def test_invalid_msisdn_for_otp_is_422(client, club, headers):
     assert response.json()["details"] == {"msisdn": [{"error": "invalid_msisdn", "options": {}}]}
 
 
-def test_a_pluggable_sender_receives_the_message(client, session, club, headers):
+def test_a_pluggable_sender_receives_the_message(app_with, services, session, club, headers):
     delivered = []
-    set_sender(delivered.append)
-    try:
-        member = members.member(session, club, properties={"email": "kari@example.com"})
-        assert (
-            client.post(
-                f"/v3/{club.slug}/members/otp/email", headers=headers, json={"email": "kari@example.com"}
-            ).status_code
-            == 200
+    app = app_with(replace(services, outbox_sender=delivered.append))
+    member = members.member(session, club, properties={"email": "kari@example.com"})
+    with TestClient(app) as client:
+        response = client.post(
+            f"/v3/{club.slug}/members/otp/email", headers=headers, json={"email": "kari@example.com"}
         )
-    finally:
-        set_sender(None)
+    assert response.status_code == 200
     assert [m.recipient for m in delivered] == ["kari@example.com"]
     assert delivered[0].member_id == member.id and delivered[0].sent_at is not None
 
 
-def test_a_failing_sender_leaves_the_message_unsent_in_the_outbox(client, session, club, headers):
+def test_a_failing_sender_leaves_the_message_unsent_in_the_outbox(app_with, services, session, club, headers):
     def broken(message):
         raise ConnectionError("gateway down")
 
-    set_sender(broken)
-    try:
-        member = members.member(session, club)
-        assert (
-            client.post(f"/v3/{club.slug}/members/otp/sms", headers=headers, json={"msisdn": member.msisdn}).status_code
-            == 200
-        )
-    finally:
-        set_sender(None)
+    app = app_with(replace(services, outbox_sender=broken))
+    member = members.member(session, club)
+    with TestClient(app) as client:
+        response = client.post(f"/v3/{club.slug}/members/otp/sms", headers=headers, json={"msisdn": member.msisdn})
+    assert response.status_code == 200
     unsent = session.execute(
         select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
     ).scalar_one()

@@ -8,10 +8,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
-from loyaltyhub.collections.models import Collection
 from loyaltyhub.members.models import Member, MemberGroup
 from loyaltyhub.offers import stock
-from loyaltyhub.offers.models import ImageTemplate, Offer, OfferCollection
+from loyaltyhub.offers.models import Collection, ImageTemplate, Offer, OfferCollection
 from loyaltyhub.stores.models import Store
 
 _n = itertools.count(1)

@@ -7,11 +7,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from loyaltyhub.clubs.models import LoyaltyClub
-from loyaltyhub.collections.models import Collection
 from loyaltyhub.demo import DemoOptions, load_demo
 from loyaltyhub.demo.clubs import MAIN_SLUG, SECOND_SLUG
 from loyaltyhub.members.models import MemberGroup
-from loyaltyhub.offers.models import Offer, OfferCollection, OfferGrant
+from loyaltyhub.offers.models import Collection, Offer, OfferCollection, OfferGrant
 from loyaltyhub.offers.types import OFFER_TYPES, scope_of
 from loyaltyhub.stores.models import Store
 from tests.offers import factories

@@ -7,13 +7,13 @@ import time
 
 import pytest
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.engine import make_session_factory, writer
 from loyaltyhub.errors import ValidationFailed
 from loyaltyhub.offers.grants import grant_offer
 from loyaltyhub.offers.models import OfferGrant
+from loyaltyhub.wiring import unit_of_work
 from tests.factories import Factory
 from tests.offers import factories
 
@@ -21,13 +21,13 @@ from tests.offers import factories
 @pytest.fixture
 def committed(engine):
     """A club with an offer (max one grant per member) and a member, committed; removed afterwards."""
-    with Session(engine) as session, session.begin():
+    with unit_of_work(engine, write=True) as session:
         club = Factory(session).club()
         offer = factories.offer(session, club, type="exclusive", maximum_grants_per_user=1)
         member = factories.member(session, club)
         ids = (club.id, offer.id, member.id)
     yield ids
-    with Session(engine) as session, session.begin():
+    with unit_of_work(engine, write=True) as session:
         session.execute(delete(LoyaltyClub).where(LoyaltyClub.id == ids[0]))
 
 
@@ -59,6 +59,6 @@ def test_the_second_concurrent_grant_waits_and_is_refused(engine, committed):
     for thread in threads:
         thread.join(15)
     assert outcomes == {"first": "granted", "second": "refused"}
-    with Session(engine) as session:
+    with unit_of_work(engine, write=False) as session:
         count = session.execute(select(func.count()).where(OfferGrant.offer_id == offer_id)).scalar_one()
     assert count == 1

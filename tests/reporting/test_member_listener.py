@@ -41,15 +41,16 @@ def test_service_changes_move_the_counters_like_a_rebuild(session, factory):
     assert list(kinds) == ["in", "in", "in", "out"]
 
 
-def test_a_bare_server_import_registers_the_listener_and_knows_the_tables():
+def test_the_platform_wires_the_reporting_listeners_and_a_bare_import_knows_the_tables():
     import subprocess
     import sys
 
     code = (
         "import loyaltyhub.reporting.routes\n"
-        "from loyaltyhub.members.events import _listeners\n"
+        "from loyaltyhub.wiring import build_services\n"
+        "from loyaltyhub.reporting.balance import record_balance\n"
         "from loyaltyhub.reporting.grouping import on_member_change\n"
-        "assert on_member_change in _listeners\n"
+        "assert {on_member_change, record_balance} <= set(build_services().member_listeners)\n"
         "from loyaltyhub.reporting.registry import reports\n"
         "[r.source() for r in reports().values()]\n"
     )

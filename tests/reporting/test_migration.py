@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from loyaltyhub.db.models import Base
+from loyaltyhub.models import Base
 
 TABLES = {
     "members_grouped_counts",

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from loyaltyhub.reporting.engine import iter_rows, run_query
 from loyaltyhub.reporting.filters import evaluate, parse_filter
 from loyaltyhub.reporting.registry import reports
-from loyaltyhub.reporting.timebuckets import bucket_start, format_instant
+from loyaltyhub.timebuckets import bucket_start, format_instant
 from tests.reporting.factories import access, member, usage
 
 SETTINGS = settings(

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from loyaltyhub.reporting.engine import run_query
-from loyaltyhub.reporting.timebuckets import auto_interval, bucket_start, bucket_starts, format_instant
+from loyaltyhub.timebuckets import auto_interval, bucket_start, bucket_starts, format_instant
 from tests.reporting.factories import access, balance_event
 
 # (zone, a transition instant in UTC): spring-forward and fall-back, plus Kathmandu's +05:45 (no DST).

@@ -32,7 +32,6 @@ from loyaltyhub.auth.principal import Principal, common_permits
 from loyaltyhub.auth.service import CLIENT_PREFIX, USER_PREFIX, client_principal, user_principal
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.clubs.service import club_by_slug
-from loyaltyhub.db.session import SessionDep
 from loyaltyhub.errors import (
     Forbidden,
     MalformedHeader,
@@ -41,6 +40,7 @@ from loyaltyhub.errors import (
     Unauthorized,
     UnprocessableEntity,
 )
+from loyaltyhub.http.session import SessionDep
 
 CLIENT_HEADER = "X-Client-Authorization"
 CLUB_HEADER = "X-Loyalty-Club-Slug"

@@ -17,10 +17,10 @@ from loyaltyhub.auth.schemas import (
     UserTokenResponse,
 )
 from loyaltyhub.auth.service import authenticate_user, issue_user_token
-from loyaltyhub.db.session import SessionDep
 from loyaltyhub.errors import Unauthorized
 from loyaltyhub.http.responses import errors
 from loyaltyhub.http.routing import LoyaltyRouter
+from loyaltyhub.http.session import SessionDep
 
 router = LoyaltyRouter(prefix="/v1", tags=["Auth"])
 

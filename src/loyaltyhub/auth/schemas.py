@@ -2,13 +2,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-
-class StrictModel(BaseModel):
-    """Request bodies reject unknown fields (SPEC §4)."""
-
-    model_config = ConfigDict(extra="forbid")
+from loyaltyhub.schemas import StrictModel
 
 
 class UserTokenRequest(StrictModel):

@@ -10,7 +10,6 @@ from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess
 from loyaltyhub.auth.dependencies import ClubAuth
 from loyaltyhub.collections import service
-from loyaltyhub.collections.models import Collection
 from loyaltyhub.collections.schemas import (
     CollectionCreate,
     CollectionOut,
@@ -19,12 +18,13 @@ from loyaltyhub.collections.schemas import (
     CollectionsPage,
     CollectionUpdate,
 )
-from loyaltyhub.db.session import SessionDep
 from loyaltyhub.http.idempotency import Idempotent
 from loyaltyhub.http.pagination import PageDep, paginate
 from loyaltyhub.http.responses import errors
 from loyaltyhub.http.routing import LoyaltyRouter
+from loyaltyhub.http.session import SessionDep
 from loyaltyhub.offers.dependencies import ClubOfPath
+from loyaltyhub.offers.models import Collection
 from loyaltyhub.offers.types import OfferScope
 
 # LoyaltyRoute: idempotent answers are stored in the request's transaction (loyaltyhub.http.idempotency).

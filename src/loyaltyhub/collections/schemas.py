@@ -6,10 +6,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StrictInt
 
-from loyaltyhub.auth.schemas import StrictModel
-from loyaltyhub.http.pagination import PaginationInfo
-from loyaltyhub.offers.fields import FileDescriptor, LocalizedContent, MilliTime, UpdateModel
+from loyaltyhub.offers.fields import FileDescriptor, LocalizedContent, MilliTime
 from loyaltyhub.offers.types import OfferScope
+from loyaltyhub.schemas import PaginationInfo, StrictModel, UpdateModel
 
 # ``position`` is a 32-bit INTEGER column.
 MAX_POSITION = 2**31 - 1

@@ -18,7 +18,6 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
-from loyaltyhub.collections.models import Collection
 from loyaltyhub.collections.schemas import (
     MAX_POSITION,
     CollectionCreate,
@@ -29,7 +28,7 @@ from loyaltyhub.collections.schemas import (
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.offers import validation
-from loyaltyhub.offers.models import Offer, OfferCollection
+from loyaltyhub.offers.models import Collection, Offer, OfferCollection
 from loyaltyhub.offers.types import scope_of
 
 

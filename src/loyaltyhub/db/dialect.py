@@ -135,7 +135,7 @@ def _time_bucket_sqlite(element: time_bucket, compiler: Any, **kw: Any) -> str:
 
 def bucket_instant(value: Any, tz: ZoneInfo, interval: str) -> datetime:
     """The UTC start instant of a bucket value returned by ``time_bucket``."""
-    from loyaltyhub.reporting.timebuckets import SUB_DAY, wall_to_instant
+    from loyaltyhub.timebuckets import SUB_DAY, wall_to_instant
 
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
@@ -145,7 +145,7 @@ def bucket_instant(value: Any, tz: ZoneInfo, interval: str) -> datetime:
 
 
 def _sqlite_time_bucket(value: str | None, tz_name: str | None, interval: str) -> str | None:
-    from loyaltyhub.reporting.timebuckets import SUB_DAY, bucket_start
+    from loyaltyhub.timebuckets import SUB_DAY, bucket_start
 
     if value is None or tz_name is None:
         return None

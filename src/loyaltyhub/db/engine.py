@@ -41,8 +41,9 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, max_overfl
     return engine
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+def make_session_factory(engine: Engine, info: dict[str, Any] | None = None) -> sessionmaker[Session]:
+    """Sessions of ``engine``; ``info`` is copied to every session's ``info`` (the app's services)."""
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info=info)
 
 
 def writer(engine: Engine) -> Engine:

@@ -1,22 +1,25 @@
-"""The request's session: one transaction per request, committed when the handler succeeds."""
+"""Sessions and transactions: the session factory, the early commit of a request, and units of work of jobs.
+
+The request's own session (one transaction per request, committed when the handler succeeds) is the
+FastAPI dependency in :mod:`loyaltyhub.http.session`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
-import anyio.to_thread
-from anyio import CancelScope, CapacityLimiter
-from fastapi import Depends, Request
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+from loyaltyhub.db.engine import writer
 
 SessionFactory = Callable[[bool], Session]
 """Builds a session; the flag says whether the request intends to write."""
 
 
-def _finish(session: Session, succeeded: bool) -> None:
+def finish(session: Session, succeeded: bool) -> None:
     """Commit (or roll back) and close: the request's last database round trips, in one thread hop."""
     try:
         if succeeded:
@@ -31,34 +34,32 @@ def _finish(session: Session, succeeded: bool) -> None:
         session.close()
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
-    """``async``: building a session does no I/O (it takes a connection at its first statement), so it
-    runs on the event loop; only the commit/rollback goes to a worker thread.
+def commit_now(session: Session) -> None:
+    """Commit the request's transaction before the response is sent, from the thread that ran the handler.
 
-    The closing call gets its own capacity limiter (as FastAPI does for sync generator dependencies):
-    when every pool thread waits for a database connection, the call that releases one must not wait
-    for a thread. It is shielded from cancellation so a disconnected client never leaks a connection.
+    For a handler that holds row locks (a use of an offer), committing where it runs releases them without
+    waiting for the thread hops back to the event loop and out again; :func:`get_session` then finds the
+    session settled and only closes it. The route class calls this for sync endpoints returning a
+    ``Response`` (:mod:`loyaltyhub.http.routing`).
     """
-    factory: SessionFactory = request.app.state.session_factory
-    session = factory(request.method in WRITE_METHODS)
-    request.state.db_session = session
-    try:
-        yield session
-    except BaseException:
-        with CancelScope(shield=True):
-            await anyio.to_thread.run_sync(_finish, session, False, limiter=CapacityLimiter(1))
-        raise
-    if _settled(session):
-        session.close()  # committed by the route already (see LoyaltyRoute), or never used: no I/O
-        return
-    with CancelScope(shield=True):
-        await anyio.to_thread.run_sync(_finish, session, True, limiter=CapacityLimiter(1))
+    session.commit()
 
 
-def _settled(session: Session) -> bool:
+def settled(session: Session) -> bool:
     """No transaction open and nothing waiting to be flushed: closing it does no I/O."""
     return not session.in_transaction() and not (session.new or session.dirty or session.deleted)
 
 
-# scope="function": commit happens after the handler returns and before the response is sent.
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+@contextmanager
+def unit_of_work(engine: Engine, *, write: bool, **info: Any) -> Iterator[Session]:
+    """A transaction outside any request (background jobs, the CLI): committed when the block succeeds,
+    rolled back when it raises. ``info`` goes to ``session.info`` (the app's services: see
+    :mod:`loyaltyhub.services`).
+
+    ``write=True`` says the block will write: on SQLite the transaction then takes the write lock at
+    ``BEGIN`` (``BEGIN IMMEDIATE``), waiting for the busy timeout instead of failing with ``database is
+    locked`` when it later tries to write while another transaction does. PostgreSQL ignores the flag.
+    """
+    bind = writer(engine) if write else engine
+    with Session(bind=bind, expire_on_commit=False, info=info) as session, session.begin():
+        yield session

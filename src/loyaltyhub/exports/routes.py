@@ -16,7 +16,6 @@ from fastapi.responses import FileResponse
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import CustomerAccess
 from loyaltyhub.auth.dependencies import CustomerAuth
-from loyaltyhub.db.session import SessionDep
 from loyaltyhub.exports import service
 from loyaltyhub.exports.formats import MEDIA_TYPES
 from loyaltyhub.exports.models import ExportJob
@@ -25,6 +24,7 @@ from loyaltyhub.exports.schemas import ExportList, ExportOut, ExportRequest
 from loyaltyhub.http.idempotency import Idempotent
 from loyaltyhub.http.responses import errors
 from loyaltyhub.http.routing import LoyaltyRouter
+from loyaltyhub.http.session import SessionDep
 
 router = LoyaltyRouter(prefix="/v1/reporting", tags=["Reporting exports"])
 

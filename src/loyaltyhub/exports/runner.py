@@ -30,7 +30,8 @@ from loyaltyhub.exports import jobs
 from loyaltyhub.exports.formats import EXTENSIONS, writer_for
 from loyaltyhub.exports.jobs import Claim, SessionMaker
 from loyaltyhub.exports.service import ROWS_PER_CHARGE
-from loyaltyhub.exports.source import RowStream, get_source
+from loyaltyhub.exports.source import RowStream
+from loyaltyhub.services import SESSION_KEY, AppServices, services_of
 from loyaltyhub.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -56,8 +57,10 @@ class Sessions:
     read: SessionMaker
 
     @classmethod
-    def for_engine(cls, engine: Engine) -> Sessions:
-        return cls(write=make_session_factory(writer(engine)), read=make_session_factory(engine))
+    def for_engine(cls, engine: Engine, services: AppServices) -> Sessions:
+        """Sessions of ``engine`` with the app's ``services`` bound (the export row source among them)."""
+        info = {SESSION_KEY: services}
+        return cls(write=make_session_factory(writer(engine), info=info), read=make_session_factory(engine, info=info))
 
 
 Charger = Callable[[CustomerAccess, int], None]
@@ -109,7 +112,7 @@ def open_rows(session: Session, access: CustomerAccess, claim: Claim) -> RowStre
     """All rows of the job: the query over the whole selection, or (tenants export) once per club with
     the club's id first in every row. Clubs are queried one after another, so one cursor is open at a time;
     the first club's query is opened up front to fix the header."""
-    source = get_source()
+    source = services_of(session).export_rows
     if not claim.per_club:
         return source.open(session, access, claim.query)
 
@@ -316,13 +319,13 @@ def cleanup(sessions: Sessions, settings: Settings, *, grace_seconds: float = OR
     return removed
 
 
-def run_exports(settings: Settings, engine: Engine) -> None:
+def run_exports(settings: Settings, engine: Engine, services: AppServices) -> None:
     """The worker's ``exports`` job: run every queued export (see :data:`loyaltyhub.worker.JOBS`)."""
     from loyaltyhub.exports.ratelimit import worker_charger
 
-    run_pending(Sessions.for_engine(engine), settings, charge=worker_charger(settings), keepalive=True)
+    run_pending(Sessions.for_engine(engine, services), settings, charge=worker_charger(settings), keepalive=True)
 
 
-def clean_exports(settings: Settings, engine: Engine) -> None:
+def clean_exports(settings: Settings, engine: Engine, services: AppServices) -> None:
     """The worker's ``exports_cleanup`` job: expire old exports and delete files nobody owns."""
-    cleanup(Sessions.for_engine(engine), settings)
+    cleanup(Sessions.for_engine(engine, services), settings)

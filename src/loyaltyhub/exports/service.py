@@ -17,7 +17,8 @@ from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import ApiError, Conflict, NotFound
 from loyaltyhub.exports.models import ACTIVE, CANCELLED, DONE, EXPIRED, QUEUED, ExportJob
-from loyaltyhub.exports.source import ReportInfo, get_source
+from loyaltyhub.exports.source import ReportInfo
+from loyaltyhub.services import services_of
 
 ROWS_PER_CHARGE = 1000
 """An export costs the report's query cost once per this many rows (the first share is paid up front)."""
@@ -30,7 +31,7 @@ class ExportGone(ApiError):
 
 def validate_query(session: Session, access: CustomerAccess, query: dict[str, Any]) -> ReportInfo:
     """Validate the query as the query endpoint would (422 on a bad one) and check the report's permit."""
-    info = get_source().describe(session, access, query)
+    info = services_of(session).export_rows.describe(session, access, query)
     if info.permit:
         access.require(info.permit)
     return info

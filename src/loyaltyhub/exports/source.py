@@ -101,18 +101,3 @@ def _total(session: Session, access: CustomerAccess, checked: Any) -> int | None
     report = checked.report
     statement = compiler.records_page(report, report.source(), checked.node, access.club_ids, None, None)
     return int(session.execute(select(func.count()).select_from(statement.order_by(None).subquery())).scalar_one())
-
-
-_source: list[RowSource] = []
-
-
-def get_source() -> RowSource:
-    """The row source in use: the reporting engine, unless a test installed another one."""
-    return _source[-1] if _source else ReportingSource()
-
-
-def use_source(source: RowSource | None) -> None:
-    """Install ``source`` (tests, benchmarks); ``None`` restores the reporting engine."""
-    _source.clear()
-    if source is not None:
-        _source.append(source)

@@ -7,25 +7,14 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
-from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
+
+from loyaltyhub.schemas import PaginationInfo
 
 MAX_PER_PAGE = 100
 # The largest page whose offset still fits a signed 64-bit integer (SQLite and PostgreSQL OFFSET).
 MAX_PAGE_NO = (2**63 - 1) // MAX_PER_PAGE
-
-
-class PaginationInfo(BaseModel):
-    total_count: int
-    per_page: int
-    total_pages: int
-    current_page: int
-    next_page: int | None
-    prev_page: int | None
-    is_first_page: bool
-    is_last_page: bool
-    is_out_of_range: bool
 
 
 @dataclass(frozen=True)

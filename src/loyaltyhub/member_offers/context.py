@@ -24,9 +24,9 @@ from loyaltyhub.auth.context import MemberContext
 from loyaltyhub.auth.dependencies import PublicApiHeaders, SlugPath
 from loyaltyhub.auth.principal import Principal
 from loyaltyhub.clubs.models import LoyaltyClub
-from loyaltyhub.db.session import SessionDep
 from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import NotFound
+from loyaltyhub.http.session import SessionDep
 from loyaltyhub.members.auth import AppPrincipal, MemberAuth, MemberRefPath, club_and_member_select, member_key
 from loyaltyhub.offers.models import Offer, collection_ids_of, parse_id_list
 from loyaltyhub.offers.types import OfferScope

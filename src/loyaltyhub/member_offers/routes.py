@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.auth import permits
 from loyaltyhub.db.base import utcnow
-from loyaltyhub.db.session import SessionDep
-from loyaltyhub.errors import MalformedHeader, NotFound, ValidationFailed
+from loyaltyhub.errors import MalformedHeader, NotFound
 from loyaltyhub.http.idempotency import Idempotent
 from loyaltyhub.http.pagination import PageDep
+from loyaltyhub.http.params import int_list_param, list_param
 from loyaltyhub.http.responses import errors
 from loyaltyhub.http.routing import LoyaltyRouter
+from loyaltyhub.http.session import SessionDep
 from loyaltyhub.member_offers import listing, service
 from loyaltyhub.member_offers.context import OfferTarget, OfferTargetAuth, Scoped, ScopedAuth
 from loyaltyhub.member_offers.schemas import MetaOut, OfferOut, OffersListOut, UseOfferBody, UseOut
@@ -65,24 +66,6 @@ OfferToLike = Annotated[OfferTarget, Depends(OfferTargetAuth(permits.MEMBER_OFFE
 OfferForEvent = Annotated[OfferTarget, Depends(OfferTargetAuth(permits.MEMBER_OFFERS_EVENTS))]
 
 
-def _int_list(request: Request, name: str) -> list[int] | None:
-    """An integer array from ``name=1&name=2``, ``name[]=1`` or ``name=1,2``; None when absent."""
-    raw = request.query_params.getlist(name) + request.query_params.getlist(f"{name}[]")
-    if not raw:
-        return None
-    values: list[int] = []
-    for index, part in enumerate(p.strip() for item in raw for p in item.split(",") if p.strip()):
-        if not part.lstrip("-").isdigit():
-            raise ValidationFailed.at((name, index), "invalid_type", expected="integer")
-        values.append(int(part))
-    return values
-
-
-def _str_list(request: Request, name: str) -> list[str] | None:
-    raw = request.query_params.getlist(name) + request.query_params.getlist(f"{name}[]")
-    return [item for item in raw if item] or None
-
-
 async def list_filters(
     request: Request,
     type: Annotated[str | None, Query(description="Offer type (any case), e.g. REGULAR")] = None,
@@ -96,12 +79,12 @@ async def list_filters(
     campaign_id: Annotated[list[str] | None, Query(description="Offers of these campaigns")] = None,
 ) -> listing.ListFilters:
     return listing.ListFilters(
-        collection_ids=_int_list(request, "collection_ids"),
-        stores=_str_list(request, "stores"),
-        store_ids=_int_list(request, "store_ids"),
-        ids=_int_list(request, "ids"),
+        collection_ids=int_list_param(request, "collection_ids", signed=True),
+        stores=list_param(request, "stores", split_commas=False),
+        store_ids=int_list_param(request, "store_ids", signed=True),
+        ids=int_list_param(request, "ids", signed=True),
         type=type,
-        campaign_ids=_int_list(request, "campaign_id"),
+        campaign_ids=int_list_param(request, "campaign_id", signed=True),
         search=search or None,
         usable=usable,
         liked=liked,

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from loyaltyhub.http.pagination import PaginationInfo
+from loyaltyhub.schemas import PaginationInfo
 
 
 class UseOfferBody(BaseModel):

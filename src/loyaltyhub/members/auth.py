@@ -36,9 +36,9 @@ from loyaltyhub.auth.dependencies import Authenticator, PublicApiHeaders, SlugPa
 from loyaltyhub.auth.principal import Principal
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.clubs.service import club_by_slug
-from loyaltyhub.db.session import SessionDep
 from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import MemberTokenInvalid, NotFound, NotPossible
+from loyaltyhub.http.session import SessionDep
 from loyaltyhub.members.tokens import resolve_access_token
 
 MemberRefPath = Annotated[str, Path(description="`me` (member token), a member id (client token) or `guest`")]

@@ -1,17 +1,14 @@
 """Member change events for other domains (reporting keeps its member counters with them).
 
-Every member create, update, destroy and group-membership change calls each registered listener
-in the same transaction, with the member's reporting snapshot before and after the change::
+Every member create, update, destroy and group-membership change calls each listener of the app's
+services (``AppServices.member_listeners``, listed in :mod:`loyaltyhub.wiring`) in the same transaction,
+with the member's reporting snapshot before and after the change::
 
-    from loyaltyhub.members.events import register_member_listener
-
-    @register_member_listener
     def on_member_change(session, before, after):  # before is None on create, after is None on destroy
         ...
 
 A listener runs inside the request's transaction: it may write (and only flush), and an exception
-rolls the whole change back. Register listeners at import time of a module that is always imported
-(e.g. your ``models.py``, which :mod:`loyaltyhub.db.models` imports).
+rolls the whole change back.
 """
 
 from __future__ import annotations
@@ -22,11 +19,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from loyaltyhub.members.models import Member
+from loyaltyhub.services import services_of
 
 MemberSnapshot = dict[str, Any]
 MemberListener = Callable[[Session, MemberSnapshot | None, MemberSnapshot | None], None]
-
-_listeners: list[MemberListener] = []
 
 SNAPSHOT_FIELDS = (
     "id",
@@ -58,25 +54,15 @@ SNAPSHOT_FIELDS = (
 )
 
 
-def register_member_listener(fn: MemberListener) -> MemberListener:
-    """Call ``fn(session, before, after)`` on every member change. Idempotent; usable as a decorator."""
-    if fn not in _listeners:
-        _listeners.append(fn)
-    return fn
-
-
-def unregister_member_listener(fn: MemberListener) -> None:
-    if fn in _listeners:
-        _listeners.remove(fn)
+def consent_flag(value: Any) -> bool:
+    """One consent as a flag: a stored ``{status, updated_at}`` or an already flattened boolean."""
+    status = value.get("status") if isinstance(value, dict) else value
+    return bool(status)
 
 
 def consent_flags(consents: dict[str, Any] | None) -> dict[str, bool]:
     """``{name: {status, updated_at}}`` → ``{name: bool}`` (the reporting shape)."""
-    flags: dict[str, bool] = {}
-    for name, value in (consents or {}).items():
-        status = value.get("status") if isinstance(value, dict) else value
-        flags[name] = bool(status)
-    return flags
+    return {name: consent_flag(value) for name, value in (consents or {}).items()}
 
 
 def reporting_snapshot(member: Member) -> MemberSnapshot:
@@ -92,5 +78,5 @@ def emit(session: Session, before: MemberSnapshot | None, after: MemberSnapshot 
     """Tell every listener about one change (called by the members service, after flushing)."""
     if before is None and after is None:
         return
-    for listener in list(_listeners):
+    for listener in services_of(session).member_listeners:
         listener(session, before, after)

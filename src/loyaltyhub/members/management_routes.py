@@ -9,12 +9,12 @@ from fastapi import Depends, Query, Response
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess
 from loyaltyhub.auth.dependencies import ClubAuth
-from loyaltyhub.db.session import SessionDep
 from loyaltyhub.errors import NotFound
 from loyaltyhub.http.idempotency import Idempotent
 from loyaltyhub.http.pagination import PageDep, paginate
 from loyaltyhub.http.responses import errors
 from loyaltyhub.http.routing import LoyaltyRouter
+from loyaltyhub.http.session import SessionDep
 from loyaltyhub.members import groups, queries, service
 from loyaltyhub.members.models import Member, MemberGroup
 from loyaltyhub.members.schemas import (

@@ -81,18 +81,6 @@ def refresh_grant(
     )
 
 
-def verify_registration_password(
-    session: Session, club_id: int, *, msisdn: str | None, email: str | None, code: str, secret_key: str
-) -> str | None:
-    """The channel (``sms``/``email``) a registration password proves, or None."""
-    for channel, destination in (("sms", msisdn), ("email", email)):
-        if destination and otp.check_otp(
-            session, club_id, channel=channel, destination=destination, code=code, secret_key=secret_key
-        ):
-            return channel
-    return None
-
-
 def request_sms_otp(session: Session, club: LoyaltyClub, raw_msisdn: str, secret_key: str) -> otp.SentOtp | None:
     """Send a code to a msisdn (a sign-in code for a member, else a registration password); None if invalid."""
     msisdn = normalize_msisdn(raw_msisdn, club.country)

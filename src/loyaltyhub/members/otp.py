@@ -142,3 +142,15 @@ def check_otp(
         .execution_options(synchronize_session=False)
     )
     return False
+
+
+def verify_registration_password(
+    session: Session, club_id: int, *, msisdn: str | None, email: str | None, code: str, secret_key: str
+) -> str | None:
+    """The channel (``sms``/``email``) a registration password proves, or None."""
+    for channel, destination in (("sms", msisdn), ("email", email)):
+        if destination and check_otp(
+            session, club_id, channel=channel, destination=destination, code=code, secret_key=secret_key
+        ):
+            return channel
+    return None

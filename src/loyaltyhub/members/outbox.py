@@ -1,9 +1,9 @@
 """Messages to members (one-time passwords, welcome messages) through an outbox.
 
-Every message is written to ``outbox_messages`` in the request's transaction and handed to the
-sender. The default sender only logs (the outbox row is the record); a deployment plugs in a real
-SMS / e-mail gateway with :func:`set_sender`. A sender that raises leaves ``sent_at`` empty: the row
-stays in the outbox for a retry and the request still succeeds.
+Every message is written to ``outbox_messages`` in the request's transaction and handed to the app's
+sender (``AppServices.outbox_sender``, chosen in :mod:`loyaltyhub.wiring`). The default sender only logs
+(the outbox row is the record). A sender that raises leaves ``sent_at`` empty: the row stays in the outbox
+for a retry and the request still succeeds.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.members.models import OutboxMessage
+from loyaltyhub.services import services_of
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +31,6 @@ def log_sender(message: OutboxMessage) -> None:
         message.loyalty_club_id,
         message.body,
     )
-
-
-_sender: Sender = log_sender
-
-
-def set_sender(sender: Sender | None) -> None:
-    """Use ``sender`` for every message from now on (``None`` restores the logging sender)."""
-    global _sender
-    _sender = sender or log_sender
 
 
 def enqueue(
@@ -65,7 +57,7 @@ def enqueue(
     session.add(message)
     session.flush()
     try:
-        _sender(message)
+        services_of(session).outbox_sender(message)
     except Exception:
         log.exception("sending outbox message %s failed; it stays unsent", message.id)
     else:

@@ -11,11 +11,11 @@ from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess, MemberContext
 from loyaltyhub.auth.dependencies import ClubAuth, PublicApiHeaders
 from loyaltyhub.db.base import utcnow
-from loyaltyhub.db.session import SessionDep
 from loyaltyhub.errors import InvalidCredentials, InvalidRefreshToken, RateLimited, ValidationFailed
 from loyaltyhub.http.idempotency import Idempotent
 from loyaltyhub.http.responses import errors
 from loyaltyhub.http.routing import LoyaltyRouter
+from loyaltyhub.http.session import SessionDep
 from loyaltyhub.members import devices, oauth, service, tokens
 from loyaltyhub.members.auth import CurrentMember, MeAuth
 from loyaltyhub.members.schemas import (

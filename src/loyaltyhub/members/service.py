@@ -20,12 +20,13 @@ from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import in_club, same_club
 from loyaltyhub.errors import ValidationFailed, details_tree
-from loyaltyhub.members import events, outbox, tokens
+from loyaltyhub.members import events, otp, outbox, tokens
 from loyaltyhub.members.derived import derive, parse_birthday
 from loyaltyhub.members.models import Member, MemberAppToken, MemberGroupMembership
 from loyaltyhub.members.properties import PERSONAL_PROPERTIES, Errors, clean_properties
 from loyaltyhub.members.queries import members_in_club
 from loyaltyhub.members.schemas import MemberCreate
+from loyaltyhub.stores.models import Store
 from loyaltyhub.stores.service import missing_store_ids
 
 
@@ -114,8 +115,6 @@ def create_member(
     secret_key: str,
     today: date | None = None,
 ) -> Member:
-    from loyaltyhub.members.oauth import verify_registration_password
-
     today = today or club_today(club)
     errors = Errors()
     properties = clean_properties(body.properties, club=club, existing={}, today=today, errors=errors)
@@ -128,7 +127,7 @@ def create_member(
     _check_unique(session, club.id, None, msisdn, email)
     verified: str | None = None
     if body.registration_password is not None:
-        verified = verify_registration_password(
+        verified = otp.verify_registration_password(
             session, club.id, msisdn=msisdn, email=email, code=body.registration_password, secret_key=secret_key
         )
         if verified is None:
@@ -309,11 +308,13 @@ def refresh_age_bands(session: Session, club: LoyaltyClub, today: date | None = 
     return changed
 
 
-def forget_favorite_store(session: Session, club_id: int, store_id: int) -> None:
-    """Drop a deleted store from the favourite stores of the club's members."""
+def forget_favorite_store(session: Session, store: Store) -> None:
+    """Drop a store about to be deleted from the favourite stores of its club's members (a store-removal
+    listener: see :mod:`loyaltyhub.wiring`)."""
     from loyaltyhub.clubs.models import LoyaltyClub
     from loyaltyhub.db.dialect import json_array_contains
 
+    club_id, store_id = store.loyalty_club_id, store.id
     club = session.get(LoyaltyClub, club_id)
     members = session.execute(
         members_in_club(club_id).where(json_array_contains(session, Member.favorite_stores, store_id))

@@ -15,10 +15,9 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
-from loyaltyhub.collections.models import Collection
 from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.members.models import Member, MemberGroup
-from loyaltyhub.offers.models import ImageTemplate, Offer, OfferCollection, OfferGrant
+from loyaltyhub.offers.models import Collection, ImageTemplate, Offer, OfferCollection, OfferGrant
 from loyaltyhub.offers.types import GRANT_ONLY_TYPES, TYPE_SCOPES
 from loyaltyhub.stores.models import Store
 

@@ -15,9 +15,10 @@ from fastapi import Depends, Path, Query, Request
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess
 from loyaltyhub.auth.dependencies import ClubAuth
-from loyaltyhub.db.session import SessionDep
 from loyaltyhub.errors import ValidationFailed, details_tree
 from loyaltyhub.http.input_guard import unstorable_json
+from loyaltyhub.http.params import int_list_param, list_param
+from loyaltyhub.http.session import SessionDep
 from loyaltyhub.offers.models import ImageTemplate, Offer
 from loyaltyhub.offers.queries import OfferFilters, OfferSort, SortBy
 from loyaltyhub.offers.types import OFFER_TYPES, OfferScope, OfferStatus
@@ -55,26 +56,6 @@ TemplateInClub = Annotated[ImageTemplate, Depends(template_in_club)]
 # --- list parameters (reference C.6) --------------------------------------------------------------
 
 EXTRAS_KEY = re.compile(r"^[A-Za-z0-9_\-]{1,100}$")
-
-
-def _list_values(request: Request, name: str) -> list[str] | None:
-    """``name=1&name=2``, ``name[]=1&name[]=2`` and ``name=1,2`` are the same list."""
-    raw = request.query_params.getlist(name) + request.query_params.getlist(f"{name}[]")
-    if not raw:
-        return None
-    return [part.strip() for value in raw for part in value.split(",") if part.strip()]
-
-
-def _int_list(request: Request, name: str) -> tuple[int, ...] | None:
-    values = _list_values(request, name)
-    if values is None:
-        return None
-    result = []
-    for index, value in enumerate(values):
-        if not value.isdigit():
-            raise ValidationFailed.at((name, index), "invalid_type", expected="integer")
-        result.append(int(value))
-    return tuple(result)
 
 
 EXTRAS_EXAMPLE = {"category": 42, "color": "red"}
@@ -142,6 +123,11 @@ def _extras(request: Request) -> dict[str, Any] | None:
     return result or None
 
 
+def _ids(request: Request, name: str) -> tuple[int, ...] | None:
+    values = int_list_param(request, name)
+    return tuple(values) if values is not None else None
+
+
 def offer_filters(
     request: Request,
     scope: Annotated[OfferScope, Query(description="Offer scope; selects the types of that scope")] = "standard",
@@ -159,7 +145,7 @@ def offer_filters(
     without_store: bool = False,
     with_archived: bool = False,
 ) -> OfferFilters:
-    type_values = _list_values(request, "types")
+    type_values = list_param(request, "types")
     if type_values is not None:
         for index, value in enumerate(type_values):
             if value not in OFFER_TYPES:
@@ -167,9 +153,9 @@ def offer_filters(
     return OfferFilters(
         scope=scope,
         types=tuple(type_values) if type_values is not None else None,
-        collection_ids=_int_list(request, "collection_ids"),
-        store_ids=_int_list(request, "store_ids"),
-        ids=_int_list(request, "ids"),
+        collection_ids=_ids(request, "collection_ids"),
+        store_ids=_ids(request, "store_ids"),
+        ids=_ids(request, "ids"),
         status=status,
         campaign_id=campaign_id,
         audience_id=audience_id,

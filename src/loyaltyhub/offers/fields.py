@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal
 
-from pydantic import Field, PlainSerializer, StrictBool, StrictInt, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import Field, PlainSerializer, StrictBool, StrictInt
 
-from loyaltyhub.auth.schemas import StrictModel
+from loyaltyhub.schemas import StrictModel
 
 
 def format_micro(value: datetime) -> str:
@@ -19,16 +18,6 @@ def format_micro(value: datetime) -> str:
 def format_milli(value: datetime) -> str:
     """``2021-09-22T10:41:45.872Z``: the seed's Collection model renders milliseconds."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:23] + "Z"
-
-
-class UpdateModel(StrictModel):
-    """A PATCH body: unknown fields are refused, and so is an empty body (nothing to update)."""
-
-    @model_validator(mode="after")
-    def _not_empty(self) -> Self:
-        if not self.model_fields_set:
-            raise PydanticCustomError("blank", "nothing to update", {})
-        return self
 
 
 MicroTime = Annotated[datetime, PlainSerializer(format_micro, return_type=str)]

@@ -11,13 +11,12 @@ from pydantic import BaseModel, Field, StrictBool
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from loyaltyhub.auth.schemas import StrictModel
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import ValidationFailed
-from loyaltyhub.http.pagination import PaginationInfo
-from loyaltyhub.offers.fields import MicroTime, Pixels, Rectangles, UpdateModel, Url
+from loyaltyhub.offers.fields import MicroTime, Pixels, Rectangles, Url
 from loyaltyhub.offers.models import ImageTemplate
+from loyaltyhub.schemas import PaginationInfo, StrictModel, UpdateModel
 
 
 class ImageTemplateCreate(StrictModel):

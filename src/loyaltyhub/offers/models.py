@@ -111,6 +111,20 @@ def uses_of_offer(offer_id: Any, club_id: Any) -> Any:
 Offer.uses_count = column_property(uses_of_offer(Offer.id, Offer.loyalty_club_id))
 
 
+class Collection(IdMixin, TenantMixin, TimestampMixin, Base):
+    __tablename__ = "collections"
+    __table_args__ = (Index("ix_collections_club_position", "loyalty_club_id", "position"),)
+
+    # When set, the collection is destined for offers of that scope (see offers.types.TYPE_SCOPES).
+    scope: Mapped[str | None] = mapped_column(String(32))
+    title: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    description: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    offers_order: Mapped[list[Any]] = mapped_column(Json, default=list)
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    files: Mapped[list[Any]] = mapped_column(Json, default=list)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class OfferCollection(IdMixin, TenantMixin, Base):
     """Link: the offer belongs to the collection (``Offer.collection_ids``)."""
 

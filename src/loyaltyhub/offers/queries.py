@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.db import dialect
 from loyaltyhub.db.tenancy import in_club, same_club
-from loyaltyhub.http.pagination import Page, PaginationInfo
+from loyaltyhub.http.pagination import Page
 from loyaltyhub.offers.models import Offer, OfferCollection
 from loyaltyhub.offers.types import DEFAULT_SCOPE, types_of_scope
+from loyaltyhub.schemas import PaginationInfo
 
 SortBy = Literal[
     "name", "usable_since", "usable_until", "visible_since", "visible_until", "created_at", "updated_at", "archived_at"

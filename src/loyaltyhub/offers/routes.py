@@ -10,11 +10,11 @@ from typing import Annotated
 
 from fastapi import Query, Response
 
-from loyaltyhub.db.session import SessionDep
 from loyaltyhub.http.idempotency import Idempotent
 from loyaltyhub.http.pagination import PageDep, paginate
 from loyaltyhub.http.responses import errors
 from loyaltyhub.http.routing import LoyaltyRouter
+from loyaltyhub.http.session import SessionDep
 from loyaltyhub.offers import grants, image_templates, queries, service
 from loyaltyhub.offers.dependencies import (
     EXTRAS_OPENAPI,

@@ -6,18 +6,16 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, Field, StrictBool, StrictInt
 
-from loyaltyhub.auth.schemas import StrictModel
-from loyaltyhub.http.pagination import PaginationInfo
 from loyaltyhub.offers.fields import (
     EmbeddedImageTemplate,
     FileDescriptor,
     LocalizedContent,
     MicroTime,
     ShortText,
-    UpdateModel,
     Url,
 )
 from loyaltyhub.offers.types import OfferStatus, OfferType, Timespan
+from loyaltyhub.schemas import PaginationInfo, StrictModel, UpdateModel
 
 Id = Annotated[StrictInt, Field(ge=1)]
 # Stored in 32-bit INTEGER columns: larger values are a 422, not a database error.

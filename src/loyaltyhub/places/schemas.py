@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
-from loyaltyhub.auth.schemas import StrictModel
-from loyaltyhub.http.pagination import MAX_PER_PAGE, PaginationInfo
+from loyaltyhub.http.pagination import MAX_PER_PAGE
+from loyaltyhub.schemas import PaginationInfo, StrictModel
 
 PlaceId = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^\d+$")]
 

@@ -9,20 +9,19 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from loyaltyhub.db.base import utcnow
+from loyaltyhub.members.events import consent_flag
 
 BALANCE_FIELDS = ("optin_channel", "optin_subchannel", "optin_platform", "gender", "age")
 
 
 def balance_row(member: dict[str, Any], kind: str, occurred_at: datetime) -> dict[str, Any]:
-    from loyaltyhub.reporting.grouping import _flag
-
     return {
         "loyalty_club_id": member["loyalty_club_id"],
         "member_id": member["id"],
         "type": kind,
         "occurred_at": occurred_at,
         **{name: member.get(name) for name in BALANCE_FIELDS},
-        "consents": {k: _flag(v) for k, v in (member.get("consents") or {}).items()},
+        "consents": {k: consent_flag(v) for k, v in (member.get("consents") or {}).items()},
     }
 
 

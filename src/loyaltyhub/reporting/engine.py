@@ -27,14 +27,14 @@ from loyaltyhub.reporting import compiler, rollups
 from loyaltyhub.reporting.cursor import InvalidCursor, decode_cursor, encode_cursor, query_fingerprint
 from loyaltyhub.reporting.fields import INTEGER
 from loyaltyhub.reporting.query import Query, TimeRange, check_query, resolve_range
-from loyaltyhub.reporting.timebuckets import (
+from loyaltyhub.settings import Settings
+from loyaltyhub.timebuckets import (
     MAX_DATA_POINTS,
     bucket_start,
     format_instant,
     format_wall,
     wall_to_instant,
 )
-from loyaltyhub.settings import Settings
 
 __all__ = ["check", "iter_rows", "run_query"]
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.dialect import upsert_add
 from loyaltyhub.db.tenancy import in_club
+from loyaltyhub.members.events import consent_flag
 
 GROUPING_TYPES = (
     "optin_channel",
@@ -41,11 +42,6 @@ SNAPSHOT_GROUPING_TYPES = (TOTAL, *GROUPING_TYPES)
 MARKETING_CHANNELS = ("sms", "email", "push", "anything")
 
 
-def _flag(value: Any) -> bool:
-    status = value.get("status") if isinstance(value, dict) else value
-    return bool(status)
-
-
 def groupings(member: dict[str, Any]) -> list[tuple[str, str]]:
     """Every (grouping_type, grouping_value) a member counts in; null values count nowhere."""
     pairs: list[tuple[str, str]] = []
@@ -61,7 +57,7 @@ def groupings(member: dict[str, Any]) -> list[tuple[str, str]]:
         if value is not None and value != "":
             pairs.append((kind, str(value)))
     for name, value in sorted((member.get("consents") or {}).items()):
-        pairs.append(("consent_true" if _flag(value) else "consent_false", name))
+        pairs.append(("consent_true" if consent_flag(value) else "consent_false", name))
     for channel in MARKETING_CHANNELS:
         flag = bool(member.get(f"marketing_via_{channel}"))
         pairs.append(("marketing_true" if flag else "marketing_false", channel))
@@ -103,9 +99,6 @@ def on_member_change(session: Session, before: dict[str, Any] | None, after: dic
     delta = changes(before, after)
     if delta:
         apply_delta(session, club_id, delta)
-    from loyaltyhub.reporting.balance import record_balance
-
-    record_balance(session, before, after)
 
 
 def count_members(members: Iterable[dict[str, Any]]) -> Counter[tuple[str, str]]:

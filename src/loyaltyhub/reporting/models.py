@@ -75,14 +75,3 @@ class RollupState(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     rolled_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-
-def _register_listener() -> None:
-    """Keep grouped counts and balance events in step with member changes (any importer of the models)."""
-    from loyaltyhub.members.events import register_member_listener
-    from loyaltyhub.reporting.grouping import on_member_change
-
-    register_member_listener(on_member_change)
-
-
-_register_listener()

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ConfigDict, Field, StrictInt, ValidationError
 
-from loyaltyhub.auth.schemas import StrictModel
 from loyaltyhub.errors import MissingPermit, ValidationFailed, details_tree
 from loyaltyhub.reporting.filters import Node, filter_cost, parse_filter
 from loyaltyhub.reporting.registry import Aggregation, Report, reports
-from loyaltyhub.reporting.timebuckets import MAX_BUCKETS, auto_interval, bucket_starts
+from loyaltyhub.schemas import StrictModel
+from loyaltyhub.timebuckets import MAX_BUCKETS, auto_interval, bucket_starts
 
 MAX_PER_PAGE = 1000
 DEFAULT_PER_PAGE = 100

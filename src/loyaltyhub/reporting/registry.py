@@ -24,8 +24,7 @@ Measure = Literal["count", "sum", "last"]
 
 
 def table(name: str) -> Table:
-    import loyaltyhub.db.models  # noqa: F401  (every domain's tables, also in a server that imported only routes)
-
+    """A table by name; the report module that names it imports the model module defining it."""
     return Base.metadata.tables[name]
 
 

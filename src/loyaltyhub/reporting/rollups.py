@@ -16,13 +16,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, String, cast, delete, func, insert, literal, select
+from sqlalchemy import String, cast, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.dialect import time_bucket
 from loyaltyhub.db.tenancy import across_clubs
-from loyaltyhub.settings import Settings
 
 NAME = "offer_usages_hourly"
 GRACE = timedelta(minutes=5)
@@ -104,12 +103,6 @@ def rebuild(session: Session, now: datetime | None = None) -> datetime | None:
     session.execute(delete(RollupState).where(RollupState.name == NAME))
     session.flush()
     return roll_up(session, now)
-
-
-def rollup_job(settings: Settings, engine: Engine) -> None:
-    """Worker job (``loyaltyhub.worker.JOBS``): roll up the hours that closed."""
-    with Session(engine) as session, session.begin():
-        roll_up(session)
 
 
 def whole_hour_zone(tz: ZoneInfo, start: datetime, end: datetime) -> bool:

@@ -9,9 +9,9 @@ from fastapi import Body, Depends, Request
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import CustomerAccess
 from loyaltyhub.auth.dependencies import CustomerAuth
-from loyaltyhub.db.session import SessionDep
 from loyaltyhub.http.responses import DataResponse, errors
 from loyaltyhub.http.routing import LoyaltyRouter
+from loyaltyhub.http.session import SessionDep
 from loyaltyhub.ratelimit.service import charge_request, remember_owner
 from loyaltyhub.reporting import engine, service
 from loyaltyhub.reporting.query import QueryBody

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import ConfigDict, Field
 
-from loyaltyhub.auth.schemas import StrictModel
+from loyaltyhub.schemas import StrictModel
 
 
 class MetadataBody(StrictModel):

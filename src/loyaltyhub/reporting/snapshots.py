@@ -10,13 +10,12 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import across_clubs, club_of, in_club
 from loyaltyhub.reporting.grouping import TOTAL, TOTAL_VALUE, _as_dict, groupings
-from loyaltyhub.settings import Settings
 
 SNAPSHOT_INTERVAL_SECONDS = 15 * 60
 
@@ -58,12 +57,6 @@ def _row(club_id: int, at: datetime, kind: str, value: str, count: int) -> dict[
         "grouping_value": value,
         "members_count": count,
     }
-
-
-def snapshot_job(settings: Settings, engine: Engine) -> None:
-    """Worker job (``loyaltyhub.worker.JOBS``): one snapshot per run."""
-    with Session(engine) as session, session.begin():
-        take_snapshot(session)
 
 
 def backfill(session: Session, club_id: int, start: datetime, end: datetime, step: timedelta) -> int:

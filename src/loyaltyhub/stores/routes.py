@@ -9,11 +9,11 @@ from fastapi import Depends, Query, Response
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess
 from loyaltyhub.auth.dependencies import ClubAuth
-from loyaltyhub.db.session import SessionDep
 from loyaltyhub.http.idempotency import Idempotent
 from loyaltyhub.http.pagination import PageDep, paginate
 from loyaltyhub.http.responses import errors
 from loyaltyhub.http.routing import LoyaltyRouter
+from loyaltyhub.http.session import SessionDep
 from loyaltyhub.stores import service
 from loyaltyhub.stores.models import Store
 from loyaltyhub.stores.schemas import StoreCreate, StoreList, StoreOut, StoreUpdate

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import ValidationFailed
+from loyaltyhub.services import services_of
 from loyaltyhub.stores.models import Store
 
 SORTABLE = {"id": Store.id, "name": Store.name, "created_at": Store.created_at, "updated_at": Store.updated_at}
@@ -89,9 +90,8 @@ def update_store(session: Session, store: Store, changes: dict[str, Any]) -> Sto
 
 
 def delete_store(session: Session, store: Store) -> None:
-    """Delete the store and drop it from members' favourite stores."""
-    from loyaltyhub.members.service import forget_favorite_store
-
-    forget_favorite_store(session, store.loyalty_club_id, store.id)
+    """Delete the store, after the app's store-removal listeners (members drop it from their favourites)."""
+    for listener in services_of(session).store_removal_listeners:
+        listener(session, store)
     session.delete(store)
     session.flush()

@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from loyaltyhub.db.engine import make_engine
-from loyaltyhub.db.models import Base
+from loyaltyhub.models import Base
 from loyaltyhub.settings import Settings
 
 config = context.config

@@ -1,13 +1,14 @@
-"""Imports every model module so ``Base.metadata`` is complete (Alembic, tests, create_all)."""
+"""Every model module, imported so that ``Base.metadata`` is complete (Alembic, tests).
+
+Not part of the ``db`` package, which imports no domain: this module sits above every domain."""
 
 from __future__ import annotations
 
 from loyaltyhub.auth import models as auth_models
 from loyaltyhub.clubs import models as clubs_models
-from loyaltyhub.collections import models as collections_models
 from loyaltyhub.db.base import Base
 from loyaltyhub.exports import models as exports_models
-from loyaltyhub.http import idempotency
+from loyaltyhub.idempotency import models as idempotency_models
 from loyaltyhub.member_offers import models as member_offers_models
 from loyaltyhub.members import models as members_models
 from loyaltyhub.offers import models as offers_models
@@ -19,9 +20,8 @@ __all__ = [
     "Base",
     "auth_models",
     "clubs_models",
-    "collections_models",
     "exports_models",
-    "idempotency",
+    "idempotency_models",
     "member_offers_models",
     "members_models",
     "offers_models",
