@@ -498,7 +498,9 @@ def check_offer_uses(url: str, club: int) -> None:
     with Session(engine) as session:
         uses = dict(session.execute(select(Offer.id, Offer.uses_count).where(Offer.loyalty_club_id == club)).all())
         usages = session.execute(
-            select(OfferUsage.offer_id, func.count()).where(OfferUsage.loyalty_club_id == club).group_by(OfferUsage.offer_id)
+            select(OfferUsage.offer_id, func.count())
+            .where(OfferUsage.loyalty_club_id == club)
+            .group_by(OfferUsage.offer_id)
         ).all()
     engine.dispose()
     agree("offers' uses_count vs their usages", offers=uses, usages={offer: 0 for offer in uses} | dict(usages))
