@@ -46,6 +46,8 @@ def postgres_base_url(url: str | None) -> str:
     run's (``LOYALTYHUB_TEST_DATABASE_URL``), else the local ``test`` database."""
     from tests.member_offers import live
 
+    if url and url.startswith("sqlite"):
+        raise SystemExit("this benchmark runs on PostgreSQL only")
     if url:
         return url
     base = live.postgres_base_url()

@@ -244,13 +244,15 @@ class Run:
     seeded: live.Seeded
     club_id: int
     offer_id: int
+    list_seeded: live.Seeded
+    list_member: int
 
 
-Check = Callable[[str, Run], None]
+Verify = Callable[[str, Run], None]
 
 
-def run(database_url: str, args: argparse.Namespace, levels: tuple[int, ...], check: Check | None = None) -> Run:
-    """Serve ``database_url`` (fresh), seed it and measure every level; ``check(base, run)`` is called
+def run(database_url: str, args: argparse.Namespace, levels: tuple[int, ...], verify: Verify | None = None) -> Run:
+    """Serve ``database_url`` (fresh), seed it and measure every level; ``verify(base, run)`` is called
     at the end while the server still runs."""
     url = make_url(database_url)
     dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -318,10 +320,9 @@ def run(database_url: str, args: argparse.Namespace, levels: tuple[int, ...], ch
         list_seeded, list_member = seed_list_club(database_url)
         listing = measure_list(base, list_seeded, list_member, args.list_requests)
         print(f"list: {listing}")
-        measured = Run(results, listing, uses, seeded, club_id, offer_id)
-        if check is not None:
-            check(base, measured)
-            check_list(base, database_url, list_seeded, list_member)
+        measured = Run(results, listing, uses, seeded, club_id, offer_id, list_seeded, list_member)
+        if verify is not None:
+            verify(base, measured)
     return measured
 
 
@@ -404,7 +405,12 @@ def smoke(database_url: str | None, *, name: str = "use_offer_smoke") -> None:
     """Tiny run (4 clients, one round of 0.3 s, one worker), nothing written; fails when a count disagrees."""
     args = argparse.Namespace(seconds=0.3, rounds=1, workers=1, list_requests=5)
     with scratch_database(postgres_base_url(database_url), name) as url:
-        measured = run(url, args, SMOKE_LEVELS, check=lambda base, m: check_uses(base, url, m))
+
+        def verify(base: str, measured: Run) -> None:
+            check_uses(base, url, measured)
+            check_list(base, url, measured.list_seeded, measured.list_member)
+
+        measured = run(url, args, SMOKE_LEVELS, verify)
     args.load = (0.0, 0.0)
     print(render(measured.results, measured.listing, args, SMOKE_LEVELS))
 
