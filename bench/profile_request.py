@@ -269,7 +269,7 @@ def list_probe(url: str) -> Probe:
         in_club = scalar(
             url,
             "SELECT count(*) FROM offers o JOIN loyalty_clubs c ON c.id = o.loyalty_club_id WHERE c.slug = :slug"
-            " AND o.status = 'published' AND o.id IN (" + ",".join(str(i) for i in listed or [0]) + ")",
+            " AND o.status = 'published' AND o.id IN (" + ",".join(str(int(i)) for i in listed or [0]) + ")",
             slug=seeded.slug,
         )
         agree("member offer list: a full page of the club's published offers", listed=len(listed), page=100)
