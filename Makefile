@@ -56,9 +56,11 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 # Every benchmark's smoke mode (tiny data, answers checked, nothing written) on PostgreSQL (databases
-# named after $(PG_TEST_URL)'s, dropped afterwards) and on SQLite where the benchmark supports it.
+# named after $(PG_TEST_URL)'s, dropped afterwards) and on SQLite where the benchmark supports it;
+# fails past BENCH_SMOKE_BUDGET seconds in total.
+BENCH_SMOKE_BUDGET ?= 150
 bench-smoke: $(STAMP)
-	$(BIN)/python -m bench --smoke --database-url "$(PG_TEST_URL)"
+	$(BIN)/python -m bench --smoke --database-url "$(PG_TEST_URL)" --budget $(BENCH_SMOKE_BUDGET)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
