@@ -7,7 +7,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgres lint format install migrate demo bench clean
+.PHONY: run test test-sqlite test-postgres lint format install migrate demo bench bench-smoke clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,13 @@ test-postgres: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Every benchmark's smoke mode (tiny data, answers checked, nothing written) on PostgreSQL (databases
+# named after $(PG_TEST_URL)'s, dropped afterwards) and on SQLite where the benchmark supports it;
+# fails past BENCH_SMOKE_BUDGET seconds in total.
+BENCH_SMOKE_BUDGET ?= 150
+bench-smoke: $(STAMP)
+	$(BIN)/python -m bench --smoke --database-url "$(PG_TEST_URL)" --budget $(BENCH_SMOKE_BUDGET)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

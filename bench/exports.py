@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.exports                       # SQLite in a temporary folder
     .venv/bin/python -m bench.exports --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test_exports_bench
     .venv/bin/python -m bench.exports --members 20000 --format ndjson
+    .venv/bin/python -m bench.exports --smoke [--database-url postgresql+psycopg://.../test]
 
 Method: fill a fresh database with N members in one club (bulk insert), start ``loyaltyhub serve``
 (one process, the background worker inside it) on a free port, ``POST /v1/reporting/query/export``,
@@ -14,6 +15,10 @@ and the download answers 409 until then.
 Memory is the server process's peak resident set size (``VmHWM`` in ``/proc/<pid>/status``), read
 after the export, next to its resident size just before the export started. WARNING: a PostgreSQL
 URL's database is emptied (its ``public`` schema is dropped).
+
+``--smoke``: 500 members, a CSV then an NDJSON export from one server, each checked like a full run
+(rows and memory); on SQLite, or with a PostgreSQL ``--database-url`` in a new database
+``<its name>_exports_smoke`` (dropped afterwards).
 """
 
 from __future__ import annotations
@@ -35,10 +40,12 @@ from typing import Any
 import httpx
 from sqlalchemy import insert, text
 
+from bench._smoke import agree, check, scratch_database
 from loyaltyhub.db import migrate
 from loyaltyhub.db.engine import make_engine
 
 MEMORY_TARGET_MB = 300
+SMOKE_MEMBERS = 500
 ACTIVE = ("queued", "running")
 
 
@@ -182,57 +189,97 @@ def _count_rows(http: httpx.Client, job: dict[str, Any], fmt: str, folder: Path)
 
 
 def run(url: str | None, members: int, fmt: str, seed: int, kill_midway: bool = False) -> dict[str, Any]:
+    """One export of ``fmt`` from a freshly filled database."""
+    return run_exports(url, members, [fmt], seed, kill_midway)[0]
+
+
+def run_exports(
+    url: str | None, members: int, formats: list[str], seed: int, kill_midway: bool = False
+) -> list[dict[str, Any]]:
+    """Fill a fresh database, start the server, and export each format in turn from it (the peak
+    resident set is the server's so far)."""
     with tempfile.TemporaryDirectory(prefix="loyaltyhub-bench-exports-") as tmp:
         url = url or f"sqlite:///{Path(tmp) / 'bench.db'}"
         export_dir = Path(tmp) / "exports"
         t0 = time.perf_counter()
         _reset(url)
         token = _fill(url, members, seed)
-        fill_seconds = time.perf_counter() - t0
-        result: dict[str, Any] = {"backend": url.split(":", 1)[0].split("+", 1)[0], "members": members, "format": fmt}
-        result["fill_seconds"] = round(fill_seconds, 1)
+        fill_seconds = round(time.perf_counter() - t0, 1)
+        backend = url.split(":", 1)[0].split("+", 1)[0]
 
         port = _free_port()
         headers = {"X-Client-Authorization": token, "X-Loyalty-Club-Slug": "bench-mall"}
         server = Server(url, export_dir, port)
+        results = []
         try:
             with httpx.Client(base_url=server.base, headers=headers, timeout=600) as http:
-                result["server_rss_before_mb"] = server.status_mb("VmRSS")
-                t1 = time.perf_counter()
-                job = http.post("/v1/reporting/query/export", json={"report": "members", "format": fmt}).json()
-                if kill_midway:
-                    job = _wait(http, job, lambda job: job["rows"] >= members // 4 or job["status"] not in ACTIVE)
-                    if job["status"] != "running":
-                        raise SystemExit(f"the export was not running when the server was to be killed: {job}")
-                    result["killed_at_rows"] = job["rows"]
-                    server.kill()
-                    server = Server(url, export_dir, port)
-                    job = http.get(f"/v1/reporting/exports/{job['id']}").json()
-                    result["after_restart_status"] = job["status"]
-                    early = http.get(f"/v1/reporting/exports/{job['id']}/download")
-                    result["download_before_done"] = early.status_code
-                job = _wait(http, job)
-                result["export_seconds"] = round(time.perf_counter() - t1, 1)
-                if job["status"] != "done":
-                    raise SystemExit(f"export ended {job['status']}: {job.get('error')}")
-                rows = _count_rows(http, job, fmt, Path(tmp))
-                counted = http.post("/v1/reporting/query", json={"report": "members", "aggregate_by": "count"})
-                count = counted.json()["records"][0]["members_count"]
-                result["server_peak_rss_mb"] = server.status_mb("VmHWM")
+                for fmt in formats:
+                    result: dict[str, Any] = {"backend": backend, "members": members, "format": fmt}
+                    result["fill_seconds"] = fill_seconds
+                    result["server_rss_before_mb"] = server.status_mb("VmRSS")
+                    t1 = time.perf_counter()
+                    job = http.post("/v1/reporting/query/export", json={"report": "members", "format": fmt}).json()
+                    if kill_midway:
+                        job = _wait(http, job, lambda job: job["rows"] >= members // 4 or job["status"] not in ACTIVE)
+                        if job["status"] != "running":
+                            raise SystemExit(f"the export was not running when the server was to be killed: {job}")
+                        result["killed_at_rows"] = job["rows"]
+                        server.kill()
+                        server = Server(url, export_dir, port)
+                        job = http.get(f"/v1/reporting/exports/{job['id']}").json()
+                        result["after_restart_status"] = job["status"]
+                        early = http.get(f"/v1/reporting/exports/{job['id']}/download")
+                        result["download_before_done"] = early.status_code
+                    job = _wait(http, job)
+                    result["export_seconds"] = round(time.perf_counter() - t1, 1)
+                    if job["status"] != "done":
+                        raise SystemExit(f"export ended {job['status']}: {job.get('error')}")
+                    rows = _count_rows(http, job, fmt, Path(tmp))
+                    counted = http.post("/v1/reporting/query", json={"report": "members", "aggregate_by": "count"})
+                    count = counted.json()["records"][0]["members_count"]
+                    result["server_peak_rss_mb"] = server.status_mb("VmHWM")
+                    results.append(_summary(result, job, rows, count, kill_midway))
         finally:
             server.stop()
+    return results
+
+
+def _summary(result: dict[str, Any], job: dict[str, Any], rows: int, count: int, kill_midway: bool) -> dict[str, Any]:
     peak = result["server_peak_rss_mb"]
     result.update(
-        rows_per_second=round(rows / result["export_seconds"]),
+        rows_per_second=round(rows / result["export_seconds"]) if result["export_seconds"] else None,
         file_mb=round(job["size_bytes"] / 1e6, 1),
         rows=rows,
         job_rows=job["rows"],
         count_aggregation=count,
-        ok=rows == count == job["rows"] == members and peak < MEMORY_TARGET_MB,
+        ok=rows == count == job["rows"] == result["members"] and peak < MEMORY_TARGET_MB,
     )
     if kill_midway:
         result["ok"] = result["ok"] and result["download_before_done"] == 409
     return result
+
+
+def smoke(database_url: str | None, *, name: str = "exports_smoke") -> None:
+    """A small export in each format; fails when the rows downloaded, the job's rows, the ``count``
+    aggregation and the members inserted disagree, or the server's memory passes the target."""
+    with scratch_database(database_url or "sqlite", name) as url:
+        results = run_exports(url, SMOKE_MEMBERS, ["csv", "ndjson"], seed=7)
+    for result in results:
+        print(result, flush=True)
+        _check_smoke(result)
+
+
+def _check_smoke(result: dict[str, Any]) -> None:
+    fmt = result["format"]
+    agree(
+        f"{result['backend']} {fmt} export: rows",
+        downloaded=result["rows"],
+        job=result["job_rows"],
+        count_aggregation=result["count_aggregation"],
+        inserted=SMOKE_MEMBERS,
+    )
+    peak = result["server_peak_rss_mb"]
+    check(f"{result['backend']} {fmt} export: server peak {peak} MB < {MEMORY_TARGET_MB} MB", peak < MEMORY_TARGET_MB)
 
 
 def main() -> None:
@@ -246,7 +293,11 @@ def main() -> None:
         action="store_true",
         help="SIGKILL the server a quarter into the export, start it again, and check the job still completes",
     )
+    parser.add_argument("--smoke", action="store_true", help="a 500-member export per format, checked; no report")
     args = parser.parse_args()
+    if args.smoke:
+        smoke(args.database_url)
+        return
     result = run(args.database_url, args.members, args.format, args.seed, args.kill_midway)
     for key, value in result.items():
         print(f"{key:>22}: {value}")

@@ -11,6 +11,11 @@ hand-written SQL giving the same answer, in the same run (median of N runs each,
 
     .venv/bin/python -m bench.reporting --members 1000000 --usages 10000000
     .venv/bin/python -m bench.reporting --reuse          # time again on the generated data
+    .venv/bin/python -m bench.reporting --smoke          # tiny data, one run, checks; writes nothing
+
+Every case's four answers must be equal, or the benchmark exits non-zero. ``--smoke`` generates 2,000
+members and 20,000 usages in ``<test database>_reporting_smoke`` (dropped afterwards), times each case
+once, and also checks the generated offers' uses (their stock shards) against their usages.
 """
 
 from __future__ import annotations
@@ -28,19 +33,27 @@ from typing import Any
 
 import httpx
 import psycopg
+from sqlalchemy.engine import make_url
 
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+from bench._smoke import SmokeFailure, agree, check, postgres_base_url, scratch_database
+from loyaltyhub.offers.stock import SHARDS
+
+SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+DEFAULT_DB = "test_reporting_bench"
 TZ = "Europe/Oslo"
 NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
 DAYS = 90
+SMOKE_MEMBERS, SMOKE_USAGES = 2_000, 20_000
 
 
-def pg_url(db: str) -> str:
-    return f"postgresql://postgres@127.0.0.1:5432/{db}"
+def database_url(server_url: str, db: str) -> str:
+    """The SQLAlchemy URL of database ``db`` on the server of ``server_url``."""
+    return make_url(server_url).set(database=db).render_as_string(hide_password=False)
 
 
-def sa_url(db: str) -> str:
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{db}"
+def dsn(url: str) -> str:
+    """``url`` (SQLAlchemy) for psycopg."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def log(message: str) -> None:
@@ -50,16 +63,17 @@ def log(message: str) -> None:
 # --- data -----------------------------------------------------------------------------------------
 
 
-def create_database(db: str) -> None:
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+def create_database(url: str) -> None:
+    db = make_url(url).database
+    with psycopg.connect(dsn(database_url(url, "postgres")), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{db}"')
         conn.execute(f'CREATE DATABASE "{db}"')
     from loyaltyhub.db import migrate
 
-    migrate.upgrade(sa_url(db))
+    migrate.upgrade(url)
 
 
-def setup_clubs_and_token(db: str) -> tuple[int, int, str]:
+def setup_clubs_and_token(url: str) -> tuple[int, int, str]:
     from sqlalchemy.orm import Session
 
     from loyaltyhub.auth.permits import all_permits
@@ -67,7 +81,7 @@ def setup_clubs_and_token(db: str) -> tuple[int, int, str]:
     from loyaltyhub.clubs.service import create_club
     from loyaltyhub.db.engine import make_engine
 
-    engine = make_engine(sa_url(db))
+    engine = make_engine(url)
     with Session(engine) as session, session.begin():
         big = create_club(
             session,
@@ -147,9 +161,9 @@ GROUP BY loyalty_club_id, grouping_type, grouping_value
 
 OFFERS_SQL = """
 INSERT INTO offers (loyalty_club_id, type, status, name, description, usage_authorization_token_required, extras,
-                    files, cms_tag_ids, uses_count, grants_count, created_at, updated_at)
+                    files, cms_tag_ids, grants_count, created_at, updated_at)
 SELECT %(club)s, (ARRAY['regular','birthday','exclusive','welcome'])[1 + g %% 4], 'published',
-       jsonb_build_object('en', 'Offer ' || g), '{}'::jsonb, false, '{}'::jsonb, '[]'::jsonb, '[]'::jsonb, 0, 0,
+       jsonb_build_object('en', 'Offer ' || g), '{}'::jsonb, false, '{}'::jsonb, '[]'::jsonb, '[]'::jsonb, 0,
        %(now)s, %(now)s
 FROM generate_series(1, %(n)s) AS g
 """
@@ -168,14 +182,28 @@ SELECT CASE WHEN g %% 10 = 0 THEN %(small)s ELSE %(big)s END,
        (ARRAY['15-19','20-24','25-29','30-34','35-39','40-44','45-49','50-54','55-59','60-64'])[1 + (h / 19) %% 10],
        (ARRAY['3143244','3161732','3133880'])[1 + (h / 29) %% 3],
        (ARRAY['3143244','3161732','3133880'])[1 + (h / 29) %% 3]
-FROM (SELECT g, (g * 2654435761) %% 4294967291 AS h FROM generate_series(%(start)s, %(stop)s) AS g) AS s
+FROM (SELECT g, (g * 2654435761) %% 4294967291 AS h FROM generate_series(%(start)s::int, %(stop)s::int) AS g) AS s
 """
 
 
-def generate(db: str, members: int, usages: int) -> dict[str, Any]:
-    create_database(db)
-    big, small, token = setup_clubs_and_token(db)
-    with psycopg.connect(pg_url(db), autocommit=True) as conn:
+# An offer's uses are counted in its stock shards (migration 0007, ``loyaltyhub.offers.stock``): the
+# generated usages are recorded as a bulk of uses is (``stock.add_uses``), all on shard 0, with no
+# allowance (the offers have no stock). Usages of the other club name the queried club's offers (the
+# data is hash-derived, not a history): an offer counts only its own club's.
+SHARDS_SQL = """
+INSERT INTO offer_stock_shards (loyalty_club_id, offer_id, shard, uses_count, allowance)
+SELECT o.loyalty_club_id, o.id, s.shard, CASE WHEN s.shard = 0 THEN coalesce(u.uses, 0) ELSE 0 END, NULL
+FROM offers AS o
+CROSS JOIN generate_series(0, %(shards)s - 1) AS s(shard)
+LEFT JOIN (SELECT loyalty_club_id, offer_id, count(*) AS uses FROM offer_usages GROUP BY 1, 2) AS u
+       ON u.loyalty_club_id = o.loyalty_club_id AND u.offer_id = o.id
+"""
+
+
+def generate(url: str, members: int, usages: int) -> dict[str, Any]:
+    create_database(url)
+    big, small, token = setup_clubs_and_token(url)
+    with psycopg.connect(dsn(url), autocommit=True) as conn:
         started = time.monotonic()
         conn.execute(MEMBERS_SQL, {"big": big, "small": small, "now": NOW, "n": members})
         log(f"members: {members} rows in {time.monotonic() - started:.1f}s")
@@ -202,35 +230,36 @@ def generate(db: str, members: int, usages: int) -> dict[str, Any]:
                 },
             )
             log(f"usages: {min(usages, start + chunk - 1)} rows ({time.monotonic() - started:.0f}s)")
+        conn.execute(SHARDS_SQL, {"shards": SHARDS})
         conn.execute("VACUUM ANALYZE")
-    build_rollup(db)
+    build_rollup(url)
     meta = {"club": big, "other_club": small, "token": token, "members": members, "usages": usages}
-    with psycopg.connect(pg_url(db), autocommit=True) as conn:
+    with psycopg.connect(dsn(url), autocommit=True) as conn:
         conn.execute("CREATE TABLE IF NOT EXISTS bench_meta (data jsonb)")
         conn.execute("DELETE FROM bench_meta")
         conn.execute("INSERT INTO bench_meta VALUES (%s)", [json.dumps(meta)])
     return meta
 
 
-def build_rollup(db: str) -> None:
+def build_rollup(url: str) -> None:
     """Bulk-loaded usages are rolled up at once (the worker job then keeps the rollup current)."""
     from sqlalchemy.orm import Session
 
     from loyaltyhub.db.engine import make_engine
     from loyaltyhub.reporting import rollups
 
-    engine = make_engine(sa_url(db))
+    engine = make_engine(url)
     started = time.monotonic()
     with Session(engine) as session, session.begin():
         rollups.rebuild(session)
     engine.dispose()
-    with psycopg.connect(pg_url(db), autocommit=True) as conn:
+    with psycopg.connect(dsn(url), autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE offer_usage_hourly")
     log(f"hourly usage rollup built in {time.monotonic() - started:.1f}s")
 
 
-def load_meta(db: str) -> dict[str, Any]:
-    with psycopg.connect(pg_url(db)) as conn:
+def load_meta(url: str) -> dict[str, Any]:
+    with psycopg.connect(dsn(url)) as conn:
         return conn.execute("SELECT data FROM bench_meta").fetchone()[0]
 
 
@@ -300,10 +329,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(db: str, port: int) -> subprocess.Popen[bytes]:
+def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
-        "LOYALTYHUB_DATABASE_URL": sa_url(db),
+        "LOYALTYHUB_DATABASE_URL": url,
         "LOYALTYHUB_RUN_WORKER_IN_SERVER": "false",
         "LOYALTYHUB_RATELIMIT_ENABLED": "false",
         "LOYALTYHUB_ENV": "dev",
@@ -334,11 +363,11 @@ def start_server(db: str, port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("server did not start")
 
 
-def timed(fn: Any, runs: int) -> tuple[float, Any]:
+def timed(fn: Any, runs: int, warmup: int = 20) -> tuple[float, Any]:
     # Warm-up (plan caches, buffers, prepared statements, the server's first calls): at least once, and
-    # for cheap cases up to 20 times or 0.5 s, so a few-ms case is timed in its steady state.
+    # for cheap cases up to ``warmup`` times or 0.5 s, so a few-ms case is timed in its steady state.
     started = time.perf_counter()
-    for _ in range(20):
+    for _ in range(max(warmup, 1)):
         fn()
         if time.perf_counter() - started > 0.5:
             break
@@ -350,12 +379,12 @@ def timed(fn: Any, runs: int) -> tuple[float, Any]:
     return statistics.median(times), result
 
 
-def run(db: str, runs: int, port: int, only: str | None = None) -> list[dict[str, Any]]:
-    meta = load_meta(db)
+def run(url: str, runs: int, port: int, only: str | None = None, warmup: int = 20) -> list[dict[str, Any]]:
+    meta = load_meta(url)
     club = meta["club"]
     headers = {"X-Client-Authorization": meta["token"], "X-Customer": str(club)}
     port = port or free_port()
-    server = start_server(db, port)
+    server = start_server(url, port)
     results = []
     from sqlalchemy.orm import Session
 
@@ -366,7 +395,7 @@ def run(db: str, runs: int, port: int, only: str | None = None) -> list[dict[str
     from loyaltyhub.db.engine import make_engine
     from loyaltyhub.reporting.engine import run_query
 
-    engine = make_engine(sa_url(db))
+    engine = make_engine(url)
     with Session(engine, expire_on_commit=False) as session:
         access = CustomerAccess(
             principal=Principal(kind="client", id=0, name="bench", grants=()),
@@ -379,7 +408,7 @@ def run(db: str, runs: int, port: int, only: str | None = None) -> list[dict[str
     # per case: the server closes a connection idle for 5 s (while the slow hand-written SQL runs).
     http = HTTPConnection("127.0.0.1", port, timeout=60)
     try:
-        with psycopg.connect(pg_url(db)) as conn:
+        with psycopg.connect(dsn(url)) as conn:
             conn.execute("SET TIME ZONE 'UTC'")
             for index, case in enumerate(cases(club)):
                 if only and only not in case["name"]:
@@ -408,12 +437,12 @@ def run(db: str, runs: int, port: int, only: str | None = None) -> list[dict[str
                         return run_query(session, access, case["body"])
 
                 # Alternating the two HTTP measurements: a drift in machine load hits both alike.
-                api_seconds, answer = timed(over_http, runs)
-                sql_http_seconds, http_rows = timed(by_hand_over_http, runs)
-                api_seconds = min(api_seconds, timed(over_http, runs)[0])
-                sql_http_seconds = min(sql_http_seconds, timed(by_hand_over_http, runs)[0])
-                engine_seconds, engine_answer = timed(in_process, runs)
-                sql_seconds, rows = timed(by_hand, runs)
+                api_seconds, answer = timed(over_http, runs, warmup)
+                sql_http_seconds, http_rows = timed(by_hand_over_http, runs, warmup)
+                api_seconds = min(api_seconds, timed(over_http, runs, warmup)[0])
+                sql_http_seconds = min(sql_http_seconds, timed(by_hand_over_http, runs, warmup)[0])
+                engine_seconds, engine_answer = timed(in_process, runs, warmup)
+                sql_seconds, rows = timed(by_hand, runs, warmup)
                 same = (
                     case["shape"](answer)
                     == case["sql_shape"](rows)
@@ -431,6 +460,7 @@ def run(db: str, runs: int, port: int, only: str | None = None) -> list[dict[str
                         "http_to_bare_sql_ratio": api_seconds / sql_seconds if sql_seconds else float("inf"),
                         "engine_ratio": engine_seconds / sql_seconds if sql_seconds else float("inf"),
                         "same_answer": same,
+                        "answer_size": len(case["sql_shape"](rows)),
                     }
                 )
                 log(
@@ -446,25 +476,79 @@ def run(db: str, runs: int, port: int, only: str | None = None) -> list[dict[str
     return results
 
 
+def check_agreement(results: list[dict[str, Any]]) -> None:
+    """Every case's four answers were equal (the report through HTTP, in-process, the hand-written SQL
+    alone and through HTTP)."""
+    differing = [result["case"] for result in results if not result["same_answer"]]
+    if differing:
+        raise SmokeFailure(f"the report and its hand-written SQL disagree: {', '.join(differing)}")
+
+
+def check_offer_uses(url: str, club: int) -> None:
+    """The generated offers' uses as the product reads them (``Offer.uses_count``: their stock shards)
+    are their usages."""
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from loyaltyhub.db.engine import make_engine
+    from loyaltyhub.member_offers.models import OfferUsage
+    from loyaltyhub.offers.models import Offer
+
+    engine = make_engine(url, pool_size=1)
+    with Session(engine) as session:
+        uses = dict(session.execute(select(Offer.id, Offer.uses_count).where(Offer.loyalty_club_id == club)).all())
+        usages = session.execute(
+            select(OfferUsage.offer_id, func.count())
+            .where(OfferUsage.loyalty_club_id == club)
+            .group_by(OfferUsage.offer_id)
+        ).all()
+    engine.dispose()
+    agree("offers' uses_count vs their usages", offers=uses, usages={offer: 0 for offer in uses} | dict(usages))
+
+
+def smoke(database_url: str | None, *, name: str = "reporting_smoke") -> list[dict[str, Any]]:
+    """Tiny data, one timed run per case (one warm-up call); fails when an answer disagrees or is empty."""
+    with scratch_database(postgres_base_url(database_url), name) as url:
+        meta = generate(url, SMOKE_MEMBERS, SMOKE_USAGES)
+        check_offer_uses(url, meta["club"])
+        results = run(url, runs=1, port=0, warmup=1)
+    print(json.dumps(results, indent=2))
+    check_agreement(results)
+    agree("cases timed", timed=[r["case"] for r in results], declared=[c["name"] for c in cases(0)])
+    for result in results:
+        check(f"{result['case']}: the same answer four ways, {result['answer_size']} rows", result["answer_size"] > 0)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--members", type=int, default=1_000_000)
     parser.add_argument("--usages", type=int, default=10_000_000)
-    parser.add_argument("--db", default="test_reporting_bench")
+    parser.add_argument("--db", default=DEFAULT_DB, help="the benchmark's database (created anew unless --reuse)")
+    parser.add_argument(
+        "--database-url",
+        help="PostgreSQL server to use (its database is ignored, except by --smoke: its name prefixes the smoke's)",
+    )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--port", type=int, default=0, help="0: any free port")
     parser.add_argument("--reuse", action="store_true", help="time on the data generated by a previous run")
     parser.add_argument("--only", help="time only the cases whose name contains this text")
     parser.add_argument("--rebuild-rollup", action="store_true", help="with --reuse: build the usage rollup again")
+    parser.add_argument("--smoke", action="store_true", help="tiny data, one run, checks the answers; writes nothing")
     args = parser.parse_args()
+    if args.smoke:
+        smoke(args.database_url)
+        return
+    url = database_url(args.database_url or SERVER_URL, args.db)
     if not args.reuse:
         log(f"generating {args.members} members and {args.usages} usages in {args.db}")
-        generate(args.db, args.members, args.usages)
+        generate(url, args.members, args.usages)
     elif args.rebuild_rollup:
-        build_rollup(args.db)
-    meta = load_meta(args.db)
-    results = run(args.db, args.runs, args.port, args.only)
+        build_rollup(url)
+    meta = load_meta(url)
+    results = run(url, args.runs, args.port, args.only)
     print(json.dumps({"members": meta["members"], "usages": meta["usages"], "results": results}, indent=2))
+    check_agreement(results)
 
 
 if __name__ == "__main__":
