@@ -43,6 +43,7 @@ from sqlalchemy import insert, text
 from bench._smoke import agree, check, scratch_database
 from loyaltyhub.db import migrate
 from loyaltyhub.db.engine import make_engine
+from loyaltyhub.wiring import unit_of_work
 
 MEMORY_TARGET_MB = 300
 SMOKE_MEMBERS = 500
@@ -75,7 +76,6 @@ def _reset(url: str) -> None:
 
 def _fill(url: str, members: int, seed: int) -> str:
     """One club with ``members`` members; returns a client token with every permit."""
-    from sqlalchemy.orm import Session
 
     from loyaltyhub.auth.permits import all_permits
     from loyaltyhub.auth.service import create_client_token
@@ -85,7 +85,7 @@ def _fill(url: str, members: int, seed: int) -> str:
     rng = random.Random(seed)
     engine = make_engine(url)
     start = datetime(2023, 1, 1, tzinfo=UTC)
-    with Session(engine) as session, session.begin():
+    with unit_of_work(engine, write=True) as session:
         club = create_club(
             session,
             slug="bench-mall",

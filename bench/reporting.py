@@ -37,6 +37,7 @@ from sqlalchemy.engine import make_url
 
 from bench._smoke import SmokeFailure, agree, check, postgres_base_url, scratch_database
 from loyaltyhub.offers.stock import SHARDS
+from loyaltyhub.wiring import unit_of_work
 
 SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DEFAULT_DB = "test_reporting_bench"
@@ -74,7 +75,6 @@ def create_database(url: str) -> None:
 
 
 def setup_clubs_and_token(url: str) -> tuple[int, int, str]:
-    from sqlalchemy.orm import Session
 
     from loyaltyhub.auth.permits import all_permits
     from loyaltyhub.auth.service import create_client_token
@@ -82,7 +82,7 @@ def setup_clubs_and_token(url: str) -> tuple[int, int, str]:
     from loyaltyhub.db.engine import make_engine
 
     engine = make_engine(url)
-    with Session(engine) as session, session.begin():
+    with unit_of_work(engine, write=True) as session:
         big = create_club(
             session,
             slug="bench-mall",
@@ -243,14 +243,13 @@ def generate(url: str, members: int, usages: int) -> dict[str, Any]:
 
 def build_rollup(url: str) -> None:
     """Bulk-loaded usages are rolled up at once (the worker job then keeps the rollup current)."""
-    from sqlalchemy.orm import Session
 
     from loyaltyhub.db.engine import make_engine
     from loyaltyhub.reporting import rollups
 
     engine = make_engine(url)
     started = time.monotonic()
-    with Session(engine) as session, session.begin():
+    with unit_of_work(engine, write=True) as session:
         rollups.rebuild(session)
     engine.dispose()
     with psycopg.connect(dsn(url), autocommit=True) as conn:
@@ -388,7 +387,7 @@ def run(url: str, runs: int, port: int, only: str | None = None, warmup: int = 2
     results = []
     from sqlalchemy.orm import Session
 
-    from loyaltyhub.auth.dependencies import CustomerAccess
+    from loyaltyhub.auth.context import CustomerAccess
     from loyaltyhub.auth.permits import all_permits
     from loyaltyhub.auth.principal import Principal
     from loyaltyhub.clubs.models import LoyaltyClub
@@ -433,7 +432,7 @@ def run(url: str, runs: int, port: int, only: str | None = None, warmup: int = 2
                     return conn.execute(case["sql"], {"club": club, **case.get("params", {})}).fetchall()
 
                 def in_process(case: dict[str, Any] = case) -> Any:
-                    with Session(engine) as session:
+                    with unit_of_work(engine, write=False) as session:
                         return run_query(session, access, case["body"])
 
                 # Alternating the two HTTP measurements: a drift in machine load hits both alike.
@@ -488,14 +487,13 @@ def check_offer_uses(url: str, club: int) -> None:
     """The generated offers' uses as the product reads them (``Offer.uses_count``: their stock shards)
     are their usages."""
     from sqlalchemy import func, select
-    from sqlalchemy.orm import Session
 
     from loyaltyhub.db.engine import make_engine
     from loyaltyhub.member_offers.models import OfferUsage
     from loyaltyhub.offers.models import Offer
 
     engine = make_engine(url, pool_size=1)
-    with Session(engine) as session:
+    with unit_of_work(engine, write=False) as session:
         uses = dict(session.execute(select(Offer.id, Offer.uses_count).where(Offer.loyalty_club_id == club)).all())
         usages = session.execute(
             select(OfferUsage.offer_id, func.count())

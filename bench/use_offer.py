@@ -41,13 +41,13 @@ import httpx
 import psycopg
 from sqlalchemy import insert, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.orm import Session
 from tests.member_offers import live
 
 from bench._smoke import agree, check, postgres_base_url, scratch_database
 from bench._use_transaction import RAW_USE, pgbench_script, use_params
 from loyaltyhub.db.engine import make_engine
 from loyaltyhub.offers.models import Offer, OfferGrant
+from loyaltyhub.wiring import unit_of_work
 
 LEVELS = (1, 8, 32)
 SMOKE_LEVELS = (4,)
@@ -161,7 +161,7 @@ def seed_list_club(database_url: str) -> tuple[live.Seeded, int]:
     ]
     seeded = live.seed(database_url, slug="bench-list", members=10, offers=[])
     engine = make_engine(database_url, pool_size=1)
-    with Session(engine) as session:
+    with unit_of_work(engine, write=False) as session:
         club_id = session.execute(text("SELECT id FROM loyalty_clubs WHERE slug = :s"), {"s": seeded.slug}).scalar_one()
         rows = [
             {
