@@ -14,9 +14,13 @@ from loyaltyhub import __version__
 from loyaltyhub.auth.cache import ClientTokenCache
 from loyaltyhub.db.engine import make_engine, make_session_factory, writer
 from loyaltyhub.db.session import SessionFactory
+from loyaltyhub.http.docs import install_docs
 from loyaltyhub.http.errors import install_error_handlers
 from loyaltyhub.http.idempotency import LoyaltyRoute, ReplayResponse, replay_response
+from loyaltyhub.http.logging import RequestLogging
+from loyaltyhub.http.metrics import RequestMetrics
 from loyaltyhub.http.middleware import BodySizeLimit
+from loyaltyhub.http.openapi import install_openapi
 from loyaltyhub.http.routing import check_route_classes
 from loyaltyhub.ratelimit.middleware import RateLimitHeaders
 from loyaltyhub.settings import Settings
@@ -34,6 +38,8 @@ ROUTE_MODULES = (
     "loyaltyhub.reporting.routes",
     "loyaltyhub.places.routes",
     "loyaltyhub.exports.routes",
+    "loyaltyhub.http.health",
+    "loyaltyhub.http.metrics",
 )
 
 
@@ -94,6 +100,8 @@ def create_app(
         version=__version__,
         description="Loyalty-club platform: Management API, Public (member) API and Reporting API.",
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs, without a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -104,6 +112,10 @@ def create_app(
     app.add_exception_handler(ReplayResponse, lambda _r, exc: replay_response(exc))  # type: ignore[arg-type]
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RateLimitHeaders)
+    app.add_middleware(RequestMetrics)
+    app.add_middleware(RequestLogging, access_log=settings.access_log)
+    install_docs(app)
+    install_openapi(app)
     for module_name in ROUTE_MODULES:
         module = importlib.import_module(module_name)
         app.include_router(module.router)

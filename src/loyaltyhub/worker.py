@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from loyaltyhub.ops.metrics import record_job_run
 from loyaltyhub.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -89,11 +91,16 @@ class BackgroundWorker:
             self._threads.append(thread)
 
     def _loop(self, job: Job) -> None:
+        due = time.monotonic()
         while not self._stop.is_set():
+            started, failed = time.monotonic(), False
             try:
                 job.run(self.settings, self.engine)
             except Exception:
+                failed = True
                 log.exception("background job %s failed", job.name)
+            record_job_run(job.name, due_at=due, started_at=started, failed=failed)
+            due = time.monotonic() + job.interval_seconds
             self._stop.wait(job.interval_seconds)
 
     def stop(self) -> None:
