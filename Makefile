@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# The PostgreSQL server the suite creates its own databases on (named after this one, then dropped).
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
