@@ -1,8 +1,9 @@
 """Messages to members (one-time passwords, welcome messages) through an outbox.
 
 Every message is written to ``outbox_messages`` in the request's transaction and handed to the
-sender. The default sender only logs (the outbox row is the record); a deployment plugs in a real
-SMS / e-mail gateway with :func:`set_sender`. A sender that raises leaves ``sent_at`` empty: the row
+sender. The default sender only logs that a message is waiting, never its recipient or body (a one-time
+password, personal data): the outbox row is the record, where a developer reads a code; a deployment
+plugs in a real SMS / e-mail gateway with :func:`set_sender`. A sender that raises leaves ``sent_at`` empty: the row
 stays in the outbox for a retry and the request still succeeds.
 """
 
@@ -23,12 +24,11 @@ Sender = Callable[[OutboxMessage], None]
 
 def log_sender(message: OutboxMessage) -> None:
     log.info(
-        "outbox %s message %s to %s (club %s): %s",
+        "outbox %s message %s (id %s, club %s) kept in outbox_messages; no gateway configured",
         message.channel,
         message.kind,
-        message.recipient,
+        message.id,
         message.loyalty_club_id,
-        message.body,
     )
 
 

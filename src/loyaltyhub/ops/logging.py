@@ -16,8 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from pythonjsonlogger.core import RESERVED_ATTRS
-from pythonjsonlogger.json import JsonFormatter
+import orjson
 
 from loyaltyhub.settings import Settings
 
@@ -40,17 +39,27 @@ class RequestLogContext:
 
 REQUEST_CONTEXT: ContextVar[RequestLogContext | None] = ContextVar("loyaltyhub_request_log_context", default=None)
 
-_SECRETS = re.compile(
-    r"\blh[a-z]_[A-Za-z0-9]+_[A-Za-z0-9_-]+"  # loyaltyhub tokens: <prefix>_<public id>_<secret>
-    r"|(?i:bearer)\s+\S+"  # any bearer credential
-    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # e-mail addresses
-    r"|\+\d[\d ]{6,17}\d|\b\d{10,15}\b"  # phone numbers (MSISDNs), with or without their +
-)
+# Each pattern runs only when its cheap marker is in the text: most messages have none, and one combined
+# pattern tried at every position cost ~25 µs a message.
+_TOKEN = re.compile(r"\blh[a-z]_[A-Za-z0-9]+_[A-Za-z0-9_-]+")  # loyaltyhub tokens: <prefix>_<public id>_<secret>
+_BEARER = re.compile(r"(?i:bearer)\s+\S+")  # any bearer credential
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"\+\d[\d ]{6,17}\d|\b\d{10,15}\b")  # MSISDNs, with or without their +
+_DIGITS_RUN = re.compile(r"\d{7}")
 REDACTED = "[redacted]"
 
 
 def redact(text: str) -> str:
-    return _SECRETS.sub(REDACTED, text)
+    """``text`` with token-shaped strings, bearer credentials, e-mail addresses and phone numbers replaced."""
+    if "lh" in text:
+        text = _TOKEN.sub(REDACTED, text)
+    if "earer" in text or "EARER" in text:
+        text = _BEARER.sub(REDACTED, text)
+    if "@" in text:
+        text = _EMAIL.sub(REDACTED, text)
+    if _DIGITS_RUN.search(text):
+        text = _PHONE.sub(REDACTED, text)
+    return text
 
 
 class RequestContextFilter(logging.Filter):
@@ -71,21 +80,37 @@ class RequestContextFilter(logging.Filter):
 
 
 class _RedactingTraceback:
-    def formatException(self, ei: Any) -> str:
+    def formatException(self, ei: Any) -> str:  # noqa: N802 (logging's name)
         return redact(super().formatException(ei))  # type: ignore[misc]
 
 
-class JsonLines(_RedactingTraceback, JsonFormatter):
-    """One JSON object per line: ``time``, ``level``, ``logger``, ``message``, the request's context and
-    any ``extra=`` fields."""
+# What every LogRecord has: the rest is the request's context and a caller's ``extra=`` fields.
+_RECORD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "color_message"}
+
+
+class JsonLines(_RedactingTraceback, logging.Formatter):
+    """One JSON object per line: ``time``, ``level``, ``logger``, ``message``, the request's context, any
+    ``extra=`` fields and ``exception`` (a traceback). Built with orjson: a generic JSON log formatter
+    (python-json-logger) cost ~30 µs more per line, and the access log writes one per request."""
 
     def __init__(self) -> None:
-        super().__init__(
-            ["asctime", "levelname", "name", "message"],
-            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-            reserved_attrs=[*RESERVED_ATTRS, "color_message"],
-            datefmt="%Y-%m-%dT%H:%M:%S%z",
-        )
+        super().__init__(datefmt="%Y-%m-%dT%H:%M:%S%z")
+
+    def format(self, record: logging.LogRecord) -> str:
+        document: dict[str, Any] = {
+            "time": self.formatTime(record, self.datefmt),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in record.__dict__.items():
+            if key not in _RECORD_ATTRIBUTES:
+                document[key] = value
+        if record.exc_info:
+            document["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            document["stack"] = record.stack_info
+        return orjson.dumps(document, default=str).decode()
 
 
 class ReadableLines(_RedactingTraceback, logging.Formatter):
