@@ -80,7 +80,7 @@ class RequestContextFilter(logging.Filter):
 
 
 class _RedactingTraceback:
-    def formatException(self, ei: Any) -> str:  # noqa: N802 (logging's name)
+    def formatException(self, ei: Any) -> str:
         return redact(super().formatException(ei))  # type: ignore[misc]
 
 
