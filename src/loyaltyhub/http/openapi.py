@@ -19,6 +19,7 @@ checks the result (and fails if the dependencies named here are renamed).
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -333,8 +334,7 @@ Besides the standard codes the API answers its own:
 |---|---|---|
 """
     + "\n".join(
-        f"| {status} | {meaning} | `{body}` |".replace("'", '"').replace("True", "true")
-        for status, (meaning, body) in VENDOR_STATUSES.items()
+        f"| {status} | {meaning} | `{json.dumps(body)}` |" for status, (meaning, body) in VENDOR_STATUSES.items()
     )
     + f"""
 
