@@ -236,8 +236,33 @@ def _document_operation(key: str, operation: dict[str, Any], needs: Needs, schem
             present.add(("header", header.name.lower()))
     if not parameters:
         del operation["parameters"]
+    _optional_body(operation)
+    _name_inline_schemas(operation)
     _add_examples(operation_id, operation, schemas)
     _document_vendor_statuses(operation_id, operation)
+
+
+def _optional_body(operation: dict[str, Any]) -> None:
+    """An optional body is "not required", not "the model or null": a generated client sends a JSON ``null``
+    (or, with openapi-python-client, fails to encode its "unset" marker) for the second form."""
+    body = operation.get("requestBody")
+    content = (body or {}).get("content", {}).get("application/json", {})
+    variants = content.get("schema", {}).get("anyOf", [])
+    if body and not body.get("required") and len(variants) == 2 and {"type": "null"} in variants:
+        content["schema"] = next(variant for variant in variants if variant != {"type": "null"})
+
+
+def _name_inline_schemas(operation: dict[str, Any]) -> None:
+    """Inline bodies are titled after FastAPI's generated ids ("Response 200 Register Seen Event V3 ..."),
+    and a generated client names their classes after the operation and the title: ``Response200`` gives
+    ``MemberOffersSeenResponse200``."""
+    body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+    if "title" in body:
+        body["title"] = "Body"
+    for status, response in operation["responses"].items():
+        schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+        if "title" in schema:
+            schema["title"] = f"Response{status}"
 
 
 def _add_examples(operation_id: str, operation: dict[str, Any], schemas: dict[str, Any]) -> None:
