@@ -89,9 +89,9 @@ def _models():
 def test_a_generated_client_drives_the_management_public_and_reporting_apis(scratch_url, tmp_path, generated):
     env = environment(scratch_url)
     run(["migrate"], env, tmp_path)
-    club = json.loads(run(["clubs", "create", "--slug", "client-mall", "--name", "Client Mall", "--timezone",
-                           "Europe/Oslo", "--country", "NO", "--default-language", "no", "--languages", "no,en", "--json"],
-                          env, tmp_path).stdout)  # fmt: skip
+    create_club = ["clubs", "create", "--slug", "client-mall", "--name", "Client Mall", "--timezone", "Europe/Oslo",
+                   "--country", "NO", "--default-language", "no", "--languages", "no,en", "--json"]  # fmt: skip
+    club = json.loads(run(create_club, env, tmp_path).stdout)
     client_token = json.loads(
         run(["tokens", "create", "--club", "client-mall", "--all-permits", "--json"], env, tmp_path).stdout
     )["token"]
@@ -148,7 +148,7 @@ def test_a_generated_client_drives_the_management_public_and_reporting_apis(scra
                     "identifier_type": "msisdn",
                     "identifier": "4791234567",
                     "password": "member-pass-1",
-                }  # fmt: skip
+                }
             ),
             **PRODUCT,
         )
