@@ -103,10 +103,10 @@ def test_a_generated_client_drives_the_management_public_and_reporting_apis(scra
         document.write_text(httpx.get(f"{base}/openapi.json").text)
         package = generated(document)
         models = _models()
-        hooks = {"event_hooks": {"response": [raise_vendor_status]}}
+        hooks = {"httpx_args": {"event_hooks": {"response": [raise_vendor_status]}}, "timeout": httpx.Timeout(60)}
 
         # Management API, as a staff user: sign in, create an offer, publish it.
-        anonymous = package.Client(base_url=base, httpx_args=hooks)
+        anonymous = package.Client(base_url=base, **hooks)
         signed_in = _api("auth.users_token_create").sync(
             client=anonymous,
             body=models.UserTokenRequest(
@@ -114,7 +114,7 @@ def test_a_generated_client_drives_the_management_public_and_reporting_apis(scra
             ),
         )
         assert isinstance(signed_in, models.UserTokenResponse), signed_in
-        staff = package.AuthenticatedClient(base_url=base, token=signed_in.access_token, httpx_args=hooks)
+        staff = package.AuthenticatedClient(base_url=base, token=signed_in.access_token, **hooks)
         created = _api("offers_management.offers_create").sync(
             "client-mall",
             client=staff,
@@ -130,7 +130,7 @@ def test_a_generated_client_drives_the_management_public_and_reporting_apis(scra
 
         # Public API, as the club's app: sign a member up and in, list the offers, use the new one.
         app = package.AuthenticatedClient(
-            base_url=base, token=client_token, auth_header_name="X-Client-Authorization", prefix="", httpx_args=hooks
+            base_url=base, token=client_token, auth_header_name="X-Client-Authorization", prefix="", **hooks
         )
         member = _api("public_api_members.members_create").sync(
             "client-mall",
@@ -154,7 +154,7 @@ def test_a_generated_client_drives_the_management_public_and_reporting_apis(scra
         )
         assert isinstance(tokens, models.TokenResponse) and tokens.resource_owner_id == member.id
         as_member = package.AuthenticatedClient(
-            base_url=base, token=tokens.access_token, headers={"X-Client-Authorization": client_token}, httpx_args=hooks
+            base_url=base, token=tokens.access_token, headers={"X-Client-Authorization": client_token}, **hooks
         )
         listed = _api("member_offers.member_offers_list").sync("client-mall", "me", client=as_member, **PRODUCT)
         assert isinstance(listed, models.OffersListOut), listed
@@ -174,14 +174,14 @@ def test_a_generated_client_drives_the_management_public_and_reporting_apis(scra
 
         # A vendor status: an unknown member token answers 460, raised with its body by the hook...
         stranger = package.AuthenticatedClient(
-            base_url=base, token="lhm_nobody_0000", headers={"X-Client-Authorization": client_token}, httpx_args=hooks
+            base_url=base, token="lhm_nobody_0000", headers={"X-Client-Authorization": client_token}, **hooks
         )
         with pytest.raises(VendorStatusError) as refused:
             _api("member_offers.member_offers_list").sync("client-mall", "me", client=stranger, **PRODUCT)
         assert refused.value.status == 460 and refused.value.body == {"error": "Invalid or expired access token"}
         # ...which the generated code alone cannot represent (why the hook is documented).
         bare = package.AuthenticatedClient(
-            base_url=base, token="lhm_nobody_0000", headers={"X-Client-Authorization": client_token}
+            base_url=base, token="lhm_nobody_0000", headers={"X-Client-Authorization": client_token}, timeout=60
         )
         with pytest.raises(ValueError, match="460 is not a valid HTTPStatus"):
             _api("member_offers.member_offers_list").sync("client-mall", "me", client=bare, **PRODUCT)

@@ -52,7 +52,7 @@ def test_a_member_sign_up_otp_and_login_logs_json_lines_without_secrets(scratch_
         run(["tokens", "create", "--club", "log-mall", "--all-permits", "--json"], env, tmp_path).stdout
     )["token"]
     log = tmp_path / "server.log"
-    with serve(env, tmp_path, log) as base, httpx.Client(base_url=f"{base}/v3/log-mall") as http:
+    with serve(env, tmp_path, log) as base, httpx.Client(base_url=f"{base}/v3/log-mall", timeout=60) as http:
         headers = {"X-Client-Authorization": client_token, **PUBLIC_HEADERS}
         signup = http.post(
             "/members",
