@@ -101,13 +101,24 @@ def migrate(as_json: JsonFlag = False) -> None:
 
 
 @app.command()
-def worker(as_json: JsonFlag = False) -> None:
+def worker(
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve the jobs' Prometheus metrics on this port (/metrics)")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
     """Run the background jobs (snapshots, exports) without serving HTTP."""
     from loyaltyhub.db.engine import make_engine
+    from loyaltyhub.ops.logging import configure_logging
     from loyaltyhub.worker import BackgroundWorker
 
     settings = Settings()
-    _emit(as_json, {"worker": "started"}, "worker started")
+    configure_logging(settings)
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port)
+    _emit(as_json, {"worker": "started", "metrics_port": metrics_port}, "worker started")
     BackgroundWorker(settings, make_engine(settings.database_url)).run_forever()
 
 

@@ -55,6 +55,22 @@ def test_not_ready_while_the_database_is_behind_the_code(settings, scratch_url):
         engine.dispose()
 
 
+def test_still_ready_when_a_newer_release_migrated_the_database(settings, scratch_url):
+    from sqlalchemy import text
+
+    migrate.upgrade(scratch_url)
+    engine = make_engine(scratch_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = '0042_next_release'"))
+        with _client(settings.model_copy(update={"database_url": scratch_url}), engine) as client:
+            response = client.get("/readyz")
+        assert response.status_code == 200
+        assert response.json()["checks"]["migrations"] == "ahead of this release: database at 0042_next_release"
+    finally:
+        engine.dispose()
+
+
 def test_not_ready_when_the_database_does_not_answer(settings, database_url, tmp_path):
     if database_url.startswith("sqlite"):
         unreachable = f"sqlite:///{tmp_path / 'missing' / 'dir' / 'x.db'}"  # the folder does not exist

@@ -36,6 +36,11 @@ def head_revisions() -> set[str]:
     return set(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
+def known_revisions() -> set[str]:
+    """Every revision of the package's migration tree."""
+    return {revision.revision for revision in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
 def current_revisions(connection: Connection) -> set[str]:
     """The revisions the database is at (empty for a database never migrated)."""
     return set(MigrationContext.configure(connection).get_current_heads())

@@ -1,5 +1,6 @@
 """``GET /healthz`` (the process answers) and ``GET /readyz`` (it can serve: database reachable, schema at
-the code's migration head, Redis reachable when configured; 503 naming the failing part otherwise).
+the code's migration head (or ahead of it, migrated by a newer release during a rolling upgrade), Redis
+reachable when configured; 503 naming the failing part otherwise).
 
 Load balancers and orchestrators poll these without credentials, so a failure is named but not
 explained (an error text can name hosts and users): the details go to the log.
@@ -16,7 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, text
 
-from loyaltyhub.db.migrate import current_revisions, head_revisions
+from loyaltyhub.db.migrate import current_revisions, head_revisions, known_revisions
 from loyaltyhub.http.routing import LoyaltyRouter
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ router = LoyaltyRouter(tags=["Operations"])
 
 OK = "ok"
 NOT_CONFIGURED = "not configured"
+AHEAD = "ahead of this release"
 
 
 class Health(BaseModel):
@@ -58,7 +60,7 @@ def readyz(request: Request) -> Any:
     """Ready to serve: the database answers, its schema is at the code's migration head, and Redis
     answers when one is configured. 503 names each failing part."""
     checks = check_readiness(request.app.state)
-    if all(value in (OK, NOT_CONFIGURED) for value in checks.values()):
+    if all(value in (OK, NOT_CONFIGURED) or value.startswith(AHEAD) for value in checks.values()):
         return {"status": "ready", "checks": checks}
     return JSONResponse({"error": "Not ready", "checks": checks}, status_code=503)
 
@@ -74,6 +76,11 @@ def _code_heads() -> frozenset[str]:
     return frozenset(head_revisions())
 
 
+@cache
+def _code_revisions() -> frozenset[str]:
+    return frozenset(known_revisions())
+
+
 def _database_checks(engine: Engine) -> list[tuple[str, str]]:
     try:
         with engine.connect() as connection:
@@ -87,6 +94,10 @@ def _database_checks(engine: Engine) -> list[tuple[str, str]]:
     if current == heads:
         return [("database", OK), ("migrations", OK)]
     at = ", ".join(sorted(current)) or "no migration"
+    if current and not current & _code_revisions():
+        # Migrated by a newer release: during a rolling upgrade this node still serves (migrations are
+        # additive until every node runs the new code, docs/deploy.md), so it stays in the rotation.
+        return [("database", OK), ("migrations", f"{AHEAD}: database at {at}")]
     return [("database", OK), ("migrations", f"database at {at}, code expects {', '.join(sorted(heads))}")]
 
 
