@@ -37,6 +37,17 @@ def _fail(as_json: bool, message: str, details: Any = None) -> NoReturn:
     raise typer.Exit(code=1)
 
 
+def _settings(as_json: bool) -> Settings:
+    """The settings, or a plain error (not a traceback) when they are refused, e.g. production with the
+    default secret key."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        _fail(as_json, "; ".join(error["msg"].removeprefix("Value error, ") for error in exc.errors()))
+
+
 @contextmanager
 def _session(settings: Settings) -> Iterator[Session]:
     from loyaltyhub.db.engine import make_engine, make_session_factory, writer
@@ -73,7 +84,7 @@ def serve(
     from loyaltyhub.ops.logging import configure_logging
     from loyaltyhub.ops.multiprocess import prepare_multiprocess_dir
 
-    settings = Settings()  # refuses a production start with the default secret key, before any worker starts
+    settings = _settings(as_json)  # refuses a weak secret key in production, before any worker starts
     configure_logging(settings)
     if workers > 1:
         prepare_multiprocess_dir(settings)
@@ -89,7 +100,7 @@ def migrate(as_json: JsonFlag = False) -> None:
     from loyaltyhub.db.migrate import pending_revisions, upgrade
     from loyaltyhub.ops.progress import StepProgress
 
-    settings = Settings()
+    settings = _settings(as_json)
     settings.ensure_local_dirs()
     pending = pending_revisions(settings.database_url)
     with StepProgress("migrate", len(pending)) as progress:
@@ -112,7 +123,7 @@ def worker(
     from loyaltyhub.ops.logging import configure_logging
     from loyaltyhub.worker import BackgroundWorker
 
-    settings = Settings()
+    settings = _settings(as_json)
     configure_logging(settings)
     if metrics_port is not None:
         from prometheus_client import start_http_server
@@ -134,7 +145,7 @@ def demo(
     as_json: JsonFlag = False,
 ) -> None:
     """Load deterministic, realistic demo data and print working credentials."""
-    settings = Settings()
+    settings = _settings(as_json)
     if settings.env == "prod":
         # The demo has a staff admin with a published password: never in production.
         if unless_prod:
@@ -178,7 +189,7 @@ def clubs_create(
     from loyaltyhub.clubs.schemas import ClubOut
     from loyaltyhub.clubs.service import create_club
 
-    with _handled(as_json), _session(Settings()) as session:
+    with _handled(as_json), _session(_settings(as_json)) as session:
         club = create_club(
             session,
             slug=slug,
@@ -203,7 +214,7 @@ def clubs_list(as_json: JsonFlag = False) -> None:
     from loyaltyhub.clubs.models import LoyaltyClub
     from loyaltyhub.clubs.schemas import ClubOut
 
-    with _handled(as_json), _session(Settings()) as session:
+    with _handled(as_json), _session(_settings(as_json)) as session:
         clubs = session.execute(select(LoyaltyClub).order_by(LoyaltyClub.id)).scalars()
         rows = [ClubOut.model_validate(club).model_dump(mode="json") for club in clubs]
     _emit_rows(as_json, "clubs", rows, ("id", "slug", "name", "timezone", "country"))
@@ -227,7 +238,7 @@ def tokens_create(
     if bool(permit) == all_permits:
         _fail(as_json, "give --permit (repeatable) or --all-permits")
     permits = [p.name for p in known_permits()] if all_permits else list(permit or [])
-    with _handled(as_json), _session(Settings()) as session:
+    with _handled(as_json), _session(_settings(as_json)) as session:
         issued = create_client_token(
             session,
             name=name,
@@ -246,7 +257,7 @@ def tokens_list(as_json: JsonFlag = False) -> None:
     """List client tokens (never their secrets), revoked ones included."""
     from loyaltyhub.auth.service import list_client_tokens
 
-    with _handled(as_json), _session(Settings()) as session:
+    with _handled(as_json), _session(_settings(as_json)) as session:
         rows = [
             {
                 "id": token.id,
@@ -276,7 +287,7 @@ def tokens_revoke(
     from loyaltyhub.auth.models import ClientToken
     from loyaltyhub.auth.service import revoke_client_token
 
-    with _handled(as_json), _session(Settings()) as session:
+    with _handled(as_json), _session(_settings(as_json)) as session:
         condition = ClientToken.public_id == token_id
         if token_id.isdigit():
             condition = or_(condition, ClientToken.id == int(token_id))
@@ -300,7 +311,7 @@ def users_create(
     """Create a staff user (or add a role to an existing one)."""
     from loyaltyhub.auth.service import create_user
 
-    with _handled(as_json), _session(Settings()) as session:
+    with _handled(as_json), _session(_settings(as_json)) as session:
         user = create_user(
             session, email=email, password=password, role=role, club_slugs=club or [], organization=organization
         )
@@ -313,7 +324,7 @@ def users_list(as_json: JsonFlag = False) -> None:
     """List staff users and their roles."""
     from loyaltyhub.auth.service import list_users
 
-    with _handled(as_json), _session(Settings()) as session:
+    with _handled(as_json), _session(_settings(as_json)) as session:
         rows = [
             {
                 "id": user.id,
@@ -343,7 +354,7 @@ def users_disable(
     """Disable a staff user: sign-in refused and every access token of theirs deleted."""
     from loyaltyhub.auth.service import disable_user
 
-    with _handled(as_json), _session(Settings()) as session:
+    with _handled(as_json), _session(_settings(as_json)) as session:
         user = disable_user(session, email)
         if user is None:
             _fail(as_json, f"no user {email}")

@@ -110,8 +110,11 @@ def test_serve_refuses_to_start_in_production_with_the_default_secret(monkeypatc
     monkeypatch.setenv("LOYALTYHUB_ENV", "prod")
     monkeypatch.delenv("LOYALTYHUB_SECRET_KEY", raising=False)
     result = runner.invoke(app, ["serve", "--port", "1"])
-    assert result.exit_code != 0
-    assert "LOYALTYHUB_SECRET_KEY must be set" in str(result.exception)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: LOYALTYHUB_SECRET_KEY must be set to a non-default value")
+    monkeypatch.setenv("LOYALTYHUB_SECRET_KEY", "short")
+    result = runner.invoke(app, ["migrate", "--json"])
+    assert result.exit_code == 1 and "at least 32 bytes" in json.loads(result.stderr)["error"]
 
 
 def test_clubs_tokens_and_users_are_listed_revoked_and_disabled(cli_env):
