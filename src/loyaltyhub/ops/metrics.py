@@ -95,7 +95,7 @@ def watch_pool(engine: Engine) -> None:
     event.listen(engine, "checkin", _checked_in)
     pool: Any = engine.pool
     size = getattr(pool, "size", None)
-    overflow = getattr(pool, "_max_overflow", 0)
+    overflow = getattr(pool, "_max_overflow", 0)  # QueuePool keeps its limit there; no public accessor
     if callable(size):
         DB_POOL_CAPACITY.inc(size() + max(overflow, 0))
 
