@@ -3,25 +3,36 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# The PostgreSQL server the suite creates its own databases on (named after this one, then dropped).
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgres lint format install migrate demo bench bench-smoke clean
+.PHONY: run test test-sqlite test-postgres lint format install migrate demo bench bench-smoke clean lock
 
-$(STAMP): pyproject.toml
+# Installs exactly the versions (and files, by hash) of requirements-dev.lock; `make lock` renews the locks
+# after a change to pyproject.toml (requirements.lock: what production runs, see the Dockerfile).
+$(STAMP): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Production's lock takes the development lock's versions: what the tests ran is what production runs.
+LOCK := $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --quiet
+lock: $(STAMP)
+	$(LOCK) --extra demo --extra dev -o requirements-dev.lock
+	$(LOCK) -c requirements-dev.lock -o requirements.lock
 
 install: $(STAMP)
 
 migrate: $(STAMP)
 	$(BIN)/loyaltyhub migrate
 
+# Never in production (LOYALTYHUB_ENV=prod): the demo's admin has a published password.
 demo: migrate
-	$(BIN)/loyaltyhub demo --if-empty
+	$(BIN)/loyaltyhub demo --if-empty --unless-prod
 
 run: demo
 	@$(BIN)/python -m loyaltyhub.devinfo http://$(HOST):$(PORT)

@@ -29,6 +29,7 @@ BENCHMARKS: dict[str, tuple[str, ...]] = {
     "reporting": ("postgresql",),
     "exports": ("postgresql", "sqlite"),
     "profile_request": ("postgresql", "sqlite"),
+    "ops_middleware": ("sqlite",),
 }
 NOT_BENCHMARKS = {"reporting_app": "the server bench.reporting starts"}
 BACKENDS = ("postgresql", "sqlite")

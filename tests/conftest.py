@@ -7,6 +7,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,27 +32,33 @@ def _test_database_url(tmp_dir: Path) -> str:
     return f"sqlite:///{tmp_dir / 'test.db'}"
 
 
-def reset_database(url: str) -> None:
-    """Drop everything so the migration tree is applied to an empty database."""
-    if url.startswith("sqlite"):
-        path = Path(url.split("///", 1)[1])
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return
-    engine = make_engine(url, pool_size=1)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+@contextmanager
+def own_postgres_database(server_url: str) -> Iterator[str]:
+    """A new database ``<named database>_<random>`` on the server of ``server_url`` (whose database is only
+    used to connect), dropped afterwards: the suite never touches a database it did not create."""
+    name = f"{make_url(server_url).database}_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(server_url, pool_size=1).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="loyaltyhub-test-") as tmp:
         url = _test_database_url(Path(tmp))
-        reset_database(url)
-        migrate.upgrade(url)
-        yield url
+        if url.startswith("sqlite"):
+            migrate.upgrade(url)
+            yield url
+            return
+        with own_postgres_database(url) as own:
+            migrate.upgrade(own)
+            yield own
 
 
 @pytest.fixture(scope="session")
@@ -167,7 +174,7 @@ def scratch_url(database_url: str, tmp_path) -> Iterator[str]:
     if database_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return
-    name = f"lh_migrations_{uuid.uuid4().hex[:10]}"
+    name = f"{make_url(database_url).database}_m{uuid.uuid4().hex[:10]}"
     admin = make_engine(database_url, pool_size=1).execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))

@@ -11,12 +11,16 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from loyaltyhub import __version__
+from loyaltyhub.apidocs.docs import install_docs
+from loyaltyhub.apidocs.openapi import install_openapi
 from loyaltyhub.auth.cache import ClientTokenCache
 from loyaltyhub.db.engine import make_engine, make_session_factory, writer
 from loyaltyhub.db.session import SessionFactory
 from loyaltyhub.db.tenancy import install_audit
 from loyaltyhub.http.errors import install_error_handlers
 from loyaltyhub.http.idempotency import replay_response
+from loyaltyhub.http.logging import RequestLogging
+from loyaltyhub.http.metrics import RequestMetrics
 from loyaltyhub.http.middleware import BodySizeLimit
 from loyaltyhub.http.routing import LoyaltyRoute
 from loyaltyhub.idempotency.service import Replay
@@ -38,6 +42,8 @@ ROUTE_MODULES = (
     "loyaltyhub.reporting.routes",
     "loyaltyhub.places.routes",
     "loyaltyhub.exports.routes",
+    "loyaltyhub.http.health",
+    "loyaltyhub.http.metrics",
 )
 
 
@@ -106,6 +112,8 @@ def create_app(
         version=__version__,
         description="Loyalty-club platform: Management API, Public (member) API and Reporting API.",
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs, without a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -117,6 +125,10 @@ def create_app(
     app.add_exception_handler(Replay, lambda _r, exc: replay_response(exc))  # type: ignore[arg-type]
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RateLimitHeaders)
+    app.add_middleware(RequestMetrics)
+    app.add_middleware(RequestLogging, access_log=settings.access_log)
+    install_docs(app)
+    install_openapi(app)
     for module_name in ROUTE_MODULES:
         module = importlib.import_module(module_name)
         app.include_router(module.router)

@@ -3,6 +3,8 @@
 import gc
 
 from loyaltyhub.app import create_app
+from loyaltyhub.ops.logging import configure_logging
+from loyaltyhub.settings import Settings
 
 
 def freeze_startup_heap() -> None:
@@ -20,4 +22,6 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
-app = create_app(on_started=freeze_startup_heap)
+settings = Settings()
+configure_logging(settings)
+app = create_app(settings, on_started=freeze_startup_heap)

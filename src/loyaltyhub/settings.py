@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from functools import cached_property
+import logging
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -10,6 +11,9 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "dev-secret-key-change-me"
+# The key signs one-time-password digests and reporting cursors: 32 bytes is 256 bits, what an HMAC-SHA256
+# key should carry (``openssl rand -hex 32`` gives 64 characters).
+MIN_SECRET_KEY_BYTES = 32
 
 
 class Settings(BaseSettings):
@@ -49,6 +53,13 @@ class Settings(BaseSettings):
     ratelimit_reporting_capacity: int = 300
     ratelimit_reporting_refill_per_second: float = 5.0
 
+    # Operations: logs are JSON lines in production, readable lines otherwise ("auto"); /metrics in
+    # Prometheus' format (its multi-process files live in metrics_dir when serve runs several workers).
+    log_level: str = "INFO"
+    log_format: Literal["auto", "json", "text"] = "auto"
+    access_log: bool = True
+    metrics_dir: str = "./var/prometheus"
+
     # Background work (snapshots, exports)
     run_worker_in_server: bool = True
     export_dir: str = "./var/exports"
@@ -56,8 +67,16 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_prod(self) -> Settings:
-        if self.env == "prod" and self.secret_key == DEFAULT_SECRET_KEY:
-            raise ValueError("LOYALTYHUB_SECRET_KEY must be set to a non-default value when LOYALTYHUB_ENV=prod")
+        if self.env == "prod":
+            if self.secret_key == DEFAULT_SECRET_KEY:
+                raise ValueError("LOYALTYHUB_SECRET_KEY must be set to a non-default value when LOYALTYHUB_ENV=prod")
+            if len(self.secret_key.encode()) < MIN_SECRET_KEY_BYTES:
+                raise ValueError(
+                    f"LOYALTYHUB_SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes when LOYALTYHUB_ENV=prod "
+                    "(e.g. openssl rand -hex 32)"
+                )
+        elif self.env == "dev" and self.secret_key == DEFAULT_SECRET_KEY:
+            _warn_default_secret_key()
         return self
 
     @cached_property
@@ -70,3 +89,11 @@ class Settings(BaseSettings):
             path = self.database_url.split("///", 1)[-1]
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(self.export_dir).mkdir(parents=True, exist_ok=True)
+
+
+@cache
+def _warn_default_secret_key() -> None:
+    """Once per process: development runs on the published default key."""
+    logging.getLogger(__name__).warning(
+        "LOYALTYHUB_SECRET_KEY is the published default: fine for development, refused with LOYALTYHUB_ENV=prod"
+    )

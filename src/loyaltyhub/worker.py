@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from loyaltyhub.db.session import unit_of_work
+from loyaltyhub.ops.metrics import record_job_run
 from loyaltyhub.services import SESSION_KEY, AppServices
 from loyaltyhub.settings import Settings
 
@@ -114,11 +116,16 @@ class BackgroundWorker:
             self._threads.append(thread)
 
     def _loop(self, job: Job) -> None:
+        due = time.monotonic()
         while not self._stop.is_set():
+            started, failed = time.monotonic(), False
             try:
                 job.run(self.context)
             except Exception:
+                failed = True
                 log.exception("background job %s failed", job.name)
+            record_job_run(job.name, due_at=due, started_at=started, failed=failed)
+            due = time.monotonic() + job.interval_seconds
             self._stop.wait(job.interval_seconds)
 
     def stop(self) -> None:

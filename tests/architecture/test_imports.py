@@ -29,9 +29,10 @@ FOUNDATION = {
     "clubs",
     "auth",
     "ratelimit",
+    "ops",
 }
 # The composition roots: they know every domain by design.
-ROOTS = {"app", "asgi", "cli", "wiring", "worker", "models", "demo", "devinfo"}
+ROOTS = {"app", "asgi", "cli", "wiring", "worker", "models", "demo", "devinfo", "apidocs"}
 
 
 def _module_name(path: Path) -> str:

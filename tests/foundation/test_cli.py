@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 
 import pytest
 from typer.testing import CliRunner
@@ -19,13 +20,15 @@ def cli_env(scratch_url, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["migrate", "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["migrated"] is True
+    migrated = json.loads(result.stdout)  # progress lines go to standard error
+    assert migrated["migrated"] is True and migrated["applied"][0] == "0001"
+    assert "migrate: 1/" in result.stderr
 
 
 def _json(args):
     result = runner.invoke(app, [*args, "--json"])
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    return json.loads(result.stdout)
 
 
 def test_clubs_tokens_and_users(cli_env):
@@ -56,23 +59,99 @@ def test_bad_input_exits_non_zero_with_a_json_error(cli_env):
     assert result.exit_code == 1
 
 
-def test_demo_is_deterministic_and_idempotent_with_if_empty(cli_env):
-    first = _json(["demo", "--members", "50", "--days", "3", "--seed", "7"])
+def test_demo_is_deterministic_and_idempotent_with_if_empty(cli_env, tmp_path):
+    result = runner.invoke(app, ["demo", "--members", "50", "--days", "3", "--seed", "7", "--json"])
+    assert result.exit_code == 0, result.output
+    first = json.loads(result.stdout)
     assert first["loaded"] is True
     assert first["credentials"]["loyalty_club"] == "infinity-mall"
     assert first["credentials"]["client_token"].startswith("lhc_")
+    # Not a terminal: a line per step (a bar on a terminal), on standard error.
+    assert "demo: 1/6 clubs" in result.stderr and "demo: 6/6 reporting done in" in result.stderr
+    credentials = tmp_path / "var" / "demo-credentials.json"
+    assert json.loads(credentials.read_text()) == first["credentials"]
+    assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
     again = _json(["demo", "--if-empty"])
     assert again == {"loaded": False}
 
 
-def test_prod_refuses_the_default_secret(monkeypatch):
+def test_demo_data_is_never_loaded_in_production(cli_env, monkeypatch):
+    monkeypatch.setenv("LOYALTYHUB_ENV", "prod")
+    monkeypatch.setenv("LOYALTYHUB_SECRET_KEY", "x" * 32)
+    refused = runner.invoke(app, ["demo", "--json"])
+    assert refused.exit_code == 1 and "refusing to load demo data" in refused.stderr
+    skipped = _json(["demo", "--if-empty", "--unless-prod"])  # what make run does
+    assert skipped == {"loaded": False, "reason": "production"}
+    assert _json(["clubs", "list"]) == {"clubs": []}
+
+
+def test_prod_refuses_the_default_or_a_short_secret():
     from pydantic import ValidationError
 
     from loyaltyhub.settings import Settings
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="non-default"):
         Settings(env="prod")
-    assert Settings(env="prod", secret_key="s3cr3t-from-vault").env == "prod"
+    with pytest.raises(ValidationError, match="at least 32 bytes"):
+        Settings(env="prod", secret_key="s3cr3t-from-vault")
+    assert Settings(env="prod", secret_key="k" * 32).env == "prod"
+
+
+def test_development_with_the_default_secret_warns():
+    import subprocess
+    import sys
+
+    code = "from loyaltyhub.settings import Settings; Settings(env='dev'); Settings(env='dev')"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stderr.count("LOYALTYHUB_SECRET_KEY is the published default") == 1
+
+
+def test_serve_refuses_to_start_in_production_with_the_default_secret(monkeypatch):
+    monkeypatch.setenv("LOYALTYHUB_ENV", "prod")
+    monkeypatch.delenv("LOYALTYHUB_SECRET_KEY", raising=False)
+    result = runner.invoke(app, ["serve", "--port", "1"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: LOYALTYHUB_SECRET_KEY must be set to a non-default value")
+    monkeypatch.setenv("LOYALTYHUB_SECRET_KEY", "short")
+    result = runner.invoke(app, ["migrate", "--json"])
+    assert result.exit_code == 1 and "at least 32 bytes" in json.loads(result.stderr)["error"]
+
+
+def test_clubs_tokens_and_users_are_listed_revoked_and_disabled(cli_env):
+    _json(["clubs", "create", "--slug", "infinity-mall", "--name", "Infinity Mall", "--timezone", "Europe/Oslo"])
+    _json(["clubs", "create", "--slug", "harbour", "--name", "Harbour", "--timezone", "Europe/Stockholm"])
+    clubs = _json(["clubs", "list"])["clubs"]
+    assert [club["slug"] for club in clubs] == ["infinity-mall", "harbour"]
+    issued = _json(["tokens", "create", "--club", "infinity-mall", "--all-permits", "--name", "app"])
+    _json(["tokens", "create", "--global", "--permit", "Offers:Api:Offers:List", "--name", "ops"])
+    tokens = _json(["tokens", "list"])["tokens"]
+    assert [(t["name"], t["scope"], t["club_ids"], t["revoked_at"]) for t in tokens] == [
+        ("app", "clubs", [clubs[0]["id"]], None),
+        ("ops", "global", [], None),
+    ]
+    assert issued["token"] not in json.dumps(tokens)  # never the secret
+    assert issued["token"].split("_")[2] not in json.dumps(tokens)
+    assert _json(["tokens", "revoke", str(issued["id"])])["revoked"] is True
+    assert _json(["tokens", "revoke", tokens[0]["public_id"]])["revoked"] is False  # already revoked
+    assert _json(["tokens", "list"])["tokens"][0]["revoked_at"] is not None
+    missing = runner.invoke(app, ["tokens", "revoke", "999999", "--json"])
+    assert missing.exit_code == 1 and "no client token" in missing.stderr
+
+    _json(["users", "create", "--email", "Ann@Mall.example", "--password", "long-enough", "--role", "admin",
+           "--club", "infinity-mall"])  # fmt: skip
+    users = _json(["users", "list"])["users"]
+    assert [(u["email"], [r["role"] for r in u["roles"]], u["disabled_at"]) for u in users] == [
+        ("ann@mall.example", ["admin"], None)
+    ]
+    assert _json(["users", "disable", "ann@mall.example"])["disabled_at"] is not None
+    assert _json(["users", "list"])["users"][0]["disabled_at"] is not None
+    missing = runner.invoke(app, ["users", "disable", "nobody@mall.example", "--json"])
+    assert missing.exit_code == 1
+
+    table = runner.invoke(app, ["tokens", "list"])  # the plain table
+    assert table.exit_code == 0 and table.stdout.splitlines()[0].split() == [
+        "id", "public_id", "name", "scope", "permits", "revoked_at"
+    ]  # fmt: skip
 
 
 def test_background_jobs_are_named_once():

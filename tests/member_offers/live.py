@@ -150,6 +150,7 @@ def serve(
         "LOYALTYHUB_RUN_WORKER_IN_SERVER": "false",
         "LOYALTYHUB_RATELIMIT_ENABLED": "false",
         "LOYALTYHUB_ENV": "test",
+        "LOYALTYHUB_ACCESS_LOG": "false",  # as uvicorn's --no-access-log below: benchmarks measure the API
     }
     command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     command += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -21,14 +22,14 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def live_url(is_postgres, tmp_path_factory):
     """The backend of the suite's run (``make test`` runs the suite on both): a temp SQLite file, or a
-    new PostgreSQL database ``<test database>_live`` on the test database's server."""
+    new PostgreSQL database ``<test database>_live_<random>`` on the test database's server."""
     if not is_postgres:
         yield live.fresh_sqlite(tmp_path_factory.mktemp("live"))
         return
     base = live.postgres_base_url()
     if base is None:
         pytest.skip("PostgreSQL not reachable")
-    url = live.fresh_postgres(base, "live")
+    url = live.fresh_postgres(base, f"live_{uuid.uuid4().hex[:8]}")
     yield url
     live.drop_postgres(url)
 

@@ -47,6 +47,8 @@ class User(IdMixin, TimestampMixin, Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     name: Mapped[str | None] = mapped_column(String(200))
+    # A disabled user can neither sign in nor use a token issued before (``loyaltyhub users disable``).
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class UserRole(IdMixin, Base):

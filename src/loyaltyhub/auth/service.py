@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from loyaltyhub.auth import cache, secrets
@@ -146,6 +146,8 @@ def authenticate_user(session: Session, email: str, password: str) -> User | Non
     user = session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
     if not verify_password(password, user.password_hash if user else None):
         return None
+    if user is None or user.disabled_at is not None:
+        return None
     return user
 
 
@@ -173,7 +175,7 @@ def user_principal(session: Session, token: str) -> Principal | None:
     if record is None or record.expires_at <= utcnow() or not secrets.matches(secret, record.secret_hash):
         return None
     user = session.get(User, record.user_id)
-    if user is None:
+    if user is None or user.disabled_at is not None:
         return None
     roles = session.execute(select(UserRole).where(UserRole.user_id == user.id)).scalars()
     grants = tuple(
@@ -185,3 +187,38 @@ def user_principal(session: Session, token: str) -> Principal | None:
         for role in roles
     )
     return Principal(kind="user", id=user.id, name=user.email, grants=grants, extra={"email": user.email})
+
+
+def list_client_tokens(session: Session) -> list[tuple[ClientToken, list[int]]]:
+    """Every client token (revoked ones too) with the ids of the clubs it names, oldest first."""
+    tokens = list(session.execute(select(ClientToken).order_by(ClientToken.id)).scalars())
+    clubs: dict[int, list[int]] = {}
+    for token_id, club_id in session.execute(
+        select(ClientTokenClub.client_token_id, ClientTokenClub.loyalty_club_id).order_by(ClientTokenClub.id)
+    ):
+        clubs.setdefault(token_id, []).append(club_id)
+    return [(token, clubs.get(token.id, [])) for token in tokens]
+
+
+def list_users(session: Session) -> list[tuple[User, list[UserRole]]]:
+    """Every staff user with their roles, oldest first."""
+    users = list(session.execute(select(User).order_by(User.id)).scalars())
+    roles: dict[int, list[UserRole]] = {}
+    for role in session.execute(select(UserRole).order_by(UserRole.id)).scalars():
+        roles.setdefault(role.user_id, []).append(role)
+    return [(user, roles.get(user.id, [])) for user in users]
+
+
+def disable_user(session: Session, email: str) -> User | None:
+    """Disable a staff user: no sign-in, and every access token issued before is deleted. None when there
+    is no such user; disabling twice keeps the first time."""
+    user = session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
+    if user is None:
+        return None
+    session.execute(
+        update(User).where(User.id == user.id, User.disabled_at.is_(None)).values(disabled_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
+    session.execute(delete(UserAccessToken).where(UserAccessToken.user_id == user.id))
+    session.refresh(user)
+    return user

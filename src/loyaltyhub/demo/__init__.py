@@ -10,13 +10,16 @@ import importlib
 import random
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.base import utcnow
+
+if TYPE_CHECKING:
+    from loyaltyhub.ops.progress import StepProgress
 
 # "module:function" per domain, run in this order.
 DEMO_STEPS = (
@@ -58,10 +61,26 @@ def _step(path: str) -> Any:
     return getattr(importlib.import_module(module_name), function_name)
 
 
-def load_demo(session: Session, options: DemoOptions | None = None, now: datetime | None = None) -> dict[str, Any]:
+def step_name(path: str) -> str:
+    """``loyaltyhub.members.demo:load`` → ``members``."""
+    parts = path.partition(":")[0].split(".")
+    return parts[-1] if parts[-1] != "demo" else parts[-2]
+
+
+def load_demo(
+    session: Session,
+    options: DemoOptions | None = None,
+    now: datetime | None = None,
+    progress: StepProgress | None = None,
+) -> dict[str, Any]:
     options = options or DemoOptions()
     context = DemoContext(options=options, rng=random.Random(options.seed), now=now or utcnow())
     for path in DEMO_STEPS:
-        _step(path)(session, context)
-        session.flush()
+        if progress is None:
+            _step(path)(session, context)
+            session.flush()
+            continue
+        with progress.step(step_name(path)):
+            _step(path)(session, context)
+            session.flush()
     return context.credentials

@@ -170,6 +170,8 @@ class MemberAuth(Authenticator):
 class MeAuth(Authenticator):
     """``/members/me...``: the signed-in member of the ``Authorization`` member token (460 otherwise)."""
 
+    member_token = "required"
+
     def __init__(self, *permits: str) -> None:
         super().__init__(*permits, client_only=True)
 

@@ -28,6 +28,7 @@ from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import RateLimited
 from loyaltyhub.members import outbox
 from loyaltyhub.members.models import MemberOtp
+from loyaltyhub.ops.metrics import record_ratelimit_rejection
 
 Channel = Literal["sms", "email"]
 
@@ -64,6 +65,7 @@ def send_otp(
     """Create a code for ``destination`` and send it through the outbox (429 when sent too often)."""
     now = utcnow()
     if not dialect.try_transaction_lock(session, f"otp:{club.id}:{channel}:{destination}"):
+        record_ratelimit_rejection("otp", f"customer:{club.id}")
         raise RateLimited("One-time password requested too often", retry_after=1)
     recent = list(
         session.execute(
@@ -79,6 +81,7 @@ def send_otp(
     )
     if len(recent) >= MAX_SENDS_PER_WINDOW:
         retry_after = int((recent[0] + timedelta(seconds=SEND_WINDOW_SECONDS) - now).total_seconds()) + 1
+        record_ratelimit_rejection("otp", f"customer:{club.id}")
         raise RateLimited("One-time password requested too often", retry_after=max(retry_after, 1))
     code = generate_code()
     otp = MemberOtp(

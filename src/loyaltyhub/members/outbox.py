@@ -2,8 +2,9 @@
 
 Every message is written to ``outbox_messages`` in the request's transaction and handed to the app's
 sender (``AppServices.outbox_sender``, chosen in :mod:`loyaltyhub.wiring`). The default sender only logs
-(the outbox row is the record). A sender that raises leaves ``sent_at`` empty: the row stays in the outbox
-for a retry and the request still succeeds.
+that a message is waiting, never its recipient or body (a one-time password, personal data): the outbox
+row is the record, where a developer reads a code. A sender that raises leaves ``sent_at`` empty: the row
+stays in the outbox for a retry and the request still succeeds.
 """
 
 from __future__ import annotations
@@ -24,12 +25,11 @@ Sender = Callable[[OutboxMessage], None]
 
 def log_sender(message: OutboxMessage) -> None:
     log.info(
-        "outbox %s message %s to %s (club %s): %s",
+        "outbox %s message %s (id %s, club %s) kept in outbox_messages; no gateway configured",
         message.channel,
         message.kind,
-        message.recipient,
+        message.id,
         message.loyalty_club_id,
-        message.body,
     )
 
 

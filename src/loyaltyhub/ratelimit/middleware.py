@@ -15,13 +15,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from loyaltyhub.ratelimit.service import OWNER_KEY, STATE_KEY, Charge, bucket_owner, limiter_for
 
+# Probes and scrapes: polled every few seconds without credentials, and /readyz must answer 503 (not
+# fail) while Redis, which holds the buckets, is down.
+UNMETERED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
 
 class RateLimitHeaders:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in UNMETERED_PATHS:
             await self.app(scope, receive, send)
             return
 

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.errors import RateLimited
+from loyaltyhub.ops.metrics import record_ratelimit_rejection
 from loyaltyhub.ratelimit.buckets import BucketSpec, BucketStore, MemoryBuckets, Outcome, RedisBuckets
 from loyaltyhub.settings import Settings
 
@@ -88,7 +89,9 @@ def charge_request(request: Any, kind: Kind, cost: int) -> None:
     limiter = limiter_for(request.app)
     if not limiter.enabled:
         return
-    charge = limiter.charge(getattr(request.state, OWNER_KEY), kind, cost, enforce=True)
+    owner = getattr(request.state, OWNER_KEY)
+    charge = limiter.charge(owner, kind, cost, enforce=True)
     setattr(request.state, STATE_KEY, charge)
     if not charge.outcome.allowed:
+        record_ratelimit_rejection(kind, owner)
         raise RateLimited()
