@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, StrictInt
 
 from loyaltyhub.auth.schemas import StrictModel
+from loyaltyhub.http.bodies import UpdateModel
 from loyaltyhub.http.pagination import PaginationInfo
-from loyaltyhub.offers.fields import FileDescriptor, LocalizedContent, MilliTime, UpdateModel
+from loyaltyhub.offers.fields import FileDescriptor, LocalizedContent, MilliTime
 from loyaltyhub.offers.types import OfferScope
 
 # ``position`` is a 32-bit INTEGER column.

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
 from loyaltyhub.auth.schemas import StrictModel
+from loyaltyhub.http.bodies import UpdateModel
 from loyaltyhub.http.pagination import PaginationInfo
 from loyaltyhub.members.models import EMAIL_STATUSES, PUSH_STATUSES, SMS_STATUSES, Member
 
@@ -21,16 +21,6 @@ PushStatus = Literal["disabled", "enabled"]
 assert set(SmsStatus.__args__) == set(SMS_STATUSES)  # type: ignore[attr-defined]
 assert set(EmailStatus.__args__) == set(EMAIL_STATUSES)  # type: ignore[attr-defined]
 assert set(PushStatus.__args__) == set(PUSH_STATUSES)  # type: ignore[attr-defined]
-
-
-class UpdateModel(StrictModel):
-    """A PATCH body: unknown fields are refused, and so is an empty body (nothing to update)."""
-
-    @model_validator(mode="after")
-    def _not_empty(self) -> Self:
-        if not self.model_fields_set:
-            raise PydanticCustomError("blank", "nothing to update", {})
-        return self
 
 
 class ConsentIn(StrictModel):

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from loyaltyhub.auth.schemas import StrictModel
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.errors import ValidationFailed
+from loyaltyhub.http.bodies import UpdateModel, sent_fields
 from loyaltyhub.http.pagination import PaginationInfo
-from loyaltyhub.offers.fields import MicroTime, Pixels, Rectangles, UpdateModel, Url
+from loyaltyhub.offers.fields import MicroTime, Pixels, Rectangle, Rectangles, Url, full_shape
 from loyaltyhub.offers.models import ImageTemplate
 
 
@@ -62,7 +63,7 @@ def present(template: ImageTemplate) -> ImageTemplateOut:
         height=template.height,
         background_url=template.background_url,
         default=template.is_default,
-        rectangles=list(template.rectangles or []),
+        rectangles=[full_shape(Rectangle, r) for r in template.rectangles or []],
         created_at=template.created_at,
         updated_at=template.updated_at,
     )
@@ -103,7 +104,7 @@ def create_template(session: Session, club_id: int, body: ImageTemplateCreate) -
 
 
 def update_template(session: Session, template: ImageTemplate, body: ImageTemplateUpdate) -> ImageTemplate:
-    patch = body.model_dump(exclude_unset=True)
+    patch = sent_fields(body)
     for field in ("name", "width", "height", "default", "rectangles"):
         if field in patch and patch[field] is None:
             raise ValidationFailed.at((field,), "blank")

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, BaseModel, Field, StrictBool, StrictInt
 
 from loyaltyhub.auth.schemas import StrictModel
+from loyaltyhub.http.bodies import UpdateModel
 from loyaltyhub.http.pagination import PaginationInfo
 from loyaltyhub.offers.fields import (
     EmbeddedImageTemplate,
@@ -14,7 +15,6 @@ from loyaltyhub.offers.fields import (
     LocalizedContent,
     MicroTime,
     ShortText,
-    UpdateModel,
     Url,
 )
 from loyaltyhub.offers.types import OfferStatus, OfferType, Timespan
@@ -26,8 +26,10 @@ Positive = Annotated[StrictInt, Field(gt=0, le=MAX_INT32)]
 
 
 class PeriodicUsage(StrictModel):
-    timespan: Timespan
-    limit: Positive
+    """Each key is nullable (seed); a null in either means no periodic limit (member_offers.rules)."""
+
+    timespan: Timespan | None = None
+    limit: Positive | None = None
 
 
 class ReadMore(StrictModel):

@@ -8,8 +8,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from loyaltyhub.auth.schemas import StrictModel
+from loyaltyhub.http.bodies import UpdateModel
 from loyaltyhub.http.pagination import PaginationInfo
-from loyaltyhub.members.schemas import UpdateModel
 
 StoreName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
