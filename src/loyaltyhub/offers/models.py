@@ -160,3 +160,22 @@ class ImageTemplate(IdMixin, TenantMixin, TimestampMixin, Base):
     background_url: Mapped[str | None] = mapped_column(String(2048))
     is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     rectangles: Mapped[list[Any]] = mapped_column(Json, default=list)
+
+
+def _grant_welcome_offers_on_sign_up(session: Any, before: Any, after: Any) -> None:
+    """The member listener of the offers domain (:func:`loyaltyhub.offers.grants.on_member_change`),
+    imported when called: the grants module imports these models."""
+    from loyaltyhub.offers.grants import on_member_change
+
+    on_member_change(session, before, after)
+
+
+def _register_listener() -> None:
+    """Grant welcome offers on sign-up: the members domain announces each new member to its listeners
+    (any importer of the models registers it, as the reporting models do)."""
+    from loyaltyhub.members.events import register_member_listener
+
+    register_member_listener(_grant_welcome_offers_on_sign_up)
+
+
+_register_listener()
