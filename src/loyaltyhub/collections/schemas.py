@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, StrictInt
 
 from loyaltyhub.auth.schemas import StrictModel
-from loyaltyhub.http.bodies import UpdateModel
+from loyaltyhub.http.bodies import ReadOnlyKeys, UpdateModel
 from loyaltyhub.http.pagination import PaginationInfo
 from loyaltyhub.offers.fields import FileDescriptor, LocalizedContent, MilliTime
 from loyaltyhub.offers.types import OfferScope
@@ -19,7 +19,8 @@ Id = Annotated[StrictInt, Field(ge=1)]
 
 
 class CollectionFields(StrictModel):
-    """Writable fields; computed ones (offers_count, usable_since...) are refused as unknown."""
+    """Writable fields; computed ones (offers_count, usable_since...) are unknown attributes of a POST,
+    and a PATCH may send them back (:class:`CollectionUpdate`)."""
 
     scope: OfferScope | None = None
     title: LocalizedContent | None = None
@@ -35,6 +36,21 @@ class CollectionCreate(CollectionFields):
 
 class CollectionUpdate(CollectionFields, UpdateModel):
     """PATCH body; absent fields stay, ``null`` clears ``scope``."""
+
+    read_only_keys = ReadOnlyKeys(
+        fixed=("id", "created_at", "updated_at", "archived_at"),
+        # Computed from the collection's offers (and the clock): they move without the collection.
+        live=(
+            "offers_count",
+            "offers_visible_count",
+            "offers_uses_count",
+            "offers_upcoming_count",
+            "visible_since",
+            "visible_until",
+            "usable_since",
+            "usable_until",
+        ),
+    )
 
 
 class CollectionOut(BaseModel):

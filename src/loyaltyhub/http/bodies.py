@@ -18,7 +18,7 @@ Every other key is validated as usual (unknown keys are refused by :class:`Stric
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Self
@@ -111,7 +111,8 @@ class UpdateModel(StrictModel):
     """A PATCH body: unknown fields are refused, and so is an empty body (nothing to update).
 
     A subclass lists the resource's read-only keys in ``read_only_keys``; the route calls
-    :meth:`refuse_changed_read_only` with the resource as a GET renders it before changing anything.
+    :meth:`refuse_changed_read_only` with a function rendering the resource as a GET does, before
+    changing anything.
     """
 
     read_only_keys: ClassVar[ReadOnlyKeys] = ReadOnlyKeys()
@@ -133,9 +134,13 @@ class UpdateModel(StrictModel):
             raise PydanticCustomError("blank", "nothing to update", {})
         return self
 
-    def refuse_changed_read_only(self, stored: BaseModel | Mapping[str, Any]) -> None:
-        """422 ``read_only`` at each fixed key sent with another value than ``stored`` (the resource as a
-        GET renders it now); nothing when every read-only key sent equals it."""
+    def refuse_changed_read_only(self, render: Callable[[], BaseModel | Mapping[str, Any]]) -> None:
+        """422 ``read_only`` at each fixed key sent with another value than the stored one; nothing when
+        every read-only key sent equals it. ``render`` gives the resource as a GET renders it now; it is
+        called only when the body carried fixed read-only keys."""
+        if not self._read_only_sent:
+            return
+        stored = render()
         current = stored.model_dump(mode="json") if isinstance(stored, BaseModel) else stored
         sent = self._read_only_sent.items()
         changed = [(path, "read_only", {}) for path, value in sent if not _same_at(current, path, value)]

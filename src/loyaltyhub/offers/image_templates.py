@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from loyaltyhub.auth.schemas import StrictModel
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.errors import ValidationFailed
-from loyaltyhub.http.bodies import UpdateModel, sent_fields
+from loyaltyhub.http.bodies import ReadOnlyKeys, UpdateModel, sent_fields
 from loyaltyhub.http.pagination import PaginationInfo
 from loyaltyhub.offers.fields import MicroTime, Pixels, Rectangle, Rectangles, Url, full_shape
 from loyaltyhub.offers.models import ImageTemplate
@@ -30,6 +30,8 @@ class ImageTemplateCreate(StrictModel):
 
 
 class ImageTemplateUpdate(UpdateModel):
+    read_only_keys = ReadOnlyKeys(fixed=("id", "created_at", "updated_at"))
+
     name: Annotated[str, Field(min_length=1, max_length=255)] | None = None
     default: StrictBool | None = None
     width: Pixels | None = None

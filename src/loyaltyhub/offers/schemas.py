@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, BaseModel, Field, StrictBool, StrictInt
 
 from loyaltyhub.auth.schemas import StrictModel
-from loyaltyhub.http.bodies import UpdateModel
+from loyaltyhub.http.bodies import ReadOnlyKeys, UpdateModel
 from loyaltyhub.http.pagination import PaginationInfo
 from loyaltyhub.offers.fields import (
     EmbeddedImageTemplate,
@@ -48,7 +48,8 @@ class ActivationTexts(StrictModel):
 
 class OfferFields(StrictModel):
     """Every writable field of the Offer model. Read-only fields (id, url, created_at, updated_at,
-    archived_at, uses_count, grants_count) are refused as unknown attributes."""
+    archived_at, uses_count, grants_count) are unknown attributes of a POST; a PATCH may send them back
+    unchanged (:class:`OfferUpdate`)."""
 
     type: OfferType | None = None
     status: OfferStatus | None = None
@@ -92,6 +93,11 @@ class OfferCreate(OfferFields):
 
 class OfferUpdate(OfferFields, UpdateModel):
     """PATCH body; absent fields stay, an explicit ``null`` clears a nullable field."""
+
+    read_only_keys = ReadOnlyKeys(
+        fixed=("id", "url", "created_at", "updated_at", "archived_at"),
+        live=("uses_count", "grants_count"),
+    )
 
 
 class OfferOut(BaseModel):

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from loyaltyhub.auth.schemas import StrictModel
-from loyaltyhub.http.bodies import UpdateModel
+from loyaltyhub.http.bodies import ReadOnlyKeys, UpdateModel
 from loyaltyhub.http.pagination import PaginationInfo
 
 StoreName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -21,6 +21,8 @@ class StoreCreate(StrictModel):
 
 
 class StoreUpdate(UpdateModel):
+    read_only_keys = ReadOnlyKeys(fixed=("id", "created_at", "updated_at"))
+
     name: StoreName | None = None
     external_id: ExternalId | None = None
 
