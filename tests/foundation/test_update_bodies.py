@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, StrictBool, ValidationError
 
 from loyaltyhub.errors import ValidationFailed
 from loyaltyhub.http.bodies import ReadOnlyKeys, UpdateModel, same_json, sent_fields
 
 
 class Consent(BaseModel):
-    status: bool
+    status: StrictBool
 
 
 class ThingUpdate(UpdateModel):

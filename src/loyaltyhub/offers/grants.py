@@ -94,13 +94,13 @@ def grant_offer(
         for member_id in member_ids
     ]
     session.add_all(grants)
-    _count_grants(session, club_id, offer.id, len(grants))
+    _add_to_grants_count(session, club_id, offer.id, len(grants))
     session.flush()
     session.refresh(offer)
     return grants
 
 
-def _count_grants(session: Session, club_id: int, offer_id: int, count: int) -> None:
+def _add_to_grants_count(session: Session, club_id: int, offer_id: int, count: int) -> None:
     session.execute(
         update(Offer)
         .where(Offer.id == offer_id, Offer.loyalty_club_id == club_id)
@@ -164,7 +164,7 @@ def grant_welcome_offers(
     ]
     session.add_all(grants)
     for grant in grants:
-        _count_grants(session, club_id, grant.offer_id, 1)
+        _add_to_grants_count(session, club_id, grant.offer_id, 1)
     session.flush()
     return grants
 
