@@ -23,14 +23,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Self
 
-from pydantic import BaseModel, PrivateAttr, ValidatorFunctionWrapHandler, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, GetJsonSchemaHandler, PrivateAttr, ValidatorFunctionWrapHandler, model_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
 from loyaltyhub.auth.schemas import StrictModel
 from loyaltyhub.errors import ValidationFailed, details_tree
 
 Path = tuple[str, ...]
 _MISSING = object()
+_FIXED = "Read-only: ignored when equal to the stored value, otherwise 422 read_only."
+_LIVE = "Read-only and kept by the server: ignored whatever it holds."
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,20 @@ class UpdateModel(StrictModel):
         body = handler(data)
         body._read_only_sent = sent
         return body
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        """The read-only keys appear in the body's schema as ``readOnly`` properties: a client reading the
+        API description learns that a GET body may be sent back."""
+        schema = handler(core_schema)
+        target = handler.resolve_ref_schema(schema)
+        properties = target.setdefault("properties", {})
+        for dotted in cls.read_only_keys.fixed:
+            if "." not in dotted:
+                properties[dotted] = {"readOnly": True, "description": _FIXED}
+        for dotted in cls.read_only_keys.live:
+            properties[dotted] = {"readOnly": True, "description": _LIVE}
+        return schema
 
     @model_validator(mode="after")
     def _not_empty(self) -> Self:
