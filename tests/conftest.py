@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from loyaltyhub.app import create_app
 from loyaltyhub.db import migrate, tenancy
 from loyaltyhub.db.engine import make_engine
+from loyaltyhub.exports.runner import Sessions
 from loyaltyhub.services import SESSION_KEY, AppServices
 from loyaltyhub.settings import Settings
 from loyaltyhub.wiring import build_services
@@ -184,3 +185,16 @@ def scratch_url(database_url: str, tmp_path) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def sessions(connection: Connection, services: AppServices) -> Sessions:
+    """Worker sessions joined to the test's transaction: writes in savepoints, the long read session
+    never rolls the test's transaction back."""
+    info = {SESSION_KEY: services}
+    return Sessions(
+        write=lambda: Session(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False, info=info
+        ),
+        read=lambda: Session(bind=connection, join_transaction_mode="rollback_only", expire_on_commit=False, info=info),
+    )

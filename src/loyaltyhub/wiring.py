@@ -16,11 +16,12 @@ def build_services() -> AppServices:
     from loyaltyhub.exports.source import ReportingSource
     from loyaltyhub.members.outbox import log_sender
     from loyaltyhub.members.service import forget_favorite_store
+    from loyaltyhub.offers.grants import on_member_change as grant_welcome_offers
     from loyaltyhub.reporting.balance import record_balance
     from loyaltyhub.reporting.grouping import on_member_change as keep_grouped_counts
 
     return AppServices(
-        member_listeners=(keep_grouped_counts, record_balance),
+        member_listeners=(keep_grouped_counts, record_balance, grant_welcome_offers),
         store_removal_listeners=(forget_favorite_store,),
         outbox_sender=log_sender,
         export_rows=ReportingSource(),

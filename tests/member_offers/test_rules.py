@@ -149,6 +149,21 @@ def test_step8_periodic_limit_counts_only_the_current_period():
     assert check(offer, state=UsageState(uses_count=2, period_start=yesterday, period_uses=2)) is None
 
 
+@pytest.mark.parametrize(("timespan", "limit"), [(None, 1), ("day", None), (None, None)])
+def test_step8_a_null_timespan_or_limit_is_no_periodic_limit(timespan, limit):
+    periodic = PeriodicUsage.of(timespan, limit)
+    assert periodic is None
+    assert PeriodicUsage.parse({"timespan": timespan, "limit": limit}) is None
+    offer = replace(OFFER, periodic_usage=periodic)
+    today = datetime(2026, 11, 24, 23, tzinfo=UTC)  # Oslo midnight
+    assert check(offer, state=UsageState(uses_count=50, period_start=today, period_uses=50)) is None
+    assert usage_view(offer, MEMBER, FRESH, CLOCK, STANDARD)["period"] is None
+
+
+def test_step8_a_complete_periodic_usage_is_a_limit():
+    assert PeriodicUsage.of("day", 2) == PeriodicUsage("day", 2) == PeriodicUsage.parse({"timespan": "day", "limit": 2})
+
+
 def test_step9_global_limit():
     assert check(replace(OFFER, stock=50, uses_count=50)) == (422, "Global limit exceeded")
     assert check(replace(OFFER, stock=50, uses_count=49)) is None

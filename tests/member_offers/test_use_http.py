@@ -176,6 +176,17 @@ def test_periodic_user_limit_exceeded_until_the_next_oslo_day(api):
     }
 
 
+def test_a_periodic_usage_with_a_null_timespan_or_limit_limits_nothing(api):
+    api.club.offer_active_seconds = 0
+    for timespan, limit in ((None, 1), ("day", None)):
+        offer = mo.offer(api.session, api.club, periodic_usage_timespan=timespan, periodic_usage_limit=limit)
+        answers = [api.use(offer.id) for _ in range(3)]
+        assert [a.status_code for a in answers] == [200, 200, 200]
+        assert answers[-1].json()["usage"]["period"] is None
+        listed = api.get(f"/{offer.id}").json()["offer"]["usage"]
+        assert listed["usable"] is True and listed["period"] is None
+
+
 def test_global_limit_exceeded(api):
     api.club.offer_active_seconds = 0
     offer = mo.offer(api.session, api.club, stock=1)

@@ -135,3 +135,12 @@ def offer_payload(**overrides: Any) -> dict[str, Any]:
     body = {k: copy.deepcopy(v) for k, v in OFFER_EXAMPLE.items() if k not in OFFER_READ_ONLY}
     body.update(overrides)
     return body
+
+
+# The keys of the nested objects of the seed's models (the example shows each with every key).
+RECTANGLE_KEYS = tuple(OFFER_EXAMPLE["image_template"]["rectangles"][0])
+IMAGE_TEMPLATE_KEYS = tuple(OFFER_EXAMPLE["image_template"])
+READ_MORE_KEYS = tuple(OFFER_EXAMPLE["read_more"])
+ACTIVATION_TEXTS_KEYS = tuple(OFFER_EXAMPLE["activation_texts"])
+FILE_KEYS = tuple(OFFER_EXAMPLE["files"][0])
+PERIODIC_USAGE_KEYS = tuple(OFFER_EXAMPLE["periodic_usage"])

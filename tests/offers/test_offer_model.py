@@ -65,6 +65,27 @@ def test_counters_move_only_through_the_use_and_grant_paths(api):
     assert api.get(f"/{offer.id}").json()["uses_count"] == 3
 
 
+def test_each_key_of_periodic_usage_is_nullable(api):
+    created = api.post("", json={"periodic_usage": {"timespan": None, "limit": 3}})
+    assert created.status_code == 201, created.text
+    offer_id = created.json()["id"]
+    assert created.json()["periodic_usage"] == {"timespan": None, "limit": 3}
+    assert api.get(f"/{offer_id}").json()["periodic_usage"] == {"timespan": None, "limit": 3}
+    changed = api.patch(f"/{offer_id}", json={"periodic_usage": {"timespan": "week", "limit": None}})
+    assert changed.status_code == 200, changed.text
+    assert api.get(f"/{offer_id}").json()["periodic_usage"] == {"timespan": "week", "limit": None}
+    # A key not sent is null, like an explicit one.
+    assert api.patch(f"/{offer_id}", json={"periodic_usage": {"limit": 2}}).json()["periodic_usage"] == {
+        "timespan": None,
+        "limit": 2,
+    }
+    # Both null sets no limit at all: it reads back as no periodic_usage (the seed's default, null).
+    assert (
+        api.patch(f"/{offer_id}", json={"periodic_usage": {"timespan": None, "limit": None}}).json()["periodic_usage"]
+        is None
+    )
+
+
 def test_patch_changes_only_the_given_fields_and_null_clears(api):
     created = api.post("", json={"internal_name": "keep", "notes": "clear me", "stock": 10}).json()
     response = api.patch(f"/{created['id']}", json={"notes": None, "stock": 20})

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from loyaltyhub.offers.models import Offer
 from tests.offers import factories
+from tests.offers.seed import RECTANGLE_KEYS
 
 
 def _error(response, *path):
@@ -145,7 +146,7 @@ def test_an_image_template_record_is_copied_into_the_offer(api):
         "width": 640,
         "height": 480,
         "default": False,
-        "rectangles": [{"name": "Title", "content": "{{stores}}"}],
+        "rectangles": [{**dict.fromkeys(RECTANGLE_KEYS), "name": "Title", "content": "{{stores}}"}],
         "background_url": "https://example.com/bg.png",
     }
     assert "image_template_id" not in body

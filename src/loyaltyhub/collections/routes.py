@@ -81,6 +81,7 @@ def show_collection(access: CollectionsListAccess, collection: CollectionInClub,
 def update_collection(
     access: CollectionsUpdate, collection: CollectionInClub, body: CollectionUpdate, session: SessionDep
 ) -> CollectionOut:
+    body.refuse_changed_read_only(lambda: service.present_one(session, collection))
     return service.present_one(session, service.update_collection(session, access.club, collection, body))
 
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, StrictInt
 
 from loyaltyhub.offers.fields import FileDescriptor, LocalizedContent, MilliTime
 from loyaltyhub.offers.types import OfferScope
-from loyaltyhub.schemas import PaginationInfo, StrictModel, UpdateModel
+from loyaltyhub.schemas import PaginationInfo, ReadOnlyKeys, StrictModel, UpdateModel
 
 # ``position`` is a 32-bit INTEGER column.
 MAX_POSITION = 2**31 - 1
@@ -17,7 +17,8 @@ Id = Annotated[StrictInt, Field(ge=1)]
 
 
 class CollectionFields(StrictModel):
-    """Writable fields; computed ones (offers_count, usable_since...) are refused as unknown."""
+    """Writable fields; computed ones (offers_count, usable_since...) are unknown attributes of a POST,
+    and a PATCH may send them back (:class:`CollectionUpdate`)."""
 
     scope: OfferScope | None = None
     title: LocalizedContent | None = None
@@ -33,6 +34,21 @@ class CollectionCreate(CollectionFields):
 
 class CollectionUpdate(CollectionFields, UpdateModel):
     """PATCH body; absent fields stay, ``null`` clears ``scope``."""
+
+    read_only_keys = ReadOnlyKeys(
+        fixed=("id", "created_at", "updated_at", "archived_at"),
+        # Computed from the collection's offers (and the clock): they move without the collection.
+        live=(
+            "offers_count",
+            "offers_visible_count",
+            "offers_uses_count",
+            "offers_upcoming_count",
+            "visible_since",
+            "visible_until",
+            "usable_since",
+            "usable_until",
+        ),
+    )
 
 
 class CollectionOut(BaseModel):

@@ -28,8 +28,10 @@ from loyaltyhub.collections.schemas import (
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.offers import validation
+from loyaltyhub.offers.fields import FileDescriptor, full_shape
 from loyaltyhub.offers.models import Collection, Offer, OfferCollection
 from loyaltyhub.offers.types import scope_of
+from loyaltyhub.schemas import sent_fields
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,7 @@ def present(collection: Collection, stats: CollectionStats) -> CollectionOut:
         visible_until=stats.visible_until,
         usable_since=stats.usable_since,
         usable_until=stats.usable_until,
-        files=collection.files or [],
+        files=[full_shape(FileDescriptor, f) for f in collection.files or []],
     )
 
 
@@ -195,7 +197,7 @@ def _next_position(session: Session, club_id: int) -> int:
 
 
 def create_collection(session: Session, club: LoyaltyClub, body: CollectionCreate) -> Collection:
-    patch = _validate(session, club, None, body.model_dump(exclude_unset=True))
+    patch = _validate(session, club, None, sent_fields(body))
     now = utcnow()
     collection = Collection(
         loyalty_club_id=club.id,
@@ -216,7 +218,7 @@ def create_collection(session: Session, club: LoyaltyClub, body: CollectionCreat
 def update_collection(
     session: Session, club: LoyaltyClub, collection: Collection, body: CollectionUpdate
 ) -> Collection:
-    patch = _validate(session, club, collection.id, body.model_dump(exclude_unset=True))
+    patch = _validate(session, club, collection.id, sent_fields(body))
     for field, value in patch.items():
         setattr(collection, field, value)
     collection.updated_at = utcnow()

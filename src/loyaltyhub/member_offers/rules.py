@@ -58,14 +58,24 @@ def iso(value: datetime) -> str:
 
 @dataclass(frozen=True)
 class PeriodicUsage:
+    """A periodic limit: at most ``limit`` uses per calendar ``timespan``."""
+
     timespan: Timespan
     limit: int
 
     @classmethod
-    def parse(cls, value: Any) -> PeriodicUsage | None:
-        if not isinstance(value, dict) or value.get("timespan") is None or value.get("limit") is None:
+    def of(cls, timespan: Timespan | None, limit: int | None) -> PeriodicUsage | None:
+        """The limit an offer's ``periodic_usage`` sets. Both keys are nullable (seed): a limit without a
+        timespan, or a timespan without a limit, counts nothing, so either null means no periodic limit."""
+        if timespan is None or limit is None:
             return None
-        return cls(timespan=value["timespan"], limit=int(value["limit"]))
+        return cls(timespan=timespan, limit=int(limit))
+
+    @classmethod
+    def parse(cls, value: Any) -> PeriodicUsage | None:
+        if not isinstance(value, dict):
+            return None
+        return cls.of(value.get("timespan"), value.get("limit"))
 
 
 @dataclass(frozen=True)

@@ -49,9 +49,6 @@ TERM_COLUMNS = (
 
 def terms_from(row: Any) -> OfferTerms:
     """``OfferTerms`` from an ``Offer`` or a row carrying :data:`TERM_COLUMNS`."""
-    periodic = None
-    if row.periodic_usage_timespan is not None and row.periodic_usage_limit is not None:
-        periodic = PeriodicUsage(row.periodic_usage_timespan, row.periodic_usage_limit)
     return OfferTerms(
         id=row.id,
         type=row.type,
@@ -63,7 +60,7 @@ def terms_from(row: Any) -> OfferTerms:
         usable_until=row.usable_until,
         audience_id=row.audience_id,
         maximum_uses_per_user=row.maximum_uses_per_user,
-        periodic_usage=periodic,
+        periodic_usage=PeriodicUsage.of(row.periodic_usage_timespan, row.periodic_usage_limit),
         stock=row.stock,
         uses_count=row.uses_count or 0,
         usable_in_seconds_after_granting=row.usable_in_seconds_after_granting,

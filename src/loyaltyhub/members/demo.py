@@ -25,7 +25,7 @@ from loyaltyhub.auth.passwords import hash_password
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.members.derived import derive
 from loyaltyhub.members.models import AGE_BANDS, Member, MemberAppToken, MemberGroup, MemberGroupMembership
-from loyaltyhub.members.properties import PERSONAL_PROPERTIES
+from loyaltyhub.members.properties import public_properties
 from loyaltyhub.places import data as places
 
 if TYPE_CHECKING:
@@ -351,7 +351,7 @@ class _Builder:
         """A member who left during the demo period: anonymised like ``destroy_member``."""
         left = member["created_at"] + (self.now - member["created_at"]) * self.rng.random()
         member.update(
-            properties={k: v for k, v in member["properties"].items() if k not in PERSONAL_PROPERTIES},
+            properties=public_properties(member["properties"]),
             consents={},
             msisdn=None,
             email=None,

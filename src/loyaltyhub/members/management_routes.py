@@ -126,6 +126,7 @@ def show_group(group: GroupToShow, session: SessionDep) -> GroupOut:
 
 @router.patch("/groups/{group_id:int}", response_model=GroupOut, responses=errors(401, 403, 404, 422))
 def update_group(body: GroupUpdate, group: GroupToUpdate, session: SessionDep) -> GroupOut:
+    body.refuse_changed_read_only(lambda: _group_out(session, group))
     return _group_out(session, groups.update_group(session, group, body.model_dump(exclude_unset=True)))
 
 
@@ -211,6 +212,7 @@ def update_member(
     access: MembersUpdate, member: MemberToUpdate, body: MemberUpdate, session: SessionDep
 ) -> ManagedMemberOut:
     """Update a member; ``banned_until`` bans (a future time) or unbans (``null``)."""
+    body.refuse_changed_read_only(lambda: ManagedMemberOut.of(member))
     changed = service.update_member(session, access.club, member, body.model_dump(exclude_unset=True))
     return ManagedMemberOut.of(changed)
 

@@ -176,6 +176,7 @@ def show_me(context: CurrentMember) -> MemberOut:
 @router.patch("/me", response_model=MemberOut, responses=errors(*PUBLIC_ERRORS, 460))
 def update_me(context: CurrentMember, body: MemberSelfUpdate, session: SessionDep) -> MemberOut:
     assert context.member is not None
+    body.refuse_changed_read_only(lambda: MemberOut.of(context.member))
     member = service.update_member(session, context.access.club, context.member, body.model_dump(exclude_unset=True))
     return MemberOut.of(member)
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
 from loyaltyhub.members.models import EMAIL_STATUSES, PUSH_STATUSES, SMS_STATUSES, Member
-from loyaltyhub.schemas import PaginationInfo, StrictModel, UpdateModel
+from loyaltyhub.schemas import PaginationInfo, ReadOnlyKeys, StrictModel, UpdateModel
 
 ConsentName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 StoreIds = Annotated[list[Annotated[StrictInt, Field(ge=1)]], Field(max_length=1000)]
@@ -27,6 +27,36 @@ class ConsentIn(StrictModel):
 
 Consents = dict[ConsentName, ConsentIn]
 Password = Annotated[str, Field(min_length=8, max_length=200)]
+
+# Every change of a member moves its updated_at (members.service.save_change), derived fields included,
+# so all of its read-only keys are fixed: a stale body is refused rather than undoing another change.
+_MEMBER_READ_ONLY = (
+    "id",
+    "consents.*.updated_at",
+    "optin_channel",
+    "optin_subchannel",
+    "optin_platform",
+    "created_at",
+    "updated_at",
+    "has_password",
+    "group_ids",
+    "has_push_token",
+    "social_logins",
+)
+_MANAGED_MEMBER_DERIVED = (
+    "gender",
+    "age",
+    "birth_year_group",
+    "marketing_via_sms",
+    "marketing_via_email",
+    "marketing_via_push",
+    "marketing_via_anything",
+    "push_devices",
+    "msisdn_country",
+    "location_country",
+    "city_place_id",
+    "place_id",
+)
 
 
 class MemberCreate(StrictModel):
@@ -47,6 +77,10 @@ class MemberCreate(StrictModel):
 class MemberSelfUpdate(UpdateModel):
     """``PATCH /members/me``: properties and consents merge key by key (``null`` removes a property)."""
 
+    read_only_keys = ReadOnlyKeys(
+        fixed=(*_MEMBER_READ_ONLY, "sms_status", "email_status", "push_status", "banned_until", "subunit_ids")
+    )
+
     properties: dict[str, Any] | None = None
     consents: Consents | None = None
     favorite_stores: StoreIds | None = None
@@ -55,6 +89,8 @@ class MemberSelfUpdate(UpdateModel):
 
 class MemberUpdate(UpdateModel):
     """Management ``PATCH /members/{member_id}``; banning is ``banned_until`` (``null`` unbans)."""
+
+    read_only_keys = ReadOnlyKeys(fixed=(*_MEMBER_READ_ONLY, *_MANAGED_MEMBER_DERIVED))
 
     properties: dict[str, Any] | None = None
     consents: Consents | None = None
@@ -219,6 +255,9 @@ class GroupCreate(StrictModel):
 
 
 class GroupUpdate(UpdateModel):
+    # Members join and leave without the group being written: their count is live.
+    read_only_keys = ReadOnlyKeys(fixed=("id", "created_at", "updated_at"), live=("members_count",))
+
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
     description: Annotated[str, Field(max_length=2000)] | None = None
 

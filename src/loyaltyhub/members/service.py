@@ -23,7 +23,7 @@ from loyaltyhub.errors import ValidationFailed, details_tree
 from loyaltyhub.members import events, otp, outbox, tokens
 from loyaltyhub.members.derived import derive, parse_birthday
 from loyaltyhub.members.models import Member, MemberAppToken, MemberGroupMembership
-from loyaltyhub.members.properties import PERSONAL_PROPERTIES, Errors, clean_properties
+from loyaltyhub.members.properties import Errors, clean_properties, public_properties
 from loyaltyhub.members.queries import members_in_club
 from loyaltyhub.members.schemas import MemberCreate
 from loyaltyhub.stores.models import Store
@@ -267,7 +267,7 @@ def destroy_member(session: Session, member: Member) -> None:
     (``deleted_at``) so usages and reports that point at it stay valid."""
     lock(session, member)
     before = events.reporting_snapshot(member)
-    member.properties = {k: v for k, v in (member.properties or {}).items() if k not in PERSONAL_PROPERTIES}
+    member.properties = public_properties(member.properties or {})
     member.msisdn = member.email = member.password_hash = None
     member.consents = {}
     member.sms_status = member.email_status = member.push_status = "disabled"

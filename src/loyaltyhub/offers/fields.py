@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import types
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import Field, PlainSerializer, StrictBool, StrictInt
+from pydantic import BaseModel, Field, PlainSerializer, StrictBool, StrictInt
+from pydantic_core import PydanticUndefined
 
 from loyaltyhub.schemas import StrictModel
 
@@ -75,3 +77,40 @@ class FileDescriptor(StrictModel):
     height: Annotated[StrictInt, Field(ge=1)] | None = None
     kind: Annotated[str, Field(min_length=1, max_length=64)]
     size_type: Annotated[str, Field(min_length=1, max_length=32)] = "base"
+
+
+def _nested(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
+    """The model a field holds (``X``, ``X | None``, ``list[X]``...) and whether it is a list of them."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _nested(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        for arg in get_args(annotation):
+            if arg is not type(None):
+                return _nested(arg)
+    if origin is list:
+        model, _ = _nested(get_args(annotation)[0])
+        return model, True
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    return None, False
+
+
+def full_shape(model: type[BaseModel], value: Any) -> Any:
+    """A stored nested object with every key of ``model`` (the seed's definition), in the model's order:
+    a key never sent (or stored before it existed) renders its default, or ``null``. Nested models and
+    lists of them are completed the same way; anything that is not an object is returned as it is."""
+    if not isinstance(value, dict):
+        return value
+    shaped: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        if name in value:
+            item = value[name]
+        else:
+            default = field.get_default(call_default_factory=True)
+            item = None if default is PydanticUndefined else default
+        inner, many = _nested(field.annotation)
+        if inner is not None and item is not None:
+            item = [full_shape(inner, i) for i in item] if many and isinstance(item, list) else full_shape(inner, item)
+        shaped[name] = item
+    return shaped

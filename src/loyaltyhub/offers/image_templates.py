@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import ValidationFailed
-from loyaltyhub.offers.fields import MicroTime, Pixels, Rectangles, Url
+from loyaltyhub.offers.fields import MicroTime, Pixels, Rectangle, Rectangles, Url, full_shape
 from loyaltyhub.offers.models import ImageTemplate
-from loyaltyhub.schemas import PaginationInfo, StrictModel, UpdateModel
+from loyaltyhub.schemas import PaginationInfo, ReadOnlyKeys, StrictModel, UpdateModel, sent_fields
 
 
 class ImageTemplateCreate(StrictModel):
@@ -29,6 +29,8 @@ class ImageTemplateCreate(StrictModel):
 
 
 class ImageTemplateUpdate(UpdateModel):
+    read_only_keys = ReadOnlyKeys(fixed=("id", "created_at", "updated_at"))
+
     name: Annotated[str, Field(min_length=1, max_length=255)] | None = None
     default: StrictBool | None = None
     width: Pixels | None = None
@@ -62,7 +64,7 @@ def present(template: ImageTemplate) -> ImageTemplateOut:
         height=template.height,
         background_url=template.background_url,
         default=template.is_default,
-        rectangles=list(template.rectangles or []),
+        rectangles=[full_shape(Rectangle, r) for r in template.rectangles or []],
         created_at=template.created_at,
         updated_at=template.updated_at,
     )
@@ -101,7 +103,7 @@ def create_template(session: Session, club_id: int, body: ImageTemplateCreate) -
 
 
 def update_template(session: Session, template: ImageTemplate, body: ImageTemplateUpdate) -> ImageTemplate:
-    patch = body.model_dump(exclude_unset=True)
+    patch = sent_fields(body)
     for field in ("name", "width", "height", "default", "rectangles"):
         if field in patch and patch[field] is None:
             raise ValidationFailed.at((field,), "blank")

@@ -51,7 +51,7 @@ class Offer(IdMixin, TenantMixin, TimestampMixin, Base):
     external_url: Mapped[str | None] = mapped_column(String(2048))
     maximum_uses_per_user: Mapped[int | None] = mapped_column(Integer)
     maximum_grants_per_user: Mapped[int | None] = mapped_column(Integer)
-    # periodic_usage = {"timespan": ..., "limit": ...} or null; both columns set or both null.
+    # periodic_usage = {"timespan": ..., "limit": ...}, each nullable; null when both columns are null.
     periodic_usage_timespan: Mapped[str | None] = mapped_column(String(8))
     periodic_usage_limit: Mapped[int | None] = mapped_column(Integer)
     stock: Mapped[int | None] = mapped_column(Integer)
@@ -75,7 +75,8 @@ class Offer(IdMixin, TenantMixin, TimestampMixin, Base):
 
     @property
     def periodic_usage(self) -> dict[str, Any] | None:
-        if self.periodic_usage_timespan is None or self.periodic_usage_limit is None:
+        """``{"timespan", "limit"}`` as stored (either may be null); null when neither is set."""
+        if self.periodic_usage_timespan is None and self.periodic_usage_limit is None:
             return None
         return {"timespan": self.periodic_usage_timespan, "limit": self.periodic_usage_limit}
 

@@ -111,6 +111,7 @@ def show_offer(access: OffersList, offer: OfferInClub, session: SessionDep) -> O
 
 @router.patch("/{offer_id:int}", response_model=OfferOut, responses=errors(401, 403, 404, 422))
 def update_offer(access: OffersUpdate, offer: OfferInClub, body: OfferUpdate, session: SessionDep) -> OfferOut:
+    body.refuse_changed_read_only(lambda: service.present_one(session, offer))
     offer = service.update_offer(session, access.club, offer, body)
     return service.present_one(session, offer)
 
@@ -179,6 +180,7 @@ def show_image_template(access: TemplatesList, template: TemplateInClub) -> Imag
 def update_image_template(
     access: TemplatesUpdate, template: TemplateInClub, body: ImageTemplateUpdate, session: SessionDep
 ) -> ImageTemplateOut:
+    body.refuse_changed_read_only(lambda: image_templates.present(template))
     return image_templates.present(image_templates.update_template(session, template, body))
 
 

@@ -15,7 +15,7 @@ from loyaltyhub.offers.fields import (
     Url,
 )
 from loyaltyhub.offers.types import OfferStatus, OfferType, Timespan
-from loyaltyhub.schemas import PaginationInfo, StrictModel, UpdateModel
+from loyaltyhub.schemas import PaginationInfo, ReadOnlyKeys, StrictModel, UpdateModel
 
 Id = Annotated[StrictInt, Field(ge=1)]
 # Stored in 32-bit INTEGER columns: larger values are a 422, not a database error.
@@ -24,8 +24,10 @@ Positive = Annotated[StrictInt, Field(gt=0, le=MAX_INT32)]
 
 
 class PeriodicUsage(StrictModel):
-    timespan: Timespan
-    limit: Positive
+    """Each key is nullable (seed); a null in either means no periodic limit (member_offers.rules)."""
+
+    timespan: Timespan | None = None
+    limit: Positive | None = None
 
 
 class ReadMore(StrictModel):
@@ -44,7 +46,8 @@ class ActivationTexts(StrictModel):
 
 class OfferFields(StrictModel):
     """Every writable field of the Offer model. Read-only fields (id, url, created_at, updated_at,
-    archived_at, uses_count, grants_count) are refused as unknown attributes."""
+    archived_at, uses_count, grants_count) are unknown attributes of a POST; a PATCH may send them back
+    unchanged (:class:`OfferUpdate`)."""
 
     type: OfferType | None = None
     status: OfferStatus | None = None
@@ -88,6 +91,11 @@ class OfferCreate(OfferFields):
 
 class OfferUpdate(OfferFields, UpdateModel):
     """PATCH body; absent fields stay, an explicit ``null`` clears a nullable field."""
+
+    read_only_keys = ReadOnlyKeys(
+        fixed=("id", "url", "created_at", "updated_at", "archived_at"),
+        live=("uses_count", "grants_count"),
+    )
 
 
 class OfferOut(BaseModel):

@@ -19,9 +19,11 @@ from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.offers import stock as offer_stock
 from loyaltyhub.offers import validation
+from loyaltyhub.offers.fields import EmbeddedImageTemplate, FileDescriptor, full_shape
 from loyaltyhub.offers.models import ImageTemplate, Offer, OfferCollection
-from loyaltyhub.offers.schemas import OfferCreate, OfferFields, OfferOut, OfferUpdate
+from loyaltyhub.offers.schemas import ActivationTexts, OfferCreate, OfferFields, OfferOut, OfferUpdate, ReadMore
 from loyaltyhub.offers.types import DEFAULT_STATUS, DEFAULT_TYPE
+from loyaltyhub.schemas import sent_fields
 
 # Fields copied as they are from the body to the row.
 _PLAIN_FIELDS = (
@@ -113,11 +115,11 @@ def present(offer: Offer, collection_ids: Sequence[int]) -> OfferOut:
         usage_authorization_token_required=offer.usage_authorization_token_required,
         external_source=offer.external_source,
         external_master=offer.external_master,
-        image_template=offer.image_template,
-        read_more=offer.read_more,
-        activation_texts=offer.activation_texts,
+        image_template=full_shape(EmbeddedImageTemplate, offer.image_template),
+        read_more=full_shape(ReadMore, offer.read_more),
+        activation_texts=full_shape(ActivationTexts, offer.activation_texts),
         extras=offer.extras or {},
-        files=offer.files or [],
+        files=[full_shape(FileDescriptor, f) for f in offer.files or []],
         cms_tag_ids=offer.cms_tag_ids or [],
         created_at=offer.created_at,
         updated_at=offer.updated_at,
@@ -140,8 +142,8 @@ def present_many(session: Session, club_id: int, offers: Sequence[Offer]) -> lis
 
 
 def _patch_of(session: Session, club: LoyaltyClub, body: OfferFields, errors: validation.ErrorList) -> dict[str, Any]:
-    """The body's explicitly given fields as column-ready values (nested models dumped)."""
-    patch = body.model_dump(exclude_unset=True)
+    """The body's explicitly given fields as column-ready values (nested objects with every key)."""
+    patch = sent_fields(body)
     if "periodic_usage" in patch:
         periodic = patch.pop("periodic_usage")
         patch["periodic_usage_timespan"] = periodic["timespan"] if periodic else None

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from loyaltyhub.schemas import PaginationInfo, StrictModel, UpdateModel
+from loyaltyhub.schemas import PaginationInfo, ReadOnlyKeys, StrictModel, UpdateModel
 
 StoreName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -19,6 +19,8 @@ class StoreCreate(StrictModel):
 
 
 class StoreUpdate(UpdateModel):
+    read_only_keys = ReadOnlyKeys(fixed=("id", "created_at", "updated_at"))
+
     name: StoreName | None = None
     external_id: ExternalId | None = None
 

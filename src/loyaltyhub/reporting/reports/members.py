@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, FromClause, true
 from loyaltyhub.auth import permits
 from loyaltyhub.db.dialect import json_array_items, json_each_entry, json_flag
 from loyaltyhub.members.models import AGE_BANDS, EMAIL_STATUSES, OPTIN_PLATFORMS, PUSH_STATUSES, SMS_STATUSES
+from loyaltyhub.members.properties import public_properties
 from loyaltyhub.reporting.fields import (
     BOOLEAN,
     ENUM,
@@ -24,31 +25,6 @@ from loyaltyhub.reporting.grouping import GROUPING_TYPES, SNAPSHOT_GROUPING_TYPE
 from loyaltyhub.reporting.registry import Aggregation, JsonArray, Report, Source, table
 
 COMMUNITY = Field("community_id", INTEGER, "ID of member's community", via_customer_header=True)
-
-# Keys of member properties that are personal data and never leave through reports.
-PERSONAL_PROPERTIES = frozenset(
-    {
-        "msisdn",
-        "email",
-        "first_name",
-        "last_name",
-        "name",
-        "full_name",
-        "birthday",
-        "birth_date",
-        "date_of_birth",
-        "address",
-        "street",
-        "street_address",
-        "zip",
-        "zip_code",
-        "postal_code",
-        "phone",
-        "password",
-        "national_id",
-        "ssn",
-    }
-)
 
 MEMBER_FIELDS = (
     Field("id", INTEGER, "ID of member"),
@@ -105,7 +81,7 @@ def consent_flags(consents: Any) -> dict[str, bool]:
 
 
 def shape_member(record: dict[str, Any]) -> dict[str, Any]:
-    record["properties"] = {k: v for k, v in (record.get("properties") or {}).items() if k not in PERSONAL_PROPERTIES}
+    record["properties"] = public_properties(record.get("properties") or {})
     record["consents"] = consent_flags(record.get("consents"))
     for name in _ARRAYS:
         record[name] = sorted(record.get(name) or [])
