@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.collections.schemas import CollectionUpdate
-from loyaltyhub.members.schemas import GroupUpdate, MemberSelfUpdate, MemberUpdate
+from loyaltyhub.members.groups.schemas import GroupUpdate
+from loyaltyhub.members.schemas import MemberSelfUpdate, MemberUpdate
 from loyaltyhub.offers import stock
 from loyaltyhub.offers.image_templates import ImageTemplateUpdate
 from loyaltyhub.offers.schemas import OfferUpdate

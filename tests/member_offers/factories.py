@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.base import utcnow
-from loyaltyhub.members.models import Member, MemberGroup, MemberGroupMembership
-from loyaltyhub.members.tokens import issue_tokens
+from loyaltyhub.members.groups.models import MemberGroup, MemberGroupMembership
+from loyaltyhub.members.identity.tokens import issue_tokens
+from loyaltyhub.members.models import Member
 from loyaltyhub.offers import stock
 from loyaltyhub.offers.models import Collection, Offer, OfferCollection, OfferGrant
 from loyaltyhub.stores.models import Store

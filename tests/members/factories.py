@@ -8,8 +8,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
-from loyaltyhub.members import groups, tokens
-from loyaltyhub.members.models import Member, MemberGroup
+from loyaltyhub.members.groups import service as groups
+from loyaltyhub.members.groups.models import MemberGroup
+from loyaltyhub.members.identity import tokens
+from loyaltyhub.members.models import Member
 from loyaltyhub.members.schemas import MemberCreate
 from loyaltyhub.members.service import create_member
 

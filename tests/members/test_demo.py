@@ -13,7 +13,8 @@ from loyaltyhub.demo import DemoContext, DemoOptions
 from loyaltyhub.demo import clubs as demo_clubs
 from loyaltyhub.members import demo as members_demo
 from loyaltyhub.members.derived import derive
-from loyaltyhub.members.models import Member, MemberGroupMembership
+from loyaltyhub.members.groups.models import MemberGroupMembership
+from loyaltyhub.members.models import Member
 from loyaltyhub.stores import demo as stores_demo
 from loyaltyhub.stores.models import Store
 

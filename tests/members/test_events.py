@@ -6,8 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from loyaltyhub.members import devices, groups, service
+from loyaltyhub.members import service
 from loyaltyhub.members.events import reporting_snapshot
+from loyaltyhub.members.groups import service as groups
+from loyaltyhub.members.identity import devices
 from loyaltyhub.services import SESSION_KEY
 from tests.members import factories as members
 

@@ -8,7 +8,8 @@ import pytest
 
 from loyaltyhub.auth import permits
 from loyaltyhub.members.derived import age_band
-from loyaltyhub.members.models import Member, MemberToken
+from loyaltyhub.members.identity.models import MemberToken
+from loyaltyhub.members.models import Member
 from loyaltyhub.members.service import club_today
 from tests.members import factories as members
 

@@ -11,7 +11,7 @@ from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import MemberContext
 from loyaltyhub.http.idempotency import Idempotent
 from loyaltyhub.http.routing import LoyaltyRoute
-from loyaltyhub.members.auth import MemberAuth
+from loyaltyhub.members.identity.dependencies import MemberAuth
 from tests.members import factories as members
 
 Viewer = Annotated[MemberContext, Depends(MemberAuth(permits.MEMBER_OFFERS_LIST))]

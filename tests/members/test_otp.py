@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from loyaltyhub.auth import permits
-from loyaltyhub.members import otp
+from loyaltyhub.members.identity import otp
 from loyaltyhub.members.models import OutboxMessage
 from tests.members import factories as members
 

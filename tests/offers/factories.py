@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
-from loyaltyhub.members.models import Member, MemberGroup
+from loyaltyhub.members.groups.models import MemberGroup
+from loyaltyhub.members.models import Member
 from loyaltyhub.offers import stock
 from loyaltyhub.offers.models import Collection, ImageTemplate, Offer, OfferCollection
 from loyaltyhub.stores.models import Store

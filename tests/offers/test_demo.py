@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.demo import DemoOptions, load_demo
 from loyaltyhub.demo.clubs import MAIN_SLUG, SECOND_SLUG
-from loyaltyhub.members.models import MemberGroup
+from loyaltyhub.members.groups.models import MemberGroup
 from loyaltyhub.offers.models import Collection, Offer, OfferCollection, OfferGrant
 from loyaltyhub.offers.types import OFFER_TYPES, scope_of
 from loyaltyhub.stores.models import Store

@@ -23,7 +23,8 @@ from loyaltyhub.db.tenancy import Tenant
 from loyaltyhub.errors import MissingPermit
 
 if TYPE_CHECKING:
-    from loyaltyhub.members.models import Member, MemberToken
+    from loyaltyhub.members.identity.models import MemberToken
+    from loyaltyhub.members.models import Member
 
 
 def require(permits: frozenset[str], *needed: str) -> None:

@@ -16,19 +16,22 @@ from typing import Annotated
 
 from fastapi import Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import and_, bindparam
 from sqlalchemy.orm import Session
 
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import MemberContext
 from loyaltyhub.auth.dependencies import PublicApiHeaders, SlugPath
 from loyaltyhub.auth.principal import Principal
-from loyaltyhub.clubs.models import LoyaltyClub
-from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import NotFound
 from loyaltyhub.http.session import SessionDep
-from loyaltyhub.members.auth import AppPrincipal, MemberAuth, MemberRefPath, club_and_member_select, member_key
-from loyaltyhub.offers.models import Offer, collection_ids_of, parse_id_list
+from loyaltyhub.member_offers.repository import club_member_and_offer
+from loyaltyhub.members.identity.dependencies import (
+    AppPrincipal,
+    MemberAuth,
+    MemberRefPath,
+    member_key,
+)
+from loyaltyhub.offers.models import Offer, parse_id_list
 from loyaltyhub.offers.types import OfferScope
 
 ScopeParam = Annotated[OfferScope, Query(description="Offers scope (seed type table)")]
@@ -81,11 +84,6 @@ class ScopedAuth(MemberAuth):
         return with_scope(request, self.resolve(request, session, principal, slug, member_ref), scope)
 
 
-_CLUB_MEMBER_AND_OFFER = club_and_member_select(Offer, collection_ids_of(Offer.id, Offer.loyalty_club_id)).outerjoin(
-    Offer, and_(in_club(Offer, LoyaltyClub.id), Offer.id == bindparam("offer_key"))
-)
-
-
 class OfferTargetAuth(MemberAuth):
     """:class:`ScopedAuth` and ``{offer_id}`` in the caller's club (else 404), read in one query."""
 
@@ -114,11 +112,7 @@ class OfferTargetAuth(MemberAuth):
         offer_id: int,
         scope: str,
     ) -> OfferTarget:
-        row = session.execute(
-            _CLUB_MEMBER_AND_OFFER,
-            {"slug_key": slug, "member_key": member_key(member_ref), "offer_key": offer_id},
-        ).first()
-        club, member, offer, collection_ids = row if row is not None else (None, None, None, None)
+        club, member, offer, collection_ids = club_member_and_offer(session, slug, member_key(member_ref), offer_id)
         context = self.context(request, session, principal, slug, member_ref, club, member)
         scoped = with_scope(request, context, scope)
         if offer is None:

@@ -40,7 +40,8 @@ from loyaltyhub.member_offers.rules import (
     is_visible,
 )
 from loyaltyhub.member_offers.state import terms_from
-from loyaltyhub.members.models import Member, MemberGroupMembership
+from loyaltyhub.members.groups.models import MemberGroupMembership
+from loyaltyhub.members.models import Member
 from loyaltyhub.offers import stock
 from loyaltyhub.offers.models import Offer, OfferCollection, OfferGrant
 from loyaltyhub.offers.types import TYPE_SCOPES, types_of_scope

@@ -47,7 +47,8 @@ from loyaltyhub.member_offers.rules import (
     usage_view,
 )
 from loyaltyhub.member_offers.state import club_clock, counter_state, terms_from
-from loyaltyhub.members.models import Member, MemberGroupMembership
+from loyaltyhub.members.groups.models import MemberGroupMembership
+from loyaltyhub.members.models import Member
 from loyaltyhub.offers import stock
 from loyaltyhub.offers.models import Offer, OfferGrant
 from loyaltyhub.offers.types import is_grant_only, types_of_scope

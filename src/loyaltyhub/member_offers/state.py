@@ -21,7 +21,8 @@ from loyaltyhub.db.dialect import one_of
 from loyaltyhub.db.tenancy import in_club, same_club
 from loyaltyhub.member_offers.models import MemberOfferCounter, OfferLike
 from loyaltyhub.member_offers.rules import ClubClock, MemberStanding, OfferTerms, PeriodicUsage, UsageState
-from loyaltyhub.members.models import Member, MemberGroupMembership
+from loyaltyhub.members.groups.models import MemberGroupMembership
+from loyaltyhub.members.models import Member
 from loyaltyhub.offers.models import Offer, OfferCollection, OfferGrant
 from loyaltyhub.stores.models import Store
 

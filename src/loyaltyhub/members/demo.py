@@ -24,7 +24,9 @@ from sqlalchemy.orm import Session
 from loyaltyhub.auth.passwords import hash_password
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.members.derived import derive
-from loyaltyhub.members.models import AGE_BANDS, Member, MemberAppToken, MemberGroup, MemberGroupMembership
+from loyaltyhub.members.groups.models import MemberGroup, MemberGroupMembership
+from loyaltyhub.members.identity.models import MemberAppToken
+from loyaltyhub.members.models import AGE_BANDS, Member
 from loyaltyhub.members.properties import public_properties
 from loyaltyhub.places import data as places
 

@@ -20,11 +20,14 @@ from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import in_club, same_club
 from loyaltyhub.errors import ValidationFailed, details_tree
-from loyaltyhub.members import events, otp, outbox, tokens
+from loyaltyhub.members import events, outbox
 from loyaltyhub.members.derived import derive, parse_birthday
-from loyaltyhub.members.models import Member, MemberAppToken, MemberGroupMembership
+from loyaltyhub.members.groups.models import MemberGroupMembership
+from loyaltyhub.members.identity import otp, tokens
+from loyaltyhub.members.identity.models import MemberAppToken
+from loyaltyhub.members.models import Member
 from loyaltyhub.members.properties import Errors, clean_properties, public_properties
-from loyaltyhub.members.queries import members_in_club
+from loyaltyhub.members.repository import members_in_club
 from loyaltyhub.members.schemas import MemberCreate
 from loyaltyhub.stores.models import Store
 from loyaltyhub.stores.service import missing_store_ids

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.tenancy import in_club
-from loyaltyhub.members.models import Member, MemberGroup
+from loyaltyhub.members.groups.models import MemberGroup
+from loyaltyhub.members.models import Member
 from loyaltyhub.offers.models import Collection, ImageTemplate, Offer, OfferCollection, OfferGrant
 from loyaltyhub.offers.types import GRANT_ONLY_TYPES, TYPE_SCOPES
 from loyaltyhub.stores.models import Store

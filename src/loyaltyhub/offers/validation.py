@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import ValidationFailed, details_tree
-from loyaltyhub.members.models import MemberGroup
+from loyaltyhub.members.groups.models import MemberGroup
 from loyaltyhub.offers.models import Collection
 from loyaltyhub.offers.types import scope_of
 from loyaltyhub.stores.models import Store

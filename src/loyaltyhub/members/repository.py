@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import Select, String, cast, func, or_, select
+from sqlalchemy import Select, String, and_, bindparam, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
+from loyaltyhub.clubs.service import club_by_slug
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import NotFound
 from loyaltyhub.members.derived import normalize_msisdn
-from loyaltyhub.members.models import Member, MemberGroupMembership
+from loyaltyhub.members.groups.models import MemberGroupMembership
+from loyaltyhub.members.models import Member
 from loyaltyhub.members.properties import normalize_email
 
 
@@ -97,3 +100,27 @@ def list_statement(
     column = SORTABLE[sort_by]
     statement = statement.order_by(column.desc() if sort_direction == "desc" else column.asc(), Member.id.asc())
     return statement
+
+
+def club_and_member_select(*more: Any) -> Select[Any]:
+    """``SELECT club, member, *more`` for one slug (``slug_key``): the member (``member_key``; no row for
+    None) and whatever else a route outer-joins to the club, so a route reads all it needs in one query."""
+    return (
+        select(LoyaltyClub, Member, *more)
+        .outerjoin(
+            Member,
+            and_(in_club(Member, LoyaltyClub.id), Member.id == bindparam("member_key"), Member.deleted_at.is_(None)),
+        )
+        .where(LoyaltyClub.slug == bindparam("slug_key"))
+    )
+
+
+_CLUB_AND_MEMBER = club_and_member_select()
+
+
+def club_and_member(session: Session, slug: str, member_id: int | None) -> tuple[LoyaltyClub | None, Any]:
+    """The club with this slug and, when ``member_id`` is given, its live member with that id: one query."""
+    if member_id is None:
+        return club_by_slug(session, slug), None
+    row = session.execute(_CLUB_AND_MEMBER, {"slug_key": slug, "member_key": member_id}).first()
+    return (row[0], row[1]) if row is not None else (None, None)

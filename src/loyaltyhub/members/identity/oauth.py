@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.auth.passwords import verify_password
 from loyaltyhub.clubs.models import LoyaltyClub
-from loyaltyhub.members import otp, tokens
 from loyaltyhub.members.derived import normalize_msisdn
+from loyaltyhub.members.identity import otp, tokens
 from loyaltyhub.members.models import Member
 from loyaltyhub.members.properties import normalize_email
-from loyaltyhub.members.queries import member_by_identifier, members_in_club
+from loyaltyhub.members.repository import member_by_identifier, members_in_club
 from loyaltyhub.members.service import set_channel_verified
 
 

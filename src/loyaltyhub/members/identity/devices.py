@@ -9,7 +9,8 @@ from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.members import events
-from loyaltyhub.members.models import Member, MemberAppToken
+from loyaltyhub.members.identity.models import MemberAppToken
+from loyaltyhub.members.models import Member
 from loyaltyhub.members.service import lock, save_change
 
 

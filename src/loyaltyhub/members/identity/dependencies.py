@@ -27,7 +27,6 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from loyaltyhub.auth import permits
@@ -36,10 +35,10 @@ from loyaltyhub.auth.dependencies import Authenticator, PublicApiHeaders, SlugPa
 from loyaltyhub.auth.principal import Principal
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.clubs.service import club_by_slug
-from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import MemberTokenInvalid, NotFound, NotPossible
 from loyaltyhub.http.session import SessionDep
-from loyaltyhub.members.tokens import resolve_access_token
+from loyaltyhub.members.identity.tokens import resolve_access_token
+from loyaltyhub.members.repository import club_and_member
 
 MemberRefPath = Annotated[str, Path(description="`me` (member token), a member id (client token) or `guest`")]
 
@@ -77,32 +76,6 @@ def resolve_me(request: Request, session: Session, access: ClubAccess) -> Member
     request.state.member = member
     _set_actor(request, access, f"member:{member.id}")
     return MemberContext(access=access, member=member, ref="me", token=token)
-
-
-def club_and_member_select(*more: Any) -> Select[Any]:
-    """``SELECT club, member, *more`` for one slug (``slug_key``): the member (``member_key``; no row for
-    None) and whatever else a route outer-joins to the club, so a route reads all it needs in one query."""
-    from loyaltyhub.members.models import Member
-
-    return (
-        select(LoyaltyClub, Member, *more)
-        .outerjoin(
-            Member,
-            and_(in_club(Member, LoyaltyClub.id), Member.id == bindparam("member_key"), Member.deleted_at.is_(None)),
-        )
-        .where(LoyaltyClub.slug == bindparam("slug_key"))
-    )
-
-
-_CLUB_AND_MEMBER = club_and_member_select()
-
-
-def club_and_member(session: Session, slug: str, member_id: int | None) -> tuple[LoyaltyClub | None, Any]:
-    """The club with this slug and, when ``member_id`` is given, its live member with that id: one query."""
-    if member_id is None:
-        return club_by_slug(session, slug), None
-    row = session.execute(_CLUB_AND_MEMBER, {"slug_key": slug, "member_key": member_id}).first()
-    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def member_key(member_ref: str) -> int | None:

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from loyaltyhub.auth import secrets
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import in_club, same_club
-from loyaltyhub.members.models import Member, MemberToken
+from loyaltyhub.members.identity.models import MemberToken
+from loyaltyhub.members.models import Member
 
 ACCESS_PREFIX = "lhm"
 REFRESH_PREFIX = "lhr"

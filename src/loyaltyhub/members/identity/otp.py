@@ -27,7 +27,7 @@ from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import RateLimited
 from loyaltyhub.members import outbox
-from loyaltyhub.members.models import MemberOtp
+from loyaltyhub.members.identity.models import MemberOtp
 from loyaltyhub.ops.metrics import record_ratelimit_rejection
 
 Channel = Literal["sms", "email"]

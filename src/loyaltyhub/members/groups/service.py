@@ -18,8 +18,9 @@ from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import NotFound, ValidationFailed, details_tree
 from loyaltyhub.members import events
-from loyaltyhub.members.models import Member, MemberGroup, MemberGroupMembership
-from loyaltyhub.members.queries import members_in_club
+from loyaltyhub.members.groups.models import MemberGroup, MemberGroupMembership
+from loyaltyhub.members.models import Member
+from loyaltyhub.members.repository import members_in_club
 from loyaltyhub.members.service import lock, save_change
 
 SORTABLE = {"id": MemberGroup.id, "name": MemberGroup.name, "created_at": MemberGroup.created_at}

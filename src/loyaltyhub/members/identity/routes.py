@@ -1,10 +1,10 @@
-"""Public API (member apps): sign-up, tokens, one-time passwords, ``/members/me`` (SPEC §3, §6)."""
+"""HTTP routes of member identity (Public API): tokens, one-time passwords and push devices (SPEC §3, §6)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 
 from loyaltyhub.auth import permits
@@ -16,14 +16,11 @@ from loyaltyhub.http.idempotency import Idempotent
 from loyaltyhub.http.responses import errors
 from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.http.session import SessionDep
-from loyaltyhub.members import devices, oauth, service, tokens
-from loyaltyhub.members.auth import CurrentMember, MeAuth
-from loyaltyhub.members.schemas import (
+from loyaltyhub.members.identity import devices, oauth, tokens
+from loyaltyhub.members.identity.dependencies import CurrentMember, MeAuth
+from loyaltyhub.members.identity.schemas import (
     AppTokenCreate,
     AppTokenOut,
-    MemberCreate,
-    MemberOut,
-    MemberSelfUpdate,
     OtpEmailRequest,
     OtpSent,
     OtpSmsRequest,
@@ -37,7 +34,6 @@ from loyaltyhub.members.schemas import (
 router = LoyaltyRouter(prefix="/v3/{loyalty_club_slug}/members", tags=["Public API: members"])
 
 Headers = PublicApiHeaders
-MembersCreate = Annotated[ClubAccess, Depends(ClubAuth(permits.MEMBERS_CREATE, client_only=True))]
 MembersOAuth = Annotated[ClubAccess, Depends(ClubAuth(permits.MEMBERS_OAUTH, client_only=True))]
 AppTokensMember = Annotated[MemberContext, Depends(MeAuth(permits.MEMBERS_APP_TOKENS))]
 PUBLIC_ERRORS = (401, 403, 404, 422, 470, 471)
@@ -61,22 +57,6 @@ def _token_response(issued: tokens.IssuedMemberTokens) -> TokenResponse:
         created_at=int(issued.record.created_at.timestamp()),
         resource_owner_id=issued.record.member_id,
     )
-
-
-@router.post("", status_code=201, response_model=MemberOut, responses=errors(*PUBLIC_ERRORS, 409))
-def create_member(
-    request: Request, _h: Headers, access: MembersCreate, _: Idempotent, body: MemberCreate, session: SessionDep
-) -> MemberOut:
-    """Create Member (reference D.4). ``X-Product-Name`` / ``X-Subproduct-Name`` become the opt-in channel."""
-    member = service.create_member(
-        session,
-        access.club,
-        body,
-        optin_channel=request.headers.get("X-Product-Name"),
-        optin_subchannel=request.headers.get("X-Subproduct-Name"),
-        secret_key=request.app.state.settings.secret_key,
-    )
-    return MemberOut.of(member)
 
 
 @router.post("/oauth/token", response_model=TokenResponse, responses=errors(*PUBLIC_ERRORS, 461, 462))
@@ -165,28 +145,6 @@ def send_email_otp(
     if sent is None:
         raise ValidationFailed.at(("email",), "invalid_format", format="email")
     return OtpSent(expires_in=sent.expires_in)
-
-
-@router.get("/me", response_model=MemberOut, responses=errors(*PUBLIC_ERRORS, 460))
-def show_me(context: CurrentMember) -> MemberOut:
-    assert context.member is not None
-    return MemberOut.of(context.member)
-
-
-@router.patch("/me", response_model=MemberOut, responses=errors(*PUBLIC_ERRORS, 460))
-def update_me(context: CurrentMember, body: MemberSelfUpdate, session: SessionDep) -> MemberOut:
-    assert context.member is not None
-    body.refuse_changed_read_only(lambda: MemberOut.of(context.member))
-    member = service.update_member(session, context.access.club, context.member, body.model_dump(exclude_unset=True))
-    return MemberOut.of(member)
-
-
-@router.delete("/me", status_code=204, responses=errors(*PUBLIC_ERRORS, 460))
-def destroy_me(context: CurrentMember, session: SessionDep) -> Response:
-    """The member leaves the club: personal data is anonymised and every token revoked."""
-    assert context.member is not None
-    service.destroy_member(session, context.member)
-    return Response(status_code=204)
 
 
 @router.post("/me/app_tokens", status_code=201, response_model=AppTokenOut, responses=errors(*PUBLIC_ERRORS, 409, 460))
