@@ -138,10 +138,16 @@ def free_port() -> int:
 
 @contextmanager
 def serve(
-    database_url: str, *, workers: int = 1, timeout: float = 30.0, app: str = "loyaltyhub.asgi:app"
+    database_url: str,
+    *,
+    workers: int = 1,
+    timeout: float = 30.0,
+    app: str = "loyaltyhub.asgi:app",
+    tenancy_audit: bool = False,
 ) -> Iterator[str]:
     """Migrate ``database_url`` and serve it with uvicorn; yields the base URL. ``app`` is the ASGI app to
-    serve (the benchmark serves its own floor app on the same database)."""
+    serve (the benchmark serves its own floor app on the same database). Tests switch the tenancy audit on
+    (a statement without a club criterion is then a 500); benchmarks leave it off, as production does."""
     migrate.upgrade(database_url)
     port = free_port()
     env = {
@@ -151,6 +157,7 @@ def serve(
         "LOYALTYHUB_RATELIMIT_ENABLED": "false",
         "LOYALTYHUB_ENV": "test",
         "LOYALTYHUB_ACCESS_LOG": "false",  # as uvicorn's --no-access-log below: benchmarks measure the API
+        "LOYALTYHUB_TENANCY_AUDIT": "true" if tenancy_audit else "false",
     }
     command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     command += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]

@@ -37,7 +37,7 @@ def live_url(is_postgres, tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(live_url):
     workers = 1 if live_url.startswith("sqlite") else 2
-    with live.serve(live_url, workers=workers) as base:
+    with live.serve(live_url, workers=workers, tenancy_audit=True) as base:
         yield base
 
 

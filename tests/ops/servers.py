@@ -37,6 +37,7 @@ def environment(database_url: str, **overrides: str) -> dict[str, str]:
         {
             "LOYALTYHUB_DATABASE_URL": database_url,
             "LOYALTYHUB_RUN_WORKER_IN_SERVER": "false",
+            "LOYALTYHUB_TENANCY_AUDIT": "true",
             "LOYALTYHUB_ENV": "prod",
             "LOYALTYHUB_SECRET_KEY": PROD_SECRET,
         }
