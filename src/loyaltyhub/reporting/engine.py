@@ -48,9 +48,9 @@ def check(access: CustomerAccess, query: Any) -> Query:
 
 def run_query(session: Session, access: CustomerAccess, query: Any, *, secret_key: str | None = None) -> dict[str, Any]:
     checked = query if isinstance(query, Query) else check(access, query)
-    secret = secret_key or Settings().secret_key
     if checked.report.format == "records":
-        return _records(session, access, checked, secret)
+        # The cursor of the next page is signed with the secret key (the app passes its own).
+        return _records(session, access, checked, secret_key or Settings().secret_key)
     return _series(session, access, checked)
 
 
