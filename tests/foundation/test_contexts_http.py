@@ -53,6 +53,27 @@ def test_club_context_errors(client, factory):
     assert response.status_code == 403
 
 
+def test_a_club_header_must_name_the_club_of_the_path(client, factory):
+    """``X-Loyalty-Club-Slug`` (a global header of the seeds) may be sent with a slug path: then it names the
+    same club, or the request is refused, whatever the route (management, member and member-offer routes)."""
+    club, other = factory.club(), factory.club()
+    token = factory.client_token([club, other])
+    headers = {"X-Client-Authorization": token, "X-Product-Name": "app", "X-User-Agent": "tests"}
+    same = client.get(f"/test/v3/{club.slug}/things", headers={**headers, "X-Loyalty-Club-Slug": club.slug})
+    assert same.json() == {"club_id": club.id}
+    for path in (
+        f"/test/v3/{club.slug}/things",
+        f"/v3/{club.slug}/offers",
+        f"/v3/{club.slug}/members/guest/offers",
+        f"/v3/{club.slug}/members/me",
+    ):
+        response = client.get(path, headers={**headers, "X-Loyalty-Club-Slug": other.slug})
+        assert response.status_code == 422, path
+        assert response.json() == {
+            "error": f"X-Loyalty-Club-Slug names loyalty club {other.slug}, but the path names {club.slug}"
+        }
+
+
 def test_customer_context_selectors(client, factory):
     a = factory.club(chain="Cats", country="PL", organization="Felines")
     b = factory.club(chain="Cats", country="NO", organization="Felines")
