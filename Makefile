@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes (pytest-xdist): each one migrates a database of its own (tests/conftest.py).
+TEST_WORKERS ?= 2
 
 .PHONY: run test test-sqlite test-postgres lint format install migrate demo bench bench-smoke clean lock
 
@@ -51,12 +53,12 @@ test: lint test-sqlite test-postgres
 
 test-sqlite: $(STAMP)
 	@echo "== test suite on SQLite =="
-	LOYALTYHUB_TEST_DATABASE_URL=sqlite $(BIN)/pytest -q $(PYTEST_ARGS)
+	LOYALTYHUB_TEST_DATABASE_URL=sqlite $(BIN)/pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-postgres: $(STAMP)
 	@if $(BIN)/python -m loyaltyhub.db.ping "$(PG_TEST_URL)"; then \
 		echo "== test suite on PostgreSQL =="; \
-		LOYALTYHUB_TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest -q $(PYTEST_ARGS); \
+		LOYALTYHUB_TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS); \
 	elif [ "$(LOYALTYHUB_REQUIRE_POSTGRES)" = "1" ]; then \
 		echo "PostgreSQL at $(PG_TEST_URL) is required but does not answer"; exit 1; \
 	else \

@@ -9,6 +9,7 @@ from loyaltyhub.clubs import models as clubs_models
 from loyaltyhub.db.base import Base
 from loyaltyhub.exports import models as exports_models
 from loyaltyhub.idempotency import models as idempotency_models
+from loyaltyhub.jobs import models as jobs_models
 from loyaltyhub.member_offers import models as member_offers_models
 from loyaltyhub.members import models as members_models
 from loyaltyhub.offers import models as offers_models
@@ -22,6 +23,7 @@ __all__ = [
     "clubs_models",
     "exports_models",
     "idempotency_models",
+    "jobs_models",
     "member_offers_models",
     "members_models",
     "offers_models",

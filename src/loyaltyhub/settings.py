@@ -60,10 +60,17 @@ class Settings(BaseSettings):
     access_log: bool = True
     metrics_dir: str = "./var/prometheus"
 
-    # Background work (snapshots, exports)
+    # Background work (snapshots, exports). Jobs run in every server process unless this is off (then run
+    # ``loyaltyhub worker`` on dedicated nodes); periodic jobs run once per interval for the whole cluster.
     run_worker_in_server: bool = True
+    job_intervals: dict[str, float] = Field(default_factory=dict)
+    """Seconds between runs, by job name, overriding the defaults of ``loyaltyhub.worker.JOBS``."""
     export_dir: str = "./var/exports"
     export_ttl_seconds: int = 7 * 24 * 3600
+    # An export whose worker has not beaten for this long is taken over by another worker (after a backoff
+    # that starts at export_retry_backoff_seconds and grows ×4 per attempt).
+    export_stale_seconds: float = Field(default=30.0, gt=0)
+    export_retry_backoff_seconds: float = Field(default=5.0, ge=0)
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_prod(self) -> Settings:

@@ -4,17 +4,30 @@ Each job is a function of the worker's :class:`JobContext` with an interval, lis
 opens its transactions with ``context.unit_of_work(write=...)`` (the app's services bound, SQLite's write
 lock taken up front for writers). A job's failure is logged and retried at its next tick; it never stops
 the others.
+
+Two kinds of job, whatever the number of server processes and nodes running them:
+
+* ``cluster`` jobs (snapshots, roll-ups, purges) run once per interval for the whole cluster: each process
+  polls, and the one that claims the job's lease (:mod:`loyaltyhub.jobs.schedule`) runs it;
+* ``queue`` jobs (exports; dispatches and deliveries next) run in every process: they take work item by item
+  with claims and leases of their own, so any number of workers share the queue and a dead one's items are
+  taken over.
+
+Intervals can be overridden with ``LOYALTYHUB_JOB_INTERVALS`` (a JSON object of seconds by job name).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import partial
+from typing import Literal
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -49,6 +62,15 @@ class Job:
     name: str
     interval_seconds: float
     run: Callable[[JobContext], None]
+    scope: Literal["cluster", "queue"] = "cluster"
+
+
+CLUSTER_POLL_SECONDS = 15.0
+"""How often a process asks whether a cluster job is due (a one-row UPDATE): a job is at most this late."""
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
 def _purge_idempotency(context: JobContext) -> None:
@@ -95,7 +117,7 @@ JOBS: list[Job] = [
     Job("refresh_member_age_bands", 3600, _refresh_member_age_bands),
     Job("members_count_snapshot", 15 * 60, _member_count_snapshot),
     Job("offer_usages_hourly_rollup", 60, _offer_usage_rollup),
-    Job("exports", 1.0, _run_exports),
+    Job("exports", 1.0, _run_exports, scope="queue"),
     Job("exports_cleanup", 300, _clean_exports),
 ]
 
@@ -115,18 +137,34 @@ class BackgroundWorker:
             thread.start()
             self._threads.append(thread)
 
+    def interval(self, job: Job) -> float:
+        return float(self.context.settings.job_intervals.get(job.name, job.interval_seconds))
+
     def _loop(self, job: Job) -> None:
+        interval = self.interval(job)
         due = time.monotonic()
         while not self._stop.is_set():
-            started, failed = time.monotonic(), False
-            try:
-                job.run(self.context)
-            except Exception:
-                failed = True
-                log.exception("background job %s failed", job.name)
-            record_job_run(job.name, due_at=due, started_at=started, failed=failed)
-            due = time.monotonic() + job.interval_seconds
-            self._stop.wait(job.interval_seconds)
+            if job.scope == "queue" or self._claimed(job, interval):
+                started, failed = time.monotonic(), False
+                try:
+                    job.run(self.context)
+                except Exception:
+                    failed = True
+                    log.exception("background job %s failed", job.name)
+                record_job_run(job.name, due_at=due, started_at=started, failed=failed)
+                due = time.monotonic() + interval
+            self._stop.wait(interval if job.scope == "queue" else min(interval, CLUSTER_POLL_SECONDS))
+
+    def _claimed(self, job: Job, interval: float) -> bool:
+        """Whether this process runs the cluster job now (no other process of the cluster does)."""
+        from loyaltyhub.jobs.schedule import claim_run
+
+        try:
+            with self.context.unit_of_work(write=True) as session:
+                return claim_run(session, job.name, interval, worker_name())
+        except Exception:
+            log.exception("could not claim background job %s", job.name)
+            return False
 
     def stop(self) -> None:
         self._stop.set()

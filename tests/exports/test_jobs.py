@@ -71,7 +71,8 @@ def test_a_job_taken_over_after_a_stale_heartbeat_is_lost_to_its_first_worker(
     dead = jobs.claim_next(sessions.write, "dead")
     assert dead is not None
 
-    assert jobs.recover_stale(session, stale_after=30, now=utcnow() + timedelta(seconds=31)) == [job.id]
+    later = utcnow() + timedelta(seconds=31)
+    assert jobs.recover_stale(session, stale_after=30, now=later, backoff_seconds=0) == [job.id]
     alive = jobs.claim_next(sessions.write, "alive")
     assert alive is not None and alive.id == job.id and alive.attempt == 2
 
@@ -80,6 +81,25 @@ def test_a_job_taken_over_after_a_stale_heartbeat_is_lost_to_its_first_worker(
     assert jobs.finish(sessions.write, alive, file_name="whole.csv", size_bytes=9, rows=9, ttl=60)
     job = _reload(session, job)
     assert (job.status, job.file_name, job.rows, job.progress) == (DONE, "whole.csv", 9, 1.0)
+
+
+def test_a_job_taken_back_from_a_dead_worker_waits_its_backoff(
+    session: Session, factory: Factory, sessions: Sessions
+) -> None:
+    job = export_job(session, [factory.club()])
+    assert jobs.claim_next(sessions.write, "dead") is not None
+    assert jobs.recover_stale(session, stale_after=0, backoff_seconds=60) == [job.id]
+    waiting = _reload(session, job)
+    assert waiting.status == QUEUED and waiting.not_before is not None
+    assert timedelta(seconds=59) < waiting.not_before - utcnow() <= timedelta(seconds=60)
+    assert jobs.claim_next(sessions.write, "eager") is None  # not before its time
+    assert not jobs.has_work(session, stale_after=30)
+    session.execute(update(ExportJob).where(ExportJob.id == job.id).values(not_before=utcnow()))
+    assert jobs.claim_next(sessions.write, "patient").attempt == 2
+
+
+def test_the_backoff_grows_with_the_attempts() -> None:
+    assert [jobs.retry_delay(n, 5).total_seconds() for n in (1, 2, 3, 9)] == [5, 20, 80, 600]
 
 
 def test_fresh_heartbeats_are_left_alone(session: Session, factory: Factory, sessions: Sessions) -> None:
@@ -98,7 +118,7 @@ def test_a_job_whose_workers_keep_dying_fails_with_a_reason(
     for attempt in range(1, jobs.MAX_ATTEMPTS + 1):
         claim = jobs.claim_next(sessions.write, f"w{attempt}")
         assert claim is not None and claim.attempt == attempt
-        jobs.recover_stale(session, now=later)
+        jobs.recover_stale(session, now=later, backoff_seconds=0)
 
     job = _reload(session, job)
     assert job.status == FAILED

@@ -57,15 +57,26 @@ def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def _ready(now: datetime) -> Any:
+    """Queued and past its backoff (a job taken back from a dead worker waits before it runs again)."""
+    return and_(ExportJob.status == QUEUED, or_(ExportJob.not_before.is_(None), ExportJob.not_before <= now))
+
+
+def retry_delay(attempts: int, base_seconds: float) -> timedelta:
+    """Backoff before a job taken back from a dead worker runs again: the base, then ×4 per attempt (with
+    the default 5 s: 5 s, 20 s, 80 s), at most 10 minutes."""
+    return timedelta(seconds=min(base_seconds * 4 ** max(attempts - 1, 0), 600))
+
+
 def claim_next(factory: SessionMaker, worker_id: str) -> Claim | None:
-    """Take the oldest queued job. PostgreSQL skips rows another worker has locked; on both backends
-    the conditional UPDATE decides, so a job is claimed by exactly one worker."""
+    """Take the oldest queued job that is ready. PostgreSQL skips rows another worker has locked; on both
+    backends the conditional UPDATE decides, so a job is claimed by exactly one worker."""
     for _ in range(5):
         with factory() as session, session.begin():
             candidate = session.execute(
                 _queue(
                     select(ExportJob.id)
-                    .where(ExportJob.status == QUEUED)
+                    .where(_ready(utcnow()))
                     .order_by(ExportJob.id)
                     .limit(1)
                     .with_for_update(skip_locked=True)
@@ -178,12 +189,7 @@ def has_work(session: Session, *, stale_after: float = STALE_AFTER_SECONDS) -> b
     found = session.execute(
         _queue(
             select(ExportJob.id)
-            .where(
-                or_(
-                    ExportJob.status == QUEUED,
-                    and_(ExportJob.status == RUNNING, ExportJob.heartbeat_at < cutoff),
-                )
-            )
+            .where(or_(_ready(utcnow()), and_(ExportJob.status == RUNNING, ExportJob.heartbeat_at < cutoff)))
             .limit(1)
         )
     ).first()
@@ -196,6 +202,7 @@ def recover_stale(
     stale_after: float = STALE_AFTER_SECONDS,
     max_attempts: int = MAX_ATTEMPTS,
     now: datetime | None = None,
+    backoff_seconds: float = 5.0,
 ) -> list[int]:
     """Running jobs whose worker stopped beating (killed, crashed): queue them again from scratch, or
     fail them with a reason after ``max_attempts``. Their partial files are never served: a file only
@@ -220,7 +227,14 @@ def recover_stale(
                 "claim_token": None,
             }
         else:
-            values = {"status": QUEUED, "claim_token": None, "worker_id": None, "rows": 0, "progress": 0.0}
+            values = {
+                "status": QUEUED,
+                "claim_token": None,
+                "worker_id": None,
+                "rows": 0,
+                "progress": 0.0,
+                "not_before": now + retry_delay(attempts, backoff_seconds) if backoff_seconds > 0 else None,
+            }
         result = session.execute(
             _queue(update(ExportJob).where(*guard).values(**values).execution_options(synchronize_session=False))
         )

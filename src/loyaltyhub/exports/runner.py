@@ -262,17 +262,20 @@ def run_pending(
     *,
     charge: Charger | None = None,
     max_jobs: int | None = None,
-    stale_after: float = jobs.STALE_AFTER_SECONDS,
+    stale_after: float | None = None,
     heartbeat_seconds: float = jobs.HEARTBEAT_SECONDS,
     keepalive: bool = False,
 ) -> list[tuple[int, str]]:
     """Recover stale jobs, then claim and run queued ones until none is left (or ``max_jobs`` ran). An idle
-    tick is one read: write transactions (which serialize on SQLite) only happen when there is work."""
+    tick is one read: write transactions (which serialize on SQLite) only happen when there is work.
+    ``stale_after``: seconds without a heartbeat after which a running job's worker counts as dead
+    (default: the ``export_stale_seconds`` setting)."""
+    stale_after = settings.export_stale_seconds if stale_after is None else stale_after
     with sessions.read() as session:
         if not jobs.has_work(session, stale_after=stale_after):
             return []
     with sessions.write() as session, session.begin():
-        jobs.recover_stale(session, stale_after=stale_after)
+        jobs.recover_stale(session, stale_after=stale_after, backoff_seconds=settings.export_retry_backoff_seconds)
     done: list[tuple[int, str]] = []
     me = worker_id()
     while max_jobs is None or len(done) < max_jobs:
