@@ -7,8 +7,10 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from loyaltyhub.storage import FileStore, file_store, parse_bucket_url
 
 DEFAULT_SECRET_KEY = "dev-secret-key-change-me"
 # The key signs one-time-password digests and reporting cursors: 32 bytes is 256 bits, what an HMAC-SHA256
@@ -66,6 +68,13 @@ class Settings(BaseSettings):
     job_intervals: dict[str, float] = Field(default_factory=dict)
     """Seconds between runs, by job name, overriding the defaults of ``loyaltyhub.worker.JOBS``."""
     export_dir: str = "./var/exports"
+    """Where exports are written; also where they are kept unless export_storage_url names a bucket."""
+    export_storage_url: str = ""
+    """``s3://bucket[/prefix]``: finished export files live in that S3-compatible bucket, readable from every
+    node (credentials from boto3's chain: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, an instance role)."""
+    s3_endpoint_url: str | None = None
+    """Another S3 API than AWS's (MinIO, Ceph, R2, ...)."""
+    s3_region: str | None = None
     export_ttl_seconds: int = 7 * 24 * 3600
     # An export whose worker has not beaten for this long is taken over by another worker (after a backoff
     # that starts at export_retry_backoff_seconds and grows ×4 per attempt).
@@ -86,9 +95,20 @@ class Settings(BaseSettings):
             _warn_default_secret_key()
         return self
 
+    @field_validator("export_storage_url")
+    @classmethod
+    def _bucket_url(cls, value: str) -> str:
+        if value:
+            parse_bucket_url(value)
+        return value
+
     @cached_property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    def export_files(self) -> FileStore:
+        """Where finished export files are kept (see :mod:`loyaltyhub.storage`)."""
+        return file_store(self.export_storage_url, self.export_dir, self.s3_endpoint_url, self.s3_region)
 
     def ensure_local_dirs(self) -> None:
         """Create the folder of a file-based SQLite database and the export folder."""

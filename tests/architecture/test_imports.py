@@ -30,6 +30,7 @@ FOUNDATION = {
     "auth",
     "ratelimit",
     "ops",
+    "storage",
 }
 # The composition roots: they know every domain by design.
 ROOTS = {"app", "asgi", "cli", "wiring", "worker", "models", "demo", "devinfo", "apidocs"}

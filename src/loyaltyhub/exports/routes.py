@@ -8,10 +8,11 @@ and the report's own permit.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import BackgroundTasks, Depends, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response, StreamingResponse
 
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import CustomerAccess
@@ -112,9 +113,14 @@ def show_export(job: ExportInContext) -> ExportOut:
     },
     summary="Download a finished export (409 while it runs, 410 once expired)",
 )
-def download_export(request: Request, access: ExportAccess, job: ExportInContext) -> FileResponse:
-    path = service.downloadable(request.app.state.settings.export_dir, job, access)
-    return FileResponse(path, media_type=MEDIA_TYPES[job.format], filename=service.download_name(job))
+def download_export(request: Request, access: ExportAccess, job: ExportInContext) -> Response:
+    found = service.downloadable(request.app.state.settings.export_files(), job, access)
+    media_type, name = MEDIA_TYPES[job.format], service.download_name(job)
+    if isinstance(found, Path):
+        return FileResponse(found, media_type=media_type, filename=name)
+    # From the bucket, through this node: the caller's permits were checked here, and any node can answer.
+    headers = {"Content-Length": str(found.size), "Content-Disposition": f'attachment; filename="{name}"'}
+    return StreamingResponse(found.chunks, media_type=media_type, headers=headers)
 
 
 @router.delete(
@@ -127,5 +133,5 @@ def cancel_export(request: Request, job: ExportInContext, session: SessionDep, t
     job, file_name = service.cancel_export(session, job)
     if file_name:
         # After the response, i.e. after the transaction committed; the cleanup job catches any miss.
-        tasks.add_task(service.remove_file, request.app.state.settings.export_dir, file_name)
+        tasks.add_task(service.remove_file, request.app.state.settings.export_files(), file_name)
     return ExportOut.of(job)

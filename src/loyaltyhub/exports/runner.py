@@ -8,7 +8,6 @@ never overwrite or delete the other's file.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import socket
@@ -33,6 +32,7 @@ from loyaltyhub.exports.service import ROWS_PER_CHARGE
 from loyaltyhub.exports.source import RowStream
 from loyaltyhub.services import SESSION_KEY, AppServices, services_of
 from loyaltyhub.settings import Settings
+from loyaltyhub.storage import DirectoryStore
 
 log = logging.getLogger(__name__)
 
@@ -178,15 +178,6 @@ class Heartbeat:
             self._thread.join(timeout=10)
 
 
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):  # not every platform lets a directory be opened
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def run_claim(
     sessions: Sessions,
     settings: Settings,
@@ -198,10 +189,11 @@ def run_claim(
 ) -> str:
     """Run one claimed job to its end; returns the final status (``done``, ``failed`` or ``lost``).
     ``keepalive``: also beat from a thread (needs ``sessions`` that may be used from two threads)."""
-    export_dir = Path(settings.export_dir)
+    export_dir = Path(settings.export_dir)  # the part is written here, then handed to the store complete
     export_dir.mkdir(parents=True, exist_ok=True)
+    store = settings.export_files()
     part_name, final_name = file_names(claim)
-    part, final = export_dir / part_name, export_dir / final_name
+    part = export_dir / part_name
     heart = Heartbeat(sessions.write, claim, heartbeat_seconds)
     if keepalive:
         heart.start()
@@ -231,8 +223,7 @@ def run_claim(
         if heart.lost:
             raise JobLost
         size = part.stat().st_size
-        os.replace(part, final)
-        _fsync_dir(export_dir)
+        store.put(final_name, part)
     except JobLost:
         heart.stop()
         part.unlink(missing_ok=True)
@@ -252,7 +243,7 @@ def run_claim(
         sessions.write, claim, file_name=final_name, size_bytes=size, rows=rows, ttl=settings.export_ttl_seconds
     ):
         return "done"
-    final.unlink(missing_ok=True)  # cancelled while we were finishing: nobody will ask for it
+    store.delete(final_name)  # cancelled while we were finishing: nobody will ask for it
     return "lost"
 
 
@@ -298,27 +289,29 @@ def cleanup(sessions: Sessions, settings: Settings, *, grace_seconds: float = OR
     of killed workers). Returns the names deleted."""
     with sessions.write() as session, session.begin():
         expired = jobs.expire_done(session)
-    export_dir = Path(settings.export_dir)
+    store = settings.export_files()
     removed = []
     for name in expired:
-        (export_dir / name).unlink(missing_ok=True)
+        store.delete(name)
         removed.append(name)
-    if not export_dir.is_dir():
-        return removed
     with sessions.read() as session:
         done_files, running_tokens = jobs.live_files(session)
-    now = time.time()
-    for path in export_dir.iterdir():
-        name = path.name
-        if not path.is_file() or not name.startswith((PART_PREFIX, FILE_PREFIX)) or name in done_files:
-            continue
+
+    def orphaned(name: str, modified: float) -> bool:
+        if name in done_files or time.time() - modified < grace_seconds:
+            return False
         token = name.split("-", 2)[-1].split(".", 1)[0] if name.count("-") >= 2 else ""
-        if any(t.startswith(token) for t in running_tokens if token):
-            continue
-        with contextlib.suppress(FileNotFoundError):
-            if now - path.stat().st_mtime >= grace_seconds:
-                path.unlink()
-                removed.append(name)
+        return not any(t.startswith(token) for t in running_tokens if token)
+
+    for name, modified in list(store.listing(FILE_PREFIX)):
+        if orphaned(name, modified):
+            store.delete(name)
+            removed.append(name)
+    parts = DirectoryStore(settings.export_dir)  # parts are always local to the node that writes them
+    for name, modified in list(parts.listing(PART_PREFIX)):
+        if orphaned(name, modified):
+            parts.delete(name)
+            removed.append(name)
     return removed
 
 

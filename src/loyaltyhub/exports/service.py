@@ -19,6 +19,7 @@ from loyaltyhub.errors import ApiError, Conflict, NotFound
 from loyaltyhub.exports.models import ACTIVE, CANCELLED, DONE, EXPIRED, QUEUED, ExportJob
 from loyaltyhub.exports.source import ReportInfo
 from loyaltyhub.services import services_of
+from loyaltyhub.storage import FileStore, StoredFile
 
 ROWS_PER_CHARGE = 1000
 """An export costs the report's query cost once per this many rows (the first share is paid up front)."""
@@ -119,15 +120,9 @@ def cancel_export(session: Session, job: ExportJob) -> tuple[ExportJob, str | No
     return job, job.file_name
 
 
-def file_path(export_dir: str | Path, job: ExportJob) -> Path:
-    if not job.file_name:
-        raise Conflict(f"Export#{job.id} has no file")
-    return Path(export_dir) / job.file_name
-
-
-def downloadable(export_dir: str | Path, job: ExportJob, access: CustomerAccess | None = None) -> Path:
-    """The finished file, or the reason there is none (409 while not done, 410 once expired). The caller
-    must still hold the report's permit."""
+def downloadable(store: FileStore, job: ExportJob, access: CustomerAccess | None = None) -> StoredFile | Path:
+    """The finished file (a local path when the store is a directory), or the reason there is none (409
+    while not done, 410 once expired). The caller must still hold the report's permit."""
     if access is not None and job.report_permit:
         access.require(job.report_permit)
     if job.status == EXPIRED:
@@ -136,10 +131,15 @@ def downloadable(export_dir: str | Path, job: ExportJob, access: CustomerAccess 
         raise Conflict(f"Export#{job.id} is not ready (status: {job.status})", status=job.status)
     if job.expires_at is not None and job.expires_at <= utcnow():
         raise ExportGone(f"Export#{job.id} has expired")
-    path = file_path(export_dir, job)
-    if not path.is_file():
-        raise ExportGone(f"Export#{job.id} file is no longer available")
-    return path
+    if not job.file_name:
+        raise Conflict(f"Export#{job.id} has no file")
+    path = store.local_path(job.file_name)
+    if path is not None:
+        return path
+    try:
+        return store.read(job.file_name)
+    except FileNotFoundError:
+        raise ExportGone(f"Export#{job.id} file is no longer available") from None
 
 
 def download_name(job: ExportJob) -> str:
@@ -149,6 +149,6 @@ def download_name(job: ExportJob) -> str:
     return f"{scope}{job.report}-export-{job.id}.{EXTENSIONS.get(job.format, job.format)}"
 
 
-def remove_file(export_dir: str | Path, file_name: str | None) -> None:
+def remove_file(store: FileStore, file_name: str | None) -> None:
     if file_name:
-        (Path(export_dir) / file_name).unlink(missing_ok=True)
+        store.delete(file_name)
