@@ -53,7 +53,7 @@ def run(args: list[str], env: dict[str, str], cwd: Path, check: bool = True) -> 
 
 
 @contextmanager
-def serve(env: dict[str, str], cwd: Path, log: Path, *, workers: int = 1, timeout: float = 60.0) -> Iterator[str]:
+def serve(env: dict[str, str], cwd: Path, log: Path, *, workers: int = 1, timeout: float = 120.0) -> Iterator[str]:
     """``loyaltyhub serve`` on a free port until the block ends; its standard error goes to ``log``."""
     port = free_port()
     with log.open("ab") as log_file:
