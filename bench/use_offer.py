@@ -496,12 +496,12 @@ def render(
     return "\n".join(lines)
 
 
-def write_section(report: str) -> None:
+def write_section(report: str, section: str = SECTION) -> None:
     """Replace this benchmark's generated part of docs/benchmarks.md: from its heading to the next heading
     (its hand-written ``###`` subsections and the other sections stay as they are)."""
     text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n\n"
-    if SECTION in text:
-        head, _, rest = text.partition(SECTION)
+    if section in text:
+        head, _, rest = text.partition(section)
         following = min((i for i in (rest.find("\n### "), rest.find("\n## ")) if i >= 0), default=-1)
         tail = rest[following + 1 :] if following >= 0 else ""
         text = head + report + ("\n" + tail if tail else "")
