@@ -141,7 +141,7 @@ def serve(
     database_url: str,
     *,
     workers: int = 1,
-    timeout: float = 30.0,
+    timeout: float = 120.0,
     app: str = "loyaltyhub.asgi:app",
     tenancy_audit: bool = False,
 ) -> Iterator[str]:
