@@ -232,17 +232,26 @@ def tokens_create(
     is_global: Annotated[bool, typer.Option("--global", help="Valid for every club")] = False,
     permit: Annotated[list[str] | None, typer.Option("--permit", help="Permit (repeatable)")] = None,
     all_permits: Annotated[bool, typer.Option("--all-permits", help="Every known permit")] = False,
+    app_permits: Annotated[
+        bool, typer.Option("--app-permits", help="Every permit a member app may hold (not BL:Api:Members:ActAs)")
+    ] = False,
     product_name: Annotated[str | None, typer.Option(help="Product name of the integration")] = None,
     name: Annotated[str, typer.Option(help="Label of the token")] = "cli",
     as_json: JsonFlag = False,
 ) -> None:
     """Create a client token (shown once)."""
     from loyaltyhub.auth.permits import all_permits as known_permits
+    from loyaltyhub.auth.permits import app_permits as member_app_permits
     from loyaltyhub.auth.service import create_client_token
 
-    if bool(permit) == all_permits:
-        _fail(as_json, "give --permit (repeatable) or --all-permits")
-    permits = [p.name for p in known_permits()] if all_permits else list(permit or [])
+    if sum([bool(permit), all_permits, app_permits]) != 1:
+        _fail(as_json, "give --permit (repeatable), --all-permits or --app-permits")
+    if all_permits:
+        permits = [p.name for p in known_permits()]
+    elif app_permits:
+        permits = member_app_permits()
+    else:
+        permits = list(permit or [])
     with _handled(as_json), _session(_settings(as_json)) as session:
         issued = create_client_token(
             session,

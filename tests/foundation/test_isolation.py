@@ -4,7 +4,10 @@ With a token of club A (every permit), each route is called:
 - with club B's slug → 401 (the client token is not valid there);
 - with club A's slug and ids of club B's records → 404, exactly as if they did not exist;
 - on Customer-context routes (``/v1/reporting/...``) with ``X-Customer`` naming club B → 403,
-  and with ``X-Customer`` of club A but ids of club B's records → 404.
+  and with ``X-Customer`` of club A but ids of club B's records → 404;
+- on member routes (``{member_ref}``), with a member app's token of club A (every permit but
+  ``BL:Api:Members:ActAs``) and member A0's Bearer token, on member A1's id → 403; with a garbage
+  Bearer token on any member reference → 460.
 Ids come from builders each domain registers in ``tests/<domain>/isolation.py`` (``BUILDERS``: path
 param name → function creating such a record in a club). New routes are picked up automatically; a
 route with a path parameter nobody registered fails the walk.
@@ -22,8 +25,10 @@ import pytest
 from sqlalchemy.orm import Session
 
 import tests
+from loyaltyhub.auth.permits import app_permits
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.http.routing import api_routes
+from tests.members import factories as members
 
 PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-z]+)?}")
 CLUB_PARAM = "loyalty_club_slug"
@@ -145,4 +150,35 @@ def test_customer_context_naming_another_club_is_forbidden(app, client, factory,
         response = _send(client, call, _fill(call.path, values), headers)
         if response.status_code != 403:
             failures.append((call.method, call.path, response.status_code, response.text[:200]))
+    assert not failures, failures
+
+
+MEMBER_PARAM = "member_ref"
+
+
+def test_member_tokens_act_only_as_their_member(app, client, factory):
+    club = factory.club()
+    app_token = factory.client_token([club], app_permits())
+    a0, a1 = members.member(factory.session, club), members.member(factory.session, club)
+    as_a0 = {"Authorization": f"Bearer {members.access_token(factory.session, a0)}"}
+    garbage = {"Authorization": "Bearer lhm_garbage_garbage"}
+    builders = load_builders()
+    failures, walked = [], 0
+    for call in tenant_routes(app):
+        if MEMBER_PARAM not in call.params:
+            continue
+        walked += 1
+        values: dict[str, object] = {CLUB_PARAM: club.slug, MEMBER_PARAM: a1.id}
+        for name in call.params:
+            if name not in values:
+                values[name] = builders[name](factory.session, club) or 1
+        url = _fill(call.path, values)
+        expected = [(url, as_a0, 403), (url, {}, 403), (url, garbage, 460)]
+        for ref in ("guest", "me"):
+            expected.append((_fill(call.path, {**values, MEMBER_PARAM: ref}), garbage, 460))
+        for target, sent, status in expected:
+            response = _send(client, call, target, factory.headers(app_token, **sent))
+            if response.status_code != status:
+                failures.append((call.method, target, sent, status, response.status_code, response.text[:200]))
+    assert walked, "no member route was walked"
     assert not failures, failures

@@ -71,8 +71,9 @@ def test_security_schemes_and_what_each_operation_needs(document):
     assert by_id(document, "members_me_show")["security"] == [{"ClientToken": [], "MemberBearer": []}]
     assert by_id(document, "members_token_info")["security"] == [{"ClientToken": [], "MemberBearer": []}]
     assert by_id(document, "member_offers_use")["security"] == [
-        {"ClientToken": [], "MemberBearer": []},  # member_ref = me
-        {"ClientToken": []},  # a member id, or a guest
+        {"ClientToken": [], "MemberBearer": []},  # member_ref = me, or a member's own id
+        {"ClientToken": [], "StaffBearer": []},  # a member id, the staff user's role holding BL:Api:Members:ActAs
+        {"ClientToken": []},  # a member id (the client token holding BL:Api:Members:ActAs), or a guest
     ]
     assert "security" not in by_id(document, "users_token_create")
     assert "security" not in by_id(document, "health_check")

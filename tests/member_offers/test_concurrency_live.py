@@ -118,3 +118,25 @@ def test_stock_raised_while_members_race_for_it(server, live_url):
     assert late[(200, None)] == min(40 - used, len(latecomers))
     uses_count, usages, _ = counts(live_url, offer_id)
     assert uses_count == usages == used + late[(200, None)] == 40
+
+
+def race_on_new_offers(server, live_url, slug: str, members: int, trials: int, **fields) -> list[tuple[Counter, tuple]]:
+    """``trials`` offers published at once, each raced by every member on its first uses (issue #14,
+    defect 1: the stock shards are created at an offer's first use)."""
+    seeded = live.seed(live_url, slug=slug, members=members, offers=[dict(fields) for _ in range(trials)])
+    return [
+        (fire(server, seeded, [(m, offer_id) for m in seeded.member_ids], threads=members), counts(live_url, offer_id))
+        for offer_id in seeded.offer_ids
+    ]
+
+
+def test_64_members_racing_on_a_just_published_offer_all_succeed(server, live_url):
+    for outcome, recorded in race_on_new_offers(server, live_url, "race-first-uses", members=64, trials=4):
+        assert outcome == Counter({(200, None): 64}), "no false refusal on an offer's first uses"
+        assert recorded == (64, 64, 0), "and no false refusal recorded for reporting"
+
+
+def test_64_members_racing_on_a_just_published_offer_with_stock_50(server, live_url):
+    for outcome, recorded in race_on_new_offers(server, live_url, "race-first-stock", members=64, trials=3, stock=50):
+        assert outcome == Counter({(200, None): 50, (422, "Global limit exceeded"): 14})
+        assert recorded == (50, 50, 14), "the only refusals recorded are the 14 over the stock"

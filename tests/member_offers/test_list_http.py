@@ -100,11 +100,14 @@ def test_visibility_rules(api):
         assert api.get(f"/{offer.id}").status_code == 404
 
 
+ACT_AS = "BL:Api:Members:ActAs"  # the test acts on its member by id
+
+
 def test_scope_selects_types_and_needs_its_permit(api, factory):
     parking = mo.offer(api.session, api.club, type="parking")
     mo.offer(api.session, api.club)
     assert ids(api.get(params={"scope": "parking"})) == [parking.id]
-    api.token = factory.client_token([api.club], ["Offers:Api:MemberOffers:List", "Offers:Api:Scopes:Standard"])
+    api.token = factory.client_token([api.club], ["Offers:Api:MemberOffers:List", "Offers:Api:Scopes:Standard", ACT_AS])
     assert api.get(params={"scope": "parking"}).json() == {"error": "Missing permit Offers:Api:Scopes:Parking"}
     assert api.get(params={"scope": "nope"}).status_code == 422
 

@@ -48,10 +48,11 @@ def test_member_and_permit_failures_come_before_an_unknown_offer(api, factory):
     assert api.use(10000951, ref=10**12).json() == {"error": f"Member#{10**12} not found"}
     assert api.use(10000951, ref="guest").status_code == 405
     assert api.use(10000951, params={"scope": "parking"}).status_code == 404  # this token has every permit
-    api.token = factory.client_token([api.club], ["Offers:Api:MemberOffers:Use", "Offers:Api:Scopes:Standard"])
+    act_as = "BL:Api:Members:ActAs"  # the test acts on its member by id
+    api.token = factory.client_token([api.club], ["Offers:Api:MemberOffers:Use", "Offers:Api:Scopes:Standard", act_as])
     missing_scope = {"error": "Missing permit Offers:Api:Scopes:Parking"}
     assert api.use(10000951, params={"scope": "parking"}).json() == missing_scope
-    api.token = factory.client_token([api.club], ["Offers:Api:Scopes:Standard"])
+    api.token = factory.client_token([api.club], ["Offers:Api:Scopes:Standard", act_as])
     assert api.use(10000951).json() == {"error": "Missing permit Offers:Api:MemberOffers:Use"}
     other = factory.club()
     response = api.client.post(f"/v3/{other.slug}/members/{api.member.id}/offers/10000951/use", headers=api.headers())
@@ -224,9 +225,10 @@ def test_me_uses_with_the_member_token(api):
 
 def test_use_needs_the_use_permit_and_the_scope_permit(api, factory):
     offer = mo.offer(api.session, api.club)
-    api.token = factory.client_token([api.club], ["Offers:Api:Scopes:Standard"])
+    act_as = "BL:Api:Members:ActAs"  # the test acts on its member by id
+    api.token = factory.client_token([api.club], ["Offers:Api:Scopes:Standard", act_as])
     assert api.use(offer.id).json() == {"error": "Missing permit Offers:Api:MemberOffers:Use"}
-    api.token = factory.client_token([api.club], ["Offers:Api:MemberOffers:Use"])
+    api.token = factory.client_token([api.club], ["Offers:Api:MemberOffers:Use", act_as])
     assert api.use(offer.id).json() == {"error": "Missing permit Offers:Api:Scopes:Standard"}
 
 

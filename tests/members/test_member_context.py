@@ -88,3 +88,62 @@ def test_idempotency_keys_are_per_member(client, session, club, headers):
     assert "Idempotent-Replayed" not in other.headers, "another member's request is not a replay"
     replay = client.post(f"/v3/{club.slug}/members/{kari.id}/probe", headers={**headers, **key})
     assert replay.headers.get("Idempotent-Replayed") == "true"
+
+
+# --- A member app's client token is public: it never acts as a member by itself (issue #14, defect 2) ---
+
+
+@pytest.fixture
+def app_headers(factory, club):
+    """The headers of a member app: its client token holds every permit but ``BL:Api:Members:ActAs``."""
+    return factory.headers(factory.client_token([club], permits.app_permits()))
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_an_app_token_cannot_act_on_a_member_by_id(client, session, club, app_headers):
+    kari, ola = members.member(session, club), members.member(session, club)
+    missing = {"error": "Missing permit BL:Api:Members:ActAs"}
+    for method in ("GET", "POST"):
+        url = f"/v3/{club.slug}/members/{ola.id}/probe"
+        alone = client.request(method, url, headers=app_headers)
+        as_kari = client.request(method, url, headers={**app_headers, **bearer(members.access_token(session, kari))})
+        assert (alone.status_code, alone.json()) == (403, missing)
+        assert (as_kari.status_code, as_kari.json()) == (403, missing), "Kari's token does not act as Ola"
+    # Ids that do not exist answer the same 403: an app's token cannot probe which member ids exist.
+    assert client.get(f"/v3/{club.slug}/members/{10**12}/probe", headers=app_headers).status_code == 403
+
+
+def test_a_members_own_token_acts_on_its_own_id(client, session, club, app_headers):
+    kari = members.member(session, club)
+    own = {**app_headers, **bearer(members.access_token(session, kari))}
+    assert client.post(f"/v3/{club.slug}/members/{kari.id}/probe", headers=own).json() == {
+        "ref": "id",
+        "member_id": kari.id,
+    }
+
+
+def test_a_sent_bearer_token_is_always_checked(client, session, factory, club, headers, app_headers):
+    kari = members.member(session, club)
+    stranger = members.member(session, factory.club())
+    expired = members.access_token(session, kari, ttl_seconds=-1)
+    for bad in ("garbage", "lhm_nope_nope", expired, members.access_token(session, stranger), "lhu_x_y"):
+        for ref in (kari.id, "guest", "me"):
+            for trusted in (headers, app_headers):  # even a token holding BL:Api:Members:ActAs
+                response = client.get(f"/v3/{club.slug}/members/{ref}/probe", headers={**trusted, **bearer(bad)})
+                assert response.status_code == 460, (bad, ref, response.text)
+    malformed = client.get(f"/v3/{club.slug}/members/guest/probe", headers={**app_headers, "Authorization": "Basic x"})
+    assert malformed.status_code == 460
+
+
+def test_a_staff_user_whose_role_holds_the_permit_acts_on_a_member(client, session, factory, club, app_headers):
+    kari = members.member(session, club)
+    url = f"/v3/{club.slug}/members/{kari.id}/probe"
+    admin = client.get(url, headers={**app_headers, **bearer(factory.user_token([club], role="admin"))})
+    assert admin.json() == {"ref": "id", "member_id": kari.id}
+    analyst = client.get(url, headers={**app_headers, **bearer(factory.user_token([club], role="analyst"))})
+    assert analyst.status_code == 403
+    elsewhere = client.get(url, headers={**app_headers, **bearer(factory.user_token([factory.club()]))})
+    assert elsewhere.status_code == 460, "a staff token of another club is not valid here"

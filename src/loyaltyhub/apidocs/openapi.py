@@ -70,7 +70,8 @@ SECURITY_SCHEMES = {
         "type": "http",
         "scheme": "bearer",
         "description": "A member's access token (`lhm_...`) from `POST /v3/{loyalty_club_slug}/members/oauth/token`, "
-        "sent as `Authorization: Bearer <token>` beside the client token: `/members/me...` operations.",
+        "sent as `Authorization: Bearer <token>` beside the client token: `/members/me...` operations, and "
+        "`/members/{member_ref}/...` with `member_ref` = `me`. Whenever sent it is checked (460 when invalid).",
     },
 }
 
@@ -146,7 +147,7 @@ class Needs:
             if self.member == "required":
                 return [{CLIENT_TOKEN: [], MEMBER_BEARER: []}]
             if self.member == "optional":
-                return [{CLIENT_TOKEN: [], MEMBER_BEARER: []}, {CLIENT_TOKEN: []}]
+                return [{CLIENT_TOKEN: [], MEMBER_BEARER: []}, {CLIENT_TOKEN: [], STAFF_BEARER: []}, {CLIENT_TOKEN: []}]
             return [{CLIENT_TOKEN: []}]
         return None
 
@@ -350,6 +351,12 @@ stores), the **Public API** (member apps, `/v3/{loyalty_club_slug}/members/...`)
 **Authorize** with the credentials an operation lists: the client token (`X-Client-Authorization`) for every
 Public API call, plus a member's Bearer token on `/members/me...`; the client token or a staff user's Bearer
 token for the Management and Reporting APIs. Public API calls also need `X-Product-Name` and `X-User-Agent`.
+
+**A member app's client token is public** (it ships inside the app), so it identifies the app, never a
+member. On `/members/{member_ref}/...`: `me` acts as the member of the Bearer token; a member id needs
+`BL:Api:Members:ActAs` (on a back-end's client token, or on the role of a staff user whose token is the
+Bearer token) or that member's own token, else 403; a member app's token does not carry that permit. A
+Bearer token that is sent is always checked: an invalid or expired one answers 460.
 
 Errors answer `{"error": "..."}`; invalid parameters answer 422 `{"error": "Invalid parameters", "details": {...}}`.
 Besides the standard codes the API answers its own:

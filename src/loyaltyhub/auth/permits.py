@@ -27,6 +27,12 @@ def all_permits() -> list[PermitInfo]:
     return sorted(_REGISTRY.values(), key=lambda p: p.name)
 
 
+def app_permits() -> list[str]:
+    """Every permit a member app's client token may carry: all but :data:`MANAGEMENT_ONLY` (an app's
+    token ships inside the app and is public)."""
+    return [p.name for p in all_permits() if p.name not in MANAGEMENT_ONLY]
+
+
 def is_known(name: str) -> bool:
     return name in _REGISTRY
 
@@ -38,6 +44,11 @@ MEMBERS_SHOW = permit("BL:Api:Members:Show", "Show a member")
 MEMBERS_UPDATE = permit("BL:Api:Members:Update", "Update a member (including banning)")
 MEMBERS_DESTROY = permit("BL:Api:Members:Destroy", "Destroy (anonymise) a member")
 MEMBERS_LIST = permit("BL:Api:Members:List", "List members")
+MEMBERS_ACT_AS = permit(
+    "BL:Api:Members:ActAs",
+    "Act on a member by id on the Public API (/members/{member_id}/...): back-ends and staff only; "
+    "a member app's client token ships inside the app and must not carry it",
+)
 MEMBERS_APP_TOKENS = permit("BL:Api:Members:AppTokens", "Register member push app tokens")
 MEMBER_GROUPS_LIST = permit("BL:Api:Members:Groups:List", "List and show member groups")
 MEMBER_GROUPS_CREATE = permit("BL:Api:Members:Groups:Create", "Create member groups")
@@ -76,6 +87,8 @@ SCOPE_INFORMATIONAL = permit("Offers:Api:Scopes:Informational", "Offers of the i
 SCOPE_PARKING = permit("Offers:Api:Scopes:Parking", "Offers of the parking scope")
 SCOPE_CARBON_OFFSET = permit("Offers:Api:Scopes:CarbonOffset", "Offers of the carbon_offset scope")
 SCOPE_REWARD = permit("Offers:Api:Scopes:Reward", "Offers of the reward scope")
+MANAGEMENT_ONLY = frozenset({MEMBERS_ACT_AS})
+"""Permits never given to a member app's token by default (the demo app, ``tokens create --app``)."""
 SCOPE_PERMITS = {
     "standard": SCOPE_STANDARD,
     "informational": SCOPE_INFORMATIONAL,

@@ -81,6 +81,12 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent else "BEGIN")
 
 
+def one_writer_at_a_time(session: Session) -> bool:
+    """Whether the database lets one write transaction run at a time (SQLite: ``BEGIN IMMEDIATE`` takes the
+    database's write lock), so a process should queue its writers before they take a thread to wait in."""
+    return is_sqlite(session)
+
+
 def try_transaction_lock(session: Session, name: str) -> bool:
     """Take a lock named ``name`` until the current transaction ends; False if someone holds it.
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from loyaltyhub.auth.permits import all_permits
+from loyaltyhub.auth.permits import all_permits, app_permits
 from loyaltyhub.auth.service import create_client_token, create_user
 from loyaltyhub.clubs.service import create_club
 
@@ -46,7 +46,7 @@ def load(session: Session, context: DemoContext) -> None:
     context.clubs = {MAIN_SLUG: main, SECOND_SLUG: second}
     permits = [p.name for p in all_permits()]
     app_token = create_client_token(
-        session, name="Infinity Mall app", permits=permits, club_slugs=[MAIN_SLUG], product_name="android-app"
+        session, name="Infinity Mall app", permits=app_permits(), club_slugs=[MAIN_SLUG], product_name="android-app"
     )
     org_token = create_client_token(
         session, name="Demo group dashboards", permits=permits, organization=DEMO_ORGANIZATION

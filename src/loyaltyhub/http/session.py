@@ -6,10 +6,11 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 import anyio.to_thread
-from anyio import CancelScope, CapacityLimiter
+from anyio import CancelScope, CapacityLimiter, Semaphore
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from loyaltyhub.db.dialect import one_writer_at_a_time
 from loyaltyhub.db.session import SessionFactory, finish, settled
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -22,21 +23,42 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     The closing call gets its own capacity limiter (as FastAPI does for sync generator dependencies):
     when every pool thread waits for a database connection, the call that releases one must not wait
     for a thread. It is shielded from cancellation so a disconnected client never leaks a connection.
+
+    Where the database runs one write transaction at a time (SQLite), a write request first waits its
+    turn on the event loop (:func:`writer_turn`): waiting for the write lock inside a pool thread, 40
+    writers would hold every thread while the one holding the lock waited for a thread to finish in, and
+    all of them failed with ``database is locked`` after the busy timeout (64 parallel uses, issue #14).
     """
     factory: SessionFactory = request.app.state.session_factory
-    session = factory(request.method in WRITE_METHODS)
+    write = request.method in WRITE_METHODS
+    session = factory(write)
     request.state.db_session = session
+    turn = writer_turn(request) if write and one_writer_at_a_time(session) else None
+    if turn is not None:
+        await turn.acquire()
     try:
-        yield session
-    except BaseException:
+        try:
+            yield session
+        except BaseException:
+            with CancelScope(shield=True):
+                await anyio.to_thread.run_sync(finish, session, False, limiter=CapacityLimiter(1))
+            raise
+        if settled(session):
+            session.close()  # committed by the route already (see LoyaltyRoute), or never used: no I/O
+            return
         with CancelScope(shield=True):
-            await anyio.to_thread.run_sync(finish, session, False, limiter=CapacityLimiter(1))
-        raise
-    if settled(session):
-        session.close()  # committed by the route already (see LoyaltyRoute), or never used: no I/O
-        return
-    with CancelScope(shield=True):
-        await anyio.to_thread.run_sync(finish, session, True, limiter=CapacityLimiter(1))
+            await anyio.to_thread.run_sync(finish, session, True, limiter=CapacityLimiter(1))
+    finally:
+        if turn is not None:
+            turn.release()
+
+
+def writer_turn(request: Request) -> Semaphore:
+    """The process's queue of write requests (one at a time), made on first use in the event loop."""
+    turn: Semaphore | None = getattr(request.app.state, "writer_turn", None)
+    if turn is None:
+        turn = request.app.state.writer_turn = Semaphore(1)
+    return turn
 
 
 def request_session(request: Request) -> Session | None:

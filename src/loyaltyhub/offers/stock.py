@@ -14,7 +14,7 @@ offer is out of stock exactly when every shard is full. A use takes a shard that
    (a lock kept from step 1 can be out of that order);
 3. nothing found: out of stock, or the offer has no shards yet. Shards are created at an offer's first
    use (with a share lock on the offer's row, so a stock change cannot slip in between) and the take
-   is retried.
+   is retried, also when another first use created them meanwhile (a new statement sees them).
 
 On SQLite the write transaction holds the database lock (``BEGIN IMMEDIATE``), so the first attempt
 already sees every shard as it is. A stock change redistributes what is left among the shards
@@ -97,7 +97,12 @@ def take(session: Session, *, club_id: int, offer_id: int, spread_key: int) -> i
     uses = session.execute(_TAKE_FREE, free).scalar()
     if uses is None:
         uses = _take_waiting(session, club_id, offer_id)
-    if uses is None and _create_shards(session, club_id, offer_id):
+    if uses is None:
+        # Out of stock, or the offer had no shards when this transaction looked: create them unless they
+        # exist, and take again either way. Another first use may have created them since (PostgreSQL's
+        # statements see what committed before each began), and giving up then refused a valid use
+        # (issue #14, defect 1). The new statement sees those shards; a real "out of stock" finds none free.
+        _create_shards(session, club_id, offer_id)
         uses = _take_waiting(session, club_id, offer_id)
     return None if uses is None else int(uses)
 

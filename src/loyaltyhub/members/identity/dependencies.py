@@ -1,13 +1,19 @@
 """The member context of Public API routes: authenticators for ``/members/{member_ref}/...`` and ``/members/me``.
 
-Routes under ``/v3/{loyalty_club_slug}/members/{member_ref}/...`` (reference C.1) name the member as
+An app's client token (``X-Client-Authorization``) ships inside the app: anyone can read it out, so it
+identifies the app and never a member. Routes under ``/v3/{loyalty_club_slug}/members/{member_ref}/...``
+(reference C.1) name the member as
 
 * ``me``: the member of the ``Authorization: Bearer <member access token>`` (of this club) → else 460;
-* ``<digits>``: the member with that id in this club, on the client token alone → else 404;
+* ``<digits>``: the member with that id in this club (404 when none), for a caller trusted to act on any
+  member: the client token holds ``BL:Api:Members:ActAs`` (a back-end's token; a member app's does not
+  carry it), or ``Authorization`` carries a staff user's token whose role holds it on the club, or the
+  member token of that very member → else 403 ``Missing permit BL:Api:Members:ActAs``;
 * ``guest``: no member (``member`` is None); refused with 405 where ``allow_guest=False``.
 
-Every form needs the app's client token (``X-Client-Authorization``) with the route's permits and
-the Public API headers (470). The context sets ``request.state.actor_key`` to
+A Bearer token that is sent is always checked, whatever the form: a member token must be valid for this
+club, a staff token (``lhu_...``) valid → else 460. Every form needs the app's client token with the
+route's permits and the Public API headers (470). The context sets ``request.state.actor_key`` to
 ``"<client actor>|member:<id>"`` (``"|guest"`` for guests), so ``Idempotent`` keys are per member.
 
 Usage::
@@ -17,12 +23,13 @@ Usage::
 For ``/v3/{loyalty_club_slug}/members/me...`` routes use :class:`MeAuth` (or :data:`CurrentMember`).
 
 Check order: Public API headers (470), client token (401), malformed parameters of the route (422), club
-(404) and the token's access to it (401), the route's permits (403), then the member: ``me`` token (460),
-guest allowed (405), member by id (404).
+(404) and the token's access to it (401), the route's permits (403), then the member: a sent Bearer token
+(460), ``me`` token (460), guest allowed (405), acting on a member by id (403), member by id (404).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
@@ -33,14 +40,23 @@ from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess, MemberContext
 from loyaltyhub.auth.dependencies import Authenticator, PublicApiHeaders, SlugPath, check_club_header
 from loyaltyhub.auth.principal import Principal
+from loyaltyhub.auth.secrets import token_kind
+from loyaltyhub.auth.service import USER_PREFIX, user_principal
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.clubs.service import club_by_slug
-from loyaltyhub.errors import MemberTokenInvalid, NotFound, NotPossible
+from loyaltyhub.errors import MemberTokenInvalid, MissingPermit, NotFound, NotPossible
 from loyaltyhub.http.session import SessionDep
 from loyaltyhub.members.identity.tokens import resolve_access_token
 from loyaltyhub.members.repository import club_and_member
 
-MemberRefPath = Annotated[str, Path(description="`me` (member token), a member id (client token) or `guest`")]
+MemberRefPath = Annotated[
+    str,
+    Path(
+        description="`me` (the member of the member token in `Authorization`), a member id (a caller holding "
+        "`BL:Api:Members:ActAs`: a back-end's client token or a staff user's token, never a member app's token; "
+        "or that member's own token) or `guest`"
+    ),
+]
 
 _app = Authenticator(client_only=True)
 
@@ -62,6 +78,44 @@ def member_bearer(request: Request) -> str:
     if scheme.lower() != "bearer" or not token.strip():
         raise MemberTokenInvalid("Invalid or expired access token")
     return token.strip()
+
+
+@dataclass(frozen=True)
+class SentBearer:
+    """The checked ``Authorization`` Bearer token of a member route: a member's token or a staff user's."""
+
+    member: Any = None
+    token: Any = None
+    staff: Principal | None = None
+
+
+def sent_bearer(request: Request, session: Session, access: ClubAccess) -> SentBearer | None:
+    """The Bearer token the request sent, checked (460 when malformed, unknown, expired or of another
+    club); None when no ``Authorization`` header was sent."""
+    if request.headers.get("Authorization") is None:
+        return None
+    token = member_bearer(request)
+    if token_kind(token) == USER_PREFIX:
+        staff = user_principal(session, token)
+        if staff is None or not staff.covers(access.club):
+            raise MemberTokenInvalid()
+        return SentBearer(staff=staff)
+    found = resolve_access_token(session, access.club_id, token)
+    if found is None:
+        raise MemberTokenInvalid()
+    return SentBearer(member=found[0], token=found[1])
+
+
+def may_act_on(access: ClubAccess, bearer: SentBearer | None, member_id: int) -> bool:
+    """Whether the caller may act on the member ``member_id`` by id: the client token holds
+    ``BL:Api:Members:ActAs``, or a staff user's token holds it on the club, or it is the member's own token."""
+    if permits.MEMBERS_ACT_AS in access.permits:
+        return True
+    if bearer is None:
+        return False
+    if bearer.staff is not None:
+        return permits.MEMBERS_ACT_AS in bearer.staff.permits_on(access.club)
+    return bearer.member is not None and bearer.member.id == member_id
 
 
 def _set_actor(request: Request, access: ClubAccess, suffix: str) -> None:
@@ -126,14 +180,18 @@ class MemberAuth(Authenticator):
         access = self.club_access(request, principal, club, slug)
         if member_ref == "me":
             return resolve_me(request, session, access)
+        bearer = sent_bearer(request, session, access)
         if member_ref == "guest":
             if not self.allow_guest:
                 raise NotPossible("Not possible for a guest")
             _set_actor(request, access, "guest")
             return MemberContext(access=access, member=None, ref="guest")
-        if member_key(member_ref) is not None:
+        member_id = member_key(member_ref)
+        if member_id is not None:
+            if not may_act_on(access, bearer, member_id):
+                raise MissingPermit(permits.MEMBERS_ACT_AS)
             if member is None:
-                raise NotFound(f"Member#{int(member_ref)} not found")
+                raise NotFound(f"Member#{member_id} not found")
             request.state.member = member
             _set_actor(request, access, f"member:{member.id}")
             return MemberContext(access=access, member=member, ref="id")
