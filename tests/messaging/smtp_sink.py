@@ -29,6 +29,8 @@ class SinkHandler:
     refuse: dict[str, str] = field(default_factory=dict)
     """recipient → SMTP reply to answer RCPT with (e.g. ``"450 try later"``, ``"550 no such user"``)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
+    delay_seconds: float = 0.0
+    """How long each message takes to accept (a slow server, to kill a worker midway)."""
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
         if address in self.refuse:
