@@ -42,6 +42,7 @@ ROUTE_MODULES = (
     "loyaltyhub.reporting.routes",
     "loyaltyhub.places.routes",
     "loyaltyhub.exports.routes",
+    "loyaltyhub.messaging.routes",
     "loyaltyhub.http.health",
     "loyaltyhub.http.metrics",
 )

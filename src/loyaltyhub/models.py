@@ -12,6 +12,9 @@ from loyaltyhub.idempotency import models as idempotency_models
 from loyaltyhub.jobs import models as jobs_models
 from loyaltyhub.member_offers import models as member_offers_models
 from loyaltyhub.members import models as members_models
+from loyaltyhub.members.groups import models as member_groups_models
+from loyaltyhub.members.identity import models as member_identity_models
+from loyaltyhub.messaging import models as messaging_models
 from loyaltyhub.offers import models as offers_models
 from loyaltyhub.places import models as places_models
 from loyaltyhub.reporting import models as reporting_models
@@ -24,8 +27,11 @@ __all__ = [
     "exports_models",
     "idempotency_models",
     "jobs_models",
+    "member_groups_models",
+    "member_identity_models",
     "member_offers_models",
     "members_models",
+    "messaging_models",
     "offers_models",
     "places_models",
     "reporting_models",

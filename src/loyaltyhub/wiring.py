@@ -14,8 +14,8 @@ from loyaltyhub.services import SESSION_KEY, AppServices
 def build_services() -> AppServices:
     """The services of a running platform (the app, the worker, the CLI)."""
     from loyaltyhub.exports.source import ReportingSource
-    from loyaltyhub.members.outbox import log_sender
     from loyaltyhub.members.service import forget_favorite_store
+    from loyaltyhub.messaging.outbox import send_outbox_message
     from loyaltyhub.offers.grants import on_member_change as grant_welcome_offers
     from loyaltyhub.reporting.balance import record_balance
     from loyaltyhub.reporting.grouping import on_member_change as keep_grouped_counts
@@ -23,7 +23,7 @@ def build_services() -> AppServices:
     return AppServices(
         member_listeners=(keep_grouped_counts, record_balance, grant_welcome_offers),
         store_removal_listeners=(forget_favorite_store,),
-        outbox_sender=log_sender,
+        outbox_sender=send_outbox_message,
         export_rows=ReportingSource(),
     )
 

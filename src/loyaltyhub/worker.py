@@ -112,6 +112,12 @@ def _clean_exports(context: JobContext) -> None:
     clean_exports(context.settings, context.engine, context.services)
 
 
+def _messaging(context: JobContext) -> None:
+    from loyaltyhub.messaging.jobs import run_messaging
+
+    run_messaging(context.units, worker_name())
+
+
 JOBS: list[Job] = [
     Job("purge_idempotency_keys", 3600, _purge_idempotency),
     Job("refresh_member_age_bands", 3600, _refresh_member_age_bands),
@@ -119,6 +125,7 @@ JOBS: list[Job] = [
     Job("offer_usages_hourly_rollup", 60, _offer_usage_rollup),
     Job("exports", 1.0, _run_exports, scope="queue"),
     Job("exports_cleanup", 300, _clean_exports),
+    Job("messaging", 1.0, _messaging, scope="queue"),
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.foundation.test_isolation import CLUB_PARAM, _fill, all_routes, load_builders
+from tests.foundation.test_isolation import CLUB_PARAM, _fill, all_routes, load_builders, load_constants
 
 WRITE_METHODS = {"POST", "PUT", "PATCH"}
 
@@ -23,9 +23,9 @@ def club_and_headers(factory):
 
 def _url(factory, club, call):
     builders = load_builders()
-    values: dict[str, object] = {CLUB_PARAM: club.slug}
+    values: dict[str, object] = {CLUB_PARAM: club.slug, **load_constants()}
     for name in call.params:
-        if name != CLUB_PARAM:
+        if name != CLUB_PARAM and name not in values:
             values[name] = builders[name](factory.session, club) or 1
     return _fill(call.path, values)
 

@@ -9,8 +9,9 @@ With a token of club A (every permit), each route is called:
   ``BL:Api:Members:ActAs``) and member A0's Bearer token, on member A1's id → 403; with a garbage
   Bearer token on any member reference → 460.
 Ids come from builders each domain registers in ``tests/<domain>/isolation.py`` (``BUILDERS``: path
-param name → function creating such a record in a club). New routes are picked up automatically; a
-route with a path parameter nobody registered fails the walk.
+param name → function creating such a record in a club) and, for path parameters that are not record ids
+(the Messaging API's ``{service_name}``), ``CONSTANTS`` (param name → the value to use). New routes are
+picked up automatically; a route with a path parameter nobody registered fails the walk.
 """
 
 from __future__ import annotations
@@ -37,17 +38,31 @@ CLUB_PARAM = "loyalty_club_slug"
 UNSCOPED_PREFIXES = ("/v1/me", "/v1/permits", "/v1/users/", "/docs", "/redoc", "/healthz", "/readyz", "/metrics")
 
 
-def load_builders() -> dict[str, Callable[[Session, LoyaltyClub], int | None]]:
-    builders: dict[str, Callable[[Session, LoyaltyClub], int | None]] = {}
+def _isolation_modules() -> list:
+    found = []
     for module in pkgutil.iter_modules(tests.__path__):
         if not module.ispkg:
             continue
         try:
-            isolation = importlib.import_module(f"tests.{module.name}.isolation")
+            found.append(importlib.import_module(f"tests.{module.name}.isolation"))
         except ModuleNotFoundError:
             continue
+    return found
+
+
+def load_builders() -> dict[str, Callable[[Session, LoyaltyClub], int | None]]:
+    builders: dict[str, Callable[[Session, LoyaltyClub], int | None]] = {}
+    for isolation in _isolation_modules():
         builders.update(isolation.BUILDERS)
     return builders
+
+
+def load_constants() -> dict[str, str]:
+    """Path parameters that name no record (the same value in every club)."""
+    constants: dict[str, str] = {}
+    for isolation in _isolation_modules():
+        constants.update(getattr(isolation, "CONSTANTS", {}))
+    return constants
 
 
 @dataclass(frozen=True)
@@ -92,21 +107,23 @@ def test_every_path_parameter_has_a_builder(app):
         (call.path, name)
         for call in tenant_routes(app)
         for name in call.params
-        if name != CLUB_PARAM and name not in builders
+        if name != CLUB_PARAM and name not in builders and name not in load_constants()
     }
     assert not unknown, f"register these path params in tests/<domain>/isolation.py: {sorted(unknown)}"
 
 
 def test_another_clubs_slug_is_refused(app, client, factory, two_clubs):
     _club_a, club_b, token_a = two_clubs
-    builders = load_builders()
+    builders, constants = load_builders(), load_constants()
     failures = []
     for call in tenant_routes(app):
         if CLUB_PARAM not in call.params:
             continue
         values: dict[str, object] = {CLUB_PARAM: club_b.slug}
         for name in call.params:
-            if name != CLUB_PARAM:
+            if name in constants:
+                values[name] = constants[name]
+            elif name != CLUB_PARAM:
                 values[name] = builders[name](factory.session, club_b) or 1
         response = _send(client, call, _fill(call.path, values), factory.headers(token_a))
         if response.status_code != 401:
@@ -116,13 +133,13 @@ def test_another_clubs_slug_is_refused(app, client, factory, two_clubs):
 
 def test_another_clubs_ids_are_not_found(app, client, factory, two_clubs):
     club_a, club_b, token_a = two_clubs
-    builders = load_builders()
+    builders, constants = load_builders(), load_constants()
     failures = []
     for call in tenant_routes(app):
-        id_params = [name for name in call.params if name != CLUB_PARAM]
+        id_params = [name for name in call.params if name != CLUB_PARAM and name not in constants]
         if not id_params:
             continue
-        values: dict[str, object] = {CLUB_PARAM: club_a.slug}
+        values: dict[str, object] = {CLUB_PARAM: club_a.slug, **constants}
         skip = False
         for name in id_params:
             built = builders[name](factory.session, club_b)
@@ -140,12 +157,15 @@ def test_another_clubs_ids_are_not_found(app, client, factory, two_clubs):
 
 def test_customer_context_naming_another_club_is_forbidden(app, client, factory, two_clubs):
     club_a, club_b, token_a = two_clubs
-    builders = load_builders()
+    builders, constants = load_builders(), load_constants()
     failures = []
     for call in tenant_routes(app):
         if CLUB_PARAM in call.params:
             continue
-        values = {name: builders[name](factory.session, club_a) or 1 for name in call.params}
+        values = {
+            name: constants[name] if name in constants else builders[name](factory.session, club_a) or 1
+            for name in call.params
+        }
         headers = factory.headers(token_a, **{"X-Customer": str(club_b.id)})
         response = _send(client, call, _fill(call.path, values), headers)
         if response.status_code != 403:

@@ -155,6 +155,32 @@ class ClubAuth(Authenticator):
         return self.club_access(request, principal, found[1], loyalty_club_slug)
 
 
+class HeaderClubAuth(Authenticator):
+    """LoyaltyClub context named by a header, for ``/v1/...`` routes of one club (the Messaging API): the club
+    of ``X-Loyalty-Club-Slug``, or the one club ``X-Customer`` selects."""
+
+    async def __call__(self, request: Request, session: SessionDep) -> ClubAccess:
+        principal = await self.authenticate(request, session)
+        return await run_in_threadpool(self._resolve, request, session, principal)
+
+    def _resolve(self, request: Request, session: Session, principal: Principal) -> ClubAccess:
+        slug = request.headers.get(CLUB_HEADER)
+        if slug is not None:
+            slug = slug.strip()
+            return self.club_access(request, principal, club_by_slug(session, slug), slug)
+        header = request.headers.get("X-Customer")
+        if header is None:
+            raise MissingHeader(CLUB_HEADER)
+        try:
+            selector = parse_customer(header)
+        except CustomerHeaderError as exc:
+            raise MalformedHeader("X-Customer", str(exc))
+        clubs, _ = clubs_for_customer(session, principal, selector)
+        if len(clubs) != 1:
+            raise UnprocessableEntity(f"X-Customer must select exactly one loyalty club, or send {CLUB_HEADER}")
+        return self.club_access(request, principal, clubs[0], clubs[0].slug)
+
+
 class CustomerAuth(Authenticator):
     """Customer context: the clubs ``X-Customer`` selects, or the one ``X-Loyalty-Club-Slug`` names; each
     permit must be held on every selected club."""

@@ -97,6 +97,43 @@ SCOPE_PERMITS = {
     "reward": SCOPE_REWARD,
 }
 
+# --- Messaging (vendor-docs-platform §1) ----------------------------------------------------------
+MESSAGES_CREATE = permit("Messages:Api:Messages:Create", "Create and duplicate messages")
+MESSAGES_GET = permit("Messages:Api:Messages:Get", "Show messages")
+MESSAGES_INDEX = permit("Messages:Api:Messages:Index", "List messages")
+MESSAGES_UPDATE = permit("Messages:Api:Messages:Update", "Update messages")
+MESSAGES_DESTROY = permit("Messages:Api:Messages:Destroy", "Delete messages")
+MESSAGES_USE_CAMPAIGNS = permit("Messages:Api:Messages:UseService:Campaigns", "Use the campaigns service")
+MESSAGES_USE_TENANTS = permit("Messages:Api:Messages:UseService:Tenants", "Use the tenants service")
+MESSAGES_USE_TENANTS_TESTING = permit(
+    "Messages:Api:Messages:UseService:TenantsTesting", "Use the tenants_testing service"
+)
+MESSAGES_USE_OTP = permit("Messages:Api:Messages:UseService:Otp", "Use the otp system service")
+MESSAGES_USE_REWARDS_NOTIFICATIONS = permit(
+    "Messages:Api:Messages:UseService:RewardsNotifications", "Use the rewards_notifications system service"
+)
+SENDINGS_CREATE = permit("Messages:Api:Sendings:Create", "Create sendings")
+SENDINGS_GET = permit("Messages:Api:Sendings:Get", "Show sendings")
+SENDINGS_UPDATE = permit("Messages:Api:Sendings:Update", "Update and cancel sendings")
+SENDINGS_SET_PRIORITY = permit("Messages:Api:Sendings:SetPriority", "Set a sending's priority")
+SENDINGS_WITHOUT_CONSENTS_CHECKS = permit(
+    "Messages:Api:Sendings:WithoutConsentsChecks", "Mark a message explicitly marketing or non-marketing"
+)
+DISPATCHES_LIST = permit("Messages:Api:Dispatches:List", "List a sending's dispatches")
+DISPATCHES_MEMBERS = permit("Messages:Api:Dispatches:Members:Index", "List a sending's distinct members")
+MESSAGING_SETTINGS_SHOW = permit("Messages:Api:Settings:Show", "Show the club's messaging settings")
+MESSAGING_SETTINGS_UPDATE = permit("Messages:Api:Settings:Update", "Change the club's messaging settings")
+MESSAGE_TEMPLATES_INDEX = permit("Messages:Api:Templates:Index", "List message templates")
+MESSAGE_TEMPLATES_GET = permit("Messages:Api:Templates:Get", "Show message templates")
+MESSAGE_TEMPLATES_CREATE = permit("Messages:Api:Templates:Create", "Create message templates")
+MESSAGE_TEMPLATES_UPDATE = permit("Messages:Api:Templates:Update", "Update message templates")
+MESSAGE_TEMPLATES_DESTROY = permit("Messages:Api:Templates:Destroy", "Destroy message templates")
+MERGE_PROPERTIES_INDEX = permit("Messages:Api:MergeProperties:Index", "List merge properties")
+SENDER_IDENTITIES_INDEX = permit("Messages:Api:SenderIdentities:Index", "List and show sender identities")
+SENDER_IDENTITIES_CREATE = permit("Messages:Api:SenderIdentities:Create", "Create sender identities")
+SENDER_IDENTITIES_UPDATE = permit("Messages:Api:SenderIdentities:Update", "Update sender identities")
+SENDER_IDENTITIES_DESTROY = permit("Messages:Api:SenderIdentities:Destroy", "Destroy sender identities")
+
 # --- Reporting -------------------------------------------------------------------------------------
 REPORTING_QUERY = permit("Reporting:Api:Query", "Use the Reporting API (query, metadata, field metadata)")
 REPORTING_EXPORT = permit("Reporting:Api:Export", "Export reports to files")

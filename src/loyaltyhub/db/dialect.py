@@ -306,6 +306,22 @@ def insert_ignore(
     return session.execute(statement.returning(key)).first() is not None
 
 
+def insert_ignoring_duplicates(session: Session, table: Any, rows: list[dict[str, Any]]) -> int:
+    """``INSERT ... ON CONFLICT DO NOTHING`` (any unique constraint) of several rows; how many were inserted."""
+    if not rows:
+        return 0
+    if is_sqlite(session):
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement: Any = sqlite_insert(table).values(rows).on_conflict_do_nothing()
+    else:
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement = pg_insert(table).values(rows).on_conflict_do_nothing()
+    key = next(iter(table.primary_key.columns))
+    return len(session.execute(statement.returning(key)).all())
+
+
 T = TypeVar("T")
 DEADLOCK_DETECTED = "40P01"
 

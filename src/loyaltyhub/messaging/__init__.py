@@ -1,0 +1,1 @@
+"""Messaging: messages and their channels, templates, sender identities, sendings and their dispatches."""

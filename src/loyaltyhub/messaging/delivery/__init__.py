@@ -1,0 +1,1 @@
+"""Delivery: preparing sendings into dispatches, transmitting dispatches through the club's transports."""

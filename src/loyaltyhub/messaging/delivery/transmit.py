@@ -1,0 +1,271 @@
+"""Transmitting dispatches: claim a batch with a lease, render, hand to the club's transport, record each
+result as soon as it is known.
+
+A dispatch is claimed by a conditional UPDATE (``pending``, ``retrying`` and due, or ``transmitting`` with an
+expired lease: its worker died), highest sending priority first; each result is committed on its own right
+after the transport reports it, so a worker killed mid-batch leaves only its in-flight dispatch to be sent
+again, under the same idempotency key (the e-mail's ``Message-ID``). Transient errors are retried with
+exponential backoff; permanent ones fail the dispatch with the provider's reason. A cancelled sending stops
+at the next dispatch.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import datetime, timedelta
+from typing import Any
+
+from liquid.exceptions import LiquidError
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.orm import Session
+
+from loyaltyhub.db.base import utcnow
+from loyaltyhub.db.tenancy import across_clubs, in_club, same_club
+from loyaltyhub.members.models import Member
+from loyaltyhub.messaging import catalog, repository
+from loyaltyhub.messaging.delivery.transports import (
+    NotConfigured,
+    Outgoing,
+    Result,
+    SmtpConfig,
+    SmtpTransport,
+    Transport,
+)
+from loyaltyhub.messaging.models import Dispatch, Sending
+from loyaltyhub.messaging.templating import render_content, wrap
+
+Units = Callable[..., AbstractContextManager[Session]]
+LEASE = timedelta(seconds=120)
+BATCH = 50
+MAX_ATTEMPTS = 5
+ACTIVE = ("prepared", "transmitting")
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(300, 2 ** max(attempts, 1)))
+
+
+def _claimable(now: datetime) -> Any:
+    return or_(
+        Dispatch.transmission_status == "pending",
+        and_(Dispatch.transmission_status == "retrying", Dispatch.next_attempt_at <= now),
+        and_(Dispatch.transmission_status == "transmitting", Dispatch.lease_until < now),
+    )
+
+
+def claim_batch(session: Session, worker: str, now: datetime, size: int = BATCH) -> str | None:
+    """Claim up to ``size`` dispatches of active sendings (highest priority first); the claim's token, or
+    None when there was nothing to claim."""
+    candidates = (
+        select(Dispatch.id)
+        .join(Sending, and_(Sending.id == Dispatch.sending_id, same_club(Sending, Dispatch)))
+        .where(Sending.status.in_(ACTIVE), _claimable(now))
+        .order_by(Sending.priority.desc(), Dispatch.id)
+        .limit(size)
+        .with_for_update(skip_locked=True, of=Dispatch)
+    )
+    token = f"{worker}:{uuid.uuid4().hex}"
+    result = session.execute(
+        across_clubs(
+            update(Dispatch)
+            .where(Dispatch.id.in_(across_clubs(candidates).scalar_subquery()), _claimable(now))
+            .values(
+                transmission_status="transmitting",
+                claimed_by=token,
+                lease_until=now + LEASE,
+                attempts=Dispatch.attempts + 1,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    )
+    return token if result.rowcount else None  # type: ignore[attr-defined]
+
+
+class _Renderer:
+    """Everything a batch's dispatches need to be rendered: sendings, channels, templates, members."""
+
+    def __init__(self, session: Session, dispatches: list[Dispatch]) -> None:
+        self.session = session
+        self.sendings: dict[int, Sending] = {}
+        self.channels: dict[tuple[int, str], Any] = {}
+        self.templates: dict[int, Any] = {}
+        self.members: dict[int, dict[str, Any]] = {}
+        by_club: dict[int, set[int]] = defaultdict(set)
+        members: dict[int, set[int]] = defaultdict(set)
+        for d in dispatches:
+            by_club[d.loyalty_club_id].add(d.sending_id)
+            if d.member_id is not None:
+                members[d.loyalty_club_id].add(d.member_id)
+        for club_id, sending_ids in by_club.items():
+            rows = list(
+                session.execute(select(Sending).where(in_club(Sending, club_id), Sending.id.in_(sending_ids))).scalars()
+            )
+            for sending in rows:
+                self.sendings[sending.id] = sending
+            message_ids = [s.message_id for s in rows]
+            for message_id, channels in repository.channels_of(session, club_id, message_ids).items():
+                for channel in channels:
+                    self.channels[(message_id, channel.type)] = channel
+            template_ids = [c.template_id for (m, _), c in self.channels.items() if m in message_ids]
+            templates = repository.templates_by_id(session, club_id, template_ids)
+            wrappers = repository.templates_by_id(
+                session, club_id, [t.wrapper_id for t in templates.values() if t.wrapper_id]
+            )
+            self.templates.update(templates)
+            self.templates.update(wrappers)
+            for member in session.execute(
+                select(Member).where(in_club(Member, club_id), Member.id.in_(members[club_id]))
+            ).scalars():
+                self.members[member.id] = {
+                    **(member.properties or {}),
+                    "id": member.id,
+                    "msisdn": member.msisdn,
+                    "email": member.email,
+                    "properties": member.properties or {},
+                }
+        self.settings: dict[int, dict[str, Any] | None] = {}
+
+    def outgoing(self, dispatch: Dispatch) -> Outgoing:
+        sending = self.sendings[dispatch.sending_id]
+        channel = self.channels[(sending.message_id, dispatch.channel)]
+        template = self.templates[channel.template_id]
+        wrapper = self.templates.get(template.wrapper_id) if template.wrapper_id else None
+        content = wrap(template.content, wrapper.content if wrapper is not None else None)
+        keys = {"sms": "msisdn", "email": "email", "push": "app_token"}
+        data: dict[str, Any] = {**(dispatch.properties or {}), keys[dispatch.channel or "sms"]: dispatch.address}
+        if dispatch.member_id is not None:
+            member = dict(self.members.get(dispatch.member_id, {}))
+            if dispatch.channel == "push":
+                member["app_token"] = dispatch.address
+            data["member"] = member
+            data["member_id"] = dispatch.member_id
+        return Outgoing(
+            key=f"dispatch-{dispatch.id}.club-{dispatch.loyalty_club_id}@loyaltyhub",
+            channel=dispatch.channel or "",
+            address=dispatch.address or "",
+            content=render_content(content, data),
+            sender=channel.sender,
+        )
+
+
+def transport_for(session: Session, club_id: int, channel: str) -> Transport:
+    if channel == "email":
+        config = catalog.email_transport(session, club_id)
+        if config:
+            return SmtpTransport(SmtpConfig.of(config))
+    return NotConfigured(channel)
+
+
+def _record(units: Units, dispatch: Dispatch, token: str, result: Result) -> bool:
+    """Store one result; whether the sending is still active (False: it was cancelled, stop)."""
+    now = utcnow()
+    values: dict[str, Any] = {"claimed_by": None, "lease_until": None, "updated_at": now, "error": result.error}
+    if result.outcome == "transmitted":
+        values.update(
+            transmission_status="transmitted", provider_message_id=result.provider_message_id, transmitted_at=now
+        )
+    elif result.outcome == "retry" and dispatch.attempts < MAX_ATTEMPTS:
+        values.update(transmission_status="retrying", next_attempt_at=now + backoff(dispatch.attempts))
+    else:
+        values.update(transmission_status="failed")
+    with units(write=True) as session:
+        session.execute(
+            update(Dispatch)
+            .where(
+                in_club(Dispatch, dispatch.loyalty_club_id),
+                Dispatch.id == dispatch.id,
+                Dispatch.claimed_by == token,
+                Dispatch.transmission_status == "transmitting",
+            )
+            .values(**values)
+        )
+        status = session.execute(
+            select(Sending.status).where(in_club(Sending, dispatch.loyalty_club_id), Sending.id == dispatch.sending_id)
+        ).scalar_one()
+    return status in ACTIVE
+
+
+def _release_cancelled(session: Session, token: str) -> None:
+    """Claimed dispatches of sendings cancelled meanwhile are cancelled, not sent."""
+    session.execute(
+        across_clubs(
+            update(Dispatch)
+            .where(
+                Dispatch.claimed_by == token,
+                Dispatch.transmission_status == "transmitting",
+                ~exists(
+                    select(Sending.id).where(
+                        Sending.id == Dispatch.sending_id, same_club(Sending, Dispatch), Sending.status.in_(ACTIVE)
+                    )
+                ),
+            )
+            .values(transmission_status="cancelled", claimed_by=None, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+    )
+
+
+def transmit_batch(units: Units, worker: str, size: int = BATCH) -> int:
+    """Claim, render and transmit one batch; how many dispatches it handled."""
+    with units(write=True) as session:
+        token = claim_batch(session, worker, utcnow(), size)
+        if token is None:
+            return 0
+        dispatches = list(
+            session.execute(
+                across_clubs(select(Dispatch).where(Dispatch.claimed_by == token).order_by(Dispatch.id))
+            ).scalars()
+        )
+        for club_id, sending_id in {(d.loyalty_club_id, d.sending_id) for d in dispatches}:
+            session.execute(
+                update(Sending)
+                .where(in_club(Sending, club_id), Sending.id == sending_id, Sending.status == "prepared")
+                .values(status="transmitting", updated_at=utcnow())
+            )
+        session.expunge_all()
+    groups: dict[tuple[int, str], list[tuple[Dispatch, Outgoing]]] = defaultdict(list)
+    transports: dict[tuple[int, str], Transport] = {}
+    with units(write=False) as session:
+        renderer = _Renderer(session, dispatches)
+        for dispatch in dispatches:
+            try:
+                item = renderer.outgoing(dispatch)
+            except (LiquidError, KeyError) as exc:
+                _record(units, dispatch, token, Result("failed", error=f"rendering failed: {exc}"))
+                continue
+            key = (dispatch.loyalty_club_id, dispatch.channel or "")
+            groups[key].append((dispatch, item))
+            if key not in transports:
+                transports[key] = transport_for(session, *key)
+    for key, pairs in groups.items():
+
+        def report(index: int, result: Result, pairs: list[tuple[Dispatch, Outgoing]] = pairs) -> bool:
+            return _record(units, pairs[index][0], token, result)
+
+        transports[key].send([item for _, item in pairs], report)
+    with units(write=True) as session:
+        _release_cancelled(session, token)
+        finish_sendings(session, {(d.loyalty_club_id, d.sending_id) for d in dispatches})
+    return len(dispatches)
+
+
+def finish_sendings(session: Session, sendings: set[tuple[int, int]]) -> None:
+    """A transmitting sending without dispatches left to send is ``transmitted``."""
+    now = utcnow()
+    for club_id, sending_id in sendings:
+        left = exists(
+            select(Dispatch.id).where(
+                in_club(Dispatch, club_id),
+                Dispatch.sending_id == sending_id,
+                Dispatch.transmission_status.in_(("pending", "retrying", "transmitting")),
+            )
+        )
+        session.execute(
+            update(Sending)
+            .where(in_club(Sending, club_id), Sending.id == sending_id, Sending.status.in_(ACTIVE), ~left)
+            .values(status="transmitted", transmitted_at=now, updated_at=now)
+        )

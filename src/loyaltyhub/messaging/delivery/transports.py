@@ -1,0 +1,168 @@
+"""Transports: how a rendered message leaves the platform. One per channel, configured per club.
+
+A transport takes a batch of :class:`Outgoing` items and answers one :class:`Result` per item:
+``transmitted`` (with the provider's message id), ``retry`` (a transient error: connection refused,
+timeout, 4xx SMTP reply, HTTP 5xx) or ``failed`` (a permanent error: 5xx SMTP reply, HTTP 4xx) with the
+provider's reason. The SMTP transport uses ``aiosmtplib`` (STARTTLS/TLS, auth), one connection per batch.
+Each item carries an idempotency key (the dispatch's), sent as the e-mail's ``Message-ID``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate
+from typing import Any, Literal, Protocol
+
+import aiosmtplib
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    key: str
+    """Idempotency key, stable across retries (``dispatch-<id>@<club>``)."""
+    channel: str
+    address: str
+    content: dict[str, Any]
+    sender: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Literal["transmitted", "retry", "failed"]
+    provider_message_id: str | None = None
+    error: str | None = None
+
+
+Report = Callable[[int, Result], bool]
+"""Called with each item's index and result as soon as it is known (the caller records it); answering False
+stops the batch (the sending was cancelled): the items not yet sent are not sent."""
+
+
+class Transport(Protocol):
+    def send(self, items: Sequence[Outgoing], report: Report) -> None: ...
+
+
+class NotConfigured:
+    """The club has no transport for this channel: every item fails with that reason."""
+
+    def __init__(self, channel: str) -> None:
+        self.channel = channel
+
+    def send(self, items: Sequence[Outgoing], report: Report) -> None:
+        for index, _ in enumerate(items):
+            if not report(index, Result("failed", error=f"no {self.channel} transport configured for the club")):
+                return
+
+
+def email_message(item: Outgoing) -> EmailMessage:
+    message = EmailMessage()
+    sender = item.sender
+    message["From"] = formataddr((sender.get("from_name") or "", sender["from_email"]))
+    message["To"] = item.address
+    message["Subject"] = item.content.get("subject") or ""
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = f"<{item.key}>"
+    for name, value in item.headers.items():
+        message[name] = value
+    body = item.content.get("body") or ""
+    text = item.content.get("text")
+    if "<" in body and ">" in body:
+        message.set_content(text or _strip_html(body))
+        message.add_alternative(body, subtype="html")
+    else:
+        message.set_content(body)
+    return message
+
+
+def _strip_html(html: str) -> str:
+    import re
+
+    return re.sub(r"<[^>]+>", "", html)
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    security: str = "starttls"
+    username: str | None = None
+    password: str | None = None
+    timeout_seconds: float = 30.0
+    validate_certs: bool = True
+
+    @classmethod
+    def of(cls, stored: dict[str, Any]) -> SmtpConfig:
+        keys = ("host", "port", "security", "username", "password", "timeout_seconds", "validate_certs")
+        return cls(**{k: stored[k] for k in keys if k in stored})
+
+
+class SmtpTransport:
+    def __init__(self, config: SmtpConfig, tls_context: ssl.SSLContext | None = None) -> None:
+        self.config = config
+        self.tls_context = tls_context
+
+    def send(self, items: Sequence[Outgoing], report: Report) -> None:
+        asyncio.run(self.send_async(items, report))
+
+    def _client(self) -> aiosmtplib.SMTP:
+        c = self.config
+        return aiosmtplib.SMTP(
+            hostname=c.host,
+            port=c.port,
+            username=c.username,
+            password=c.password,
+            timeout=c.timeout_seconds,
+            use_tls=c.security == "tls",
+            start_tls=c.security == "starttls",
+            validate_certs=c.validate_certs,
+            tls_context=self.tls_context,
+        )
+
+    async def send_async(self, items: Sequence[Outgoing], report: Report) -> None:
+        if not items:
+            return
+        client = self._client()
+        try:
+            await client.connect()
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            _report_all(items, 0, Result("failed", error=f"SMTP authentication failed: {exc}"), report)
+            return
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            _report_all(items, 0, Result("retry", error=f"SMTP connection failed: {exc}"), report)
+            return
+        try:
+            for index, item in enumerate(items):
+                try:
+                    await client.send_message(email_message(item), sender=item.sender["from_email"])
+                    result = Result("transmitted", provider_message_id=f"<{item.key}>")
+                except aiosmtplib.SMTPRecipientsRefused as exc:
+                    refused = exc.recipients[0] if exc.recipients else None
+                    code = refused.code if refused is not None else 550
+                    reason = f"{code} {refused.message}" if refused is not None else str(exc)
+                    result = Result("retry" if 400 <= code < 500 else "failed", error=reason)
+                except aiosmtplib.SMTPResponseException as exc:
+                    # 4xx: transient (the server asks to come back); 5xx: permanent.
+                    outcome: Literal["retry", "failed"] = "retry" if 400 <= exc.code < 500 else "failed"
+                    result = Result(outcome, error=f"{exc.code} {exc.message}")
+                except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+                    # The connection broke: this item and the rest are retried.
+                    _report_all(items, index, Result("retry", error=f"SMTP error: {exc}"), report)
+                    return
+                if not report(index, result):
+                    return
+        finally:
+            try:
+                await client.quit()
+            except (aiosmtplib.SMTPException, OSError, TimeoutError):
+                client.close()
+
+
+def _report_all(items: Sequence[Outgoing], start: int, result: Result, report: Report) -> None:
+    for index in range(start, len(items)):
+        if not report(index, result):
+            return

@@ -1,0 +1,135 @@
+"""Tables of messaging.
+
+A :class:`Message` is content (one template per :class:`MessageChannel`); a :class:`Sending` is one
+occurrence of it, to an audience and inline recipients; preparing a sending writes one :class:`Dispatch`
+per recipient (unique per sending and recipient, so nobody gets a sending twice), and the dispatch job
+transmits them. Templates are stored per club: standalone ones (``/v1/messages/templates``) and the inline
+ones a channel owns.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from loyaltyhub.db.base import Base, BigIntId, IdMixin, Json, TenantMixin, TimestampMixin, UTCDateTime
+
+
+class MessagingSettings(IdMixin, TenantMixin, TimestampMixin, Base):
+    """A club's messaging configuration: the channels' default senders and how each channel is delivered."""
+
+    __tablename__ = "messaging_settings"
+    __table_args__ = (UniqueConstraint("loyalty_club_id"),)
+
+    sms: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    email: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    push: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    transports: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    """Per channel: ``{"email": {"kind": "smtp", "host": ..., ...}}`` (never shown by the API)."""
+
+
+class MessageTemplate(IdMixin, TenantMixin, TimestampMixin, Base):
+    __tablename__ = "message_templates"
+
+    name: Mapped[str | None] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(20))
+    content: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    wrapper_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("message_templates.id", ondelete="SET NULL"), index=True
+    )
+    standalone: Mapped[bool] = mapped_column(Boolean, default=True)
+    """False for the inline template a channel owns (not listed under ``/v1/messages/templates``)."""
+
+
+class SenderIdentity(IdMixin, TenantMixin, TimestampMixin, Base):
+    __tablename__ = "message_sender_identities"
+
+    type: Mapped[str] = mapped_column(String(10))
+    """``email`` or ``sms``."""
+    name: Mapped[str | None] = mapped_column(String(200))
+    from_email: Mapped[str | None] = mapped_column(String(320))
+    from_name: Mapped[str | None] = mapped_column(String(200))
+    sender_type: Mapped[str | None] = mapped_column(String(20))
+    """SMS: ``alphanumeric`` or ``international``."""
+    value: Mapped[str | None] = mapped_column(String(20))
+
+
+class Message(IdMixin, TenantMixin, TimestampMixin, Base):
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_loyalty_club_id_service", "loyalty_club_id", "service"),)
+
+    service: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str | None] = mapped_column(String(200))
+    shorten_urls: Mapped[bool] = mapped_column(Boolean, default=True)
+    track_in_shortener: Mapped[bool] = mapped_column(Boolean, default=False)
+    campaign_id: Mapped[int | None] = mapped_column(BigIntId)
+    marketing: Mapped[bool | None] = mapped_column(Boolean)
+    """Explicit marketing purpose; ``None`` when implied by the service."""
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class MessageChannel(IdMixin, TenantMixin, TimestampMixin, Base):
+    __tablename__ = "message_channels"
+    __table_args__ = (UniqueConstraint("loyalty_club_id", "message_id", "type"),)
+
+    message_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    type: Mapped[str] = mapped_column(String(10))
+    sender: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    template_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("message_templates.id"), index=True)
+
+
+class Sending(IdMixin, TenantMixin, TimestampMixin, Base):
+    __tablename__ = "message_sendings"
+    __table_args__ = (Index("ix_message_sendings_status_scheduled_at", "status", "scheduled_at"),)
+
+    message_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    draft: Mapped[bool] = mapped_column(Boolean, default=False)
+    priority: Mapped[int] = mapped_column(Integer, default=5)
+    channels_preference: Mapped[list[Any] | None] = mapped_column(Json)
+    scheduled_with: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    audience: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    audience_id: Mapped[int | None] = mapped_column(BigIntId)
+    recipients: Mapped[list[Any]] = mapped_column(Json, default=list)
+    properties: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    members_count: Mapped[int] = mapped_column(Integer, default=0)
+    dispatches_count: Mapped[int] = mapped_column(Integer, default=0)
+    skipped_count: Mapped[int] = mapped_column(Integer, default=0)
+    transmitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_reason: Mapped[str | None] = mapped_column(String(500))
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Dispatch(IdMixin, TenantMixin, TimestampMixin, Base):
+    """One recipient of one sending: the channel chosen, the address, and what became of the transmission."""
+
+    __tablename__ = "message_dispatches"
+    __table_args__ = (
+        UniqueConstraint("loyalty_club_id", "sending_id", "recipient_key"),
+        UniqueConstraint("loyalty_club_id", "sending_id", "channel", "address"),
+        Index("ix_message_dispatches_sending_id_transmission_status", "sending_id", "transmission_status"),
+    )
+
+    sending_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("message_sendings.id", ondelete="CASCADE"), index=True)
+    recipient_key: Mapped[str] = mapped_column(String(400))
+    """``member:<id>`` for a member, otherwise ``<channel>:<address>``: the sending's uniqueness key."""
+    member_id: Mapped[int | None] = mapped_column(BigIntId, index=True)
+    channel: Mapped[str | None] = mapped_column(String(10))
+    address: Mapped[str | None] = mapped_column(String(600))
+    properties: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    transmission_status: Mapped[str] = mapped_column(String(20))
+    delivery_status: Mapped[str] = mapped_column(String(20), default="unknown")
+    skip_reason: Mapped[str | None] = mapped_column(String(100))
+    provider_message_id: Mapped[str | None] = mapped_column(String(200))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    transmitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,18 @@
+"""Path ids of the messaging routes, for the foundation's isolation walk."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from loyaltyhub.clubs.models import LoyaltyClub
+from tests.messaging import factories
+
+BUILDERS: dict[str, Callable[[Session, LoyaltyClub], int]] = {
+    "message_id": lambda session, club: factories.message(session, club).id,
+    "sending_id": lambda session, club: factories.sending(session, club, status="transmitting").id,
+    "template_id": lambda session, club: factories.template(session, club).id,
+    "identity_id": lambda session, club: factories.sender_identity(session, club).id,
+}
+CONSTANTS = {"service_name": "generic"}

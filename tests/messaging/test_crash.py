@@ -1,0 +1,164 @@
+"""A worker SIGKILLed in the middle of a sending: another one resumes it, nobody is lost and nobody gets a
+second message with another identity (the one dispatch in flight at the kill may be sent again, under the
+same ``Message-ID``, which providers deduplicate). Real processes, a real SMTP server, a real database file
+(SQLite) or database (PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from loyaltyhub.db.base import utcnow
+from loyaltyhub.db.engine import make_engine
+from loyaltyhub.db.tenancy import in_club
+from loyaltyhub.messaging.models import Dispatch, Message, MessageChannel, MessageTemplate, MessagingSettings, Sending
+from loyaltyhub.wiring import unit_of_work
+from tests.factories import Factory
+from tests.members import factories as members
+from tests.messaging.smtp_sink import SmtpSink
+from tests.ops.servers import environment, run
+
+ROOT = Path(__file__).resolve().parents[2]
+CONSENTING = 300
+WITHOUT_CONSENT = 40
+
+WORKER = """
+import sys, time
+from datetime import timedelta
+from functools import partial
+from loyaltyhub.db.engine import make_engine
+from loyaltyhub.db.session import unit_of_work
+from loyaltyhub.messaging.delivery import transmit
+from loyaltyhub.messaging.jobs import run_messaging
+from loyaltyhub.services import SESSION_KEY
+from loyaltyhub.wiring import build_services
+from loyaltyhub.worker import worker_name
+
+transmit.LEASE = timedelta(seconds=2)  # a dead worker's claim is taken over quickly
+units = partial(unit_of_work, make_engine(sys.argv[1]), **{SESSION_KEY: build_services()})
+while True:  # the messaging queue job of one worker process
+    run_messaging(units, worker_name())
+    time.sleep(0.1)
+"""
+
+
+def _setup(url: str, sink: SmtpSink) -> tuple[int, int]:
+    engine = make_engine(url)
+    with unit_of_work(engine, write=True) as session:
+        club = Factory(session).club()
+        session.add(
+            MessagingSettings(
+                loyalty_club_id=club.id,
+                email={"from_name": "Club", "from_email": "club@example.com"},
+                transports={"email": sink.transport()},
+            )
+        )
+        for n in range(CONSENTING + WITHOUT_CONSENT):
+            consent = {"email_marketing": {"status": n < CONSENTING}}
+            members.member(session, club, properties={"email": f"m{n}@example.com"}, consents=consent)
+        template = MessageTemplate(
+            loyalty_club_id=club.id,
+            standalone=False,
+            type="email",
+            content={"subject": "Hi", "body": "Hei {{ member.first_name }}"},
+        )
+        message = Message(
+            loyalty_club_id=club.id, service="campaigns", name="crash", shorten_urls=False, track_in_shortener=False
+        )
+        session.add_all([template, message])
+        session.flush()
+        session.add(
+            MessageChannel(
+                loyalty_club_id=club.id,
+                message_id=message.id,
+                type="email",
+                sender={"from_email": "club@example.com", "from_name": "Club"},
+                template_id=template.id,
+            )
+        )
+        sending = Sending(
+            loyalty_club_id=club.id,
+            message_id=message.id,
+            status="scheduled",
+            draft=False,
+            priority=5,
+            scheduled_with={"type": "immediate"},
+            scheduled_at=utcnow(),
+            audience={"type": "inline", "conditions": []},
+            recipients=[],
+            properties={},
+        )
+        session.add(sending)
+        session.flush()
+        ids = (club.id, sending.id)
+    engine.dispose()
+    return ids
+
+
+def _start(url: str) -> subprocess.Popen[bytes]:
+    env = {**environment(url), "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'src'}"}
+    return subprocess.Popen([sys.executable, "-c", WORKER, url], cwd=ROOT, env=env, start_new_session=True)
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def test_a_worker_killed_midway_is_resumed_without_losing_or_doubling_anyone(scratch_url: str) -> None:
+    run(["migrate"], environment(scratch_url), ROOT)
+    with SmtpSink() as sink:
+        sink.handler.delay_seconds = 0.01
+        club_id, sending_id = _setup(scratch_url, sink)
+        first = _start(scratch_url)
+        try:
+            deadline = time.monotonic() + 60
+            while len(sink.received) < CONSENTING // 3:
+                assert time.monotonic() < deadline, "the first worker sent nothing"
+                assert first.poll() is None, "the first worker died"
+                time.sleep(0.01)
+            _kill(first)
+            killed_at = len(sink.received)
+            assert killed_at < CONSENTING
+            second = _start(scratch_url)
+            engine = make_engine(scratch_url)
+            try:
+                deadline = time.monotonic() + 90
+                while True:
+                    with unit_of_work(engine, write=False) as session:
+                        status = session.execute(
+                            select(Sending.status).where(in_club(Sending, club_id), Sending.id == sending_id)
+                        ).scalar_one()
+                    if status == "transmitted":
+                        break
+                    assert second.poll() is None, "the second worker died"
+                    assert time.monotonic() < deadline, f"not finished: {status}, {len(sink.received)} received"
+                    time.sleep(0.2)
+                with unit_of_work(engine, write=False) as session:
+                    statuses = dict(
+                        session.execute(
+                            select(Dispatch.transmission_status, func.count())
+                            .where(in_club(Dispatch, club_id), Dispatch.sending_id == sending_id)
+                            .group_by(Dispatch.transmission_status)
+                        ).all()
+                    )
+            finally:
+                _kill(second)
+                engine.dispose()
+        finally:
+            _kill(first)
+    assert statuses == {"transmitted": CONSENTING, "skipped": WITHOUT_CONSENT}
+    by_recipient = Counter(r.to for r in sink.received)
+    assert set(by_recipient) == {f"m{n}@example.com" for n in range(CONSENTING)}
+    identities = {(r.to, r.message_id) for r in sink.received}
+    assert len(identities) == CONSENTING  # one message identity per recipient
+    resent = sum(by_recipient.values()) - CONSENTING
+    assert resent <= 1, f"{resent} messages sent twice (at most the one in flight at the kill)"
