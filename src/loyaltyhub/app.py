@@ -42,6 +42,9 @@ ROUTE_MODULES = (
     "loyaltyhub.reporting.routes",
     "loyaltyhub.places.routes",
     "loyaltyhub.exports.routes",
+    "loyaltyhub.rewards.program.routes",
+    "loyaltyhub.rewards.points.routes",
+    "loyaltyhub.rewards.catalogue.routes",
     "loyaltyhub.http.health",
     "loyaltyhub.http.metrics",
 )

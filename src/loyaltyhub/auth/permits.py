@@ -84,6 +84,32 @@ SCOPE_PERMITS = {
     "reward": SCOPE_REWARD,
 }
 
+# --- Rewards program (reference (a).1-(a).11; management names in the same pattern) --------------
+REWARDS_PROGRAM_INFO = permit("Rewards:Api:Program:GetInfo", "Show the rewards program (achievements, levels)")
+REWARDS_JOIN = permit("Rewards:Api:OAuth:Memberships:Create", "Join the rewards program (signed-in member)")
+REWARDS_LEAVE = permit("Rewards:Api:OAuth:Memberships:Delete", "Leave the rewards program (signed-in member)")
+REWARDS_MY_STATUS = permit("Rewards:Api:OAuth:Memberships:CheckStatus", "The signed-in member's points status")
+REWARDS_STATUS = permit("Rewards:Api:Memberships:CheckStatus", "A member's points status, by member id")
+REWARDS_LIST = permit("Rewards:Api:OAuth:Rewards:List", "List the rewards a member can purchase")
+REWARDS_LIST_PURCHASED = permit("Rewards:Api:OAuth:Rewards:ListPurchased", "List a member's purchased rewards")
+REWARDS_PURCHASE = permit("Rewards:Api:OAuth:Rewards:Purchase", "Purchase a reward with points")
+REWARDS_USE = permit("Rewards:Api:OAuth:Rewards:Use", "Use a purchased reward")
+REWARDS_LIST_BY_ID = permit("Rewards:Api:Rewards:List", "List the rewards a member (by id) can purchase")
+REWARDS_LIST_PURCHASED_BY_ID = permit("Rewards:Api:Rewards:ListPurchased", "List a member's (by id) purchased rewards")
+REWARDS_PURCHASE_BY_ID = permit("Rewards:Api:Rewards:Purchase", "Purchase a reward for a member (by id)")
+REWARDS_USE_BY_ID = permit("Rewards:Api:Rewards:Use", "Use a member's (by id) purchased reward")
+REWARDS_GRANT_POINTS = permit("Rewards:Api:GrantPoints", "Grant points to a member")
+REWARDS_TRANSACTIONS_CANCEL = permit("Rewards:Api:Transactions:Cancel", "Cancel a points transaction")
+REWARDS_TRANSACTIONS_CORRECT = permit("Rewards:Api:Transactions:Correct", "Correct a member's points")
+REWARDS_TRANSACTIONS_LIST = permit("Rewards:Api:Transactions:List", "List a member's points transactions")
+REWARDS_PROGRAM_SHOW = permit("Rewards:Api:Management:Program:Show", "Show the rewards program's configuration")
+REWARDS_PROGRAM_UPDATE = permit("Rewards:Api:Management:Program:Update", "Configure the rewards program")
+REWARDS_CATALOGUE_LIST = permit("Rewards:Api:Management:Rewards:List", "List and show the rewards catalogue")
+REWARDS_CATALOGUE_CREATE = permit("Rewards:Api:Management:Rewards:Create", "Create rewards")
+REWARDS_CATALOGUE_UPDATE = permit("Rewards:Api:Management:Rewards:Update", "Update rewards (price, stock...)")
+REWARDS_CATALOGUE_DESTROY = permit("Rewards:Api:Management:Rewards:Destroy", "Archive rewards")
+TRANSACTION_POINTS_CREATE = permit("Transaction:Api:Points:Create", "Post point-of-sale points transactions")
+
 # --- Reporting -------------------------------------------------------------------------------------
 REPORTING_QUERY = permit("Reporting:Api:Query", "Use the Reporting API (query, metadata, field metadata)")
 REPORTING_EXPORT = permit("Reporting:Api:Export", "Export reports to files")

@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from loyaltyhub.db.base import Base, BigIntId, IdMixin, Json, TenantMixin, TimestampMixin, UTCDateTime, utcnow
@@ -52,8 +52,8 @@ class RewardsAccount(IdMixin, TenantMixin, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    balance: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    lifetime_earned: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    balance: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    lifetime_earned: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class PointsTransaction(IdMixin, TenantMixin, Base):

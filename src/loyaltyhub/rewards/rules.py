@@ -123,7 +123,7 @@ def usage_view(uses_per_purchase: int | None, state: PurchaseState, now: datetim
     return {
         "left": left,
         "usable": left is None or left > 0,
-        "active_until": state.active_until.isoformat().replace("+00:00", "Z") if state.active_until else None,
+        "active_until": iso(state.active_until),
     }
 
 
@@ -133,3 +133,11 @@ def is_active(state: PurchaseState, now: datetime) -> bool:
 
 def has_uses_left(uses_per_purchase: int | None, state: PurchaseState) -> bool:
     return uses_per_purchase is None or state.uses_count < uses_per_purchase
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC with milliseconds and ``Z``, as the vendor prints times."""
+    if value is None:
+        return None
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"

@@ -26,10 +26,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loyaltyhub.db.tenancy import in_club
+from loyaltyhub.errors import UnprocessableEntity
 from loyaltyhub.rewards import rules
 from loyaltyhub.rewards.errors import CannotCancel, NotEnoughPoints, TransactionNotFound
 from loyaltyhub.rewards.models import PointsTransaction, RewardsAccount
 
+MAX_BALANCE = 1_000_000_000
+"""A balance beyond this is refused (422): no loyalty programme needs more, and sums stay far from overflow."""
 ADDITIONS = ("achievement", "grant", "correction")
 """Types that can add points (lots); ``correction`` can also take them."""
 
@@ -133,6 +136,8 @@ def earn(
     if type not in ADDITIONS or points <= 0:
         raise ValueError(f"cannot earn {points} points as {type}")
     expire_due(session, account, now)
+    if account.balance + points > MAX_BALANCE:
+        raise UnprocessableEntity("Points limit exceeded")
     row = _append(
         session,
         account,
@@ -165,6 +170,7 @@ def spend(
     points: int,
     now: datetime,
     details: dict[str, Any] | None = None,
+    external_id: str | None = None,
 ) -> PointsTransaction:
     """Take ``points`` (> 0) from the lots that expire first; :class:`NotEnoughPoints` (422) when the
     balance, once due lots have expired, is smaller."""
@@ -174,19 +180,36 @@ def spend(
     if points > account.balance:
         raise NotEnoughPoints()
     _take(session, account, points)
-    row = _append(session, account, type=type, amount=-points, when=now, details=details or {})
+    row = _append(session, account, type=type, amount=-points, when=now, details=details or {}, external_id=external_id)
     session.flush()
     return row
 
 
 def correct(
-    session: Session, account: RewardsAccount, *, points: int, now: datetime, policy: ExpiryPolicy, comment: str | None
+    session: Session,
+    account: RewardsAccount,
+    *,
+    points: int,
+    now: datetime,
+    policy: ExpiryPolicy,
+    comment: str | None,
+    details: dict[str, Any] | None = None,
+    external_id: str | None = None,
 ) -> PointsTransaction:
-    """A staff correction: a positive one is a lot like any earning, a negative one a debit."""
-    details = {"comment": comment} if comment else {}
+    """A correction: a positive one is a lot like any earning, a negative one a debit."""
+    details = {**({"comment": comment} if comment else {}), **(details or {})}
     if points > 0:
-        return earn(session, account, type="correction", points=points, now=now, policy=policy, details=details)
-    return spend(session, account, type="correction", points=-points, now=now, details=details)
+        return earn(
+            session,
+            account,
+            type="correction",
+            points=points,
+            now=now,
+            policy=policy,
+            details=details,
+            external_id=external_id,
+        )
+    return spend(session, account, type="correction", points=-points, now=now, details=details, external_id=external_id)
 
 
 def cancel(session: Session, account: RewardsAccount, transaction_id: int, *, now: datetime) -> PointsTransaction:
@@ -222,3 +245,12 @@ def cancel(session: Session, account: RewardsAccount, transaction_id: int, *, no
     )
     session.flush()
     return row
+
+
+def by_external_id(session: Session, club_id: int, external_id: str) -> PointsTransaction | None:
+    """The transaction a point of sale posted with this id (unique per club)."""
+    return session.execute(
+        select(PointsTransaction).where(
+            in_club(PointsTransaction, club_id), PointsTransaction.external_id == external_id
+        )
+    ).scalar_one_or_none()

@@ -11,11 +11,14 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db import dialect
+from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import in_club
+from loyaltyhub.members.models import Member
 from loyaltyhub.rewards.errors import NotParticipating, ProgramDisabled
 from loyaltyhub.rewards.models import RewardsAccount, RewardsProgram
 from loyaltyhub.rewards.points import ledger
 from loyaltyhub.rewards.points.ledger import ExpiryPolicy
+from loyaltyhub.rewards.rules import iso
 
 
 def program_of(session: Session, club_id: int) -> RewardsProgram | None:
@@ -39,11 +42,24 @@ def policy_of(club: LoyaltyClub, program: RewardsProgram) -> ExpiryPolicy:
 
 
 def save_program(session: Session, club_id: int, values: dict[str, Any]) -> RewardsProgram:
-    """Create the club's program or change it (only the keys given)."""
+    """Create the club's program or change it (only the keys given). Two first saves racing: the unique
+    key on the club makes one of them insert and the other update."""
+    dialect.insert_ignore(
+        session,
+        RewardsProgram.__table__,
+        {
+            "loyalty_club_id": club_id,
+            "enabled": True,
+            "reward_activation_time": 30,
+            "points_expire_at": "end_of_month",
+            "forfeit_points_on_leave": False,
+            "created_at": utcnow(),
+            "updated_at": utcnow(),
+        },
+        ["loyalty_club_id"],
+    )
     program = program_of(session, club_id)
-    if program is None:
-        program = RewardsProgram(loyalty_club_id=club_id)
-        session.add(program)
+    assert program is not None
     for key, value in values.items():
         setattr(program, key, value)
     session.flush()
@@ -105,3 +121,21 @@ def leave(session: Session, club: LoyaltyClub, program: RewardsProgram, member_i
     account.active = False
     account.left_at = now
     session.flush()
+
+
+def render_program(program: RewardsProgram) -> dict[str, Any]:
+    return {
+        "enabled": program.enabled,
+        "reward_activation_time": program.reward_activation_time,
+        "levels_program": program.levels_program,
+        "points_validity_months": program.points_validity_months,
+        "points_expire_at": program.points_expire_at,
+        "forfeit_points_on_leave": program.forfeit_points_on_leave,
+        "created_at": iso(program.created_at),
+        "updated_at": iso(program.updated_at),
+    }
+
+
+def set_enrollment_consent(member: Member, granted: bool, now: datetime) -> None:
+    """Join grants the ``rewards_enrollment`` consent and leaving removes it (reference (a).2)."""
+    member.consents = {**(member.consents or {}), "rewards_enrollment": {"status": granted, "updated_at": iso(now)}}

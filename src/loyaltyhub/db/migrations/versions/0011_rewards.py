@@ -90,8 +90,8 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("joined_at", loyaltyhub.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("left_at", loyaltyhub.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("balance", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("lifetime_earned", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("balance", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column("lifetime_earned", sa.BigInteger(), server_default="0", nullable=False),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("loyalty_club_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.ForeignKeyConstraint(
