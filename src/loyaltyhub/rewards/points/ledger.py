@@ -95,12 +95,13 @@ def _append(
     return row
 
 
-def expire_due(session: Session, account: RewardsAccount, now: datetime) -> list[PointsTransaction]:
-    """Expire every lot whose expiry has passed: an ``expiration`` transaction of its remaining points,
-    dated at its expiry (in expiry order), and the lot marked ``expired_at``."""
+def _expire(
+    session: Session, account: RewardsAccount, lots: list[PointsTransaction], now: datetime
+) -> list[PointsTransaction]:
     written = []
-    for lot in _open_lots(session, account, due_by=now):
-        assert lot.expires_at is not None
+    for lot in lots:
+        if lot.expires_at is None or lot.expires_at > now or lot.remaining <= 0:
+            continue
         points = lot.remaining
         lot.remaining = 0
         lot.expired_points += points
@@ -115,6 +116,13 @@ def expire_due(session: Session, account: RewardsAccount, now: datetime) -> list
                 details={"expired_transaction_id": lot.id},
             )
         )
+    return written
+
+
+def expire_due(session: Session, account: RewardsAccount, now: datetime) -> list[PointsTransaction]:
+    """Expire every lot whose expiry has passed: an ``expiration`` transaction of its remaining points,
+    dated at its expiry (in expiry order), and the lot marked ``expired_at``."""
+    written = _expire(session, account, _open_lots(session, account, due_by=now), now)
     if written:
         session.flush()
     return written
@@ -155,11 +163,13 @@ def earn(
     return row
 
 
-def _take(session: Session, account: RewardsAccount, points: int, first: int | None = None) -> None:
-    lots = {lot.id: lot for lot in _open_lots(session, account)}
-    plain = [rules.Lot(lot.id, lot.remaining, lot.expires_at, lot.occurred_at) for lot in lots.values()]
+def _take(
+    session: Session, account: RewardsAccount, points: int, lots: list[PointsTransaction], first: int | None = None
+) -> None:
+    by_id = {lot.id: lot for lot in lots if lot.remaining > 0}
+    plain = [rules.Lot(lot.id, lot.remaining, lot.expires_at, lot.occurred_at) for lot in by_id.values()]
     for lot_id, taken in rules.allocate(plain, points, first=first):
-        lots[lot_id].remaining -= taken
+        by_id[lot_id].remaining -= taken
 
 
 def spend(
@@ -176,10 +186,12 @@ def spend(
     balance, once due lots have expired, is smaller."""
     if type not in ("reward_purchase", "correction") or points <= 0:
         raise ValueError(f"cannot spend {points} points as {type}")
-    expire_due(session, account, now)
+    lots = _open_lots(session, account)  # one read: the due lots expire, the others pay
+    if _expire(session, account, lots, now):
+        session.flush()
     if points > account.balance:
         raise NotEnoughPoints()
-    _take(session, account, points)
+    _take(session, account, points, lots)
     row = _append(session, account, type=type, amount=-points, when=now, details=details or {}, external_id=external_id)
     session.flush()
     return row
@@ -228,11 +240,13 @@ def cancel(session: Session, account: RewardsAccount, transaction_id: int, *, no
         raise TransactionNotFound()
     if original.amount <= 0 or original.type not in ADDITIONS or original.cancelled_at is not None:
         raise CannotCancel()
-    expire_due(session, account, now)
+    lots = _open_lots(session, account)
+    if _expire(session, account, lots, now):
+        session.flush()
     points = original.amount - original.expired_points
     if points > account.balance:
         raise CannotCancel()
-    _take(session, account, points, first=original.id)
+    _take(session, account, points, lots, first=original.id)
     original.cancelled_at = now
     account.lifetime_earned -= original.amount
     row = _append(
