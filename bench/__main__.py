@@ -31,6 +31,7 @@ BENCHMARKS: dict[str, tuple[str, ...]] = {
     "profile_request": ("postgresql", "sqlite"),
     "ops_middleware": ("sqlite",),
     "overhead": ("postgresql",),
+    "points": ("postgresql",),
 }
 NOT_BENCHMARKS = {"reporting_app": "the server bench.reporting starts"}
 BACKENDS = ("postgresql", "sqlite")

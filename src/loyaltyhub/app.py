@@ -43,6 +43,9 @@ ROUTE_MODULES = (
     "loyaltyhub.places.routes",
     "loyaltyhub.exports.routes",
     "loyaltyhub.messaging.routes",
+    "loyaltyhub.rewards.program.routes",
+    "loyaltyhub.rewards.points.routes",
+    "loyaltyhub.rewards.catalogue.routes",
     "loyaltyhub.http.health",
     "loyaltyhub.http.metrics",
 )

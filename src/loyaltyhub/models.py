@@ -18,6 +18,7 @@ from loyaltyhub.messaging import models as messaging_models
 from loyaltyhub.offers import models as offers_models
 from loyaltyhub.places import models as places_models
 from loyaltyhub.reporting import models as reporting_models
+from loyaltyhub.rewards import models as rewards_models
 from loyaltyhub.stores import models as stores_models
 
 __all__ = [
@@ -35,5 +36,6 @@ __all__ = [
     "offers_models",
     "places_models",
     "reporting_models",
+    "rewards_models",
     "stores_models",
 ]

@@ -100,6 +100,13 @@ def _offer_usage_rollup(context: JobContext) -> None:
         roll_up(session)
 
 
+def _expire_points(context: JobContext) -> None:
+    from loyaltyhub.db.base import utcnow
+    from loyaltyhub.rewards.points.expiry import expire_points
+
+    expire_points(context.units, utcnow())
+
+
 def _run_exports(context: JobContext) -> None:
     from loyaltyhub.exports.runner import run_exports
 
@@ -123,6 +130,7 @@ JOBS: list[Job] = [
     Job("refresh_member_age_bands", 3600, _refresh_member_age_bands),
     Job("members_count_snapshot", 15 * 60, _member_count_snapshot),
     Job("offer_usages_hourly_rollup", 60, _offer_usage_rollup),
+    Job("rewards_points_expiry", 300, _expire_points),
     Job("exports", 1.0, _run_exports, scope="queue"),
     Job("exports_cleanup", 300, _clean_exports),
     Job("messaging", 1.0, _messaging, scope="queue"),

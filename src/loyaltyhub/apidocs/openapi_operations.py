@@ -25,6 +25,10 @@ _OFFERS = "/v3/{loyalty_club_slug}/offers"
 _TEMPLATES = "/v3/{loyalty_club_slug}/offers/image_templates"
 _COLLECTIONS = "/v3/{loyalty_club_slug}/offers/collections"
 _EXPORTS = "/v1/reporting/exports"
+_RW_ME = "/v3/{loyalty_club_slug}/members/me/rewards-program"
+_RW_REF = "/v3/{loyalty_club_slug}/members/{member_ref}/rewards-program"
+_RW_MEMBER = "/v1/{loyalty_club_slug}/members/{member_id}/rewards-program"
+_RW_CATALOGUE = "/v1/{loyalty_club_slug}/rewards-program/rewards"
 
 OPERATIONS: dict[str, OperationText] = {
     # Public API: member offers
@@ -197,6 +201,37 @@ OPERATIONS: dict[str, OperationText] = {
         "Download an export",
         "The file of a finished export (409 while it runs, 410 once it expired).",
     ),
+    # Rewards program
+    "GET /v3/{loyalty_club_slug}/rewards-program/info": OperationText(
+        "rewards_program_info", "Show the rewards program"
+    ),
+    f"POST {_RW_ME}/join": OperationText("rewards_program_join", "Join the rewards program"),
+    f"DELETE {_RW_ME}/leave": OperationText("rewards_program_leave", "Leave the rewards program"),
+    "GET /v1/{loyalty_club_slug}/rewards-program": OperationText(
+        "rewards_program_show", "Show the rewards program's configuration"
+    ),
+    "PUT /v1/{loyalty_club_slug}/rewards-program": OperationText(
+        "rewards_program_save", "Configure the rewards program"
+    ),
+    f"GET {_RW_REF}/status": OperationText("rewards_member_status", "Show a member's points status"),
+    f"POST {_RW_MEMBER}/grant_points": OperationText("rewards_grant_points", "Grant points to a member"),
+    f"POST {_RW_MEMBER}/corrections": OperationText("rewards_correct_points", "Correct a member's points"),
+    f"DELETE {_RW_MEMBER}/transactions/{{transaction_id}}/cancel": OperationText(
+        "rewards_transaction_cancel", "Cancel a points transaction"
+    ),
+    f"GET {_RW_MEMBER}/transactions": OperationText("rewards_transactions_list", "List a member's points transactions"),
+    "POST /v3/{loyalty_club_slug}/transactions/points": OperationText(
+        "transaction_points_create", "Post points from a point of sale"
+    ),
+    f"GET {_RW_CATALOGUE}": OperationText("rewards_list", "List the rewards catalogue"),
+    f"POST {_RW_CATALOGUE}": OperationText("rewards_create", "Create a reward"),
+    f"GET {_RW_CATALOGUE}/{{reward_id}}": OperationText("rewards_show", "Show a reward"),
+    f"PATCH {_RW_CATALOGUE}/{{reward_id}}": OperationText("rewards_update", "Update a reward"),
+    f"DELETE {_RW_CATALOGUE}/{{reward_id}}": OperationText("rewards_archive", "Archive a reward"),
+    f"GET {_RW_REF}/rewards": OperationText("rewards_member_list", "List the rewards a member can purchase"),
+    f"GET {_RW_REF}/rewards/purchased": OperationText("rewards_member_purchased", "List a member's purchased rewards"),
+    f"POST {_RW_REF}/rewards/{{reward_id}}/purchase": OperationText("rewards_purchase", "Purchase a reward"),
+    f"POST {_RW_REF}/rewards/{{reward_id}}/use": OperationText("rewards_use", "Use a purchased reward"),
     # Operations
     "GET /healthz": OperationText("health_check", "Check the process is alive"),
     "GET /readyz": OperationText("readiness_check", "Check the service is ready"),

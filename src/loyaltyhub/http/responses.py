@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 _DESCRIPTIONS = {
     400: "Malformed JSON or parameters that cannot be parsed",
+    402: "Feature is not enabled for the Loyalty Club",
     401: "Missing or invalid client / user token",
     403: "Missing permit or no access to the loyalty club",
     404: "Not found (also: another loyalty club's resource)",
@@ -26,6 +27,7 @@ _DESCRIPTIONS = {
     467: "Member is banned",
     470: "A required header is missing",
     471: "A header is malformed",
+    480: "Member is not participating in Rewards Program",
 }
 
 

@@ -1,0 +1,1 @@
+"""The rewards catalogue: rewards priced in points with stock; purchase and use."""

@@ -1,0 +1,325 @@
+"""The rewards catalogue: management (create, update, archive) and the member's purchase and use.
+
+**Purchase** is race-free on both databases, in one transaction:
+
+1. the member's account is locked (480 when not participating), so one purchase at a time per member;
+2. the checks on that locked state: ban (467), the reward visible (404), level (422), the member's
+   purchases of it (422 ``User limit exceeded``), points (422 ``Not enough points``; due lots expire first);
+3. the points are debited (a ``reward_purchase`` transaction, FIFO over the lots);
+4. last, the stock is taken with one conditional ``UPDATE rewards SET purchased_count = purchased_count + 1
+   WHERE stock IS NULL OR purchased_count < stock`` (422 ``Global limit exceeded`` when no row changed,
+   and the request's transaction undoes step 3). Last, so the reward's row lock is held only until commit.
+
+**Use** locks the account too, so two uses of one member never pass the "already active" check together.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from loyaltyhub.clubs.models import LoyaltyClub
+from loyaltyhub.db.tenancy import in_club
+from loyaltyhub.errors import MemberBanned, UnprocessableEntity, ValidationFailed, details_tree
+from loyaltyhub.members.models import Member
+from loyaltyhub.rewards import rules
+from loyaltyhub.rewards.errors import (
+    AlreadyActive,
+    GlobalLimitExceeded,
+    LevelTooLow,
+    NotGranted,
+    UserLimitExceeded,
+    reward_not_found,
+)
+from loyaltyhub.rewards.models import Reward, RewardPurchase, RewardsProgram
+from loyaltyhub.rewards.points import ledger
+from loyaltyhub.rewards.program import service as program_service
+from loyaltyhub.stores.models import Store
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+NOT_NULL = ("name", "price")
+
+
+# --- Management -------------------------------------------------------------------------------------
+
+
+def render_reward(reward: Reward) -> dict[str, Any]:
+    return {
+        "id": reward.id,
+        "name": reward.name,
+        "description": reward.description,
+        "price": reward.price,
+        "required_member_level": reward.required_member_level,
+        "stock": reward.stock,
+        "purchased_count": reward.purchased_count,
+        "remaining_stock": remaining_stock(reward),
+        "limit_per_member": reward.limit_per_member,
+        "uses_per_purchase": reward.uses_per_purchase,
+        "visible_from": rules.iso(reward.visible_from),
+        "visible_until": rules.iso(reward.visible_until),
+        "usable_until": rules.iso(reward.usable_until),
+        "store_id": reward.store_id,
+        "files": reward.files or [],
+        "created_at": rules.iso(reward.created_at),
+        "updated_at": rules.iso(reward.updated_at),
+        "archived_at": rules.iso(reward.archived_at),
+    }
+
+
+def remaining_stock(reward: Reward) -> int | None:
+    return None if reward.stock is None else max(reward.stock - reward.purchased_count, 0)
+
+
+def rewards_statement(club_id: int) -> Any:
+    """The club's rewards that are not archived, in id order."""
+    return select(Reward).where(in_club(Reward, club_id), Reward.archived_at.is_(None)).order_by(Reward.id)
+
+
+def reward_or_404(session: Session, club_id: int, reward_id: int) -> Reward:
+    reward = session.execute(
+        select(Reward).where(in_club(Reward, club_id), Reward.id == reward_id, Reward.archived_at.is_(None))
+    ).scalar_one_or_none()
+    if reward is None:
+        raise reward_not_found(reward_id)
+    return reward
+
+
+def _check(session: Session, club_id: int, values: dict[str, Any], reward: Reward | None) -> None:
+    errors: list[tuple[tuple[str | int, ...], str, dict[str, Any]]] = []
+    for key in NOT_NULL:
+        if key in values and values[key] is None:
+            errors.append(((key,), "blank", {}))
+    store_id = values.get("store_id")
+    if store_id is not None:
+        found = session.execute(select(Store.id).where(in_club(Store, club_id), Store.id == store_id)).first()
+        if found is None:
+            errors.append((("store_id",), "does_not_exist", {}))
+    start = values.get("visible_from", reward.visible_from if reward else None)
+    end = values.get("visible_until", reward.visible_until if reward else None)
+    if start is not None and end is not None and end < start:
+        errors.append((("visible_until",), "greater_than_or_equal_to", {"count": "visible_from"}))
+    if errors:
+        raise ValidationFailed(details_tree(errors))
+
+
+def create_reward(session: Session, club_id: int, values: dict[str, Any]) -> Reward:
+    _check(session, club_id, values, None)
+    reward = Reward(loyalty_club_id=club_id, purchased_count=0, **{**values, "files": values.get("files") or []})
+    session.add(reward)
+    session.flush()
+    return reward
+
+
+def update_reward(session: Session, reward: Reward, values: dict[str, Any]) -> Reward:
+    """Change the keys given. Stock may go below what was sold: nothing more is sold then."""
+    _check(session, reward.loyalty_club_id, values, reward)
+    if "files" in values and values["files"] is None:
+        values["files"] = []
+    for key, value in values.items():
+        setattr(reward, key, value)
+    session.flush()
+    return reward
+
+
+def archive_reward(session: Session, reward: Reward, now: datetime) -> None:
+    """Archived rewards leave the catalogue; what members purchased stays usable."""
+    reward.archived_at = now
+    session.flush()
+
+
+# --- Members ----------------------------------------------------------------------------------------
+
+
+def _visible(now: datetime) -> list[Any]:
+    return [
+        or_(Reward.visible_from.is_(None), Reward.visible_from <= now),
+        or_(Reward.visible_until.is_(None), Reward.visible_until > now),
+    ]
+
+
+def visible_rewards(session: Session, club_id: int, now: datetime) -> list[Reward]:
+    """The rewards a member can see now (sold-out ones too: ``remaining_stock`` says 0)."""
+    return list(session.scalars(rewards_statement(club_id).where(*_visible(now))))
+
+
+def render_member_reward(reward: Reward) -> dict[str, Any]:
+    return {
+        "id": reward.id,
+        "name": reward.name,
+        "description": reward.description,
+        "price": reward.price,
+        "required_member_level": reward.required_member_level,
+        "remaining_stock": remaining_stock(reward),
+        "files": reward.files or [],
+    }
+
+
+def _visible_reward(session: Session, club_id: int, reward_id: int, now: datetime) -> Reward:
+    reward = session.execute(
+        select(Reward).where(
+            in_club(Reward, club_id), Reward.id == reward_id, Reward.archived_at.is_(None), *_visible(now)
+        )
+    ).scalar_one_or_none()
+    if reward is None:
+        raise reward_not_found(reward_id)
+    return reward
+
+
+def _check_ban(member: Member, now: datetime) -> None:
+    if member.banned_until is not None and member.banned_until > now:
+        raise MemberBanned(banned_until=rules.iso(member.banned_until))
+
+
+def _purchases_of(session: Session, club_id: int, member_id: int, reward_id: int) -> int:
+    return session.execute(
+        select(func.count())
+        .select_from(RewardPurchase)
+        .where(
+            in_club(RewardPurchase, club_id),
+            RewardPurchase.member_id == member_id,
+            RewardPurchase.reward_id == reward_id,
+        )
+    ).scalar_one()
+
+
+def _take_stock(session: Session, reward: Reward) -> None:
+    taken = session.execute(
+        update(Reward)
+        .where(
+            in_club(Reward, reward.loyalty_club_id),
+            Reward.id == reward.id,
+            or_(Reward.stock.is_(None), Reward.purchased_count < Reward.stock),
+        )
+        .values(purchased_count=Reward.purchased_count + 1)
+        .returning(Reward.purchased_count)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if taken is None:
+        raise GlobalLimitExceeded()
+    session.expire(reward, ["purchased_count"])
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+
+
+def purchase(
+    session: Session, club: LoyaltyClub, program: RewardsProgram, member: Member, reward_id: int, now: datetime
+) -> RewardPurchase:
+    """Buy a reward with points (see the module docstring for the order of the checks)."""
+    account = program_service.participating_account(session, club.id, member.id)
+    _check_ban(member, now)
+    reward = _visible_reward(session, club.id, reward_id, now)
+    if not rules.level_reached(program.levels_program, account.lifetime_earned, reward.required_member_level):
+        raise LevelTooLow()
+    limit = reward.limit_per_member
+    if limit is not None and _purchases_of(session, club.id, member.id, reward.id) >= limit:
+        raise UserLimitExceeded()
+    debit = ledger.spend(
+        session,
+        account,
+        type="reward_purchase",
+        points=reward.price,
+        now=now,
+        details={"reward_name": reward.name, "reward_id": reward.id},
+    )
+    _take_stock(session, reward)
+    bought = RewardPurchase(
+        loyalty_club_id=club.id,
+        member_id=member.id,
+        reward_id=reward.id,
+        transaction_id=debit.id,
+        price=reward.price,
+        code=new_code(),
+        purchased_at=now,
+        uses_count=0,
+    )
+    session.add(bought)
+    session.flush()
+    return bought
+
+
+def render_purchase(bought: RewardPurchase) -> dict[str, Any]:
+    return {
+        "id": bought.id,
+        "reward_id": bought.reward_id,
+        "code": bought.code,
+        "price": bought.price,
+        "purchased_at": rules.iso(bought.purchased_at),
+    }
+
+
+def purchased_rewards(session: Session, club_id: int, member_id: int, now: datetime) -> list[dict[str, Any]]:
+    """The member's purchases, newest first, each as the Reward with its Usage (reference (a).3)."""
+    rows = session.execute(
+        select(RewardPurchase, Reward)
+        .join(Reward, Reward.id == RewardPurchase.reward_id)
+        .where(
+            in_club(RewardPurchase, club_id),
+            in_club(Reward, club_id),
+            RewardPurchase.member_id == member_id,
+        )
+        .order_by(RewardPurchase.purchased_at.desc(), RewardPurchase.id.desc())
+    ).all()
+    return [
+        {
+            "id": reward.id,
+            "name": reward.name,
+            "description": reward.description,
+            "files": reward.files or [],
+            "usage": rules.usage_view(reward.uses_per_purchase, _state(bought), now),
+            "purchase_id": bought.id,
+            "code": bought.code,
+            "purchased_at": rules.iso(bought.purchased_at),
+        }
+        for bought, reward in rows
+    ]
+
+
+def _state(bought: RewardPurchase) -> rules.PurchaseState:
+    return rules.PurchaseState(uses_count=bought.uses_count, active_until=bought.active_until)
+
+
+def use(
+    session: Session, club: LoyaltyClub, program: RewardsProgram, member: Member, reward_id: int, now: datetime
+) -> dict[str, Any]:
+    """Use (activate) the member's purchase of a reward: the oldest one with uses left. 422 ``Already
+    active`` while one is active, ``Not granted`` without a purchase, ``User limit exceeded`` when every
+    purchase is used up, ``Reward is no longer usable`` after ``usable_until``."""
+    program_service.participating_account(session, club.id, member.id)
+    _check_ban(member, now)
+    reward = session.execute(
+        select(Reward).where(in_club(Reward, club.id), Reward.id == reward_id)
+    ).scalar_one_or_none()
+    if reward is None:
+        raise reward_not_found(reward_id)
+    purchases = list(
+        session.scalars(
+            select(RewardPurchase)
+            .where(
+                in_club(RewardPurchase, club.id),
+                RewardPurchase.member_id == member.id,
+                RewardPurchase.reward_id == reward.id,
+            )
+            .order_by(RewardPurchase.purchased_at, RewardPurchase.id)
+        )
+    )
+    if not purchases:
+        raise NotGranted()
+    if any(rules.is_active(_state(bought), now) for bought in purchases):
+        raise AlreadyActive()
+    usable = [bought for bought in purchases if rules.has_uses_left(reward.uses_per_purchase, _state(bought))]
+    if not usable:
+        raise UserLimitExceeded()
+    if reward.usable_until is not None and reward.usable_until <= now:
+        raise UnprocessableEntity("Reward is no longer usable")
+    bought = usable[0]
+    bought.uses_count += 1
+    bought.last_used_at = now
+    bought.active_until = now + timedelta(seconds=program.reward_activation_time)
+    session.flush()
+    return rules.usage_view(reward.uses_per_purchase, _state(bought), now)

@@ -1,0 +1,1 @@
+"""The points ledger and the routes that read or move points."""

@@ -1,0 +1,124 @@
+"""Points routes: a member's status (Public API), grant points, corrections, cancellations and the
+transactions list (Management API), and points posted by a point of sale (Data API)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Body, Depends, Query
+from fastapi.responses import JSONResponse
+
+from loyaltyhub.auth import permits
+from loyaltyhub.auth.context import ClubAccess, MemberContext
+from loyaltyhub.auth.dependencies import ClubAuth
+from loyaltyhub.http.idempotency import Idempotent
+from loyaltyhub.http.pagination import Page, PageDep
+from loyaltyhub.http.responses import errors
+from loyaltyhub.http.routing import LoyaltyRouter
+from loyaltyhub.http.session import SessionDep
+from loyaltyhub.rewards.dependencies import ClubMember, Now, RewardsMemberAuth, TransactionIdPath, club_member
+from loyaltyhub.rewards.points import pos, repository, service
+from loyaltyhub.rewards.points.schemas import (
+    CorrectionBody,
+    GrantPointsBody,
+    PosFeedback,
+    PosPointsBody,
+    StatusOut,
+    TransactionBody,
+    TransactionsOut,
+)
+
+router = LoyaltyRouter(tags=["Rewards: points"])
+MEMBER = "/v1/{loyalty_club_slug}/members/{member_id}/rewards-program"
+
+StatusMember = Annotated[MemberContext, Depends(RewardsMemberAuth(permits.REWARDS_MY_STATUS, permits.REWARDS_STATUS))]
+Grant = Annotated[ClubMember, Depends(club_member(permits.REWARDS_GRANT_POINTS))]
+Correct = Annotated[ClubMember, Depends(club_member(permits.REWARDS_TRANSACTIONS_CORRECT))]
+Cancel = Annotated[ClubMember, Depends(club_member(permits.REWARDS_TRANSACTIONS_CANCEL))]
+ListTransactions = Annotated[ClubMember, Depends(club_member(permits.REWARDS_TRANSACTIONS_LIST))]
+PosPoints = Annotated[ClubAccess, Depends(ClubAuth(permits.TRANSACTION_POINTS_CREATE))]
+
+
+def status_page(
+    per_page: Annotated[int, Query(ge=1, le=1000, description="Transactions per page (1000 is the maximum)")] = 1000,
+    page: Annotated[int, Query(ge=1, le=2**40, description="Transactions page, from 1")] = 1,
+) -> Page:
+    return Page(page_no=page, per_page=per_page)
+
+
+@router.get(
+    "/v3/{loyalty_club_slug}/members/{member_ref}/rewards-program/status",
+    responses={200: {"model": StatusOut}, **errors(401, 403, 404, 405, 422, 460, 470, 471)},
+)
+def member_status(context: StatusMember, session: SessionDep, page: Annotated[Page, Depends(status_page)], now: Now):
+    """The member's Rewards Program status (reference (a).2, (a).9): balance, level, points about to
+    expire and the transactions, newest first. ``me`` needs the member token and
+    ``Rewards:Api:OAuth:Memberships:CheckStatus``; a member id needs ``Rewards:Api:Memberships:CheckStatus``.
+    A member who has not joined gets ``{"membership": false}``."""
+    assert context.member is not None  # allow_guest=False
+    return JSONResponse(service.status(session, context.access.club, context.member, page, now))
+
+
+@router.post(
+    MEMBER + "/grant_points", responses={200: {"model": TransactionBody}, **errors(401, 403, 404, 402, 409, 422, 480)}
+)
+def grant_points(target: Grant, _: Idempotent, session: SessionDep, now: Now, body: GrantPointsBody):
+    """Grant points to a member (reference (a).10): a ``grant`` transaction, expiring by the club's policy."""
+    row = service.grant_points(
+        session,
+        target.access.club,
+        target.member,
+        points=body.points,
+        grant_type=body.grant_type,
+        grant_properties=body.grant_properties,
+        now=now,
+    )
+    return JSONResponse({"transaction": repository.render_transaction(row)})
+
+
+@router.post(
+    MEMBER + "/corrections", responses={200: {"model": TransactionBody}, **errors(401, 403, 404, 402, 409, 422, 480)}
+)
+def correct_points(target: Correct, _: Idempotent, session: SessionDep, now: Now, body: CorrectionBody):
+    """Correct a member's points: positive points are added (expiring by the club's policy), negative
+    ones taken from the points that expire first; 422 ``Not enough points`` below zero."""
+    row = service.correct_points(
+        session, target.access.club, target.member, points=body.points, comment=body.comment, now=now
+    )
+    return JSONResponse({"transaction": repository.render_transaction(row)})
+
+
+@router.delete(
+    MEMBER + "/transactions/{transaction_id}/cancel",
+    responses={200: {"model": TransactionBody}, **errors(401, 403, 404, 405, 422)},
+)
+def cancel_transaction(target: Cancel, transaction_id: TransactionIdPath, session: SessionDep, now: Now):
+    """Cancel a transaction (reference (a).11): a ``cancellation`` takes back the points it added that have
+    not expired; the original gets ``cancelled_at``. 405 for a debit, an expiration, a cancellation, a
+    cancelled transaction, or points already spent."""
+    row = service.cancel_transaction(session, target.access.club, target.member, transaction_id, now)
+    return JSONResponse({"transaction": repository.render_transaction(row)})
+
+
+@router.get(MEMBER + "/transactions", responses={200: {"model": TransactionsOut}, **errors(401, 403, 404, 422)})
+def list_transactions(target: ListTransactions, session: SessionDep, page: PageDep):
+    """A member's points transactions, newest first (also after the member left the program)."""
+    rows, total = repository.transactions_page(session, target.access.club_id, target.member.id, page)
+    return JSONResponse(
+        {
+            "transactions": [repository.render_transaction(row) for row in rows],
+            "pagination_info": page.info(total).model_dump(),
+        }
+    )
+
+
+@router.post(
+    "/v3/{loyalty_club_slug}/transactions/points",
+    responses={200: {"model": list[PosFeedback]}, **errors(401, 402, 403, 404, 409, 422)},
+)
+def post_points(
+    body: Annotated[PosPointsBody, Body()], access: PosPoints, _: Idempotent, session: SessionDep, now: Now
+):
+    """Points from a point of sale (reference (a).5): one feedback per item, in order. An item with
+    ``transaction_id`` counts once, however often (or in parallel) it is posted."""
+    return JSONResponse(pos.post_points(session, access.club, body, now))

@@ -1,0 +1,1 @@
+"""The rewards program of a club and its members' memberships."""

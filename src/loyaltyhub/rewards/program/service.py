@@ -1,0 +1,141 @@
+"""The club's rewards program and its members' memberships (join, leave, the account of a member)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from loyaltyhub.clubs.models import LoyaltyClub
+from loyaltyhub.db import dialect
+from loyaltyhub.db.base import utcnow
+from loyaltyhub.db.tenancy import in_club
+from loyaltyhub.members.models import Member
+from loyaltyhub.rewards.errors import NotParticipating, ProgramDisabled
+from loyaltyhub.rewards.models import RewardsAccount, RewardsProgram
+from loyaltyhub.rewards.points import ledger
+from loyaltyhub.rewards.points.ledger import ExpiryPolicy
+from loyaltyhub.rewards.rules import iso
+
+
+def program_of(session: Session, club_id: int) -> RewardsProgram | None:
+    return session.execute(select(RewardsProgram).where(in_club(RewardsProgram, club_id))).scalar_one_or_none()
+
+
+def enabled_program(session: Session, club_id: int) -> RewardsProgram:
+    """The club's program; 402 when it has none or it is switched off."""
+    program = program_of(session, club_id)
+    if program is None or not program.enabled:
+        raise ProgramDisabled()
+    return program
+
+
+def policy_of(club: LoyaltyClub, program: RewardsProgram) -> ExpiryPolicy:
+    return ExpiryPolicy(
+        tz=ZoneInfo(club.timezone),
+        validity_months=program.points_validity_months,
+        expire_at=program.points_expire_at,
+    )
+
+
+def save_program(session: Session, club_id: int, values: dict[str, Any]) -> RewardsProgram:
+    """Create the club's program or change it (only the keys given). Two first saves racing: the unique
+    key on the club makes one of them insert and the other update."""
+    dialect.insert_ignore(
+        session,
+        RewardsProgram.__table__,
+        {
+            "loyalty_club_id": club_id,
+            "enabled": True,
+            "reward_activation_time": 30,
+            "points_expire_at": "end_of_month",
+            "forfeit_points_on_leave": False,
+            "created_at": utcnow(),
+            "updated_at": utcnow(),
+        },
+        ["loyalty_club_id"],
+    )
+    program = program_of(session, club_id)
+    assert program is not None
+    for key, value in values.items():
+        setattr(program, key, value)
+    session.flush()
+    return program
+
+
+def account_of(session: Session, club_id: int, member_id: int) -> RewardsAccount | None:
+    """The member's account as it is (no lock): for reads."""
+    return session.execute(
+        select(RewardsAccount).where(in_club(RewardsAccount, club_id), RewardsAccount.member_id == member_id)
+    ).scalar_one_or_none()
+
+
+def participating_account(session: Session, club_id: int, member_id: int) -> RewardsAccount:
+    """The member's account, locked; 480 when the member has not joined (or has left)."""
+    account = ledger.lock_account(session, club_id, member_id)
+    if account is None or not account.active:
+        raise NotParticipating()
+    return account
+
+
+_ACCOUNT_KEY = ["loyalty_club_id", "member_id"]
+
+
+def join(session: Session, club_id: int, member_id: int, now: datetime) -> RewardsAccount:
+    """Join (idempotent: joining again changes nothing). A member who left and joins again gets the
+    account back, with the points kept when the club does not forfeit them on leaving."""
+    dialect.insert_ignore(
+        session,
+        RewardsAccount.__table__,
+        {"loyalty_club_id": club_id, "member_id": member_id, "active": False, "joined_at": now, "balance": 0},
+        _ACCOUNT_KEY,
+    )
+    account = ledger.lock_account(session, club_id, member_id)
+    assert account is not None
+    if not account.active:
+        account.active = True
+        account.joined_at = now
+        account.left_at = None
+        session.flush()
+    return account
+
+
+def leave(session: Session, club: LoyaltyClub, program: RewardsProgram, member_id: int, now: datetime) -> None:
+    """Leave the program: the history stays; the points are kept for a rejoin, or forfeited by a
+    ``correction`` when the club says so. 480 when the member is not participating."""
+    account = participating_account(session, club.id, member_id)
+    if program.forfeit_points_on_leave:
+        ledger.expire_due(session, account, now)
+        if account.balance > 0:
+            ledger.spend(
+                session,
+                account,
+                type="correction",
+                points=account.balance,
+                now=now,
+                details={"comment": "Left the Rewards Program"},
+            )
+    account.active = False
+    account.left_at = now
+    session.flush()
+
+
+def render_program(program: RewardsProgram) -> dict[str, Any]:
+    return {
+        "enabled": program.enabled,
+        "reward_activation_time": program.reward_activation_time,
+        "levels_program": program.levels_program,
+        "points_validity_months": program.points_validity_months,
+        "points_expire_at": program.points_expire_at,
+        "forfeit_points_on_leave": program.forfeit_points_on_leave,
+        "created_at": iso(program.created_at),
+        "updated_at": iso(program.updated_at),
+    }
+
+
+def set_enrollment_consent(member: Member, granted: bool, now: datetime) -> None:
+    """Join grants the ``rewards_enrollment`` consent and leaving removes it (reference (a).2)."""
+    member.consents = {**(member.consents or {}), "rewards_enrollment": {"status": granted, "updated_at": iso(now)}}

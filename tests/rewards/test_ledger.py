@@ -1,0 +1,145 @@
+"""The points ledger as service functions on the database (SQLite and PostgreSQL), with a clock given
+to every call: earn, spend, expire, correct, cancel, and expiry at a DST change and at a year's end."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from loyaltyhub.errors import NotFound
+from loyaltyhub.rewards.errors import CannotCancel, NotEnoughPoints
+from loyaltyhub.rewards.models import PointsTransaction, RewardsAccount
+from loyaltyhub.rewards.points import ledger
+from loyaltyhub.rewards.program import service as program_service
+from tests.rewards import factories as rw
+
+T0 = datetime(2026, 6, 1, 10, tzinfo=UTC)
+
+
+@pytest.fixture
+def club(factory):
+    return factory.club()
+
+
+def setup(session, club, **policy):
+    program = rw.program(session, club, **policy)
+    member = rw.member(session, club)
+    program_service.join(session, club.id, member.id, T0)
+    account = ledger.lock_account(session, club.id, member.id)
+    return account, program_service.policy_of(club, program)
+
+
+def ledger_sum(session, account) -> int:
+    return session.execute(
+        select(func.coalesce(func.sum(PointsTransaction.amount), 0)).where(
+            PointsTransaction.loyalty_club_id == account.loyalty_club_id,
+            PointsTransaction.member_id == account.member_id,
+        )
+    ).scalar_one()
+
+
+def stored_balance(session, account) -> int:
+    return session.execute(select(RewardsAccount.balance).where(RewardsAccount.id == account.id)).scalar_one()
+
+
+def test_earn_and_spend_move_the_balance_and_spending_takes_the_oldest_lot_first(session, club):
+    account, policy = setup(session, club, points_validity_months=12, points_expire_at="end_of_month")
+    first = ledger.earn(session, account, type="grant", points=50, now=T0, policy=policy)
+    second = ledger.earn(session, account, type="achievement", points=30, now=T0 + timedelta(days=40), policy=policy)
+    spent = ledger.spend(session, account, type="reward_purchase", points=60, now=T0 + timedelta(days=41))
+    assert (spent.type, spent.amount) == ("reward_purchase", -60)
+    assert (first.remaining, second.remaining) == (0, 20)
+    assert stored_balance(session, account) == ledger_sum(session, account) == 20
+    assert account.lifetime_earned == 80
+
+
+def test_a_debit_larger_than_the_balance_is_refused(session, club):
+    account, policy = setup(session, club)
+    ledger.earn(session, account, type="grant", points=10, now=T0, policy=policy)
+    with pytest.raises(NotEnoughPoints):
+        ledger.spend(session, account, type="reward_purchase", points=11, now=T0)
+    with pytest.raises(NotEnoughPoints):
+        ledger.correct(session, account, points=-11, now=T0, policy=policy, comment=None)
+    assert stored_balance(session, account) == ledger_sum(session, account) == 10
+
+
+def test_expiry_on_the_autumn_dst_day_waits_for_local_midnight(session, club):
+    # Earned 25 August: valid two months, to the end of 25 October, the 25-hour day of 2026.
+    account, policy = setup(session, club, points_validity_months=2, points_expire_at="end_of_day")
+    lot = ledger.earn(
+        session, account, type="grant", points=100, now=datetime(2026, 8, 25, 9, tzinfo=UTC), policy=policy
+    )
+    assert lot.expires_at == datetime(2026, 10, 25, 23, tzinfo=UTC)
+    last_second = datetime(2026, 10, 25, 22, 59, 59, tzinfo=UTC)
+    assert ledger.expire_due(session, account, last_second) == []
+    ledger.spend(session, account, type="reward_purchase", points=40, now=last_second)
+    [expiration] = ledger.expire_due(session, account, datetime(2026, 10, 25, 23, tzinfo=UTC))
+    assert (expiration.type, expiration.amount, expiration.occurred_at) == ("expiration", -60, lot.expires_at)
+    assert expiration.details == {"expired_transaction_id": lot.id}
+    assert (lot.remaining, lot.expired_points, lot.expired_at) == (0, 60, lot.expires_at)
+    assert stored_balance(session, account) == ledger_sum(session, account) == 0
+
+
+def test_expiry_at_the_end_of_the_year_is_oslos_midnight(session, club):
+    account, policy = setup(session, club, points_validity_months=0, points_expire_at="end_of_year")
+    year_end = datetime(2026, 12, 31, 23, tzinfo=UTC)
+    lot = ledger.earn(session, account, type="grant", points=70, now=year_end - timedelta(minutes=1), policy=policy)
+    assert lot.expires_at == year_end
+    assert ledger.expire_due(session, account, year_end - timedelta(seconds=1)) == []
+    # 00:30 in Oslo on 1 January: next year's points, valid until the end of 2027; earning expires 2026's.
+    late = ledger.earn(session, account, type="grant", points=5, now=year_end + timedelta(minutes=30), policy=policy)
+    assert late.expires_at == datetime(2027, 12, 31, 23, tzinfo=UTC)
+    assert (lot.remaining, lot.expired_at, late.remaining) == (0, year_end, 5)
+    assert stored_balance(session, account) == 5
+
+
+def test_spending_expires_due_lots_first_so_expired_points_are_never_spent(session, club):
+    account, policy = setup(session, club, points_validity_months=1, points_expire_at="end_of_month")
+    ledger.earn(session, account, type="grant", points=30, now=T0, policy=policy)
+    with pytest.raises(NotEnoughPoints):
+        ledger.spend(session, account, type="reward_purchase", points=10, now=datetime(2026, 8, 1, tzinfo=UTC))
+    assert stored_balance(session, account) == 0
+
+
+def test_cancel_takes_back_its_own_lot_first_then_the_oldest(session, club):
+    account, policy = setup(session, club)
+    first = ledger.earn(session, account, type="grant", points=50, now=T0, policy=policy)
+    second = ledger.earn(session, account, type="grant", points=100, now=T0 + timedelta(hours=1), policy=policy)
+    ledger.spend(session, account, type="reward_purchase", points=20, now=T0 + timedelta(hours=2))
+    cancellation = ledger.cancel(session, account, second.id, now=T0 + timedelta(hours=3))
+    assert (cancellation.type, cancellation.amount) == ("cancellation", -100)
+    assert cancellation.details == {"cancelled_transaction_id": second.id}
+    assert second.cancelled_at == T0 + timedelta(hours=3)
+    assert (first.remaining, second.remaining) == (30, 0)
+    assert stored_balance(session, account) == ledger_sum(session, account) == 30
+    assert account.lifetime_earned == 50
+
+
+def test_what_cannot_be_cancelled(session, club):
+    account, policy = setup(session, club)
+    grant = ledger.earn(session, account, type="grant", points=50, now=T0, policy=policy)
+    spent = ledger.spend(session, account, type="reward_purchase", points=20, now=T0)
+    with pytest.raises(CannotCancel):  # a debit
+        ledger.cancel(session, account, spent.id, now=T0)
+    with pytest.raises(CannotCancel):  # its points are spent: the balance would go below zero
+        ledger.cancel(session, account, grant.id, now=T0)
+    with pytest.raises(NotFound):
+        ledger.cancel(session, account, spent.id + 1000, now=T0)
+    ledger.earn(session, account, type="grant", points=20, now=T0, policy=policy)
+    cancellation = ledger.cancel(session, account, grant.id, now=T0)
+    with pytest.raises(CannotCancel):  # twice
+        ledger.cancel(session, account, grant.id, now=T0)
+    with pytest.raises(CannotCancel):  # a cancellation
+        ledger.cancel(session, account, cancellation.id, now=T0)
+    assert stored_balance(session, account) == ledger_sum(session, account) == 0
+
+
+def test_cancelling_an_expired_lot_takes_back_only_what_did_not_expire(session, club):
+    account, policy = setup(session, club, points_validity_months=0, points_expire_at="end_of_month")
+    lot = ledger.earn(session, account, type="grant", points=40, now=T0, policy=policy)
+    ledger.earn(session, account, type="grant", points=10, now=T0 + timedelta(days=40), policy=policy)
+    cancellation = ledger.cancel(session, account, lot.id, now=T0 + timedelta(days=41))
+    assert cancellation.amount == 0 and lot.expired_points == 40
+    assert stored_balance(session, account) == ledger_sum(session, account) == 10
