@@ -42,6 +42,9 @@ ROUTE_MODULES = (
     "loyaltyhub.reporting.routes",
     "loyaltyhub.places.routes",
     "loyaltyhub.exports.routes",
+    "loyaltyhub.events.routes",
+    "loyaltyhub.webhooks.routes",
+    "loyaltyhub.triggers.routes",
     "loyaltyhub.http.health",
     "loyaltyhub.http.metrics",
 )

@@ -112,6 +112,23 @@ def _clean_exports(context: JobContext) -> None:
     clean_exports(context.settings, context.engine, context.services)
 
 
+def _deliver_webhooks(context: JobContext) -> None:
+    from loyaltyhub.db.engine import make_session_factory, writer
+    from loyaltyhub.webhooks.delivery import drain
+
+    drain(make_session_factory(writer(context.engine), {SESSION_KEY: context.services}), context.settings)
+
+
+def _run_triggers(context: JobContext) -> None:
+    from loyaltyhub.db.engine import make_session_factory, writer
+    from loyaltyhub.triggers.queue import process_due
+
+    factory = make_session_factory(writer(context.engine), {SESSION_KEY: context.services})
+    for _ in range(50):  # until the due queue is empty (at most 50 batches a tick)
+        if process_due(factory) == 0:
+            break
+
+
 JOBS: list[Job] = [
     Job("purge_idempotency_keys", 3600, _purge_idempotency),
     Job("refresh_member_age_bands", 3600, _refresh_member_age_bands),
@@ -119,6 +136,8 @@ JOBS: list[Job] = [
     Job("offer_usages_hourly_rollup", 60, _offer_usage_rollup),
     Job("exports", 1.0, _run_exports, scope="queue"),
     Job("exports_cleanup", 300, _clean_exports),
+    Job("webhook_deliveries", 1.0, _deliver_webhooks, scope="queue"),
+    Job("triggerer", 1.0, _run_triggers, scope="queue"),
 ]
 
 
