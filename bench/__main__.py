@@ -32,6 +32,7 @@ BENCHMARKS: dict[str, tuple[str, ...]] = {
     "ops_middleware": ("sqlite",),
     "overhead": ("postgresql",),
     "points": ("postgresql",),
+    "events": ("postgresql", "sqlite"),
 }
 NOT_BENCHMARKS = {"reporting_app": "the server bench.reporting starts"}
 BACKENDS = ("postgresql", "sqlite")

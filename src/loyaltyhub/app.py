@@ -46,6 +46,9 @@ ROUTE_MODULES = (
     "loyaltyhub.rewards.program.routes",
     "loyaltyhub.rewards.points.routes",
     "loyaltyhub.rewards.catalogue.routes",
+    "loyaltyhub.events.routes",
+    "loyaltyhub.webhooks.routes",
+    "loyaltyhub.triggers.routes",
     "loyaltyhub.http.health",
     "loyaltyhub.http.metrics",
 )

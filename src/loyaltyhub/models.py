@@ -7,6 +7,7 @@ from __future__ import annotations
 from loyaltyhub.auth import models as auth_models
 from loyaltyhub.clubs import models as clubs_models
 from loyaltyhub.db.base import Base
+from loyaltyhub.events import models as events_models
 from loyaltyhub.exports import models as exports_models
 from loyaltyhub.idempotency import models as idempotency_models
 from loyaltyhub.jobs import models as jobs_models
@@ -20,11 +21,14 @@ from loyaltyhub.places import models as places_models
 from loyaltyhub.reporting import models as reporting_models
 from loyaltyhub.rewards import models as rewards_models
 from loyaltyhub.stores import models as stores_models
+from loyaltyhub.triggers import models as triggers_models
+from loyaltyhub.webhooks import models as webhooks_models
 
 __all__ = [
     "Base",
     "auth_models",
     "clubs_models",
+    "events_models",
     "exports_models",
     "idempotency_models",
     "jobs_models",
@@ -38,4 +42,6 @@ __all__ = [
     "reporting_models",
     "rewards_models",
     "stores_models",
+    "triggers_models",
+    "webhooks_models",
 ]

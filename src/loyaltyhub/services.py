@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
@@ -37,6 +38,40 @@ class AppServices:
     """Delivers a message written to the outbox (one-time passwords, welcome messages)."""
     export_rows: RowSource
     """Where an export's rows come from (the reporting engine)."""
+    resource_listeners: tuple[Callable[[Session, ResourceChange], None], ...] = ()
+    """Called in the same transaction on every change of a trackable resource other than members (offers,
+    member offer uses, grants): webhooks write their outbox, member events record what loyaltyhub saw."""
+    event_listeners: tuple[Callable[[Session, int, list[dict[str, Any]]], None], ...] = ()
+    """``(session, club_id, events)``: called in the transaction that stored new member events (each a dict
+    with ``id``, ``member_id``, ``type``, ``source``, ``received_at``); the Triggerer queues its work."""
+
+
+@dataclass(frozen=True)
+class ResourceChange:
+    """A change of a trackable resource, as plain data: ``resource`` (``offer``, ``member_offer_use``,
+    ``offer_grant``), ``action`` (``created``, ``updated``, ``archived``...), the club, the resource's id,
+    the member it concerns (if any), when, and the resource as its API shows it (``data``)."""
+
+    resource: str
+    action: str
+    club_id: int
+    resource_id: int
+    occurred_at: datetime
+    data: dict[str, Any]
+    member_id: int | None = None
+
+
+def notify_events(session: Session, club_id: int, events: list[dict[str, Any]]) -> None:
+    """Tell the app's event listeners about member events just stored (duplicates are not among them)."""
+    if events:
+        for listener in services_of(session).event_listeners:
+            listener(session, club_id, events)
+
+
+def notify_change(session: Session, change: ResourceChange) -> None:
+    """Tell the app's resource listeners about one change (called by domain services after flushing)."""
+    for listener in services_of(session).resource_listeners:
+        listener(session, change)
 
 
 SESSION_KEY = "services"

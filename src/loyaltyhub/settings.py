@@ -80,6 +80,15 @@ class Settings(BaseSettings):
     # that starts at export_retry_backoff_seconds and grows ×4 per attempt).
     export_stale_seconds: float = Field(default=30.0, gt=0)
     export_retry_backoff_seconds: float = Field(default=5.0, ge=0)
+    # Webhooks: targets on private, loopback or link-local addresses are refused unless allowed (a test or a
+    # private deployment); a failed delivery is retried after webhook_backoff_seconds, ×4 per attempt (at most
+    # 12 h), for webhook_retry_window_seconds (the vendor's 20 days); a worker holds a delivery for
+    # webhook_lease_seconds (a killed worker's deliveries are sent again after it).
+    webhook_allow_private_targets: bool = False
+    webhook_backoff_seconds: float = Field(default=30.0, ge=0)
+    webhook_retry_window_seconds: float = Field(default=20 * 24 * 3600.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_lease_seconds: float = Field(default=60.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_prod(self) -> Settings:

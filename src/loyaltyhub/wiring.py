@@ -19,12 +19,17 @@ def build_services() -> AppServices:
     from loyaltyhub.offers.grants import on_member_change as grant_welcome_offers
     from loyaltyhub.reporting.balance import record_balance
     from loyaltyhub.reporting.grouping import on_member_change as keep_grouped_counts
+    from loyaltyhub.triggers.queue import on_events as queue_trigger_work
+    from loyaltyhub.webhooks.outbox import on_member_change as webhook_members
+    from loyaltyhub.webhooks.outbox import on_resource_change as webhook_resources
 
     return AppServices(
-        member_listeners=(keep_grouped_counts, record_balance, grant_welcome_offers),
+        member_listeners=(keep_grouped_counts, record_balance, grant_welcome_offers, webhook_members),
         store_removal_listeners=(forget_favorite_store,),
         outbox_sender=send_outbox_message,
         export_rows=ReportingSource(),
+        resource_listeners=(webhook_resources,),
+        event_listeners=(queue_trigger_work,),
     )
 
 

@@ -125,6 +125,23 @@ def _messaging(context: JobContext) -> None:
     run_messaging(context.units, worker_name())
 
 
+def _deliver_webhooks(context: JobContext) -> None:
+    from loyaltyhub.db.engine import make_session_factory, writer
+    from loyaltyhub.webhooks.delivery import drain
+
+    drain(make_session_factory(writer(context.engine), {SESSION_KEY: context.services}), context.settings)
+
+
+def _run_triggers(context: JobContext) -> None:
+    from loyaltyhub.db.engine import make_session_factory, writer
+    from loyaltyhub.triggers.queue import process_due
+
+    factory = make_session_factory(writer(context.engine), {SESSION_KEY: context.services})
+    for _ in range(50):  # until the due queue is empty (at most 50 batches a tick)
+        if process_due(factory) == 0:
+            break
+
+
 JOBS: list[Job] = [
     Job("purge_idempotency_keys", 3600, _purge_idempotency),
     Job("refresh_member_age_bands", 3600, _refresh_member_age_bands),
@@ -134,6 +151,8 @@ JOBS: list[Job] = [
     Job("exports", 1.0, _run_exports, scope="queue"),
     Job("exports_cleanup", 300, _clean_exports),
     Job("messaging", 1.0, _messaging, scope="queue"),
+    Job("webhook_deliveries", 1.0, _deliver_webhooks, scope="queue"),
+    Job("triggerer", 1.0, _run_triggers, scope="queue"),
 ]
 
 

@@ -158,6 +158,17 @@ REWARDS_CATALOGUE_CREATE = permit("Rewards:Api:Management:Rewards:Create", "Crea
 REWARDS_CATALOGUE_UPDATE = permit("Rewards:Api:Management:Rewards:Update", "Update rewards (price, stock...)")
 REWARDS_CATALOGUE_DESTROY = permit("Rewards:Api:Management:Rewards:Destroy", "Archive rewards")
 TRANSACTION_POINTS_CREATE = permit("Transaction:Api:Points:Create", "Post point-of-sale points transactions")
+# --- Member events, the Triggerer, webhooks (the vendor names none of these permits) --------------------
+MEMBER_EVENTS_CREATE = permit("Data:Api:MemberEvents:Create", "Register member events (one member or in bulk)")
+MEMBER_EVENTS_LIST = permit("Data:Api:MemberEvents:List", "List and show member events and the event types schema")
+TRIGGERER_RULES_LIST = permit("Triggerer:Api:Rules:List", "List and show Triggerer rules, their log and dry runs")
+TRIGGERER_RULES_CREATE = permit("Triggerer:Api:Rules:Create", "Create Triggerer rules")
+TRIGGERER_RULES_UPDATE = permit("Triggerer:Api:Rules:Update", "Update, pause and start Triggerer rules")
+TRIGGERER_RULES_DESTROY = permit("Triggerer:Api:Rules:Destroy", "Delete Triggerer rules")
+WEBHOOKS_LIST = permit("Webhooks:Api:Subscriptions:List", "List and show webhook subscriptions and deliveries")
+WEBHOOKS_CREATE = permit("Webhooks:Api:Subscriptions:Create", "Create webhook subscriptions")
+WEBHOOKS_UPDATE = permit("Webhooks:Api:Subscriptions:Update", "Update webhook subscriptions, redeliver")
+WEBHOOKS_DESTROY = permit("Webhooks:Api:Subscriptions:Destroy", "Delete webhook subscriptions")
 
 # --- Reporting -------------------------------------------------------------------------------------
 REPORTING_QUERY = permit("Reporting:Api:Query", "Use the Reporting API (query, metadata, field metadata)")

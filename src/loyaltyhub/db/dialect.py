@@ -322,6 +322,26 @@ def insert_ignoring_duplicates(session: Session, table: Any, rows: list[dict[str
     return len(session.execute(statement.returning(key)).all())
 
 
+def insert_ignore_returning(
+    session: Session, table: Any, rows: list[dict[str, Any]], conflict_columns: list[str], returning: list[str]
+) -> list[Any]:
+    """``INSERT rows ON CONFLICT (conflict_columns) DO NOTHING RETURNING returning``: the rows actually
+    inserted (a row whose key exists, or is being inserted by a concurrent transaction that then commits,
+    is skipped and not returned)."""
+    if not rows:
+        return []
+    if is_sqlite(session):
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement: Any = sqlite_insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
+    else:
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement = pg_insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
+    statement = statement.values(rows).returning(*(table.c[name] for name in returning))
+    return list(session.execute(statement).all())
+
+
 T = TypeVar("T")
 DEADLOCK_DETECTED = "40P01"
 

@@ -52,6 +52,7 @@ from loyaltyhub.members.models import Member
 from loyaltyhub.offers import stock
 from loyaltyhub.offers.models import Offer, OfferGrant
 from loyaltyhub.offers.types import is_grant_only, types_of_scope
+from loyaltyhub.services import ResourceChange, notify_change
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,8 @@ def use_offer(
         _write_counter(session, offer.loyalty_club_id, counter.id, state)
         return UseOutcome(refusal=GLOBAL_LIMIT)
     usage = usage_view(replace(terms, uses_count=uses_count), standing, new_state, clock, scope_types)
+    data = {"id": usage_id, "offer_id": offer.id, "member_id": member.id, "used_at": now.isoformat(), "usage": usage}
+    notify_change(session, ResourceChange("member_offer_use", "created", club.id, usage_id, now, data, member.id))
     return UseOutcome(usage=usage)
 
 

@@ -51,7 +51,11 @@ SNAPSHOT_FIELDS = (
     "place_id",
     "created_at",
     "updated_at",
+    "msisdn",
+    "email",
+    "properties",
 )
+"""The reporting fields, and the contact fields and properties that the members webhooks report changes of."""
 
 
 def consent_flag(value: Any) -> bool:
@@ -69,6 +73,7 @@ def reporting_snapshot(member: Member) -> MemberSnapshot:
     """The member's reporting fields as plain data (consents as ``{name: bool}``)."""
     snapshot: MemberSnapshot = {name: getattr(member, name) for name in SNAPSHOT_FIELDS}
     snapshot["consents"] = consent_flags(member.consents)
+    snapshot["properties"] = dict(member.properties or {})
     for name in ("subunit_ids", "group_ids", "favorite_stores"):
         snapshot[name] = sorted(snapshot[name] or [])
     return snapshot

@@ -22,6 +22,7 @@ from loyaltyhub.errors import NotFound, UnprocessableEntity
 from loyaltyhub.members.models import Member
 from loyaltyhub.offers import validation
 from loyaltyhub.offers.models import Offer, OfferGrant
+from loyaltyhub.services import ResourceChange, notify_change
 
 WELCOME = "welcome"
 
@@ -96,6 +97,17 @@ def grant_offer(
     _add_to_grants_count(session, club_id, offer.id, len(grants))
     session.flush()
     session.refresh(offer)
+    for grant in grants:
+        data = {
+            "id": grant.id,
+            "offer_id": offer.id,
+            "member_id": grant.member_id,
+            "granted_at": granted_at.isoformat(),
+        }
+        change = ResourceChange(
+            "offer_grant", "created", club_id, grant.id, granted_at, data, member_id=grant.member_id
+        )
+        notify_change(session, change)
     return grants
 
 

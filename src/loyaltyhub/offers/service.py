@@ -24,6 +24,7 @@ from loyaltyhub.offers.models import ImageTemplate, Offer, OfferCollection
 from loyaltyhub.offers.schemas import ActivationTexts, OfferCreate, OfferFields, OfferOut, OfferUpdate, ReadMore
 from loyaltyhub.offers.types import DEFAULT_STATUS, DEFAULT_TYPE
 from loyaltyhub.schemas import sent_fields
+from loyaltyhub.services import ResourceChange, notify_change
 
 # Fields copied as they are from the body to the row.
 _PLAIN_FIELDS = (
@@ -220,7 +221,14 @@ def create_offer(session: Session, club: LoyaltyClub, body: OfferCreate) -> Offe
     session.add(offer)
     session.flush()
     set_collections(session, club.id, offer.id, patch["collection_ids"])
+    _notify(session, offer, "created")
     return offer
+
+
+def _notify(session: Session, offer: Offer, action: str) -> None:
+    """Tell the app's resource listeners (webhooks) about the change, with the offer as the API shows it."""
+    data = present_one(session, offer).model_dump(mode="json", by_alias=True)
+    notify_change(session, ResourceChange("offer", action, offer.loyalty_club_id, offer.id, utcnow(), data))
 
 
 def _state_of(session: Session, offer: Offer) -> dict[str, Any]:
@@ -241,6 +249,7 @@ def update_offer(session: Session, club: LoyaltyClub, offer: Offer, body: OfferU
     session.flush()
     if "stock" in patch:
         offer_stock.redistribute(session, offer)
+    _notify(session, offer, "updated")
     return offer
 
 
@@ -257,6 +266,7 @@ def clone_offer(session: Session, offer: Offer) -> Offer:
     session.flush()
     links = collection_ids_of(session, offer.loyalty_club_id, [offer.id]).get(offer.id, [])
     set_collections(session, offer.loyalty_club_id, copy.id, links)
+    _notify(session, copy, "created")
     return copy
 
 
@@ -265,4 +275,5 @@ def archive_offer(session: Session, offer: Offer, now: datetime | None = None) -
     if offer.archived_at is None:
         offer.archived_at = now or utcnow()
         session.flush()
+        _notify(session, offer, "archived")
     return offer

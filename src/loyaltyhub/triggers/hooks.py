@@ -1,0 +1,72 @@
+"""What a rule does when it fires: its hook, by ``hook_type``, with its ``options[hook_type]``.
+
+Available: ``grant_offer`` (``{"offer_id"}``), ``member_group_add`` / ``member_group_remove``
+(``{"group_id"}``) and ``webhook`` (a ``trigger_rule.fired`` event to the club's webhook subscriptions).
+Hooks that need a domain that has not landed are refused when a rule is saved, with the reason:
+``rewards_api`` (grant points: the rewards domain) and ``messaging`` (send a message: messaging).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from loyaltyhub.clubs.models import LoyaltyClub
+from loyaltyhub.db.tenancy import in_club
+from loyaltyhub.members.groups import service as groups
+from loyaltyhub.members.groups.models import MemberGroup
+from loyaltyhub.offers import grants
+from loyaltyhub.offers.models import Offer
+from loyaltyhub.webhooks import outbox
+
+AVAILABLE = ("grant_offer", "member_group_add", "member_group_remove", "webhook")
+NOT_LANDED = {
+    "rewards_api": "Hook type rewards_api (grant points) needs the rewards domain, which is not available yet",
+    "messaging": "Hook type messaging (send a message) needs the messaging domain, which is not available yet",
+}
+HOOK_TYPES = (*AVAILABLE, *NOT_LANDED)
+
+
+def option_problems(
+    session: Session, club_id: int, hook_type: str, options: dict[str, Any]
+) -> list[tuple[tuple[str | int, ...], str, dict[str, Any]]]:
+    """What is wrong with ``options`` for ``hook_type`` (paths below ``options``)."""
+    mine = options.get(hook_type)
+    if hook_type == "webhook":
+        return []
+    key = "offer_id" if hook_type == "grant_offer" else "group_id"
+    value = mine.get(key) if isinstance(mine, dict) else None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        return [((hook_type, key), "blank" if value is None else "invalid_type", {})]
+    if hook_type == "grant_offer":
+        found = session.execute(
+            select(Offer.id).where(in_club(Offer, club_id), Offer.id == value, Offer.archived_at.is_(None))
+        ).first()
+    else:
+        found = session.execute(groups.groups_in_club(club_id).where(MemberGroup.id == value)).first()
+    return [] if found else [((hook_type, key), "not_found", {})]
+
+
+def run(session: Session, club: LoyaltyClub, rule: Any, event: Any) -> dict[str, Any]:
+    """Run the rule's hook for the event's member (in the judging transaction); raises an ApiError when it
+    cannot (the execution is then logged as failed, nothing of it written)."""
+    options = (rule.options or {}).get(rule.hook_type) or {}
+    if rule.hook_type == "grant_offer":
+        (grant,) = grants.grant_offer(session, club.id, options["offer_id"], [event.member_id])
+        return {"offer_id": options["offer_id"], "grant_id": grant.id}
+    if rule.hook_type in ("member_group_add", "member_group_remove"):
+        group = groups.group_or_404(session, club.id, options["group_id"])
+        change = groups.add_members if rule.hook_type == "member_group_add" else groups.remove_members
+        changed = change(session, club, group, [event.member_id])
+        return {"group_id": group.id, "changed": bool(changed)}
+    if rule.hook_type == "webhook":
+        data = {
+            "rule_id": rule.id,
+            "member_id": event.member_id,
+            "event": {"id": event.id, "type": event.type, "occurred_at": event.occurred_at, "data": event.data},
+        }
+        webhook_event = outbox.enqueue(session, club.id, "trigger_rule.fired", rule.id, data)
+        return {"webhook_event_id": webhook_event}
+    raise ValueError(f"hook type {rule.hook_type} cannot run")  # refused when the rule was saved

@@ -1,0 +1,211 @@
+"""Queueing and judging (rule, event) pairs.
+
+Ingestion calls :func:`on_events` (an event listener wired in :mod:`loyaltyhub.wiring`) in the transaction
+that stored the events: one queue row per active rule of the event's type whose excluded sources do not
+name the event's source, due after the rule's delay. The worker's job (:func:`process_due`) takes due
+rows with ``FOR UPDATE SKIP LOCKED``, deletes them and judges them in the same transaction: a worker
+killed midway rolls back, and the rows are taken again. Each judged pair writes its execution row
+(unique per rule and event) and, per member and rule, the counter is locked while it is judged, so
+concurrent workers can never let a member past ``limit`` or ``frequency``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from loyaltyhub.clubs.models import LoyaltyClub
+from loyaltyhub.db.base import utcnow
+from loyaltyhub.db.dialect import insert_ignore_returning, insert_or_lock
+from loyaltyhub.db.tenancy import across_clubs, in_club
+from loyaltyhub.errors import ApiError
+from loyaltyhub.events.models import MemberEvent
+from loyaltyhub.members.events import reporting_snapshot
+from loyaltyhub.members.models import Member
+from loyaltyhub.triggers import hooks, rules
+from loyaltyhub.triggers.models import (
+    FAILED,
+    FIRED,
+    SKIPPED,
+    TriggerCounter,
+    TriggerExecution,
+    TriggerQueueItem,
+    TriggerRule,
+)
+
+BATCH = 100
+
+
+def active_rules(session: Session, club_id: int, types: set[str]) -> list[TriggerRule]:
+    return list(
+        session.execute(
+            select(TriggerRule).where(
+                in_club(TriggerRule, club_id),
+                TriggerRule.event_type.in_(sorted(types)),
+                TriggerRule.paused.is_(False),
+                TriggerRule.deleted_at.is_(None),
+            )
+        ).scalars()
+    )
+
+
+def on_events(session: Session, club_id: int, events: list[dict[str, Any]]) -> None:
+    """Event listener: queue the pairs of the club's active rules and these events."""
+    rules_by_type: dict[str, list[TriggerRule]] = {}
+    for rule in active_rules(session, club_id, {e["type"] for e in events}):
+        rules_by_type.setdefault(rule.event_type, []).append(rule)
+    rows = [
+        {
+            "loyalty_club_id": club_id,
+            "rule_id": rule.id,
+            "event_id": event["id"],
+            "member_id": event["member_id"],
+            "due_at": event["received_at"] + timedelta(seconds=rule.hook_delayed_by_seconds or 0),
+        }
+        for event in events
+        for rule in rules_by_type.get(event["type"], ())
+        if event["source"] is None or event["source"] not in (rule.excluded_sources or ())
+    ]
+    if rows:
+        session.execute(insert(TriggerQueueItem), rows)
+
+
+def _member_view(member: Member) -> dict[str, Any]:
+    return reporting_snapshot(member)
+
+
+def judge(session: Session, club: LoyaltyClub, rule: TriggerRule, event: MemberEvent, member: dict[str, Any]) -> str:
+    """Judge one pair (in the caller's transaction); the execution's status."""
+    terms = rules.terms_of(rule)
+    base = {
+        "loyalty_club_id": club.id,
+        "rule_id": rule.id,
+        "event_id": event.id,
+        "member_id": event.member_id,
+        "occurred_at": event.occurred_at,
+        "executed_at": utcnow(),
+    }
+    reason = "paused" if rule.paused else "deleted" if rule.deleted_at is not None else None
+    reason = reason or rules.admits(terms, source=event.source, member=member, data=event.data or {})
+    if reason is not None:
+        insert_ignore_returning(
+            session, TriggerExecution.__table__, [{**base, "status": SKIPPED, "reason": reason}], _PAIR, ["id"]
+        )
+        return SKIPPED
+    counter = insert_or_lock(
+        session,
+        TriggerCounter.__table__,
+        {
+            "loyalty_club_id": club.id,
+            "rule_id": rule.id,
+            "member_id": event.member_id,
+            "events_count": 0,
+            "actions_count": 0,
+        },
+        ["loyalty_club_id", "rule_id", "member_id"],
+    )
+    period = rules.period_of(terms, event.occurred_at, ZoneInfo(club.timezone))
+    in_period = 0
+    if period is not None:
+        in_period = len(
+            session.execute(
+                select(TriggerExecution.id).where(
+                    in_club(TriggerExecution, club.id),
+                    TriggerExecution.rule_id == rule.id,
+                    TriggerExecution.member_id == event.member_id,
+                    TriggerExecution.period_start == period,
+                    TriggerExecution.status == FIRED,
+                )
+            ).all()
+        )
+    decision = rules.decide(terms, rules.Standing(counter.events_count, counter.actions_count, in_period))
+    claimed = insert_ignore_returning(
+        session,
+        TriggerExecution.__table__,
+        [{**base, "status": SKIPPED, "reason": decision.reason, "period_start": period}],
+        _PAIR,
+        ["id"],
+    )
+    if not claimed:
+        return SKIPPED  # judged before (cannot happen while the queue row is taken in this transaction)
+    execution_id = claimed[0][0]
+    status, actions, result, error = SKIPPED, counter.actions_count, None, decision.reason
+    if decision.fire:
+        try:
+            with session.begin_nested():
+                result = hooks.run(session, club, rule, event)
+            status, actions, error = FIRED, actions + 1, None
+        except ApiError as failure:
+            status, error = FAILED, failure.message
+    session.execute(
+        update(TriggerExecution)
+        .where(in_club(TriggerExecution, club.id), TriggerExecution.id == execution_id)
+        .values(status=status, reason=error, result=result)
+    )
+    session.execute(
+        update(TriggerCounter)
+        .where(in_club(TriggerCounter, club.id), TriggerCounter.id == counter.id)
+        .values(events_count=counter.events_count + 1, actions_count=actions)
+    )
+    return status
+
+
+_PAIR = ["loyalty_club_id", "rule_id", "event_id"]
+
+
+def process_due(factory: Callable[[], Session], now: datetime | None = None, batch: int = BATCH) -> int:
+    """Judge up to ``batch`` due pairs in one transaction; the number judged."""
+    now = now or utcnow()
+    with factory() as session, session.begin():
+        items = session.execute(
+            across_clubs(
+                select(TriggerQueueItem.id, TriggerQueueItem.loyalty_club_id, TriggerQueueItem.rule_id)
+                .add_columns(TriggerQueueItem.event_id, TriggerQueueItem.member_id)
+                .where(TriggerQueueItem.due_at <= now)
+                .order_by(TriggerQueueItem.due_at, TriggerQueueItem.id)
+                .limit(batch)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        if not items:
+            return 0
+        session.execute(across_clubs(delete(TriggerQueueItem).where(TriggerQueueItem.id.in_([i.id for i in items]))))
+        by_club: dict[int, list[Any]] = {}
+        for item in items:
+            by_club.setdefault(item.loyalty_club_id, []).append(item)
+        for club_id, club_items in by_club.items():
+            _judge_club(session, club_id, club_items)
+        return len(items)
+
+
+def _judge_club(session: Session, club_id: int, items: list[Any]) -> None:
+    club = session.execute(select(LoyaltyClub).where(LoyaltyClub.id == club_id)).scalar_one()
+    rule_rows = session.execute(
+        select(TriggerRule).where(in_club(TriggerRule, club_id), TriggerRule.id.in_({i.rule_id for i in items}))
+    ).scalars()
+    rules_by_id = {rule.id: rule for rule in rule_rows}
+    events = {
+        event.id: event
+        for event in session.execute(
+            select(MemberEvent).where(in_club(MemberEvent, club_id), MemberEvent.id.in_({i.event_id for i in items}))
+        ).scalars()
+    }
+    members = {
+        member.id: _member_view(member)
+        for member in session.execute(
+            select(Member).where(in_club(Member, club_id), Member.id.in_({i.member_id for i in items}))
+        ).scalars()
+    }
+    # A member's events are judged in the order they happened; members in id order (a stable lock order).
+    ordered = sorted(items, key=lambda i: (i.member_id, i.rule_id, events[i.event_id].occurred_at, i.event_id))
+    for item in ordered:
+        rule, event = rules_by_id.get(item.rule_id), events.get(item.event_id)
+        member = members.get(item.member_id)
+        if rule is None or event is None or member is None:
+            continue  # deleted meanwhile (rules are soft-deleted; events and members cascade)
+        judge(session, club, rule, event, member)

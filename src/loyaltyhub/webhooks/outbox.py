@@ -1,0 +1,103 @@
+"""The outbox: a change of a trackable resource becomes a :class:`WebhookEvent` and one pending delivery
+per active subscription that wants it, in the transaction of the change (nothing is sent for a change that
+rolls back, and nothing committed is lost). The listeners are wired in :mod:`loyaltyhub.wiring`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from loyaltyhub.db.base import utcnow
+from loyaltyhub.db.tenancy import in_club
+from loyaltyhub.members.models import Member
+from loyaltyhub.services import ResourceChange
+from loyaltyhub.webhooks import payloads
+from loyaltyhub.webhooks.catalog import EVENT_TYPES, MEMBER_TYPES
+from loyaltyhub.webhooks.models import MEMBERS_V2, PENDING, WebhookDelivery, WebhookEvent, WebhookSubscription
+
+
+def _wanting(session: Session, club_id: int, event_type: str) -> list[int]:
+    rows = session.execute(
+        select(WebhookSubscription.id, WebhookSubscription.event_types, WebhookSubscription.payload_version).where(
+            in_club(WebhookSubscription, club_id), WebhookSubscription.active.is_(True)
+        )
+    ).all()
+    return [
+        sub_id
+        for sub_id, types, version in rows
+        if event_type in (types or []) and (version != MEMBERS_V2 or event_type in MEMBER_TYPES)
+    ]
+
+
+def enqueue(
+    session: Session,
+    club_id: int,
+    event_type: str,
+    resource_id: int,
+    data: dict[str, Any],
+    *,
+    changes: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> int | None:
+    """Write the event and its deliveries (none when no subscription wants it: then nothing is written)."""
+    assert event_type in EVENT_TYPES, event_type
+    subscriptions = _wanting(session, club_id, event_type)
+    if not subscriptions:
+        return None
+    now = now or utcnow()
+    data = orjson.loads(orjson.dumps(data))  # JSON-safe (datetimes as ISO 8601), as the receivers will see it
+    event_id = session.execute(
+        insert(WebhookEvent)
+        .values(
+            loyalty_club_id=club_id,
+            type=event_type,
+            resource_id=resource_id,
+            created_at=now,
+            data=data,
+            changes=changes,
+        )
+        .returning(WebhookEvent.id)
+    ).scalar_one()
+    session.execute(
+        insert(WebhookDelivery),
+        [
+            {
+                "loyalty_club_id": club_id,
+                "subscription_id": sub_id,
+                "event_id": event_id,
+                "status": PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for sub_id in subscriptions
+        ],
+    )
+    return int(event_id)
+
+
+def on_member_change(session: Session, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+    """Member listener: ``member.created`` / ``updated`` / ``deleted`` with the v2 member changes."""
+    current = after or before
+    assert current is not None
+    club_id, member_id = current["loyalty_club_id"], current["id"]
+    if after is None:
+        enqueue(session, club_id, "member.deleted", member_id, {"id": member_id, "person_id": None}, changes={})
+        return
+    changes = payloads.member_changes(before, after)
+    if before is not None and not changes and before == after:
+        return
+    member = session.execute(select(Member).where(in_club(Member, club_id), Member.id == member_id)).scalar_one()
+    event_type = "member.created" if before is None else "member.updated"
+    enqueue(session, club_id, event_type, member_id, payloads.member_json(member), changes=changes)
+
+
+def on_resource_change(session: Session, change: ResourceChange) -> None:
+    """Resource listener: offers, grants and member offer uses."""
+    event_type = f"{change.resource}.{change.action}"
+    if event_type in EVENT_TYPES:
+        enqueue(session, change.club_id, event_type, change.resource_id, change.data, now=change.occurred_at)
