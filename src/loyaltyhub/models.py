@@ -8,10 +8,14 @@ from loyaltyhub.auth import models as auth_models
 from loyaltyhub.clubs import models as clubs_models
 from loyaltyhub.db.base import Base
 from loyaltyhub.exports import models as exports_models
+from loyaltyhub.files import models as files_models
 from loyaltyhub.idempotency import models as idempotency_models
 from loyaltyhub.jobs import models as jobs_models
 from loyaltyhub.member_offers import models as member_offers_models
 from loyaltyhub.members import models as members_models
+from loyaltyhub.members.account import models as member_account_models
+from loyaltyhub.members.groups import models as member_groups_models
+from loyaltyhub.members.identity import models as member_identity_models
 from loyaltyhub.offers import models as offers_models
 from loyaltyhub.places import models as places_models
 from loyaltyhub.reporting import models as reporting_models
@@ -22,8 +26,12 @@ __all__ = [
     "auth_models",
     "clubs_models",
     "exports_models",
+    "files_models",
     "idempotency_models",
     "jobs_models",
+    "member_account_models",
+    "member_groups_models",
+    "member_identity_models",
     "member_offers_models",
     "members_models",
     "offers_models",

@@ -72,6 +72,13 @@ class Settings(BaseSettings):
     export_stale_seconds: float = Field(default=30.0, gt=0)
     export_retry_backoff_seconds: float = Field(default=5.0, ge=0)
 
+    # Files (uploads in parts): where they are stored (loyaltyhub.files.storage), the largest file, the
+    # largest part (one request body; other requests keep max_body_bytes).
+    files_storage: Literal["local"] = "local"
+    files_dir: str = "./var/files"
+    file_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1)
+    file_part_max_bytes: int = Field(default=16 * 1024 * 1024, ge=1)
+
     @model_validator(mode="after")
     def _refuse_default_secrets_in_prod(self) -> Settings:
         if self.env == "prod":
