@@ -39,6 +39,7 @@ ROUTE_MODULES = (
     "loyaltyhub.members.routes",
     "loyaltyhub.club_info.routes",
     "loyaltyhub.stores.routes",
+    "loyaltyhub.offer_images.routes",
     "loyaltyhub.offers.routes",
     "loyaltyhub.collections.routes",
     "loyaltyhub.reporting.routes",

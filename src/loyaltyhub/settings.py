@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     files_dir: str = "./var/files"
     file_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1)
     file_part_max_bytes: int = Field(default=16 * 1024 * 1024, ge=1)
+    # TrueType fonts for rendered offer images (loyaltyhub.offer_images.fonts): Debian's fonts-dejavu-core
+    # and fonts-dejavu-extra (the Dockerfile installs them).
+    fonts_dir: str = "/usr/share/fonts/truetype/dejavu"
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_prod(self) -> Settings:

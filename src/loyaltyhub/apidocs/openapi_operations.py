@@ -125,6 +125,13 @@ OPERATIONS: dict[str, OperationText] = {
     ),
     f"PUT {_MEMBERS}/by_email/{{email}}/reset_password": OperationText("members_password_reset", "Reset a password"),
     f"PUT {_MEMBERS}/me/update_password": OperationText("members_me_update_password", "Change the member's password"),
+    # Management API: offer image templates rendered
+    "GET /v3/{loyalty_club_slug}/offers/image_templates/preview": OperationText(
+        "image_templates_preview", "Preview an offer image template"
+    ),
+    "POST /v3/{loyalty_club_slug}/offers/image_templates/preview": OperationText(
+        "image_templates_preview_post", "Preview an offer image template (POST)"
+    ),
     # Management API: files
     "GET /v3/{loyalty_club_slug}/files/schema": OperationText("files_schema", "Show the file schema"),
     "POST /v3/{loyalty_club_slug}/files/uploads": OperationText("files_upload_start", "Start an upload"),

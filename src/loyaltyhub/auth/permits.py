@@ -78,6 +78,7 @@ COLLECTIONS_ARCHIVE = permit("Offers:Api:Collections:Archive", "Archive collecti
 IMAGE_TEMPLATES_LIST = permit("Offers:Api:ImageTemplates:List", "List and show image templates")
 IMAGE_TEMPLATES_CREATE = permit("Offers:Api:ImageTemplates:Create", "Create image templates")
 IMAGE_TEMPLATES_UPDATE = permit("Offers:Api:ImageTemplates:Update", "Update image templates")
+IMAGE_TEMPLATES_PREVIEW = permit("Offers:Api:ImageTemplates:Preview", "Render the image of a template (preview)")
 IMAGE_TEMPLATES_DESTROY = permit("Offers:Api:ImageTemplates:Destroy", "Destroy image templates")
 
 # --- Files -----------------------------------------------------------------------------------------

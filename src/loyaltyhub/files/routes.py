@@ -13,6 +13,7 @@ from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess
 from loyaltyhub.auth.dependencies import ClubAuth
 from loyaltyhub.files import rules, service
+from loyaltyhub.files.dependencies import limits_of, storage_of
 from loyaltyhub.files.models import FileRecord, FileUpload
 from loyaltyhub.files.schemas import (
     FileRecordOut,
@@ -22,7 +23,7 @@ from loyaltyhub.files.schemas import (
     UploadStart,
     file_schema,
 )
-from loyaltyhub.files.storage import Storage, read_chunks, storage_from_settings
+from loyaltyhub.files.storage import read_chunks
 from loyaltyhub.http.idempotency import Idempotent
 from loyaltyhub.http.pagination import PageDep, paginate
 from loyaltyhub.http.responses import errors
@@ -37,19 +38,6 @@ FilesUpdate = Annotated[ClubAccess, Depends(ClubAuth(permits.FILES_UPDATE))]
 FilesList = Annotated[ClubAccess, Depends(ClubAuth(permits.FILES_LIST))]
 FilesDestroy = Annotated[ClubAccess, Depends(ClubAuth(permits.FILES_DESTROY))]
 PartNumber = Annotated[int, Path(ge=1, le=rules.MAX_PARTS)]
-
-
-def storage_of(request: Request) -> Storage:
-    """The app's file storage (``LOYALTYHUB_FILES_STORAGE``), made once per app."""
-    storage = getattr(request.app.state, "file_storage", None)
-    if storage is None:
-        storage = request.app.state.file_storage = storage_from_settings(request.app.state.settings)
-    return storage
-
-
-def limits_of(request: Request) -> service.Limits:
-    settings = request.app.state.settings
-    return service.Limits(max_file_bytes=settings.file_max_bytes, max_part_bytes=settings.file_part_max_bytes)
 
 
 def upload_to_write(upload_id: int, access: FilesCreate, session: SessionDep) -> FileUpload:

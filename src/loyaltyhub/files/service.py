@@ -10,6 +10,7 @@ fileable's file of that kind and refreshes the fileable's ``files``.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -196,6 +197,60 @@ def finish_upload(session: Session, storage: Storage, upload: FileUpload) -> Fil
     for number in numbers:
         storage.delete(part_key(upload, number))
     return record
+
+
+def store_bytes(
+    session: Session,
+    storage: Storage,
+    club: LoyaltyClub,
+    *,
+    fileable_type: str,
+    fileable_id: int,
+    kind: str,
+    filename: str,
+    mime_type: str,
+    data: bytes,
+    width: int | None,
+    height: int | None,
+) -> FileRecord:
+    """A file the platform made itself (a rendered offer image): stored and recorded, not yet active."""
+    record = FileRecord(
+        loyalty_club_id=club.id,
+        fileable_type=fileable_type,
+        fileable_id=fileable_id,
+        kind=kind,
+        filename=filename,
+        mime_type=mime_type,
+        size=len(data),
+        width=width,
+        height=height,
+        sha256=hashlib.sha256(data).hexdigest(),
+        storage_key="",
+        active=False,
+    )
+    session.add(record)
+    session.flush()
+    record.storage_key = f"club-{club.id}/files/{fileable_type}-{fileable_id}-{kind}-{record.id}"
+    writer = storage.writer(record.storage_key)
+    try:
+        writer.write(data)
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    session.flush()
+    return record
+
+
+_CONTENT_URL = re.compile(r"^(?:https?://[^/]+)?/v3/(?P<slug>[^/]+)/files/(?P<id>\d{1,18})/content$")
+
+
+def file_of_url(session: Session, club: LoyaltyClub, url: str | None) -> FileRecord | None:
+    """The club's file a ``/v3/:slug/files/:id/content`` URL names (a template's background), else None."""
+    found = _CONTENT_URL.match((url or "").strip())
+    if found is None or found["slug"] != club.slug:
+        return None
+    return session.execute(files_in_club(club.id).where(FileRecord.id == int(found["id"]))).scalar_one_or_none()
 
 
 def files_in_club(club_id: int) -> Select[tuple[FileRecord]]:
