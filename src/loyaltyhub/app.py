@@ -77,7 +77,7 @@ def create_app(
     lifespan's start-up is done (the server entry point uses it to tune the garbage collector; see
     :mod:`loyaltyhub.asgi`)."""
     settings = settings or Settings()
-    services = services or build_services()
+    services = services or build_services(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -279,6 +279,24 @@ def list_statement(
     return statement.order_by(FileRecord.id)
 
 
+def active_file(session: Session, club_id: int, fileable_type: str, fileable_id: int, kind: str) -> FileRecord | None:
+    return (
+        session.execute(
+            files_in_club(club_id)
+            .where(
+                FileRecord.fileable_type == fileable_type,
+                FileRecord.fileable_id == fileable_id,
+                FileRecord.kind == kind,
+                FileRecord.active.is_(True),
+            )
+            .order_by(FileRecord.id.desc())
+            .limit(1)
+        )
+        .scalars()
+        .first()
+    )
+
+
 def content_url(club: LoyaltyClub, record: FileRecord) -> str:
     return f"/v3/{club.slug}/files/{record.id}/content"
 

@@ -8,6 +8,7 @@ does not fetch arbitrary URLs (they may be offline, slow, or internal addresses)
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -103,3 +104,38 @@ def offer_or_404(session: Session, club: LoyaltyClub, offer_id: int) -> Offer:
     if offer is None:
         raise NotFound(f"Offer#{offer_id} not found")
     return offer
+
+
+class OfferImageRenderer:
+    """The offer listener that renders an offer's ``image_template`` and stores the PNG as its active
+    ``offer_default`` file (reference C.8), in the transaction of the change: a template that cannot be
+    drawn refuses the offer's change with a 422. The same image again is not stored twice."""
+
+    def __init__(self, storage: Storage, fonts_dir: str) -> None:
+        self.storage = storage
+        self.fonts_dir = fonts_dir
+
+    def __call__(self, session: Session, offer: Offer) -> None:
+        if not offer.image_template:
+            return
+        club = session.get(LoyaltyClub, offer.loyalty_club_id)
+        assert club is not None
+        rendered = render_for(session, self.storage, club, self.fonts_dir, dict(offer.image_template), offer)
+        current = files.active_file(session, club.id, "offers", offer.id, "offer_default")
+        if current is not None and current.sha256 == hashlib.sha256(rendered.png).hexdigest():
+            return
+        template = offer.image_template
+        record = files.store_bytes(
+            session,
+            self.storage,
+            club,
+            fileable_type="offers",
+            fileable_id=offer.id,
+            kind="offer_default",
+            filename=f"offer-{offer.id}-rendered.png",
+            mime_type="image/png",
+            data=rendered.png,
+            width=template["width"],
+            height=template["height"],
+        )
+        files.activate(session, club, record)

@@ -24,6 +24,7 @@ from loyaltyhub.offers.models import ImageTemplate, Offer, OfferCollection
 from loyaltyhub.offers.schemas import ActivationTexts, OfferCreate, OfferFields, OfferOut, OfferUpdate, ReadMore
 from loyaltyhub.offers.types import DEFAULT_STATUS, DEFAULT_TYPE
 from loyaltyhub.schemas import sent_fields
+from loyaltyhub.services import services_of
 
 # Fields copied as they are from the body to the row.
 _PLAIN_FIELDS = (
@@ -220,7 +221,14 @@ def create_offer(session: Session, club: LoyaltyClub, body: OfferCreate) -> Offe
     session.add(offer)
     session.flush()
     set_collections(session, club.id, offer.id, patch["collection_ids"])
+    _announce(session, offer)
     return offer
+
+
+def _announce(session: Session, offer: Offer) -> None:
+    """Tell the app's offer listeners (the image renderer) that the offer changed."""
+    for listener in services_of(session).offer_listeners:
+        listener(session, offer)
 
 
 def _state_of(session: Session, offer: Offer) -> dict[str, Any]:
@@ -241,6 +249,7 @@ def update_offer(session: Session, club: LoyaltyClub, offer: Offer, body: OfferU
     session.flush()
     if "stock" in patch:
         offer_stock.redistribute(session, offer)
+    _announce(session, offer)
     return offer
 
 
@@ -257,6 +266,7 @@ def clone_offer(session: Session, offer: Offer) -> Offer:
     session.flush()
     links = collection_ids_of(session, offer.loyalty_club_id, [offer.id]).get(offer.id, [])
     set_collections(session, offer.loyalty_club_id, copy.id, links)
+    _announce(session, copy)
     return copy
 
 
