@@ -37,9 +37,10 @@ class AppServices:
     """Delivers a message written to the outbox (one-time passwords, welcome messages)."""
     export_rows: RowSource
     """Where an export's rows come from (the reporting engine)."""
-    offer_listeners: tuple[Callable[[Any, Any], None], ...] = ()
-    """``(session, offer)``: called after an offer is created, updated or cloned, in its transaction (the
-    offer's image is rendered from its ``image_template``). Empty without settings (the CLI, the worker)."""
+    offer_listeners: tuple[Callable[[Any, Any, frozenset[str]], None], ...] = ()
+    """``(session, offer, changed_fields)``: called after an offer is created, updated or cloned, in its
+    transaction (the offer's image is rendered from its ``image_template``). Empty without settings (the
+    CLI, the worker)."""
 
 
 SESSION_KEY = "services"

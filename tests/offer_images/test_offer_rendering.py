@@ -14,6 +14,7 @@ from loyaltyhub.files.models import FileRecord
 from loyaltyhub.files.storage import LocalStorage
 from loyaltyhub.offer_images.service import OfferImageRenderer
 from tests.offer_images.images import DATA, SEED_TEMPLATE, difference
+from tests.offers import factories as offers
 from tests.stores import factories as stores
 
 
@@ -93,3 +94,16 @@ def test_an_offer_without_a_template_keeps_its_files(client, session, club, head
     assert created.status_code == 201 and created.json()["files"] == []
     cloned = client.post(f"/v3/{club.slug}/offers/{created.json()['id']}/clone", headers=headers)
     assert cloned.status_code == 201 and cloned.json()["files"] == []
+
+
+def test_an_offer_saved_with_a_template_that_cannot_be_drawn_stays_editable(client, session, club, headers):
+    legacy = {"width": 100, "height": 300, "rectangles": [{"name": "Title", "content": "{{name}}"}]}
+    offer = offers.offer(session, club, image_template=legacy)
+    renamed = client.patch(f"/v3/{club.slug}/offers/{offer.id}", headers=headers, json={"name": {"en": "New"}})
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["files"] == [] and _files(session, offer.id) == []
+    resent = client.patch(f"/v3/{club.slug}/offers/{offer.id}", headers=headers, json={"image_template": legacy})
+    assert resent.status_code == 422
+    assert "offset_left" in resent.json()["details"]["image_template"]["rectangles"]["0"]
+    cloned = client.post(f"/v3/{club.slug}/offers/{offer.id}/clone", headers=headers)
+    assert cloned.status_code == 201, cloned.text

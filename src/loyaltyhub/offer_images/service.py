@@ -9,6 +9,7 @@ does not fetch arbitrary URLs (they may be offline, slow, or internal addresses)
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from loyaltyhub.offers.models import Collection, Offer, OfferCollection
 from loyaltyhub.stores.models import Store
 
 MAX_BACKGROUND_PIXELS = 4000 * 4000
+log = logging.getLogger(__name__)
 
 
 def _text(value: Any, club: LoyaltyClub) -> str:
@@ -108,19 +110,27 @@ def offer_or_404(session: Session, club: LoyaltyClub, offer_id: int) -> Offer:
 
 class OfferImageRenderer:
     """The offer listener that renders an offer's ``image_template`` and stores the PNG as its active
-    ``offer_default`` file (reference C.8), in the transaction of the change: a template that cannot be
-    drawn refuses the offer's change with a 422. The same image again is not stored twice."""
+    ``offer_default`` file (reference C.8), in the transaction of the change. A template that cannot be
+    drawn refuses a change that sets it (422); an offer saved before rendering existed, whose stored
+    template cannot be drawn, keeps its image when other fields change (logged), so it stays editable.
+    The same image again is not stored twice."""
 
     def __init__(self, storage: Storage, fonts_dir: str) -> None:
         self.storage = storage
         self.fonts_dir = fonts_dir
 
-    def __call__(self, session: Session, offer: Offer) -> None:
+    def __call__(self, session: Session, offer: Offer, changed: frozenset[str] = frozenset({"image_template"})) -> None:
         if not offer.image_template:
             return
         club = session.get(LoyaltyClub, offer.loyalty_club_id)
         assert club is not None
-        rendered = render_for(session, self.storage, club, self.fonts_dir, dict(offer.image_template), offer)
+        try:
+            rendered = render_for(session, self.storage, club, self.fonts_dir, dict(offer.image_template), offer)
+        except ValidationFailed:
+            if "image_template" in changed:
+                raise
+            log.warning("offer %s: its stored image_template cannot be drawn; its image is kept", offer.id)
+            return
         current = files.active_file(session, club.id, "offers", offer.id, "offer_default")
         if current is not None and current.sha256 == hashlib.sha256(rendered.png).hexdigest():
             return

@@ -221,14 +221,15 @@ def create_offer(session: Session, club: LoyaltyClub, body: OfferCreate) -> Offe
     session.add(offer)
     session.flush()
     set_collections(session, club.id, offer.id, patch["collection_ids"])
-    _announce(session, offer)
+    _announce(session, offer, frozenset(patch))
     return offer
 
 
-def _announce(session: Session, offer: Offer) -> None:
-    """Tell the app's offer listeners (the image renderer) that the offer changed."""
+def _announce(session: Session, offer: Offer, changed: frozenset[str]) -> None:
+    """Tell the app's offer listeners (the image renderer) that the offer changed, and which fields the
+    request set (``changed``; empty for a clone)."""
     for listener in services_of(session).offer_listeners:
-        listener(session, offer)
+        listener(session, offer, changed)
 
 
 def _state_of(session: Session, offer: Offer) -> dict[str, Any]:
@@ -249,7 +250,7 @@ def update_offer(session: Session, club: LoyaltyClub, offer: Offer, body: OfferU
     session.flush()
     if "stock" in patch:
         offer_stock.redistribute(session, offer)
-    _announce(session, offer)
+    _announce(session, offer, frozenset(patch))
     return offer
 
 
@@ -266,7 +267,7 @@ def clone_offer(session: Session, offer: Offer) -> Offer:
     session.flush()
     links = collection_ids_of(session, offer.loyalty_club_id, [offer.id]).get(offer.id, [])
     set_collections(session, offer.loyalty_club_id, copy.id, links)
-    _announce(session, copy)
+    _announce(session, copy, frozenset())
     return copy
 
 
