@@ -14,6 +14,10 @@ COPY src ./src
 RUN /opt/loyaltyhub/bin/pip install --no-deps .
 
 FROM python:3.11-slim AS runtime
+# Fonts of rendered offer images (LOYALTYHUB_FONTS_DIR, loyaltyhub/offer_images/fonts.py).
+RUN apt-get update \
+    && apt-get install --yes --no-install-recommends fonts-dejavu-core fonts-dejavu-extra \
+    && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 loyaltyhub \
     && useradd --system --uid 10001 --gid loyaltyhub --home-dir /srv/loyaltyhub --create-home loyaltyhub
 COPY --from=build /opt/loyaltyhub /opt/loyaltyhub
@@ -21,6 +25,7 @@ ENV PATH=/opt/loyaltyhub/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     LOYALTYHUB_ENV=prod \
     LOYALTYHUB_EXPORT_DIR=/srv/loyaltyhub/var/exports \
+    LOYALTYHUB_FILES_DIR=/srv/loyaltyhub/var/files \
     LOYALTYHUB_METRICS_DIR=/tmp/loyaltyhub-metrics
 WORKDIR /srv/loyaltyhub
 USER loyaltyhub

@@ -132,6 +132,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         env="test",
         database_url=database_url,
         export_dir=str(tmp_path / "exports"),
+        files_dir=str(tmp_path / "files"),
         run_worker_in_server=False,
         redis_url=None,
         export_retry_backoff_seconds=0,  # a job taken back from a dead worker is ready again at once

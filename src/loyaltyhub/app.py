@@ -17,6 +17,7 @@ from loyaltyhub.auth.cache import ClientTokenCache
 from loyaltyhub.db.engine import make_engine, make_session_factory, writer
 from loyaltyhub.db.session import SessionFactory
 from loyaltyhub.db.tenancy import install_audit
+from loyaltyhub.files.rules import UPLOAD_PART_PATHS
 from loyaltyhub.http.errors import install_error_handlers
 from loyaltyhub.http.idempotency import replay_response
 from loyaltyhub.http.logging import RequestLogging
@@ -36,7 +37,9 @@ ROUTE_MODULES = (
     "loyaltyhub.member_offers.routes",
     "loyaltyhub.auth.routes",
     "loyaltyhub.members.routes",
+    "loyaltyhub.club_info.routes",
     "loyaltyhub.stores.routes",
+    "loyaltyhub.offer_images.routes",
     "loyaltyhub.offers.routes",
     "loyaltyhub.collections.routes",
     "loyaltyhub.reporting.routes",
@@ -49,6 +52,7 @@ ROUTE_MODULES = (
     "loyaltyhub.events.routes",
     "loyaltyhub.webhooks.routes",
     "loyaltyhub.triggers.routes",
+    "loyaltyhub.files.routes",
     "loyaltyhub.http.health",
     "loyaltyhub.http.metrics",
 )
@@ -80,7 +84,7 @@ def create_app(
     lifespan's start-up is done (the server entry point uses it to tune the garbage collector; see
     :mod:`loyaltyhub.asgi`)."""
     settings = settings or Settings()
-    services = services or build_services()
+    services = services or build_services(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -130,7 +134,12 @@ def create_app(
     app.router.route_class = LoyaltyRoute
     install_error_handlers(app)
     app.add_exception_handler(Replay, lambda _r, exc: replay_response(exc))  # type: ignore[arg-type]
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        large_paths=UPLOAD_PART_PATHS,
+        large_max_bytes=settings.file_part_max_bytes,
+    )
     app.add_middleware(RateLimitHeaders)
     app.add_middleware(RequestMetrics)
     app.add_middleware(RequestLogging, access_log=settings.access_log)

@@ -101,6 +101,18 @@ class InvalidRefreshToken(ApiError):
     default_message = "Invalid or expired refresh token"
 
 
+class InvalidToken(ApiError):
+    """463: a confirmation/verification token that does not exist, is another member's, used or expired."""
+
+    status_code = 463
+    default_message = "Invalid token"
+
+
+class InvalidCurrentPassword(ApiError):
+    status_code = 464
+    default_message = "Invalid current_password"
+
+
 class MemberBanned(ApiError):
     status_code = 467
     default_message = "Member is banned!"

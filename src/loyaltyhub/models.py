@@ -9,10 +9,12 @@ from loyaltyhub.clubs import models as clubs_models
 from loyaltyhub.db.base import Base
 from loyaltyhub.events import models as events_models
 from loyaltyhub.exports import models as exports_models
+from loyaltyhub.files import models as files_models
 from loyaltyhub.idempotency import models as idempotency_models
 from loyaltyhub.jobs import models as jobs_models
 from loyaltyhub.member_offers import models as member_offers_models
 from loyaltyhub.members import models as members_models
+from loyaltyhub.members.account import models as member_account_models
 from loyaltyhub.members.groups import models as member_groups_models
 from loyaltyhub.members.identity import models as member_identity_models
 from loyaltyhub.messaging import models as messaging_models
@@ -30,8 +32,10 @@ __all__ = [
     "clubs_models",
     "events_models",
     "exports_models",
+    "files_models",
     "idempotency_models",
     "jobs_models",
+    "member_account_models",
     "member_groups_models",
     "member_identity_models",
     "member_offers_models",

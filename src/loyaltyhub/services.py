@@ -44,6 +44,10 @@ class AppServices:
     event_listeners: tuple[Callable[[Session, int, list[dict[str, Any]]], None], ...] = ()
     """``(session, club_id, events)``: called in the transaction that stored new member events (each a dict
     with ``id``, ``member_id``, ``type``, ``source``, ``received_at``); the Triggerer queues its work."""
+    offer_listeners: tuple[Callable[[Any, Any, frozenset[str]], None], ...] = ()
+    """``(session, offer, changed_fields)``: called after an offer is created, updated or cloned, in its
+    transaction (the offer's image is rendered from its ``image_template``). Empty without settings (the
+    CLI, the worker)."""
 
 
 @dataclass(frozen=True)

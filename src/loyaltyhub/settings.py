@@ -90,6 +90,16 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     webhook_lease_seconds: float = Field(default=60.0, gt=0)
 
+    # Files (uploads in parts): where they are stored (loyaltyhub.files.storage), the largest file, the
+    # largest part (one request body; other requests keep max_body_bytes).
+    files_storage: Literal["local"] = "local"
+    files_dir: str = "./var/files"
+    file_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1)
+    file_part_max_bytes: int = Field(default=16 * 1024 * 1024, ge=1)
+    # TrueType fonts for rendered offer images (loyaltyhub.offer_images.fonts): Debian's fonts-dejavu-core
+    # and fonts-dejavu-extra (the Dockerfile installs them).
+    fonts_dir: str = "/usr/share/fonts/truetype/dejavu"
+
     @model_validator(mode="after")
     def _refuse_default_secrets_in_prod(self) -> Settings:
         if self.env == "prod":

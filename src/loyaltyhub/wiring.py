@@ -9,10 +9,12 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.db.session import unit_of_work as db_unit_of_work
 from loyaltyhub.services import SESSION_KEY, AppServices
+from loyaltyhub.settings import Settings
 
 
-def build_services() -> AppServices:
-    """The services of a running platform (the app, the worker, the CLI)."""
+def build_services(settings: Settings | None = None) -> AppServices:
+    """The services of a running platform (the app, the worker, the CLI). With ``settings`` (the app) an
+    offer's image is rendered when the offer changes; it needs the file storage and the fonts."""
     from loyaltyhub.exports.source import ReportingSource
     from loyaltyhub.members.service import forget_favorite_store
     from loyaltyhub.messaging.outbox import send_outbox_message
@@ -23,6 +25,12 @@ def build_services() -> AppServices:
     from loyaltyhub.webhooks.outbox import on_member_change as webhook_members
     from loyaltyhub.webhooks.outbox import on_resource_change as webhook_resources
 
+    offer_listeners: tuple = ()
+    if settings is not None:
+        from loyaltyhub.files.storage import storage_from_settings
+        from loyaltyhub.offer_images.service import OfferImageRenderer
+
+        offer_listeners = (OfferImageRenderer(storage_from_settings(settings), settings.fonts_dir),)
     return AppServices(
         member_listeners=(keep_grouped_counts, record_balance, grant_welcome_offers, webhook_members),
         store_removal_listeners=(forget_favorite_store,),
@@ -30,6 +38,7 @@ def build_services() -> AppServices:
         export_rows=ReportingSource(),
         resource_listeners=(webhook_resources,),
         event_listeners=(queue_trigger_work,),
+        offer_listeners=offer_listeners,
     )
 
 

@@ -39,19 +39,19 @@ UNSCOPED_PREFIXES = ("/v1/me", "/v1/permits", "/v1/users/", "/docs", "/redoc", "
 
 
 def _isolation_modules() -> list:
-    found = []
+    modules = []
     for module in pkgutil.iter_modules(tests.__path__):
         if not module.ispkg:
             continue
         try:
-            found.append(importlib.import_module(f"tests.{module.name}.isolation"))
+            modules.append(importlib.import_module(f"tests.{module.name}.isolation"))
         except ModuleNotFoundError:
             continue
-    return found
+    return modules
 
 
-def load_builders() -> dict[str, Callable[[Session, LoyaltyClub], int | None]]:
-    builders: dict[str, Callable[[Session, LoyaltyClub], int | None]] = {}
+def load_builders() -> dict[str, Callable[[Session, LoyaltyClub], int | str | None]]:
+    builders: dict[str, Callable[[Session, LoyaltyClub], int | str | None]] = {}
     for isolation in _isolation_modules():
         builders.update(isolation.BUILDERS)
     return builders
@@ -63,6 +63,17 @@ def load_constants() -> dict[str, str]:
     for isolation in _isolation_modules():
         constants.update(getattr(isolation, "CONSTANTS", {}))
     return constants
+
+
+def load_same_as_unknown() -> tuple[set[tuple[str, str]], dict[str, object]]:
+    """Routes that answer another club's identifier like one nobody has (``SAME_AS_UNKNOWN``: they must
+    not tell whether an identifier exists, so no 404), and the ``UNKNOWN`` values to compare with."""
+    routes: set[tuple[str, str]] = set()
+    unknown: dict[str, object] = {}
+    for isolation in _isolation_modules():
+        routes |= getattr(isolation, "SAME_AS_UNKNOWN", set())
+        unknown.update(getattr(isolation, "UNKNOWN", {}))
+    return routes, unknown
 
 
 @dataclass(frozen=True)
@@ -134,6 +145,7 @@ def test_another_clubs_slug_is_refused(app, client, factory, two_clubs):
 def test_another_clubs_ids_are_not_found(app, client, factory, two_clubs):
     club_a, club_b, token_a = two_clubs
     builders, constants = load_builders(), load_constants()
+    same_as_unknown, unknown = load_same_as_unknown()
     failures = []
     for call in tenant_routes(app):
         id_params = [name for name in call.params if name != CLUB_PARAM and name not in constants]
@@ -150,6 +162,14 @@ def test_another_clubs_ids_are_not_found(app, client, factory, two_clubs):
             continue
         headers = factory.headers(token_a, **({} if CLUB_PARAM in call.params else {"X-Customer": str(club_a.id)}))
         response = _send(client, call, _fill(call.path, values), headers)
+        if (call.method, call.path) in same_as_unknown:
+            unknown_values = {**values, **{name: unknown[name] for name in id_params}}
+            expected = _send(client, call, _fill(call.path, unknown_values), headers)
+            if (response.status_code, response.content) != (expected.status_code, expected.content) or (
+                response.status_code >= 500
+            ):
+                failures.append((call.method, call.path, response.status_code, response.text[:200]))
+            continue
         if response.status_code != 404:
             failures.append((call.method, call.path, response.status_code, response.text[:200]))
     assert not failures, failures

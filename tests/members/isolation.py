@@ -18,7 +18,44 @@ def _group(session: Session, club: LoyaltyClub) -> int:
     return factories.group(session, club).id
 
 
-BUILDERS: dict[str, Callable[[Session, LoyaltyClub], int]] = {
+def _email(session: Session, club: LoyaltyClub) -> str:
+    return factories.member(session, club, properties={"email": f"walk{factories.unique_msisdn()}@example.com"}).email
+
+
+def _msisdn(session: Session, club: LoyaltyClub) -> str:
+    return factories.member(session, club).msisdn
+
+
+BUILDERS: dict[str, Callable[[Session, LoyaltyClub], int | str]] = {
     "member_id": _member,
     "group_id": _group,
+    "email": _email,
+    "msisdn": _msisdn,
+    # verify_token/{type}/{token}: the walk names a real type and a token that was never sent.
+    "type": lambda _session, _club: "password_reset",
+    "token": lambda _session, _club: "never-sent-token",
+}
+
+# Routes that answer an unknown identifier exactly like a known one, so that they do not tell which
+# e-mail addresses or numbers are members (sending tokens, public info). The walk proves that another
+# club's member gets the answer of an identifier nobody has.
+_MEMBERS = "/v3/{loyalty_club_slug}/members"
+SAME_AS_UNKNOWN: set[tuple[str, str]] = {
+    ("PUT", f"{_MEMBERS}/channels/msisdn/{{msisdn}}/send_verification"),
+    ("PUT", f"{_MEMBERS}/channels/msisdn/{{msisdn}}/verify"),
+    ("PUT", f"{_MEMBERS}/channels/email/{{email}}/send_verification"),
+    ("PUT", f"{_MEMBERS}/channels/email/{{email}}/verify"),
+    ("POST", f"{_MEMBERS}/by_email/{{email}}/send_password_reset_token"),
+    ("GET", f"{_MEMBERS}/by_email/{{email}}/verify_token/{{type}}/{{token}}"),
+    ("PUT", f"{_MEMBERS}/by_email/{{email}}/reset_password"),
+    ("GET", f"{_MEMBERS}/{{member_id:int}}/public_info"),
+    ("GET", f"{_MEMBERS}/by_email/{{email}}/public_info"),
+    ("GET", f"{_MEMBERS}/by_msisdn/{{msisdn}}/public_info"),
+}
+UNKNOWN: dict[str, object] = {
+    "member_id": 987654321,
+    "email": "nobody-at-all@example.com",
+    "msisdn": "4799999999",
+    "type": "password_reset",
+    "token": "never-sent-token",
 }

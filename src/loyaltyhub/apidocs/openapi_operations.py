@@ -84,6 +84,79 @@ OPERATIONS: dict[str, OperationText] = {
     f"GET {_MEMBERS}/{{member_id}}": OperationText("members_show", "Show a member", "One member of the club."),
     f"PATCH {_MEMBERS}/{{member_id}}": OperationText("members_update", "Update a member"),
     f"DELETE {_MEMBERS}/{{member_id}}": OperationText("members_destroy", "Destroy a member"),
+    # Management API: member lookups
+    f"GET {_MEMBERS}/by_email/{{email}}": OperationText(
+        "members_show_by_email", "Show a member by e-mail", "The club's member with this e-mail address."
+    ),
+    f"GET {_MEMBERS}/by_msisdn/{{msisdn}}": OperationText(
+        "members_show_by_msisdn", "Show a member by MSISDN", "The club's member with this MSISDN (422 if malformed)."
+    ),
+    f"GET {_MEMBERS}/{{member_id}}/public_info": OperationText("members_public_info", "Show a member's public info"),
+    f"GET {_MEMBERS}/by_email/{{email}}/public_info": OperationText(
+        "members_public_info_by_email", "Show public info by e-mail", "Whether a member has this address."
+    ),
+    f"GET {_MEMBERS}/by_msisdn/{{msisdn}}/public_info": OperationText(
+        "members_public_info_by_msisdn", "Show public info by MSISDN", "Whether a member has this MSISDN."
+    ),
+    f"GET {_MEMBERS}/{{member_id}}/groups": OperationText("members_groups_of_member", "List the groups of a member"),
+    f"GET {_MEMBERS}/by_email/{{email}}/groups": OperationText(
+        "members_groups_by_email",
+        "List the groups of a member by e-mail",
+        "The groups of the member with this address.",
+    ),
+    f"GET {_MEMBERS}/by_msisdn/{{msisdn}}/groups": OperationText(
+        "members_groups_by_msisdn",
+        "List the groups of a member by MSISDN",
+        "The groups of the member with this MSISDN.",
+    ),
+    f"POST {_MEMBERS}/validate": OperationText("members_validate", "Validate member data"),
+    # Public API: member account flows
+    f"PUT {_MEMBERS}/channels/msisdn/{{msisdn}}/send_verification": OperationText(
+        "members_msisdn_send_verification", "Send an MSISDN verification SMS"
+    ),
+    f"PUT {_MEMBERS}/channels/msisdn/{{msisdn}}/verify": OperationText("members_msisdn_verify", "Verify an MSISDN"),
+    f"PUT {_MEMBERS}/channels/email/{{email}}/send_verification": OperationText(
+        "members_email_send_verification", "Send an e-mail verification message"
+    ),
+    f"PUT {_MEMBERS}/channels/email/{{email}}/verify": OperationText(
+        "members_email_verify", "Verify an e-mail address"
+    ),
+    f"POST {_MEMBERS}/by_email/{{email}}/send_password_reset_token": OperationText(
+        "members_password_reset_token_send", "Send a password reset token"
+    ),
+    f"GET {_MEMBERS}/by_email/{{email}}/verify_token/{{type}}/{{token}}": OperationText(
+        "members_token_verify", "Verify a password reset token"
+    ),
+    f"PUT {_MEMBERS}/by_email/{{email}}/reset_password": OperationText("members_password_reset", "Reset a password"),
+    f"PUT {_MEMBERS}/me/update_password": OperationText("members_me_update_password", "Change the member's password"),
+    # Management API: offer image templates rendered
+    "GET /v3/{loyalty_club_slug}/offers/image_templates/preview": OperationText(
+        "image_templates_preview", "Preview an offer image template"
+    ),
+    "POST /v3/{loyalty_club_slug}/offers/image_templates/preview": OperationText(
+        "image_templates_preview_post", "Preview an offer image template (POST)"
+    ),
+    # Management API: files
+    "GET /v3/{loyalty_club_slug}/files/schema": OperationText("files_schema", "Show the file schema"),
+    "POST /v3/{loyalty_club_slug}/files/uploads": OperationText("files_upload_start", "Start an upload"),
+    "GET /v3/{loyalty_club_slug}/files/uploads/{upload_id}": OperationText("files_upload_show", "Show an upload"),
+    "PUT /v3/{loyalty_club_slug}/files/uploads/{upload_id}/parts/{part_number}": OperationText(
+        "files_upload_part", "Upload a part"
+    ),
+    "POST /v3/{loyalty_club_slug}/files/uploads/{upload_id}/finish": OperationText(
+        "files_upload_finish", "Finish an upload"
+    ),
+    "GET /v3/{loyalty_club_slug}/files": OperationText("files_list", "List file records"),
+    "GET /v3/{loyalty_club_slug}/files/{file_id}": OperationText(
+        "files_show", "Show a file record", "One file record of the club."
+    ),
+    "GET /v3/{loyalty_club_slug}/files/{file_id}/content": OperationText("files_content", "Download a file"),
+    "POST /v3/{loyalty_club_slug}/files/{file_id}/activate": OperationText("files_activate", "Activate a file"),
+    "DELETE /v3/{loyalty_club_slug}/files/{file_id}": OperationText("files_destroy", "Destroy a file record"),
+    # Public API: loyalty club
+    "GET /v3/loyalty_clubs": OperationText("loyalty_clubs_list", "List loyalty clubs"),
+    "GET /v3/loyalty_clubs/{loyalty_club_slug}": OperationText("loyalty_clubs_show", "Show a loyalty club"),
+    "GET /v3/{loyalty_club_slug}/member_schema": OperationText("loyalty_clubs_member_schema", "Show the member schema"),
     f"GET {_GROUPS}": OperationText("member_groups_list", "List member groups", "The club's member groups."),
     f"POST {_GROUPS}": OperationText("member_groups_create", "Create a member group", "A new, empty member group."),
     f"GET {_GROUPS}/{{group_id}}": OperationText(

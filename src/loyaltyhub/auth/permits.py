@@ -55,6 +55,20 @@ MEMBER_GROUPS_CREATE = permit("BL:Api:Members:Groups:Create", "Create member gro
 MEMBER_GROUPS_UPDATE = permit("BL:Api:Members:Groups:Update", "Update member groups")
 MEMBER_GROUPS_DESTROY = permit("BL:Api:Members:Groups:Destroy", "Destroy member groups")
 MEMBER_GROUPS_MEMBERS = permit("BL:Api:Members:Groups:Members", "Add members to and remove them from groups")
+MEMBERS_CHECK = permit("BL:Api:Members:Check", "Public info of a member by id, e-mail or MSISDN")
+MEMBERS_GROUPS = permit("BL:Api:Members:Groups", "List the groups of a member")
+MEMBERS_VALIDATE = permit("BL:Api:Members:Validate", "Validate member data against the club's schema")
+MEMBERS_MSISDNS_VERIFY = permit("BL:Api:Members:Msisdns:Verify", "Send and use MSISDN verification tokens")
+MEMBERS_EMAILS_VERIFY = permit("BL:Api:Members:Emails:Verify", "Send and use e-mail verification tokens")
+MEMBERS_TOKENS_CREATE = permit("BL:Api:Members:Tokens:Create", "Send password reset tokens")
+MEMBERS_TOKENS_VERIFY = permit("BL:Api:Members:Tokens:Verify", "Verify password reset tokens")
+MEMBERS_RESET_PASSWORD = permit("BL:Api:Members:ResetPassword", "Reset a password with a reset token")
+MEMBERS_OAUTH_UPDATE_PASSWORD = permit(
+    "BL:Api:Members:OAuth:UpdatePassword", "The signed-in member changes its password"
+)
+LOYALTY_CLUBS_LIST = permit("BL:Api:LoyaltyClubs:ListMine", "List the loyalty clubs the caller may access")
+LOYALTY_CLUBS_GET = permit("BL:Api:LoyaltyClubs:Get", "Show a loyalty club")
+SCHEMA_GET = permit("BL:Api:Schema:Get", "Show the member schema of a loyalty club")
 STORES_LIST = permit("BL:Api:Stores:List", "List and show stores")
 STORES_CREATE = permit("BL:Api:Stores:Create", "Create stores")
 STORES_UPDATE = permit("BL:Api:Stores:Update", "Update stores")
@@ -75,7 +89,15 @@ COLLECTIONS_ARCHIVE = permit("Offers:Api:Collections:Archive", "Archive collecti
 IMAGE_TEMPLATES_LIST = permit("Offers:Api:ImageTemplates:List", "List and show image templates")
 IMAGE_TEMPLATES_CREATE = permit("Offers:Api:ImageTemplates:Create", "Create image templates")
 IMAGE_TEMPLATES_UPDATE = permit("Offers:Api:ImageTemplates:Update", "Update image templates")
+IMAGE_TEMPLATES_PREVIEW = permit("Offers:Api:ImageTemplates:Preview", "Render the image of a template (preview)")
 IMAGE_TEMPLATES_DESTROY = permit("Offers:Api:ImageTemplates:Destroy", "Destroy image templates")
+
+# --- Files -----------------------------------------------------------------------------------------
+FILES_GET_SCHEMA = permit("Files:Api:GetSchema", "Show the file schema (file kinds) of a club")
+FILES_CREATE = permit("Files:Api:Create", "Upload files (start, parts, finish)")
+FILES_UPDATE = permit("Files:Api:Update", "Activate uploaded files")
+FILES_LIST = permit("Files:Api:Files:List", "List, show and download file records")
+FILES_DESTROY = permit("Files:Api:Files:Destroy", "Destroy (deactivate) file records")
 
 # --- Member offers (Public API) -------------------------------------------------------------------
 MEMBER_OFFERS_LIST = permit("Offers:Api:MemberOffers:List", "List, show and count a member's offers")

@@ -94,11 +94,12 @@ def _param_problems(items: list[tuple[str, str]], integers: frozenset[str]) -> I
             yield ((name,), symbol, {"count": MAX_BIGINT})
 
 
-async def refuse_unstorable_input(request: Request, integers: frozenset[str]) -> None:
-    """Raise 422 when a path/query parameter or the JSON body holds a value no column can store."""
+async def refuse_unstorable_input(request: Request, integers: frozenset[str], *, read_body: bool = True) -> None:
+    """Raise 422 when a path/query parameter or the JSON body holds a value no column can store
+    (``read_body=False``: a streamed, non-JSON body is left to the handler)."""
     problems = list(_param_problems([(k, str(v)) for k, v in request.path_params.items()], integers))
     problems += _param_problems(request.query_params.multi_items(), integers)
-    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+    if read_body and request.method in ("POST", "PUT", "PATCH", "DELETE"):
         raw = await request.body()
         if raw.strip():
             try:

@@ -59,6 +59,16 @@ def _commit_when_done(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     return endpoint_then_commit
 
 
+STREAMED_BODY = "__loyaltyhub_streamed_body__"
+
+
+def streamed_body(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark an ``async`` endpoint that reads its (non-JSON) body itself with ``request.stream()``: the route
+    does not read the body first (an upload part is never held in memory)."""
+    setattr(endpoint, STREAMED_BODY, True)
+    return endpoint
+
+
 class LoyaltyRoute(APIRoute):
     """The app's route class: input refused before the handler when it cannot be stored, and the answer of
     an idempotent request stored in the request's transaction after the handler succeeds."""
@@ -72,10 +82,11 @@ class LoyaltyRoute(APIRoute):
         handler = super().get_route_handler()
         takes_body = self.body_field is not None
         integers = integer_params(self)
+        streams = getattr(self.endpoint, STREAMED_BODY, False)
 
         async def route_handler(request: Request) -> Response:
-            await refuse_unstorable_input(request, integers)
-            if not takes_body and request.method in ("POST", "PUT", "PATCH"):
+            await refuse_unstorable_input(request, integers, read_body=not streams)
+            if not takes_body and not streams and request.method in ("POST", "PUT", "PATCH"):
                 await refuse_unexpected_body(request)
             token = _REQUEST.set(request)
             try:

@@ -184,3 +184,40 @@ def _clean_one(
 def public_properties(properties: dict[str, Any]) -> dict[str, Any]:
     """The properties without personal data (the reporting view)."""
     return {key: value for key, value in properties.items() if key not in PERSONAL_PROPERTIES}
+
+
+KNOWN_CONSENTS = ("sms_marketing", "email_marketing", "push_marketing", "dmp_profiling", "cookie_tracking")
+
+
+def json_schema(club: LoyaltyClub) -> dict[str, Any]:
+    """The member JSON schema of a club (reference 6.1, draft 4 with the ``date`` format), generated from the
+    club's languages and country and from the rules of :func:`clean_properties`, so what it says is what
+    Create Member checks. Any other ``^[a-z][a-z0-9_]*$`` key is a custom property (``additionalProperties``)."""
+    languages = list(club.languages or [club.default_language])
+    text = {key: {"type": "string", "maxLength": length} for key, length in TEXT_PROPERTIES.items()}
+    properties: dict[str, Any] = {
+        "msisdn": {"type": "string", "description": "International format without +, e.g. 4740769126"},
+        "email": {"type": "string", "format": "email"},
+        **text,
+        "birthday": {"type": "string", "format": "date"},
+        "interests": {"type": "array", "maxItems": 50, "items": {"type": "string", "minLength": 1, "maxLength": 64}},
+        "language": {"type": "string", "enum": languages},
+        "country": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+        "zip_code": {"type": "string", "minLength": 1, "maxLength": 16},
+    }
+    consent = {"version": "", "required": False, "show_in_profile": True, "show_at_registration": True}
+    return {
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "type": "object",
+        "identifiers": ["msisdn", "email"],
+        "consents": {name: dict(consent) for name in KNOWN_CONSENTS},
+        "languages": languages,
+        "default_language": club.default_language,
+        "version": "v2",
+        "products": {"default": sorted(properties)},
+        "anyOf": [{"required": ["msisdn"]}, {"required": ["email"]}],
+        "properties": properties,
+        "patternProperties": {KEY_PATTERN.pattern: {}},
+        "additionalProperties": False,
+        "maxProperties": MAX_KEYS,
+    }

@@ -12,7 +12,7 @@ from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.clubs.service import club_by_slug
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import in_club
-from loyaltyhub.errors import NotFound
+from loyaltyhub.errors import NotFound, UnprocessableEntity
 from loyaltyhub.members.derived import normalize_msisdn
 from loyaltyhub.members.groups.models import MemberGroupMembership
 from loyaltyhub.members.models import Member
@@ -49,6 +49,19 @@ def member_by_identifier(session: Session, club: LoyaltyClub, identifier_type: s
             return None
         statement = statement.where(Member.msisdn == msisdn)
     return session.execute(statement).scalar_one_or_none()
+
+
+def member_by_lookup(session: Session, club: LoyaltyClub, identifier_type: str, identifier: str) -> Member:
+    """A lookup by id, e-mail or MSISDN (Management API): 422 for a malformed MSISDN or e-mail, 404 when no
+    live member of the club has it (another club's member too)."""
+    if identifier_type == "msisdn" and normalize_msisdn(identifier, club.country) is None:
+        raise UnprocessableEntity("Invalid MSISDN param")
+    if identifier_type == "email" and normalize_email(identifier) is None:
+        raise UnprocessableEntity("Invalid e-mail param")
+    member = member_by_identifier(session, club, identifier_type, identifier)
+    if member is None:
+        raise NotFound("Member with given identifier could not found")
+    return member
 
 
 SORTABLE = {"id": Member.id, "created_at": Member.created_at, "updated_at": Member.updated_at}

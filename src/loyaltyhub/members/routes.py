@@ -17,9 +17,11 @@ from loyaltyhub.http.responses import errors
 from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.http.session import SessionDep
 from loyaltyhub.members import repository, service
+from loyaltyhub.members.account.routes import router as account_router
 from loyaltyhub.members.groups.routes import router as groups_router
 from loyaltyhub.members.identity.dependencies import CurrentMember
 from loyaltyhub.members.identity.routes import router as identity_router
+from loyaltyhub.members.lookups.routes import router as lookups_router
 from loyaltyhub.members.models import Member
 from loyaltyhub.members.schemas import (
     ManagedMemberOut,
@@ -156,6 +158,8 @@ def destroy_member(member: MemberToDestroy, session: SessionDep) -> Response:
 router = LoyaltyRouter()
 # The Public API first: ``/members/me`` and ``/members/oauth/...`` before ``/members/{member_id:int}``.
 router.include_router(identity_router)
+router.include_router(account_router)
 router.include_router(public)
 router.include_router(groups_router)
+router.include_router(lookups_router)
 router.include_router(management)

@@ -119,15 +119,8 @@ def create_member(
     today: date | None = None,
 ) -> Member:
     today = today or club_today(club)
-    errors = Errors()
-    properties = clean_properties(body.properties, club=club, existing={}, today=today, errors=errors)
-    properties.setdefault("language", club.default_language)
+    properties, favorite_stores = _checked_new_member(session, club, body, today)
     msisdn, email = properties.get("msisdn"), properties.get("email")
-    if not body.ignore_required_properties and not msisdn and not email and not errors:
-        errors.add(("properties", "msisdn"), "blank")
-    favorite_stores = _check_stores(session, club.id, body.favorite_stores, errors)
-    _raise(errors)
-    _check_unique(session, club.id, None, msisdn, email)
     verified: str | None = None
     if body.registration_password is not None:
         verified = otp.verify_registration_password(
@@ -161,6 +154,32 @@ def create_member(
     events.emit(session, None, events.reporting_snapshot(member))
     _welcome(session, club, member, sms=body.send_sms_welcome_message, email=body.send_email_welcome_message)
     return member
+
+
+def _checked_new_member(
+    session: Session, club: LoyaltyClub, body: MemberCreate, today: date
+) -> tuple[dict[str, Any], list[int]]:
+    """The properties and favourite stores of a new member, checked against the club (422 otherwise)."""
+    errors = Errors()
+    properties = clean_properties(body.properties, club=club, existing={}, today=today, errors=errors)
+    properties.setdefault("language", club.default_language)
+    msisdn, email = properties.get("msisdn"), properties.get("email")
+    if not body.ignore_required_properties and not msisdn and not email and not errors:
+        errors.add(("properties", "msisdn"), "blank")
+    favorite_stores = _check_stores(session, club.id, body.favorite_stores, errors)
+    _raise(errors)
+    _check_unique(session, club.id, None, msisdn, email)
+    return properties, favorite_stores
+
+
+def validate_member(session: Session, club: LoyaltyClub, body: MemberCreate) -> dict[str, Any] | None:
+    """Validate Member: the details tree of what Create Member would refuse, or None; nothing is saved
+    (a registration password is not checked, so it stays usable)."""
+    try:
+        _checked_new_member(session, club, body, club_today(club))
+    except ValidationFailed as failed:
+        return failed.extra["details"]
+    return None
 
 
 def _initial_status(contact: str | None, enabled: bool, verified: bool) -> str:

@@ -24,7 +24,7 @@ from loyaltyhub.offers.models import ImageTemplate, Offer, OfferCollection
 from loyaltyhub.offers.schemas import ActivationTexts, OfferCreate, OfferFields, OfferOut, OfferUpdate, ReadMore
 from loyaltyhub.offers.types import DEFAULT_STATUS, DEFAULT_TYPE
 from loyaltyhub.schemas import sent_fields
-from loyaltyhub.services import ResourceChange, notify_change
+from loyaltyhub.services import ResourceChange, notify_change, services_of
 
 # Fields copied as they are from the body to the row.
 _PLAIN_FIELDS = (
@@ -221,14 +221,23 @@ def create_offer(session: Session, club: LoyaltyClub, body: OfferCreate) -> Offe
     session.add(offer)
     session.flush()
     set_collections(session, club.id, offer.id, patch["collection_ids"])
+    _announce(session, offer, frozenset(patch))
     _notify(session, offer, "created")
     return offer
 
 
 def _notify(session: Session, offer: Offer, action: str) -> None:
-    """Tell the app's resource listeners (webhooks) about the change, with the offer as the API shows it."""
+    """Tell the app's resource listeners (webhooks) about the change, with the offer as the API shows it
+    (after :func:`_announce`, so its rendered image is part of it)."""
     data = present_one(session, offer).model_dump(mode="json", by_alias=True)
     notify_change(session, ResourceChange("offer", action, offer.loyalty_club_id, offer.id, utcnow(), data))
+
+
+def _announce(session: Session, offer: Offer, changed: frozenset[str]) -> None:
+    """Tell the app's offer listeners (the image renderer) that the offer changed, and which fields the
+    request set (``changed``; empty for a clone)."""
+    for listener in services_of(session).offer_listeners:
+        listener(session, offer, changed)
 
 
 def _state_of(session: Session, offer: Offer) -> dict[str, Any]:
@@ -249,6 +258,7 @@ def update_offer(session: Session, club: LoyaltyClub, offer: Offer, body: OfferU
     session.flush()
     if "stock" in patch:
         offer_stock.redistribute(session, offer)
+    _announce(session, offer, frozenset(patch))
     _notify(session, offer, "updated")
     return offer
 
@@ -266,6 +276,7 @@ def clone_offer(session: Session, offer: Offer) -> Offer:
     session.flush()
     links = collection_ids_of(session, offer.loyalty_club_id, [offer.id]).get(offer.id, [])
     set_collections(session, offer.loyalty_club_id, copy.id, links)
+    _announce(session, copy, frozenset())
     _notify(session, copy, "created")
     return copy
 

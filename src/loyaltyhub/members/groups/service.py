@@ -48,6 +48,16 @@ def list_statement(
     return statement.order_by(column.desc() if sort_direction == "desc" else column.asc(), MemberGroup.id.asc())
 
 
+def groups_of_member(club_id: int, member_id: int) -> Select[tuple[MemberGroup]]:
+    """The groups a member belongs to, by name."""
+    return (
+        groups_in_club(club_id)
+        .join(MemberGroupMembership, MemberGroupMembership.group_id == MemberGroup.id)
+        .where(in_club(MemberGroupMembership, club_id), MemberGroupMembership.member_id == member_id)
+        .order_by(MemberGroup.name, MemberGroup.id)
+    )
+
+
 def members_counts(session: Session, club_id: int, group_ids: Sequence[int]) -> dict[int, int]:
     if not group_ids:
         return {}

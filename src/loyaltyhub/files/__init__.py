@@ -1,0 +1,1 @@
+"""Files: uploads in parts to a pluggable storage, file records attached to offers and collections."""

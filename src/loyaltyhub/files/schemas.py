@@ -1,0 +1,155 @@
+"""Bodies of the Files API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StrictInt
+
+from loyaltyhub.files.models import FileRecord, FileUpload
+from loyaltyhub.files.rules import KINDS, FileKind
+from loyaltyhub.schemas import PaginationInfo, StrictModel
+
+
+class UploadStart(StrictModel):
+    fileable_type: Literal["offers", "collections", "image_templates"]
+    fileable_id: Annotated[StrictInt, Field(ge=1)]
+    kind: Annotated[str, Field(min_length=1, max_length=64)]
+    filename: Annotated[str, Field(min_length=1, max_length=255)]
+    content_type: Annotated[str, Field(min_length=1, max_length=100)]
+    size: Annotated[StrictInt, Field(ge=1, description="The file's size in bytes; the parts must add up to it")]
+
+
+class UploadPartOut(BaseModel):
+    number: int
+    size: int
+
+
+class UploadOut(BaseModel):
+    id: int
+    status: Literal["started", "finished"]
+    fileable_type: str
+    fileable_id: int
+    kind: str
+    filename: str
+    content_type: str
+    size: int
+    received_bytes: int
+    parts: list[UploadPartOut]
+    file_id: int | None
+    max_part_bytes: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, upload: FileUpload, max_part_bytes: int) -> UploadOut:
+        parts = sorted((int(number), size) for number, size in (upload.parts or {}).items())
+        return cls(
+            id=upload.id,
+            status=upload.status,  # type: ignore[arg-type]
+            fileable_type=upload.fileable_type,
+            fileable_id=upload.fileable_id,
+            kind=upload.kind,
+            filename=upload.filename,
+            content_type=upload.content_type,
+            size=upload.size,
+            received_bytes=sum(size for _, size in parts),
+            parts=[UploadPartOut(number=n, size=s) for n, s in parts],
+            file_id=upload.file_id,
+            max_part_bytes=max_part_bytes,
+            created_at=upload.created_at,
+            updated_at=upload.updated_at,
+        )
+
+
+class FileRecordOut(BaseModel):
+    """The FileRecord model of reference (g).7 (``type``/``identifier`` name the fileable), plus the image's
+    ``width``/``height`` and ``kind``."""
+
+    id: int
+    type: str
+    identifier: str
+    loyalty_club_id: int
+    user_id: str | None
+    url: str
+    filename: str
+    mime_type: str
+    size: int
+    width: int | None
+    height: int | None
+    kind: str
+    active: bool
+    last_active_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, record: FileRecord, url: str) -> FileRecordOut:
+        return cls(
+            id=record.id,
+            type=record.fileable_type,
+            identifier=str(record.fileable_id),
+            loyalty_club_id=record.loyalty_club_id,
+            user_id=record.uploaded_by,
+            url=url,
+            filename=record.filename,
+            mime_type=record.mime_type,
+            size=record.size,
+            width=record.width,
+            height=record.height,
+            kind=record.kind,
+            active=record.active,
+            last_active_at=record.last_active_at,
+            created_at=record.created_at,
+            updated_at=record.updated_at,
+        )
+
+
+class FileRecordsPage(BaseModel):
+    file_records: list[FileRecordOut]
+    pagination_info: PaginationInfo
+
+
+class SizeOut(BaseModel):
+    identifier: str
+    min_width: int | None
+    min_height: int | None
+    max_width: int | None
+    max_height: int | None
+
+
+class FileKindOut(BaseModel):
+    identifier: str
+    type: str
+    ratio: str | None
+    sizes: list[SizeOut]
+    fileable_types: list[str]
+
+    @classmethod
+    def of(cls, kind: FileKind) -> FileKindOut:
+        return cls(
+            identifier=kind.identifier,
+            type=kind.type,
+            ratio=kind.ratio,
+            sizes=[SizeOut(**size.__dict__) for size in kind.sizes],
+            fileable_types=list(kind.fileable_types),
+        )
+
+
+class FileSchemaOut(BaseModel):
+    files_kinds: list[FileKindOut]
+    mime_types: list[str]
+    max_file_bytes: int
+    max_part_bytes: int
+
+
+def file_schema(max_file_bytes: int, max_part_bytes: int) -> FileSchemaOut:
+    from loyaltyhub.files.rules import IMAGE_TYPES
+
+    return FileSchemaOut(
+        files_kinds=[FileKindOut.of(kind) for kind in KINDS.values()],
+        mime_types=list(IMAGE_TYPES),
+        max_file_bytes=max_file_bytes,
+        max_part_bytes=max_part_bytes,
+    )

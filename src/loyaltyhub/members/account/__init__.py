@@ -1,0 +1,1 @@
+"""Member account flows (Public API): channel verification, password reset and password change."""
