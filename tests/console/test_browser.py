@@ -263,6 +263,24 @@ def test_create_publish_use_and_see_the_use_on_the_dashboard(open_page, site):
     assert Path(download.value.path()).read_text().strip().splitlines()[-1].endswith(",1")
     w.shoot("dashboard")
 
+    w.page.get_by_role("link", name="Reports").click()
+    w.page.get_by_label("Report").select_option("offers_usages_history")  # htmx brings the report's fields
+    w.page.get_by_label("Interval").select_option("1d")
+    w.page.get_by_label("Period").select_option("7")
+    w.page.get_by_role("button", name="Run").click()
+    w.page.wait_for_selector("html[data-charts-drawn]")
+    explored = w.page.evaluate("() => Chart.getChart(document.getElementById('canvas-explorer')).data.datasets[0].data")
+    assert explored == [1]
+    assert w.page.locator("#table-explorer tbody tr td").nth(1).inner_text() == "1"
+    w.shoot("reports")
+
+    w.page.get_by_role("link", name="Members").click()
+    w.page.get_by_label("E-mail, phone number or member id").fill(str(site.member_id))
+    w.page.wait_for_url(re.compile(r"q=\d+"))
+    w.page.locator(f'tr[data-member-id="{site.member_id}"] a').click()
+    w.page.wait_for_url(f"**/members/{site.member_id}")
+    w.shoot("member")
+
     w.goto(f"/console/{site.club_a}/messages")
     w.shoot("messages")
     w.page.get_by_role("button", name="Sign out").click()
@@ -317,7 +335,22 @@ def test_club_as_user_cannot_open_club_bs_offer(open_page, site):
     w.shoot("not-found")
 
 
-PAGES = ("/dashboard", "/offers", "/offers/new", "/messages")
+def test_every_page_at_both_widths(open_page, site):
+    w = open_page()
+    sign_in(w, "admin@storo.example")
+    w.page.wait_for_url(f"**/console/{site.club_a}/dashboard")
+    for name, path in (
+        ("offer-seeded", f"/offers/{site.offer_a}"),
+        ("members", "/members"),
+        ("member-seeded", f"/members/{site.member_id}"),
+        ("reports-empty", "/reports"),
+        ("reports-records", "/reports?report=offers"),
+    ):
+        w.goto(f"/console/{site.club_a}{path}")
+        w.shoot(name)
+
+
+PAGES = ("/dashboard", "/offers", "/offers/new", "/messages", "/members", "/reports?report=offers_usages_stats")
 
 
 def test_pages_have_no_serious_accessibility_violations(open_page, site):

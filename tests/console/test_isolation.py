@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from loyaltyhub.http.routing import api_routes
+from tests.member_offers import factories as mo
 from tests.offers import factories as offers
 
 PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-z]+)?}")
@@ -33,21 +34,24 @@ def test_the_walk_sees_the_club_pages(app):
 def test_another_clubs_pages_and_records_are_not_found(app, console_as, factory, session):
     club_a, club_b = factory.club(), factory.club()
     offer_b = offers.offer(session, club_b, name={"en": "B's secret"})
+    member_b = mo.member(session, club_b, properties={"first_name": "B's secret"})
     console = console_as(club_a)
     failures = []
     for method, path in _console_routes(app):
-        values = {"loyalty_club_slug": club_b.slug, "offer_id": offer_b.id, "chart": "uses"}
+        values = {"offer_id": offer_b.id, "member_id": member_b.id, "chart": "uses"}
+        assert set(PARAM.findall(path)) <= {"loyalty_club_slug", *values}, path
         for slug in (club_b.slug, club_a.slug):
-            if slug == club_a.slug and "{offer_id" not in path:
+            if slug == club_a.slug and not {"offer_id", "member_id"} & set(PARAM.findall(path)):
                 continue
             url = _fill(path, {**values, "loyalty_club_slug": slug})
-            data = {"status": "published", "name.en": "taken over"}
+            data = {"status": "published", "name.en": "taken over", "action": "ban", "until": "2030-01-01T00:00"}
             response = console.post(url, data) if method == "POST" else console.get(url)
             if response.status_code != 404 or "B&#39;s secret" in response.text or "B's secret" in response.text:
                 failures.append((method, url, response.status_code))
     assert not failures, failures
     session.refresh(offer_b)
-    assert offer_b.status == "draft" and offer_b.name == {"en": "B's secret"}
+    session.refresh(member_b)
+    assert offer_b.status == "draft" and offer_b.name == {"en": "B's secret"} and member_b.banned_until is None
 
 
 def test_an_organization_user_opens_every_club_of_it_and_no_other(app, staff_user, factory, session):

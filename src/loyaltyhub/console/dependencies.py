@@ -17,7 +17,8 @@ from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.clubs.service import club_by_slug
 from loyaltyhub.console.pages import LoginRequired
 from loyaltyhub.console.sessions import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, csrf_for, same
-from loyaltyhub.errors import BadRequest, Forbidden, NotFound
+from loyaltyhub.errors import BadRequest, Forbidden, NotFound, ValidationFailed, details_tree
+from loyaltyhub.http.input_guard import unstorable_json
 from loyaltyhub.http.session import SessionDep
 
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -52,6 +53,10 @@ async def form_data(request: Request) -> FormData:
         items = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False, max_num_fields=500)
     except (UnicodeDecodeError, ValueError):
         raise BadRequest("Malformed form")
+    # Text no column can store (NUL, lone surrogates) is refused as the API's input guard refuses it.
+    problems = unstorable_json({"form": [[key, value] for key, value in items]})
+    if problems:
+        raise ValidationFailed(details_tree([((items[int(p[0][1])][0],), p[1], p[2]) for p in problems]))
     return FormData(items)
 
 

@@ -16,7 +16,8 @@ from fastapi.responses import HTMLResponse
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess
 from loyaltyhub.auth.service import authenticate_user, issue_user_token, revoke_user_token, user_principal
-from loyaltyhub.console import dashboard, forms
+from loyaltyhub.console import dashboard, explorer, forms
+from loyaltyhub.console import members as console_members
 from loyaltyhub.console.dependencies import CsrfChecked, Form, Needs, StaffDep, console_club
 from loyaltyhub.console.pages import ConsoleRouter, redirect, render
 from loyaltyhub.console.sessions import (
@@ -43,6 +44,9 @@ OffersList = Annotated[ClubAccess, Depends(Needs(permits.OFFERS_LIST))]
 OffersCreate = Annotated[ClubAccess, Depends(Needs(permits.OFFERS_CREATE))]
 OffersUpdate = Annotated[ClubAccess, Depends(Needs(permits.OFFERS_UPDATE))]
 Dashboard = Annotated[ClubAccess, Depends(Needs(permits.REPORTING_QUERY))]
+MembersList = Annotated[ClubAccess, Depends(Needs(permits.MEMBERS_LIST))]
+MembersShow = Annotated[ClubAccess, Depends(Needs(permits.MEMBERS_SHOW))]
+MembersUpdate = Annotated[ClubAccess, Depends(Needs(permits.MEMBERS_UPDATE))]
 PER_PAGE = 20
 
 
@@ -53,6 +57,9 @@ def _can(access: ClubAccess) -> dict[str, bool]:
         "create_offers": permits.OFFERS_CREATE in held,
         "edit_offers": permits.OFFERS_UPDATE in held,
         "dashboard": permits.REPORTING_QUERY in held,
+        "members": permits.MEMBERS_LIST in held,
+        "show_members": permits.MEMBERS_SHOW in held,
+        "update_members": permits.MEMBERS_UPDATE in held,
     }
 
 
@@ -173,6 +180,39 @@ def dashboard_csv(request: Request, access: Dashboard, session: SessionDep, char
     filename = f"{access.club.slug}-{chart}-{period.first}-{period.last}.csv"
     return Response(
         built.csv(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+@router.get("/{loyalty_club_slug}/reports")
+def reports_page(request: Request, access: Dashboard, session: SessionDep) -> HTMLResponse:
+    params = dict(request.query_params)
+    found = explorer.explore(session, access, params, request.app.state.settings.secret_key)
+    charts = [found.result.chart] if found.result and found.result.chart else []
+    return _page(
+        request,
+        access,
+        "reports.html",
+        422 if found.errors else 200,
+        nav="reports",
+        found=found,
+        picker=params,
+        other_errors=explorer.other_errors(found.errors),
+        specs=json.dumps(charts).replace("<", "\\u003c"),
+        query=request.url.query,
+    )
+
+
+@router.get("/{loyalty_club_slug}/reports.csv")
+def reports_csv(request: Request, access: Dashboard, session: SessionDep) -> Response:
+    found = explorer.explore(session, access, dict(request.query_params), request.app.state.settings.secret_key)
+    if found.result is None:
+        message = found.problem or "; ".join(f"{k}: {e.message}" for k, errs in found.errors.items() for e in errs)
+        raise ValidationFailed({"base": [{"error": "invalid", "options": {"message": message or "Choose a report"}}]})
+    filename = f"{access.club.slug}-{found.params.get('report')}.csv"
+    return Response(
+        found.result.csv(),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
     )
@@ -334,3 +374,52 @@ def change_status(
     service.update_offer(session, access.club, offer, forms.parse_update({"status": status}))
     back = forms.safe_back(form.get("back"), access.club.slug) or f"/console/{access.club.slug}/offers/{offer.id}"
     return redirect(back, request)
+
+
+# --- members --------------------------------------------------------------------------------------------
+
+MemberId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+@router.get("/{loyalty_club_slug}/members")
+def members_page(request: Request, access: MembersList, session: SessionDep) -> HTMLResponse:
+    found, info, shown = console_members.search(session, access, dict(request.query_params))
+    template = "members/_results.html" if request.headers.get("HX-Request") else "members/list.html"
+    rows = [(member, console_members.display_name(member)) for member in found]
+    return _page(request, access, template, nav="members", members=rows, info=info, filters=shown)
+
+
+def _profile_page(
+    request: Request, access: ClubAccess, member: Any, status_code: int = 200, ban_error: str | None = None
+) -> HTMLResponse:
+    return _page(
+        request,
+        access,
+        "members/profile.html",
+        status_code,
+        nav="members",
+        member=member,
+        name=console_members.display_name(member),
+        ban_error=ban_error,
+    )
+
+
+@router.get("/{loyalty_club_slug}/members/{member_id:int}")
+def member_page(request: Request, access: MembersShow, session: SessionDep, member_id: MemberId) -> HTMLResponse:
+    return _profile_page(request, access, console_members.profile(session, access, member_id))
+
+
+@router.post("/{loyalty_club_slug}/members/{member_id:int}/ban")
+def ban_member(
+    request: Request, access: MembersUpdate, _csrf: CsrfChecked, form: Form, session: SessionDep, member_id: MemberId
+) -> Response:
+    """Ban until a time (``until``) or unban (``action=unban``): the API's ``PATCH banned_until``."""
+    until = None if form.get("action") == "unban" else form.get("until")
+    try:
+        console_members.set_ban(session, access, member_id, until)
+    except ValidationFailed as exc:
+        session.rollback()
+        problems = forms.field_errors(exc.extra.get("details") or {})
+        message = "; ".join(e.message for errs in problems.values() for e in errs)
+        return _profile_page(request, access, console_members.profile(session, access, member_id), 422, message)
+    return redirect(f"/console/{access.club.slug}/members/{member_id}")

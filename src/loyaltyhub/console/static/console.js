@@ -12,6 +12,7 @@
       var canvas = document.getElementById("canvas-" + spec.id);
       if (!canvas) return;
       var horizontal = spec.id === "top_offers";
+      var many = spec.datasets.length > 1;
       new window.Chart(canvas, {
         type: spec.kind,
         data: {
@@ -31,7 +32,7 @@
           animation: false,
           maintainAspectRatio: false,
           indexAxis: horizontal ? "y" : "x",
-          plugins: { legend: { display: false } },
+          plugins: { legend: { display: many } },
           scales: { x: { beginAtZero: true }, y: { beginAtZero: true, ticks: { precision: 0 } } }
         }
       });
