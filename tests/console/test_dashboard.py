@@ -73,7 +73,7 @@ def test_the_period_is_whole_days_of_the_clubs_calendar():
     assert set(errors) == {"from", "to", "range"}
 
 
-def test_a_report_the_role_may_not_read_is_said_on_its_chart(console_as, club, session, factory):
+def test_a_report_the_role_may_not_read_is_said_on_its_chart(club, session):
     from loyaltyhub.auth.context import ClubAccess
     from loyaltyhub.auth.permits import REPORTING_QUERY
     from loyaltyhub.auth.principal import Principal

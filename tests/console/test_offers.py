@@ -54,6 +54,10 @@ def test_create_an_offer_then_publish_and_unpublish_it(console_as, club, session
     console.post(f"/console/{club.slug}/offers/{offer_id}/status", {"status": "unpublished"})
     session.refresh(offer)
     assert offer.status == "unpublished"
+    refused = console.post(f"/console/{club.slug}/offers/{offer_id}/status", {"status": "archived"})
+    assert refused.status_code == 422
+    session.refresh(offer)
+    assert offer.status == "unpublished"
 
 
 def test_edit_keeps_what_the_form_shows_and_clears_what_was_emptied(console_as, club, session):

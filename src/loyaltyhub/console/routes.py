@@ -29,7 +29,7 @@ from loyaltyhub.console.sessions import (
     safe_next,
     same,
 )
-from loyaltyhub.errors import NotFound, ValidationFailed
+from loyaltyhub.errors import ValidationFailed
 from loyaltyhub.http.pagination import Page
 from loyaltyhub.http.session import SessionDep
 from loyaltyhub.offers import queries, service
@@ -370,7 +370,7 @@ def change_status(
     offer = _offer(session, access, offer_id)
     status = form.get("status")
     if status not in ("published", "unpublished"):
-        raise NotFound("No such status change")
+        raise ValidationFailed.at(("status",), "inclusion", **{"in": ["published", "unpublished"]})
     service.update_offer(session, access.club, offer, forms.parse_update({"status": status}))
     back = forms.safe_back(form.get("back"), access.club.slug) or f"/console/{access.club.slug}/offers/{offer.id}"
     return redirect(back, request)
