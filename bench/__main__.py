@@ -33,6 +33,7 @@ BENCHMARKS: dict[str, tuple[str, ...]] = {
     "overhead": ("postgresql",),
     "points": ("postgresql",),
     "events": ("postgresql", "sqlite"),
+    "console": ("postgresql",),
 }
 NOT_BENCHMARKS = {"reporting_app": "the server bench.reporting starts"}
 BACKENDS = ("postgresql", "sqlite")

@@ -14,6 +14,7 @@ from loyaltyhub import __version__
 from loyaltyhub.apidocs.docs import install_docs
 from loyaltyhub.apidocs.openapi import install_openapi
 from loyaltyhub.auth.cache import ClientTokenCache
+from loyaltyhub.console.static_files import install_static as install_console_static
 from loyaltyhub.db.engine import make_engine, make_session_factory, writer
 from loyaltyhub.db.session import SessionFactory
 from loyaltyhub.db.tenancy import install_audit
@@ -55,6 +56,7 @@ ROUTE_MODULES = (
     "loyaltyhub.files.routes",
     "loyaltyhub.http.health",
     "loyaltyhub.http.metrics",
+    "loyaltyhub.console.routes",  # the staff console's pages (/console), not part of the API
 )
 
 
@@ -144,6 +146,7 @@ def create_app(
     app.add_middleware(RequestMetrics)
     app.add_middleware(RequestLogging, access_log=settings.access_log)
     install_docs(app)
+    install_console_static(app)
     install_openapi(app)
     for module_name in ROUTE_MODULES:
         module = importlib.import_module(module_name)

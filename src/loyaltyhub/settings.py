@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     # Tokens
     user_token_ttl_seconds: int = 12 * 3600
     member_access_token_ttl_seconds: int = 24 * 3600
+    # Staff console (/console): a sign-in lasts this long; the cookie is Secure unless told otherwise
+    # (default: Secure in production, where the console is served over HTTPS behind the proxy).
+    console_session_ttl_seconds: int = 8 * 3600
+    console_secure_cookie: bool | None = None
     member_refresh_token_ttl_seconds: int = 365 * 24 * 3600
     idempotency_ttl_seconds: int = 24 * 3600
     # Verified client tokens are cached in each server process this long (0: off). A token revoked

@@ -33,7 +33,7 @@ FOUNDATION = {
     "storage",
 }
 # The composition roots: they know every domain by design.
-ROOTS = {"app", "asgi", "cli", "wiring", "worker", "models", "demo", "devinfo", "apidocs"}
+ROOTS = {"app", "asgi", "cli", "wiring", "worker", "models", "demo", "devinfo", "apidocs", "console"}
 
 
 def _module_name(path: Path) -> str:

@@ -34,8 +34,19 @@ from tests.members import factories as members
 PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-z]+)?}")
 CLUB_PARAM = "loyalty_club_slug"
 # Routes outside tenant data: global auth endpoints.
-# Not tenant data: identity, permits, sign-in, the API docs and the operations endpoints.
-UNSCOPED_PREFIXES = ("/v1/me", "/v1/permits", "/v1/users/", "/docs", "/redoc", "/healthz", "/readyz", "/metrics")
+# Not tenant data: identity, permits, sign-in, the API docs and the operations endpoints. The staff
+# console's pages take a session cookie, not API credentials: tests/console/test_isolation.py walks them.
+UNSCOPED_PREFIXES = (
+    "/v1/me",
+    "/v1/permits",
+    "/v1/users/",
+    "/docs",
+    "/redoc",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/console",
+)
 
 
 def _isolation_modules() -> list:

@@ -189,6 +189,20 @@ def user_principal(session: Session, token: str) -> Principal | None:
     return Principal(kind="user", id=user.id, name=user.email, grants=grants, extra={"email": user.email})
 
 
+def revoke_user_token(session: Session, token: str) -> bool:
+    """Delete a staff user's access token (a console sign-out); False when it is not a live token."""
+    parts = secrets.split(token, USER_PREFIX)
+    if parts is None:
+        return False
+    public_id, secret = parts
+    record = session.execute(select(UserAccessToken).where(UserAccessToken.public_id == public_id)).scalar_one_or_none()
+    if record is None or not secrets.matches(secret, record.secret_hash):
+        return False
+    session.delete(record)
+    session.flush()
+    return True
+
+
 def list_client_tokens(session: Session) -> list[tuple[ClientToken, list[int]]]:
     """Every client token (revoked ones too) with the ids of the clubs it names, oldest first."""
     tokens = list(session.execute(select(ClientToken).order_by(ClientToken.id)).scalars())

@@ -73,6 +73,10 @@ class LoyaltyRoute(APIRoute):
     """The app's route class: input refused before the handler when it cannot be stored, and the answer of
     an idempotent request stored in the request's transaction after the handler succeeds."""
 
+    refuses_unexpected_body = True
+    """A route declaring no body refuses one (the APIs). The staff console's routes read HTML forms
+    themselves (``loyaltyhub.console``) and turn this off."""
+
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         if inspect.isfunction(endpoint) and not inspect.iscoroutinefunction(endpoint):
             endpoint = _commit_when_done(endpoint)
@@ -86,7 +90,12 @@ class LoyaltyRoute(APIRoute):
 
         async def route_handler(request: Request) -> Response:
             await refuse_unstorable_input(request, integers, read_body=not streams)
-            if not takes_body and not streams and request.method in ("POST", "PUT", "PATCH"):
+            if (
+                self.refuses_unexpected_body
+                and not takes_body
+                and not streams
+                and request.method in ("POST", "PUT", "PATCH")
+            ):
                 await refuse_unexpected_body(request)
             token = _REQUEST.set(request)
             try:

@@ -1,0 +1,67 @@
+"""Creating and finding loyalty clubs."""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from loyaltyhub.clubs.models import DEFAULT_OFFER_ACTIVE_SECONDS, LoyaltyClub, Organization
+from loyaltyhub.errors import ValidationFailed
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,98}[a-z0-9]$")
+
+
+def get_or_create_organization(session: Session, name: str) -> Organization:
+    organization = session.execute(select(Organization).where(Organization.name == name)).scalar_one_or_none()
+    if organization is None:
+        organization = Organization(name=name)
+        session.add(organization)
+        session.flush()
+    return organization
+
+
+def create_club(
+    session: Session,
+    *,
+    slug: str,
+    name: str,
+    timezone: str,
+    country: str | None = None,
+    default_language: str = "en",
+    languages: list[str] | None = None,
+    chain: str | None = None,
+    organization: str | None = None,
+    offer_active_seconds: int = DEFAULT_OFFER_ACTIVE_SECONDS,
+) -> LoyaltyClub:
+    if not SLUG_PATTERN.match(slug):
+        raise ValidationFailed.at(("slug",), "invalid_format", format=SLUG_PATTERN.pattern)
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationFailed.at(("timezone",), "invalid_timezone")
+    if session.execute(select(LoyaltyClub.id).where(LoyaltyClub.slug == slug)).first():
+        raise ValidationFailed.at(("slug",), "taken")
+    if offer_active_seconds < 0:
+        raise ValidationFailed.at(("offer_active_seconds",), "greater_or_equal_to", number=0)
+    languages = list(dict.fromkeys([default_language, *(languages or [])]))
+    club = LoyaltyClub(
+        slug=slug,
+        name=name,
+        timezone=timezone,
+        country=country.upper() if country else None,
+        default_language=default_language,
+        languages=languages,
+        chain=chain,
+        organization_id=get_or_create_organization(session, organization).id if organization else None,
+        offer_active_seconds=offer_active_seconds,
+    )
+    session.add(club)
+    session.flush()
+    return club
+
+
+def club_by_slug(session: Session, slug: str) -> LoyaltyClub | None:
+    return session.execute(select(LoyaltyClub).where(LoyaltyClub.slug == slug)).scalar_one_or_none()

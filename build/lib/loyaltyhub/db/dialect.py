@@ -1,0 +1,414 @@
+"""The only module that knows SQLite from PostgreSQL.
+
+Business code never branches on the dialect: it calls the functions here (engine setup, the
+transaction-scoped lock used by idempotency, time bucketing for reports...).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import select
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Boolean, ColumnElement, Engine, and_, bindparam, cast, event, func, text, true
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
+
+WRITE_INTENT_OPTION = "loyaltyhub_write_intent"
+
+
+def is_sqlite(bind: Engine | Connection | Session) -> bool:
+    return _dialect_name(bind) == "sqlite"
+
+
+def _dialect_name(bind: Engine | Connection | Session) -> str:
+    if isinstance(bind, Session):
+        return bind.get_bind().dialect.name
+    return bind.dialect.name
+
+
+def configure_engine(engine: Engine) -> None:
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "checkout", _check_pg_connection)
+
+
+def _check_pg_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Refuse a pooled PostgreSQL connection that is dead, without a round trip (replaces
+    ``pool_pre_ping``, which sent one per request): the connection must be open and idle, and its
+    socket must have nothing to read. An idle connection receives nothing unless the server closed it
+    (restart, ``pg_terminate_backend``, idle timeout), so a readable socket means it is gone. Raising
+    ``DisconnectionError`` makes the pool discard it and connect again."""
+    try:
+        pgconn = dbapi_connection.pgconn
+        if dbapi_connection.closed or pgconn.status != 0 or pgconn.transaction_status != 0:  # CONNECTION_OK, IDLE
+            raise DisconnectionError("connection not open or not idle")
+        readable, _, _ = select.select([pgconn.socket], [], [], 0)
+    except DisconnectionError:
+        raise
+    except Exception as exc:
+        raise DisconnectionError(str(exc)) from exc
+    if readable:
+        raise DisconnectionError("the server closed the connection")
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, emit BEGIN (so savepoints and BEGIN IMMEDIATE work).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+        _register_sqlite_functions(dbapi_connection)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        write_intent = connection.get_execution_options().get(WRITE_INTENT_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent else "BEGIN")
+
+
+def try_transaction_lock(session: Session, name: str) -> bool:
+    """Take a lock named ``name`` until the current transaction ends; False if someone holds it.
+
+    PostgreSQL: a transaction-level advisory lock. SQLite: write transactions are already
+    serialized by ``BEGIN IMMEDIATE``, so nobody else can be holding it.
+    """
+    if is_sqlite(session):
+        return True
+    key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+    return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}).scalar())
+
+
+# --- Reporting: time bucketing and JSON helpers (SQLAlchemy constructs compiled per dialect) ----------
+#
+# ``time_bucket(ts, tz, interval)`` buckets a UTC timestamp on a timezone's wall clock. Sub-day
+# intervals (5m, 1h) give the bucket's start as a UTC instant (the two 02:00 hours of an autumn night
+# stay apart); day and longer (1d, 1w from Monday, 1mo) give the local wall-clock start (naive),
+# which ``bucket_instant`` maps back to the first instant showing it.
+
+_TRUNC_UNITS = {"1h": "hour", "1d": "day", "1w": "week", "1mo": "month"}
+
+
+class time_bucket(FunctionElement[Any]):
+    inherit_cache = True
+    name = "time_bucket"
+    # The interval changes the SQL: it must be part of the statement cache key.
+    _traverse_internals = [*FunctionElement._traverse_internals, ("interval", InternalTraversal.dp_string)]
+
+    def __init__(self, column: Any, tz: Any, interval: str) -> None:
+        if interval not in ("5m", *_TRUNC_UNITS):
+            raise ValueError(f"unknown interval {interval}")
+        self.interval = interval
+        super().__init__(column, tz)
+
+
+@compiles(time_bucket, "postgresql")
+def _time_bucket_pg(element: time_bucket, compiler: Any, **kw: Any) -> str:
+    column, tz = (compiler.process(clause, **kw) for clause in element.clauses)
+    local = f"({column} AT TIME ZONE {tz})"
+    if element.interval == "5m":
+        return f"({column} - ({local} - date_bin('5 minutes', {local}, TIMESTAMP '2000-01-01')))"
+    if element.interval == "1h":
+        return f"({column} - ({local} - date_trunc('hour', {local})))"
+    return f"date_trunc('{_TRUNC_UNITS[element.interval]}', {local})"
+
+
+@compiles(time_bucket, "sqlite")
+def _time_bucket_sqlite(element: time_bucket, compiler: Any, **kw: Any) -> str:
+    column, tz = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"lh_time_bucket({column}, {tz}, '{element.interval}')"
+
+
+def bucket_instant(value: Any, tz: ZoneInfo, interval: str) -> datetime:
+    """The UTC start instant of a bucket value returned by ``time_bucket``."""
+    from loyaltyhub.timebuckets import SUB_DAY, wall_to_instant
+
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if interval in SUB_DAY:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return wall_to_instant(value.replace(tzinfo=None), tz)
+
+
+def _sqlite_time_bucket(value: str | None, tz_name: str | None, interval: str) -> str | None:
+    from loyaltyhub.timebuckets import SUB_DAY, bucket_start
+
+    if value is None or tz_name is None:
+        return None
+    instant = datetime.fromisoformat(value).replace(tzinfo=UTC)
+    tz = ZoneInfo(tz_name)
+    start = bucket_start(instant, tz, interval)
+    # Always with microseconds: the text form SQLAlchemy stores, so stored and computed values compare.
+    if interval in SUB_DAY:
+        return start.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    return start.astimezone(tz).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def _register_sqlite_functions(dbapi_connection: Any) -> None:
+    dbapi_connection.create_function("lh_time_bucket", 3, _sqlite_time_bucket, deterministic=True)
+
+
+class json_array_overlaps(FunctionElement[bool]):
+    """True when the JSON array ``column`` shares an element with ``values`` (ints or strings)."""
+
+    inherit_cache = True
+    name = "json_array_overlaps"
+    type = Boolean()
+
+    def __init__(self, column: Any, *values: Any) -> None:
+        super().__init__(column, *values)
+
+
+@compiles(json_array_overlaps, "postgresql")
+def _overlaps_pg(element: json_array_overlaps, compiler: Any, **kw: Any) -> str:
+    column, *values = element.clauses
+    items = ", ".join(f"CAST({compiler.process(v, **kw)} AS TEXT)" for v in values)
+    return (
+        f"EXISTS (SELECT 1 FROM jsonb_array_elements_text({compiler.process(column, **kw)}) AS lh_e(v) "
+        f"WHERE lh_e.v IN ({items}))"
+    )
+
+
+@compiles(json_array_overlaps, "sqlite")
+def _overlaps_sqlite(element: json_array_overlaps, compiler: Any, **kw: Any) -> str:
+    column, *values = element.clauses
+    items = ", ".join(compiler.process(v, **kw) for v in values)
+    return f"EXISTS (SELECT 1 FROM json_each({compiler.process(column, **kw)}) AS lh_e WHERE lh_e.value IN ({items}))"
+
+
+class json_each_entry(FunctionElement[Any]):
+    """Table-valued: the (key, value) entries of a JSON object column; use ``.table_valued("key", "value")``."""
+
+    inherit_cache = True
+    name = "json_each_entry"
+
+
+@compiles(json_each_entry, "postgresql")
+def _json_each_pg(element: json_each_entry, compiler: Any, **kw: Any) -> str:
+    return f"jsonb_each({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_each_entry, "sqlite")
+def _json_each_sqlite(element: json_each_entry, compiler: Any, **kw: Any) -> str:
+    return f"json_each({compiler.process(element.clauses, **kw)})"
+
+
+class json_array_items(FunctionElement[Any]):
+    """Table-valued: the elements (as text) of the JSON array at key ``key`` of an object column."""
+
+    inherit_cache = True
+    name = "json_array_items"
+    _traverse_internals = [*FunctionElement._traverse_internals, ("key", InternalTraversal.dp_string)]
+
+    def __init__(self, column: Any, key: str) -> None:
+        self.key = key
+        super().__init__(column)
+
+
+@compiles(json_array_items, "postgresql")
+def _json_items_pg(element: json_array_items, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.clauses, **kw)
+    value = f"{column} -> '{element.key}'"
+    return f"jsonb_array_elements_text(CASE WHEN jsonb_typeof({value}) = 'array' THEN {value} ELSE '[]'::jsonb END)"
+
+
+@compiles(json_array_items, "sqlite")
+def _json_items_sqlite(element: json_array_items, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.clauses, **kw)
+    path = f"'$.{element.key}'"
+    items = f"CASE WHEN json_type({column}, {path}) = 'array' THEN json_extract({column}, {path}) ELSE '[]' END"
+    return f"json_each({items})"
+
+
+class json_flag(FunctionElement[bool]):
+    """Truthiness of JSON ``value`` or of its ``status`` key (consents: ``{status, updated_at}`` or a bool)."""
+
+    inherit_cache = True
+    name = "json_flag"
+    type = Boolean()
+
+
+@compiles(json_flag, "postgresql")
+def _json_flag_pg(element: json_flag, compiler: Any, **kw: Any) -> str:
+    value = compiler.process(element.clauses, **kw)
+    return (
+        f"(CASE WHEN jsonb_typeof({value}) = 'object' THEN COALESCE({value} -> 'status', 'false'::jsonb) "
+        f"ELSE {value} END) NOT IN ('false'::jsonb, 'null'::jsonb, '0'::jsonb)"
+    )
+
+
+@compiles(json_flag, "sqlite")
+def _json_flag_sqlite(element: json_flag, compiler: Any, **kw: Any) -> str:
+    value = compiler.process(element.clauses, **kw)
+    return (
+        f"(CASE WHEN json_valid({value}) AND json_type({value}) = 'object' "
+        f"THEN COALESCE(json_extract({value}, '$.status'), 0) ELSE COALESCE({value}, 0) END) NOT IN (0, '')"
+    )
+
+
+def upsert_add(
+    session: Session, table: Any, keys: dict[str, Any], column: str, delta: int, values: dict[str, Any]
+) -> None:
+    """``INSERT keys + {column: delta} + values ON CONFLICT (keys) DO UPDATE column = column + delta``.
+
+    One statement, so concurrent changes of the same counter never lose an update.
+    """
+    if is_sqlite(session):
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert
+    statement = insert(table).values({**keys, column: delta, **values})
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys), set_={column: table.c[column] + delta, **values}
+    )
+    session.execute(statement)
+
+
+def insert_ignore(
+    session: Session, table: Any, values: dict[str, Any] | list[dict[str, Any]], conflict_columns: list[str]
+) -> bool:
+    """``INSERT ... ON CONFLICT (conflict_columns) DO NOTHING`` of one row or several (one statement);
+    True when a row was inserted.
+
+    A concurrent insert of the same key waits for the other transaction and then does nothing, so
+    the caller can follow with ``SELECT ... FOR UPDATE`` on a row that is sure to exist.
+    """
+    if is_sqlite(session):
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement: Any = sqlite_insert(table).values(values).on_conflict_do_nothing(index_elements=conflict_columns)
+    else:
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement = pg_insert(table).values(values).on_conflict_do_nothing(index_elements=conflict_columns)
+    # RETURNING, not rowcount: psycopg reports -1 for this statement.
+    key = next(iter(table.primary_key.columns))
+    return session.execute(statement.returning(key)).first() is not None
+
+
+T = TypeVar("T")
+DEADLOCK_DETECTED = "40P01"
+
+
+def retry_on_deadlock(session: Session, work: Callable[[], T], attempts: int = 3) -> T:
+    """Run ``work`` in a savepoint; when PostgreSQL breaks a deadlock by failing it, roll back to the
+    savepoint (which releases the row locks taken inside it, so the other transaction goes on) and run
+    it again. For statements that must wait for several row locks in an order other transactions cannot
+    all share. SQLite has no row locks (the write transaction holds the database): ``work`` just runs.
+    """
+    if is_sqlite(session):
+        return work()
+    for _ in range(attempts - 1):
+        try:
+            with session.begin_nested():
+                return work()
+        except OperationalError as error:
+            if getattr(error.orig, "sqlstate", None) != DEADLOCK_DETECTED:
+                raise
+    with session.begin_nested():
+        return work()
+
+
+_INSERT_OR_LOCK: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+
+
+def insert_or_lock(session: Session, table: Any, values: dict[str, Any], conflict_columns: list[str]) -> Any:
+    """Create the row of ``conflict_columns`` if missing and return it, locked until the transaction ends.
+
+    One statement: ``INSERT ... ON CONFLICT (...) DO UPDATE SET <first other column> = <itself>
+    RETURNING *``. On PostgreSQL the no-op update takes the row lock (like ``SELECT ... FOR UPDATE``),
+    waiting for a concurrent holder and then returning the row as it committed; on SQLite the write
+    transaction already holds the database lock (``BEGIN IMMEDIATE``). The statement is built once per
+    table and dialect (a rebuildable cache).
+    """
+    name = _dialect_name(session)
+    key = (table.name, name, tuple(conflict_columns))
+    statement = _INSERT_OR_LOCK.get(key)
+    if statement is None:
+        keep = next(c for c in table.columns if c.name not in conflict_columns and not c.primary_key)
+        if name == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            statement = sqlite_insert(table)
+        else:
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            statement = pg_insert(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=conflict_columns, set_={keep.name: table.c[keep.name]}
+        ).returning(*table.columns)
+        _INSERT_OR_LOCK[key] = statement
+    return session.execute(statement, values).one()
+
+
+class json_contains(ColumnElement[bool]):
+    """SQL condition: the JSON object ``column`` holds every key of ``subset`` with an equal value.
+
+    PostgreSQL: ``column @> subset`` (jsonb containment). SQLite: for each key,
+    ``json_extract(column, '$."key"') IS json_extract(<value as JSON>, '$')``, which compares scalars
+    by type and nested values by their minified JSON text. Keys and values are bound parameters.
+    """
+
+    inherit_cache = False
+    type = Boolean()
+
+    def __init__(self, column: Any, subset: dict[str, Any]) -> None:
+        self.column = column
+        self.subset = subset
+
+
+@compiles(json_contains)
+def _json_contains_sqlite(element: json_contains, compiler: Any, **kw: Any) -> str:
+    parts = [
+        func.json_extract(element.column, bindparam(None, "$." + json.dumps(key), unique=True)).is_(
+            func.json_extract(bindparam(None, json.dumps(value), unique=True), "$")
+        )
+        for key, value in element.subset.items()
+    ]
+    return compiler.process(and_(true(), *parts), **kw)
+
+
+@compiles(json_contains, "postgresql")
+def _json_contains_postgresql(element: json_contains, compiler: Any, **kw: Any) -> str:
+    subset = cast(bindparam(None, json.dumps(element.subset), unique=True), JSONB)
+    return compiler.process(element.column.op("@>")(subset), **kw)
+
+
+def one_of(session: Session, column: Any, values: Iterable[int]) -> Any:
+    """SQL condition: ``column`` is one of the integers ``values``.
+
+    PostgreSQL: ``column = ANY(:values)``, one array parameter, so the statement's text is the same
+    whatever the number of values (psycopg caches its parsing and prepares it; a list of a hundred
+    offer ids otherwise makes a new, longer statement). SQLite: ``column IN (...)``.
+    """
+    values = sorted(values)
+    if is_sqlite(session):
+        return column.in_(values)
+    from sqlalchemy import BigInteger, any_
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    return column == any_(bindparam(None, value=values, type_=ARRAY(BigInteger())))
+
+
+def json_array_contains(session: Session, column: Any, value: int | str) -> Any:
+    """SQL condition: the JSON array in ``column`` holds ``value`` (JSONB ``@>`` / SQLite ``json_each``)."""
+    from sqlalchemy import exists, func, select
+
+    if is_sqlite(session):
+        each = func.json_each(column).table_valued("value")
+        return exists(select(1).select_from(each).where(each.c.value == value))
+    return column.op("@>")(func.jsonb_build_array(value))

@@ -1,0 +1,133 @@
+"""The app's router and route classes, and route listing.
+
+Every domain router is a :class:`LoyaltyRouter`, so its routes use :class:`LoyaltyRoute`: unstorable input
+is refused before the handler runs, a route without a body refuses one, and the answer of an idempotent
+request is stored in the request's transaction. ``tests/foundation/test_route_classes.py`` checks that every
+route of the app is one.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.routing import APIRoute, iter_route_contexts
+from sqlalchemy.orm import Session
+
+from loyaltyhub.db.session import commit_now
+from loyaltyhub.errors import BadRequest, ValidationFailed, details_tree
+from loyaltyhub.http.idempotency import store_response
+from loyaltyhub.http.input_guard import integer_params, refuse_unstorable_input
+from loyaltyhub.http.session import request_session
+from loyaltyhub.idempotency.service import PendingKey
+
+_REQUEST: ContextVar[Request | None] = ContextVar("loyaltyhub_route_request", default=None)
+
+
+def _commit_when_done(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a sync endpoint so that, when it returns a finished ``Response``, the idempotency record is
+    stored and the request's transaction committed right there, in the endpoint's worker thread.
+
+    The commit would otherwise wait for two thread hops (back to the event loop, then out to a worker
+    again for the session's exit). Row locks taken by the handler (the use path locks a stock shard
+    other members share) are held until commit, so those hops would serialize every use of a popular
+    offer. The order is unchanged: handler, stored answer, commit, then the response is sent. An endpoint
+    returning data for FastAPI to serialize is committed by the session dependency as before.
+    """
+
+    @functools.wraps(endpoint)
+    def endpoint_then_commit(*args: Any, **kwargs: Any) -> Any:
+        result = endpoint(*args, **kwargs)
+        request = _REQUEST.get()
+        if request is not None and isinstance(result, Response):
+            session: Session | None = request_session(request)
+            if session is not None:
+                pending: PendingKey | None = getattr(request.state, "idempotency", None)
+                if pending is not None and 200 <= result.status_code < 300:
+                    store_response(session, pending, result)
+                    request.state.idempotency = None
+                commit_now(session)
+        return result
+
+    return endpoint_then_commit
+
+
+class LoyaltyRoute(APIRoute):
+    """The app's route class: input refused before the handler when it cannot be stored, and the answer of
+    an idempotent request stored in the request's transaction after the handler succeeds."""
+
+    refuses_unexpected_body = True
+    """A route declaring no body refuses one (the APIs). The staff console's routes read HTML forms
+    themselves (``loyaltyhub.console``) and turn this off."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if inspect.isfunction(endpoint) and not inspect.iscoroutinefunction(endpoint):
+            endpoint = _commit_when_done(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        handler = super().get_route_handler()
+        takes_body = self.body_field is not None
+        integers = integer_params(self)
+
+        async def route_handler(request: Request) -> Response:
+            await refuse_unstorable_input(request, integers)
+            if self.refuses_unexpected_body and not takes_body and request.method in ("POST", "PUT", "PATCH"):
+                await refuse_unexpected_body(request)
+            token = _REQUEST.set(request)
+            try:
+                response = await handler(request)
+            finally:
+                _REQUEST.reset(token)
+            pending: PendingKey | None = getattr(request.state, "idempotency", None)
+            if pending is not None and 200 <= response.status_code < 300:
+                await run_in_threadpool(store_response, request_session(request), pending, response)
+            return response
+
+        return route_handler
+
+
+async def refuse_unexpected_body(request: Request) -> None:
+    """A route without a body still refuses one with content: unknown fields are never ignored."""
+    raw = await request.body()
+    if not raw.strip():
+        return
+    try:
+        payload = json.loads(raw)
+    except ValueError:
+        raise BadRequest("Malformed JSON body")
+    if payload in ({}, None):
+        return
+    if not isinstance(payload, dict):
+        raise ValidationFailed.at((), "invalid_type", expected="object")
+    raise ValidationFailed(details_tree([((key,), "unknown_attribute", {}) for key in payload]))
+
+
+class LoyaltyRouter(APIRouter):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("route_class", LoyaltyRoute)
+        super().__init__(**kwargs)
+
+
+@dataclass(frozen=True)
+class RouteInfo:
+    path: str
+    methods: frozenset[str]
+    route: APIRoute
+
+
+def api_routes(app: FastAPI) -> list[RouteInfo]:
+    """Every API route with its full path (through included routers)."""
+    found = []
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute) and context.path:
+            found.append(RouteInfo(context.path, frozenset(getattr(context, "methods", None) or route.methods), route))
+    return found

@@ -1,0 +1,29 @@
+"""Reads of the member offers routes that are not about one member's view (see :mod:`.state` for that)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, bindparam
+from sqlalchemy.orm import Session
+
+from loyaltyhub.clubs.models import LoyaltyClub
+from loyaltyhub.db.tenancy import in_club
+from loyaltyhub.members.repository import club_and_member_select
+from loyaltyhub.offers.models import Offer, collection_ids_of
+
+_CLUB_MEMBER_AND_OFFER = club_and_member_select(Offer, collection_ids_of(Offer.id, Offer.loyalty_club_id)).outerjoin(
+    Offer, and_(in_club(Offer, LoyaltyClub.id), Offer.id == bindparam("offer_key"))
+)
+
+
+def club_member_and_offer(
+    session: Session, slug: str, member_id: int | None, offer_id: int
+) -> tuple[LoyaltyClub | None, Any, Offer | None, Any]:
+    """The club of ``slug``, its live member ``member_id`` (None for none), its offer ``offer_id`` and the
+    offer's collection ids: what a route acting on one offer needs, in one query (the use of an offer is
+    the hottest request of the product)."""
+    row = session.execute(
+        _CLUB_MEMBER_AND_OFFER, {"slug_key": slug, "member_key": member_id, "offer_key": offer_id}
+    ).first()
+    return (row[0], row[1], row[2], row[3]) if row is not None else (None, None, None, None)

@@ -1,0 +1,112 @@
+"""Member sign-in (reference D.1): password grant with a password or a one-time password, refresh grant.
+
+Failures are returned, not raised, so that the request's transaction still commits the attempt
+counters of one-time passwords (a raised error would roll them back and allow endless guessing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from loyaltyhub.auth.passwords import verify_password
+from loyaltyhub.clubs.models import LoyaltyClub
+from loyaltyhub.members.derived import normalize_msisdn
+from loyaltyhub.members.identity import otp, tokens
+from loyaltyhub.members.models import Member
+from loyaltyhub.members.properties import normalize_email
+from loyaltyhub.members.repository import member_by_identifier, members_in_club
+from loyaltyhub.members.service import set_channel_verified
+
+
+@dataclass(frozen=True)
+class TokenSettings:
+    access_ttl_seconds: int
+    refresh_ttl_seconds: int
+    secret_key: str
+    client_token_id: int | None = None
+
+
+def password_grant(
+    session: Session,
+    club: LoyaltyClub,
+    *,
+    identifier_type: str,
+    identifier: str,
+    password: str,
+    settings: TokenSettings,
+) -> tokens.IssuedMemberTokens | None:
+    """Tokens for a member's password or live one-time password; None for bad credentials (461)."""
+    member = member_by_identifier(session, club, identifier_type, identifier)
+    if member is None:
+        verify_password(password, None)  # same time as a real check
+        return None
+    if member.password_hash and verify_password(password, member.password_hash):
+        return _issue(session, member, settings)
+    channels: list[tuple[otp.Channel, str]] = []
+    if member.msisdn and identifier_type in ("id", "msisdn"):
+        channels.append(("sms", member.msisdn))
+    if member.email and identifier_type in ("id", "email"):
+        channels.append(("email", member.email))
+    for channel, destination in channels:
+        if otp.check_otp(
+            session, club.id, channel=channel, destination=destination, code=password, secret_key=settings.secret_key
+        ):
+            set_channel_verified(session, club, member, channel)
+            return _issue(session, member, settings)
+    return None
+
+
+def _issue(session: Session, member: Member, settings: TokenSettings) -> tokens.IssuedMemberTokens:
+    return tokens.issue_tokens(
+        session,
+        member,
+        access_ttl_seconds=settings.access_ttl_seconds,
+        refresh_ttl_seconds=settings.refresh_ttl_seconds,
+        client_token_id=settings.client_token_id,
+    )
+
+
+def refresh_grant(
+    session: Session, club: LoyaltyClub, refresh_token: str, settings: TokenSettings
+) -> tokens.IssuedMemberTokens | None:
+    return tokens.refresh_tokens(
+        session,
+        club.id,
+        refresh_token,
+        access_ttl_seconds=settings.access_ttl_seconds,
+        refresh_ttl_seconds=settings.refresh_ttl_seconds,
+        client_token_id=settings.client_token_id,
+    )
+
+
+def request_sms_otp(session: Session, club: LoyaltyClub, raw_msisdn: str, secret_key: str) -> otp.SentOtp | None:
+    """Send a code to a msisdn (a sign-in code for a member, else a registration password); None if invalid."""
+    msisdn = normalize_msisdn(raw_msisdn, club.country)
+    if msisdn is None:
+        return None
+    member = session.execute(members_in_club(club.id).where(Member.msisdn == msisdn)).scalar_one_or_none()
+    return otp.send_otp(
+        session,
+        club,
+        channel="sms",
+        destination=msisdn,
+        member_id=member.id if member else None,
+        secret_key=secret_key,
+    )
+
+
+def request_email_otp(session: Session, club: LoyaltyClub, raw_email: str, secret_key: str) -> otp.SentOtp | None:
+    email = normalize_email(raw_email)
+    if email is None:
+        return None
+    member = session.execute(members_in_club(club.id).where(Member.email == email)).scalar_one_or_none()
+    return otp.send_otp(
+        session,
+        club,
+        channel="email",
+        destination=email,
+        member_id=member.id if member else None,
+        secret_key=secret_key,
+    )

@@ -1,0 +1,75 @@
+"""Bodies of the member identity routes: tokens, one-time passwords, app tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+
+from loyaltyhub.schemas import StrictModel
+
+
+class TokenRequest(StrictModel):
+    """Create Token (reference D.1): ``password`` (password or one-time password) or ``refresh_token``."""
+
+    grant_type: Literal["password", "refresh_token"]
+    identifier_type: Literal["id", "email", "msisdn"] | None = None
+    identifier: Annotated[str, Field(min_length=1, max_length=320)] | StrictInt | None = None
+    password: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    refresh_token: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+    refresh_token: str
+    created_at: int
+    resource_owner_id: int
+
+
+class TokenApplication(BaseModel):
+    uid: str | None = None
+
+
+class TokenInfo(BaseModel):
+    resource_owner_id: int
+    scopes: list[str]
+    expires_in_seconds: int
+    application: TokenApplication
+    created_at: int
+
+
+class RevokeRequest(StrictModel):
+    token: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class OtpSmsRequest(StrictModel):
+    msisdn: Annotated[str, Field(min_length=1, max_length=32)] | StrictInt
+
+
+class OtpEmailRequest(StrictModel):
+    email: Annotated[str, Field(min_length=3, max_length=320)]
+
+
+class OtpSent(BaseModel):
+    sent: bool = True
+    expires_in: int
+
+
+class AppTokenCreate(StrictModel):
+    token: Annotated[str, Field(min_length=8, max_length=512)]
+    platform: Literal["android", "ios", "web"] | None = None
+
+
+class AppTokenOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    token: str
+    platform: str | None
+    created_at: datetime
+
+
+# --- Groups -----------------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Running loyaltyhub in production: logging, metrics, progress of long commands."""

@@ -1,0 +1,110 @@
+"""Settings from the environment (prefix ``LOYALTYHUB_``)."""
+
+from __future__ import annotations
+
+import logging
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "dev-secret-key-change-me"
+# The key signs one-time-password digests and reporting cursors: 32 bytes is 256 bits, what an HMAC-SHA256
+# key should carry (``openssl rand -hex 32`` gives 64 characters).
+MIN_SECRET_KEY_BYTES = 32
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LOYALTYHUB_", env_file=".env", extra="ignore")
+
+    env: Literal["dev", "test", "prod"] = "dev"
+    database_url: str = "sqlite:///./var/loyaltyhub.db"
+    # Connections each server process keeps open. Size it to the requests a process runs at once:
+    # connections beyond it (up to the overflow) are opened and closed per request, and a new
+    # PostgreSQL connection costs far more than a use of an offer (docs/decisions/member_offers.md).
+    # Processes × (pool + overflow) must stay under PostgreSQL's max_connections.
+    database_pool_size: int = Field(default=32, ge=1)
+    database_max_overflow: int = Field(default=8, ge=0)
+    redis_url: str | None = None
+    secret_key: str = DEFAULT_SECRET_KEY
+
+    # HTTP
+    max_body_bytes: int = 1_048_576
+    sql_echo: bool = False
+    # Check every statement for a club criterion on tenant tables (loyaltyhub.db.tenancy): a statement
+    # without one fails. On in the test suite and in its live servers; costs ~0.1 ms per statement.
+    tenancy_audit: bool = False
+
+    # Tokens
+    user_token_ttl_seconds: int = 12 * 3600
+    member_access_token_ttl_seconds: int = 24 * 3600
+    # Staff console (/console): a sign-in lasts this long; the cookie is Secure unless told otherwise
+    # (default: Secure in production, where the console is served over HTTPS behind the proxy).
+    console_session_ttl_seconds: int = 8 * 3600
+    console_secure_cookie: bool | None = None
+    member_refresh_token_ttl_seconds: int = 365 * 24 * 3600
+    idempotency_ttl_seconds: int = 24 * 3600
+    # Verified client tokens are cached in each server process this long (0: off). A token revoked
+    # elsewhere (another process, the database) keeps working here for at most this long.
+    client_token_cache_seconds: float = 10.0
+
+    # Rate limiting (token buckets, reference A.2): capacity in tokens, refill in tokens per second.
+    ratelimit_enabled: bool = True
+    ratelimit_general_capacity: int = 600
+    ratelimit_general_refill_per_second: float = 10.0
+    ratelimit_reporting_capacity: int = 300
+    ratelimit_reporting_refill_per_second: float = 5.0
+
+    # Operations: logs are JSON lines in production, readable lines otherwise ("auto"); /metrics in
+    # Prometheus' format (its multi-process files live in metrics_dir when serve runs several workers).
+    log_level: str = "INFO"
+    log_format: Literal["auto", "json", "text"] = "auto"
+    access_log: bool = True
+    metrics_dir: str = "./var/prometheus"
+
+    # Background work (snapshots, exports). Jobs run in every server process unless this is off (then run
+    # ``loyaltyhub worker`` on dedicated nodes); periodic jobs run once per interval for the whole cluster.
+    run_worker_in_server: bool = True
+    job_intervals: dict[str, float] = Field(default_factory=dict)
+    """Seconds between runs, by job name, overriding the defaults of ``loyaltyhub.worker.JOBS``."""
+    export_dir: str = "./var/exports"
+    export_ttl_seconds: int = 7 * 24 * 3600
+    # An export whose worker has not beaten for this long is taken over by another worker (after a backoff
+    # that starts at export_retry_backoff_seconds and grows ×4 per attempt).
+    export_stale_seconds: float = Field(default=30.0, gt=0)
+    export_retry_backoff_seconds: float = Field(default=5.0, ge=0)
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets_in_prod(self) -> Settings:
+        if self.env == "prod":
+            if self.secret_key == DEFAULT_SECRET_KEY:
+                raise ValueError("LOYALTYHUB_SECRET_KEY must be set to a non-default value when LOYALTYHUB_ENV=prod")
+            if len(self.secret_key.encode()) < MIN_SECRET_KEY_BYTES:
+                raise ValueError(
+                    f"LOYALTYHUB_SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes when LOYALTYHUB_ENV=prod "
+                    "(e.g. openssl rand -hex 32)"
+                )
+        elif self.env == "dev" and self.secret_key == DEFAULT_SECRET_KEY:
+            _warn_default_secret_key()
+        return self
+
+    @cached_property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def ensure_local_dirs(self) -> None:
+        """Create the folder of a file-based SQLite database and the export folder."""
+        if self.is_sqlite and ":memory:" not in self.database_url:
+            path = self.database_url.split("///", 1)[-1]
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(self.export_dir).mkdir(parents=True, exist_ok=True)
+
+
+@cache
+def _warn_default_secret_key() -> None:
+    """Once per process: development runs on the published default key."""
+    logging.getLogger(__name__).warning(
+        "LOYALTYHUB_SECRET_KEY is the published default: fine for development, refused with LOYALTYHUB_ENV=prod"
+    )

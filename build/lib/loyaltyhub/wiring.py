@@ -1,0 +1,34 @@
+"""Which implementation of each pluggable part the platform runs with: the one place that names them all."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from loyaltyhub.db.session import unit_of_work as db_unit_of_work
+from loyaltyhub.services import SESSION_KEY, AppServices
+
+
+def build_services() -> AppServices:
+    """The services of a running platform (the app, the worker, the CLI)."""
+    from loyaltyhub.exports.source import ReportingSource
+    from loyaltyhub.members.outbox import log_sender
+    from loyaltyhub.members.service import forget_favorite_store
+    from loyaltyhub.offers.grants import on_member_change as grant_welcome_offers
+    from loyaltyhub.reporting.balance import record_balance
+    from loyaltyhub.reporting.grouping import on_member_change as keep_grouped_counts
+
+    return AppServices(
+        member_listeners=(keep_grouped_counts, record_balance, grant_welcome_offers),
+        store_removal_listeners=(forget_favorite_store,),
+        outbox_sender=log_sender,
+        export_rows=ReportingSource(),
+    )
+
+
+def unit_of_work(engine: Engine, *, write: bool) -> AbstractContextManager[Session]:
+    """A transaction with the platform's services bound, for code outside the app and the worker (the CLI,
+    scripts, benchmarks): see :func:`loyaltyhub.db.session.unit_of_work`."""
+    return db_unit_of_work(engine, write=write, **{SESSION_KEY: build_services()})

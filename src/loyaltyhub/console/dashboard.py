@@ -1,0 +1,182 @@
+"""The club dashboard: charts read from the reporting engine (the Reporting API's reports, the caller's
+permits), each with its table and a CSV download. No SQL of its own beyond offer names for the labels."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from loyaltyhub.auth.context import ClubAccess, CustomerAccess
+from loyaltyhub.errors import ApiError, ValidationFailed
+from loyaltyhub.offers import queries as offer_queries
+from loyaltyhub.offers.models import Offer
+from loyaltyhub.reporting import engine
+
+RANGES = ("7", "30", "90")
+DEFAULT_RANGE = "30"
+MAX_DAYS = 150  # the engine's bucket limit for daily buckets
+TOP_OFFERS = 10
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days of the club's calendar, ``first`` to ``last`` inclusive."""
+
+    first: date
+    last: date
+    choice: str  # "7" | "30" | "90" | "custom"
+
+    @property
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
+
+    def window(self) -> dict[str, str]:
+        """``from``/``to`` of a query: wall times, which the engine reads in the club's timezone."""
+        start = datetime.combine(self.first, time())
+        end = datetime.combine(self.last + timedelta(days=1), time())
+        return {"from": start.isoformat(), "to": end.isoformat()}
+
+
+def period_of(params: dict[str, str], timezone: str, today: date | None = None) -> tuple[Period, dict[str, str]]:
+    """The period the range picker asks for, and the picker's errors (field name → message)."""
+    today = today or datetime.now(ZoneInfo(timezone)).date()
+    choice = params.get("range") or DEFAULT_RANGE
+    if choice in RANGES:
+        return Period(today - timedelta(days=int(choice) - 1), today, choice), {}
+    errors: dict[str, str] = {}
+    parsed: dict[str, date] = {}
+    for name in ("from", "to"):
+        try:
+            parsed[name] = date.fromisoformat(params.get(name, "").strip())
+        except ValueError:
+            errors[name] = "must be a date (YYYY-MM-DD)"
+    if choice != "custom":
+        errors["range"] = "is not one of the allowed values"
+    if not errors:
+        if parsed["to"] < parsed["from"]:
+            errors["to"] = "must not be before from"
+        elif (parsed["to"] - parsed["from"]).days + 1 > MAX_DAYS:
+            errors["to"] = f"at most {MAX_DAYS} days after from"
+    if errors:
+        return Period(today - timedelta(days=int(DEFAULT_RANGE) - 1), today, DEFAULT_RANGE), errors
+    return Period(parsed["from"], parsed["to"], "custom"), {}
+
+
+@dataclass
+class Chart:
+    id: str
+    title: str
+    kind: str  # Chart.js type
+    columns: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    datasets: list[dict[str, Any]] = field(default_factory=list)
+    problem: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not any(value for row in self.rows for value in row[1:] if isinstance(value, int | float))
+
+    def spec(self) -> dict[str, Any]:
+        """What the page's script draws (``static/console.js``)."""
+        return {"id": self.id, "kind": self.kind, "labels": self.labels, "datasets": self.datasets}
+
+    def csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(self.columns)
+        writer.writerows(self.rows)
+        return out.getvalue()
+
+
+def customer_access(access: ClubAccess) -> CustomerAccess:
+    """The club of a console page as the reporting engine's Customer context (one club)."""
+    return CustomerAccess(
+        principal=access.principal, clubs=(access.club,), permits=access.permits, organization_context=False
+    )
+
+
+def _daily(session: Session, access: ClubAccess, period: Period, report: str, **query: Any) -> dict[str, Any]:
+    body = {"report": report, "interval": "1d", **period.window(), **query}
+    return engine.run_query(session, customer_access(access), body)
+
+
+def _by_day(answer: dict[str, Any], series: dict[str, Any]) -> dict[str, Any]:
+    return {bucket[:10]: value for bucket, value in zip(answer["time_buckets"], series["values"], strict=True)}
+
+
+def members_chart(session: Session, access: ClubAccess, period: Period) -> Chart:
+    chart = Chart("members", "Members over time", "line", ["day", "members"])
+    answer = _daily(session, access, period, "members_count_history")
+    values = _by_day(answer, answer["series"][0]) if answer["series"] else {}
+    days = [day.isoformat() for day in period.days]
+    # A day without a count (no snapshot yet) stays empty: the chart does not invent one.
+    chart.labels = days
+    chart.datasets = [{"label": "Members", "data": [values.get(day) for day in days]}]
+    chart.rows = [[day, values.get(day)] for day in days]
+    return chart
+
+
+def uses_chart(session: Session, access: ClubAccess, period: Period) -> Chart:
+    chart = Chart("uses", "Offer uses per day", "bar", ["day", "uses"])
+    answer = _daily(session, access, period, "offers_usages_history")
+    values = _by_day(answer, answer["series"][0]) if answer["series"] else {}
+    days = [day.isoformat() for day in period.days]
+    counts = [int(values.get(day) or 0) for day in days]  # no bucket: no use that day
+    chart.labels = days
+    chart.datasets = [{"label": "Uses", "data": counts}]
+    chart.rows = [[day, count] for day, count in zip(days, counts, strict=True)]
+    return chart
+
+
+def top_offers_chart(session: Session, access: ClubAccess, period: Period) -> Chart:
+    chart = Chart("top_offers", "Top offers by uses", "bar", ["offer_id", "offer", "uses"])
+    answer = _daily(session, access, period, "offers_usages_history", aggregate_by="offer_id")
+    totals: dict[int, int] = {}
+    for series in answer["series"]:
+        offer_id = series["label"].get("offer_id")
+        if offer_id is not None:
+            totals[int(offer_id)] = totals.get(int(offer_id), 0) + sum(int(v or 0) for v in series["values"])
+    top = sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:TOP_OFFERS]
+    names = offer_names(session, access, [offer_id for offer_id, _ in top])
+    chart.rows = [[offer_id, names.get(offer_id, f"#{offer_id}"), uses] for offer_id, uses in top]
+    chart.labels = [str(row[1]) for row in chart.rows]
+    chart.datasets = [{"label": "Uses", "data": [row[2] for row in chart.rows]}]
+    return chart
+
+
+def offer_names(session: Session, access: ClubAccess, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    language = access.club.default_language
+    statement = offer_queries.club_offers(access.club_id).where(Offer.id.in_(ids))
+    names = {}
+    for offer in session.execute(statement).scalars():
+        localized = offer.name or {}
+        names[offer.id] = localized.get(language) or next(iter(localized.values()), None) or f"#{offer.id}"
+    return names
+
+
+CHARTS: dict[str, Callable[[Session, ClubAccess, Period], Chart]] = {
+    "members": members_chart,
+    "uses": uses_chart,
+    "top_offers": top_offers_chart,
+}
+TITLES = {"members": "Members over time", "uses": "Offer uses per day", "top_offers": "Top offers by uses"}
+
+
+def build(session: Session, access: ClubAccess, name: str, period: Period) -> Chart:
+    """One chart; a report the user may not read (or a refused query) becomes the chart's problem."""
+    try:
+        return CHARTS[name](session, access, period)
+    except ValidationFailed as exc:
+        return Chart(name, TITLES[name], "bar", [], problem=f"{exc.message}: {exc.extra.get('details')}")
+    except ApiError as exc:
+        return Chart(name, TITLES[name], "bar", [], problem=exc.message)

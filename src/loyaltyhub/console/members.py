@@ -1,0 +1,60 @@
+"""Members in the console: the management API's list query and member view, and banning through the API's
+update schema and the members service (the same rules, events and counters as ``PATCH /members/{id}``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from loyaltyhub.auth.context import ClubAccess
+from loyaltyhub.errors import ValidationFailed
+from loyaltyhub.http.errors import validation_details
+from loyaltyhub.http.pagination import Page, paginate
+from loyaltyhub.members import repository, service
+from loyaltyhub.members.schemas import ManagedMemberOut, MemberUpdate
+from loyaltyhub.schemas import PaginationInfo
+
+PER_PAGE = 25
+
+
+def search(
+    session: Session, access: ClubAccess, params: dict[str, str]
+) -> tuple[list[ManagedMemberOut], PaginationInfo, dict[str, str]]:
+    """A page of the club's members: ``q`` is part of the e-mail, MSISDN or id (the API's ``search``)."""
+    term = (params.get("q") or "").strip()[:200] or None
+    banned = {"yes": True, "no": False}.get(params.get("banned", ""))
+    page_no = int(params["page"]) if params.get("page", "").isdigit() and 0 < int(params["page"]) < 10**9 else 1
+    statement = repository.list_statement(access.club_id, search=term, banned=banned, sort_direction="desc")
+    members, info = paginate(session, statement, Page(page_no, PER_PAGE))
+    shown = {"q": term or "", "banned": params.get("banned", "") if banned is not None else ""}
+    return [ManagedMemberOut.of(m) for m in members], info, shown
+
+
+def profile(session: Session, access: ClubAccess, member_id: int) -> ManagedMemberOut:
+    return ManagedMemberOut.of(repository.member_or_404(session, access.club_id, member_id))
+
+
+def set_ban(session: Session, access: ClubAccess, member_id: int, until: str | None) -> ManagedMemberOut:
+    """Ban until ``until`` (the club's wall time, ``YYYY-MM-DDTHH:MM``) or unban (None)."""
+    member = repository.member_or_404(session, access.club_id, member_id)
+    value: Any = None
+    if until is not None:
+        try:
+            value = datetime.strptime(until.strip(), "%Y-%m-%dT%H:%M").replace(tzinfo=ZoneInfo(access.club.timezone))
+        except ValueError:
+            value = until  # the schema answers with the API's error
+    try:
+        body = MemberUpdate.model_validate({"banned_until": value})
+    except ValidationError as exc:
+        raise ValidationFailed(validation_details([dict(e) for e in exc.errors()]))
+    return ManagedMemberOut.of(service.update_member(session, access.club, member, body.model_dump(exclude_unset=True)))
+
+
+def display_name(member: ManagedMemberOut) -> str:
+    props = member.properties or {}
+    name = " ".join(str(props[k]) for k in ("first_name", "last_name") if props.get(k))
+    return name or str(props.get("email") or props.get("msisdn") or f"Member {member.id}")

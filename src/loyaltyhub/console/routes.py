@@ -1,0 +1,425 @@
+"""The staff console's pages (``/console``): sign-in, the club dashboard and offers.
+
+Thin handlers, like the API's: they read a form or the query, call the offers service and the reporting
+engine with a :class:`~loyaltyhub.auth.context.ClubAccess` built by the same rules as the API's, and
+render a template. Errors are pages (:class:`~loyaltyhub.console.pages.ConsoleRoute`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import Depends, Path, Query, Request, Response
+from fastapi.responses import HTMLResponse
+
+from loyaltyhub.auth import permits
+from loyaltyhub.auth.context import ClubAccess
+from loyaltyhub.auth.service import authenticate_user, issue_user_token, revoke_user_token, user_principal
+from loyaltyhub.console import dashboard, explorer, forms
+from loyaltyhub.console import members as console_members
+from loyaltyhub.console.dependencies import CsrfChecked, Form, Needs, StaffDep, console_club
+from loyaltyhub.console.pages import ConsoleRouter, redirect, render
+from loyaltyhub.console.sessions import (
+    COOKIE_PATH,
+    CSRF_FIELD,
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    new_login_nonce,
+    safe_next,
+    same,
+)
+from loyaltyhub.errors import ValidationFailed
+from loyaltyhub.http.pagination import Page
+from loyaltyhub.http.session import SessionDep
+from loyaltyhub.offers import queries, service
+from loyaltyhub.offers.models import Offer
+from loyaltyhub.offers.queries import SORT_FIELDS, OfferFilters, OfferSort
+from loyaltyhub.offers.types import OFFER_TYPES, SCOPES, STATUSES, types_of_scope
+
+router = ConsoleRouter(prefix="/console", tags=["Staff console"])
+
+ClubPage = Annotated[ClubAccess, Depends(console_club)]
+OffersList = Annotated[ClubAccess, Depends(Needs(permits.OFFERS_LIST))]
+OffersCreate = Annotated[ClubAccess, Depends(Needs(permits.OFFERS_CREATE))]
+OffersUpdate = Annotated[ClubAccess, Depends(Needs(permits.OFFERS_UPDATE))]
+Dashboard = Annotated[ClubAccess, Depends(Needs(permits.REPORTING_QUERY))]
+MembersList = Annotated[ClubAccess, Depends(Needs(permits.MEMBERS_LIST))]
+MembersShow = Annotated[ClubAccess, Depends(Needs(permits.MEMBERS_SHOW))]
+MembersUpdate = Annotated[ClubAccess, Depends(Needs(permits.MEMBERS_UPDATE))]
+PER_PAGE = 20
+
+
+def _can(access: ClubAccess) -> dict[str, bool]:
+    held = access.permits
+    return {
+        "offers": permits.OFFERS_LIST in held,
+        "create_offers": permits.OFFERS_CREATE in held,
+        "edit_offers": permits.OFFERS_UPDATE in held,
+        "dashboard": permits.REPORTING_QUERY in held,
+        "members": permits.MEMBERS_LIST in held,
+        "show_members": permits.MEMBERS_SHOW in held,
+        "update_members": permits.MEMBERS_UPDATE in held,
+    }
+
+
+def _page(request: Request, access: ClubAccess, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    return render(request, template, status_code, club=access.club, can=_can(access), **context)
+
+
+def _secure(request: Request) -> bool:
+    settings = request.app.state.settings
+    return settings.console_secure_cookie if settings.console_secure_cookie is not None else settings.env == "prod"
+
+
+# --- sign-in ----------------------------------------------------------------------------------------
+
+
+@router.get("")
+def home(staff: StaffDep) -> Response:
+    if len(staff.clubs) == 1:
+        return redirect(f"/console/{staff.clubs[0].slug}")
+    return redirect("/console/clubs")
+
+
+@router.get("/clubs")
+def clubs(request: Request, staff: StaffDep) -> HTMLResponse:
+    return render(request, "clubs.html", clubs=staff.clubs)
+
+
+def _login_page(request: Request, next_url: str, status_code: int = 200, error: str | None = None) -> HTMLResponse:
+    nonce = new_login_nonce()
+    page = render(request, "login.html", status_code, nonce=nonce, next_url=next_url, error=error)
+    page.set_cookie(
+        LOGIN_COOKIE,
+        nonce,
+        max_age=3600,
+        path="/console/login",
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+    )
+    return page
+
+
+@router.get("/login")
+def login_form(request: Request, session: SessionDep, next: Annotated[str | None, Query(max_length=2000)] = None):
+    token = request.cookies.get(SESSION_COOKIE)
+    if token and user_principal(session, token) is not None:
+        return redirect(safe_next(next))
+    return _login_page(request, safe_next(next))
+
+
+@router.post("/login")
+def login(request: Request, session: SessionDep, form: Form) -> Response:
+    next_url = safe_next(form.get("next"))
+    if not same(request.cookies.get(LOGIN_COOKIE), form.get(CSRF_FIELD)):
+        return _login_page(request, next_url, 403, "The sign-in form expired: please try again.")
+    user = authenticate_user(session, form.get("email"), form.get("password"))
+    if user is None:
+        return _login_page(request, next_url, 401, "Wrong e-mail or password.")
+    ttl = request.app.state.settings.console_session_ttl_seconds
+    token, _record = issue_user_token(session, user, ttl)
+    response = redirect(next_url)
+    response.set_cookie(
+        SESSION_COOKIE, token, max_age=ttl, path=COOKIE_PATH, httponly=True, samesite="lax", secure=_secure(request)
+    )
+    response.delete_cookie(LOGIN_COOKIE, path="/console/login")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, staff: StaffDep, _csrf: CsrfChecked, session: SessionDep) -> Response:
+    revoke_user_token(session, staff.token)
+    response = redirect("/console/login", request)
+    response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH, httponly=True, samesite="lax", secure=_secure(request))
+    return response
+
+
+# --- a club -------------------------------------------------------------------------------------------
+
+
+@router.get("/{loyalty_club_slug}")
+def club_home(access: ClubPage) -> Response:
+    target = "dashboard" if permits.REPORTING_QUERY in access.permits else "offers"
+    return redirect(f"/console/{access.club.slug}/{target}")
+
+
+@router.get("/{loyalty_club_slug}/dashboard")
+def dashboard_page(request: Request, access: Dashboard, session: SessionDep) -> HTMLResponse:
+    period, picker_errors = dashboard.period_of(dict(request.query_params), access.club.timezone)
+    charts = [dashboard.build(session, access, name, period) for name in dashboard.CHARTS]
+    return _page(
+        request,
+        access,
+        "dashboard.html",
+        422 if picker_errors else 200,
+        nav="dashboard",
+        period=period,
+        picker=dict(request.query_params),
+        picker_errors=picker_errors,
+        charts=charts,
+        specs=json.dumps([chart.spec() for chart in charts if not chart.problem]).replace("<", "\\u003c"),
+        query=request.url.query,
+    )
+
+
+ChartName = Annotated[str, Path(pattern="^(" + "|".join(dashboard.CHARTS) + ")$")]
+
+
+@router.get("/{loyalty_club_slug}/dashboard/{chart}.csv")
+def dashboard_csv(request: Request, access: Dashboard, session: SessionDep, chart: ChartName) -> Response:
+    period, picker_errors = dashboard.period_of(dict(request.query_params), access.club.timezone)
+    if picker_errors:
+        raise ValidationFailed(
+            {name: [{"error": "invalid", "options": {"message": m}}] for name, m in picker_errors.items()}
+        )
+    built = dashboard.build(session, access, chart, period)
+    if built.problem:
+        raise ValidationFailed({"base": [{"error": "invalid", "options": {"message": built.problem}}]})
+    filename = f"{access.club.slug}-{chart}-{period.first}-{period.last}.csv"
+    return Response(
+        built.csv(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+@router.get("/{loyalty_club_slug}/reports")
+def reports_page(request: Request, access: Dashboard, session: SessionDep) -> HTMLResponse:
+    params = dict(request.query_params)
+    found = explorer.explore(session, access, params, request.app.state.settings.secret_key)
+    charts = [found.result.chart] if found.result and found.result.chart else []
+    return _page(
+        request,
+        access,
+        "reports.html",
+        422 if found.errors else 200,
+        nav="reports",
+        found=found,
+        picker=params,
+        other_errors=explorer.other_errors(found.errors),
+        specs=json.dumps(charts).replace("<", "\\u003c"),
+        query=request.url.query,
+    )
+
+
+@router.get("/{loyalty_club_slug}/reports.csv")
+def reports_csv(request: Request, access: Dashboard, session: SessionDep) -> Response:
+    found = explorer.explore(session, access, dict(request.query_params), request.app.state.settings.secret_key)
+    if found.result is None:
+        message = found.problem or "; ".join(f"{k}: {e.message}" for k, errs in found.errors.items() for e in errs)
+        raise ValidationFailed({"base": [{"error": "invalid", "options": {"message": message or "Choose a report"}}]})
+    filename = f"{access.club.slug}-{found.params.get('report')}.csv"
+    return Response(
+        found.result.csv(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+@router.get("/{loyalty_club_slug}/messages")
+def messages_page(request: Request, access: ClubPage) -> HTMLResponse:
+    return _page(request, access, "messages.html", nav="messages")
+
+
+# --- offers -------------------------------------------------------------------------------------------
+
+
+def _list_params(request: Request) -> tuple[OfferFilters, OfferSort, Page, dict[str, str]]:
+    """The list's filters from the query string; unknown values fall back to the defaults (a page, not
+    an API: a hand-edited URL still shows the list)."""
+    params = dict(request.query_params)
+    scope = params.get("scope") if params.get("scope") in SCOPES else "standard"
+    status = params.get("status") if params.get("status") in STATUSES else None
+    kind = params.get("type") if params.get("type") in types_of_scope(scope) else None
+    sort_by = params.get("sort") if params.get("sort") in SORT_FIELDS else "updated_at"
+    direction = "asc" if params.get("direction") == "asc" else "desc"
+    search = (params.get("search") or "").strip()[:200] or None
+    page_no = int(params["page"]) if params.get("page", "").isdigit() and 0 < int(params["page"]) < 10**9 else 1
+    filters = OfferFilters(
+        scope=scope,
+        status=status,
+        types=(kind,) if kind else None,
+        search=search,
+        with_archived=params.get("with_archived") == "on",
+    )
+    shown = {
+        "scope": scope,
+        "status": status or "",
+        "type": kind or "",
+        "sort": sort_by,
+        "direction": direction,
+        "search": search or "",
+        "with_archived": "on" if filters.with_archived else "",
+    }
+    return filters, OfferSort(sort_by, direction), Page(page_no, PER_PAGE), shown
+
+
+def _display_name(offer: Any, language: str) -> str:
+    names = offer.name or {}
+    return names.get(language) or next(iter(names.values()), "") or f"Offer {offer.id}"
+
+
+@router.get("/{loyalty_club_slug}/offers")
+def offers_page(request: Request, access: OffersList, session: SessionDep) -> HTMLResponse:
+    filters, sort, page, shown = _list_params(request)
+    languages = forms.languages_of(access.club)
+    offers, info = queries.list_offers(
+        session, access.club_id, filters, sort, page, languages, access.club.default_language
+    )
+    template = "offers/_results.html" if request.headers.get("HX-Request") else "offers/list.html"
+    return _page(
+        request,
+        access,
+        template,
+        nav="offers",
+        offers=[(offer, _display_name(offer, access.club.default_language)) for offer in offers],
+        info=info,
+        filters=shown,
+        scopes=SCOPES,
+        statuses=STATUSES,
+        types=OFFER_TYPES,
+        sort_fields=SORT_FIELDS,
+    )
+
+
+def _form_page(
+    request: Request,
+    access: ClubAccess,
+    *,
+    offer: Any | None,
+    values: dict[str, str],
+    status_code: int = 200,
+    errors: dict[str, list[forms.FieldError]] | None = None,
+    other_errors: list[str] | None = None,
+    saved: bool = False,
+) -> HTMLResponse:
+    return _page(
+        request,
+        access,
+        "offers/form.html",
+        status_code,
+        nav="offers",
+        offer=offer,
+        values=values,
+        errors=errors or {},
+        other_errors=other_errors or [],
+        languages=forms.languages_of(access.club),
+        choices=forms.CHOICES,
+        saved=saved,
+    )
+
+
+def _refused(request: Request, session: SessionDep, access: ClubAccess, offer: Any, form: Any, exc: ValidationFailed):
+    """The API's 422, shown next to the fields; nothing of the attempt is kept."""
+    session.rollback()
+    errors, other = forms.split_errors(forms.field_errors(exc.extra.get("details") or {}), access.club)
+    return _form_page(
+        request, access, offer=offer, values=forms.form_values(form), status_code=422, errors=errors, other_errors=other
+    )
+
+
+@router.get("/{loyalty_club_slug}/offers/new")
+def new_offer(request: Request, access: OffersCreate) -> HTMLResponse:
+    return _form_page(request, access, offer=None, values={"type": "regular"})
+
+
+@router.post("/{loyalty_club_slug}/offers")
+def create_offer(request: Request, access: OffersCreate, _csrf: CsrfChecked, form: Form, session: SessionDep):
+    try:
+        body = forms.parse_create(forms.body_from_form(form, access.club, creating=True))
+        offer = service.create_offer(session, access.club, body)
+    except ValidationFailed as exc:
+        return _refused(request, session, access, None, form, exc)
+    return redirect(f"/console/{access.club.slug}/offers/{offer.id}?saved=1")
+
+
+OfferId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+def _offer(session: SessionDep, access: ClubAccess, offer_id: int) -> Offer:
+    return access.tenant.get_or_404(session, Offer, offer_id)
+
+
+@router.get("/{loyalty_club_slug}/offers/{offer_id:int}")
+def edit_offer(request: Request, access: OffersUpdate, session: SessionDep, offer_id: OfferId) -> HTMLResponse:
+    offer = service.present_one(session, _offer(session, access, offer_id))
+    saved = request.query_params.get("saved") == "1"
+    return _form_page(request, access, offer=offer, values=forms.values_of(offer, access.club), saved=saved)
+
+
+@router.post("/{loyalty_club_slug}/offers/{offer_id:int}")
+def update_offer(
+    request: Request, access: OffersUpdate, _csrf: CsrfChecked, form: Form, session: SessionDep, offer_id: OfferId
+):
+    offer = _offer(session, access, offer_id)
+    try:
+        body = forms.parse_update(forms.body_from_form(form, access.club, creating=False))
+        service.update_offer(session, access.club, offer, body)
+    except ValidationFailed as exc:
+        return _refused(request, session, access, service.present_one(session, offer), form, exc)
+    return redirect(f"/console/{access.club.slug}/offers/{offer.id}?saved=1")
+
+
+@router.post("/{loyalty_club_slug}/offers/{offer_id:int}/status")
+def change_status(
+    request: Request, access: OffersUpdate, _csrf: CsrfChecked, form: Form, session: SessionDep, offer_id: OfferId
+) -> Response:
+    """Publish or unpublish (the API's PATCH of ``status``)."""
+    offer = _offer(session, access, offer_id)
+    status = form.get("status")
+    if status not in ("published", "unpublished"):
+        raise ValidationFailed.at(("status",), "inclusion", **{"in": ["published", "unpublished"]})
+    service.update_offer(session, access.club, offer, forms.parse_update({"status": status}))
+    back = forms.safe_back(form.get("back"), access.club.slug) or f"/console/{access.club.slug}/offers/{offer.id}"
+    return redirect(back, request)
+
+
+# --- members --------------------------------------------------------------------------------------------
+
+MemberId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+@router.get("/{loyalty_club_slug}/members")
+def members_page(request: Request, access: MembersList, session: SessionDep) -> HTMLResponse:
+    found, info, shown = console_members.search(session, access, dict(request.query_params))
+    template = "members/_results.html" if request.headers.get("HX-Request") else "members/list.html"
+    rows = [(member, console_members.display_name(member)) for member in found]
+    return _page(request, access, template, nav="members", members=rows, info=info, filters=shown)
+
+
+def _profile_page(
+    request: Request, access: ClubAccess, member: Any, status_code: int = 200, ban_error: str | None = None
+) -> HTMLResponse:
+    return _page(
+        request,
+        access,
+        "members/profile.html",
+        status_code,
+        nav="members",
+        member=member,
+        name=console_members.display_name(member),
+        ban_error=ban_error,
+    )
+
+
+@router.get("/{loyalty_club_slug}/members/{member_id:int}")
+def member_page(request: Request, access: MembersShow, session: SessionDep, member_id: MemberId) -> HTMLResponse:
+    return _profile_page(request, access, console_members.profile(session, access, member_id))
+
+
+@router.post("/{loyalty_club_slug}/members/{member_id:int}/ban")
+def ban_member(
+    request: Request, access: MembersUpdate, _csrf: CsrfChecked, form: Form, session: SessionDep, member_id: MemberId
+) -> Response:
+    """Ban until a time (``until``) or unban (``action=unban``): the API's ``PATCH banned_until``."""
+    until = None if form.get("action") == "unban" else form.get("until")
+    try:
+        console_members.set_ban(session, access, member_id, until)
+    except ValidationFailed as exc:
+        session.rollback()
+        problems = forms.field_errors(exc.extra.get("details") or {})
+        message = "; ".join(e.message for errs in problems.values() for e in errs)
+        return _profile_page(request, access, console_members.profile(session, access, member_id), 422, message)
+    return redirect(f"/console/{access.club.slug}/members/{member_id}")

@@ -1,0 +1,377 @@
+"""The console in a real browser: Debian's Chromium, headless, driven by Playwright, against a real
+``loyaltyhub serve`` (production settings, the tenancy audit on) that is the only host it may reach.
+
+Every test fails on a console error, an uncaught script error, a failed request or an unexpected HTTP
+error answer; every page is photographed at 1440 and 375 px wide into ``var/screenshots/console/``; an
+axe-core pass (served from the tests' own copy) finds no serious or critical violation on any page.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from loyaltyhub.auth.permits import all_permits
+from loyaltyhub.auth.service import create_client_token, create_user
+from loyaltyhub.clubs.service import create_club
+from loyaltyhub.db import migrate
+from loyaltyhub.db.engine import make_engine
+from loyaltyhub.db.session import unit_of_work
+from loyaltyhub.services import SESSION_KEY
+from loyaltyhub.wiring import build_services
+from tests.conftest import own_postgres_database
+from tests.factories import PUBLIC_HEADERS
+from tests.member_offers import factories as mo
+from tests.ops.servers import environment, serve
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "var" / "screenshots" / "console"
+AXE = Path(__file__).parent / "assets" / "axe-4.14.1.min.js"
+PASSWORD = "browser test password"
+WIDTHS = {"wide": (1440, 900), "narrow": (375, 812)}
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists() or shutil.which("chromium") is None,
+        reason="Debian's chromium is not installed at /usr/bin/chromium (.ci/run installs it)",
+    ),
+]
+
+
+@dataclass
+class Site:
+    base: str
+    club_a: str
+    club_b: str
+    client_token: str
+    member_id: int
+    offer_b: int
+    offer_a: int
+
+
+def _seed(url: str) -> dict[str, Any]:
+    engine = make_engine(url, pool_size=1)
+    try:
+        with unit_of_work(engine, write=True, **{SESSION_KEY: build_services()}) as session:
+            common = {"timezone": "Europe/Oslo", "country": "NO", "default_language": "en", "languages": ["en", "no"]}
+            club_a = create_club(session, slug="storo", name="Storo Storsenter", **common)
+            club_b = create_club(session, slug="city-syd", name="City Syd", **common)
+            session.flush()
+            create_user(session, email="admin@storo.example", password=PASSWORD, role="admin", club_slugs=["storo"])
+            create_user(session, email="analyst@storo.example", password=PASSWORD, role="analyst", club_slugs=["storo"])
+            token = create_client_token(
+                session, name="app", permits=[p.name for p in all_permits()], club_slugs=["storo"], product_name="app"
+            ).token
+            member = mo.member(session, club_a)
+            offer_a = mo.offer(session, club_a, name={"en": "Seeded offer"}, status="draft")
+            offer_b = mo.offer(session, club_b, name={"en": "City Syd secret"})
+            return {
+                "club_a": club_a.slug,
+                "club_b": club_b.slug,
+                "client_token": token,
+                "member_id": member.id,
+                "offer_a": offer_a.id,
+                "offer_b": offer_b.id,
+            }
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def site(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    tmp = tmp_path_factory.mktemp("console-browser")
+    if database_url.startswith("sqlite"):
+        databases: Any = _sqlite(tmp)
+    else:
+        databases = own_postgres_database(database_url)
+    with databases as url:
+        migrate.upgrade(url)
+        seeded = _seed(url)
+        env = environment(url, LOYALTYHUB_DATABASE_POOL_SIZE="2", LOYALTYHUB_DATABASE_MAX_OVERFLOW="2")
+        with serve(env, tmp, tmp / "server.log") as base:
+            yield Site(base=base, **seeded)
+
+
+class _sqlite:
+    def __init__(self, tmp: Path) -> None:
+        self.url = f"sqlite:///{tmp / 'console.db'}"
+
+    def __enter__(self) -> str:
+        return self.url
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+@pytest.fixture(scope="module")
+def browser(site: Site) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass
+class Watched:
+    """A page whose troubles are recorded: console errors, script errors, failed requests, error answers."""
+
+    page: Any
+    site: Site
+    troubles: list[str] = field(default_factory=list)
+    expected: set[int] = field(default_factory=set)
+
+    def goto(self, path: str, expect: int | None = None) -> Any:
+        if expect:
+            self.expected.add(expect)
+        return self.page.goto(self.site.base + path)
+
+    def shoot(self, name: str) -> None:
+        """The page at both widths (full page), then back to the wide viewport."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for label, (width, height) in WIDTHS.items():
+            self.page.set_viewport_size({"width": width, "height": height})
+            self.page.wait_for_timeout(50)
+            self.page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+            if label == "narrow":  # nothing may stick out sideways on a phone
+                overflow = self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+                assert overflow <= 0, f"{name} is {overflow}px wider than a 375px screen"
+        self.page.set_viewport_size({"width": 1440, "height": 900})
+
+    def check(self) -> None:
+        unexpected = [t for t in self.troubles if not any(f"status of {code}" in t for code in self.expected)]
+        assert not unexpected, unexpected
+
+
+@pytest.fixture
+def open_page(browser: Any, site: Site) -> Iterator[Any]:
+    contexts: list[Any] = []
+    watched: list[Watched] = []
+
+    def make(**options: Any) -> Watched:
+        context = browser.new_context(viewport={"width": 1440, "height": 900}, **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        w = Watched(page, site)
+        watched.append(w)
+
+        def only_the_server(route: Any) -> None:
+            if route.request.url.startswith(site.base):
+                route.continue_()
+            else:
+                w.troubles.append(f"asked for another host: {route.request.url}")
+                route.abort()
+
+        page.route("**/*", only_the_server)
+        page.on("console", lambda m: w.troubles.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: w.troubles.append(f"script error: {e}"))
+        page.on("requestfailed", lambda r: w.troubles.append(f"request failed: {r.url} {r.failure}"))
+
+        def answered(response: Any) -> None:
+            if response.status >= 400 and response.status not in w.expected:
+                w.troubles.append(f"{response.status} for {response.url}")
+
+        page.on("response", answered)
+        return w
+
+    yield make
+    try:
+        for w in watched:
+            w.check()
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def sign_in(w: Watched, email: str, path: str = "/console") -> None:
+    w.goto(path)
+    w.page.wait_for_url(re.compile(r"/console/login"))
+    w.page.get_by_label("E-mail").fill(email)
+    w.page.get_by_label("Password").fill(PASSWORD)
+    w.page.get_by_role("button", name="Sign in").click()
+    w.page.wait_for_load_state()
+
+
+def test_create_publish_use_and_see_the_use_on_the_dashboard(open_page, site):
+    w = open_page()
+    w.goto("/console")
+    w.page.wait_for_url(re.compile(r"/console/login"))
+    w.shoot("login")
+    sign_in(w, "admin@storo.example")
+    w.page.wait_for_url(f"**/console/{site.club_a}/dashboard")
+    cookie = next(c for c in w.page.context.cookies() if c["name"] == "lh_console")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["secure"]  # production settings
+
+    w.page.get_by_role("link", name="Offers").click()
+    w.page.wait_for_url(f"**/console/{site.club_a}/offers")
+    w.page.get_by_role("link", name="New offer").click()
+    w.page.get_by_label("Name (en)").fill("Browser coffee")
+    w.page.get_by_label("Name (no)").fill("Nettleserkaffe")
+    w.page.get_by_label("Description (en)").fill("A cup of coffee for members")
+    w.page.get_by_label("Uses per member").fill("3")
+    w.shoot("offer-new")
+    w.page.get_by_role("button", name="Create offer").click()
+    w.page.wait_for_url(re.compile(r"/offers/\d+\?saved=1$"))
+    offer_id = int(re.search(r"/offers/(\d+)", w.page.url).group(1))
+    assert w.page.locator("#offer-status").inner_text() == "draft"
+    w.page.get_by_role("button", name="Publish").click()
+    w.page.wait_for_load_state()
+    assert w.page.locator("#offer-status").inner_text() == "published"
+    w.shoot("offer-edit")
+
+    w.goto(f"/console/{site.club_a}/offers")
+    w.page.get_by_label("Search").fill("browser cof")  # htmx swaps the results as you type
+    w.page.wait_for_url(re.compile(r"search=browser"))
+    w.page.locator(f'tr[data-offer-id="{offer_id}"]').wait_for()
+    assert w.page.locator("tr[data-offer-id]").count() == 1
+    w.shoot("offers")
+
+    used = httpx.post(
+        f"{site.base}/v3/{site.club_a}/members/{site.member_id}/offers/{offer_id}/use",
+        headers={"X-Client-Authorization": site.client_token, **PUBLIC_HEADERS},
+        timeout=30,
+    )
+    assert used.status_code in (200, 201), used.text
+
+    w.goto(f"/console/{site.club_a}/dashboard?range=7")
+    w.page.wait_for_selector("html[data-charts-drawn]")
+    drawn = w.page.evaluate(
+        "() => { const c = Chart.getChart(document.getElementById('canvas-uses'));"
+        " return {labels: c.data.labels, data: c.data.datasets[0].data}; }"
+    )
+    assert drawn["data"][-1] == 1 and sum(drawn["data"]) == 1
+    top = w.page.evaluate("() => Chart.getChart(document.getElementById('canvas-top_offers')).data.labels")
+    assert top == ["Browser coffee"]
+    w.page.locator("#chart-uses summary").click()
+    assert w.page.locator("#table-uses tbody tr").last.locator("td").nth(1).inner_text() == "1"
+    with w.page.expect_download() as download:
+        w.page.locator("#chart-uses").get_by_role("link", name="Download CSV").click()
+    assert Path(download.value.path()).read_text().strip().splitlines()[-1].endswith(",1")
+    w.shoot("dashboard")
+
+    w.page.get_by_role("link", name="Reports").click()
+    w.page.get_by_label("Report").select_option("offers_usages_history")  # htmx brings the report's fields
+    w.page.get_by_label("Interval").select_option("1d")
+    w.page.get_by_label("Period").select_option("7")
+    w.page.get_by_role("button", name="Run").click()
+    w.page.wait_for_selector("html[data-charts-drawn]")
+    explored = w.page.evaluate("() => Chart.getChart(document.getElementById('canvas-explorer')).data.datasets[0].data")
+    assert explored == [1]
+    assert w.page.locator("#table-explorer tbody tr td").nth(1).inner_text() == "1"
+    w.shoot("reports")
+
+    w.page.get_by_role("link", name="Members").click()
+    w.page.get_by_label("E-mail, phone number or member id").fill(str(site.member_id))
+    w.page.wait_for_url(re.compile(r"q=\d+"))
+    w.page.locator(f'tr[data-member-id="{site.member_id}"] a').click()
+    w.page.wait_for_url(f"**/members/{site.member_id}")
+    w.shoot("member")
+
+    w.goto(f"/console/{site.club_a}/messages")
+    w.shoot("messages")
+    w.page.get_by_role("button", name="Sign out").click()
+    w.page.wait_for_url(re.compile(r"/console/login$"))
+    w.goto(f"/console/{site.club_a}/offers")
+    w.page.wait_for_url(re.compile(r"/console/login\?next="))
+
+
+def test_a_422_is_shown_next_to_the_right_field(open_page, site):
+    w = open_page()
+    sign_in(w, "admin@storo.example", f"/console/{site.club_a}/offers/new")
+    w.page.wait_for_url(f"**/console/{site.club_a}/offers/new")
+    w.page.get_by_label("Name (en)").fill("Backwards")
+    w.page.get_by_label("Usable from").fill("2026-12-10T10:00")
+    w.page.get_by_label("Usable until").fill("2026-12-01T10:00")
+    w.expected.add(422)
+    w.page.get_by_role("button", name="Create offer").click()
+    w.page.wait_for_selector("#form-problems")
+    until = w.page.get_by_label("Usable until")
+    assert until.get_attribute("aria-invalid") == "true"
+    described = w.page.locator("#" + until.get_attribute("aria-describedby").split()[0])
+    assert described.inner_text() == "must be after usable since"
+    assert described.locator("li").get_attribute("data-error") == "greater_than_property"
+    field = w.page.locator(".field", has=until)
+    assert field.locator(".field-errors").count() == 1  # in the field's own box, under its input
+    assert w.page.locator(".field-errors").count() == 1
+    assert w.page.get_by_label("Name (en)").input_value() == "Backwards"
+    w.shoot("offer-422")
+
+
+def test_an_analyst_cannot_open_the_offer_editor(open_page, site):
+    w = open_page()
+    sign_in(w, "analyst@storo.example")
+    w.page.wait_for_url(f"**/console/{site.club_a}/dashboard")
+    w.goto(f"/console/{site.club_a}/offers")
+    assert w.page.locator(f'tr[data-offer-id="{site.offer_a}"] a').count() == 0
+    assert w.page.get_by_role("link", name="New offer").count() == 0
+    response = w.goto(f"/console/{site.club_a}/offers/{site.offer_a}", expect=403)
+    assert response.status == 403
+    assert "Missing permit Offers:Api:Offers:Update" in w.page.locator("main").inner_text()
+    w.shoot("forbidden")
+
+
+def test_club_as_user_cannot_open_club_bs_offer(open_page, site):
+    w = open_page()
+    sign_in(w, "admin@storo.example")
+    w.page.wait_for_url(f"**/console/{site.club_a}/dashboard")
+    for path in (f"/console/{site.club_b}/offers/{site.offer_b}", f"/console/{site.club_a}/offers/{site.offer_b}"):
+        response = w.goto(path, expect=404)
+        assert response.status == 404
+        assert "City Syd secret" not in w.page.content()
+    w.shoot("not-found")
+
+
+def test_every_page_at_both_widths(open_page, site):
+    w = open_page()
+    sign_in(w, "admin@storo.example")
+    w.page.wait_for_url(f"**/console/{site.club_a}/dashboard")
+    for name, path in (
+        ("offer-seeded", f"/offers/{site.offer_a}"),
+        ("members", "/members"),
+        ("member-seeded", f"/members/{site.member_id}"),
+        ("reports-empty", "/reports"),
+        ("reports-records", "/reports?report=offers"),
+    ):
+        w.goto(f"/console/{site.club_a}{path}")
+        w.shoot(name)
+
+
+PAGES = ("/dashboard", "/offers", "/offers/new", "/messages", "/members", "/reports?report=offers_usages_stats")
+
+
+def test_pages_have_no_serious_accessibility_violations(open_page, site):
+    # axe is injected as a script of the test: only this context lifts the pages' CSP to let it run.
+    w = open_page(bypass_csp=True)
+    sign_in(w, "admin@storo.example")
+    w.page.wait_for_url(f"**/console/{site.club_a}/dashboard")
+    found = {}
+    for path in ("/console/login", *(f"/console/{site.club_a}{p}" for p in PAGES)):
+        if path == "/console/login":
+            w.page.context.clear_cookies()
+        w.goto(path)
+        if path == "/console/login":
+            sign_in(w, "admin@storo.example")
+        w.page.add_script_tag(path=str(AXE))
+        result = w.page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        serious = [
+            f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}"
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        if serious:
+            found[path] = serious
+    assert not found, found

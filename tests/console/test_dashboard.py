@@ -1,0 +1,96 @@
+"""The dashboard: charts from the reporting engine (a use through the Public API shows on the day it
+happened, in the club's timezone), each with its table and CSV; the range picker; permits per report."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from loyaltyhub.console import dashboard
+from tests.member_offers import factories as mo
+
+
+def _today(club) -> date:  # type: ignore[no-untyped-def]
+    return datetime.now(ZoneInfo(club.timezone)).date()
+
+
+def _specs(html: str) -> dict[str, dict]:
+    raw = re.search(r'<script type="application/json" id="chart-specs">(.*?)</script>', html, re.S).group(1)
+    return {spec["id"]: spec for spec in json.loads(raw)}
+
+
+def test_a_use_through_the_public_api_shows_on_the_dashboard(console_as, club, session, client, factory):
+    offer = mo.offer(session, club, name={"en": "Free coffee"})
+    member = mo.member(session, club)
+    token = factory.client_token([club])
+    used = client.post(f"/v3/{club.slug}/members/{member.id}/offers/{offer.id}/use", headers=factory.headers(token))
+    assert used.status_code in (200, 201), used.text
+    console = console_as(club)
+    page = console.get(f"/console/{club.slug}/dashboard?range=7")
+    assert page.status_code == 200, page.text
+    specs = _specs(page.text)
+    today = _today(club).isoformat()
+    uses = specs["uses"]
+    assert len(uses["labels"]) == 7 and uses["labels"][-1] == today
+    assert uses["datasets"][0]["data"] == [0, 0, 0, 0, 0, 0, 1]
+    assert specs["top_offers"]["labels"] == ["Free coffee"] and specs["top_offers"]["datasets"][0]["data"] == [1]
+    assert f"<td>{today}</td><td>1</td>" in page.text  # the chart's table
+    assert "vendor/chart-4.6.1.umd.min.js" in page.text
+    download = console.get(f"/console/{club.slug}/dashboard/uses.csv?range=7")
+    assert download.status_code == 200 and download.headers["content-type"].startswith("text/csv")
+    assert "attachment" in download.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(download.text)))
+    assert rows[0] == ["day", "uses"] and rows[-1] == [today, "1"] and len(rows) == 8
+    top = list(csv.reader(io.StringIO(console.get(f"/console/{club.slug}/dashboard/top_offers.csv?range=7").text)))
+    assert top == [["offer_id", "offer", "uses"], [str(offer.id), "Free coffee", "1"]]
+
+
+def test_a_custom_range_and_its_errors(console_as, club):
+    console = console_as(club)
+    page = console.get(f"/console/{club.slug}/dashboard?range=custom&from=2026-01-01&to=2026-01-10")
+    assert page.status_code == 200
+    assert _specs(page.text)["uses"]["labels"][0] == "2026-01-01" and len(_specs(page.text)["uses"]["labels"]) == 10
+    backwards = console.get(f"/console/{club.slug}/dashboard?range=custom&from=2026-01-10&to=2026-01-01")
+    assert backwards.status_code == 422 and "must not be before from" in backwards.text
+    assert 'id="to" name="to" type="date" value="2026-01-01" aria-invalid="true"' in backwards.text
+    too_long = console.get(f"/console/{club.slug}/dashboard/uses.csv?range=custom&from=2025-01-01&to=2026-01-01")
+    assert too_long.status_code == 422
+    assert console.get(f"/console/{club.slug}/dashboard/nope.csv").status_code == 422
+
+
+def test_the_period_is_whole_days_of_the_clubs_calendar():
+    today = date(2026, 3, 29)  # the night Oslo moves to summer time
+    period, errors = dashboard.period_of({"range": "7"}, "Europe/Oslo", today)
+    assert not errors and period.first == date(2026, 3, 23) and period.last == today
+    assert period.window() == {"from": "2026-03-23T00:00:00", "to": "2026-03-30T00:00:00"}
+    period, errors = dashboard.period_of({"range": "custom", "from": "2026-01-01", "to": "2026-06-30"}, "UTC", today)
+    assert errors == {"to": "at most 150 days after from"}
+    _period, errors = dashboard.period_of({"range": "365"}, "UTC", today)
+    assert set(errors) == {"from", "to", "range"}
+
+
+def test_a_report_the_role_may_not_read_is_said_on_its_chart(club, session):
+    from loyaltyhub.auth.context import ClubAccess
+    from loyaltyhub.auth.permits import REPORTING_QUERY
+    from loyaltyhub.auth.principal import Principal
+
+    access = ClubAccess(Principal(kind="user", id=1, name="x", grants=()), club, frozenset({REPORTING_QUERY}))
+    period, _ = dashboard.period_of({}, club.timezone)
+    chart = dashboard.build(session, access, "uses", period)
+    assert chart.problem == "Missing permit Reporting:Api:Report:OffersUsagesHistory"
+    assert chart.rows == []
+
+
+def test_members_over_time_reads_the_member_count_history(console_as, club, session):
+    from loyaltyhub.reporting.snapshots import take_snapshot
+
+    for _ in range(3):
+        mo.member(session, club)
+    take_snapshot(session, datetime.now(ZoneInfo("UTC")) - timedelta(minutes=1))
+    page = console_as(club).get(f"/console/{club.slug}/dashboard?range=7")
+    members = _specs(page.text)["members"]["datasets"][0]["data"]
+    assert members[-1] == 3

@@ -1,0 +1,72 @@
+"""Tenant isolation of the console, by walking every console page of a club (as the API's route walk
+does for the APIs): a staff user of club A gets 404 for club B's slug and for club B's records under club
+A's slug, with every method, exactly as for a club that does not exist."""
+
+from __future__ import annotations
+
+import re
+
+from loyaltyhub.http.routing import api_routes
+from tests.member_offers import factories as mo
+from tests.offers import factories as offers
+
+PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-z]+)?}")
+
+
+def _console_routes(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    return [
+        (method, info.path)
+        for info in api_routes(app)
+        if info.path.startswith("/console/{loyalty_club_slug}")
+        for method in sorted(info.methods - {"HEAD", "OPTIONS"})
+    ]
+
+
+def _fill(path: str, values: dict[str, object]) -> str:
+    return PARAM.sub(lambda m: str(values[m.group(1)]), path)
+
+
+def test_the_walk_sees_the_club_pages(app):
+    paths = {path for _method, path in _console_routes(app)}
+    assert "/console/{loyalty_club_slug}/offers/{offer_id:int}" in paths and len(paths) >= 7
+
+
+def test_another_clubs_pages_and_records_are_not_found(app, console_as, factory, session):
+    club_a, club_b = factory.club(), factory.club()
+    offer_b = offers.offer(session, club_b, name={"en": "B's secret"})
+    member_b = mo.member(session, club_b, properties={"first_name": "B's secret"})
+    console = console_as(club_a)
+    failures = []
+    for method, path in _console_routes(app):
+        values = {"offer_id": offer_b.id, "member_id": member_b.id, "chart": "uses"}
+        assert set(PARAM.findall(path)) <= {"loyalty_club_slug", *values}, path
+        for slug in (club_b.slug, club_a.slug):
+            if slug == club_a.slug and not {"offer_id", "member_id"} & set(PARAM.findall(path)):
+                continue
+            url = _fill(path, {**values, "loyalty_club_slug": slug})
+            data = {"status": "published", "name.en": "taken over", "action": "ban", "until": "2030-01-01T00:00"}
+            response = console.post(url, data) if method == "POST" else console.get(url)
+            if response.status_code != 404 or "B&#39;s secret" in response.text or "B's secret" in response.text:
+                failures.append((method, url, response.status_code))
+    assert not failures, failures
+    session.refresh(offer_b)
+    session.refresh(member_b)
+    assert offer_b.status == "draft" and offer_b.name == {"en": "B's secret"} and member_b.banned_until is None
+
+
+def test_an_organization_user_opens_every_club_of_it_and_no_other(app, staff_user, factory, session):
+    from fastapi.testclient import TestClient
+
+    from tests.console.conftest import sign_in
+
+    mine = factory.club(organization="Steen & Strøm")
+    also_mine = factory.club(organization="Steen & Strøm")
+    other = factory.club(organization="Other")
+    email = staff_user(role="analyst", organization="Steen & Strøm")
+    with TestClient(app) as client:
+        assert sign_in(client, email).status_code == 303
+        assert client.get(f"/console/{mine.slug}/offers").status_code == 200
+        assert client.get(f"/console/{also_mine.slug}/dashboard").status_code == 200
+        assert client.get(f"/console/{other.slug}/offers").status_code == 404
+        clubs = client.get("/console/clubs").text
+        assert mine.name in clubs and also_mine.name in clubs and other.name not in clubs

@@ -1,0 +1,180 @@
+"""Console offers: the list (filters, search, paging), create and edit through the API's schemas and
+service (the same 422 details, next to the fields), publish/unpublish, and what each role may do."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from loyaltyhub.offers.models import Offer
+from tests.offers import factories as offers
+
+VALID = {
+    "type": "regular",
+    "name.en": "Free coffee",
+    "name.no": "Gratis kaffe",
+    "description.en": "One cup",
+    "maximum_uses_per_user": "2",
+    "usable_since": "2026-12-01T10:00",
+    "usable_until": "2026-12-24T18:00",
+}
+
+
+def _errors_of(html: str, field: str) -> list[str]:
+    """The error symbols shown next to ``field`` (``data-field`` of its error list)."""
+    block = re.search(rf'<ul class="field-errors" id="[^"]+" data-field="{re.escape(field)}">(.*?)</ul>', html, re.S)
+    return re.findall(r'data-error="([^"]+)"', block.group(1)) if block else []
+
+
+def _offer_count(session, club) -> int:  # type: ignore[no-untyped-def]
+    return session.execute(select(func.count()).select_from(Offer).where(Offer.loyalty_club_id == club.id)).scalar_one()
+
+
+def test_create_an_offer_then_publish_and_unpublish_it(console_as, club, session):
+    console = console_as(club)
+    created = console.post(f"/console/{club.slug}/offers", VALID)
+    assert created.status_code == 303, created.text
+    offer_id = int(re.search(r"/offers/(\d+)\?saved=1$", created.headers["location"]).group(1))
+    offer = session.get(Offer, offer_id)
+    assert offer.name == {"en": "Free coffee", "no": "Gratis kaffe"} and offer.status == "draft"
+    assert offer.maximum_uses_per_user == 2
+    # The club's wall time (Europe/Oslo, UTC+1 in December).
+    assert offer.usable_since == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    page = console.get(created.headers["location"])
+    assert "Saved." in page.text and 'value="Free coffee"' in page.text and 'value="2026-12-01T10:00"' in page.text
+
+    published = console.post(f"/console/{club.slug}/offers/{offer_id}/status", {"status": "published"})
+    assert published.status_code == 303
+    session.refresh(offer)
+    assert offer.status == "published"
+    listed = console.get(f"/console/{club.slug}/offers?status=published")
+    assert f'data-offer-id="{offer_id}"' in listed.text
+    console.post(f"/console/{club.slug}/offers/{offer_id}/status", {"status": "unpublished"})
+    session.refresh(offer)
+    assert offer.status == "unpublished"
+    refused = console.post(f"/console/{club.slug}/offers/{offer_id}/status", {"status": "archived"})
+    assert refused.status_code == 422
+    session.refresh(offer)
+    assert offer.status == "unpublished"
+
+
+def test_edit_keeps_what_the_form_shows_and_clears_what_was_emptied(console_as, club, session):
+    console = console_as(club)
+    offer = offers.offer(session, club, name={"en": "Tea"}, stock=10, internal_name="tea-1")
+    form = console.get(f"/console/{club.slug}/offers/{offer.id}")
+    assert form.status_code == 200 and 'value="Tea"' in form.text and 'value="10"' in form.text
+    saved = console.post(
+        f"/console/{club.slug}/offers/{offer.id}", {"type": "regular", "name.en": "Green tea", "stock": ""}
+    )
+    assert saved.status_code == 303, saved.text
+    session.refresh(offer)
+    assert offer.name == {"en": "Green tea"} and offer.stock is None and offer.internal_name is None
+
+
+def test_the_apis_422_is_shown_next_to_the_right_field_and_nothing_is_saved(console_as, club, session, client, factory):
+    console = console_as(club)
+    body = {**VALID, "usable_until": "2026-11-01T10:00", "maximum_uses_per_user": "two", "name.en": "x" * 300}
+    refused = console.post(f"/console/{club.slug}/offers", body)
+    assert refused.status_code == 422
+    html = refused.text
+    assert _errors_of(html, "usable_until") == []  # the schema refused first: the service never ran
+    assert _errors_of(html, "maximum_uses_per_user") == ["invalid_type"]
+    assert (
+        'id="f-maximum_uses_per_user" name="maximum_uses_per_user" type="text" value="two" aria-invalid="true"' in html
+    )
+    assert _offer_count(session, club) == 0
+    # The service's rule (a window ending before it starts), as the API answers it.
+    refused = console.post(f"/console/{club.slug}/offers", {**VALID, "usable_until": "2026-11-01T10:00"})
+    assert refused.status_code == 422
+    assert _errors_of(refused.text, "usable_until") == ["greater_than_property"]
+    assert "must be after usable since" in refused.text
+    assert 'value="Free coffee"' in refused.text  # what was typed stays
+    api = client.post(
+        f"/v3/{club.slug}/offers",
+        headers=factory.headers(factory.client_token([club])),
+        json={"usable_since": "2026-12-01T10:00:00+01:00", "usable_until": "2026-11-01T10:00:00+01:00"},
+    )
+    assert api.json()["details"] == {
+        "usable_until": [{"error": "greater_than_property", "options": {"property": "usable_since"}}]
+    }
+    assert _offer_count(session, club) == 0
+
+
+def test_an_edit_refused_by_the_api_changes_nothing(console_as, club, session):
+    console = console_as(club)
+    offer = offers.offer(session, club, name={"en": "Tea"})
+    refused = console.post(
+        f"/console/{club.slug}/offers/{offer.id}", {"type": "regular", "name.en": "Coffee", "stock": "0"}
+    )
+    assert refused.status_code == 422
+    assert _errors_of(refused.text, "stock") == ["greater_than"]
+    session.refresh(offer)
+    assert offer.name == {"en": "Tea"}
+
+
+def test_errors_of_fields_the_form_does_not_show_are_listed_above_it(console_as, club):
+    console = console_as(club)
+    refused = console.post(f"/console/{club.slug}/offers", {**VALID, "store_id": "999999"})
+    assert refused.status_code == 422 and _errors_of(refused.text, "store_id") == ["does_not_exist"]
+    refused = console.post(f"/console/{club.slug}/offers", {**VALID, "extras": "[1, 2]"})
+    assert _errors_of(refused.text, "extras") == ["invalid_type"]
+
+
+def test_the_list_filters_searches_and_pages(console_as, club, session):
+    console = console_as(club)
+    for n in range(23):
+        offers.offer(session, club, name={"en": f"Pizza {n:02d}"}, status="published" if n % 2 else "draft")
+    offers.offer(session, club, name={"en": "Burger"}, internal_name="grill")
+    offers.offer(session, club, name={"en": "Parking"}, type="parking")
+    first = console.get(f"/console/{club.slug}/offers?sort=name&direction=asc")
+    assert first.text.count("data-offer-id=") == 20 and "24 offers" in first.text  # the standard scope
+    assert 'rel="next"' in first.text and 'rel="prev"' not in first.text
+    second = console.get(f"/console/{club.slug}/offers?sort=name&direction=asc&page=2")
+    assert second.text.count("data-offer-id=") == 4 and "Pizza 22" in second.text
+    search = console.get(f"/console/{club.slug}/offers?search=grill")
+    assert search.text.count("data-offer-id=") == 1 and "Burger" in search.text
+    drafts = console.get(f"/console/{club.slug}/offers?status=published&search=pizza")
+    assert drafts.text.count("data-offer-id=") == 11
+    parking = console.get(f"/console/{club.slug}/offers?scope=parking")
+    assert parking.text.count("data-offer-id=") == 1 and "Parking" in parking.text
+    nonsense = console.get(f"/console/{club.slug}/offers?scope=nope&page=x&sort=drop")
+    assert nonsense.status_code == 200
+
+
+def test_htmx_asks_only_for_the_results(console_as, club, session):
+    console = console_as(club)
+    offers.offer(session, club, name={"en": "Waffle"})
+    partial = console.get(f"/console/{club.slug}/offers?search=waff", headers={"HX-Request": "true"})
+    assert partial.status_code == 200 and "Waffle" in partial.text
+    assert "<html" not in partial.text and "<table" in partial.text
+
+
+def test_an_analyst_sees_offers_but_cannot_open_the_editor_or_change_one(console_as, club, session):
+    offer = offers.offer(session, club, name={"en": "Tea"})
+    analyst = console_as(club, role="analyst")
+    listed = analyst.get(f"/console/{club.slug}/offers")
+    assert listed.status_code == 200 and "Tea" in listed.text
+    assert f"/offers/{offer.id}" not in listed.text and "New offer" not in listed.text
+    editor = analyst.get(f"/console/{club.slug}/offers/{offer.id}")
+    assert editor.status_code == 403 and "Missing permit Offers:Api:Offers:Update" in editor.text
+    assert analyst.get(f"/console/{club.slug}/offers/new").status_code == 403
+    assert analyst.post(f"/console/{club.slug}/offers", VALID).status_code == 403
+    assert analyst.post(f"/console/{club.slug}/offers/{offer.id}/status", {"status": "published"}).status_code == 403
+    session.refresh(offer)
+    assert offer.status == "draft"
+    assert analyst.get(f"/console/{club.slug}/dashboard").status_code == 200
+
+
+def test_an_offers_manager_has_no_dashboard(console_as, club):
+    manager = console_as(club, role="offers_manager")
+    assert manager.get(f"/console/{club.slug}").headers["location"] == f"/console/{club.slug}/offers"
+    page = manager.get(f"/console/{club.slug}/dashboard")
+    assert page.status_code == 403 and "Missing permit Reporting:Api:Query" in page.text
+    assert "/dashboard" not in manager.get(f"/console/{club.slug}/offers").text
+
+
+def test_the_messages_page_says_it_waits_for_messaging(console_as, club):
+    page = console_as(club).get(f"/console/{club.slug}/messages")
+    assert page.status_code == 200 and "wait for the" in page.text and "messaging domain" in page.text

@@ -1,0 +1,71 @@
+"""The reports explorer: the Reporting API's reports through the same engine, as tables, a chart and CSV;
+the engine's 422 next to the field it names."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from tests.member_offers import factories as mo
+
+
+def _use(client, factory, club, session):  # type: ignore[no-untyped-def]
+    offer = mo.offer(session, club, name={"en": "Cinema"})
+    member = mo.member(session, club, gender="female")
+    headers = factory.headers(factory.client_token([club]))
+    response = client.post(f"/v3/{club.slug}/members/{member.id}/offers/{offer.id}/use", headers=headers)
+    assert response.status_code in (200, 201), response.text
+    return offer
+
+
+def test_the_explorer_shows_a_use_as_a_series_a_statistic_and_records(console_as, club, session, client, factory):
+    offer = _use(client, factory, club, session)
+    console = console_as(club)
+    page = console.get(f"/console/{club.slug}/reports")
+    assert page.status_code == 200 and '<option value="offers_usages_history">' in page.text
+    today = datetime.now(ZoneInfo(club.timezone)).date().isoformat()
+    series = console.get(f"/console/{club.slug}/reports?report=offers_usages_history&interval=1d&range=7")
+    assert series.status_code == 200, series.text
+    assert re.search(rf"<td>{today}T00:00:00\.000[+-]\d\d:\d\d</td><td>1</td>", series.text)
+    specs = json.loads(re.search(r'id="chart-specs">(.*?)</script>', series.text, re.S).group(1))
+    assert specs[0]["datasets"][0]["data"] == [1]
+    stats = console.get(f"/console/{club.slug}/reports?report=offers_usages_stats&aggregate_by=member_gender&range=7")
+    assert '<th scope="col">member_gender</th>' in stats.text and "<td>female</td><td>1</td>" in stats.text
+    records = console.get(f"/console/{club.slug}/reports?report=offers")
+    assert records.status_code == 200 and f"<td>{offer.id}</td>" in records.text
+    download = console.get(f"/console/{club.slug}/reports.csv?report=offers_usages_history&interval=1d&range=7")
+    rows = list(csv.reader(io.StringIO(download.text)))
+    assert rows[0] == ["bucket", "value"] and rows[1][1] == "1"
+
+
+def test_the_engines_422_is_shown_next_to_its_field(console_as, club):
+    console = console_as(club)
+    wrong_aggregation = console.get(f"/console/{club.slug}/reports?report=offers_usages_stats&aggregate_by=nope")
+    assert wrong_aggregation.status_code == 422
+    assert 'data-field="aggregate_by"><li data-error="inclusion">' in wrong_aggregation.text
+    filter_field = json.dumps({"type": "equal", "field": "no_such_field", "value": 1})
+    bad_filter = console.get(f"/console/{club.slug}/reports", params={"report": "offers", "filter": filter_field})
+    assert bad_filter.status_code == 422
+    assert re.search(r'data-field="filter"><li data-error="inclusion">field: is not one of', bad_filter.text)
+    not_json = console.get(f"/console/{club.slug}/reports", params={"report": "offers", "filter": "{oops"})
+    assert not_json.status_code == 422 and 'data-field="filter"><li data-error="invalid_json">' in not_json.text
+    too_many = console.get(
+        f"/console/{club.slug}/reports?report=offers_usages_history&interval=5m&range=custom&from=2026-01-01&to=2026-01-10"
+    )
+    assert (
+        too_many.status_code == 422 and 'data-field="interval"><li data-error="too_many_time_buckets">' in too_many.text
+    )
+    assert (
+        console.get(f"/console/{club.slug}/reports.csv?report=offers_usages_stats&aggregate_by=nope").status_code == 422
+    )
+
+
+def test_only_reports_the_role_may_read(console_as, club):
+    analyst = console_as(club, role="analyst")
+    assert analyst.get(f"/console/{club.slug}/reports?report=members").status_code == 200
+    manager = console_as(club, role="offers_manager")
+    assert manager.get(f"/console/{club.slug}/reports").status_code == 403
