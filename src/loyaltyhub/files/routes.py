@@ -169,7 +169,13 @@ def show_file(access: FilesList, record: FileToShow) -> FileRecordOut:
 @router.get(
     "/{file_id:int}/content",
     response_class=StreamingResponse,
-    responses={**errors(401, 403, 404), 200: {"content": {"image/png": {}, "image/jpeg": {}, "image/gif": {}}}},
+    responses={
+        **errors(401, 403, 404),
+        200: {
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The file's bytes (sent with the file's mime_type)",
+        },
+    },
 )
 def file_content(request: Request, record: FileToShow) -> StreamingResponse:
     """The file's bytes, streamed from the storage."""
