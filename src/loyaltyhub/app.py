@@ -18,7 +18,7 @@ from loyaltyhub.console.static_files import install_static as install_console_st
 from loyaltyhub.db.engine import make_engine, make_session_factory, writer
 from loyaltyhub.db.session import SessionFactory
 from loyaltyhub.db.tenancy import install_audit
-from loyaltyhub.files.rules import UPLOAD_PART_PATHS
+from loyaltyhub.files.rules import PART_CONTENT_TYPES, UPLOAD_PART_PATHS
 from loyaltyhub.http.errors import install_error_handlers
 from loyaltyhub.http.idempotency import replay_response
 from loyaltyhub.http.logging import RequestLogging
@@ -141,6 +141,7 @@ def create_app(
         max_bytes=settings.max_body_bytes,
         large_paths=UPLOAD_PART_PATHS,
         large_max_bytes=settings.file_part_max_bytes,
+        large_content_types=PART_CONTENT_TYPES,
     )
     app.add_middleware(RateLimitHeaders)
     app.add_middleware(RequestMetrics)

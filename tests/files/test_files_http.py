@@ -208,3 +208,17 @@ def test_permits(client, factory, club, offer):
     answer = _start(client, club, headers, offer, b"x")
     assert answer.status_code == 403 and answer.json() == {"error": f"Missing permit {permits.FILES_CREATE}"}
     assert client.get(_url(club, "/schema"), headers=headers).status_code == 403
+
+
+def test_a_part_is_raw_bytes_not_json(client, club, headers, offer):
+    started = _start(client, club, headers, offer, png()).json()
+    url = _url(club, f"/uploads/{started['id']}/parts/1")
+    json_part = client.put(url, headers=headers, json=[1, 2])
+    assert json_part.status_code == 400
+    assert json_part.json() == {"error": "An upload part is raw bytes: send it as application/octet-stream"}
+    big_json = client.put(url, headers={**headers, "Content-Type": "application/json"}, content=b"x" * (2 * 2**20))
+    assert big_json.status_code == 413, "only raw parts may exceed the usual body limit"
+    big_raw = client.put(
+        url, headers={**headers, "Content-Type": "application/octet-stream"}, content=png()[:10] + b"\0" * (2 * 2**20)
+    )
+    assert big_raw.status_code == 422 and "size" in big_raw.json()["details"], "over the declared size, not the limit"

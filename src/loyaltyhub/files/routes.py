@@ -12,6 +12,7 @@ from fastapi.responses import StreamingResponse
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess
 from loyaltyhub.auth.dependencies import ClubAuth
+from loyaltyhub.errors import BadRequest
 from loyaltyhub.files import rules, service
 from loyaltyhub.files.dependencies import limits_of, storage_of
 from loyaltyhub.files.models import FileRecord, FileUpload
@@ -99,9 +100,13 @@ def show_upload(request: Request, upload: UploadToWrite) -> UploadOut:
 async def upload_part(
     request: Request, upload: UploadToWrite, part_number: PartNumber, session: SessionDep
 ) -> UploadOut:
-    """Upload a part (the raw bytes as the body, up to ``max_part_bytes``): streamed to the storage as it
-    arrives. Sending a part again replaces it. A first part whose bytes are not of the declared type, or
-    parts over the declared size, are refused with a 422."""
+    """Upload a part (the raw bytes as the body, ``application/octet-stream``, up to ``max_part_bytes``):
+    streamed to the storage as it arrives; another content type (JSON) is a 400. Sending a part again
+    replaces it. A first part whose bytes are not of the declared type, or parts over the declared size,
+    are refused with a 422."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in rules.PART_CONTENT_TYPES:
+        raise BadRequest("An upload part is raw bytes: send it as application/octet-stream")
     limits = limits_of(request)
     allowance = service.part_allowance(upload, part_number, limits)
     storage = storage_of(request)
@@ -164,7 +169,13 @@ def show_file(access: FilesList, record: FileToShow) -> FileRecordOut:
 @router.get(
     "/{file_id:int}/content",
     response_class=StreamingResponse,
-    responses={**errors(401, 403, 404), 200: {"content": {"image/png": {}, "image/jpeg": {}, "image/gif": {}}}},
+    responses={
+        **errors(401, 403, 404),
+        200: {
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The file's bytes (sent with the file's mime_type)",
+        },
+    },
 )
 def file_content(request: Request, record: FileToShow) -> StreamingResponse:
     """The file's bytes, streamed from the storage."""

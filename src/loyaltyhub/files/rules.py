@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 # Part uploads may carry larger bodies than other requests (see http/middleware.BodySizeLimit).
 UPLOAD_PART_PATHS = r"/v3/[^/]+/files/uploads/\d+/parts/\d+"
+# A part is raw bytes: sent without a Content-Type, as application/octet-stream or as an image type.
+PART_CONTENT_TYPES = ("", "application/octet-stream", "image/png", "image/jpeg", "image/gif")
 MAX_PARTS = 10_000
 IMAGE_TYPES = ("image/gif", "image/jpeg", "image/png")
 _MAGIC = (

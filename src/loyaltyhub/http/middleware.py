@@ -10,13 +10,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 class BodySizeLimit:
     """Refuse bodies over ``max_bytes`` with 413, by Content-Length or while streaming. Paths matching
-    ``large_paths`` (the streamed upload parts) may send up to ``large_max_bytes`` instead."""
+    ``large_paths`` (the streamed upload parts) may send up to ``large_max_bytes`` of raw bytes (a body
+    whose Content-Type is one of ``large_content_types``) instead."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, large_paths: str | None = None, large_max_bytes: int = 0) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        large_paths: str | None = None,
+        large_max_bytes: int = 0,
+        large_content_types: tuple[str, ...] = (),
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.large_paths = re.compile(large_paths) if large_paths else None
         self.large_max_bytes = large_max_bytes
+        self.large_content_types = large_content_types
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -24,7 +33,9 @@ class BodySizeLimit:
             return
         max_bytes = self.max_bytes
         if self.large_paths is not None and self.large_paths.fullmatch(scope.get("path", "")):
-            max_bytes = max(self.large_max_bytes, self.max_bytes)
+            content_type = next((v for k, v in scope.get("headers", []) if k == b"content-type"), b"")
+            if content_type.decode("latin-1").split(";")[0].strip().lower() in self.large_content_types:
+                max_bytes = max(self.large_max_bytes, self.max_bytes)
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:

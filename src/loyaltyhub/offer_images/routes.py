@@ -22,7 +22,13 @@ router = LoyaltyRouter(prefix="/v3/{loyalty_club_slug}/offers/image_templates", 
 
 TemplatesPreview = Annotated[ClubAccess, Depends(ClubAuth(permits.IMAGE_TEMPLATES_PREVIEW))]
 NOTES_HEADER = "X-Render-Notes"
-PNG = {200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}, "description": "The PNG"}}
+# Documented as binary (the generated clients' File); the answer's Content-Type is image/png.
+PNG = {
+    200: {
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        "description": "The PNG (sent as image/png)",
+    }
+}
 
 
 def _preview(request: Request, access: ClubAccess, body: PreviewRequest, session: SessionDep) -> Response:
