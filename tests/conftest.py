@@ -135,6 +135,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         run_worker_in_server=False,
         redis_url=None,
         export_retry_backoff_seconds=0,  # a job taken back from a dead worker is ready again at once
+        # The suite's own bodies are exact, so it reads them strictly: a typo in a test is a 422, not a key
+        # silently dropped. The vendor's reading (the default) is tested in tests/compat.
+        strict_input=True,
     )
 
 
