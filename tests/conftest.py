@@ -23,6 +23,7 @@ from loyaltyhub.exports.runner import Sessions
 from loyaltyhub.services import SESSION_KEY, AppServices
 from loyaltyhub.settings import Settings
 from loyaltyhub.wiring import build_services
+from tests.compat.report import pytest_terminal_summary  # noqa: F401  (the vendor examples' report)
 from tests.factories import Factory
 
 
