@@ -23,6 +23,7 @@ from loyaltyhub.exports.runner import Sessions
 from loyaltyhub.services import SESSION_KEY, AppServices
 from loyaltyhub.settings import Settings
 from loyaltyhub.wiring import build_services
+from tests.compat.report import pytest_terminal_summary  # noqa: F401  (the vendor examples' report)
 from tests.factories import Factory
 
 
@@ -136,6 +137,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         run_worker_in_server=False,
         redis_url=None,
         export_retry_backoff_seconds=0,  # a job taken back from a dead worker is ready again at once
+        # The suite's own bodies are exact, so it reads them strictly: a typo in a test is a 422, not a key
+        # silently dropped. The vendor's reading (the default) is tested in tests/compat.
+        strict_input=True,
     )
 
 

@@ -1,6 +1,6 @@
 """Building blocks of every domain's request and response models.
 
-* :class:`StrictModel` — a request body: unknown fields are refused (SPEC §4).
+* :class:`StrictModel` — a request body, read the way the vendor's platform reads one (SPEC §4, below).
 * :class:`UpdateModel` — a PATCH body: a ``StrictModel`` that must change something, and whose resource's
   read-only keys (:class:`ReadOnlyKeys`) may be sent back as they were read (below).
 * :class:`PaginationInfo` — ``pagination_info`` of every page-based list (reference B.5).
@@ -20,14 +20,36 @@ the resource as it is now (:meth:`UpdateModel.refuse_changed_read_only`):
   ``uses_count`` or ``members_count``): ignored whatever they hold, since a body read a moment ago
   may hold an older count, and refusing it would fail at random under traffic.
 
-Every other key is validated as usual (unknown keys are refused by :class:`StrictModel`).
+Every other key is validated as usual.
+
+**Input the vendor's clients send** (``docs/decisions/compatibility.md``). Integrations written against the
+vendor build their JSON from forms and add keys of their own; the vendor's platform takes both. Every
+request body (every :class:`StrictModel`, nested ones included) therefore, before validation:
+
+- drops keys it does not know (they are never stored);
+- reads scalars sent as strings as the vendor does, guided by the field's type: a boolean from ``"true"``,
+  ``"false"``, ``"1"``, ``"0"`` (any case); an integer from a digit string (``"-12"``); a number from a
+  decimal string; ``null`` from ``""`` where the field is nullable and not text. Anything else (``"yes"``,
+  ``"1.5"`` for an integer, ``1`` for a boolean) is still 422 ``invalid_type``: the fields themselves stay
+  ``StrictInt``/``StrictBool``, so pydantic's own lax mode (``"off"`` is ``False``, ``true`` is ``1``) never
+  applies. The OpenAPI schema of each such field declares the string forms it takes (:func:`_declare`).
+
+**Strict input** (``LOYALTYHUB_STRICT_INPUT=true`` for the server, or ``X-Strict-Input: true`` on one
+request) turns both off: an unknown key is 422 ``unknown_attribute`` and a scalar must have its JSON type.
+The route class sets it per request (:func:`strict_input`); outside a request bodies are read strictly.
+Known read-only keys keep their rule in both modes: they are set aside first (never dropped as unknown),
+so a change the client asked for is never silently lost.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, ClassVar, Self
 
 from pydantic import (
@@ -43,11 +65,267 @@ from pydantic_core import CoreSchema, PydanticCustomError
 
 from loyaltyhub.errors import ValidationFailed, details_tree
 
+_STRICT_INPUT: ContextVar[bool] = ContextVar("loyaltyhub_strict_input", default=True)
+
+
+@contextmanager
+def strict_input(strict: bool) -> Iterator[None]:
+    """Bodies validated inside read strictly (``True``) or as the vendor does (``False``)."""
+    token = _STRICT_INPUT.set(strict)
+    try:
+        yield
+    finally:
+        _STRICT_INPUT.reset(token)
+
+
+def is_strict_input() -> bool:
+    return _STRICT_INPUT.get()
+
 
 class StrictModel(BaseModel):
-    """Request bodies reject unknown fields (SPEC §4)."""
+    """A request body: unknown keys dropped and string scalars read as the vendor does, or, in strict
+    input, unknown keys refused and scalars of their JSON type only (module docstring)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _vendor_input(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Self:
+        if isinstance(data, dict) and not _STRICT_INPUT.get():
+            data = _reader(cls).read(data)
+        return handler(data)
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        target = handler.resolve_ref_schema(schema)
+        for key, value in list(target.get("properties", {}).items()):
+            target["properties"][key] = _declare(value)
+        return schema
+
+
+# The string forms the vendor's clients send for scalars, as JSON Schema (declared in the OpenAPI).
+_TRUE, _FALSE = {"true", "1"}, {"false", "0"}
+_BOOLEAN_TEXT = {"type": "string", "pattern": "^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|1|0)$"}
+_INTEGER = re.compile(r"-?[0-9]{1,19}")
+_INTEGER_TEXT = {"type": "string", "pattern": "^-?[0-9]{1,19}$"}
+_NUMBER = re.compile(r"-?[0-9]{1,19}(\.[0-9]{1,19})?")
+_NUMBER_TEXT = {"type": "string", "pattern": r"^-?[0-9]{1,19}(\.[0-9]{1,19})?$"}
+_EMPTY_TEXT = {"type": "string", "maxLength": 0}
+_UNCHANGED = object()
+Coerce = Callable[[Any], Any]  # a value as sent -> the value to validate, or _UNCHANGED
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """How a model reads a body as the vendor does: its known keys and a coercion per field."""
+
+    known: frozenset[str]
+    fields: Mapping[str, Coerce]
+    forbids_extra: bool
+
+    def read(self, data: dict[str, Any]) -> dict[str, Any]:
+        out = {}
+        for key, value in data.items():
+            if key not in self.known and self.forbids_extra:
+                continue
+            coerce = self.fields.get(key)
+            coerced = coerce(value) if coerce is not None else _UNCHANGED
+            out[key] = value if coerced is _UNCHANGED else coerced
+        return out
+
+
+@cache
+def _reader(cls: type[BaseModel]) -> _Reader:
+    """The reading of ``cls``, from its core schema (computed once per class). Read-only keys are known keys:
+    they are set aside by :class:`UpdateModel`, never dropped as unknown."""
+    fields: dict[str, Coerce] = {}
+    read_only = getattr(cls, "read_only_keys", ReadOnlyKeys())
+    known = {dotted.split(".")[0] for dotted in (*read_only.fixed, *read_only.live)}
+    by_name = cls.model_config.get("populate_by_name", False) or cls.model_config.get("validate_by_name", False)
+    definitions = _definitions(cls.__pydantic_core_schema__)
+    model_fields = _model_fields(cls.__pydantic_core_schema__, definitions)
+    if not model_fields:  # not a model whose fields can be read: validated as sent
+        return _Reader(frozenset(), {}, forbids_extra=False)
+    for name, field in model_fields.items():
+        alias = field.get("validation_alias")
+        keys = [alias] if isinstance(alias, str) else [path[0] for path in alias or [] if path]
+        if not keys or by_name:
+            keys.append(name)
+        coerce = _coercer(field["schema"], definitions)
+        for key in keys:
+            known.add(key)
+            if coerce is not None:
+                fields[key] = coerce
+    return _Reader(frozenset(known), fields, cls.model_config.get("extra") == "forbid")
+
+
+def _definitions(schema: CoreSchema) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    if schema.get("type") == "definitions":
+        for item in schema.get("definitions", []):
+            found[item.get("ref")] = item
+    return found
+
+
+def _model_fields(schema: Any, definitions: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a model's core schema (through its validators and definitions)."""
+    if not isinstance(schema, dict):
+        return {}
+    kind = schema.get("type")
+    if kind == "model-fields":
+        return schema["fields"]
+    if kind == "definition-ref":
+        return _model_fields(definitions.get(schema.get("schema_ref")), definitions)
+    return _model_fields(schema.get("schema"), definitions)
+
+
+def _coercer(schema: Any, definitions: dict[str, Any]) -> Coerce | None:
+    """The coercion of a value of this core schema, or None when the vendor's reading changes nothing."""
+    kind = schema.get("type")
+    if kind in ("default", "function-after", "function-before", "function-wrap"):
+        return _coercer(schema["schema"], definitions)
+    if kind == "definition-ref":
+        target = definitions.get(schema.get("schema_ref"))
+        return None if target is None or target.get("type") == "model" else _coercer(target, definitions)
+    if kind == "bool":
+        return _boolean
+    if kind == "int":
+        return _integer
+    if kind == "float":
+        return _number
+    if kind == "nullable":
+        inner = _coercer(schema["schema"], definitions)
+        takes_text = _takes_text(schema["schema"], definitions)
+        return _nullable(inner, takes_text)
+    if kind in ("list", "set", "frozenset"):
+        item = _coercer(schema.get("items_schema", {}), definitions) if schema.get("items_schema") else None
+        return None if item is None else _each(item)
+    if kind == "dict":
+        value = _coercer(schema.get("values_schema", {}), definitions) if schema.get("values_schema") else None
+        return None if value is None else _each_value(value)
+    if kind == "union":
+        choices = [c[0] if isinstance(c, tuple) else c for c in schema["choices"]]
+        if any(_takes_text(c, definitions) for c in choices):
+            return None  # a string is a valid choice: it stays a string
+        coercers = [c for c in (_coercer(choice, definitions) for choice in choices) if c is not None]
+        return _first(coercers) if coercers else None
+    if kind == "literal":
+        expected = schema.get("expected", [])
+        if any(isinstance(e, str) for e in expected):
+            return None
+        return _literal(expected)
+    return None
+
+
+def _takes_text(schema: Any, definitions: dict[str, Any]) -> bool:
+    kind = schema.get("type")
+    if kind in ("default", "function-after", "function-before", "function-wrap", "nullable"):
+        return _takes_text(schema["schema"], definitions)
+    if kind == "literal":
+        return any(isinstance(e, str) for e in schema.get("expected", []))
+    if kind == "union":
+        return any(_takes_text(c[0] if isinstance(c, tuple) else c, definitions) for c in schema["choices"])
+    return kind in ("str", "any")
+
+
+def _boolean(value: Any) -> Any:
+    if isinstance(value, str):
+        lowered = value.lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+    return _UNCHANGED
+
+
+def _integer(value: Any) -> Any:
+    if isinstance(value, str) and _INTEGER.fullmatch(value):
+        return int(value)
+    return _UNCHANGED
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, str) and _NUMBER.fullmatch(value):
+        return float(value)
+    return _UNCHANGED
+
+
+def _nullable(inner: Coerce | None, takes_text: bool) -> Coerce | None:
+    if inner is None and takes_text:
+        return None
+
+    def coerce(value: Any) -> Any:
+        if value == "" and not takes_text:
+            return None
+        return inner(value) if inner is not None and value is not None else _UNCHANGED
+
+    return coerce
+
+
+def _each(item: Coerce) -> Coerce:
+    def coerce(value: Any) -> Any:
+        if not isinstance(value, list):
+            return _UNCHANGED
+        coerced = [item(v) for v in value]
+        return [v if c is _UNCHANGED else c for v, c in zip(value, coerced, strict=True)]
+
+    return coerce
+
+
+def _each_value(item: Coerce) -> Coerce:
+    def coerce(value: Any) -> Any:
+        if not isinstance(value, dict):
+            return _UNCHANGED
+        return {k: v if (c := item(v)) is _UNCHANGED else c for k, v in value.items()}
+
+    return coerce
+
+
+def _first(coercers: list[Coerce]) -> Coerce:
+    def coerce(value: Any) -> Any:
+        for one in coercers:
+            coerced = one(value)
+            if coerced is not _UNCHANGED:
+                return coerced
+        return _UNCHANGED
+
+    return coerce
+
+
+def _literal(expected: list[Any]) -> Coerce:
+    def coerce(value: Any) -> Any:
+        for read in (_boolean, _integer):
+            coerced = read(value)
+            if coerced is not _UNCHANGED and any(type(e) is type(coerced) and e == coerced for e in expected):
+                return coerced
+        return _UNCHANGED
+
+    return coerce
+
+
+def _declare(schema: Any) -> Any:
+    """A property's JSON Schema with the string forms the vendor's reading accepts (see :class:`_Reader`)."""
+    if not isinstance(schema, dict):
+        return schema
+    kind = schema.get("type")
+    if kind in ("boolean", "integer", "number"):
+        text = {"boolean": _BOOLEAN_TEXT, "integer": _INTEGER_TEXT, "number": _NUMBER_TEXT}[kind]
+        keep = {k: v for k, v in schema.items() if k in ("title", "description", "default", "examples")}
+        typed = {k: v for k, v in schema.items() if k not in keep}
+        return {"anyOf": [typed, dict(text)], **keep}
+    if kind == "array" and "items" in schema:
+        return {**schema, "items": _declare(schema["items"])}
+    if kind == "object" and isinstance(schema.get("additionalProperties"), dict):
+        return {**schema, "additionalProperties": _declare(schema["additionalProperties"])}
+    if "anyOf" in schema:
+        choices = [_declare(choice) for choice in schema["anyOf"]]
+        nullable = any(c.get("type") == "null" for c in schema["anyOf"] if isinstance(c, dict))
+        texts = any(isinstance(c, dict) and c.get("type") == "string" for c in schema["anyOf"])
+        if nullable and not texts:
+            choices.append(dict(_EMPTY_TEXT))
+        return {**schema, "anyOf": choices}
+    return schema
 
 
 class PaginationInfo(BaseModel):

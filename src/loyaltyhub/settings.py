@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     # Check every statement for a club criterion on tenant tables (loyaltyhub.db.tenancy): a statement
     # without one fails. On in the test suite and in its live servers; costs ~0.1 ms per statement.
     tenancy_audit: bool = False
+    # Request bodies as the vendor reads them (unknown keys dropped, "true"/"12" read as true/12) unless
+    # strict: then an unknown key is 422 unknown_attribute and a scalar must have its JSON type. A request
+    # may ask for strict input itself with `X-Strict-Input: true` (loyaltyhub.schemas).
+    strict_input: bool = False
 
     # Tokens
     user_token_ttl_seconds: int = 12 * 3600

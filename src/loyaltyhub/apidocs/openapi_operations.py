@@ -30,6 +30,10 @@ _RW_REF = "/v3/{loyalty_club_slug}/members/{member_ref}/rewards-program"
 _RW_MEMBER = "/v1/{loyalty_club_slug}/members/{member_id}/rewards-program"
 _RW_CATALOGUE = "/v1/{loyalty_club_slug}/rewards-program/rewards"
 
+# The vendor documents these updates as PUT (members, image templates, stores: its older docs and vendor-docs-platform
+# (f).1, (g).4); PUT answers as PATCH does (docs/decisions/compatibility.md).
+_AS_PATCH = "The vendor's documented `PUT` of this update: the same handler and partial update as `PATCH`."
+
 OPERATIONS: dict[str, OperationText] = {
     # Public API: member offers
     f"GET {_MEMBER_OFFER}": OperationText("member_offers_list", "List a member's offers"),
@@ -38,6 +42,14 @@ OPERATIONS: dict[str, OperationText] = {
     f"POST {_MEMBER_OFFER}/{{offer_id}}/use": OperationText("member_offers_use", "Use an offer"),
     f"POST {_MEMBER_OFFER}/{{offer_id}}/like": OperationText("member_offers_like", "Like an offer"),
     f"DELETE {_MEMBER_OFFER}/{{offer_id}}/like": OperationText("member_offers_unlike", "Unlike an offer"),
+    f"PUT {_MEMBER_OFFER}/{{offer_id}}/like": OperationText(
+        "member_offers_like_put", "Like an offer (PUT)", "The older docs' `PUT .../like`: the same as `POST .../like`."
+    ),
+    f"PUT {_MEMBER_OFFER}/{{offer_id}}/unlike": OperationText(
+        "member_offers_unlike_put",
+        "Unlike an offer (PUT)",
+        "The older docs' `PUT .../unlike`: the same as `DELETE .../like`.",
+    ),
     f"POST {_MEMBER_OFFER}/{{offer_id}}/events/seen": OperationText(
         "member_offers_seen", "Register that an offer was seen"
     ),
@@ -73,6 +85,7 @@ OPERATIONS: dict[str, OperationText] = {
         "Update the signed-in member",
         "Change the member's own profile; fields not sent are left as they are, `null` clears one.",
     ),
+    f"PUT {_MEMBERS}/me": OperationText("members_me_update_put", "Update the signed-in member (PUT)", _AS_PATCH),
     f"DELETE {_MEMBERS}/me": OperationText("members_me_destroy", "Leave the club"),
     f"POST {_MEMBERS}/me/app_tokens": OperationText("members_me_app_tokens_create", "Register a push token"),
     # Management API: members and groups
@@ -83,6 +96,7 @@ OPERATIONS: dict[str, OperationText] = {
     ),
     f"GET {_MEMBERS}/{{member_id}}": OperationText("members_show", "Show a member", "One member of the club."),
     f"PATCH {_MEMBERS}/{{member_id}}": OperationText("members_update", "Update a member"),
+    f"PUT {_MEMBERS}/{{member_id}}": OperationText("members_update_put", "Update a member (PUT)", _AS_PATCH),
     f"DELETE {_MEMBERS}/{{member_id}}": OperationText("members_destroy", "Destroy a member"),
     # Management API: member lookups
     f"GET {_MEMBERS}/by_email/{{email}}": OperationText(
@@ -182,6 +196,7 @@ OPERATIONS: dict[str, OperationText] = {
     f"PATCH {_STORES}/{{store_id}}": OperationText(
         "stores_update", "Update a store", "Change a store; fields not sent are left as they are."
     ),
+    f"PUT {_STORES}/{{store_id}}": OperationText("stores_update_put", "Update a store (PUT)", _AS_PATCH),
     f"DELETE {_STORES}/{{store_id}}": OperationText(
         "stores_destroy", "Delete a store", "Delete a store; its offers keep their other data."
     ),
@@ -221,6 +236,9 @@ OPERATIONS: dict[str, OperationText] = {
     ),
     f"PATCH {_TEMPLATES}/{{template_id}}": OperationText(
         "image_templates_update", "Update an image template", "Change an offer image template."
+    ),
+    f"PUT {_TEMPLATES}/{{template_id}}": OperationText(
+        "image_templates_update_put", "Update an image template (PUT)", _AS_PATCH
     ),
     f"DELETE {_TEMPLATES}/{{template_id}}": OperationText(
         "image_templates_destroy", "Delete an image template", "Offers keep the copy they were given."

@@ -27,6 +27,9 @@ from loyaltyhub.http.idempotency import store_response
 from loyaltyhub.http.input_guard import integer_params, refuse_unstorable_input
 from loyaltyhub.http.session import request_session
 from loyaltyhub.idempotency.service import PendingKey
+from loyaltyhub.schemas import strict_input
+
+STRICT_INPUT_HEADER = "X-Strict-Input"
 
 _REQUEST: ContextVar[Request | None] = ContextVar("loyaltyhub_route_request", default=None)
 
@@ -90,16 +93,18 @@ class LoyaltyRoute(APIRoute):
 
         async def route_handler(request: Request) -> Response:
             await refuse_unstorable_input(request, integers, read_body=not streams)
+            strict = wants_strict_input(request)
             if (
                 self.refuses_unexpected_body
                 and not takes_body
                 and not streams
                 and request.method in ("POST", "PUT", "PATCH")
             ):
-                await refuse_unexpected_body(request)
+                await refuse_unexpected_body(request, strict=strict)
             token = _REQUEST.set(request)
             try:
-                response = await handler(request)
+                with strict_input(strict):
+                    response = await handler(request)
             finally:
                 _REQUEST.reset(token)
             pending: PendingKey | None = getattr(request.state, "idempotency", None)
@@ -110,8 +115,18 @@ class LoyaltyRoute(APIRoute):
         return route_handler
 
 
-async def refuse_unexpected_body(request: Request) -> None:
-    """A route without a body still refuses one with content: unknown fields are never ignored."""
+def wants_strict_input(request: Request) -> bool:
+    """Strict input (:mod:`loyaltyhub.schemas`) for the whole server or asked for by this request."""
+    settings = getattr(request.app.state, "settings", None)
+    if settings is not None and settings.strict_input:
+        return True
+    return request.headers.get(STRICT_INPUT_HEADER, "").strip().lower() in ("true", "1")
+
+
+async def refuse_unexpected_body(request: Request, *, strict: bool = True) -> None:
+    """A route without a body refuses malformed JSON and a body that is not an object; in strict input it
+    also refuses one with keys (unknown fields are never ignored), otherwise they are ignored as the
+    vendor ignores keys it does not know."""
     raw = await request.body()
     if not raw.strip():
         return
@@ -123,6 +138,8 @@ async def refuse_unexpected_body(request: Request) -> None:
         return
     if not isinstance(payload, dict):
         raise ValidationFailed.at((), "invalid_type", expected="object")
+    if not strict:
+        return
     raise ValidationFailed(details_tree([((key,), "unknown_attribute", {}) for key in payload]))
 
 
@@ -130,6 +147,17 @@ class LoyaltyRouter(APIRouter):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("route_class", LoyaltyRoute)
         super().__init__(**kwargs)
+
+    def patch_or_put(self, path: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """An update the vendor documents as ``PUT``: ``PATCH`` and ``PUT`` reach the same handler and make
+        the same partial update (the vendor's ``PUT`` never replaced a whole resource). Two routes, so
+        each method has an operation of its own in the OpenAPI document."""
+
+        def register(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+            self.put(path, **kwargs)(endpoint)
+            return self.patch(path, **kwargs)(endpoint)
+
+        return register
 
 
 @dataclass(frozen=True)

@@ -221,6 +221,10 @@ def _set_liked(target: OfferTarget, session: Session, now: datetime, locale: str
     return JSONResponse({"offer": _visible_offer(session, target, now, locale)})
 
 
+@router.put(  # the older docs' Like offer (docs/decisions/compatibility.md)
+    PREFIX + "/{offer_id}/like",
+    responses={200: {"model": OfferOut}, **errors(401, 403, 404, 405, 409, 422, 460, 470, 471)},
+)
 @router.post(
     PREFIX + "/{offer_id}/like",
     responses={200: {"model": OfferOut}, **errors(401, 403, 404, 405, 409, 422, 460, 470, 471)},
@@ -230,6 +234,10 @@ def like_offer(target: OfferToLike, _: Idempotent, session: SessionDep, now: Now
     return _set_liked(target, session, now, locale, liked=True)
 
 
+@router.put(  # the older docs' Unlike offer (docs/decisions/compatibility.md)
+    PREFIX + "/{offer_id}/unlike",
+    responses={200: {"model": OfferOut}, **errors(401, 403, 404, 405, 422, 460, 470, 471)},
+)
 @router.delete(
     PREFIX + "/{offer_id}/like", responses={200: {"model": OfferOut}, **errors(401, 403, 404, 405, 422, 460, 470, 471)}
 )

@@ -84,7 +84,7 @@ def show_me(context: CurrentMember) -> MemberOut:
     return MemberOut.of(context.member)
 
 
-@public.patch("/me", response_model=MemberOut, responses=errors(*PUBLIC_ERRORS, 460))
+@public.patch_or_put("/me", response_model=MemberOut, responses=errors(*PUBLIC_ERRORS, 460))
 def update_me(context: CurrentMember, body: MemberSelfUpdate, session: SessionDep) -> MemberOut:
     assert context.member is not None
     body.refuse_changed_read_only(lambda: MemberOut.of(context.member))
@@ -138,7 +138,7 @@ def show_member(member: MemberToShow) -> ManagedMemberOut:
     return ManagedMemberOut.of(member)
 
 
-@management.patch("/{member_id:int}", response_model=ManagedMemberOut, responses=errors(401, 403, 404, 422))
+@management.patch_or_put("/{member_id:int}", response_model=ManagedMemberOut, responses=errors(401, 403, 404, 422))
 def update_member(
     access: MembersUpdate, member: MemberToUpdate, body: MemberUpdate, session: SessionDep
 ) -> ManagedMemberOut:

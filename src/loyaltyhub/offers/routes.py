@@ -174,8 +174,10 @@ def show_image_template(access: TemplatesList, template: TemplateInClub) -> Imag
     return image_templates.present(template)
 
 
-@router.patch(
-    "/image_templates/{template_id:int}", response_model=ImageTemplateOut, responses=errors(401, 403, 404, 422)
+@router.patch_or_put(
+    "/image_templates/{template_id:int}",
+    response_model=ImageTemplateOut,
+    responses=errors(401, 403, 404, 422),
 )
 def update_image_template(
     access: TemplatesUpdate, template: TemplateInClub, body: ImageTemplateUpdate, session: SessionDep

@@ -70,7 +70,7 @@ def show_store(store: Annotated[Store, Depends(store_to_show)]) -> StoreOut:
     return StoreOut.model_validate(store)
 
 
-@router.patch("/{store_id}", response_model=StoreOut, responses=errors(401, 403, 404, 422))
+@router.patch_or_put("/{store_id}", response_model=StoreOut, responses=errors(401, 403, 404, 422))
 def update_store(body: StoreUpdate, store: Annotated[Store, Depends(store_to_update)], session: SessionDep) -> StoreOut:
     body.refuse_changed_read_only(lambda: StoreOut.model_validate(store))
     return StoreOut.model_validate(service.update_store(session, store, body.model_dump(exclude_unset=True)))

@@ -101,6 +101,7 @@ def token_info(context: CurrentMember) -> TokenInfo:
         resource_owner_id=context.token.member_id,
         scopes=[],
         expires_in_seconds=max(remaining, 0),
+        expires_in=max(remaining, 0),
         application=TokenApplication(uid=None),
         created_at=int(context.token.created_at.timestamp()),
     )

@@ -37,6 +37,10 @@ class TokenInfo(BaseModel):
     resource_owner_id: int
     scopes: list[str]
     expires_in_seconds: int
+    expires_in: int = Field(
+        description="The same as `expires_in_seconds`, under the name of Create Token's answer, which clients "
+        "of the vendor's API read here too (docs/decisions/compatibility.md)."
+    )
     application: TokenApplication
     created_at: int
 

@@ -1,0 +1,113 @@
+"""What the vendor's examples need to exist: one club per example with a client token holding every permit,
+a signed-in member (password, access and refresh token), another member, an offer the member may use, a
+store, a collection, an image template and a member group. Written with the app's own services into the
+running server's database, committed; the values fill the examples' placeholders (``{member_id}``...)."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+
+from loyaltyhub.auth.permits import all_permits
+from loyaltyhub.auth.service import create_client_token
+from loyaltyhub.clubs.service import create_club
+from loyaltyhub.members.identity import tokens
+from loyaltyhub.members.schemas import MemberCreate
+from loyaltyhub.members.service import create_member
+from loyaltyhub.settings import Settings
+from loyaltyhub.wiring import unit_of_work
+from tests.members.factories import unique_msisdn
+from tests.offers import factories as offers
+
+PASSWORD = "correct horse battery"
+USAGE_TOKEN = "tok3n"
+_n = itertools.count(1)
+
+
+def _member(session: Any, club: Any, email: str, msisdn: str) -> Any:
+    body = MemberCreate(
+        properties={"first_name": "Ola", "last_name": "Nordmann", "email": email, "msisdn": msisdn},
+        consents={"sms_marketing": {"status": True}},
+        password=PASSWORD,
+        send_sms_welcome_message=False,
+        send_email_welcome_message=False,
+    )
+    return create_member(
+        session, club, body, optin_channel="webforms", optin_subchannel=None, secret_key=Settings().secret_key
+    )
+
+
+def build(engine: Engine) -> dict[str, Any]:
+    """A new club and its records; the placeholders' values."""
+    n = next(_n)
+    now = datetime.now(UTC)
+    slug = f"compat-{n}-{uuid.uuid4().hex[:6]}"
+    with unit_of_work(engine, write=True) as session:
+        club = create_club(
+            session,
+            slug=slug,
+            name=f"Compat {n}",
+            timezone="Europe/Oslo",
+            country="NO",
+            default_language="en",
+            languages=["en", "no", "pl"],
+        )
+        session.flush()
+        token = create_client_token(
+            session,
+            name=f"{slug} integration",
+            permits=[p.name for p in all_permits()],
+            club_slugs=[slug],
+            organization=None,
+            is_global=False,
+            product_name="default",
+        ).token
+        email, msisdn = f"ola.{slug}@example.com", unique_msisdn()
+        member = _member(session, club, email, msisdn)
+        other = _member(session, club, f"kari.{slug}@example.com", unique_msisdn())
+        issued = tokens.issue_tokens(session, member, access_ttl_seconds=3600, refresh_ttl_seconds=86400)
+        collection = offers.collection(session, club)
+        offer = offers.offer(
+            session,
+            club,
+            collection_ids=[collection.id],
+            type="regular",
+            status="published",
+            usage_authorization_token=USAGE_TOKEN,
+            usage_authorization_token_required=True,
+        )
+        free = offers.offer(session, club, type="regular", status="published")
+        store = offers.store(session, club)
+        template = offers.image_template(session, club)
+        group = offers.member_group(session, club)
+        values = {
+            "slug": slug,
+            "club_id": club.id,
+            "client_token": token,
+            "access_token": issued.access_token,
+            "refresh_token": issued.refresh_token,
+            "member_id": member.id,
+            "other_member_id": other.id,
+            "member_password": PASSWORD,
+            "email": email,
+            "msisdn": msisdn,
+            "new_email": f"new.{slug}@example.com",
+            "new_msisdn": unique_msisdn(),
+            "offer_id": offer.id,
+            "usage_authorization_token": USAGE_TOKEN,
+            "free_offer_id": free.id,
+            "collection_id": collection.id,
+            "store_id": store.id,
+            "image_template_id": template.id,
+            "group_id": group.id,
+            "push_token": f"push-{uuid.uuid4().hex}",
+            "now": now.isoformat(),
+            "an_hour_ago": (
+                now - timedelta(hours=1)
+            ).isoformat(),  # the examples' "token" stands for a device's push token
+        }
+    return values
