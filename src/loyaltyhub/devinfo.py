@@ -23,7 +23,7 @@ def write_credentials(credentials: dict[str, Any], path: Path = CREDENTIALS_FILE
 def main(base_url: str = "http://127.0.0.1:8000") -> None:
     from loyaltyhub.settings import Settings
 
-    print(f"loyaltyhub: {base_url}  (interactive docs: {base_url}/docs)")
+    print(f"loyaltyhub: {base_url}  (interactive docs: {base_url}/docs, staff console: {base_url}/console)")
     if Settings().env == "prod":
         return  # production never shows (or has) demo credentials
     if CREDENTIALS_FILE.exists():

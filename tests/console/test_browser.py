@@ -359,7 +359,8 @@ def test_pages_have_no_serious_accessibility_violations(open_page, site):
     sign_in(w, "admin@storo.example")
     w.page.wait_for_url(f"**/console/{site.club_a}/dashboard")
     found = {}
-    for path in ("/console/login", *(f"/console/{site.club_a}{p}" for p in PAGES)):
+    pages = (*PAGES, f"/offers/{site.offer_a}", f"/members/{site.member_id}")
+    for path in ("/console/login", *(f"/console/{site.club_a}{p}" for p in pages)):
         if path == "/console/login":
             w.page.context.clear_cookies()
         w.goto(path)

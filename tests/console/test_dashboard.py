@@ -94,3 +94,19 @@ def test_members_over_time_reads_the_member_count_history(console_as, club, sess
     page = console_as(club).get(f"/console/{club.slug}/dashboard?range=7")
     members = _specs(page.text)["members"]["datasets"][0]["data"]
     assert members[-1] == 3
+
+
+def test_members_by_gender_and_birth_year_group(console_as, club, session, client, factory):
+    headers = factory.headers(factory.client_token([club]))
+    for gender, year in (("woman", 1990), ("woman", 1985), ("man", 1990)):
+        body = {"properties": {"gender": gender, "birthday": f"{year}-05-01", "email": f"{gender}{year}@example.com"}}
+        response = client.post(f"/v3/{club.slug}/members", headers=headers, json=body)
+        assert response.status_code == 201, response.text
+    page = console_as(club).get(f"/console/{club.slug}/dashboard")
+    specs = _specs(page.text)
+    by_gender = specs["members_by_gender"]
+    assert dict(zip(by_gender["labels"], by_gender["datasets"][0]["data"], strict=True)) == {"man": 1, "woman": 2}
+    by_year = specs["members_by_birth_year_group"]
+    assert dict(zip(by_year["labels"], by_year["datasets"][0]["data"], strict=True)) == {"1985": 1, "1990": 2}
+    download = console_as(club).get(f"/console/{club.slug}/dashboard/members_by_gender.csv")
+    assert download.text.splitlines() == ["gender,members", "man,1", "woman,2"]

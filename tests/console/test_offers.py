@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from loyaltyhub.offers.models import Offer
+from tests.member_offers import factories as mo
 from tests.offers import factories as offers
 
 VALID = {
@@ -178,3 +179,49 @@ def test_an_offers_manager_has_no_dashboard(console_as, club):
 def test_the_messages_page_says_it_waits_for_messaging(console_as, club):
     page = console_as(club).get(f"/console/{club.slug}/messages")
     assert page.status_code == 200 and "wait for the" in page.text and "messaging domain" in page.text
+
+
+def test_clone_archive_and_grant(console_as, club, session):
+    from sqlalchemy import select
+
+    from loyaltyhub.offers.models import OfferGrant
+
+    console = console_as(club)
+    offer = offers.offer(
+        session, club, name={"en": "Tea"}, type="exclusive", status="published", maximum_grants_per_user=1
+    )
+    member = mo.member(session, club)
+    cloned = console.post(f"/console/{club.slug}/offers/{offer.id}/clone")
+    assert cloned.status_code == 303
+    copy_id = int(re.search(r"/offers/(\d+)\?done=cloned", cloned.headers["location"]).group(1))
+    copy = session.get(Offer, copy_id)
+    assert copy.name == {"en": "Tea"} and copy.status == "draft" and copy_id != offer.id
+
+    granted = console.post(f"/console/{club.slug}/offers/{offer.id}/grant", {"member_ids": f"{member.id}"})
+    assert granted.status_code == 303 and granted.headers["location"].endswith("?done=granted")
+    grants = session.execute(select(OfferGrant).where(OfferGrant.offer_id == offer.id)).scalars().all()
+    assert [g.member_id for g in grants] == [member.id]
+    again = console.post(f"/console/{club.slug}/offers/{offer.id}/grant", {"member_ids": f"{member.id}, 999999"})
+    assert again.status_code == 422 and 'data-field="member_ids"' in again.text
+    assert "member #1: does not exist in this club" in again.text
+    not_ids = console.post(f"/console/{club.slug}/offers/{offer.id}/grant", {"member_ids": "abc"})
+    assert not_ids.status_code == 422 and "member #0: must be an integer" in not_ids.text
+    assert len(session.execute(select(OfferGrant).where(OfferGrant.offer_id == offer.id)).scalars().all()) == 1
+
+    archived = console.post(f"/console/{club.slug}/offers/{offer.id}/archive")
+    assert archived.status_code == 303
+    session.refresh(offer)
+    assert offer.archived_at is not None
+    assert f'data-offer-id="{offer.id}"' not in console.get(f"/console/{club.slug}/offers").text
+    refused = console.post(f"/console/{club.slug}/offers/{offer.id}/grant", {"member_ids": f"{member.id}"})
+    assert refused.status_code == 422 and "Offer is archived" in refused.text
+
+
+def test_an_analyst_can_neither_clone_archive_nor_grant(console_as, club, session):
+    offer = offers.offer(session, club, name={"en": "Tea"})
+    analyst = console_as(club, role="analyst")
+    for action in ("clone", "archive", "grant"):
+        response = analyst.post(f"/console/{club.slug}/offers/{offer.id}/{action}", {"member_ids": "1"})
+        assert response.status_code == 403, action
+    session.refresh(offer)
+    assert offer.archived_at is None

@@ -152,6 +152,34 @@ def top_offers_chart(session: Session, access: ClubAccess, period: Period) -> Ch
     return chart
 
 
+def _grouped_chart(session: Session, access: ClubAccess, kind: str, title: str) -> Chart:
+    """Members per gender or age band today (``members_grouped_count``, kept by the members' listeners)."""
+    chart = Chart(f"members_by_{kind}", title, "bar", [kind, "members"])
+    query = {
+        "report": "members_grouped_count",
+        "filter": {"type": "equal", "field": "grouping_type", "value": kind},
+        "per_page": 1000,
+    }
+    # The secret signs the next page's cursor, which the dashboard never asks for (1,000 groups at most).
+    records = engine.run_query(session, customer_access(access), query, secret_key="no next page")["records"]
+    counts = sorted(
+        ((str(r.get("grouping_value") or "unknown"), int(r.get("members_count") or 0)) for r in records),
+        key=lambda item: item[0],
+    )
+    chart.rows = [[value, count] for value, count in counts if count]
+    chart.labels = [row[0] for row in chart.rows]
+    chart.datasets = [{"label": "Members", "data": [row[1] for row in chart.rows]}]
+    return chart
+
+
+def members_by_gender_chart(session: Session, access: ClubAccess, _period: Period) -> Chart:
+    return _grouped_chart(session, access, "gender", "Members by gender (today)")
+
+
+def members_by_age_chart(session: Session, access: ClubAccess, _period: Period) -> Chart:
+    return _grouped_chart(session, access, "birth_year_group", "Members by birth-year group (today)")
+
+
 def offer_names(session: Session, access: ClubAccess, ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}
@@ -168,8 +196,16 @@ CHARTS: dict[str, Callable[[Session, ClubAccess, Period], Chart]] = {
     "members": members_chart,
     "uses": uses_chart,
     "top_offers": top_offers_chart,
+    "members_by_gender": members_by_gender_chart,
+    "members_by_birth_year_group": members_by_age_chart,
 }
-TITLES = {"members": "Members over time", "uses": "Offer uses per day", "top_offers": "Top offers by uses"}
+TITLES = {
+    "members": "Members over time",
+    "uses": "Offer uses per day",
+    "top_offers": "Top offers by uses",
+    "members_by_gender": "Members by gender (today)",
+    "members_by_birth_year_group": "Members by birth-year group (today)",
+}
 
 
 def build(session: Session, access: ClubAccess, name: str, period: Period) -> Chart:

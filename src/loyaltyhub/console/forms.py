@@ -22,7 +22,7 @@ from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.console.dependencies import FormData
 from loyaltyhub.errors import ValidationFailed
 from loyaltyhub.http.errors import validation_details
-from loyaltyhub.offers.schemas import OfferCreate, OfferOut, OfferUpdate
+from loyaltyhub.offers.schemas import GrantRequest, OfferCreate, OfferOut, OfferUpdate
 from loyaltyhub.offers.types import OFFER_TYPES, TIMESPANS
 
 TEXT_FIELDS = ("internal_name", "notes", "external_url", "usage_authorization_token")
@@ -114,6 +114,12 @@ def _parse(model: Any, body: dict[str, Any]) -> Any:
         return model.model_validate(body)
     except ValidationError as exc:
         raise ValidationFailed(validation_details([dict(error) for error in exc.errors()]))
+
+
+def parse_grant(raw: str) -> GrantRequest:
+    """Member ids separated by commas, spaces or lines, as the API's grant body."""
+    ids = [_integer(part) for part in re.split(r"[\s,;]+", raw.strip()) if part]
+    return _parse(GrantRequest, {"member_ids": ids})
 
 
 def _local(value: datetime | None, tz: ZoneInfo) -> str:

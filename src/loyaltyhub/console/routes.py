@@ -29,10 +29,10 @@ from loyaltyhub.console.sessions import (
     safe_next,
     same,
 )
-from loyaltyhub.errors import ValidationFailed
+from loyaltyhub.errors import UnprocessableEntity, ValidationFailed
 from loyaltyhub.http.pagination import Page
 from loyaltyhub.http.session import SessionDep
-from loyaltyhub.offers import queries, service
+from loyaltyhub.offers import grants, queries, service
 from loyaltyhub.offers.models import Offer
 from loyaltyhub.offers.queries import SORT_FIELDS, OfferFilters, OfferSort
 from loyaltyhub.offers.types import OFFER_TYPES, SCOPES, STATUSES, types_of_scope
@@ -43,6 +43,9 @@ ClubPage = Annotated[ClubAccess, Depends(console_club)]
 OffersList = Annotated[ClubAccess, Depends(Needs(permits.OFFERS_LIST))]
 OffersCreate = Annotated[ClubAccess, Depends(Needs(permits.OFFERS_CREATE))]
 OffersUpdate = Annotated[ClubAccess, Depends(Needs(permits.OFFERS_UPDATE))]
+OffersClone = Annotated[ClubAccess, Depends(Needs(permits.OFFERS_CLONE))]
+OffersArchive = Annotated[ClubAccess, Depends(Needs(permits.OFFERS_ARCHIVE))]
+OffersGrant = Annotated[ClubAccess, Depends(Needs(permits.OFFERS_GRANT))]
 Dashboard = Annotated[ClubAccess, Depends(Needs(permits.REPORTING_QUERY))]
 MembersList = Annotated[ClubAccess, Depends(Needs(permits.MEMBERS_LIST))]
 MembersShow = Annotated[ClubAccess, Depends(Needs(permits.MEMBERS_SHOW))]
@@ -56,6 +59,9 @@ def _can(access: ClubAccess) -> dict[str, bool]:
         "offers": permits.OFFERS_LIST in held,
         "create_offers": permits.OFFERS_CREATE in held,
         "edit_offers": permits.OFFERS_UPDATE in held,
+        "clone_offers": permits.OFFERS_CLONE in held,
+        "archive_offers": permits.OFFERS_ARCHIVE in held,
+        "grant_offers": permits.OFFERS_GRANT in held,
         "dashboard": permits.REPORTING_QUERY in held,
         "members": permits.MEMBERS_LIST in held,
         "show_members": permits.MEMBERS_SHOW in held,
@@ -294,6 +300,8 @@ def _form_page(
     errors: dict[str, list[forms.FieldError]] | None = None,
     other_errors: list[str] | None = None,
     saved: bool = False,
+    notice: str | None = None,
+    grant_errors: list[str] | None = None,
 ) -> HTMLResponse:
     return _page(
         request,
@@ -308,6 +316,8 @@ def _form_page(
         languages=forms.languages_of(access.club),
         choices=forms.CHOICES,
         saved=saved,
+        notice=notice,
+        grant_errors=grant_errors or [],
     )
 
 
@@ -346,7 +356,13 @@ def _offer(session: SessionDep, access: ClubAccess, offer_id: int) -> Offer:
 def edit_offer(request: Request, access: OffersUpdate, session: SessionDep, offer_id: OfferId) -> HTMLResponse:
     offer = service.present_one(session, _offer(session, access, offer_id))
     saved = request.query_params.get("saved") == "1"
-    return _form_page(request, access, offer=offer, values=forms.values_of(offer, access.club), saved=saved)
+    notice = NOTICES.get(request.query_params.get("done", ""))
+    return _form_page(
+        request, access, offer=offer, values=forms.values_of(offer, access.club), saved=saved, notice=notice
+    )
+
+
+NOTICES = {"cloned": "This is a draft copy of the offer.", "archived": "Archived.", "granted": "Granted."}
 
 
 @router.post("/{loyalty_club_slug}/offers/{offer_id:int}")
@@ -374,6 +390,57 @@ def change_status(
     service.update_offer(session, access.club, offer, forms.parse_update({"status": status}))
     back = forms.safe_back(form.get("back"), access.club.slug) or f"/console/{access.club.slug}/offers/{offer.id}"
     return redirect(back, request)
+
+
+@router.post("/{loyalty_club_slug}/offers/{offer_id:int}/clone")
+def clone_offer(request: Request, access: OffersClone, _csrf: CsrfChecked, session: SessionDep, offer_id: OfferId):
+    """A draft copy (the API's ``POST /offers/{id}/clone``)."""
+    copy = service.clone_offer(session, _offer(session, access, offer_id))
+    if permits.OFFERS_UPDATE in access.permits:
+        return redirect(f"/console/{access.club.slug}/offers/{copy.id}?done=cloned", request)
+    return redirect(f"/console/{access.club.slug}/offers?status=draft", request)
+
+
+@router.post("/{loyalty_club_slug}/offers/{offer_id:int}/archive")
+def archive_offer(request: Request, access: OffersArchive, _csrf: CsrfChecked, session: SessionDep, offer_id: OfferId):
+    """Archive (the API's ``POST /offers/{id}/archive``): kept, no longer listed unless asked for."""
+    service.archive_offer(session, _offer(session, access, offer_id))
+    if permits.OFFERS_UPDATE in access.permits:
+        return redirect(f"/console/{access.club.slug}/offers/{offer_id}?done=archived", request)
+    return redirect(f"/console/{access.club.slug}/offers", request)
+
+
+@router.post("/{loyalty_club_slug}/offers/{offer_id:int}/grant")
+def grant_offer(
+    request: Request,
+    access: OffersGrant,
+    _csrf: CsrfChecked,
+    form: Form,
+    session: SessionDep,
+    offer_id: OfferId,
+):
+    """Grant to members by id (the API's ``POST /offers/{id}/grant``: all or nothing)."""
+    offer = _offer(session, access, offer_id)
+    try:
+        body = forms.parse_grant(form.get("member_ids"))
+        grants.grant_offer(session, access.club_id, offer.id, body.member_ids)
+    except ValidationFailed as exc:
+        session.rollback()
+        problems = forms.field_errors(exc.extra.get("details") or {})
+        messages = [
+            f"{name.replace('member_ids.', 'member #')}: {e.message}" for name, errs in problems.items() for e in errs
+        ]
+        return _grant_refused(request, session, access, offer_id, form, messages)
+    except UnprocessableEntity as exc:
+        session.rollback()
+        return _grant_refused(request, session, access, offer_id, form, [exc.message])
+    return redirect(f"/console/{access.club.slug}/offers/{offer.id}?done=granted", request)
+
+
+def _grant_refused(request, session, access, offer_id, form, messages):  # type: ignore[no-untyped-def]
+    offer = service.present_one(session, _offer(session, access, offer_id))
+    values = {**forms.values_of(offer, access.club), "grant_member_ids": form.get("member_ids")}
+    return _form_page(request, access, offer=offer, values=values, status_code=422, grant_errors=messages)
 
 
 # --- members --------------------------------------------------------------------------------------------
