@@ -196,7 +196,8 @@ def test_purchase_with_an_idempotency_key_buys_once(api):
 def test_purchase_by_member_id_needs_the_non_oauth_permit(api, factory):
     member, token = api.member(points=1000)
     reward = create(api)
-    oauth_only = factory.client_token([api.club], permits=[permits.REWARDS_PURCHASE])
+    # With BL:Api:Members:ActAs (acting on a member by id needs it), so the answer names the purchase permit.
+    oauth_only = factory.client_token([api.club], permits=[permits.REWARDS_PURCHASE, permits.MEMBERS_ACT_AS])
     url = f"/v3/{api.club.slug}" + member_url(member.id, f"/{reward['id']}/purchase")
     response = api.client.post(url, headers=factory.headers(oauth_only))
     assert (response.status_code, response.json()) == (403, {"error": "Missing permit Rewards:Api:Rewards:Purchase"})

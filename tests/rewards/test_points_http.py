@@ -68,7 +68,9 @@ def test_status_by_id_and_by_member_token_with_permits(api, factory):
     mine = api.me("GET", "/status", token).json()
     assert mine == api.status(member.id)
     assert mine["level"] is None and mine["lifetime_points"] == 10
-    only_mine = factory.client_token([api.club], permits=[permits.REWARDS_MY_STATUS])
+    # Acting on a member by id also needs BL:Api:Members:ActAs (docs/decisions/auth.md): given here, so the
+    # answer names the status permit.
+    only_mine = factory.client_token([api.club], permits=[permits.REWARDS_MY_STATUS, permits.MEMBERS_ACT_AS])
     url = f"/v3/{api.club.slug}/members/{member.id}/rewards-program/status"
     response = api.client.get(url, headers=factory.headers(only_mine))
     assert (response.status_code, response.json()) == (
