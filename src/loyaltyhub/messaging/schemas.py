@@ -4,7 +4,7 @@ SendingPayload, SendingSchedulePayload, Recipient; Message, Channel, Template, S
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -143,6 +143,29 @@ class SmtpTransport(StrictModel):
     timeout_seconds: float = Field(default=30, gt=0, le=300)
 
 
+class SmsProviderTransport(StrictModel):
+    """An SMS provider with a Twilio-style REST API: ``POST {base_url}/2010-04-01/Accounts/{account_sid}/
+    Messages.json`` (form ``To``, ``From``, ``Body``; HTTP basic auth)."""
+
+    kind: Literal["sms_provider"] = "sms_provider"
+    base_url: str = Field(max_length=500, pattern=r"^https?://")
+    account_sid: str = Field(max_length=100)
+    auth_token: str = Field(max_length=200)
+    timeout_seconds: float = Field(default=10, gt=0, le=120)
+
+
+class WebhookTransport(StrictModel):
+    """A generic JSON webhook: ``POST url`` with the rendered message, signed with HMAC-SHA256 of the body."""
+
+    kind: Literal["webhook"] = "webhook"
+    url: str = Field(max_length=500, pattern=r"^https?://")
+    secret: str = Field(min_length=16, max_length=200)
+    timeout_seconds: float = Field(default=10, gt=0, le=120)
+
+
+HttpTransport = Annotated[SmsProviderTransport | WebhookTransport, Field(discriminator="kind")]
+
+
 class SettingsChannels(StrictModel):
     sms: dict[str, Any] | None = None
     email: dict[str, Any] | None = None
@@ -152,6 +175,8 @@ class SettingsChannels(StrictModel):
 class SettingsPayload(StrictModel):
     channels: SettingsChannels | None = None
     email_transport: SmtpTransport | None = None
+    sms_transport: HttpTransport | None = None
+    push_transport: WebhookTransport | None = None
 
 
 class SettingsBody(StrictModel):
@@ -328,6 +353,8 @@ class SenderIdentityList(BaseModel):
 class SettingsOut(BaseModel):
     channels: dict[str, dict[str, Any] | None]
     email_transport: dict[str, Any] | None = Field(default=None, description="Without its password")
+    sms_transport: dict[str, Any] | None = Field(default=None, description="Without its secrets")
+    push_transport: dict[str, Any] | None = Field(default=None, description="Without its secret")
 
 
 class SettingsResponse(BaseModel):

@@ -26,6 +26,7 @@ from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import across_clubs, in_club, same_club
 from loyaltyhub.members.models import Member
 from loyaltyhub.messaging import catalog, repository
+from loyaltyhub.messaging.delivery.http_transports import SmsProvider, Webhook
 from loyaltyhub.messaging.delivery.transports import (
     NotConfigured,
     Outgoing,
@@ -153,11 +154,14 @@ class _Renderer:
 
 
 def transport_for(session: Session, club_id: int, channel: str) -> Transport:
-    if channel == "email":
-        config = catalog.email_transport(session, club_id)
-        if config:
-            return SmtpTransport(SmtpConfig.of(config))
-    return NotConfigured(channel)
+    config = catalog.transport_config(session, club_id, channel)
+    if not config:
+        return NotConfigured(channel)
+    if config.get("kind") == "sms_provider":
+        return SmsProvider(config)
+    if config.get("kind") == "webhook":
+        return Webhook(config)
+    return SmtpTransport(SmtpConfig.of(config))
 
 
 def _record(units: Units, dispatch: Dispatch, token: str, result: Result) -> bool:
