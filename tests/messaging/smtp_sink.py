@@ -22,6 +22,12 @@ class Received:
     def message_id(self) -> str:
         return str(self.message["Message-ID"])
 
+    @property
+    def text(self) -> str:
+        """The (first) text part, decoded."""
+        part = next(p for p in self.message.walk() if not p.is_multipart())
+        return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")  # type: ignore[union-attr,no-any-return]
+
 
 @dataclass
 class SinkHandler:

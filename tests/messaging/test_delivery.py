@@ -6,39 +6,20 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from loyaltyhub.members.groups import service as groups
 from loyaltyhub.messaging.delivery.prepare import prepare_due
 from loyaltyhub.messaging.delivery.transmit import transmit_batch
 from loyaltyhub.messaging.jobs import run_messaging
 from loyaltyhub.messaging.models import Dispatch, Sending
-from tests.conftest import bound_session
 from tests.members import factories as members
 from tests.messaging.conftest import Api
 from tests.messaging.smtp_sink import SmtpSink
 
 CONSENT = {"email_marketing": {"status": True}}
-
-
-@pytest.fixture
-def units(connection, services):  # type: ignore[no-untyped-def]
-    """The job's units of work, inside the test's transaction."""
-
-    @contextmanager
-    def unit(*, write: bool) -> Iterator[Session]:
-        session = bound_session(connection, services)
-        try:
-            with session.begin():
-                yield session
-        finally:
-            session.close()
-
-    return unit
 
 
 @pytest.fixture
@@ -120,9 +101,9 @@ def test_a_campaign_reaches_each_consenting_member_once(api: Api, sink: SmtpSink
     assert set(received) == expected and set(received.values()) == {1}
     first = next(r for r in sink.received if r.to == consenting[0].email)
     assert first.message["Subject"] == "News for Name0"
-    assert "Hei Name0 VIP" in first.message.get_payload()
+    assert "Hei Name0 VIP" in first.text
     other = next(r for r in sink.received if r.to == consenting[1].email)
-    assert "Hei Name1 X1" in other.message.get_payload()
+    assert "Hei Name1 X1" in other.text
 
     rows = _dispatches(api, sending_id)
     by_status = Counter(d.transmission_status for d in rows)
@@ -223,3 +204,24 @@ def test_cancel_midway_stops_delivery(api: Api, sink: SmtpSink, units):  # type:
     assert len(sink.received) == 5
     sending = api.session.get(Sending, sending_id)
     assert sending is not None and sending.status == "cancelled"
+
+
+def test_an_inline_audience_by_conditions(api: Api, sink: SmtpSink, units):  # type: ignore[no-untyped-def]
+    api.put("/settings", {"settings": {"email_transport": sink.transport()}})
+    piotr = members.member(
+        api.session, api.club, properties={"first_name": "Piotr", "email": "p@example.com"}, consents=CONSENT
+    )
+    members.member(api.session, api.club, properties={"first_name": "Kari", "email": "k@example.com"}, consents=CONSENT)
+    message_id = api.post("/campaigns", email_message()).json()["message"]["id"]
+    conditions = [
+        {"condition_group": "member_properties", "field": "first_name", "operator": "match", "value": "Piotr"}
+    ]
+    sending_id = _schedule(api, message_id, {"audience": {"type": "inline", "conditions": conditions}})
+    run_messaging(units, "w")
+    assert [r.to for r in sink.received] == [piotr.email]
+    grammar = {"type": "and", "operations": [{"type": "equal", "field": "marketing_via_email", "value": True}]}
+    second = _schedule(api, message_id, {"audience": {"type": "inline", "filter": grammar}})
+    run_messaging(units, "w")
+    assert sorted(r.to for r in sink.received) == ["k@example.com", "p@example.com", "p@example.com"]
+    assert {d.transmission_status for d in _dispatches(api, second)} == {"transmitted"}
+    assert len(_dispatches(api, sending_id)) == 1

@@ -145,7 +145,12 @@ def test_a_channel_the_club_has_not_configured_is_refused(client, factory, club)
     assert response.status_code == 422
     assert error_at(response, "message", "channels", "0", "type") == ["not_configured"]
     assert caller.get("/settings").json() == {
-        "settings": {"channels": {"sms": None, "email": None, "push": None}, "email_transport": None}
+        "settings": {
+            "channels": {"sms": None, "email": None, "push": None},
+            "email_transport": None,
+            "sms_transport": None,
+            "push_transport": None,
+        }
     }
 
 

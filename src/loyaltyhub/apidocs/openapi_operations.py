@@ -33,6 +33,8 @@ _RW_CATALOGUE = "/v1/{loyalty_club_slug}/rewards-program/rewards"
 # The vendor documents these updates as PUT (members, image templates, stores: its older docs and vendor-docs-platform
 # (f).1, (g).4); PUT answers as PATCH does (docs/decisions/compatibility.md).
 _AS_PATCH = "The vendor's documented `PUT` of this update: the same handler and partial update as `PATCH`."
+_MSG = "/v1/messages"
+_SVC = "/v1/messages/{service_name}"
 
 OPERATIONS: dict[str, OperationText] = {
     # Public API: member offers
@@ -323,6 +325,40 @@ OPERATIONS: dict[str, OperationText] = {
     f"GET {_RW_REF}/rewards/purchased": OperationText("rewards_member_purchased", "List a member's purchased rewards"),
     f"POST {_RW_REF}/rewards/{{reward_id}}/purchase": OperationText("rewards_purchase", "Purchase a reward"),
     f"POST {_RW_REF}/rewards/{{reward_id}}/use": OperationText("rewards_use", "Use a purchased reward"),
+    # Messaging API
+    f"GET {_MSG}/settings": OperationText("messaging_settings_show", "Show messaging settings"),
+    f"PUT {_MSG}/settings": OperationText("messaging_settings_update", "Update messaging settings"),
+    f"GET {_MSG}/merge_properties": OperationText("messaging_merge_properties", "List merge properties"),
+    f"GET {_MSG}/templates": OperationText("message_templates_list", "List templates"),
+    f"POST {_MSG}/templates": OperationText("message_templates_create", "Create a template"),
+    f"GET {_MSG}/templates/{{template_id}}": OperationText("message_templates_show", "Show a template"),
+    f"PUT {_MSG}/templates/{{template_id}}": OperationText("message_templates_update", "Update a template"),
+    f"DELETE {_MSG}/templates/{{template_id}}": OperationText("message_templates_destroy", "Destroy a template"),
+    f"GET {_MSG}/sender_identities": OperationText("sender_identities_list", "List sender identities"),
+    f"POST {_MSG}/sender_identities": OperationText("sender_identities_create", "Create a sender identity"),
+    f"GET {_MSG}/sender_identities/{{identity_id}}": OperationText("sender_identities_show", "Show a sender identity"),
+    f"PUT {_MSG}/sender_identities/{{identity_id}}": OperationText(
+        "sender_identities_update", "Update a sender identity"
+    ),
+    f"DELETE {_MSG}/sender_identities/{{identity_id}}": OperationText(
+        "sender_identities_destroy", "Destroy a sender identity"
+    ),
+    f"GET {_SVC}": OperationText("messages_list", "List messages"),
+    f"POST {_SVC}": OperationText("messages_create", "Create a message"),
+    f"GET {_SVC}/{{message_id}}": OperationText("messages_show", "Show a message"),
+    f"PUT {_SVC}/{{message_id}}": OperationText("messages_update", "Update a message"),
+    f"DELETE {_SVC}/{{message_id}}": OperationText("messages_delete", "Delete a message"),
+    f"PUT {_SVC}/{{message_id}}/duplicate": OperationText("messages_duplicate", "Duplicate a message"),
+    f"POST {_SVC}/{{message_id}}/sendings": OperationText("sendings_create", "Create a sending"),
+    f"GET {_SVC}/sendings/{{sending_id}}": OperationText("sendings_show", "Show a sending"),
+    f"PUT {_SVC}/sendings/{{sending_id}}": OperationText("sendings_update", "Update a sending"),
+    f"PUT {_SVC}/sendings/{{sending_id}}/cancel": OperationText("sendings_cancel", "Cancel a sending"),
+    f"GET {_SVC}/sendings/{{sending_id}}/dispatches": OperationText(
+        "sendings_dispatches", "List a sending's dispatches"
+    ),
+    f"GET {_SVC}/sendings/{{sending_id}}/dispatches/members": OperationText(
+        "sendings_dispatch_members", "List a sending's members"
+    ),
     # Operations
     "GET /healthz": OperationText("health_check", "Check the process is alive"),
     "GET /readyz": OperationText("readiness_check", "Check the service is ready"),

@@ -37,8 +37,12 @@ def channel_settings(session: Session, club_id: int) -> dict[str, dict[str, Any]
 
 
 def email_transport(session: Session, club_id: int) -> dict[str, Any] | None:
+    return transport_config(session, club_id, "email")
+
+
+def transport_config(session: Session, club_id: int, channel: str) -> dict[str, Any] | None:
     found = repository.settings_of(session, club_id)
-    return (found.transports or {}).get("email") if found is not None else None
+    return (found.transports or {}).get(channel) if found is not None else None
 
 
 def update_settings(session: Session, club: LoyaltyClub, changes: dict[str, Any]) -> MessagingSettings:
@@ -57,10 +61,11 @@ def update_settings(session: Session, club: LoyaltyClub, changes: dict[str, Any]
         session.add(found)
     for name, value in cleaned.items():
         setattr(found, name, value)
-    if "email_transport" in changes:
-        transports = dict(found.transports or {})
-        transports["email"] = changes["email_transport"]
-        found.transports = transports
+    transports = dict(found.transports or {})
+    for channel in ("email", "sms", "push"):
+        if f"{channel}_transport" in changes:
+            transports[channel] = changes[f"{channel}_transport"]
+    found.transports = transports
     found.updated_at = utcnow()
     session.flush()
     return found

@@ -198,6 +198,7 @@ def list_merge_properties(access: MergePropertiesIndex) -> MergeProperties:
 
 @router.get("/templates", response_model=TemplateList, responses=errors(401, 403, 404, 422, 470))
 def list_templates(access: TemplatesIndex, session: SessionDep, page: PageDep) -> TemplateList:
+    """List the club's standalone templates (newest first)."""
     items, info = paginate(session, repository.templates(access.club_id), page)
     return TemplateList(templates=[TemplateOut.model_validate(t) for t in items], pagination_info=info)
 
@@ -206,23 +207,27 @@ def list_templates(access: TemplatesIndex, session: SessionDep, page: PageDep) -
 def create_template(
     body: TemplateBody, access: TemplatesCreate, _: Idempotent, session: SessionDep
 ) -> TemplateResponse:
+    """Create a standalone template; its Liquid is checked now (422 naming the content attribute)."""
     template = catalog.create_template(session, access.club_id, body.template.model_dump(), ("template",))
     return TemplateResponse(template=TemplateOut.model_validate(template))
 
 
 @router.get("/templates/{template_id:int}", response_model=TemplateResponse, responses=errors(401, 403, 404))
 def show_template(template: TemplateToShow) -> TemplateResponse:
+    """Show a standalone template."""
     return TemplateResponse(template=TemplateOut.model_validate(template))
 
 
 @router.put("/templates/{template_id:int}", response_model=TemplateResponse, responses=errors(401, 403, 404, 422))
 def update_template(body: TemplateUpdateBody, template: TemplateToUpdate, session: SessionDep) -> TemplateResponse:
+    """Update a template's content, wrapper or name (partial); ``bee_email`` is read-only."""
     changes = body.template.model_dump(exclude_unset=True)
     return TemplateResponse(template=TemplateOut.model_validate(catalog.update_template(session, template, changes)))
 
 
 @router.delete("/templates/{template_id:int}", response_model=TemplateResponse, responses=errors(401, 403, 404))
 def destroy_template(template: TemplateToDestroy, session: SessionDep) -> TemplateResponse:
+    """Destroy a standalone template (messages keep their own copies)."""
     shown = TemplateOut.model_validate(template)
     catalog.destroy_template(session, template)
     return TemplateResponse(template=shown)
@@ -233,6 +238,7 @@ def destroy_template(template: TemplateToDestroy, session: SessionDep) -> Templa
 
 @router.get("/sender_identities", response_model=SenderIdentityList, responses=errors(401, 403, 404, 422, 470))
 def list_identities(access: IdentitiesIndex, session: SessionDep, page: PageDep) -> SenderIdentityList:
+    """List the club's sender identities."""
     items, info = paginate(session, repository.sender_identities(access.club_id), page)
     return SenderIdentityList(
         sender_identities=[SenderIdentityOut.model_validate(i) for i in items], pagination_info=info
@@ -248,6 +254,7 @@ def list_identities(access: IdentitiesIndex, session: SessionDep, page: PageDep)
 def create_identity(
     body: SenderIdentityBody, access: IdentitiesCreate, _: Idempotent, session: SessionDep
 ) -> SenderIdentityResponse:
+    """Create an e-mail (from address and name) or SMS (alphanumeric or MSISDN) sender identity."""
     identity = catalog.create_identity(session, access.club_id, body.sender_identity.model_dump())
     return SenderIdentityResponse(sender_identity=SenderIdentityOut.model_validate(identity))
 
@@ -256,6 +263,7 @@ def create_identity(
     "/sender_identities/{identity_id:int}", response_model=SenderIdentityResponse, responses=errors(401, 403, 404)
 )
 def show_identity(identity: IdentityToShow) -> SenderIdentityResponse:
+    """Show a sender identity."""
     return SenderIdentityResponse(sender_identity=SenderIdentityOut.model_validate(identity))
 
 
@@ -265,6 +273,7 @@ def show_identity(identity: IdentityToShow) -> SenderIdentityResponse:
 def update_identity(
     body: SenderIdentityBody, identity: IdentityToUpdate, session: SessionDep
 ) -> SenderIdentityResponse:
+    """Update a sender identity (partial; its type cannot change)."""
     changes = body.sender_identity.model_dump(exclude_unset=True)
     return SenderIdentityResponse(
         sender_identity=SenderIdentityOut.model_validate(catalog.update_identity(session, identity, changes))
@@ -273,6 +282,7 @@ def update_identity(
 
 @router.delete("/sender_identities/{identity_id:int}", status_code=204, responses=errors(401, 403, 404))
 def destroy_identity(identity: IdentityToDestroy, session: SessionDep) -> Response:
+    """Destroy a sender identity (channels keep the sender they copied)."""
     catalog.destroy_identity(session, identity)
     return Response(status_code=204)
 
@@ -284,6 +294,7 @@ def destroy_identity(identity: IdentityToDestroy, session: SessionDep) -> Respon
 def list_messages(
     access: MessagesIndex, service_name: ServiceToList, session: SessionDep, page: PageDep
 ) -> MessageList:
+    """List the service's messages (newest first), each with its channels and latest sending."""
     items, info = paginate(session, repository.messages(access.club_id, service_name), page)
     return MessageList(messages=views.messages_out(session, access.club_id, items), pagination_info=info)
 
@@ -301,6 +312,7 @@ def create_message(
 
 @router.get(SERVICE_PATH + "/{message_id:int}", response_model=MessageResponse, responses=errors(401, 403, 404))
 def show_message(message: MessageToShow, session: SessionDep) -> MessageResponse:
+    """Show a message with its channels, templates and aggregated sendings status."""
     return MessageResponse(message=views.message_out(session, message))
 
 
@@ -357,6 +369,7 @@ def create_sending(
     SERVICE_PATH + "/sendings/{sending_id:int}", response_model=SendingResponse, responses=errors(401, 403, 404)
 )
 def show_sending(sending: SendingToShow) -> SendingResponse:
+    """Show a sending: status, schedule, audience, inline recipients and counts."""
     return SendingResponse(sending=views.sending_out(sending))
 
 
@@ -419,6 +432,7 @@ DispatchFilters = Annotated[dict[str, Any], Depends(_dispatch_filters)]
 def list_dispatches(
     sending: SendingOfDispatches, filters: DispatchFilters, session: SessionDep, page: PageDep
 ) -> DispatchList:
+    """List the sending's dispatches (one per recipient), filtered by status or recipient."""
     items, info = paginate(session, repository.dispatches(sending.loyalty_club_id, sending.id, filters), page)
     return DispatchList(dispatches=[views.dispatch_out(d) for d in items], pagination_info=info)
 

@@ -4,9 +4,9 @@ SendingPayload, SendingSchedulePayload, Recipient; Message, Channel, Template, S
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from loyaltyhub.schemas import PaginationInfo, StrictModel
 
@@ -23,7 +23,7 @@ class TemplateDefinition(StrictModel):
 
     type: TemplateType
     content: dict[str, Any]
-    wrapper_id: int | None = Field(default=None, ge=1)
+    wrapper_id: StrictInt | None = Field(default=None, ge=1)
     name: str | None = Name
 
 
@@ -33,7 +33,7 @@ class TemplateBody(StrictModel):
 
 class TemplateUpdate(StrictModel):
     content: dict[str, Any] | None = None
-    wrapper_id: int | None = Field(default=None, ge=1)
+    wrapper_id: StrictInt | None = Field(default=None, ge=1)
     name: str | None = Name
 
 
@@ -43,7 +43,7 @@ class TemplateUpdateBody(StrictModel):
 
 class ChannelTemplatePayload(StrictModel):
     type: Literal["inline", "reference"]
-    id: int | None = Field(default=None, ge=1)
+    id: StrictInt | None = Field(default=None, ge=1)
     definition: TemplateDefinition | None = None
     data: TemplateDefinition | None = Field(default=None, description="The docs' examples' name for `definition`")
 
@@ -53,7 +53,7 @@ class SenderPayload(StrictModel):
     value: str | None = Field(default=None, max_length=20)
     from_email: str | None = Field(default=None, max_length=320)
     from_name: str | None = Field(default=None, max_length=200)
-    identity_id: int | None = Field(default=None, ge=1, description="A sender identity of the club to use")
+    identity_id: StrictInt | None = Field(default=None, ge=1, description="A sender identity of the club to use")
 
 
 class ChannelPayload(StrictModel):
@@ -79,13 +79,13 @@ class Condition(StrictModel):
 
 class AudiencePayload(StrictModel):
     type: Literal["reference", "inline"]
-    id: int | None = Field(default=None, ge=1, description="A member group (reference audience)")
+    id: StrictInt | None = Field(default=None, ge=1, description="A member group (reference audience)")
     conditions: list[Condition] | None = Field(default=None, max_length=50)
     filter: dict[str, Any] | None = Field(default=None, description="The reporting filter grammar over member fields")
 
 
 class RecipientPayload(StrictModel):
-    member_id: int | None = Field(default=None, ge=1)
+    member_id: StrictInt | None = Field(default=None, ge=1)
     msisdn: str | None = Field(default=None, max_length=20)
     email: str | None = Field(default=None, max_length=320)
     app_token: str | None = Field(default=None, max_length=512)
@@ -93,8 +93,8 @@ class RecipientPayload(StrictModel):
 
 
 class SendingPayload(StrictModel):
-    draft: bool | None = None
-    priority: int | None = Field(default=None, ge=1, le=10)
+    draft: StrictBool | None = None
+    priority: StrictInt | None = Field(default=None, ge=1, le=10)
     channels_preference: list[ChannelType] | None = Field(default=None, max_length=3)
     schedule: SchedulePayload | None = None
     audience: AudiencePayload | None = None
@@ -108,10 +108,10 @@ class SendingBody(StrictModel):
 
 class MessagePayload(StrictModel):
     name: str | None = Name
-    shorten_urls: bool | None = None
-    track_in_shortener: bool | None = None
-    campaign_id: int | None = Field(default=None, ge=1)
-    marketing: bool | None = None
+    shorten_urls: StrictBool | None = None
+    track_in_shortener: StrictBool | None = None
+    campaign_id: StrictInt | None = Field(default=None, ge=1)
+    marketing: StrictBool | None = None
     channels: list[ChannelPayload] | None = Field(default=None, min_length=1, max_length=3)
     sending: SendingPayload | None = None
 
@@ -136,11 +136,34 @@ class SenderIdentityBody(StrictModel):
 class SmtpTransport(StrictModel):
     kind: Literal["smtp"] = "smtp"
     host: str = Field(max_length=255)
-    port: int = Field(ge=1, le=65535)
+    port: StrictInt = Field(ge=1, le=65535)
     security: Literal["none", "starttls", "tls"] = "starttls"
     username: str | None = Field(default=None, max_length=255)
     password: str | None = Field(default=None, max_length=255)
     timeout_seconds: float = Field(default=30, gt=0, le=300)
+
+
+class SmsProviderTransport(StrictModel):
+    """An SMS provider with a Twilio-style REST API: ``POST {base_url}/2010-04-01/Accounts/{account_sid}/
+    Messages.json`` (form ``To``, ``From``, ``Body``; HTTP basic auth)."""
+
+    kind: Literal["sms_provider"] = "sms_provider"
+    base_url: str = Field(max_length=500, pattern=r"^https?://")
+    account_sid: str = Field(max_length=100)
+    auth_token: str = Field(max_length=200)
+    timeout_seconds: float = Field(default=10, gt=0, le=120)
+
+
+class WebhookTransport(StrictModel):
+    """A generic JSON webhook: ``POST url`` with the rendered message, signed with HMAC-SHA256 of the body."""
+
+    kind: Literal["webhook"] = "webhook"
+    url: str = Field(max_length=500, pattern=r"^https?://")
+    secret: str = Field(min_length=16, max_length=200)
+    timeout_seconds: float = Field(default=10, gt=0, le=120)
+
+
+HttpTransport = Annotated[SmsProviderTransport | WebhookTransport, Field(discriminator="kind")]
 
 
 class SettingsChannels(StrictModel):
@@ -152,6 +175,8 @@ class SettingsChannels(StrictModel):
 class SettingsPayload(StrictModel):
     channels: SettingsChannels | None = None
     email_transport: SmtpTransport | None = None
+    sms_transport: HttpTransport | None = None
+    push_transport: WebhookTransport | None = None
 
 
 class SettingsBody(StrictModel):
@@ -328,6 +353,8 @@ class SenderIdentityList(BaseModel):
 class SettingsOut(BaseModel):
     channels: dict[str, dict[str, Any] | None]
     email_transport: dict[str, Any] | None = Field(default=None, description="Without its password")
+    sms_transport: dict[str, Any] | None = Field(default=None, description="Without its secrets")
+    push_transport: dict[str, Any] | None = Field(default=None, description="Without its secret")
 
 
 class SettingsResponse(BaseModel):

@@ -21,6 +21,7 @@ from loyaltyhub.messaging.schemas import (
 )
 from loyaltyhub.messaging.service import is_marketing
 
+SECRETS = frozenset({"password", "auth_token", "secret"})
 ADDRESS_KEYS = {"sms": "msisdn", "email": "email", "push": "app_token"}
 
 
@@ -119,7 +120,8 @@ def dispatch_out(dispatch: Dispatch) -> DispatchOut:
 
 
 def settings_out(channels: dict[str, dict | None], found: MessagingSettings | None) -> SettingsOut:  # type: ignore[type-arg]
-    transport = None
-    if found is not None and (found.transports or {}).get("email"):
-        transport = {k: v for k, v in found.transports["email"].items() if k != "password"}
-    return SettingsOut(channels=channels, email_transport=transport)
+    shown: dict[str, dict | None] = {}  # type: ignore[type-arg]
+    for channel in ("email", "sms", "push"):
+        stored = (found.transports or {}).get(channel) if found is not None else None
+        shown[f"{channel}_transport"] = {k: v for k, v in stored.items() if k not in SECRETS} if stored else None
+    return SettingsOut(channels=channels, **shown)

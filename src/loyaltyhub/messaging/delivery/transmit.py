@@ -26,6 +26,7 @@ from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import across_clubs, in_club, same_club
 from loyaltyhub.members.models import Member
 from loyaltyhub.messaging import catalog, repository
+from loyaltyhub.messaging.delivery.http_transports import SmsProvider, Webhook
 from loyaltyhub.messaging.delivery.transports import (
     NotConfigured,
     Outgoing,
@@ -153,15 +154,19 @@ class _Renderer:
 
 
 def transport_for(session: Session, club_id: int, channel: str) -> Transport:
-    if channel == "email":
-        config = catalog.email_transport(session, club_id)
-        if config:
-            return SmtpTransport(SmtpConfig.of(config))
-    return NotConfigured(channel)
+    config = catalog.transport_config(session, club_id, channel)
+    if not config:
+        return NotConfigured(channel)
+    if config.get("kind") == "sms_provider":
+        return SmsProvider(config)
+    if config.get("kind") == "webhook":
+        return Webhook(config)
+    return SmtpTransport(SmtpConfig.of(config))
 
 
 def _record(units: Units, dispatch: Dispatch, token: str, result: Result) -> bool:
-    """Store one result; whether the sending is still active (False: it was cancelled, stop)."""
+    """Store one result in its own transaction; whether the sending is still active (False: it was cancelled,
+    stop). One statement in the usual case: the update is conditional on the sending being active."""
     now = utcnow()
     values: dict[str, Any] = {"claimed_by": None, "lease_until": None, "updated_at": now, "error": result.error}
     if result.outcome == "transmitted":
@@ -172,21 +177,23 @@ def _record(units: Units, dispatch: Dispatch, token: str, result: Result) -> boo
         values.update(transmission_status="retrying", next_attempt_at=now + backoff(dispatch.attempts))
     else:
         values.update(transmission_status="failed")
-    with units(write=True) as session:
-        session.execute(
-            update(Dispatch)
-            .where(
-                in_club(Dispatch, dispatch.loyalty_club_id),
-                Dispatch.id == dispatch.id,
-                Dispatch.claimed_by == token,
-                Dispatch.transmission_status == "transmitting",
-            )
-            .values(**values)
+    ours = (
+        in_club(Dispatch, dispatch.loyalty_club_id),
+        Dispatch.id == dispatch.id,
+        Dispatch.claimed_by == token,
+        Dispatch.transmission_status == "transmitting",
+    )
+    active = exists(
+        select(Sending.id).where(
+            in_club(Sending, dispatch.loyalty_club_id), Sending.id == dispatch.sending_id, Sending.status.in_(ACTIVE)
         )
-        status = session.execute(
-            select(Sending.status).where(in_club(Sending, dispatch.loyalty_club_id), Sending.id == dispatch.sending_id)
-        ).scalar_one()
-    return status in ACTIVE
+    )
+    with units(write=True) as session:
+        if session.execute(update(Dispatch).where(*ours, active).values(**values)).rowcount:  # type: ignore[attr-defined]
+            return True
+        # The sending was cancelled meanwhile: record what became of this one, and stop.
+        session.execute(update(Dispatch).where(*ours).values(**values))
+    return False
 
 
 def _release_cancelled(session: Session, token: str) -> None:

@@ -10,10 +10,14 @@ Each item carries an idempotency key (the dispatch's), sent as the e-mail's ``Me
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate
 from typing import Any, Literal, Protocol
 
@@ -59,29 +63,29 @@ class NotConfigured:
                 return
 
 
-def email_message(item: Outgoing) -> EmailMessage:
-    message = EmailMessage()
+def email_message(item: Outgoing) -> Message:
+    """The MIME message (``compat32`` classes: several times faster to build than ``EmailMessage``)."""
     sender = item.sender
-    message["From"] = formataddr((sender.get("from_name") or "", sender["from_email"]))
+    body = item.content.get("body") or ""
+    message: Message
+    if "<" in body and ">" in body:
+        message = MIMEMultipart("alternative")
+        message.attach(MIMEText(item.content.get("text") or _strip_html(body), "plain", "utf-8"))
+        message.attach(MIMEText(body, "html", "utf-8"))
+    else:
+        message = MIMEText(body, "plain", "utf-8")
+    message["From"] = formataddr((sender.get("from_name") or "", sender["from_email"]), charset="utf-8")
     message["To"] = item.address
-    message["Subject"] = item.content.get("subject") or ""
+    subject = item.content.get("subject") or ""
+    message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = f"<{item.key}>"
     for name, value in item.headers.items():
         message[name] = value
-    body = item.content.get("body") or ""
-    text = item.content.get("text")
-    if "<" in body and ">" in body:
-        message.set_content(text or _strip_html(body))
-        message.add_alternative(body, subtype="html")
-    else:
-        message.set_content(body)
     return message
 
 
 def _strip_html(html: str) -> str:
-    import re
-
     return re.sub(r"<[^>]+>", "", html)
 
 
