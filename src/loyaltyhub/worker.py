@@ -32,6 +32,7 @@ from typing import Literal
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from loyaltyhub.db.dialect import is_transient
 from loyaltyhub.db.session import unit_of_work
 from loyaltyhub.ops.metrics import record_job_run
 from loyaltyhub.services import SESSION_KEY, AppServices
@@ -66,6 +67,8 @@ class Job:
 
 
 CLUSTER_POLL_SECONDS = 15.0
+TRANSIENT_RETRIES = 3
+"""Retries of a job run that failed transiently (:func:`loyaltyhub.db.dialect.is_transient`)."""
 """How often a process asks whether a cluster job is due (a one-row UPDATE): a job is at most this late."""
 
 
@@ -179,15 +182,27 @@ class BackgroundWorker:
         due = time.monotonic()
         while not self._stop.is_set():
             if job.scope == "queue" or self._claimed(job, interval):
-                started, failed = time.monotonic(), False
-                try:
-                    job.run(self.context)
-                except Exception:
-                    failed = True
-                    log.exception("background job %s failed", job.name)
+                started = time.monotonic()
+                failed = self._run(job)
                 record_job_run(job.name, due_at=due, started_at=started, failed=failed)
                 due = time.monotonic() + interval
             self._stop.wait(interval if job.scope == "queue" else min(interval, CLUSTER_POLL_SECONDS))
+
+    def _run(self, job: Job) -> bool:
+        """Run the job once; a transient failure (SQLite's ``database is locked`` when jobs start together at
+        boot) is retried within seconds (1, 2, 4 s) instead of a whole period later. True when it failed."""
+        for attempt in range(TRANSIENT_RETRIES + 1):
+            try:
+                job.run(self.context)
+                return False
+            except Exception as exc:
+                if attempt < TRANSIENT_RETRIES and is_transient(exc) and not self._stop.is_set():
+                    log.warning("background job %s: %s; retrying in %ss", job.name, exc, 2**attempt)
+                    self._stop.wait(2**attempt)
+                    continue
+                log.exception("background job %s failed", job.name)
+                return True
+        return True
 
     def _claimed(self, job: Job, interval: float) -> bool:
         """Whether this process runs the cluster job now (no other process of the cluster does)."""

@@ -43,7 +43,10 @@ def test_clubs_tokens_and_users(cli_env):
     token = _json(["tokens", "create", "--club", "infinity-mall", "--permit", "Offers:Api:Offers:List"])
     assert token["token"].startswith("lhc_") and token["permits"] == ["Offers:Api:Offers:List"]
     everything = _json(["tokens", "create", "--organization", "Group", "--all-permits"])
-    assert "Reporting:Api:Query" in everything["permits"]
+    assert "Reporting:Api:Query" in everything["permits"] and "BL:Api:Members:ActAs" in everything["permits"]
+    app_token = _json(["tokens", "create", "--club", "infinity-mall", "--app-permits"])
+    assert "Offers:Api:MemberOffers:Use" in app_token["permits"]
+    assert "BL:Api:Members:ActAs" not in app_token["permits"], "a member app's token is public"
     user = _json(["users", "create", "--email", "a@b.example", "--password", "long-enough", "--role", "analyst",
                   "--club", "infinity-mall"])  # fmt: skip
     assert user["email"] == "a@b.example"

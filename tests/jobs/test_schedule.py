@@ -61,3 +61,30 @@ def test_workers_of_several_processes_run_a_cluster_job_once_per_interval(engine
     gaps = [later - earlier for earlier, later in itertools.pairwise(cluster_runs)]
     assert all(gap > 0.5 for gap in gaps), gaps
     assert len(queue_runs) == 4  # every worker's thread ran the queue job
+
+
+def test_a_job_that_finds_the_database_locked_retries_within_seconds(engine: Engine, settings: Settings) -> None:
+    """Issue #14, defect 8: jobs started together at boot on SQLite failed with ``database is locked`` and
+    waited a whole period (an hour for some) before trying again."""
+    from sqlalchemy.exc import OperationalError
+
+    name = "test_locked_job"
+    attempts: list[float] = []
+
+    def locked_twice(_context: object) -> None:
+        attempts.append(time.monotonic())
+        if len(attempts) <= 2:
+            raise OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
+
+    worker = BackgroundWorker(settings, engine, build_services(), jobs=[Job(name, 3600.0, locked_twice)])
+    try:
+        worker.start()
+        deadline = time.monotonic() + 15
+        while len(attempts) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        worker.stop()
+        with unit_of_work(engine, write=True) as session:
+            session.execute(delete(JobSchedule).where(JobSchedule.name == name))
+    assert len(attempts) == 3, "retried twice, then succeeded, within seconds of an hourly job's start"
+    assert attempts[2] - attempts[0] < 10

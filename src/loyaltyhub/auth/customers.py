@@ -109,7 +109,7 @@ def clubs_for_customer(
         elif key == "country":
             statement = statement.where(LoyaltyClub.country == value.upper())
         elif key == "organization_id":
-            wanted = int(value) if value.isascii() and value.isdigit() else -1
+            wanted = int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else -1
             statement = statement.where(LoyaltyClub.organization_id == wanted)
         elif key == "organization":
             statement = statement.join(Organization, Organization.id == LoyaltyClub.organization_id).where(

@@ -87,6 +87,13 @@ def one_writer_at_a_time(session: Session) -> bool:
     return is_sqlite(session)
 
 
+def is_transient(exc: BaseException) -> bool:
+    """Whether a failure is worth retrying in a moment: SQLite's ``database is locked`` (another writer held
+    the file past the busy timeout) or PostgreSQL's serialization failure / deadlock."""
+    text_of = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in text_of or "deadlock detected" in text_of or "could not serialize" in text_of
+
+
 def try_transaction_lock(session: Session, name: str) -> bool:
     """Take a lock named ``name`` until the current transaction ends; False if someone holds it.
 

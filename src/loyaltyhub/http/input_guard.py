@@ -10,6 +10,11 @@ Two kinds of value pass pydantic but fail in the database:
 Both are answered 422 ``Invalid parameters`` with the B.7 details tree, at the parameter or body path.
 Integer bounds are checked for path/query parameters declared as integers, and for every number of a
 JSON body (no body field legitimately holds a number beyond ±2^63).
+
+And JSON nested deeper than :data:`MAX_JSON_DEPTH` (no body of the API nests beyond a few levels) is 400
+``JSON nested too deeply``: a 2 KB body of 1,000 brackets made the decoder (and every recursive walk after
+it) raise ``RecursionError``, a 500 (issue #14). :func:`loads` is the bounded decoder for JSON that comes
+in a parameter.
 """
 
 from __future__ import annotations
@@ -23,9 +28,10 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 
-from loyaltyhub.errors import ValidationFailed, details_tree
+from loyaltyhub.errors import BadRequest, ValidationFailed, details_tree
 
 MAX_BIGINT = 2**63 - 1
+MAX_JSON_DEPTH = 64
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _INTEGER = re.compile(r"^\s*[+-]?[0-9]+\s*$", re.ASCII)
 
@@ -56,6 +62,35 @@ def integer_params(route: APIRoute) -> frozenset[str]:
 
 def _text_problem(value: str) -> tuple[str, dict[str, Any]] | None:
     return ("invalid", {}) if _UNSTORABLE.search(value) else None
+
+
+class TooDeep(BadRequest):
+    def __init__(self) -> None:
+        super().__init__(f"JSON nested too deeply (at most {MAX_JSON_DEPTH} levels)")
+
+
+def json_depth(value: Any) -> int:
+    """How deeply ``value`` nests arrays and objects (iteratively: no recursion to exhaust)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if depth <= MAX_JSON_DEPTH:
+                stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def loads(raw: str | bytes) -> Any:
+    """``json.loads``, refusing JSON nested deeper than :data:`MAX_JSON_DEPTH` (400 :class:`TooDeep`);
+    ``ValueError`` for malformed JSON, as ``json.loads``."""
+    try:
+        value = json.loads(raw)
+    except RecursionError:
+        raise TooDeep()
+    if json_depth(value) > MAX_JSON_DEPTH:
+        raise TooDeep()
+    return value
 
 
 def _walk_json(value: Any, path: Path) -> Iterator[Problem]:
@@ -103,7 +138,7 @@ async def refuse_unstorable_input(request: Request, integers: frozenset[str], *,
         raw = await request.body()
         if raw.strip():
             try:
-                payload = json.loads(raw)
+                payload = loads(raw)
             except ValueError:
                 payload = None  # malformed JSON is FastAPI's to answer
             problems += _walk_json(payload, ())

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints
 
+from loyaltyhub.instants import WallTimeOrInstant
 from loyaltyhub.members.models import EMAIL_STATUSES, PUSH_STATUSES, SMS_STATUSES, Member
 from loyaltyhub.schemas import PaginationInfo, ReadOnlyKeys, StrictModel, UpdateModel
 
@@ -99,7 +100,7 @@ class MemberUpdate(UpdateModel):
     sms_status: SmsStatus | None = None
     email_status: EmailStatus | None = None
     push_status: PushStatus | None = None
-    banned_until: datetime | None = None
+    banned_until: WallTimeOrInstant | None = None
 
 
 class ConsentOut(BaseModel):

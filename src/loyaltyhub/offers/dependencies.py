@@ -6,7 +6,6 @@ it did not exist (before any body is validated).
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Annotated, Any, Literal
 
@@ -16,7 +15,7 @@ from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess
 from loyaltyhub.auth.dependencies import ClubAuth
 from loyaltyhub.errors import ValidationFailed, details_tree
-from loyaltyhub.http.input_guard import unstorable_json
+from loyaltyhub.http.input_guard import loads, unstorable_json
 from loyaltyhub.http.params import int_list_param, list_param
 from loyaltyhub.http.session import SessionDep
 from loyaltyhub.offers.models import ImageTemplate, Offer
@@ -100,7 +99,7 @@ def _extras(request: Request) -> dict[str, Any] | None:
     raw = request.query_params.get("extras")
     if raw is not None:
         try:
-            parsed = json.loads(raw)
+            parsed = loads(raw)
         except ValueError:
             parsed = None
         if not isinstance(parsed, dict):
@@ -109,7 +108,7 @@ def _extras(request: Request) -> dict[str, Any] | None:
     for key, value in request.query_params.multi_items():
         if key.startswith("extras[") and key.endswith("]"):
             try:
-                result[key[7:-1]] = json.loads(value)
+                result[key[7:-1]] = loads(value)
             except ValueError:
                 result[key[7:-1]] = value
     for key in result:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from loyaltyhub.db import dialect
 from loyaltyhub.db.tenancy import in_club, same_club
@@ -55,16 +55,23 @@ def club_offers(club_id: int) -> Select[Any]:
     return select(Offer).where(in_club(Offer, club_id))
 
 
+# The filters' subqueries read their own alias of the offers' collections: the collection_id grouping joins
+# ``OfferCollection`` to the outer query, and a subquery naming the same table would correlate to that
+# join and have no FROM left (a 500 for ``group_by=collection_id&without_collection=true``, issue #14).
+
+
 def _in_collections(collection_ids: tuple[int, ...]) -> ColumnElement[bool]:
-    return exists().where(
-        same_club(OfferCollection, Offer),
-        OfferCollection.offer_id == Offer.id,
-        OfferCollection.collection_id.in_(collection_ids),
+    link = aliased(OfferCollection)
+    return (
+        exists()
+        .where(same_club(link, Offer), link.offer_id == Offer.id, link.collection_id.in_(collection_ids))
+        .correlate(Offer)
     )
 
 
 def _without_collection() -> ColumnElement[bool]:
-    return ~exists().where(same_club(OfferCollection, Offer), OfferCollection.offer_id == Offer.id)
+    link = aliased(OfferCollection)
+    return ~exists().where(same_club(link, Offer), link.offer_id == Offer.id).correlate(Offer)
 
 
 def _search(term: str, languages: list[str]) -> ColumnElement[bool]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, Field, StrictBool, StrictInt
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 
+from loyaltyhub.instants import Instant
 from loyaltyhub.offers.fields import (
     EmbeddedImageTemplate,
     FileDescriptor,
@@ -55,10 +56,10 @@ class OfferFields(StrictModel):
     description: LocalizedContent | None = None
     internal_name: ShortText | None = None
     notes: Annotated[str, Field(max_length=10_000)] | None = None
-    visible_since: AwareDatetime | None = None
-    visible_until: AwareDatetime | None = None
-    usable_since: AwareDatetime | None = None
-    usable_until: AwareDatetime | None = None
+    visible_since: Instant | None = None
+    visible_until: Instant | None = None
+    usable_since: Instant | None = None
+    usable_until: Instant | None = None
     collection_ids: Annotated[list[Id], Field(max_length=100)] | None = None
     store_id: Id | None = None
     audience_id: Id | None = None

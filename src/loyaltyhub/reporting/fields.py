@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from loyaltyhub.instants import representable
+
 INTEGER = "integer"
 STRING = "string"
 ENUM = "enum"
@@ -84,7 +86,7 @@ def coerce(field: Field, value: Any) -> tuple[bool, Any]:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return False, value
-        return parsed.tzinfo is not None, parsed
+        return parsed.tzinfo is not None and representable(parsed), parsed
     return False, value
 
 

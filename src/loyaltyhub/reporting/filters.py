@@ -23,6 +23,9 @@ OPERATIONS = ("equal", "not_equal", *COMPARISONS, "in", "not_in")
 NODE_TYPES = (*LOGICAL_COSTS, *OPERATIONS)
 MAX_DEPTH = 8
 MAX_NODES = 200
+MAX_VALUES = 10_000
+"""Values of all ``in``/``not_in`` lists of one filter together: each is a bind parameter, and PostgreSQL
+takes at most 65,535 per statement (70,000 values were a 500, issue #14)."""
 
 Path = tuple[str | int, ...]
 
@@ -65,7 +68,7 @@ def parse_filter(raw: Any, fields: Mapping[str, Field], path: Path = ("filter",)
     if raw is None:
         return None
     errors = _Errors()
-    counter = [0]
+    counter = [0, 0]  # nodes, values of in/not_in lists
     node = _parse(raw, fields, path, errors, 0, counter)
     if errors.items:
         raise ValidationFailed(details_tree(errors.items))
@@ -131,6 +134,10 @@ def _parse(raw: Any, fields: Mapping[str, Field], path: Path, errors: _Errors, d
     if kind in ("in", "not_in"):
         if not isinstance(value, list):
             errors.add(value_path, "invalid_type", expected="array")
+            return None
+        counter[1] += len(value)
+        if counter[1] > MAX_VALUES:
+            errors.add(value_path, "too_long", max_length=MAX_VALUES)
             return None
         coerced = []
         for index, item in enumerate(value):

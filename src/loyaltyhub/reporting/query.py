@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ConfigDict, Field, StrictInt, ValidationError
 
 from loyaltyhub.errors import MissingPermit, ValidationFailed, details_tree
+from loyaltyhub.instants import WallTimeOrInstant
 from loyaltyhub.reporting.filters import Node, filter_cost, parse_filter
 from loyaltyhub.reporting.registry import Aggregation, Report, reports
 from loyaltyhub.schemas import StrictModel
@@ -26,8 +27,8 @@ class QueryBody(StrictModel):
     filter: dict[str, Any] | None = None
     aggregate_by: str | None = None
     interval: str | None = None
-    from_: datetime | None = Field(default=None, alias="from")
-    to: datetime | None = None
+    from_: WallTimeOrInstant | None = Field(default=None, alias="from")
+    to: WallTimeOrInstant | None = None
     per_page: StrictInt = Field(default=DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE)
     next_page_info: str | None = None
 

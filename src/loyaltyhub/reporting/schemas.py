@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import ConfigDict, Field
 
+from loyaltyhub.instants import WallTimeOrInstant
 from loyaltyhub.schemas import StrictModel
 
 
@@ -18,5 +17,5 @@ class FieldMetadataBody(StrictModel):
 
     report: str
     field: str
-    from_: datetime | None = Field(default=None, alias="from")
-    to: datetime | None = None
+    from_: WallTimeOrInstant | None = Field(default=None, alias="from")
+    to: WallTimeOrInstant | None = None
