@@ -139,5 +139,5 @@ class PurchaseOut(BaseModel):
     purchase: Purchase
 
 
-class UseOut(BaseModel):
+class RewardUseOut(BaseModel):
     usage: Usage
