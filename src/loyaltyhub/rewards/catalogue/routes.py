@@ -130,7 +130,9 @@ def purchase_reward(context: MemberPurchase, reward_id: RewardIdPath, _: Idempot
     return JSONResponse({"purchase": service.render_purchase(bought)})
 
 
-@router.post(MEMBER + "/{reward_id}/use", responses={200: {"model": RewardUseOut}, **errors(*MEMBER_ERRORS, 409, 422, 467)})
+@router.post(
+    MEMBER + "/{reward_id}/use", responses={200: {"model": RewardUseOut}, **errors(*MEMBER_ERRORS, 409, 422, 467)}
+)
 def use_reward(context: MemberUse, reward_id: RewardIdPath, _: Idempotent, session: SessionDep, now: Now):
     """Use (activate) a purchased reward for the program's activation time (reference (a).3): 422
     ``Already active``, ``Not granted``, ``User limit exceeded``; 467 banned; 480 not participating."""
