@@ -25,7 +25,7 @@ from loyaltyhub.rewards.catalogue.schemas import (
     RewardOut,
     RewardsPage,
     RewardUpdate,
-    UseOut,
+    RewardUseOut,
 )
 from loyaltyhub.rewards.dependencies import Now, RewardIdPath, RewardsMemberAuth
 from loyaltyhub.rewards.models import Reward
@@ -102,7 +102,7 @@ def member_rewards(context: MemberList, session: SessionDep, now: Now):
     """Rewards the member can purchase now (reference (a).3)."""
     assert context.member is not None
     program_service.enabled_program(session, context.club_id)
-    program_service.participating_account(session, context.club_id, context.member.id)
+    program_service.require_participant(session, context.club_id, context.member.id)
     rewards = service.visible_rewards(session, context.club_id, now)
     return JSONResponse({"rewards": [service.render_member_reward(reward) for reward in rewards]})
 
@@ -112,7 +112,7 @@ def purchased_rewards(context: MemberPurchased, session: SessionDep, now: Now):
     """The member's purchased rewards with their usage, newest first (reference (a).3)."""
     assert context.member is not None
     program_service.enabled_program(session, context.club_id)
-    program_service.participating_account(session, context.club_id, context.member.id)
+    program_service.require_participant(session, context.club_id, context.member.id)
     return JSONResponse({"rewards": service.purchased_rewards(session, context.club_id, context.member.id, now)})
 
 
@@ -130,7 +130,9 @@ def purchase_reward(context: MemberPurchase, reward_id: RewardIdPath, _: Idempot
     return JSONResponse({"purchase": service.render_purchase(bought)})
 
 
-@router.post(MEMBER + "/{reward_id}/use", responses={200: {"model": UseOut}, **errors(*MEMBER_ERRORS, 409, 422, 467)})
+@router.post(
+    MEMBER + "/{reward_id}/use", responses={200: {"model": RewardUseOut}, **errors(*MEMBER_ERRORS, 409, 422, 467)}
+)
 def use_reward(context: MemberUse, reward_id: RewardIdPath, _: Idempotent, session: SessionDep, now: Now):
     """Use (activate) a purchased reward for the program's activation time (reference (a).3): 422
     ``Already active``, ``Not granted``, ``User limit exceeded``; 467 banned; 480 not participating."""
