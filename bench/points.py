@@ -191,7 +191,7 @@ def measure_status(base: str, seeded: live.Seeded, member_id: int, requests: int
 def run(database_url: str, args: argparse.Namespace, levels: tuple[int, ...]) -> dict[str, object]:
     dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
     results: dict[str, dict[int, dict[str, float]]] = {"raw": {}, "http": {}}
-    with live.serve(database_url, workers=args.workers) as base:
+    with live.serve(database_url, workers=args.workers, timeout=180) as base:
         seeded, club_id, reward_id = seed(database_url, max(levels) * 2 + 1)
         operations = {"raw": 0, "http": 0}
         for clients in levels:

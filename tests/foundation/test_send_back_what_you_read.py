@@ -19,6 +19,7 @@ from loyaltyhub.members.schemas import MemberSelfUpdate, MemberUpdate
 from loyaltyhub.offers import stock
 from loyaltyhub.offers.image_templates import ImageTemplateUpdate
 from loyaltyhub.offers.schemas import OfferUpdate
+from loyaltyhub.rewards.catalogue.schemas import RewardUpdate
 from loyaltyhub.schemas import UpdateModel
 from loyaltyhub.stores.schemas import StoreUpdate
 from tests.factories import PUBLIC_HEADERS, Factory
@@ -89,6 +90,14 @@ def _group(client: TestClient, session: Session, club: LoyaltyClub, headers: dic
     return Resource(url, headers, {"description": "Best"}, {"updated_at": "2020-01-01T00:00:00Z"}, GroupUpdate)
 
 
+def _reward(client: TestClient, session: Session, club: LoyaltyClub, headers: dict[str, str]) -> Resource:
+    body = {"name": "Toaster", "price": 300, "stock": 5, "files": [{"url": "https://e.com/t.jpg", "width": 10}]}
+    created = client.post(f"/v1/{club.slug}/rewards-program/rewards", headers=headers, json=body)
+    assert created.status_code == 201, created.text
+    url = f"/v1/{club.slug}/rewards-program/rewards/{created.json()['id']}"
+    return Resource(url, headers, {"price": 250}, {"created_at": "2020-01-01T00:00:00.000Z"}, RewardUpdate)
+
+
 def _signed_up(client: TestClient, club: LoyaltyClub, headers: dict[str, str]) -> dict[str, Any]:
     properties = {
         "first_name": "Kari",
@@ -127,6 +136,7 @@ RESOURCES: dict[str, Callable[..., Resource]] = {
     "collection": _collection,
     "image_template": _image_template,
     "store": _store,
+    "reward": _reward,
     "member_group": _group,
     "member": _member,
     "member_me": _me,

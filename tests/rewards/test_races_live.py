@@ -39,7 +39,7 @@ def live_url(is_postgres, tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(live_url):
     workers = 1 if live_url.startswith("sqlite") else 2
-    with live.serve(live_url, workers=workers, tenancy_audit=True) as base:
+    with live.serve(live_url, workers=workers, tenancy_audit=True, timeout=180) as base:
         yield base
 
 

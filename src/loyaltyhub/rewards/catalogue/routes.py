@@ -102,7 +102,7 @@ def member_rewards(context: MemberList, session: SessionDep, now: Now):
     """Rewards the member can purchase now (reference (a).3)."""
     assert context.member is not None
     program_service.enabled_program(session, context.club_id)
-    program_service.participating_account(session, context.club_id, context.member.id)
+    program_service.require_participant(session, context.club_id, context.member.id)
     rewards = service.visible_rewards(session, context.club_id, now)
     return JSONResponse({"rewards": [service.render_member_reward(reward) for reward in rewards]})
 
@@ -112,7 +112,7 @@ def purchased_rewards(context: MemberPurchased, session: SessionDep, now: Now):
     """The member's purchased rewards with their usage, newest first (reference (a).3)."""
     assert context.member is not None
     program_service.enabled_program(session, context.club_id)
-    program_service.participating_account(session, context.club_id, context.member.id)
+    program_service.require_participant(session, context.club_id, context.member.id)
     return JSONResponse({"rewards": service.purchased_rewards(session, context.club_id, context.member.id, now)})
 
 

@@ -106,7 +106,7 @@ class MemberRewardsOut(BaseModel):
     rewards: list[MemberReward]
 
 
-class Usage(BaseModel):
+class RewardUsage(BaseModel):
     left: int | None
     usable: bool
     active_until: str | None
@@ -117,7 +117,7 @@ class PurchasedReward(BaseModel):
     name: str
     description: str | None
     files: list[dict[str, Any]]
-    usage: Usage
+    usage: RewardUsage
     purchase_id: int
     code: str
     purchased_at: str
@@ -140,4 +140,4 @@ class PurchaseOut(BaseModel):
 
 
 class RewardUseOut(BaseModel):
-    usage: Usage
+    usage: RewardUsage

@@ -229,6 +229,9 @@ def cancel(session: Session, account: RewardsAccount, transaction_id: int, *, no
     added that have not expired (from its own lot first, then from the lots that expire first) and the
     original is marked ``cancelled_at``. Debits, expirations, cancellations and cancelled transactions
     cannot be cancelled (405), nor an addition whose points the member has already spent (405)."""
+    lots = _open_lots(session, account)  # due lots expire first, whether the cancellation is allowed or not
+    if _expire(session, account, lots, now):
+        session.flush()
     original = session.execute(
         select(PointsTransaction).where(
             in_club(PointsTransaction, account.loyalty_club_id),
@@ -240,9 +243,6 @@ def cancel(session: Session, account: RewardsAccount, transaction_id: int, *, no
         raise TransactionNotFound()
     if original.amount <= 0 or original.type not in ADDITIONS or original.cancelled_at is not None:
         raise CannotCancel()
-    lots = _open_lots(session, account)
-    if _expire(session, account, lots, now):
-        session.flush()
     points = original.amount - original.expired_points
     if points > account.balance:
         raise CannotCancel()

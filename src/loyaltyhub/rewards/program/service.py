@@ -73,6 +73,14 @@ def account_of(session: Session, club_id: int, member_id: int) -> RewardsAccount
     ).scalar_one_or_none()
 
 
+def require_participant(session: Session, club_id: int, member_id: int) -> RewardsAccount:
+    """For reads: the member's account without a lock; 480 when the member is not participating."""
+    account = account_of(session, club_id, member_id)
+    if account is None or not account.active:
+        raise NotParticipating()
+    return account
+
+
 def participating_account(session: Session, club_id: int, member_id: int) -> RewardsAccount:
     """The member's account, locked; 480 when the member has not joined (or has left)."""
     account = ledger.lock_account(session, club_id, member_id)
