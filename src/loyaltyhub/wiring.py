@@ -13,6 +13,8 @@ from loyaltyhub.services import SESSION_KEY, AppServices
 
 def build_services() -> AppServices:
     """The services of a running platform (the app, the worker, the CLI)."""
+    from loyaltyhub.events.listeners import on_member_change as record_member_events
+    from loyaltyhub.events.listeners import on_resource_change as record_offer_events
     from loyaltyhub.exports.source import ReportingSource
     from loyaltyhub.members.outbox import log_sender
     from loyaltyhub.members.service import forget_favorite_store
@@ -24,11 +26,17 @@ def build_services() -> AppServices:
     from loyaltyhub.webhooks.outbox import on_resource_change as webhook_resources
 
     return AppServices(
-        member_listeners=(keep_grouped_counts, record_balance, grant_welcome_offers, webhook_members),
+        member_listeners=(
+            keep_grouped_counts,
+            record_balance,
+            grant_welcome_offers,
+            webhook_members,
+            record_member_events,
+        ),
         store_removal_listeners=(forget_favorite_store,),
         outbox_sender=log_sender,
         export_rows=ReportingSource(),
-        resource_listeners=(webhook_resources,),
+        resource_listeners=(webhook_resources, record_offer_events),
         event_listeners=(queue_trigger_work,),
     )
 
