@@ -30,7 +30,7 @@ BENCHMARKS: dict[str, tuple[str, ...]] = {
     "exports": ("postgresql", "sqlite"),
     "profile_request": ("postgresql", "sqlite"),
     "ops_middleware": ("sqlite",),
-    "events": ("postgresql", "sqlite"),
+    "events": ("sqlite",),
 }
 NOT_BENCHMARKS = {"reporting_app": "the server bench.reporting starts"}
 BACKENDS = ("postgresql", "sqlite")
