@@ -13,7 +13,8 @@ from loyaltyhub.db.engine import make_session_factory, writer
 from loyaltyhub.errors import ValidationFailed
 from loyaltyhub.offers.grants import grant_offer
 from loyaltyhub.offers.models import OfferGrant
-from loyaltyhub.wiring import unit_of_work
+from loyaltyhub.services import SESSION_KEY
+from loyaltyhub.wiring import build_services, unit_of_work
 from tests.factories import Factory
 from tests.offers import factories
 
@@ -33,7 +34,7 @@ def committed(engine):
 
 def test_the_second_concurrent_grant_waits_and_is_refused(engine, committed):
     club_id, offer_id, member_id = committed
-    sessions = make_session_factory(writer(engine))
+    sessions = make_session_factory(writer(engine), {SESSION_KEY: build_services()})  # a grant tells listeners
     first_granted = threading.Event()
     outcomes: dict[str, str] = {}
 
