@@ -15,6 +15,8 @@ from loyaltyhub.settings import Settings
 def build_services(settings: Settings | None = None) -> AppServices:
     """The services of a running platform (the app, the worker, the CLI). With ``settings`` (the app) an
     offer's image is rendered when the offer changes; it needs the file storage and the fonts."""
+    from loyaltyhub.events.listeners import on_member_change as record_member_events
+    from loyaltyhub.events.listeners import on_resource_change as record_offer_events
     from loyaltyhub.exports.source import ReportingSource
     from loyaltyhub.members.service import forget_favorite_store
     from loyaltyhub.messaging.outbox import send_outbox_message
@@ -32,11 +34,17 @@ def build_services(settings: Settings | None = None) -> AppServices:
 
         offer_listeners = (OfferImageRenderer(storage_from_settings(settings), settings.fonts_dir),)
     return AppServices(
-        member_listeners=(keep_grouped_counts, record_balance, grant_welcome_offers, webhook_members),
+        member_listeners=(
+            keep_grouped_counts,
+            record_balance,
+            grant_welcome_offers,
+            webhook_members,
+            record_member_events,
+        ),
         store_removal_listeners=(forget_favorite_store,),
         outbox_sender=send_outbox_message,
         export_rows=ReportingSource(),
-        resource_listeners=(webhook_resources,),
+        resource_listeners=(webhook_resources, record_offer_events),
         event_listeners=(queue_trigger_work,),
         offer_listeners=offer_listeners,
     )

@@ -143,6 +143,9 @@ def _run_triggers(context: JobContext) -> None:
     for _ in range(50):  # until the due queue is empty (at most 50 batches a tick)
         if process_due(factory) == 0:
             break
+        # A breath between batches lets other writers in: SQLite's lock is not handed over fairly, and a
+        # worker that takes it back at once can starve a request past its busy timeout.
+        time.sleep(0.02)
 
 
 JOBS: list[Job] = [

@@ -52,7 +52,9 @@ def test_the_same_batch_sent_by_eight_threads_is_stored_once(engine, services, c
 
     with engine.connect() as connection:
         count = connection.execute(
-            select(func.count()).select_from(MemberEvent).where(MemberEvent.loyalty_club_id == club_id)
+            select(func.count())
+            .select_from(MemberEvent)
+            .where(MemberEvent.loyalty_club_id == club_id, MemberEvent.type == "app_opened")
         ).scalar_one()
     assert count == len(batch)
     assert sum(r.created for answer in answers for r in answer) == len(batch)

@@ -31,8 +31,13 @@ def member(session, club):
 
 
 def stored(session, club) -> list[MemberEvent]:
+    """The club's events sent by clients (not those loyaltyhub recorded itself, such as sign-ups)."""
     return list(
-        session.execute(select(MemberEvent).where(MemberEvent.loyalty_club_id == club.id).order_by(MemberEvent.id))
+        session.execute(
+            select(MemberEvent)
+            .where(MemberEvent.loyalty_club_id == club.id, MemberEvent.type.in_(CLIENT_TYPES))
+            .order_by(MemberEvent.id)
+        )
         .scalars()
         .all()
     )
@@ -208,7 +213,9 @@ def test_bulk_of_1000_events(client, factory, session, club, token, member):
     response = post_bulk(client, factory, club, token, payload)
     assert response.status_code == 200, response.text
     assert response.json()["created"] == 1000
-    count = session.execute(select(func.count()).where(MemberEvent.loyalty_club_id == club.id)).scalar_one()
+    count = session.execute(
+        select(func.count()).where(MemberEvent.loyalty_club_id == club.id, MemberEvent.type == "link_clicked")
+    ).scalar_one()
     assert count == 1000
 
 
@@ -250,6 +257,17 @@ def test_bulk_with_a_staff_user_token(client, factory, session, club, member):
     )
     assert response.status_code == 200, response.text
     assert stored(session, club)[0].source is None
+
+
+def test_loyaltyhub_records_sign_ups_itself(session, club, member):
+    (signed_up,) = session.execute(
+        select(MemberEvent).where(MemberEvent.loyalty_club_id == club.id, MemberEvent.member_id == member.id)
+    ).scalars()
+    assert (signed_up.type, signed_up.source, signed_up.data) == (
+        "member_signed_up",
+        "loyaltyhub",
+        {"optin_channel": "android-app"},
+    )
 
 
 def test_bulk_retry_after_a_partial_duplicate(client, factory, session, club, token, member):

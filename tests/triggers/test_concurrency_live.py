@@ -1,5 +1,5 @@
-"""10,000 events ingested concurrently through a live server, judged by two ``loyaltyhub worker``
-processes at the same time: with a rule granting offer A at ``limit: 1`` and one granting offer B at
+"""10,000 events ingested concurrently through a live server, judged by ``loyaltyhub worker`` processes
+at the same time (two on PostgreSQL): with a rule granting offer A at ``limit: 1`` and one granting offer B at
 ``frequency`` one per day, every member ends with exactly one A and one B per Oslo day of its events."""
 
 from __future__ import annotations
@@ -71,7 +71,10 @@ def occurred_times() -> list[str]:
 
 
 def test_10000_events_exactly_as_the_rules_allow(live_url):
-    with live.serve(live_url, workers=1 if live_url.startswith("sqlite") else 2, tenancy_audit=True) as base:
+    # SQLite has one writer at a time: one judging worker and two client threads keep every wait within
+    # its busy timeout on a small machine; PostgreSQL gets two server processes and two workers.
+    sqlite = live_url.startswith("sqlite")
+    with live.serve(live_url, workers=1 if sqlite else 2, tenancy_audit=True, timeout=120) as base:
         seeded = live.seed(
             live_url,
             slug="trig",
@@ -118,7 +121,7 @@ def test_10000_events_exactly_as_the_rules_allow(live_url):
             for m in seeded.member_ids
         ]
         batches = [events[i : i + 500] for i in range(0, len(events), 500)]
-        workers = [start_worker(live_url), start_worker(live_url)]
+        workers = [start_worker(live_url) for _ in range(1 if sqlite else 2)]
         try:
             headers = {"X-Client-Authorization": seeded.token, **live.PUBLIC_HEADERS}
             with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
@@ -126,7 +129,7 @@ def test_10000_events_exactly_as_the_rules_allow(live_url):
                 def post(batch):
                     return client.post("/v3/trig/member_events/bulk", json={"events": batch}).status_code
 
-                with ThreadPoolExecutor(4) as pool:
+                with ThreadPoolExecutor(2 if sqlite else 4) as pool:
                     assert set(pool.map(post, batches)) == {200}
                     # a retried batch (the same client ids) counts nothing twice
                     assert set(pool.map(post, batches[:2])) == {200}

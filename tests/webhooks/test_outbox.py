@@ -106,3 +106,18 @@ def test_a_disabled_subscription_gets_nothing(session, club):
     factories.subscription(session, club, active=False)
     members.member(session, club)
     assert events(session, club) == []
+
+
+def test_uses_and_grants_are_member_events_too(session, club):
+    from loyaltyhub.events.models import MemberEvent
+
+    offer = offer_factories.offer(session, club)
+    member = members.member(session, club)
+    grants.grant_offer(session, club.id, offer.id, [member.id])
+    rows = session.execute(
+        select(MemberEvent.type, MemberEvent.data).where(MemberEvent.member_id == member.id).order_by(MemberEvent.id)
+    ).all()
+    assert [tuple(r) for r in rows] == [
+        ("member_signed_up", {"optin_channel": "android-app"}),
+        ("offer_granted", {"offer_id": offer.id}),
+    ]

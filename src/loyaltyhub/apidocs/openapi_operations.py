@@ -35,6 +35,9 @@ _RW_CATALOGUE = "/v1/{loyalty_club_slug}/rewards-program/rewards"
 _AS_PATCH = "The vendor's documented `PUT` of this update: the same handler and partial update as `PATCH`."
 _MSG = "/v1/messages"
 _SVC = "/v1/messages/{service_name}"
+_EVENTS = "/v3/{loyalty_club_slug}/member_events"
+_HOOKS = "/v3/{loyalty_club_slug}/webhooks"
+_RULES = "/v3/{loyalty_club_slug}/triggerer/rules"
 
 OPERATIONS: dict[str, OperationText] = {
     # Public API: member offers
@@ -362,4 +365,69 @@ OPERATIONS: dict[str, OperationText] = {
     # Operations
     "GET /healthz": OperationText("health_check", "Check the process is alive"),
     "GET /readyz": OperationText("readiness_check", "Check the service is ready"),
+    # Data API: member events
+    "POST /v3/{loyalty_club_slug}/members/{member_ref}/events": OperationText(
+        "member_events_register",
+        "Register events of a member",
+        "One or many events of a member (`me` or an id); a client event id already stored is a duplicate.",
+    ),
+    f"POST {_EVENTS}/bulk": OperationText(
+        "member_events_bulk",
+        "Register events in bulk",
+        "Up to 1,000 events of any members of the club, all or nothing.",
+    ),
+    f"GET {_EVENTS}/types": OperationText(
+        "member_events_types",
+        "Event types schema",
+        "Every event type, who produces it and the JSON schema of its data.",
+    ),
+    f"GET {_EVENTS}": OperationText("member_events_list", "List member events", "The club's events, newest first."),
+    f"GET {_EVENTS}/{{event_id}}": OperationText("member_events_show", "Show a member event", "One event."),
+    # Management API: webhooks
+    f"GET {_HOOKS}/event_types": OperationText(
+        "webhooks_event_types", "Webhook event types", "The trackable resources and their event types."
+    ),
+    f"GET {_HOOKS}/subscriptions": OperationText(
+        "webhooks_subscriptions_list", "List webhook subscriptions", "The club's subscriptions."
+    ),
+    f"POST {_HOOKS}/subscriptions": OperationText(
+        "webhooks_subscriptions_create", "Create a webhook subscription", "A receiver of the club's events."
+    ),
+    f"GET {_HOOKS}/subscriptions/{{subscription_id}}": OperationText(
+        "webhooks_subscriptions_show", "Show a webhook subscription", "One subscription with its secrets."
+    ),
+    f"PATCH {_HOOKS}/subscriptions/{{subscription_id}}": OperationText(
+        "webhooks_subscriptions_update", "Update a webhook subscription", "`active: true` re-enables a disabled one."
+    ),
+    f"DELETE {_HOOKS}/subscriptions/{{subscription_id}}": OperationText(
+        "webhooks_subscriptions_destroy", "Delete a webhook subscription", "The subscription and its deliveries."
+    ),
+    f"GET {_HOOKS}/subscriptions/{{subscription_id}}/deliveries": OperationText(
+        "webhooks_deliveries_list", "List deliveries", "A subscription's deliveries, newest first."
+    ),
+    f"GET {_HOOKS}/deliveries/{{delivery_id}}": OperationText(
+        "webhooks_deliveries_show", "Show a delivery", "A delivery with every attempt (the delivery log)."
+    ),
+    f"POST {_HOOKS}/deliveries/{{delivery_id}}/redeliver": OperationText(
+        "webhooks_deliveries_redeliver", "Redeliver", "Send a delivery again now, with the same webhook-id."
+    ),
+    # Management API: the Triggerer
+    "GET /v3/{loyalty_club_slug}/triggerer/event_types": OperationText(
+        "triggerer_event_types", "Event types schema", "The event types rules can react to."
+    ),
+    f"GET {_RULES}": OperationText("triggerer_rules_list", "List rules", "The club's rules (not deleted)."),
+    f"POST {_RULES}": OperationText("triggerer_rules_create", "Create a rule", "A rule as the vendor's Rule model."),
+    f"GET {_RULES}/{{rule_id}}": OperationText("triggerer_rules_show", "Show a rule", "One rule."),
+    f"PATCH {_RULES}/{{rule_id}}": OperationText(
+        "triggerer_rules_update", "Update a rule", "Change a rule; fields not sent are left as they are."
+    ),
+    f"DELETE {_RULES}/{{rule_id}}": OperationText("triggerer_rules_destroy", "Delete a rule", "Soft delete."),
+    f"PUT {_RULES}/{{rule_id}}/pause": OperationText("triggerer_rules_pause", "Pause a rule", "Stop its execution."),
+    f"PUT {_RULES}/{{rule_id}}/start": OperationText("triggerer_rules_start", "Start a rule", "Resume its execution."),
+    f"GET {_RULES}/{{rule_id}}/executions": OperationText(
+        "triggerer_rules_executions", "A rule's execution log", "How each event was judged."
+    ),
+    f"POST {_RULES}/{{rule_id}}/dry_run": OperationText(
+        "triggerer_rules_dry_run", "Dry run a rule", "Which of the last N events would have fired."
+    ),
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
 from loyaltyhub.schemas import PaginationInfo, StrictModel
 
@@ -28,7 +28,7 @@ class EventIn(StrictModel):
 
 
 class BulkEventIn(EventIn):
-    member_id: Annotated[int, Field(ge=1, le=2**63 - 1)]
+    member_id: Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]
 
 
 class MemberEventsBody(StrictModel):

@@ -38,7 +38,7 @@ from loyaltyhub.triggers.models import (
     TriggerRule,
 )
 
-BATCH = 100
+BATCH = 50
 
 
 def active_rules(session: Session, club_id: int, types: set[str]) -> list[TriggerRule]:

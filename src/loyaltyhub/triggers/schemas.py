@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
 from loyaltyhub.schemas import PaginationInfo, ReadOnlyKeys, StrictModel, UpdateModel
 
-Count = Annotated[int, Field(ge=0, le=1_000_000)]
-Positive = Annotated[int, Field(ge=1, le=1_000_000)]
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+Count = Annotated[StrictInt, Field(ge=0, le=1_000_000)]
+Positive = Annotated[StrictInt, Field(ge=1, le=1_000_000)]
+Id = Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]
 Source = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
@@ -39,12 +39,12 @@ class RuleFields(StrictModel):
     minimum: Count = 0
     rate: Count | None = None
     hook_type: Annotated[str, StringConstraints(min_length=1, max_length=32)]
-    hook_delayed_by_seconds: Annotated[int, Field(ge=0, le=30 * 24 * 3600)] = 0
+    hook_delayed_by_seconds: Annotated[StrictInt, Field(ge=0, le=30 * 24 * 3600)] = 0
     options: dict[str, Any] = {}
     data_conditions: dict[str, Any] | None = None
     audience_id: Id | None = None
     excluded_sources: Annotated[list[Source], Field(max_length=50)] = []
-    paused: bool = False
+    paused: StrictBool = False
 
 
 class RuleCreate(RuleFields):
@@ -61,12 +61,12 @@ class RuleUpdate(UpdateModel):
     minimum: Count | None = None
     rate: Count | None = None
     hook_type: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = None
-    hook_delayed_by_seconds: Annotated[int, Field(ge=0, le=30 * 24 * 3600)] | None = None
+    hook_delayed_by_seconds: Annotated[StrictInt, Field(ge=0, le=30 * 24 * 3600)] | None = None
     options: dict[str, Any] | None = None
     data_conditions: dict[str, Any] | None = None
     audience_id: Id | None = None
     excluded_sources: Annotated[list[Source], Field(max_length=50)] | None = None
-    paused: bool | None = None
+    paused: StrictBool | None = None
 
 
 class RuleOut(BaseModel):
@@ -115,7 +115,7 @@ class ExecutionList(BaseModel):
 
 
 class DryRunBody(StrictModel):
-    last: Annotated[int, Field(ge=1, le=1000)] = 100
+    last: Annotated[StrictInt, Field(ge=1, le=1000)] = 100
 
 
 class DryRunItem(BaseModel):

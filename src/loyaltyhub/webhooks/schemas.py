@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from loyaltyhub.schemas import PaginationInfo, ReadOnlyKeys, StrictModel, UpdateModel
 
@@ -20,7 +20,7 @@ class SubscriptionCreate(StrictModel):
     event_types: EventTypes
     payload_version: PayloadVersion = "standard"
     description: Description | None = None
-    active: bool = True
+    active: StrictBool = True
 
 
 class SubscriptionUpdate(UpdateModel):
@@ -33,7 +33,7 @@ class SubscriptionUpdate(UpdateModel):
     event_types: EventTypes | None = None
     payload_version: PayloadVersion | None = None
     description: Description | None = None
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class SubscriptionOut(BaseModel):

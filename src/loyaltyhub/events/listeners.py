@@ -1,0 +1,51 @@
+"""What loyaltyhub itself records as member events, in the transaction of the change (wired in
+:mod:`loyaltyhub.wiring`): a member signed up, was updated or deleted; an offer was granted to or used by
+a member. The Triggerer's rules can act on them like on any event; clients cannot send them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from loyaltyhub.db.base import utcnow
+from loyaltyhub.events.service import record
+from loyaltyhub.services import ResourceChange
+
+IGNORED_CHANGES = {"updated_at"}
+
+
+def on_member_change(session: Session, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+    current = after or before
+    assert current is not None
+    club_id, member_id, now = current["loyalty_club_id"], current["id"], utcnow()
+    if before is None:
+        data = {"optin_channel": current.get("optin_channel")}
+        record(
+            session, club_id, member_id, "member_signed_up", data, key=f"member_signed_up:{member_id}", occurred_at=now
+        )
+    elif after is None:
+        record(session, club_id, member_id, "member_deleted", {}, key=f"member_deleted:{member_id}", occurred_at=now)
+    else:
+        changed = sorted(
+            k for k in set(before) | set(after) if k not in IGNORED_CHANGES and before.get(k) != after.get(k)
+        )
+        if changed:
+            key = f"member_updated:{uuid.uuid4().hex}"
+            record(session, club_id, member_id, "member_updated", {"changed": changed}, key=key, occurred_at=now)
+
+
+def on_resource_change(session: Session, change: ResourceChange) -> None:
+    if change.member_id is None:
+        return
+    if change.resource == "offer_grant" and change.action == "created":
+        data = {"offer_id": change.data["offer_id"]}
+        key = f"offer_granted:{change.resource_id}"
+        record(
+            session, change.club_id, change.member_id, "offer_granted", data, key=key, occurred_at=change.occurred_at
+        )
+    elif change.resource == "member_offer_use" and change.action == "created":
+        data = {"offer_id": change.data["offer_id"], "usage_id": change.resource_id}
+        key = f"offer_used:{change.resource_id}"
+        record(session, change.club_id, change.member_id, "offer_used", data, key=key, occurred_at=change.occurred_at)
