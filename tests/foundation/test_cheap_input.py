@@ -8,7 +8,7 @@ import re
 import pytest
 
 from loyaltyhub.http.input_guard import MAX_JSON_DEPTH
-from tests.foundation.test_isolation import load_builders
+from tests.foundation.test_isolation import load_builders, load_constants
 from tests.member_offers import factories as mo
 from tests.members import factories as members
 
@@ -30,7 +30,7 @@ def headers(factory, club):
 def operations(client, session, club):
     """(method, path, url) of every documented operation, its ids filled with records of ``club``."""
     builders = load_builders()
-    values: dict[str, object] = {"loyalty_club_slug": club.slug}
+    values: dict[str, object] = {"loyalty_club_slug": club.slug, **load_constants()}
     for path, methods in client.get("/openapi.json").json()["paths"].items():
         for name in PARAM.findall(path):
             if name not in values:
@@ -43,9 +43,10 @@ def operations(client, session, club):
 def test_a_json_body_nested_1000_deep_is_400_on_every_write_route(client, session, club, headers):
     failures, walked = [], 0
     for body in ("[" * 1000 + "]" * 1000, '{"a":' * 1000 + "1" + "}" * 1000):
-        for method, path, url, _ in operations(client, session, club):
-            if method not in ("POST", "PUT", "PATCH"):
-                continue
+        for method, path, url, operation in operations(client, session, club):
+            content = operation.get("requestBody", {}).get("content", {})
+            if method not in ("POST", "PUT", "PATCH") or (content and "application/json" not in content):
+                continue  # upload parts take raw bytes and refuse a JSON body before parsing it
             walked += 1
             response = client.request(
                 method, url, content=body, headers={**headers, "Content-Type": "application/json"}
