@@ -179,7 +179,15 @@ def open_page(browser: Any, site: Site) -> Iterator[Any]:
         page.route("**/*", only_the_server)
         page.on("console", lambda m: w.troubles.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
         page.on("pageerror", lambda e: w.troubles.append(f"script error: {e}"))
-        page.on("requestfailed", lambda r: w.troubles.append(f"request failed: {r.url} {r.failure}"))
+
+        def failed(request: Any) -> None:
+            # htmx aborts its own earlier request when a newer keystroke replaces it (search as you type):
+            # the browser's choice, not a failed request.
+            if "ERR_ABORTED" in (request.failure or "") and request.headers.get("hx-request") == "true":
+                return
+            w.troubles.append(f"request failed: {request.url} {request.failure}")
+
+        page.on("requestfailed", failed)
 
         def answered(response: Any) -> None:
             if response.status >= 400 and response.status not in w.expected:
