@@ -1,3 +1,0 @@
-"""loyaltyhub: a self-hostable loyalty-club platform (management, public member and reporting APIs)."""
-
-__version__ = "0.1.0"

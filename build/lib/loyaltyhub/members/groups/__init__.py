@@ -1,1 +1,0 @@
-"""Member groups: named sets of members, managed by the staff (lists, programs, offer audiences)."""

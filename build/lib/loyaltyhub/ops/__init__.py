@@ -1,1 +1,0 @@
-"""Running loyaltyhub in production: logging, metrics, progress of long commands."""

@@ -1,1 +1,0 @@
-"""Report declarations, one module per area."""
