@@ -291,6 +291,21 @@ def upsert_add(
     session.execute(statement)
 
 
+def _insert_doing_nothing_on_conflict(
+    session: Session, table: Any, values: dict[str, Any] | list[dict[str, Any]], conflict_columns: list[str] | None
+) -> Any:
+    """``INSERT values ON CONFLICT [(conflict_columns)] DO NOTHING`` (any unique constraint without columns)."""
+    if is_sqlite(session):
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement: Any = sqlite_insert(table)
+    else:
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement = pg_insert(table)
+    return statement.values(values).on_conflict_do_nothing(index_elements=conflict_columns)
+
+
 def insert_ignore(
     session: Session, table: Any, values: dict[str, Any] | list[dict[str, Any]], conflict_columns: list[str]
 ) -> bool:
@@ -300,14 +315,7 @@ def insert_ignore(
     A concurrent insert of the same key waits for the other transaction and then does nothing, so
     the caller can follow with ``SELECT ... FOR UPDATE`` on a row that is sure to exist.
     """
-    if is_sqlite(session):
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        statement: Any = sqlite_insert(table).values(values).on_conflict_do_nothing(index_elements=conflict_columns)
-    else:
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        statement = pg_insert(table).values(values).on_conflict_do_nothing(index_elements=conflict_columns)
+    statement = _insert_doing_nothing_on_conflict(session, table, values, conflict_columns)
     # RETURNING, not rowcount: psycopg reports -1 for this statement.
     key = next(iter(table.primary_key.columns))
     return session.execute(statement.returning(key)).first() is not None
@@ -317,14 +325,7 @@ def insert_ignoring_duplicates(session: Session, table: Any, rows: list[dict[str
     """``INSERT ... ON CONFLICT DO NOTHING`` (any unique constraint) of several rows; how many were inserted."""
     if not rows:
         return 0
-    if is_sqlite(session):
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        statement: Any = sqlite_insert(table).values(rows).on_conflict_do_nothing()
-    else:
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        statement = pg_insert(table).values(rows).on_conflict_do_nothing()
+    statement = _insert_doing_nothing_on_conflict(session, table, rows, None)
     key = next(iter(table.primary_key.columns))
     return len(session.execute(statement.returning(key)).all())
 
@@ -337,16 +338,8 @@ def insert_ignore_returning(
     is skipped and not returned)."""
     if not rows:
         return []
-    if is_sqlite(session):
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        statement: Any = sqlite_insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
-    else:
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        statement = pg_insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
-    statement = statement.values(rows).returning(*(table.c[name] for name in returning))
-    return list(session.execute(statement).all())
+    statement = _insert_doing_nothing_on_conflict(session, table, rows, conflict_columns)
+    return list(session.execute(statement.returning(*(table.c[name] for name in returning))).all())
 
 
 T = TypeVar("T")
