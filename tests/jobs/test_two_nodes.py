@@ -67,7 +67,9 @@ def test_two_nodes_with_two_workers_each_run_a_periodic_job_once_per_period(post
     engine.dispose()
     assert len(taken) == runs >= 4
     gaps = [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(taken)]
-    assert min(gaps) >= 1.95, gaps
+    # taken_at is when a run wrote its snapshot, after its claim (a loaded machine delays a run by a few
+    # hundred ms): a second run in the same 2 s period would show a gap near 0, so half the period tells.
+    assert min(gaps) >= 1.0, gaps
     assert holders
 
 
