@@ -59,7 +59,7 @@ def _session(settings: Settings) -> Iterator[Session]:
     settings.ensure_local_dirs()
     engine = make_engine(settings.database_url)
     try:
-        with unit_of_work(engine, write=True, **{SESSION_KEY: build_services()}) as session:
+        with unit_of_work(engine, write=True, **{SESSION_KEY: build_services(settings)}) as session:
             yield session
     finally:
         engine.dispose()
@@ -135,7 +135,7 @@ def worker(
 
         start_http_server(metrics_port)
     _emit(as_json, {"worker": "started", "metrics_port": metrics_port}, "worker started")
-    BackgroundWorker(settings, make_engine(settings.database_url), build_services()).run_forever()
+    BackgroundWorker(settings, make_engine(settings.database_url), build_services(settings)).run_forever()
 
 
 @app.command()

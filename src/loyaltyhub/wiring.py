@@ -13,8 +13,9 @@ from loyaltyhub.settings import Settings
 
 
 def build_services(settings: Settings | None = None) -> AppServices:
-    """The services of a running platform (the app, the worker, the CLI). With ``settings`` (the app) an
-    offer's image is rendered when the offer changes; it needs the file storage and the fonts."""
+    """The services of a running platform (the app, the worker, the CLI). With ``settings`` (all three) an
+    offer's image is rendered when the offer changes; it needs the file storage and the fonts (without
+    them, as in scripts and benchmarks, offers keep the image they have)."""
     from loyaltyhub.events.listeners import on_member_change as record_member_events
     from loyaltyhub.events.listeners import on_resource_change as record_offer_events
     from loyaltyhub.exports.source import ReportingSource
