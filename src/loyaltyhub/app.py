@@ -50,6 +50,7 @@ ROUTE_MODULES = (
     "loyaltyhub.rewards.program.routes",
     "loyaltyhub.rewards.points.routes",
     "loyaltyhub.rewards.catalogue.routes",
+    "loyaltyhub.rewards.receipts.routes",
     "loyaltyhub.events.routes",
     "loyaltyhub.webhooks.routes",
     "loyaltyhub.triggers.routes",

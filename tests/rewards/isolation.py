@@ -26,4 +26,12 @@ def _transaction(session: Session, club: LoyaltyClub) -> int:
     return ledger.earn(session, account, type="grant", points=5, now=utcnow(), policy=policy).id
 
 
-BUILDERS: dict[str, Callable[[Session, LoyaltyClub], int]] = {"reward_id": _reward, "transaction_id": _transaction}
+def _submission(session: Session, club: LoyaltyClub) -> int:
+    return rw.submission(session, club, rw.member(session, club)).id
+
+
+BUILDERS: dict[str, Callable[[Session, LoyaltyClub], int]] = {
+    "reward_id": _reward,
+    "transaction_id": _transaction,
+    "submission_id": _submission,
+}

@@ -29,6 +29,7 @@ _RW_ME = "/v3/{loyalty_club_slug}/members/me/rewards-program"
 _RW_REF = "/v3/{loyalty_club_slug}/members/{member_ref}/rewards-program"
 _RW_MEMBER = "/v1/{loyalty_club_slug}/members/{member_id}/rewards-program"
 _RW_CATALOGUE = "/v1/{loyalty_club_slug}/rewards-program/rewards"
+_RC_MEMBER = "/v3/{loyalty_club_slug}/members/{member_ref}/receipts"
 
 # The vendor documents these updates as PUT (members, image templates, stores: its older docs and vendor-docs-platform
 # (f).1, (g).4); PUT answers as PATCH does (docs/decisions/compatibility.md).
@@ -328,6 +329,33 @@ OPERATIONS: dict[str, OperationText] = {
     f"GET {_RW_REF}/rewards/purchased": OperationText("rewards_member_purchased", "List a member's purchased rewards"),
     f"POST {_RW_REF}/rewards/{{reward_id}}/purchase": OperationText("rewards_purchase", "Purchase a reward"),
     f"POST {_RW_REF}/rewards/{{reward_id}}/use": OperationText("rewards_use", "Use a purchased reward"),
+    # Receipts
+    "GET /v3/{loyalty_club_slug}/receipts/configuration": OperationText(
+        "receipts_configuration_public", "Show the receipts configuration"
+    ),
+    f"GET {_RC_MEMBER}/submissions": OperationText("receipts_member_list", "List a member's receipt submissions"),
+    f"GET {_RC_MEMBER}/submissions/{{submission_id}}": OperationText(
+        "receipts_member_show", "Show a receipt submission"
+    ),
+    f"POST {_RC_MEMBER}/submissions": OperationText("receipts_member_create", "Submit a receipt"),
+    f"PATCH {_RC_MEMBER}/submissions/{{submission_id}}": OperationText(
+        "receipts_member_update", "Update a receipt submission's form"
+    ),
+    f"DELETE {_RC_MEMBER}/submissions/{{submission_id}}": OperationText(
+        "receipts_member_delete", "Delete a receipt submission"
+    ),
+    f"GET {_RC_MEMBER}/limits_exceeded": OperationText("receipts_check_limits", "Check receipts limits exceeded"),
+    "GET /v1/receipts/submissions": OperationText("receipts_submissions_list", "List receipt submissions"),
+    "GET /v1/receipts/submissions/{submission_id}": OperationText(
+        "receipts_submissions_show", "Show a receipt submission (management)"
+    ),
+    "PATCH /v1/receipts/submissions/{submission_id}": OperationText(
+        "receipts_submissions_update", "Accept, reject or correct a receipt submission"
+    ),
+    "GET /v1/receipts/management/configuration": OperationText(
+        "receipts_configuration_show", "Show receipts configuration"
+    ),
+    "PUT /v1/receipts/management/configuration": OperationText("receipts_configuration_save", "Configure receipts"),
     # Messaging API
     f"GET {_MSG}/settings": OperationText("messaging_settings_show", "Show messaging settings"),
     f"PUT {_MSG}/settings": OperationText("messaging_settings_update", "Update messaging settings"),

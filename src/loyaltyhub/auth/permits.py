@@ -180,6 +180,36 @@ REWARDS_CATALOGUE_CREATE = permit("Rewards:Api:Management:Rewards:Create", "Crea
 REWARDS_CATALOGUE_UPDATE = permit("Rewards:Api:Management:Rewards:Update", "Update rewards (price, stock...)")
 REWARDS_CATALOGUE_DESTROY = permit("Rewards:Api:Management:Rewards:Destroy", "Archive rewards")
 TRANSACTION_POINTS_CREATE = permit("Transaction:Api:Points:Create", "Post point-of-sale points transactions")
+REWARDS_ACHIEVEMENTS_LIST = permit("Rewards:Api:Management:Achievements:List", "List and show achievements")
+REWARDS_ACHIEVEMENTS_CREATE = permit("Rewards:Api:Management:Achievements:Create", "Create achievements")
+REWARDS_ACHIEVEMENTS_UPDATE = permit("Rewards:Api:Management:Achievements:Update", "Update achievements")
+REWARDS_ACHIEVEMENTS_DESTROY = permit("Rewards:Api:Management:Achievements:Destroy", "Archive achievements")
+POINT_MULTIPLIERS_LIST = permit("Triggerer:Api:PointMultipliers:List", "List and show point multipliers")
+POINT_MULTIPLIERS_CREATE = permit("Triggerer:Api:PointMultipliers:Create", "Create point multipliers")
+POINT_MULTIPLIERS_UPDATE = permit("Triggerer:Api:PointMultipliers:Update", "Update point multipliers")
+POINT_MULTIPLIERS_DESTROY = permit("Triggerer:Api:PointMultipliers:Destroy", "Delete point multipliers")
+# --- Receipts (vendor-docs-platform §3: the management permits' pattern; the others in the same style) ---
+RECEIPTS_CONFIGURATION = permit("Receipt:Api:Configuration:Show", "Show the club's receipts configuration (apps)")
+RECEIPTS_MY_LIST = permit("Receipt:Api:OAuth:Submissions:List", "List and show the member's receipt submissions")
+RECEIPTS_MY_CREATE = permit("Receipt:Api:OAuth:Submissions:Create", "Submit a receipt (signed-in member)")
+RECEIPTS_MY_UPDATE = permit("Receipt:Api:OAuth:Submissions:Update", "Complete a receipt submission's form")
+RECEIPTS_MY_DELETE = permit("Receipt:Api:OAuth:Submissions:Delete", "Withdraw a receipt submission")
+RECEIPTS_MY_LIMITS = permit("Receipt:Api:OAuth:Submissions:CheckLimits", "Check the member's receipts limits")
+RECEIPTS_LIST_BY_ID = permit("Receipt:Api:Submissions:List", "List and show a member's (by id) receipt submissions")
+RECEIPTS_CREATE_BY_ID = permit("Receipt:Api:Submissions:Create", "Submit a receipt for a member (by id)")
+RECEIPTS_UPDATE_BY_ID = permit("Receipt:Api:Submissions:Update", "Complete a member's (by id) submission form")
+RECEIPTS_DELETE_BY_ID = permit("Receipt:Api:Submissions:Delete", "Withdraw a member's (by id) receipt submission")
+RECEIPTS_LIMITS_BY_ID = permit("Receipt:Api:Submissions:CheckLimits", "Check a member's (by id) receipts limits")
+RECEIPTS_MANAGEMENT_LIST = permit("Receipt:Api:Management:Submissions:List", "List and show receipt submissions")
+RECEIPTS_MANAGEMENT_UPDATE = permit(
+    "Receipt:Api:Management:Submissions:Update", "Accept, reject and correct receipt submissions"
+)
+RECEIPTS_MANAGEMENT_CONFIGURATION_SHOW = permit(
+    "Receipt:Api:Management:Configuration:Show", "Show the receipts configuration (management)"
+)
+RECEIPTS_MANAGEMENT_CONFIGURATION_UPDATE = permit(
+    "Receipt:Api:Management:Configuration:Update", "Change the receipts configuration"
+)
 # --- Member events, the Triggerer, webhooks (the vendor names none of these permits) --------------------
 MEMBER_EVENTS_CREATE = permit("Data:Api:MemberEvents:Create", "Register member events (one member or in bulk)")
 MEMBER_EVENTS_LIST = permit("Data:Api:MemberEvents:List", "List and show member events and the event types schema")
