@@ -12,6 +12,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,8 @@ from loyaltyhub.clubs.service import create_club
 from loyaltyhub.db import migrate
 from loyaltyhub.db.engine import make_engine
 from loyaltyhub.db.session import unit_of_work
+from loyaltyhub.messaging import catalog
+from loyaltyhub.messaging.jobs import run_messaging
 from loyaltyhub.services import SESSION_KEY
 from loyaltyhub.wiring import build_services
 from tests.conftest import own_postgres_database
@@ -38,6 +41,12 @@ SCREENSHOTS = ROOT / "var" / "screenshots" / "console"
 AXE = Path(__file__).parent / "assets" / "axe-4.14.1.min.js"
 PASSWORD = "browser test password"
 WIDTHS = {"wide": (1440, 900), "narrow": (375, 812)}
+MESSAGING_SETTINGS = {
+    "channels": {
+        "sms": {"sender_type": "alphanumeric", "sender_value": "Storo"},
+        "email": {"from_name": "Storo", "from_email": "storo@example.com"},
+    }
+}
 
 pytestmark = [
     pytest.mark.slow,
@@ -57,6 +66,7 @@ class Site:
     member_id: int
     offer_b: int
     offer_a: int
+    database_url: str = ""
 
 
 def _seed(url: str) -> dict[str, Any]:
@@ -72,7 +82,8 @@ def _seed(url: str) -> dict[str, Any]:
             token = create_client_token(
                 session, name="app", permits=[p.name for p in all_permits()], club_slugs=["storo"], product_name="app"
             ).token
-            member = mo.member(session, club_a)
+            member = mo.member(session, club_a, sms_status="enabled")
+            catalog.update_settings(session, club_a, MESSAGING_SETTINGS)
             offer_a = mo.offer(session, club_a, name={"en": "Seeded offer"}, status="draft")
             offer_b = mo.offer(session, club_b, name={"en": "City Syd secret"})
             return {
@@ -99,7 +110,7 @@ def site(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         seeded = _seed(url)
         env = environment(url, LOYALTYHUB_DATABASE_POOL_SIZE="2", LOYALTYHUB_DATABASE_MAX_OVERFLOW="2")
         with serve(env, tmp, tmp / "server.log") as base:
-            yield Site(base=base, **seeded)
+            yield Site(base=base, database_url=url, **seeded)
 
 
 class _sqlite:
@@ -289,8 +300,6 @@ def test_create_publish_use_and_see_the_use_on_the_dashboard(open_page, site):
     w.page.wait_for_url(f"**/members/{site.member_id}")
     w.shoot("member")
 
-    w.goto(f"/console/{site.club_a}/messages")
-    w.shoot("messages")
     w.page.get_by_role("button", name="Sign out").click()
     w.page.wait_for_url(re.compile(r"/console/login$"))
     w.goto(f"/console/{site.club_a}/offers")
@@ -358,7 +367,72 @@ def test_every_page_at_both_widths(open_page, site):
         w.shoot(name)
 
 
-PAGES = ("/dashboard", "/offers", "/offers/new", "/messages", "/members", "/reports?report=offers_usages_stats")
+def test_compose_schedule_unschedule_send_and_see_the_results(open_page, site):
+    w = open_page()
+    sign_in(w, "admin@storo.example")
+    w.page.wait_for_url(f"**/console/{site.club_a}/dashboard")
+    w.page.get_by_role("link", name="Messages").click()
+    w.page.wait_for_url(re.compile(r"/messages$"))
+    w.shoot("messages-empty")
+    w.page.get_by_role("link", name="New message").click()
+    w.page.get_by_label("Service").select_option("generic")
+    w.page.get_by_label("Name", exact=True).fill("Weekend sale")
+    w.page.get_by_label("SMS text").fill("Hi {{ member.shoe_size }}")
+    w.page.get_by_label("Only the members listed below").check()
+    w.page.get_by_label("Also these member ids (separated by commas or spaces)").fill(str(site.member_id))
+    w.page.get_by_label("Send at a time").check()
+    w.page.get_by_label("Send at", exact=True).fill("2099-12-10T10:00")
+    w.shoot("message-new")
+    w.expected.add(422)
+    w.page.get_by_role("button", name="Save message").click()
+    w.page.wait_for_selector("#form-problems")
+    body = w.page.get_by_label("SMS text")
+    assert body.get_attribute("aria-invalid") == "true"
+    described = w.page.locator("#" + body.get_attribute("aria-describedby").split()[0])
+    assert described.locator("li").get_attribute("data-error") == "unknown_merge_property"
+    w.shoot("message-422")
+    body.fill("Hi {{ member.first_name }}, 20% off this weekend")
+    w.page.get_by_role("button", name="Save message").click()
+    w.page.wait_for_url(re.compile(r"/messages/generic/\d+\?saved=1$"))
+    sending = w.page.locator("article.sending")
+    assert sending.get_attribute("data-status") == "scheduled"
+    assert "2099-12-10 10:00" in sending.inner_text()  # the club's wall time, as typed
+    w.page.get_by_role("button", name="Unschedule (back to draft)").click()
+    w.page.wait_for_url(re.compile(r"done=scheduled"))
+    assert w.page.locator("article.sending").get_attribute("data-status") == "draft"
+    w.page.get_by_role("button", name="Send now").click()
+    w.page.wait_for_url(re.compile(r"done=scheduled"))
+    assert w.page.locator("article.sending").get_attribute("data-status") == "scheduled"
+
+    engine = make_engine(site.database_url, pool_size=1)  # the worker's tick, as `loyaltyhub worker` runs it
+    try:
+        units = partial(unit_of_work, engine, **{SESSION_KEY: build_services()})
+        run_messaging(units, "browser-test", budget_seconds=10)
+    finally:
+        engine.dispose()
+    w.page.reload()
+    results = w.page.locator("table.results")
+    results.wait_for()
+    # No SMS transport is configured: the one dispatch fails permanently, and the page says so.
+    assert w.page.locator("article.sending").get_attribute("data-status") in ("transmitted", "failed")
+    assert results.locator("tbody tr").first.get_attribute("data-result") == "failed"
+    assert results.locator("tbody tr").count() == 1
+    assert results.locator("tbody tr td").nth(1).inner_text() == "1"
+    w.shoot("message")
+    w.page.get_by_role("link", name="Back to messages").click()
+    w.page.locator("tr[data-message-id] a", has_text="Weekend sale").wait_for()
+    w.shoot("messages")
+
+
+PAGES = (
+    "/dashboard",
+    "/offers",
+    "/offers/new",
+    "/messages",
+    "/messages/new",
+    "/members",
+    "/reports?report=offers_usages_stats",
+)
 
 
 def test_pages_have_no_serious_accessibility_violations(open_page, site):

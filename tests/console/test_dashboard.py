@@ -18,9 +18,29 @@ def _today(club) -> date:  # type: ignore[no-untyped-def]
     return datetime.now(ZoneInfo(club.timezone)).date()
 
 
-def _specs(html: str) -> dict[str, dict]:
-    raw = re.search(r'<script type="application/json" id="chart-specs">(.*?)</script>', html, re.S).group(1)
-    return {spec["id"]: spec for spec in json.loads(raw)}
+CHART_URL = re.compile(r'hx-get="(/console/[^"]+/dashboard/charts/[a-z_]+\?[^"]*)"')
+
+
+def _charts(console, page) -> tuple[dict[str, dict], str]:  # type: ignore[no-untyped-def]
+    """The specs of the charts the dashboard page asks for (each its own request, as htmx makes them), and
+    the fragments' HTML."""
+    specs, html = {}, ""
+    urls = [u.replace("&amp;", "&") for u in CHART_URL.findall(page.text)]
+    assert len(urls) == len(dashboard.CHARTS), page.text
+    for url in urls:
+        fragment = console.get(url, headers={"HX-Request": "true"})
+        assert fragment.status_code == 200, fragment.text
+        assert "<html" not in fragment.text  # only the chart's body, swapped into its section
+        html += fragment.text
+        found = re.search(r'<script type="application/json" class="chart-spec">(.*?)</script>', fragment.text, re.S)
+        if found:
+            spec = json.loads(found.group(1))
+            specs[spec["id"]] = spec
+    return specs, html
+
+
+def _specs(console, page) -> dict[str, dict]:  # type: ignore[no-untyped-def]
+    return _charts(console, page)[0]
 
 
 def test_a_use_through_the_public_api_shows_on_the_dashboard(console_as, club, session, client, factory):
@@ -32,13 +52,13 @@ def test_a_use_through_the_public_api_shows_on_the_dashboard(console_as, club, s
     console = console_as(club)
     page = console.get(f"/console/{club.slug}/dashboard?range=7")
     assert page.status_code == 200, page.text
-    specs = _specs(page.text)
+    specs, html = _charts(console, page)
     today = _today(club).isoformat()
     uses = specs["uses"]
     assert len(uses["labels"]) == 7 and uses["labels"][-1] == today
     assert uses["datasets"][0]["data"] == [0, 0, 0, 0, 0, 0, 1]
     assert specs["top_offers"]["labels"] == ["Free coffee"] and specs["top_offers"]["datasets"][0]["data"] == [1]
-    assert f"<td>{today}</td><td>1</td>" in page.text  # the chart's table
+    assert f"<td>{today}</td><td>1</td>" in html  # the chart's table
     assert "vendor/chart-4.6.1.umd.min.js" in page.text
     download = console.get(f"/console/{club.slug}/dashboard/uses.csv?range=7")
     assert download.status_code == 200 and download.headers["content-type"].startswith("text/csv")
@@ -53,7 +73,10 @@ def test_a_custom_range_and_its_errors(console_as, club):
     console = console_as(club)
     page = console.get(f"/console/{club.slug}/dashboard?range=custom&from=2026-01-01&to=2026-01-10")
     assert page.status_code == 200
-    assert _specs(page.text)["uses"]["labels"][0] == "2026-01-01" and len(_specs(page.text)["uses"]["labels"]) == 10
+    labels = _specs(console, page)["uses"]["labels"]
+    assert labels[0] == "2026-01-01" and len(labels) == 10
+    alone = console.get(f"/console/{club.slug}/dashboard/charts/uses?range=custom&from=2026-01-01&to=2026-01-10")
+    assert alone.status_code == 200 and "<html" in alone.text and 'id="table-uses"' in alone.text  # without htmx
     backwards = console.get(f"/console/{club.slug}/dashboard?range=custom&from=2026-01-10&to=2026-01-01")
     assert backwards.status_code == 422 and "must not be before from" in backwards.text
     assert 'id="to" name="to" type="date" value="2026-01-01" aria-invalid="true"' in backwards.text
@@ -91,8 +114,9 @@ def test_members_over_time_reads_the_member_count_history(console_as, club, sess
     for _ in range(3):
         mo.member(session, club)
     take_snapshot(session, datetime.now(ZoneInfo("UTC")) - timedelta(minutes=1))
-    page = console_as(club).get(f"/console/{club.slug}/dashboard?range=7")
-    members = _specs(page.text)["members"]["datasets"][0]["data"]
+    console = console_as(club)
+    page = console.get(f"/console/{club.slug}/dashboard?range=7")
+    members = _specs(console, page)["members"]["datasets"][0]["data"]
     assert members[-1] == 3
 
 
@@ -102,8 +126,8 @@ def test_members_by_gender_and_birth_year_group(console_as, club, session, clien
         body = {"properties": {"gender": gender, "birthday": f"{year}-05-01", "email": f"{gender}{year}@example.com"}}
         response = client.post(f"/v3/{club.slug}/members", headers=headers, json=body)
         assert response.status_code == 201, response.text
-    page = console_as(club).get(f"/console/{club.slug}/dashboard")
-    specs = _specs(page.text)
+    console = console_as(club)
+    specs = _specs(console, console.get(f"/console/{club.slug}/dashboard"))
     by_gender = specs["members_by_gender"]
     assert dict(zip(by_gender["labels"], by_gender["datasets"][0]["data"], strict=True)) == {"man": 1, "woman": 2}
     by_year = specs["members_by_birth_year_group"]

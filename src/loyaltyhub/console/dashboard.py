@@ -69,6 +69,13 @@ def period_of(params: dict[str, str], timezone: str, today: date | None = None) 
     return Period(parsed["from"], parsed["to"], "custom"), {}
 
 
+def period_query(period: Period) -> str:
+    """The query string naming ``period`` (what the chart requests and CSV links of the page carry)."""
+    if period.choice in RANGES:
+        return f"range={period.choice}"
+    return f"range=custom&from={period.first.isoformat()}&to={period.last.isoformat()}"
+
+
 @dataclass
 class Chart:
     id: str

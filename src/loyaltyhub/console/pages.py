@@ -4,9 +4,11 @@ turns errors into HTML pages (a sign-in redirect, or an error page with the API'
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -43,7 +45,17 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["static"] = lambda name: f"{STATIC_URL}/{name}"
+    env.filters["local"] = local_time
     return env
+
+
+def local_time(value: datetime | None, club: Any) -> str:
+    """A moment as the club's wall time (``YYYY-MM-DD HH:MM``)."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(ZoneInfo(club.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

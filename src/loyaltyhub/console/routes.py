@@ -18,6 +18,7 @@ from loyaltyhub.auth.context import ClubAccess
 from loyaltyhub.auth.service import authenticate_user, issue_user_token, revoke_user_token, user_principal
 from loyaltyhub.console import dashboard, explorer, forms
 from loyaltyhub.console import members as console_members
+from loyaltyhub.console import messages as console_messages
 from loyaltyhub.console.dependencies import CsrfChecked, Form, Needs, StaffDep, console_club
 from loyaltyhub.console.pages import ConsoleRouter, redirect, render
 from loyaltyhub.console.sessions import (
@@ -32,6 +33,9 @@ from loyaltyhub.console.sessions import (
 from loyaltyhub.errors import UnprocessableEntity, ValidationFailed
 from loyaltyhub.http.pagination import Page
 from loyaltyhub.http.session import SessionDep
+from loyaltyhub.messaging import repository as messaging_repository
+from loyaltyhub.messaging import service as messaging_service
+from loyaltyhub.messaging import views
 from loyaltyhub.offers import grants, queries, service
 from loyaltyhub.offers.models import Offer
 from loyaltyhub.offers.queries import SORT_FIELDS, OfferFilters, OfferSort
@@ -66,6 +70,7 @@ def _can(access: ClubAccess) -> dict[str, bool]:
         "members": permits.MEMBERS_LIST in held,
         "show_members": permits.MEMBERS_SHOW in held,
         "update_members": permits.MEMBERS_UPDATE in held,
+        "messages": permits.MESSAGES_INDEX in held,
     }
 
 
@@ -152,9 +157,10 @@ def club_home(access: ClubPage) -> Response:
 
 
 @router.get("/{loyalty_club_slug}/dashboard")
-def dashboard_page(request: Request, access: Dashboard, session: SessionDep) -> HTMLResponse:
+def dashboard_page(request: Request, access: Dashboard) -> HTMLResponse:
+    """The frame of the dashboard: each chart is its own request (``dashboard/{chart}``), so the browser
+    loads them side by side and draws each as soon as it arrives."""
     period, picker_errors = dashboard.period_of(dict(request.query_params), access.club.timezone)
-    charts = [dashboard.build(session, access, name, period) for name in dashboard.CHARTS]
     return _page(
         request,
         access,
@@ -164,13 +170,29 @@ def dashboard_page(request: Request, access: Dashboard, session: SessionDep) -> 
         period=period,
         picker=dict(request.query_params),
         picker_errors=picker_errors,
-        charts=charts,
-        specs=json.dumps([chart.spec() for chart in charts if not chart.problem]).replace("<", "\\u003c"),
-        query=request.url.query,
+        charts=[(name, dashboard.TITLES[name]) for name in dashboard.CHARTS],
+        query=dashboard.period_query(period),
     )
 
 
 ChartName = Annotated[str, Path(pattern="^(" + "|".join(dashboard.CHARTS) + ")$")]
+
+
+@router.get("/{loyalty_club_slug}/dashboard/charts/{chart}")
+def dashboard_chart(request: Request, access: Dashboard, session: SessionDep, chart: ChartName) -> HTMLResponse:
+    """One chart of the dashboard: its canvas, table, CSV link and the data its script draws."""
+    period, _errors = dashboard.period_of(dict(request.query_params), access.club.timezone)
+    built = dashboard.build(session, access, chart, period)
+    spec = json.dumps(built.spec()).replace("<", "\\u003c") if not built.problem else ""
+    return _page(
+        request,
+        access,
+        "_chart.html",
+        chart=built,
+        spec=spec,
+        query=dashboard.period_query(period),
+        fragment=request.headers.get("HX-Request") is not None,
+    )
 
 
 @router.get("/{loyalty_club_slug}/dashboard/{chart}.csv")
@@ -224,9 +246,174 @@ def reports_csv(request: Request, access: Dashboard, session: SessionDep) -> Res
     )
 
 
+# --- messages (the Messaging API's services) -----------------------------------------------------------
+
+MessagesIndex = Annotated[ClubAccess, Depends(Needs(permits.MESSAGES_INDEX))]
+MessagesCompose = Annotated[ClubAccess, Depends(Needs(permits.MESSAGES_CREATE, permits.SENDINGS_CREATE))]
+MessagesGet = Annotated[ClubAccess, Depends(Needs(permits.MESSAGES_GET, permits.SENDINGS_GET))]
+SendingsUpdate = Annotated[ClubAccess, Depends(Needs(permits.SENDINGS_UPDATE))]
+MessagesDestroy = Annotated[ClubAccess, Depends(Needs(permits.MESSAGES_DESTROY))]
+ServiceName = Annotated[str, Path(max_length=40)]
+MessageId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+SendingId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+def _page_no(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 10**9 else 1
+
+
 @router.get("/{loyalty_club_slug}/messages")
-def messages_page(request: Request, access: ClubPage) -> HTMLResponse:
-    return _page(request, access, "messages.html", nav="messages")
+def messages_page(request: Request, access: MessagesIndex, session: SessionDep) -> HTMLResponse:
+    params = request.query_params
+    service_name = console_messages.service_of(access, params.get("service"))
+    items, info = console_messages.listing(session, access, service_name, _page_no(params.get("page")))
+    return _page(
+        request,
+        access,
+        "messages/list.html",
+        nav="messages",
+        service=service_name,
+        services=console_messages.usable_services(access),
+        messages=items,
+        info=info,
+        may=console_messages.can(access),
+    )
+
+
+def _compose_page(
+    request: Request,
+    session: SessionDep,
+    access: ClubAccess,
+    service_name: str,
+    values: dict[str, str],
+    status_code: int = 200,
+    errors: dict[str, list[forms.FieldError]] | None = None,
+    other_errors: list[str] | None = None,
+) -> HTMLResponse:
+    return _page(
+        request,
+        access,
+        "messages/compose.html",
+        status_code,
+        nav="messages",
+        service=service_name,
+        services=console_messages.usable_services(access),
+        configured=console_messages.configured_channels(session, access),
+        groups=console_messages.groups(session, access),
+        values=values,
+        errors=errors or {},
+        other_errors=other_errors or [],
+    )
+
+
+@router.get("/{loyalty_club_slug}/messages/new")
+def new_message(request: Request, access: MessagesCompose, session: SessionDep) -> HTMLResponse:
+    service_name = console_messages.service_of(access, request.query_params.get("service"))
+    values = {"when": "draft", "audience": "all", "channel_sms": "on"}
+    return _compose_page(request, session, access, service_name, values)
+
+
+@router.post("/{loyalty_club_slug}/messages")
+def create_message(request: Request, access: MessagesCompose, _csrf: CsrfChecked, form: Form, session: SessionDep):
+    service_name = console_messages.service_of(access, form.get("service") or None)
+    try:
+        message = console_messages.compose(session, access, service_name, form)
+    except ValidationFailed as exc:
+        session.rollback()
+        errors, other = console_messages.form_errors(exc.extra.get("details") or {}, form)
+        values = forms.form_values(form)
+        return _compose_page(request, session, access, service_name, values, 422, errors, other)
+    return redirect(f"/console/{access.club.slug}/messages/{service_name}/{message.id}?saved=1")
+
+
+def _message_page(
+    request: Request,
+    session: SessionDep,
+    access: ClubAccess,
+    message: Any,
+    status_code: int = 200,
+    problem: str | None = None,
+) -> HTMLResponse:
+    return _page(
+        request,
+        access,
+        "messages/show.html",
+        status_code,
+        nav="messages",
+        message=views.message_out(session, message),
+        sendings=console_messages.sendings(session, access, message),
+        may=console_messages.can(access),
+        saved=request.query_params.get("saved") == "1",
+        notice=MESSAGE_NOTICES.get(request.query_params.get("done", "")),
+        problem=problem,
+    )
+
+
+MESSAGE_NOTICES = {"scheduled": "Schedule saved.", "cancelled": "Sending cancelled."}
+
+
+@router.get("/{loyalty_club_slug}/messages/{service_name}/{message_id:int}")
+def message_page(
+    request: Request, access: MessagesGet, session: SessionDep, service_name: ServiceName, message_id: MessageId
+) -> HTMLResponse:
+    name = messaging_service.use_service(access, service_name)
+    message = messaging_repository.message(session, access.club_id, name, message_id)
+    return _message_page(request, session, access, message)
+
+
+@router.post("/{loyalty_club_slug}/messages/{service_name}/sendings/{sending_id:int}/schedule")
+def schedule_sending(
+    request: Request,
+    access: SendingsUpdate,
+    _csrf: CsrfChecked,
+    form: Form,
+    session: SessionDep,
+    service_name: ServiceName,
+    sending_id: SendingId,
+) -> Response:
+    """Schedule a draft (now, at a time, in a while) or make a scheduled sending a draft again."""
+    name = messaging_service.use_service(access, service_name)
+    sending = console_messages.sending_of(session, access, name, sending_id)
+    try:
+        console_messages.schedule(session, access, sending, form)
+    except ValidationFailed as exc:
+        session.rollback()
+        problems = forms.field_errors(exc.extra.get("details") or {})
+        text = "; ".join(f"{k.split('.')[-1]}: {e.message}" for k, errs in problems.items() for e in errs)
+        sending = console_messages.sending_of(session, access, name, sending_id)
+        message = messaging_repository.message_of(session, sending)
+        return _message_page(request, session, access, message, 422, text)
+    return redirect(f"/console/{access.club.slug}/messages/{name}/{sending.message_id}?done=scheduled", request)
+
+
+@router.post("/{loyalty_club_slug}/messages/{service_name}/sendings/{sending_id:int}/cancel")
+def cancel_sending(
+    request: Request,
+    access: SendingsUpdate,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    service_name: ServiceName,
+    sending_id: SendingId,
+) -> Response:
+    """Cancel a sending in progress (the API's ``PUT …/sendings/{id}/cancel``)."""
+    name = messaging_service.use_service(access, service_name)
+    sending = messaging_service.cancel_sending(session, console_messages.sending_of(session, access, name, sending_id))
+    return redirect(f"/console/{access.club.slug}/messages/{name}/{sending.message_id}?done=cancelled", request)
+
+
+@router.post("/{loyalty_club_slug}/messages/{service_name}/{message_id:int}/delete")
+def delete_message(
+    request: Request,
+    access: MessagesDestroy,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    service_name: ServiceName,
+    message_id: MessageId,
+) -> Response:
+    """Delete a message (its drafts and scheduled sendings are cancelled; 405 while one is in progress)."""
+    name = messaging_service.use_service(access, service_name)
+    messaging_service.delete_message(session, messaging_repository.message(session, access.club_id, name, message_id))
+    return redirect(f"/console/{access.club.slug}/messages?service={name}", request)
 
 
 # --- offers -------------------------------------------------------------------------------------------
