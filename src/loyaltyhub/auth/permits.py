@@ -180,6 +180,8 @@ REWARDS_CATALOGUE_CREATE = permit("Rewards:Api:Management:Rewards:Create", "Crea
 REWARDS_CATALOGUE_UPDATE = permit("Rewards:Api:Management:Rewards:Update", "Update rewards (price, stock...)")
 REWARDS_CATALOGUE_DESTROY = permit("Rewards:Api:Management:Rewards:Destroy", "Archive rewards")
 TRANSACTION_POINTS_CREATE = permit("Transaction:Api:Points:Create", "Post point-of-sale points transactions")
+TRANSACTION_POINTS_GET = permit("Transaction:Api:Points:Get", "Read a member's points per wallet")
+TRANSACTION_POINTS_LIST = permit("Transaction:Api:Points:List", "List a member's point events (wallet view)")
 # --- Member events, the Triggerer, webhooks (the vendor names none of these permits) --------------------
 MEMBER_EVENTS_CREATE = permit("Data:Api:MemberEvents:Create", "Register member events (one member or in bulk)")
 MEMBER_EVENTS_LIST = permit("Data:Api:MemberEvents:List", "List and show member events and the event types schema")
