@@ -87,10 +87,20 @@ class StrictModel(BaseModel):
     input, unknown keys refused and scalars of their JSON type only (module docstring)."""
 
     model_config = ConfigDict(extra="forbid")
+    envelope: ClassVar[str | None] = None
+    """The key the older docs wrap this body in (``{"image_template": {...}}``): a body whose only key it is,
+    holding an object, is read as that object, in both modes (docs/decisions/compatibility.md)."""
+
+    @classmethod
+    def unwrap(cls, data: Any) -> Any:
+        if cls.envelope and isinstance(data, dict) and len(data) == 1 and isinstance(data.get(cls.envelope), dict):
+            return data[cls.envelope]
+        return data
 
     @model_validator(mode="wrap")
     @classmethod
     def _vendor_input(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Self:
+        data = cls.unwrap(data)
         if isinstance(data, dict) and not _STRICT_INPUT.get():
             data = _reader(cls).read(data)
         return handler(data)
@@ -435,6 +445,7 @@ class UpdateModel(StrictModel):
     @classmethod
     def _set_aside_read_only(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Self:
         sent: dict[Path, Any] = {}
+        data = cls.unwrap(data)
         if isinstance(data, dict):
             data, sent = cls.read_only_keys.set_aside(data)
         body = handler(data)

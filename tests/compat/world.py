@@ -15,6 +15,9 @@ from sqlalchemy import Engine
 from loyaltyhub.auth.permits import all_permits
 from loyaltyhub.auth.service import create_client_token
 from loyaltyhub.clubs.service import create_club
+from loyaltyhub.members.account.models import MemberAccountToken
+from loyaltyhub.members.account.rules import TOKEN_TTL
+from loyaltyhub.members.account.service import _digest as account_token_digest
 from loyaltyhub.members.identity import tokens
 from loyaltyhub.members.schemas import MemberCreate
 from loyaltyhub.members.service import create_member
@@ -25,6 +28,12 @@ from tests.offers import factories as offers
 
 PASSWORD = "correct horse battery"
 USAGE_TOKEN = "tok3n"
+# The tokens the older docs' examples send, as if the member had received them (reset password, verify token,
+# verify MSISDN): made valid for the member, so those examples are sent exactly as written.
+DOCUMENTED_TOKENS = {
+    "password_reset": "k4wort03j2",
+    "msisdn_verification": "shNWPezzYoIuJV2qDIcQrdFQqUdlVdquwUJrNb2Nuw",
+}
 _n = itertools.count(1)
 
 
@@ -39,6 +48,22 @@ def _member(session: Any, club: Any, email: str, msisdn: str) -> Any:
     return create_member(
         session, club, body, optin_channel="webforms", optin_subchannel=None, secret_key=Settings().secret_key
     )
+
+
+def _documented_tokens(session: Any, club: Any, member: Any, now: datetime) -> None:
+    secret = Settings().secret_key
+    for purpose, token in DOCUMENTED_TOKENS.items():
+        session.add(
+            MemberAccountToken(
+                loyalty_club_id=club.id,
+                member_id=member.id,
+                purpose=purpose,
+                destination=member.email if purpose == "password_reset" else member.msisdn,
+                token_hash=account_token_digest(secret, token),
+                created_at=now,
+                expires_at=now + TOKEN_TTL[purpose],
+            )
+        )
 
 
 def build(engine: Engine) -> dict[str, Any]:
@@ -69,6 +94,7 @@ def build(engine: Engine) -> dict[str, Any]:
         email, msisdn = f"ola.{slug}@example.com", unique_msisdn()
         member = _member(session, club, email, msisdn)
         other = _member(session, club, f"kari.{slug}@example.com", unique_msisdn())
+        _documented_tokens(session, club, member, now)
         issued = tokens.issue_tokens(session, member, access_ttl_seconds=3600, refresh_ttl_seconds=86400)
         collection = offers.collection(session, club)
         offer = offers.offer(
@@ -98,6 +124,7 @@ def build(engine: Engine) -> dict[str, Any]:
             "new_email": f"new.{slug}@example.com",
             "new_msisdn": unique_msisdn(),
             "offer_id": offer.id,
+            "offer_id_text": str(offer.id),
             "usage_authorization_token": USAGE_TOKEN,
             "free_offer_id": free.id,
             "collection_id": collection.id,

@@ -51,6 +51,17 @@ SAME_AS_UNKNOWN: set[tuple[str, str]] = {
     ("GET", f"{_MEMBERS}/{{member_id:int}}/public_info"),
     ("GET", f"{_MEMBERS}/by_email/{{email}}/public_info"),
     ("GET", f"{_MEMBERS}/by_msisdn/{{msisdn}}/public_info"),
+    # The older docs' paths (docs/decisions/compatibility.md).
+    ("GET", f"{_MEMBERS}/{{member_id:int}}/person_id"),
+    ("GET", f"{_MEMBERS}/by_email/{{email}}/person_id"),
+    ("GET", f"{_MEMBERS}/by_msisdn/{{msisdn}}/person_id"),
+    *(
+        ("POST", f"{_MEMBERS}/by_{by}/{{{by}}}/send_one_time_password{suffix}")
+        for by in ("msisdn", "email")
+        for suffix in ("", "_via_sms", "_via_email")
+    ),
+    ("POST", f"{_MEMBERS}/by_msisdn/{{msisdn}}/send_registration_password"),
+    ("POST", f"{_MEMBERS}/by_email/{{email}}/send_registration_password"),
 }
 UNKNOWN: dict[str, object] = {
     "member_id": 987654321,

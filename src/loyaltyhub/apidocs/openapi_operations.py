@@ -149,6 +149,108 @@ OPERATIONS: dict[str, OperationText] = {
     ),
     f"PUT {_MEMBERS}/by_email/{{email}}/reset_password": OperationText("members_password_reset", "Reset a password"),
     f"PUT {_MEMBERS}/me/update_password": OperationText("members_me_update_password", "Change the member's password"),
+    # The older docs' paths of the same flows (docs/decisions/compatibility.md)
+    f"PUT {_MEMBERS}/update_password": OperationText(
+        "members_update_password_legacy",
+        "Change the member's password (older path)",
+        "The older docs' path line of Update Password: the same as `PUT .../members/me/update_password`.",
+    ),
+    f"GET {_MEMBERS}/{{member_id}}/person_id": OperationText("members_person_id", "Show a member's person id"),
+    f"GET {_MEMBERS}/by_email/{{email}}/person_id": OperationText(
+        "members_person_id_by_email", "Show a person id by e-mail"
+    ),
+    f"GET {_MEMBERS}/by_msisdn/{{msisdn}}/person_id": OperationText(
+        "members_person_id_by_msisdn", "Show a person id by MSISDN"
+    ),
+    f"POST {_MEMBERS}/by_msisdn/{{msisdn}}/send_one_time_password_via_sms": OperationText(
+        "members_otp_sms_by_msisdn", "Send a one-time password by SMS (member by MSISDN)"
+    ),
+    f"POST {_MEMBERS}/by_email/{{email}}/send_one_time_password_via_sms": OperationText(
+        "members_otp_sms_by_email", "Send a one-time password by SMS (member by e-mail)"
+    ),
+    f"POST {_MEMBERS}/by_msisdn/{{msisdn}}/send_one_time_password_via_email": OperationText(
+        "members_otp_email_by_msisdn", "Send a one-time password by e-mail (member by MSISDN)"
+    ),
+    f"POST {_MEMBERS}/by_email/{{email}}/send_one_time_password_via_email": OperationText(
+        "members_otp_email_by_email", "Send a one-time password by e-mail (member by e-mail)"
+    ),
+    f"POST {_MEMBERS}/by_msisdn/{{msisdn}}/send_one_time_password": OperationText(
+        "members_otp_by_msisdn", "Send a one-time password (member by MSISDN, deprecated)"
+    ),
+    f"POST {_MEMBERS}/by_email/{{email}}/send_one_time_password": OperationText(
+        "members_otp_by_email", "Send a one-time password (member by e-mail, deprecated)"
+    ),
+    f"POST {_MEMBERS}/by_msisdn/{{msisdn}}/send_registration_password": OperationText(
+        "members_registration_password_sms", "Send a registration password by SMS"
+    ),
+    f"POST {_MEMBERS}/by_email/{{email}}/send_registration_password": OperationText(
+        "members_registration_password_email", "Send a registration password by e-mail"
+    ),
+    f"PUT {_MEMBERS}/me/update_app_token": OperationText(
+        "members_me_update_app_token", "Update the member's push token (older path)"
+    ),
+    f"PUT {_MEMBERS}/{{member_id}}/update_app_token": OperationText(
+        "members_update_app_token", "Update a member's push token (older path)"
+    ),
+    f"GET {_MEMBERS}/{{member_id}}/stores": OperationText("members_stores_list", "List a member's stores"),
+    f"POST {_MEMBERS}/{{member_id}}/stores": OperationText("members_stores_assign", "Assign a member to stores"),
+    f"DELETE {_MEMBERS}/{{member_id}}/stores": OperationText("members_stores_remove", "Remove a member's stores"),
+    # Management API: the older docs' Members Groups API
+    "GET /v3/{loyalty_club_slug}/members_groups": OperationText("members_groups_legacy_list", "List members groups"),
+    "POST /v3/{loyalty_club_slug}/members_groups": OperationText(
+        "members_groups_legacy_create", "Create a members group"
+    ),
+    "GET /v3/{loyalty_club_slug}/members_groups/types": OperationText(
+        "members_groups_legacy_types", "List members group types"
+    ),
+    "GET /v3/{loyalty_club_slug}/members_groups/{group_id}": OperationText(
+        "members_groups_legacy_show", "Show a members group"
+    ),
+    "PUT /v3/{loyalty_club_slug}/members_groups/{group_id}": OperationText(
+        "members_groups_legacy_update", "Update a members group"
+    ),
+    "DELETE /v3/{loyalty_club_slug}/members_groups/{group_id}": OperationText(
+        "members_groups_legacy_destroy", "Destroy a members group"
+    ),
+    "GET /v3/{loyalty_club_slug}/members_groups/{group_id}/members": OperationText(
+        "members_groups_legacy_members", "List the members of a members group"
+    ),
+    "POST /v3/{loyalty_club_slug}/members_groups/{group_id}/members/{member_id}": OperationText(
+        "members_groups_legacy_add_member", "Add a member to a members group"
+    ),
+    "DELETE /v3/{loyalty_club_slug}/members_groups/{group_id}/members/{member_id}": OperationText(
+        "members_groups_legacy_remove_member", "Remove a member from a members group"
+    ),
+    # Public API: the older docs' offer events (a batch for the signed-in member)
+    "POST /v3/{loyalty_club_slug}/members/me/events/offers_seen": OperationText(
+        "member_offers_events_seen_legacy", "Register seen offers (older path)"
+    ),
+    "POST /v3/{loyalty_club_slug}/members/me/events/offers_clicked": OperationText(
+        "member_offers_events_clicked_legacy", "Register clicked offers (older path)"
+    ),
+    "POST /v3/{loyalty_club_slug}/offers/events/offers_seen": OperationText(
+        "member_offers_events_seen_legacy_curl",
+        "Register seen offers (older example path)",
+        "The path of the older docs' curl example: the same as `POST .../members/me/events/offers_seen`.",
+    ),
+    "POST /v3/{loyalty_club_slug}/offers/events/offers_clicked": OperationText(
+        "member_offers_events_clicked_legacy_curl",
+        "Register clicked offers (older example path)",
+        "The path of the older docs' curl example: the same as `POST .../members/me/events/offers_clicked`.",
+    ),
+    # Data API: the older Transaction API's wallet reads
+    "GET /v3/{loyalty_club_slug}/transactions/points/by_member_id/{member_id}": OperationText(
+        "wallet_points_by_member_id", "Show a member's points per wallet"
+    ),
+    "GET /v3/{loyalty_club_slug}/transactions/points/by_msisdn/{msisdn}": OperationText(
+        "wallet_points_by_msisdn", "Show a member's points per wallet by MSISDN"
+    ),
+    "GET /v3/{loyalty_club_slug}/transactions/points/by_email/{email}": OperationText(
+        "wallet_points_by_email", "Show a member's points per wallet by e-mail"
+    ),
+    "GET /v3/{loyalty_club_slug}/transactions/points/events/{member_id}": OperationText(
+        "wallet_point_events", "List a member's point events"
+    ),
     # Management API: offer image templates rendered
     "GET /v3/{loyalty_club_slug}/offers/image_templates/preview": OperationText(
         "image_templates_preview", "Preview an offer image template"

@@ -210,6 +210,8 @@ RECEIPTS_MANAGEMENT_CONFIGURATION_SHOW = permit(
 RECEIPTS_MANAGEMENT_CONFIGURATION_UPDATE = permit(
     "Receipt:Api:Management:Configuration:Update", "Change the receipts configuration"
 )
+TRANSACTION_POINTS_GET = permit("Transaction:Api:Points:Get", "Read a member's points per wallet")
+TRANSACTION_POINTS_LIST = permit("Transaction:Api:Points:List", "List a member's point events (wallet view)")
 # --- Member events, the Triggerer, webhooks (the vendor names none of these permits) --------------------
 MEMBER_EVENTS_CREATE = permit("Data:Api:MemberEvents:Create", "Register member events (one member or in bulk)")
 MEMBER_EVENTS_LIST = permit("Data:Api:MemberEvents:List", "List and show member events and the event types schema")

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from loyaltyhub.auth import permits
+from loyaltyhub.auth.context import MemberContext
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.errors import MalformedHeader, NotFound
 from loyaltyhub.http.idempotency import Idempotent
@@ -25,9 +26,19 @@ from loyaltyhub.http.responses import errors
 from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.http.session import SessionDep
 from loyaltyhub.member_offers import listing, service
-from loyaltyhub.member_offers.context import OfferTarget, OfferTargetAuth, Scoped, ScopedAuth
-from loyaltyhub.member_offers.schemas import MetaOut, OfferOut, OffersListOut, UseOfferBody, UseOut
+from loyaltyhub.member_offers.context import (
+    OfferTarget,
+    OfferTargetAuth,
+    Scoped,
+    ScopedAuth,
+    ScopeParam,
+    with_scope,
+)
+from loyaltyhub.member_offers.repository import club_member_and_offer
+from loyaltyhub.member_offers.schemas import LegacyOfferEvents, MetaOut, OfferOut, OffersListOut, UseOfferBody, UseOut
 from loyaltyhub.member_offers.state import member_view
+from loyaltyhub.members.identity.dependencies import MeAuth
+from loyaltyhub.offers.models import parse_id_list
 
 router = LoyaltyRouter(tags=["Member offers"])
 PREFIX = "/v3/{loyalty_club_slug}/members/{member_ref}/offers"
@@ -273,3 +284,58 @@ for _kind in ("seen", "clicked"):
         methods=["POST"],
         responses={200: {"model": dict}, **errors(401, 403, 404, 409, 422, 460, 470, 471)},
     )
+
+
+# --- The older docs' offer events (reference (d).2; docs/decisions/compatibility.md) ---------------------
+EventsMember = Annotated[MemberContext, Depends(MeAuth(permits.MEMBER_OFFERS_EVENTS))]
+
+
+def _register_legacy_events(kind: str) -> Callable[..., JSONResponse]:
+    def handler(
+        request: Request,
+        context: EventsMember,
+        body: LegacyOfferEvents,
+        _: Idempotent,
+        session: SessionDep,
+        now: Now,
+        scope: ScopeParam = "standard",
+    ) -> JSONResponse:
+        scoped = with_scope(request, context, scope)
+        for item in body.events:
+            _club, _member, offer, collection_ids = club_member_and_offer(
+                session, context.access.club.slug, None, item.offer_id
+            )
+            if offer is None or offer.loyalty_club_id != context.access.club_id:
+                raise NotFound(f"Offer#{item.offer_id} not found")
+            target = OfferTarget(scoped=scoped, offer=offer, collection_ids=parse_id_list(collection_ids))
+            _visible_offer(session, target, now, None)
+            service.record_event(
+                session,
+                offer=offer,
+                collection_ids=target.collection_ids,
+                member=context.member,
+                kind=kind,
+                now=min(item.created_at, now) if item.created_at is not None else now,
+                product_name=scoped.product_name,
+            )
+        return JSONResponse({})
+
+    handler.__name__ = f"register_offers_{kind}_events"
+    handler.__doc__ = (
+        f"Register that the signed-in member {kind} these offers (the older docs' batch form): each event at its "
+        "``created_at`` (never later than now); an offer the member cannot see is 404 and nothing is recorded."
+    )
+    return handler
+
+
+for _kind in ("seen", "clicked"):
+    for _path in (
+        f"/v3/{{loyalty_club_slug}}/members/me/events/offers_{_kind}",
+        f"/v3/{{loyalty_club_slug}}/offers/events/offers_{_kind}",
+    ):
+        router.add_api_route(
+            _path,
+            _register_legacy_events(_kind),
+            methods=["POST"],
+            responses={200: {"model": dict}, **errors(401, 403, 404, 409, 422, 460, 470, 471)},
+        )

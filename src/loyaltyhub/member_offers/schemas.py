@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 
-from loyaltyhub.schemas import PaginationInfo
+from loyaltyhub.schemas import PaginationInfo, StrictModel
 
 
 class UseOfferBody(BaseModel):
@@ -90,3 +90,16 @@ class MetaCounts(BaseModel):
 
 class MetaOut(BaseModel):
     meta: MetaCounts
+
+
+class LegacyOfferEvent(StrictModel):
+    """OfferEvent (reference (d).2). ``context`` is read and not kept: loyaltyhub records the offer's own
+    collections with each event."""
+
+    offer_id: Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]
+    created_at: AwareDatetime | None = None
+    context: dict[str, Any] | None = None
+
+
+class LegacyOfferEvents(StrictModel):
+    events: Annotated[list[LegacyOfferEvent], Field(min_length=1, max_length=100)]

@@ -32,6 +32,15 @@ def member_or_404(session: Session, club_id: int, member_id: int) -> Member:
     return member
 
 
+def members_by_ids(session: Session, club_id: int, member_ids: Iterable[int]) -> dict[int, Member]:
+    """The club's live members among ``member_ids``, by id."""
+    wanted = list(member_ids)
+    if not wanted:
+        return {}
+    found = session.execute(members_in_club(club_id).where(Member.id.in_(wanted))).scalars()
+    return {member.id: member for member in found}
+
+
 def member_by_identifier(session: Session, club: LoyaltyClub, identifier_type: str, identifier: str) -> Member | None:
     statement = members_in_club(club.id)
     if identifier_type == "id":

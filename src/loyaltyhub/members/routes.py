@@ -18,6 +18,7 @@ from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.http.session import SessionDep
 from loyaltyhub.members import repository, service
 from loyaltyhub.members.account.routes import router as account_router
+from loyaltyhub.members.groups.legacy_routes import router as legacy_groups_router
 from loyaltyhub.members.groups.routes import router as groups_router
 from loyaltyhub.members.identity.dependencies import CurrentMember
 from loyaltyhub.members.identity.routes import router as identity_router
@@ -29,6 +30,8 @@ from loyaltyhub.members.schemas import (
     MemberList,
     MemberOut,
     MemberSelfUpdate,
+    MemberStores,
+    MemberStoresChange,
     MemberUpdate,
 )
 
@@ -155,11 +158,45 @@ def destroy_member(member: MemberToDestroy, session: SessionDep) -> Response:
     return Response(status_code=204)
 
 
+# --- The older docs' member stores (reference (f).9): a member's stores are its ``favorite_stores`` ---------
+
+
+@management.get("/{member_id:int}/stores", response_model=MemberStores, responses=errors(401, 403, 404))
+def list_member_stores(member: MemberToShow) -> MemberStores:
+    """Get id of stores assigned to member (the older docs): the member's ``favorite_stores``."""
+    return MemberStores(stores_ids=member.favorite_stores or [])
+
+
+def _set_stores(access: ClubAccess, member: Member, session: SessionDep, stores: list[int]) -> MemberStores:
+    changed = service.update_member(session, access.club, member, {"favorite_stores": stores})
+    return MemberStores(stores_ids=changed.favorite_stores or [])
+
+
+@management.post("/{member_id:int}/stores", response_model=MemberStores, responses=errors(401, 403, 404, 422))
+def assign_member_stores(
+    access: MembersUpdate, member: MemberToUpdate, body: MemberStoresChange, session: SessionDep
+) -> MemberStores:
+    """Assign member to stores (the older docs): adds them to ``favorite_stores`` (422 ``does_not_exist`` for
+    a store the club does not have); answers the member's stores."""
+    current = list(member.favorite_stores or [])
+    return _set_stores(access, member, session, current + [s for s in body.stores_ids if s not in current])
+
+
+@management.delete("/{member_id:int}/stores", response_model=MemberStores, responses=errors(401, 403, 404, 422))
+def remove_member_stores(
+    access: MembersUpdate, member: MemberToUpdate, body: MemberStoresChange, session: SessionDep
+) -> MemberStores:
+    """Remove stores to member (the older docs): takes them out of ``favorite_stores``; answers the rest."""
+    removed = set(body.stores_ids)
+    return _set_stores(access, member, session, [s for s in member.favorite_stores or [] if s not in removed])
+
+
 router = LoyaltyRouter()
 # The Public API first: ``/members/me`` and ``/members/oauth/...`` before ``/members/{member_id:int}``.
 router.include_router(identity_router)
 router.include_router(account_router)
 router.include_router(public)
 router.include_router(groups_router)
+router.include_router(legacy_groups_router)
 router.include_router(lookups_router)
 router.include_router(management)

@@ -177,6 +177,16 @@ class ManagedMemberOut(MemberOut):
         return cls(**base, **extra)
 
 
+class MemberStoresChange(StrictModel):
+    """Assign / remove member stores (the older docs, reference (f).9)."""
+
+    stores_ids: Annotated[StoreIds, Field(min_length=1)]
+
+
+class MemberStores(BaseModel):
+    stores_ids: list[int]
+
+
 class MemberList(BaseModel):
     members: list[ManagedMemberOut]
     pagination_info: PaginationInfo

@@ -20,6 +20,7 @@ from loyaltyhub.schemas import PaginationInfo, ReadOnlyKeys, StrictModel, Update
 
 
 class ImageTemplateCreate(StrictModel):
+    envelope = "image_template"  # the older docs' body (reference (g).4)
     name: Annotated[str, Field(min_length=1, max_length=255)]
     default: StrictBool = False
     width: Pixels
@@ -30,6 +31,7 @@ class ImageTemplateCreate(StrictModel):
 
 class ImageTemplateUpdate(UpdateModel):
     read_only_keys = ReadOnlyKeys(fixed=("id", "created_at", "updated_at"))
+    envelope = "image_template"  # the older docs' body (reference (g).4)
 
     name: Annotated[str, Field(min_length=1, max_length=255)] | None = None
     default: StrictBool | None = None

@@ -145,6 +145,7 @@ def reset_password(
 
 
 @router.put("/me/update_password", responses=errors(*PUBLIC_ERRORS, 460, 464))
+@router.put("/update_password", responses=errors(*PUBLIC_ERRORS, 460, 464))  # the older docs' path line
 def update_password(context: PasswordMember, body: UpdatePassword, session: SessionDep) -> dict[str, str]:
     """Update Password (OAuth). Every token pair of the member is revoked, the one of this request too."""
     assert context.member is not None

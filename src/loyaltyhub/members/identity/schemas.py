@@ -67,6 +67,19 @@ class AppTokenCreate(StrictModel):
     platform: Literal["android", "ios", "web"] | None = None
 
 
+class AppTokenUpdate(StrictModel):
+    """Update App Token (the older docs' body)."""
+
+    app_token: Annotated[str, Field(min_length=8, max_length=512)]
+    app_platform: Literal["android", "ios"] | None = None
+
+
+class RegistrationPasswordRequest(StrictModel):
+    """Send Registration Password (reference (f).1): the message's language; loyaltyhub sends the club's."""
+
+    language: Annotated[str, Field(max_length=10)] | None = None
+
+
 class AppTokenOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

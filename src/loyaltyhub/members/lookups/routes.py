@@ -18,7 +18,7 @@ from loyaltyhub.http.session import SessionDep
 from loyaltyhub.members import repository, service
 from loyaltyhub.members.groups import service as groups
 from loyaltyhub.members.groups.schemas import GroupOut
-from loyaltyhub.members.lookups.schemas import MemberGroups, PublicInfo, Validation
+from loyaltyhub.members.lookups.schemas import MemberGroups, PersonId, PublicInfo, Validation
 from loyaltyhub.members.models import Member
 from loyaltyhub.members.schemas import ManagedMemberOut, MemberCreate
 
@@ -62,6 +62,34 @@ def public_info_by_email(email: str, access: MembersCheck, session: SessionDep) 
 @router.get("/by_msisdn/{msisdn}/public_info", response_model=PublicInfo, responses=errors(401, 403, 404, 422))
 def public_info_by_msisdn(msisdn: str, access: MembersCheck, session: SessionDep) -> PublicInfo:
     return _public_info(session, access, "msisdn", msisdn)
+
+
+def _person_id(session: SessionDep, access: ClubAccess, identifier_type: str, identifier: str) -> PersonId:
+    try:
+        member: Member | None = repository.member_by_lookup(session, access.club, identifier_type, identifier)
+    except NotFound:
+        member = None
+    return PersonId.of(member)
+
+
+@router.get("/{member_id:int}/person_id", response_model=PersonId, responses=errors(401, 403, 404, 422))
+def person_id_by_id(member_id: int, access: MembersCheck, session: SessionDep) -> PersonId:
+    """Get Person Id (the older docs, reference (f).1). loyaltyhub keeps no persons apart from members:
+    ``source`` is ``db`` for a member of the club, else ``not_found``; ``person_id`` is always null (as in the
+    webhook payloads; docs/decisions/compatibility.md)."""
+    return _person_id(session, access, "id", str(member_id))
+
+
+@router.get("/by_email/{email}/person_id", response_model=PersonId, responses=errors(401, 403, 404, 422))
+def person_id_by_email(email: str, access: MembersCheck, session: SessionDep) -> PersonId:
+    """Get Person Id by e-mail (the older docs): ``source`` ``db`` or ``not_found``; ``person_id`` null."""
+    return _person_id(session, access, "email", email)
+
+
+@router.get("/by_msisdn/{msisdn}/person_id", response_model=PersonId, responses=errors(401, 403, 404, 422))
+def person_id_by_msisdn(msisdn: str, access: MembersCheck, session: SessionDep) -> PersonId:
+    """Get Person Id by MSISDN (the older docs): ``source`` ``db`` or ``not_found``; ``person_id`` null."""
+    return _person_id(session, access, "msisdn", msisdn)
 
 
 def _groups(session: SessionDep, access: ClubAccess, page: PageDep, identifier_type: str, value: str) -> MemberGroups:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -28,6 +28,18 @@ class PublicInfo(BaseModel):
             available_identifiers=identifiers,
             has_password=member.has_password,
         )
+
+
+class PersonId(BaseModel):
+    """Get Person Id (reference (f).1): loyaltyhub has no persons beside members, so ``person_id`` is null."""
+
+    success: bool = True
+    source: Literal["db", "not_found"]
+    person_id: None = None
+
+    @classmethod
+    def of(cls, member: Member | None) -> PersonId:
+        return cls(source="db" if member is not None else "not_found")
 
 
 class MemberGroups(BaseModel):

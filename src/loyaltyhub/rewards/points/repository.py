@@ -70,3 +70,59 @@ def expiring_points(session: Session, club_id: int, member_id: int, now: datetim
         .limit(EXPIRING_SHOWN)
     ).all()
     return [{"points": int(points), "expires_at": iso(at)} for at, points in rows if at > now]
+
+
+# --- The wallet view of the older "Transaction API" (reference (a).5) -----------------------------------
+
+WALLET = "default_wallet"
+"""loyaltyhub keeps one wallet per member; the older docs' reads name it ``default_wallet``."""
+_EVENT_TYPES = {"use": "use_points", "revoke": "revoke_points", "expire": "expire_points"}
+
+
+def _wallet_event_type(row: Any) -> str:
+    details = row.details or {}
+    if details.get("event_type") in _EVENT_TYPES:
+        return _EVENT_TYPES[details["event_type"]]
+    if row.type == "expiration":
+        return "expire_points"
+    if row.type == "cancellation":
+        return "revoke_points"
+    return "issue_points" if row.amount > 0 else "use_points"
+
+
+def wallet_events(session: Session, club_id: int, member_id: int) -> list[dict[str, Any]]:
+    """Every points event of the member, oldest first, as the older docs' Member Points List shows them:
+    each with the wallet's balance after it."""
+    rows = session.execute(
+        select(
+            PointsTransaction.type,
+            PointsTransaction.occurred_at,
+            PointsTransaction.amount,
+            PointsTransaction.details,
+            PointsTransaction.external_id,
+        )
+        .where(in_club(PointsTransaction, club_id), PointsTransaction.member_id == member_id)
+        .order_by(PointsTransaction.occurred_at, PointsTransaction.id)
+    ).all()
+    balance = 0
+    events = []
+    for row in rows:
+        balance += row.amount
+        details = row.details or {}
+        properties = details.get("grant_properties") or details.get("properties") or {}
+        events.append(
+            {
+                "member_id": member_id,
+                "date": iso(row.occurred_at),
+                "type": _wallet_event_type(row),
+                "wallet": WALLET,
+                "amount": row.amount,
+                "wallet_new_balance": balance,
+                "store_id": properties.get("store_id"),
+                "receipt_id": None,
+                "event": properties.get("event"),
+                "message": properties.get("message") or details.get("comment"),
+                "external_event_id": row.external_id,
+            }
+        )
+    return events

@@ -3,7 +3,7 @@ transactions list (Management API), and points posted by a point of sale (Data A
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Body, Depends, Query
 from fastapi.responses import JSONResponse
@@ -11,12 +11,22 @@ from fastapi.responses import JSONResponse
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess, MemberContext
 from loyaltyhub.auth.dependencies import ClubAuth
+from loyaltyhub.errors import NotFound
 from loyaltyhub.http.idempotency import Idempotent
 from loyaltyhub.http.pagination import Page, PageDep
 from loyaltyhub.http.responses import errors
 from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.http.session import SessionDep
-from loyaltyhub.rewards.dependencies import ClubMember, Now, RewardsMemberAuth, TransactionIdPath, club_member
+from loyaltyhub.members.models import Member
+from loyaltyhub.members.repository import member_by_lookup
+from loyaltyhub.rewards.dependencies import (
+    ClubMember,
+    MemberIdPath,
+    Now,
+    RewardsMemberAuth,
+    TransactionIdPath,
+    club_member,
+)
 from loyaltyhub.rewards.points import pos, repository, service
 from loyaltyhub.rewards.points.schemas import (
     CorrectionBody,
@@ -27,6 +37,7 @@ from loyaltyhub.rewards.points.schemas import (
     TransactionBody,
     TransactionsOut,
 )
+from loyaltyhub.rewards.program import service as program_service
 
 router = LoyaltyRouter(tags=["Rewards: points"])
 MEMBER = "/v1/{loyalty_club_slug}/members/{member_id}/rewards-program"
@@ -37,6 +48,8 @@ Correct = Annotated[ClubMember, Depends(club_member(permits.REWARDS_TRANSACTIONS
 Cancel = Annotated[ClubMember, Depends(club_member(permits.REWARDS_TRANSACTIONS_CANCEL))]
 ListTransactions = Annotated[ClubMember, Depends(club_member(permits.REWARDS_TRANSACTIONS_LIST))]
 PosPoints = Annotated[ClubAccess, Depends(ClubAuth(permits.TRANSACTION_POINTS_CREATE))]
+WalletGet = Annotated[ClubAccess, Depends(ClubAuth(permits.TRANSACTION_POINTS_GET))]
+WalletList = Annotated[ClubAccess, Depends(ClubAuth(permits.TRANSACTION_POINTS_LIST))]
 
 
 def status_page(
@@ -122,3 +135,72 @@ def post_points(
     """Points from a point of sale (reference (a).5): one feedback per item, in order. An item with
     ``transaction_id`` counts once, however often (or in parallel) it is posted."""
     return JSONResponse(pos.post_points(session, access.club, body, now))
+
+
+# --- The older docs' wallet reads (reference (a).5; docs/decisions/compatibility.md) ------------------------
+POINTS = "/v3/{loyalty_club_slug}/transactions/points"
+
+
+def _wallets(session: SessionDep, access: ClubAccess, identifier_type: str, identifier: str) -> JSONResponse:
+    member: Member = member_by_lookup(session, access.club, identifier_type, identifier)
+    account = program_service.account_of(session, access.club_id, member.id)
+    return JSONResponse({repository.WALLET: account.balance if account is not None else 0})
+
+
+WALLET_ERRORS = errors(401, 403, 404, 422)
+
+
+@router.get(POINTS + "/by_member_id/{member_id}", responses={200: {"model": dict[str, int]}, **WALLET_ERRORS})
+def wallet_points_by_member_id(member_id: MemberIdPath, access: WalletGet, session: SessionDep):
+    """A member's points per wallet (the older Transaction API): ``{"default_wallet": balance}``, loyaltyhub's
+    one wallet (0 for a member outside the Rewards Program); 404 for no such member."""
+    return _wallets(session, access, "id", str(member_id))
+
+
+@router.get(POINTS + "/by_msisdn/{msisdn}", responses={200: {"model": dict[str, int]}, **WALLET_ERRORS})
+def wallet_points_by_msisdn(msisdn: str, access: WalletGet, session: SessionDep):
+    """A member's points per wallet, by MSISDN (422 when malformed): ``{"default_wallet": balance}``."""
+    return _wallets(session, access, "msisdn", msisdn)
+
+
+@router.get(POINTS + "/by_email/{email}", responses={200: {"model": dict[str, int]}, **WALLET_ERRORS})
+def wallet_points_by_email(email: str, access: WalletGet, session: SessionDep):
+    """A member's points per wallet, by e-mail (422 when malformed): ``{"default_wallet": balance}``."""
+    return _wallets(session, access, "email", email)
+
+
+@router.get(POINTS + "/events/{member_id}", responses={200: {"model": list[dict]}, **WALLET_ERRORS})
+def wallet_point_events(
+    member_id: MemberIdPath,
+    access: WalletList,
+    session: SessionDep,
+    type: Annotated[
+        Literal["issue_points", "use_points", "revoke_points", "expire_points"] | None, Query(description="Event type")
+    ] = None,
+    event: Annotated[str | None, Query(max_length=200)] = None,
+    message: Annotated[str | None, Query(max_length=500)] = None,
+    wallet: Annotated[str | None, Query(max_length=100)] = None,
+    amount: Annotated[int | None, Query(ge=-(2**31), le=2**31 - 1)] = None,
+    receipt_id: Annotated[str | None, Query(max_length=100)] = None,
+    store_id: Annotated[str | None, Query(max_length=100)] = None,
+    external_event_id: Annotated[str | None, Query(max_length=100)] = None,
+):
+    """Member Points List (the older Transaction API): the member's point events, oldest first, each with the
+    wallet balance after it, filtered by the given fields (all must match)."""
+    try:
+        member = member_by_lookup(session, access.club, "id", str(member_id))
+    except NotFound:
+        raise NotFound("Member does not exist")
+    wanted = {
+        "type": type,
+        "event": event,
+        "message": message,
+        "wallet": wallet,
+        "amount": amount,
+        "receipt_id": receipt_id,
+        "store_id": store_id,
+        "external_event_id": external_event_id,
+    }
+    wanted = {key: value for key, value in wanted.items() if value is not None}
+    events = repository.wallet_events(session, access.club_id, member.id)
+    return JSONResponse([e for e in events if all(e[key] == value for key, value in wanted.items())])
