@@ -24,6 +24,7 @@ from loyaltyhub.http.idempotency import replay_response
 from loyaltyhub.http.logging import RequestLogging
 from loyaltyhub.http.metrics import RequestMetrics
 from loyaltyhub.http.middleware import BodySizeLimit
+from loyaltyhub.http.resilience import AnswerEveryRequest
 from loyaltyhub.http.routing import LoyaltyRoute
 from loyaltyhub.idempotency.service import Replay
 from loyaltyhub.ratelimit.middleware import RateLimitHeaders
@@ -144,6 +145,9 @@ def create_app(
         large_max_bytes=settings.file_part_max_bytes,
         large_content_types=PART_CONTENT_TYPES,
     )
+    # Outside the body limit (whose 413 it must not turn into a 500), inside the headers, metrics and log
+    # (which then see the answer it gives).
+    app.add_middleware(AnswerEveryRequest, max_replay_bytes=settings.max_body_bytes)
     app.add_middleware(RateLimitHeaders)
     app.add_middleware(RequestMetrics)
     app.add_middleware(RequestLogging, access_log=settings.access_log)

@@ -93,9 +93,17 @@ def serve(
     if workers > 1:
         prepare_multiprocess_dir(settings)
     _emit(as_json, {"url": f"http://{host}:{port}", "workers": workers}, f"serving on http://{host}:{port}")
-    # log_config=None: the processes keep loyaltyhub's logging (JSON lines in production), and the access
-    # log is loyaltyhub's own (route templates, no query strings: they can carry personal data).
-    uvicorn.run("loyaltyhub.asgi:app", host=host, port=port, workers=workers, log_config=None, access_log=False)
+    uvicorn.run("loyaltyhub.asgi:app", host=host, port=port, workers=workers, **server_options())
+
+
+def server_options() -> dict[str, Any]:
+    """uvicorn's options for ``serve``. ``log_config=None``: the processes keep loyaltyhub's logging (JSON
+    lines in production), and the access log is loyaltyhub's own (route templates, no query strings: they
+    can carry personal data). ``http``: requests the HTTP parser refuses are answered in the house format
+    (:mod:`loyaltyhub.http.protocol`)."""
+    from loyaltyhub.http.protocol import HouseProtocol
+
+    return {"log_config": None, "access_log": False, "http": HouseProtocol}
 
 
 @app.command()

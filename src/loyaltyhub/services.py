@@ -34,8 +34,9 @@ class AppServices:
     """Called in the same transaction on every member create, update, destroy and group change."""
     store_removal_listeners: tuple[Callable[[Any, Any], None], ...]
     """``(session, store)``: called before a store is deleted (members forget it as a favourite)."""
-    outbox_sender: Callable[[OutboxMessage], None]
-    """Delivers a message written to the outbox (one-time passwords, welcome messages)."""
+    outbox_sender: Callable[[OutboxMessage], object]
+    """Delivers a message written to the outbox (one-time passwords, welcome messages); returns
+    ``members.outbox.KEPT`` when it delivered nothing (the row is then the message's only copy)."""
     export_rows: RowSource
     """Where an export's rows come from (the reporting engine)."""
     resource_listeners: tuple[Callable[[Session, ResourceChange], None], ...] = ()

@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     ratelimit_general_refill_per_second: float = 10.0
     ratelimit_reporting_capacity: int = 300
     ratelimit_reporting_refill_per_second: float = 5.0
+    # Failed sign-ins (member password/OTP grants, staff tokens, the console): free failures per identifier
+    # and per client address, then delays doubling from the base up to the maximum (ratelimit/logins.py).
+    login_throttle_enabled: bool = True
+    login_throttle_free_failures: int = Field(default=10, ge=0)
+    login_throttle_address_free_failures: int = Field(default=50, ge=0)
+    login_throttle_base_delay_seconds: float = Field(default=1.0, gt=0)
+    login_throttle_max_delay_seconds: float = Field(default=900.0, gt=0)
+    login_throttle_forget_after_seconds: float = Field(default=3600.0, gt=0)
 
     # Operations: logs are JSON lines in production, readable lines otherwise ("auto"); /metrics in
     # Prometheus' format (its multi-process files live in metrics_dir when serve runs several workers).

@@ -30,7 +30,7 @@ from loyaltyhub.console.sessions import (
     safe_next,
     same,
 )
-from loyaltyhub.errors import UnprocessableEntity, ValidationFailed
+from loyaltyhub.errors import RateLimited, UnprocessableEntity, ValidationFailed
 from loyaltyhub.http.pagination import Page
 from loyaltyhub.http.session import SessionDep
 from loyaltyhub.messaging import repository as messaging_repository
@@ -40,6 +40,7 @@ from loyaltyhub.offers import grants, queries, service
 from loyaltyhub.offers.models import Offer
 from loyaltyhub.offers.queries import SORT_FIELDS, OfferFilters, OfferSort
 from loyaltyhub.offers.types import OFFER_TYPES, SCOPES, STATUSES, types_of_scope
+from loyaltyhub.ratelimit.logins import client_address, login_throttle_for, staff_identifier
 
 router = ConsoleRouter(prefix="/console", tags=["Staff console"])
 
@@ -126,9 +127,23 @@ def login(request: Request, session: SessionDep, form: Form) -> Response:
     next_url = safe_next(form.get("next"))
     if not same(request.cookies.get(LOGIN_COOKIE), form.get(CSRF_FIELD)):
         return _login_page(request, next_url, 403, "The sign-in form expired: please try again.")
+    throttle, who, address = (
+        login_throttle_for(request.app),
+        staff_identifier(form.get("email")),
+        client_address(request),
+    )
+    try:
+        throttle.check(who, address)
+    except RateLimited as limited:
+        wait = limited.extra["retry_after"]
+        page = _login_page(request, next_url, 429, f"Too many failed sign-in attempts: try again in {wait} s.")
+        page.headers["Retry-After"] = str(wait)
+        return page
     user = authenticate_user(session, form.get("email"), form.get("password"))
     if user is None:
+        throttle.failed(who, address)
         return _login_page(request, next_url, 401, "Wrong e-mail or password.")
+    throttle.succeeded(who)
     ttl = request.app.state.settings.console_session_ttl_seconds
     token, _record = issue_user_token(session, user, ttl)
     response = redirect(next_url)

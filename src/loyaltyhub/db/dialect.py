@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Boolean, ColumnElement, Engine, and_, bindparam, cast, event, func, text, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InvalidRequestError, OperationalError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -92,6 +92,27 @@ def is_transient(exc: BaseException) -> bool:
     the file past the busy timeout) or PostgreSQL's serialization failure / deadlock."""
     text_of = str(getattr(exc, "orig", exc)).lower()
     return "database is locked" in text_of or "deadlock detected" in text_of or "could not serialize" in text_of
+
+
+_CHECKOUT_EXHAUSTED = "This connection is closed"
+_CONNECTION_LOST_STATES = ("57P01", "57P02", "57P03")  # admin shutdown, crash shutdown, cannot connect now
+
+
+def is_connection_lost(exc: BaseException) -> bool:
+    """Whether a failure is the loss of the database connection: the server closed it or went away
+    (``pg_terminate_backend``, a restart, a failover, the network) while a statement ran, or it could not
+    be reached to open one. Whatever the transaction had not committed is gone with it."""
+    if isinstance(exc, InvalidRequestError) and str(exc) == _CHECKOUT_EXHAUSTED:
+        return True  # the pool found every connection it opened dead at checkout (see _check_pg_connection)
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate.startswith("08") or sqlstate in _CONNECTION_LOST_STATES
+    # psycopg's own OperationalError (no SQLSTATE) is raised when connecting fails; SQLite has no connection.
+    return isinstance(exc, OperationalError) and type(exc.orig).__module__.startswith("psycopg")
 
 
 def try_transaction_lock(session: Session, name: str) -> bool:
