@@ -52,6 +52,7 @@ ROUTE_MODULES = (
     "loyaltyhub.rewards.points.routes",
     "loyaltyhub.rewards.catalogue.routes",
     "loyaltyhub.rewards.receipts.routes",
+    "loyaltyhub.rewards.achievements.routes",
     "loyaltyhub.events.routes",
     "loyaltyhub.webhooks.routes",
     "loyaltyhub.triggers.routes",

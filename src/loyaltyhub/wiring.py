@@ -24,6 +24,7 @@ def build_services(settings: Settings | None = None) -> AppServices:
     from loyaltyhub.offers.grants import on_member_change as grant_welcome_offers
     from loyaltyhub.reporting.balance import record_balance
     from loyaltyhub.reporting.grouping import on_member_change as keep_grouped_counts
+    from loyaltyhub.rewards.achievements.service import on_events as earn_achievements
     from loyaltyhub.triggers.queue import on_events as queue_trigger_work
     from loyaltyhub.webhooks.outbox import on_member_change as webhook_members
     from loyaltyhub.webhooks.outbox import on_resource_change as webhook_resources
@@ -46,7 +47,7 @@ def build_services(settings: Settings | None = None) -> AppServices:
         outbox_sender=send_outbox_message,
         export_rows=ReportingSource(),
         resource_listeners=(webhook_resources, record_offer_events),
-        event_listeners=(queue_trigger_work,),
+        event_listeners=(earn_achievements, queue_trigger_work),
         offer_listeners=offer_listeners,
     )
 

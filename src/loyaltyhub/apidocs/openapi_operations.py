@@ -431,6 +431,40 @@ OPERATIONS: dict[str, OperationText] = {
     f"GET {_RW_REF}/rewards/purchased": OperationText("rewards_member_purchased", "List a member's purchased rewards"),
     f"POST {_RW_REF}/rewards/{{reward_id}}/purchase": OperationText("rewards_purchase", "Purchase a reward"),
     f"POST {_RW_REF}/rewards/{{reward_id}}/use": OperationText("rewards_use", "Use a purchased reward"),
+    # Achievements and point multipliers
+    "GET /v1/{loyalty_club_slug}/rewards-program/achievements": OperationText(
+        "rewards_achievements_list", "List achievements"
+    ),
+    "POST /v1/{loyalty_club_slug}/rewards-program/achievements": OperationText(
+        "rewards_achievements_create", "Create an achievement"
+    ),
+    "GET /v1/{loyalty_club_slug}/rewards-program/achievements/{achievement_id}": OperationText(
+        "rewards_achievements_show", "Show an achievement"
+    ),
+    "PATCH /v1/{loyalty_club_slug}/rewards-program/achievements/{achievement_id}": OperationText(
+        "rewards_achievements_update", "Update an achievement"
+    ),
+    "DELETE /v1/{loyalty_club_slug}/rewards-program/achievements/{achievement_id}": OperationText(
+        "rewards_achievements_archive", "Archive an achievement"
+    ),
+    f"GET {_RW_REF}/status/achievements_summary": OperationText(
+        "rewards_achievements_summary", "Show a member's achievements summary"
+    ),
+    "GET /v3/{loyalty_club_slug}/triggerer/point_multipliers": OperationText(
+        "point_multipliers_list", "List point multipliers"
+    ),
+    "POST /v3/{loyalty_club_slug}/triggerer/point_multipliers": OperationText(
+        "point_multipliers_create", "Create a point multiplier"
+    ),
+    "GET /v3/{loyalty_club_slug}/triggerer/point_multipliers/{multiplier_id}": OperationText(
+        "point_multipliers_show", "Show a point multiplier"
+    ),
+    "PATCH /v3/{loyalty_club_slug}/triggerer/point_multipliers/{multiplier_id}": OperationText(
+        "point_multipliers_update", "Update a point multiplier"
+    ),
+    "DELETE /v3/{loyalty_club_slug}/triggerer/point_multipliers/{multiplier_id}": OperationText(
+        "point_multipliers_delete", "Delete a point multiplier"
+    ),
     # Receipts
     "GET /v3/{loyalty_club_slug}/receipts/configuration": OperationText(
         "receipts_configuration_public", "Show the receipts configuration"

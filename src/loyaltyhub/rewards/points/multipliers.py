@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loyaltyhub.db.tenancy import in_club
-from loyaltyhub.errors import NotFound
+from loyaltyhub.errors import NotFound, ValidationFailed, details_tree
 from loyaltyhub.members.groups.models import MemberGroupMembership
 from loyaltyhub.rewards import rules
 from loyaltyhub.rewards.models import PointMultiplier
@@ -82,6 +82,12 @@ def create(session: Session, club_id: int, values: dict[str, Any]) -> PointMulti
 
 
 def update(session: Session, row: PointMultiplier, values: dict[str, Any]) -> PointMultiplier:
+    for key in ("name", "factor_percent", "active"):
+        if key in values and values[key] is None:
+            raise ValidationFailed(details_tree([((key,), "blank", {})]))
+    starts_at, ends_at = values.get("starts_at", row.starts_at), values.get("ends_at", row.ends_at)
+    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+        raise ValidationFailed(details_tree([(("ends_at",), "after", {"attribute": "starts_at"})]))
     for key, value in values.items():
         setattr(row, key, value)
     session.flush()
@@ -92,6 +98,7 @@ def render(row: PointMultiplier) -> dict[str, Any]:
     return {
         "id": row.id,
         "name": row.name,
+        "factor_percent": row.factor_percent,
         "factor": row.factor_percent / 100,
         "store_ids": row.store_ids,
         "member_group_ids": row.member_group_ids,
@@ -102,3 +109,8 @@ def render(row: PointMultiplier) -> dict[str, Any]:
         "created_at": rules.iso(row.created_at),
         "updated_at": rules.iso(row.updated_at),
     }
+
+
+def delete(session: Session, row: PointMultiplier) -> None:
+    session.delete(row)
+    session.flush()

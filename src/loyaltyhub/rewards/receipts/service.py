@@ -31,6 +31,7 @@ from loyaltyhub.db import dialect
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import NotFound, UnprocessableEntity, ValidationFailed, details_tree
+from loyaltyhub.events import service as events
 from loyaltyhub.files import service as files
 from loyaltyhub.files.models import FileRecord
 from loyaltyhub.files.storage import Storage
@@ -450,6 +451,10 @@ def _earn(
     )
     row.state, row.rejection_reason, row.decided_at, row.decided_by = "ACCEPTED", None, now, actor
     row.points = points
+    data = {"receipt_id": row.id, "amount": row.total / 100}
+    events.record(
+        session, club.id, row.member_id, "receipt_accepted", data, key=f"receipt_accepted:{row.id}", occurred_at=now
+    )
     if points <= 0:
         return
     external_id = f"receipt-submission-{row.id}"
