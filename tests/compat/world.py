@@ -20,8 +20,8 @@ from loyaltyhub.members.account.rules import TOKEN_TTL
 from loyaltyhub.members.account.service import _digest as account_token_digest
 from loyaltyhub.members.identity import tokens
 from loyaltyhub.members.schemas import MemberCreate
-from loyaltyhub.messaging import catalog as messaging_settings
 from loyaltyhub.members.service import create_member
+from loyaltyhub.messaging import catalog as messaging_settings
 from loyaltyhub.rewards.catalogue import service as catalogue
 from loyaltyhub.rewards.points import ledger
 from loyaltyhub.rewards.program import service as rewards_program
@@ -31,6 +31,7 @@ from tests.members.factories import unique_msisdn
 from tests.messaging import factories as messaging
 from tests.offers import factories as offers
 from tests.rewards import factories as rewards
+from tests.triggers import factories as triggers
 
 PASSWORD = "correct horse battery"
 USAGE_TOKEN = "tok3n"
@@ -143,6 +144,7 @@ def build(engine: Engine) -> dict[str, Any]:
         messaging_settings.update_settings(session, club, {"channels": MESSAGING_CHANNELS})
         draft = messaging.sending(session, club)  # a generic message with a draft sending
         in_progress = messaging.sending(session, club, status="transmitting")
+        rule = triggers.rule(session, club)  # grant_offer: the rewards_api hook is not wired yet (triggers.hooks)
         values = {
             "slug": slug,
             "club_id": club.id,
@@ -169,6 +171,7 @@ def build(engine: Engine) -> dict[str, Any]:
             "message_id": draft.message_id,
             "sending_id": draft.id,
             "transmitting_sending_id": in_progress.id,
+            "rule_id": rule.id,
             "push_token": f"push-{uuid.uuid4().hex}",
             "now": now.isoformat(),
             "an_hour_ago": (
