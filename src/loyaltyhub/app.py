@@ -47,6 +47,7 @@ ROUTE_MODULES = (
     "loyaltyhub.reporting.routes",
     "loyaltyhub.places.routes",
     "loyaltyhub.exports.routes",
+    "loyaltyhub.messaging.legacy_routes",  # /v1/messages/{id}... before the services' /v1/messages/{name}...
     "loyaltyhub.messaging.routes",
     "loyaltyhub.rewards.program.routes",
     "loyaltyhub.rewards.points.routes",
@@ -57,6 +58,7 @@ ROUTE_MODULES = (
     "loyaltyhub.webhooks.routes",
     "loyaltyhub.triggers.routes",
     "loyaltyhub.files.routes",
+    "loyaltyhub.files.legacy_routes",
     "loyaltyhub.http.health",
     "loyaltyhub.http.metrics",
     "loyaltyhub.console.routes",  # the staff console's pages (/console), not part of the API

@@ -21,10 +21,17 @@ from loyaltyhub.members.account.service import _digest as account_token_digest
 from loyaltyhub.members.identity import tokens
 from loyaltyhub.members.schemas import MemberCreate
 from loyaltyhub.members.service import create_member
+from loyaltyhub.messaging import catalog as messaging_settings
+from loyaltyhub.rewards.catalogue import service as catalogue
+from loyaltyhub.rewards.points import ledger
+from loyaltyhub.rewards.program import service as rewards_program
 from loyaltyhub.settings import Settings
 from loyaltyhub.wiring import unit_of_work
 from tests.members.factories import unique_msisdn
+from tests.messaging import factories as messaging
 from tests.offers import factories as offers
+from tests.rewards import factories as rewards
+from tests.triggers import factories as triggers
 
 PASSWORD = "correct horse battery"
 USAGE_TOKEN = "tok3n"
@@ -50,6 +57,14 @@ def _member(session: Any, club: Any, email: str, msisdn: str) -> Any:
     )
 
 
+# The channels of the older docs' Show Messaging Settings example, configured for the club.
+MESSAGING_CHANNELS = {
+    "sms": {"sender_type": "alphanumeric", "sender_value": "Infinity"},
+    "email": {"from_name": "Infinity", "from_email": "infinity-mall@example.com"},
+    "push": {"android_app_id": "no.bstcm.loyaltyapp.infinity_mall", "ios_app_id": "1231452117"},
+}
+
+
 def _documented_tokens(session: Any, club: Any, member: Any, now: datetime) -> None:
     secret = Settings().secret_key
     for purpose, token in DOCUMENTED_TOKENS.items():
@@ -64,6 +79,21 @@ def _documented_tokens(session: Any, club: Any, member: Any, now: datetime) -> N
                 expires_at=now + TOKEN_TTL[purpose],
             )
         )
+
+
+def _rewards(session: Any, club: Any, member: Any, now: datetime) -> dict[str, Any]:
+    """The Rewards Program on, the member in it with points, a reward to buy and one bought (to use)."""
+    levels = {"type": "regular", "levels": [{"name": "1", "points_threshold": 0}]}
+    program = rewards.program(session, club, levels_program=levels)
+    account = rewards_program.join(session, club.id, member.id, now)
+    policy = rewards_program.policy_of(club, program)
+    ledger.earn(session, account, type="grant", points=500, now=now, policy=policy)
+    unspent = ledger.earn(session, account, type="grant", points=42, now=now, policy=policy)  # one to cancel
+    to_buy = rewards.reward(session, club, price=10)
+    bought = rewards.reward(session, club, price=10)
+    catalogue.purchase(session, club, program, member, bought.id, now)  # spends from the oldest lot
+    session.flush()
+    return {"reward_id": to_buy.id, "purchased_reward_id": bought.id, "points_transaction_id": unspent.id}
 
 
 def build(engine: Engine) -> dict[str, Any]:
@@ -110,6 +140,11 @@ def build(engine: Engine) -> dict[str, Any]:
         store = offers.store(session, club)
         template = offers.image_template(session, club)
         group = offers.member_group(session, club)
+        rewarded = _rewards(session, club, member, now)
+        messaging_settings.update_settings(session, club, {"channels": MESSAGING_CHANNELS})
+        draft = messaging.sending(session, club)  # a generic message with a draft sending
+        in_progress = messaging.sending(session, club, status="transmitting")
+        rule = triggers.rule(session, club)  # grant_offer: the rewards_api hook is not wired yet (triggers.hooks)
         values = {
             "slug": slug,
             "club_id": club.id,
@@ -129,8 +164,14 @@ def build(engine: Engine) -> dict[str, Any]:
             "free_offer_id": free.id,
             "collection_id": collection.id,
             "store_id": store.id,
+            "store_id_text": str(store.id),
             "image_template_id": template.id,
             "group_id": group.id,
+            **rewarded,
+            "message_id": draft.message_id,
+            "sending_id": draft.id,
+            "transmitting_sending_id": in_progress.id,
+            "rule_id": rule.id,
             "push_token": f"push-{uuid.uuid4().hex}",
             "now": now.isoformat(),
             "an_hour_ago": (

@@ -195,6 +195,34 @@ OPERATIONS: dict[str, OperationText] = {
     f"GET {_MEMBERS}/{{member_id}}/stores": OperationText("members_stores_list", "List a member's stores"),
     f"POST {_MEMBERS}/{{member_id}}/stores": OperationText("members_stores_assign", "Assign a member to stores"),
     f"DELETE {_MEMBERS}/{{member_id}}/stores": OperationText("members_stores_remove", "Remove a member's stores"),
+    "GET /v1/files": OperationText("files_list_v1", "List file records (v1 path)"),
+    "DELETE /v1/files": OperationText("files_destroy_v1", "Destroy file records (v1 path)"),
+    # Messaging API: the older docs' paths without {service} (the generic service)
+    "GET /v1/messages": OperationText("messages_list_generic", "List generic messages (older path)"),
+    "POST /v1/messages": OperationText("messages_create_generic", "Create a generic message (older path)"),
+    "GET /v1/messages/{message_id}": OperationText("messages_show_generic", "Show a generic message (older path)"),
+    "PUT /v1/messages/{message_id}": OperationText("messages_update_generic", "Update a generic message (older path)"),
+    "DELETE /v1/messages/{message_id}": OperationText(
+        "messages_destroy_generic", "Delete a generic message (older path)"
+    ),
+    "POST /v1/messages/{message_id}/sendings": OperationText(
+        "sendings_create_generic", "Create a sending of a generic message (older path)"
+    ),
+    "GET /v1/messages/sendings/{sending_id}": OperationText(
+        "sendings_show_generic", "Show a generic sending (older path)"
+    ),
+    "PUT /v1/messages/sendings/{sending_id}": OperationText(
+        "sendings_update_generic", "Update a generic sending (older path)"
+    ),
+    "PUT /v1/messages/sendings/{sending_id}/cancel": OperationText(
+        "sendings_cancel_generic", "Cancel a generic sending (older path)"
+    ),
+    "GET /v1/messages/sendings/{sending_id}/dispatches": OperationText(
+        "dispatches_list_generic", "List a generic sending's dispatches (older path)"
+    ),
+    "GET /v1/messages/sendings/{sending_id}/dispatches/members": OperationText(
+        "dispatch_members_generic", "List a generic sending's members (older path)"
+    ),
     # Management API: the older docs' Members Groups API
     "GET /v3/{loyalty_club_slug}/members_groups": OperationText("members_groups_legacy_list", "List members groups"),
     "POST /v3/{loyalty_club_slug}/members_groups": OperationText(

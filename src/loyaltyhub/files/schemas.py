@@ -106,6 +106,12 @@ class FileRecordOut(BaseModel):
         )
 
 
+class FileRecords(BaseModel):
+    """The records Destroy File Records (the older v1 path) deactivated."""
+
+    file_records: list[FileRecordOut]
+
+
 class FileRecordsPage(BaseModel):
     file_records: list[FileRecordOut]
     pagination_info: PaginationInfo

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
@@ -265,9 +265,19 @@ def file_or_404(session: Session, club_id: int, file_id: int) -> FileRecord:
 
 
 def list_statement(
-    club_id: int, *, fileable_type: str | None, fileable_id: int | None, ids: Sequence[int] | None, with_inactive: bool
+    club_id: int,
+    *,
+    fileable_type: str | None,
+    fileable_id: int | None,
+    ids: Sequence[int] | None,
+    with_inactive: bool,
+    identifiers: Sequence[tuple[str, int]] | None = None,
 ) -> Select[tuple[FileRecord]]:
     statement = files_in_club(club_id)
+    if identifiers:
+        statement = statement.where(
+            or_(*(and_(FileRecord.fileable_type == t, FileRecord.fileable_id == i) for t, i in identifiers))
+        )
     if fileable_type is not None:
         statement = statement.where(FileRecord.fileable_type == fileable_type)
     if fileable_id is not None:

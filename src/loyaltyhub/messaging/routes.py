@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Query, Response
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess
@@ -42,6 +43,16 @@ from loyaltyhub.messaging.schemas import (
 from loyaltyhub.messaging.templating import MEMBER_MERGE_PROPERTIES, RECIPIENT_MERGE_PROPERTIES
 
 router = LoyaltyRouter(prefix="/v1/messages", tags=["Messaging API"])
+
+
+class ServiceNameConvertor(StringConvertor):
+    """``{service_name:service}``: a name, not a number, so the older docs' ``/v1/messages/{id}`` paths
+    (:mod:`loyaltyhub.messaging.legacy_routes`) and the services' paths never match each other's URLs."""
+
+    regex = "[A-Za-z_][A-Za-z0-9_-]*"
+
+
+register_url_convertor("service", ServiceNameConvertor())
 
 
 SettingsShow = Annotated[ClubAccess, Depends(HeaderClubAuth(permits.MESSAGING_SETTINGS_SHOW))]
@@ -161,7 +172,7 @@ SendingToUpdate = Annotated[Sending, Depends(sending_to_update)]
 SendingOfDispatches = Annotated[Sending, Depends(sending_to_dispatch)]
 SendingOfMembers = Annotated[Sending, Depends(sending_to_members)]
 
-SERVICE_PATH = "/{service_name}"
+SERVICE_PATH = "/{service_name:service}"  # a service name never starts with a digit: /v1/messages/83 is a message
 
 
 # --- settings and merge properties -------------------------------------------------------------------

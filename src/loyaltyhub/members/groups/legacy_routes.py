@@ -75,12 +75,12 @@ def _out(session: SessionDep, group: MemberGroup) -> LegacyGroupOut:
 def _refuse_audiences(payload: LegacyGroupPayload) -> None:
     """A group built from an audience cannot be a manual group: refused, not silently made manual."""
     wrong = [
-        (("members_group", key), "not_supported", {})
+        (("members_group", key), "inclusion", {"in": [None]})
         for key in ("audience_id", "audience_conditions")
         if getattr(payload, key) is not None
     ]
     if payload.system:
-        wrong.append((("members_group", "system"), "not_supported", {}))
+        wrong.append((("members_group", "system"), "inclusion", {"in": [False, None]}))
     if wrong:
         raise ValidationFailed(details_tree(wrong))
 

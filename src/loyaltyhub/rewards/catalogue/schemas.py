@@ -99,6 +99,7 @@ class MemberReward(BaseModel):
     price: int
     required_member_level: str | None
     remaining_stock: int | None
+    available_until: str | None
     files: list[dict[str, Any]]
 
 

@@ -154,6 +154,8 @@ def render_member_reward(reward: Reward) -> dict[str, Any]:
         "price": reward.price,
         "required_member_level": reward.required_member_level,
         "remaining_stock": remaining_stock(reward),
+        # Reference (a).3: purchasable until then (the reward's visible_until; null: no end).
+        "available_until": rules.iso(reward.visible_until),
         "files": reward.files or [],
     }
 
