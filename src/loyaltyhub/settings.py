@@ -16,6 +16,29 @@ DEFAULT_SECRET_KEY = "dev-secret-key-change-me"
 # The key signs one-time-password digests and reporting cursors: 32 bytes is 256 bits, what an HMAC-SHA256
 # key should carry (``openssl rand -hex 32`` gives 64 characters).
 MIN_SECRET_KEY_BYTES = 32
+MIN_SECRET_KEY_DISTINCT = 16
+
+
+def secret_key_entropy_bits(key: str) -> float:
+    """An estimate of the bits of entropy of ``key``: its length times the bits a character carries in the
+    smallest usual alphabet holding all of it (hex 4, letters and digits 5.95, base64 6, printable ASCII
+    6.57, anything else 8 per byte). Generous to a key that only looks random; it catches what matters: a
+    short hex key (``openssl rand -hex 16`` is 128 bits), a word, a repeated character."""
+    import math
+    import string
+
+    characters = set(key)
+    if characters <= set(string.hexdigits):
+        per_char = 4.0
+    elif characters <= set(string.ascii_letters + string.digits):
+        per_char = math.log2(62)
+    elif characters <= set(string.ascii_letters + string.digits + "+/=-_"):
+        per_char = 6.0
+    elif characters <= set(string.printable):
+        per_char = math.log2(95)
+    else:
+        return len(key.encode()) * 8.0 if len(characters) >= MIN_SECRET_KEY_DISTINCT else 0.0
+    return len(key) * per_char if len(characters) >= MIN_SECRET_KEY_DISTINCT else 0.0
 
 
 class Settings(BaseSettings):
@@ -121,10 +144,11 @@ class Settings(BaseSettings):
         if self.env == "prod":
             if self.secret_key == DEFAULT_SECRET_KEY:
                 raise ValueError("LOYALTYHUB_SECRET_KEY must be set to a non-default value when LOYALTYHUB_ENV=prod")
-            if len(self.secret_key.encode()) < MIN_SECRET_KEY_BYTES:
+            if secret_key_entropy_bits(self.secret_key) < MIN_SECRET_KEY_BYTES * 8:
                 raise ValueError(
-                    f"LOYALTYHUB_SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes when LOYALTYHUB_ENV=prod "
-                    "(e.g. openssl rand -hex 32)"
+                    f"LOYALTYHUB_SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes of entropy when "
+                    f"LOYALTYHUB_ENV=prod, e.g. 64 hex digits from openssl rand -hex 32 (at least "
+                    f"{MIN_SECRET_KEY_DISTINCT} distinct characters)"
                 )
         elif self.env == "dev" and self.secret_key == DEFAULT_SECRET_KEY:
             _warn_default_secret_key()
