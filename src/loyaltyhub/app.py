@@ -47,6 +47,8 @@ ROUTE_MODULES = (
     "loyaltyhub.places.routes",
     "loyaltyhub.exports.routes",
     "loyaltyhub.messaging.routes",
+    "loyaltyhub.messaging.history_routes",
+    "loyaltyhub.messaging.links_routes",
     "loyaltyhub.rewards.program.routes",
     "loyaltyhub.rewards.points.routes",
     "loyaltyhub.rewards.catalogue.routes",
