@@ -81,23 +81,7 @@ def unsubscribe_page(request: Request, session: SessionDep, recipient_ref: Recip
     return _unsubscribe_page("Unsubscribe", "Stop receiving marketing e-mail from us?", form=True)
 
 
-ONE_CLICK_BODY = {
-    "requestBody": {
-        "content": {
-            "application/x-www-form-urlencoded": {
-                "schema": {
-                    "type": "object",
-                    "properties": {"List-Unsubscribe": {"type": "string", "enum": ["One-Click"]}},
-                }
-            }
-        }
-    }
-}
-
-
-@router.post(
-    "/unsubscribe/{recipient_ref}", responses=errors(404), response_class=HTMLResponse, openapi_extra=ONE_CLICK_BODY
-)
+@router.post("/unsubscribe/{recipient_ref}", responses=errors(404), response_class=HTMLResponse)
 def unsubscribe(request: Request, session: SessionDep, recipient_ref: RecipientRef) -> HTMLResponse:
     """One-click unsubscribe (RFC 8058 ``List-Unsubscribe-Post``): the recipient's e-mail marketing
     consent is cleared. Idempotent."""

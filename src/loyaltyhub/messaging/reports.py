@@ -359,6 +359,7 @@ SENDINGS_STATS = Report(
     description="Totals of sending events over a period (including e-mail opens and unsubscribes).",
     fields=EVENT_FIELDS,
     source=events_source,
+    intervals=INTERVALS,
     default_labels=("event_type",),
     aggregations=EVENT_AGGREGATIONS,
 )
