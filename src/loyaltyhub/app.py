@@ -49,6 +49,8 @@ ROUTE_MODULES = (
     "loyaltyhub.exports.routes",
     "loyaltyhub.messaging.legacy_routes",  # /v1/messages/{id}... before the services' /v1/messages/{name}...
     "loyaltyhub.messaging.routes",
+    "loyaltyhub.messaging.history_routes",
+    "loyaltyhub.messaging.links_routes",
     "loyaltyhub.rewards.program.routes",
     "loyaltyhub.rewards.points.routes",
     "loyaltyhub.rewards.catalogue.routes",

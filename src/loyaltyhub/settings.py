@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     database_max_overflow: int = Field(default=8, ge=0)
     redis_url: str | None = None
     secret_key: str = DEFAULT_SECRET_KEY
+    # The public address of this server as members reach it: short links, the e-mail open pixel and the
+    # one-click unsubscribe in sent messages start with it.
+    links_base_url: str = "http://127.0.0.1:8000"
 
     # HTTP
     max_body_bytes: int = 1_048_576

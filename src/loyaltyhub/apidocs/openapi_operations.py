@@ -554,6 +554,16 @@ OPERATIONS: dict[str, OperationText] = {
     f"GET {_SVC}/sendings/{{sending_id}}/dispatches/members": OperationText(
         "sendings_dispatch_members", "List a sending's members"
     ),
+    "GET /v1/messages_history": OperationText("messages_history_list", "List the messages history"),
+    "GET /v1/members/me/messages_history": OperationText(
+        "my_messages_history_list", "List the signed-in member's messages history"
+    ),
+    "POST /v3/{loyalty_club_slug}/links/generate": OperationText("links_generate", "Generate a short link"),
+    "GET /s/{link_ref}": OperationText("links_visit", "Visit a short link"),
+    "GET /s/{link_ref}/{recipient_ref}": OperationText("links_visit_tracked", "Visit a tracked short link"),
+    "GET /s/open/{pixel}": OperationText("messages_open_pixel", "Record an e-mail open"),
+    "GET /s/unsubscribe/{recipient_ref}": OperationText("messages_unsubscribe_page", "Show the unsubscribe page"),
+    "POST /s/unsubscribe/{recipient_ref}": OperationText("messages_unsubscribe", "Unsubscribe in one click"),
     # Operations
     "GET /healthz": OperationText("health_check", "Check the process is alive"),
     "GET /readyz": OperationText("readiness_check", "Check the service is ready"),

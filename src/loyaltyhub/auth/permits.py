@@ -155,6 +155,11 @@ SENDER_IDENTITIES_INDEX = permit("Messages:Api:SenderIdentities:Index", "List an
 SENDER_IDENTITIES_CREATE = permit("Messages:Api:SenderIdentities:Create", "Create sender identities")
 SENDER_IDENTITIES_UPDATE = permit("Messages:Api:SenderIdentities:Update", "Update sender identities")
 SENDER_IDENTITIES_DESTROY = permit("Messages:Api:SenderIdentities:Destroy", "Destroy sender identities")
+MESSAGES_HISTORY_LIST = permit("BL:Api:MessagesHistory:List", "List the messages sent to members (history)")
+MEMBER_MESSAGES_HISTORY_LIST = permit(
+    "BL:Api:Members:OAuth:MessagesHistory:List", "List the messages sent to the signed-in member"
+)
+LINKS_GENERATE = permit("BL:Api:Links:Generate", "Generate a short link for any URL")
 # --- Rewards program (reference (a).1-(a).11; management names in the same pattern) --------------
 REWARDS_PROGRAM_INFO = permit("Rewards:Api:Program:GetInfo", "Show the rewards program (achievements, levels)")
 REWARDS_JOIN = permit("Rewards:Api:OAuth:Memberships:Create", "Join the rewards program (signed-in member)")
@@ -240,6 +245,15 @@ REPORT_OFFERS_USAGES_HISTORY = permit("Reporting:Api:Report:OffersUsagesHistory"
 REPORT_OFFERS_EVENTS_HISTORY = permit("Reporting:Api:Report:OffersEventsHistory", "Report offers_events_history")
 REPORT_OFFERS_USAGES_STATS = permit("Reporting:Api:Report:OffersUsagesStats", "Report offers_usages_stats")
 REPORT_OFFERS_EVENTS_STATS = permit("Reporting:Api:Report:OffersEventsStats", "Report offers_events_stats")
+REPORT_SENDINGS = permit("Reporting:Api:Report:Sendings", "Report sendings")
+REPORT_SENDINGS_EVENTS_HISTORY = permit("Reporting:Api:Report:SendingsEventsHistory", "Report sendings_events_history")
+REPORT_SENDINGS_RECIPIENTS_STATISTICS = permit(
+    "Reporting:Api:Report:SendingsRecipientsStatistics", "Report sendings_recipients_statistics"
+)
+REPORT_SENDINGS_LINKS = permit("Reporting:Api:Report:SendingsLinks", "Report sendings_links")
+REPORT_SENDINGS_LINKS_STATS = permit("Reporting:Api:Report:SendingsLinksStats", "Report sendings_links_stats")
+REPORT_SENDINGS_STATS = permit("Reporting:Api:Report:SendingsStats", "Report sendings_stats")
+REPORT_LINKS_VISITS_HISTORY = permit("Reporting:Api:Report:LinksVisitsHistory", "Report links_visits_history")
 
 
 def _with_prefix(*prefixes: str) -> frozenset[str]:

@@ -368,3 +368,52 @@ class MergeProperty(BaseModel):
 
 class MergeProperties(BaseModel):
     merge_properties: list[MergeProperty]
+
+
+# --- messages history (vendor-docs-platform 1.10) and links --------------------------------------------
+
+
+class HistoryMessage(BaseModel):
+    """One message sent to a recipient: the Message (history) model of 1.10. ``content`` is what was sent
+    (merge properties applied, links shortened), e-mail with its HTML stripped."""
+
+    id: str
+    type: ChannelType
+    created_at: datetime
+    content: str
+    subject: str | None = None
+    sender: str | None = None
+    msisdn: str | None = None
+    from_name: str | None = None
+    from_address: str | None = None
+    email: str | None = None
+    url: str | None = None
+    image: str | None = None
+    data: dict[str, Any] | None = None
+    app_token: str | None = None
+    message_id: int
+    sending_id: str
+    campaign_id: str | None = None
+    loyalty_club_id: int
+    customer_id: int | None = None
+    member_id: int | None = None
+    transmitted_at: datetime | None = None
+
+
+class MessagesHistory(BaseModel):
+    messages: list[HistoryMessage]
+    pagination_info: PaginationInfo
+
+
+class GenerateLinkParams(StrictModel):
+    url: str = Field(min_length=1, max_length=4000)
+
+
+class GenerateLinkBody(StrictModel):
+    """``Generate Link`` without a link slug: a short link to any http(s) URL."""
+
+    link_params: GenerateLinkParams
+
+
+class GeneratedLink(BaseModel):
+    url: str

@@ -1,7 +1,7 @@
 """rewards: achievements, point multipliers, receipts
 
 Revision ID: 0016_rewards_receipts
-Revises: 0013_surface
+Revises: 0015_messaging_links
 Create Date: 2026-11-30 12:57:48.228768
 """
 
@@ -18,7 +18,7 @@ import loyaltyhub.db.base
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0016_rewards_receipts"
-down_revision: str | None = "0013_surface"
+down_revision: str | None = "0015_messaging_links"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
