@@ -238,6 +238,11 @@ REPORT_OFFERS_USAGES_HISTORY = permit("Reporting:Api:Report:OffersUsagesHistory"
 REPORT_OFFERS_EVENTS_HISTORY = permit("Reporting:Api:Report:OffersEventsHistory", "Report offers_events_history")
 REPORT_OFFERS_USAGES_STATS = permit("Reporting:Api:Report:OffersUsagesStats", "Report offers_usages_stats")
 REPORT_OFFERS_EVENTS_STATS = permit("Reporting:Api:Report:OffersEventsStats", "Report offers_events_stats")
+REPORT_TRANSACTIONS = permit("Reporting:Api:Report:Transactions", "Report transactions (points ledger records)")
+REPORT_TRANSACTIONS_HISTORY = permit(
+    "Reporting:Api:Report:TransactionsHistory", "Report transactions_history (points earned, spent, expired)"
+)
+REPORT_POINTS_BALANCES = permit("Reporting:Api:Report:PointsBalances", "Report points_balances (members' points)")
 
 
 def _with_prefix(*prefixes: str) -> frozenset[str]:
