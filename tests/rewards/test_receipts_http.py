@@ -292,6 +292,10 @@ def test_member_routes_answer_their_errors(api, factory, store):
             {"photo": {"data": [{"error": "invalid", "options": {}}]}},
         ),
         (
+            {"photo": {"content_type": "image/jpeg", "data": PNG}},
+            {"photo": {"content_type": [{"error": "mismatch", "options": {}}]}},
+        ),
+        (
             {"form": {"store_id": foreign_store.id}},
             {"form": {"store_id": [{"error": "does_not_exist", "options": {}}]}},
         ),

@@ -254,6 +254,11 @@ REPORT_SENDINGS_LINKS = permit("Reporting:Api:Report:SendingsLinks", "Report sen
 REPORT_SENDINGS_LINKS_STATS = permit("Reporting:Api:Report:SendingsLinksStats", "Report sendings_links_stats")
 REPORT_SENDINGS_STATS = permit("Reporting:Api:Report:SendingsStats", "Report sendings_stats")
 REPORT_LINKS_VISITS_HISTORY = permit("Reporting:Api:Report:LinksVisitsHistory", "Report links_visits_history")
+REPORT_TRANSACTIONS = permit("Reporting:Api:Report:Transactions", "Report transactions (points ledger records)")
+REPORT_TRANSACTIONS_HISTORY = permit(
+    "Reporting:Api:Report:TransactionsHistory", "Report transactions_history (points earned, spent, expired)"
+)
+REPORT_POINTS_BALANCES = permit("Reporting:Api:Report:PointsBalances", "Report points_balances (members' points)")
 
 
 def _with_prefix(*prefixes: str) -> frozenset[str]:

@@ -26,7 +26,7 @@ Base64Photo = Annotated[str, StringConstraints(min_length=4, max_length=(MAX_PHO
 class InlinePhoto(StrictModel):
     """A photo sent in the body (base64, up to 5 MB) instead of through the Files API."""
 
-    content_type: Literal["image/jpeg", "image/png", "image/webp"]
+    content_type: Literal["image/jpeg", "image/png"]
     data: Base64Photo
 
 

@@ -32,6 +32,7 @@ from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import NotFound, UnprocessableEntity, ValidationFailed, details_tree
 from loyaltyhub.events import service as events
+from loyaltyhub.files import rules as file_rules
 from loyaltyhub.files import service as files
 from loyaltyhub.files.models import FileRecord
 from loyaltyhub.files.storage import Storage
@@ -243,6 +244,8 @@ def _photo_bytes(photo: InlinePhoto) -> bytes:
         data = b""
     if not data:
         raise ValidationFailed(details_tree([(("photo", "data"), "invalid", {})]))
+    if file_rules.sniff(data[:16]) != photo.content_type:  # the bytes must be the image announced
+        raise ValidationFailed(details_tree([(("photo", "content_type"), "mismatch", {})]))
     return data
 
 
