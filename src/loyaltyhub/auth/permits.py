@@ -208,6 +208,9 @@ REPORT_OFFERS_USAGES_HISTORY = permit("Reporting:Api:Report:OffersUsagesHistory"
 REPORT_OFFERS_EVENTS_HISTORY = permit("Reporting:Api:Report:OffersEventsHistory", "Report offers_events_history")
 REPORT_OFFERS_USAGES_STATS = permit("Reporting:Api:Report:OffersUsagesStats", "Report offers_usages_stats")
 REPORT_OFFERS_EVENTS_STATS = permit("Reporting:Api:Report:OffersEventsStats", "Report offers_events_stats")
+REPORT_MEMBER_EVENTS = permit("Reporting:Api:Report:MemberEvents", "Report member_events")
+REPORT_MEMBER_EVENTS_HISTORY = permit("Reporting:Api:Report:MemberEventsHistory", "Report member_events_history")
+REPORT_MEMBER_EVENTS_STATS = permit("Reporting:Api:Report:MemberEventsStats", "Report member_events_stats")
 
 
 def _with_prefix(*prefixes: str) -> frozenset[str]:

@@ -138,7 +138,11 @@ class Report:
         return data
 
 
-REPORT_MODULES = ("loyaltyhub.reporting.reports.members", "loyaltyhub.reporting.reports.offers")
+REPORT_MODULES = (
+    "loyaltyhub.reporting.reports.members",
+    "loyaltyhub.reporting.reports.offers",
+    "loyaltyhub.reporting.reports.events",
+)
 
 
 @cache
