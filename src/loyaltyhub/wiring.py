@@ -21,11 +21,11 @@ def build_services(settings: Settings | None = None) -> AppServices:
     from loyaltyhub.exports.source import ReportingSource
     from loyaltyhub.members.service import forget_favorite_store
     from loyaltyhub.messaging.outbox import send_outbox_message
-    from loyaltyhub.offers.grants import on_member_change as grant_welcome_offers
     from loyaltyhub.reporting.balance import record_balance
     from loyaltyhub.reporting.grouping import on_member_change as keep_grouped_counts
     from loyaltyhub.rewards.achievements.service import on_events as earn_achievements
     from loyaltyhub.triggers.queue import on_events as queue_trigger_work
+    from loyaltyhub.triggers.system import on_club_created as make_system_rules
     from loyaltyhub.webhooks.outbox import on_member_change as webhook_members
     from loyaltyhub.webhooks.outbox import on_resource_change as webhook_resources
 
@@ -39,7 +39,6 @@ def build_services(settings: Settings | None = None) -> AppServices:
         member_listeners=(
             keep_grouped_counts,
             record_balance,
-            grant_welcome_offers,
             webhook_members,
             record_member_events,
         ),
@@ -48,6 +47,7 @@ def build_services(settings: Settings | None = None) -> AppServices:
         export_rows=ReportingSource(),
         resource_listeners=(webhook_resources, record_offer_events),
         event_listeners=(earn_achievements, queue_trigger_work),
+        club_listeners=(make_system_rules,),
         offer_listeners=offer_listeners,
     )
 

@@ -259,6 +259,9 @@ REPORT_TRANSACTIONS_HISTORY = permit(
     "Reporting:Api:Report:TransactionsHistory", "Report transactions_history (points earned, spent, expired)"
 )
 REPORT_POINTS_BALANCES = permit("Reporting:Api:Report:PointsBalances", "Report points_balances (members' points)")
+REPORT_MEMBER_EVENTS = permit("Reporting:Api:Report:MemberEvents", "Report member_events")
+REPORT_MEMBER_EVENTS_HISTORY = permit("Reporting:Api:Report:MemberEventsHistory", "Report member_events_history")
+REPORT_MEMBER_EVENTS_STATS = permit("Reporting:Api:Report:MemberEventsStats", "Report member_events_stats")
 
 
 def _with_prefix(*prefixes: str) -> frozenset[str]:

@@ -118,15 +118,29 @@ def store(
             {**row, "loyalty_club_id": club_id, "source": source, "received_at": now}
             for row in rows[start : start + CHUNK]
         ]
-        for event_id, client_event_id, member_id, kind in insert_ignore_returning(
+        by_key: dict[str, dict[str, Any]] = {}
+        for row in chunk:
+            by_key.setdefault(row["client_event_id"], row)
+        for event_id, client_event_id in insert_ignore_returning(
             session,
             MemberEvent.__table__,
             chunk,
             ["loyalty_club_id", "client_event_id"],
-            ["id", "client_event_id", "member_id", "type"],
+            ["id", "client_event_id"],
         ):
             created[client_event_id] = event_id
-            stored.append({"id": event_id, "member_id": member_id, "type": kind, "source": source, "received_at": now})
+            row = by_key[client_event_id]
+            stored.append(
+                {
+                    "id": event_id,
+                    "member_id": row["member_id"],
+                    "type": row["type"],
+                    "source": source,
+                    "received_at": now,
+                    "occurred_at": row["occurred_at"],
+                    "data": row["data"],
+                }
+            )
     notify_events(session, club_id, stored)
     missing = sorted({row["client_event_id"] for row in rows} - created.keys())
     existing: dict[str, int] = {}
@@ -194,5 +208,5 @@ def record(
     for (event_id,) in insert_ignore_returning(
         session, MemberEvent.__table__, [row], ["loyalty_club_id", "client_event_id"], ["id"]
     ):
-        entry = {"id": event_id, "member_id": member_id, "type": event_type, "source": source}
-        notify_events(session, club_id, [{**entry, "received_at": occurred_at}])
+        entry = {"id": event_id, "member_id": member_id, "type": event_type, "source": source, "data": payload}
+        notify_events(session, club_id, [{**entry, "received_at": occurred_at, "occurred_at": occurred_at}])

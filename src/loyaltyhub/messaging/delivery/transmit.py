@@ -40,6 +40,7 @@ from loyaltyhub.messaging.links import PublicUrls, find_urls, is_html, rewrite, 
 from loyaltyhub.messaging.models import Dispatch, Message, Sending
 from loyaltyhub.messaging.rules import SERVICES
 from loyaltyhub.messaging.templating import render_content, wrap
+from loyaltyhub.services import ResourceChange, notify_change
 
 Units = Callable[..., AbstractContextManager[Session]]
 LEASE = timedelta(seconds=120)
@@ -256,10 +257,24 @@ def _record(
     )
     with units(write=True) as session:
         if session.execute(update(Dispatch).where(*ours, active).values(**values)).rowcount:  # type: ignore[attr-defined]
+            _dispatched(session, dispatch, values)
             return True
         # The sending was cancelled meanwhile: record what became of this one, and stop.
-        session.execute(update(Dispatch).where(*ours).values(**values))
+        if session.execute(update(Dispatch).where(*ours).values(**values)).rowcount:  # type: ignore[attr-defined]
+            _dispatched(session, dispatch, values)
     return False
+
+
+def _dispatched(session: Session, dispatch: Dispatch, values: dict[str, Any]) -> None:
+    """A dispatch to a member that left is a change other domains hear of (the member event
+    ``sending_dispatched``), in the transaction that records it."""
+    if values.get("transmission_status") != "transmitted" or dispatch.member_id is None:
+        return
+    data = {"id": dispatch.id, "sending_id": dispatch.sending_id, "channel": dispatch.channel}
+    change = ResourceChange(
+        "dispatch", "transmitted", dispatch.loyalty_club_id, dispatch.id, values["transmitted_at"], data
+    )
+    notify_change(session, replace(change, member_id=dispatch.member_id))
 
 
 def _release_cancelled(session: Session, token: str) -> None:
