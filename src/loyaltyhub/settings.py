@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     # (default: Secure in production, where the console is served over HTTPS behind the proxy).
     console_session_ttl_seconds: int = 8 * 3600
     console_secure_cookie: bool | None = None
+    # Sign-in attempts (right or wrong) per e-mail address: a burst of this many, then one per refill
+    # period; a client address may try ten times as many (several staff behind one office address).
+    console_signin_attempts: int = 5
+    console_signin_refill_seconds: float = 60.0
     member_refresh_token_ttl_seconds: int = 365 * 24 * 3600
     idempotency_ttl_seconds: int = 24 * 3600
     # Verified client tokens are cached in each server process this long (0: off). A token revoked

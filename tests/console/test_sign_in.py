@@ -134,3 +134,15 @@ def test_the_sign_in_page_has_a_labelled_form(client):
     page = client.get("/console/login")
     assert '<label for="email">' in page.text and '<label for="password">' in page.text
     assert csrf_of(page.text)
+
+
+def test_sign_in_attempts_are_rate_limited_per_e_mail_address(client, club, staff_user, settings):
+    email = staff_user(club)
+    for _ in range(settings.console_signin_attempts):
+        assert sign_in(client, email, password="wrong").status_code == 401
+    refused = sign_in(client, email)  # even the right password waits now
+    assert refused.status_code == 429 and "Too many sign-in attempts" in refused.text
+    assert int(refused.headers["retry-after"]) >= 1
+    assert not any(h.startswith(f"{SESSION_COOKIE}=") for h in refused.headers.get_list("set-cookie"))
+    other = staff_user(club)  # another user from the same address is not held back
+    assert sign_in(client, other).status_code == 303
