@@ -108,7 +108,12 @@ def site(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     with databases as url:
         migrate.upgrade(url)
         seeded = _seed(url)
-        env = environment(url, LOYALTYHUB_DATABASE_POOL_SIZE="2", LOYALTYHUB_DATABASE_MAX_OVERFLOW="2")
+        env = environment(
+            url,
+            LOYALTYHUB_DATABASE_POOL_SIZE="2",
+            LOYALTYHUB_DATABASE_MAX_OVERFLOW="2",
+            LOYALTYHUB_CONSOLE_SIGNIN_ATTEMPTS="100",  # every test signs in again
+        )
         with serve(env, tmp, tmp / "server.log") as base:
             yield Site(base=base, database_url=url, **seeded)
 
@@ -283,6 +288,8 @@ def test_create_publish_use_and_see_the_use_on_the_dashboard(open_page, site):
     w.shoot("dashboard")
 
     w.page.get_by_role("link", name="Reports").click()
+    w.page.wait_for_url(re.compile(r"/reports$"))
+    w.page.wait_for_load_state()  # htmx listens once the page's deferred scripts ran
     w.page.get_by_label("Report").select_option("offers_usages_history")  # htmx brings the report's fields
     w.page.get_by_label("Interval").select_option("1d")
     w.page.get_by_label("Period").select_option("7")

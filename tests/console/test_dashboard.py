@@ -4,10 +4,12 @@ happened, in the club's timezone), each with its table and CSV; the range picker
 from __future__ import annotations
 
 import csv
+import html as html_module
 import io
 import json
 import re
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from loyaltyhub.console import dashboard
@@ -32,9 +34,9 @@ def _charts(console, page) -> tuple[dict[str, dict], str]:  # type: ignore[no-un
         assert fragment.status_code == 200, fragment.text
         assert "<html" not in fragment.text  # only the chart's body, swapped into its section
         html += fragment.text
-        found = re.search(r'<script type="application/json" class="chart-spec">(.*?)</script>', fragment.text, re.S)
+        found = re.search(r'<span class="chart-spec" hidden data-spec="([^"]*)">', fragment.text)
         if found:
-            spec = json.loads(found.group(1))
+            spec = json.loads(html_module.unescape(found.group(1)))
             specs[spec["id"]] = spec
     return specs, html
 
@@ -134,3 +136,23 @@ def test_members_by_gender_and_birth_year_group(console_as, club, session, clien
     assert dict(zip(by_year["labels"], by_year["datasets"][0]["data"], strict=True)) == {"1985": 1, "1990": 2}
     download = console_as(club).get(f"/console/{club.slug}/dashboard/members_by_gender.csv")
     assert download.text.splitlines() == ["gender,members", "man,1", "woman,2"]
+
+
+def test_top_offers_read_whole_months_weeks_and_days_that_cover_the_period_exactly():
+    for first, last in (
+        (date(2026, 8, 3), date(2026, 11, 1)),  # a Monday, thirteen weeks
+        (date(2026, 7, 30), date(2026, 11, 3)),
+        (date(2026, 3, 1), date(2026, 3, 31)),  # a whole month (with the change to summer time)
+        (date(2026, 11, 24), date(2026, 11, 30)),
+        (date(2026, 12, 31), date(2026, 12, 31)),
+    ):
+        pieces = dashboard.covering_pieces(first, last)
+        assert pieces[0][1] == first and pieces[-1][2] == last + timedelta(days=1)
+        for (_i, _s, end), (_j, start, _e) in pairwise(pieces):
+            assert end == start  # no gap, no overlap
+        for interval, start, end in pieces:
+            if interval == "1mo":
+                assert start.day == 1 and end.day == 1
+            elif interval == "1w":
+                assert start.weekday() == 0 and (end - start).days % 7 == 0
+        assert len(pieces) <= 6

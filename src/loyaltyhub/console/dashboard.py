@@ -143,14 +143,40 @@ def uses_chart(session: Session, access: ClubAccess, period: Period) -> Chart:
     return chart
 
 
+def covering_pieces(first: date, last: date) -> list[tuple[str, date, date]]:
+    """The days ``first``..``last`` as few whole buckets as possible: ``(interval, start, end)`` pieces
+    (end exclusive) of whole months, then whole weeks (from Monday), then days. Their totals add up to
+    the period's exactly, from a few hundred points instead of one per offer and day."""
+    end = last + timedelta(days=1)
+    pieces: list[tuple[str, date, date]] = []
+    cursor = first
+    while cursor < end:
+        next_month = (cursor.replace(day=28) + timedelta(days=4)).replace(day=1)
+        if cursor.day == 1 and next_month <= end:
+            interval, step = "1mo", next_month
+        elif cursor.weekday() == 0 and cursor + timedelta(days=7) <= end:
+            interval, step = "1w", cursor + timedelta(days=7)
+        else:
+            interval, step = "1d", cursor + timedelta(days=1)
+        if pieces and pieces[-1][0] == interval and pieces[-1][2] == cursor:
+            pieces[-1] = (interval, pieces[-1][1], step)
+        else:
+            pieces.append((interval, cursor, step))
+        cursor = step
+    return pieces
+
+
 def top_offers_chart(session: Session, access: ClubAccess, period: Period) -> Chart:
     chart = Chart("top_offers", "Top offers by uses", "bar", ["offer_id", "offer", "uses"])
-    answer = _daily(session, access, period, "offers_usages_history", aggregate_by="offer_id")
     totals: dict[int, int] = {}
-    for series in answer["series"]:
-        offer_id = series["label"].get("offer_id")
-        if offer_id is not None:
-            totals[int(offer_id)] = totals.get(int(offer_id), 0) + sum(int(v or 0) for v in series["values"])
+    for interval, start, end in covering_pieces(period.first, period.last):
+        window = {"from": datetime.combine(start, time()).isoformat(), "to": datetime.combine(end, time()).isoformat()}
+        body = {"report": "offers_usages_history", "interval": interval, "aggregate_by": "offer_id", **window}
+        answer = engine.run_query(session, customer_access(access), body)
+        for series in answer["series"]:
+            offer_id = series["label"].get("offer_id")
+            if offer_id is not None:
+                totals[int(offer_id)] = totals.get(int(offer_id), 0) + sum(int(v or 0) for v in series["values"])
     top = sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:TOP_OFFERS]
     names = offer_names(session, access, [offer_id for offer_id, _ in top])
     chart.rows = [[offer_id, names.get(offer_id, f"#{offer_id}"), uses] for offer_id, uses in top]

@@ -14,6 +14,7 @@ from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from loyaltyhub.console.i18n import LANGUAGE_COOKIE, LANGUAGES, language_of, translator
 from loyaltyhub.errors import ApiError
 from loyaltyhub.http.routing import LoyaltyRoute, LoyaltyRouter
 
@@ -61,6 +62,10 @@ def local_time(value: datetime | None, club: Any) -> str:
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("request", request)
     context.setdefault("staff", getattr(request.state, "console_staff", None))
+    club = context.get("club") or getattr(request.state, "club", None)
+    context["lang"] = language_of(request.cookies.get(LANGUAGE_COOKIE), club)
+    context["_"] = translator(context["lang"])
+    context["ui_languages"] = LANGUAGES
     html = environment().get_template(template).render(**context)
     return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
 

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess
 from loyaltyhub.auth.service import authenticate_user, issue_user_token, revoke_user_token, user_principal
-from loyaltyhub.console import dashboard, explorer, forms
+from loyaltyhub.console import dashboard, explorer, forms, i18n
 from loyaltyhub.console import members as console_members
 from loyaltyhub.console import messages as console_messages
 from loyaltyhub.console.dependencies import CsrfChecked, Form, Needs, StaffDep, console_club
@@ -26,11 +26,12 @@ from loyaltyhub.console.sessions import (
     CSRF_FIELD,
     LOGIN_COOKIE,
     SESSION_COOKIE,
+    csrf_for,
     new_login_nonce,
     safe_next,
     same,
 )
-from loyaltyhub.errors import RateLimited, UnprocessableEntity, ValidationFailed
+from loyaltyhub.errors import Forbidden, RateLimited, UnprocessableEntity, ValidationFailed
 from loyaltyhub.http.pagination import Page
 from loyaltyhub.http.session import SessionDep
 from loyaltyhub.messaging import repository as messaging_repository
@@ -154,6 +155,31 @@ def login(request: Request, session: SessionDep, form: Form) -> Response:
     return response
 
 
+@router.post("/language")
+def choose_language(request: Request, session: SessionDep, form: Form) -> Response:
+    """The staff user's language for the console (a cookie; English or Norwegian). Signed in, the form
+    carries the session's CSRF token like every other form."""
+    token = request.cookies.get(SESSION_COOKIE)
+    principal = user_principal(session, token) if token else None
+    expected = csrf_for(request.app.state.settings.secret_key, token) if token and principal is not None else None
+    if expected is not None and not same(expected, form.get(CSRF_FIELD)):
+        raise Forbidden("The form has expired or did not come from this console: reload the page and try again")
+    language = form.get("language")
+    if language not in i18n.LANGUAGES:
+        raise ValidationFailed.at(("language",), "inclusion", **{"in": sorted(i18n.LANGUAGES)})
+    response = redirect(safe_next(form.get("next")), request)
+    response.set_cookie(
+        i18n.LANGUAGE_COOKIE,
+        language,
+        max_age=365 * 24 * 3600,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+    )
+    return response
+
+
 @router.post("/logout")
 def logout(request: Request, staff: StaffDep, _csrf: CsrfChecked, session: SessionDep) -> Response:
     revoke_user_token(session, staff.token)
@@ -198,7 +224,7 @@ def dashboard_chart(request: Request, access: Dashboard, session: SessionDep, ch
     """One chart of the dashboard: its canvas, table, CSV link and the data its script draws."""
     period, _errors = dashboard.period_of(dict(request.query_params), access.club.timezone)
     built = dashboard.build(session, access, chart, period)
-    spec = json.dumps(built.spec()).replace("<", "\\u003c") if not built.problem else ""
+    spec = json.dumps(built.spec()) if not built.problem else ""  # an attribute: autoescaped
     return _page(
         request,
         access,

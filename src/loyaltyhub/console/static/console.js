@@ -50,19 +50,23 @@
     stamp("data-charts-ms");
   }
 
-  // The dashboard: each chart arrives by its own request (htmx) and is drawn as soon as it is in.
-  document.addEventListener("htmx:afterSwap", function (event) {
-    var section = event.target.closest ? event.target.closest("section.chart") : null;
-    if (!section) return;
-    var holder = section.querySelector("script.chart-spec");
-    if (holder && holder.textContent) draw(JSON.parse(holder.textContent));
-    section.setAttribute("aria-busy", "false");
+  // The dashboard: each chart arrives by its own request (htmx) and is drawn as soon as it is in. htmx
+  // fires its swap event on every element it swapped in, so each arrived section is taken once.
+  document.addEventListener("htmx:afterSwap", function () {
     var root = document.documentElement;
-    if (!root.hasAttribute("data-first-chart-ms")) stamp("data-first-chart-ms");
-    var all = document.querySelectorAll("section.chart");
-    var waiting = document.querySelectorAll('section.chart[aria-busy="true"]');
-    if (waiting.length === 0) {
-      root.setAttribute("data-charts-drawn", String(all.length));
+    var arrived = document.querySelectorAll('section.chart[aria-busy="true"] .chart-body > .chart-done');
+    Array.prototype.forEach.call(arrived, function (marker) {
+      var section = marker.closest("section.chart");
+      section.setAttribute("aria-busy", "false");
+      // The chart's data travels in an attribute: htmx drops script elements from what it swaps in.
+      var holder = section.querySelector(".chart-spec");
+      if (holder && holder.getAttribute("data-spec")) draw(JSON.parse(holder.getAttribute("data-spec")));
+      if (!root.hasAttribute("data-first-chart-ms")) stamp("data-first-chart-ms");
+    });
+    var sections = document.querySelectorAll("section.chart");
+    if (sections.length && !document.querySelector('section.chart[aria-busy="true"]') &&
+        !root.hasAttribute("data-charts-drawn")) {
+      root.setAttribute("data-charts-drawn", String(sections.length));
       stamp("data-charts-ms");
     }
   });
