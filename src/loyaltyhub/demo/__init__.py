@@ -29,6 +29,7 @@ DEMO_STEPS = (
     "loyaltyhub.offers.demo:load",
     "loyaltyhub.member_offers.demo:load",
     "loyaltyhub.rewards.demo:load",
+    "loyaltyhub.messaging.demo:load",
     "loyaltyhub.reporting.demo:load",
 )
 

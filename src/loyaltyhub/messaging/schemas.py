@@ -163,7 +163,21 @@ class WebhookTransport(StrictModel):
     timeout_seconds: float = Field(default=10, gt=0, le=120)
 
 
+class FcmTransport(StrictModel):
+    """Push through Firebase Cloud Messaging's HTTP v1 API (``POST {base_url}/v1/projects/{project_id}/
+    messages:send``). The OAuth 2 token is ``access_token``, or fetched from ``token_url`` (a metadata
+    server or token service answering ``{"access_token": ...}``)."""
+
+    kind: Literal["fcm"] = "fcm"
+    project_id: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9-]+$")
+    base_url: str = Field(default="https://fcm.googleapis.com", max_length=500, pattern=r"^https?://")
+    access_token: str | None = Field(default=None, min_length=1, max_length=4000)
+    token_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://")
+    timeout_seconds: float = Field(default=10, gt=0, le=120)
+
+
 HttpTransport = Annotated[SmsProviderTransport | WebhookTransport, Field(discriminator="kind")]
+PushTransport = Annotated[FcmTransport | WebhookTransport, Field(discriminator="kind")]
 
 
 class SettingsChannels(StrictModel):
@@ -176,7 +190,7 @@ class SettingsPayload(StrictModel):
     channels: SettingsChannels | None = None
     email_transport: SmtpTransport | None = None
     sms_transport: HttpTransport | None = None
-    push_transport: WebhookTransport | None = None
+    push_transport: PushTransport | None = None
 
 
 class SettingsBody(StrictModel):

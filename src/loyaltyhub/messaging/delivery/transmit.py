@@ -27,7 +27,7 @@ from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import across_clubs, in_club, same_club
 from loyaltyhub.members.models import Member
 from loyaltyhub.messaging import catalog, repository, tracking
-from loyaltyhub.messaging.delivery.http_transports import SmsProvider, Webhook
+from loyaltyhub.messaging.delivery.http_transports import FcmPush, SmsProvider, Webhook
 from loyaltyhub.messaging.delivery.transports import (
     NotConfigured,
     Outgoing,
@@ -223,6 +223,8 @@ def transport_for(session: Session, club_id: int, channel: str) -> Transport:
         return SmsProvider(config)
     if config.get("kind") == "webhook":
         return Webhook(config)
+    if config.get("kind") == "fcm":
+        return FcmPush(config)
     return SmtpTransport(SmtpConfig.of(config))
 
 
