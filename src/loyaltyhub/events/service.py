@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from loyaltyhub.db.dialect import insert_ignore_returning
+from loyaltyhub.db.dialect import among, insert_ignore_returning
 from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import ValidationFailed, details_tree
 from loyaltyhub.events import rules
@@ -28,7 +28,7 @@ from loyaltyhub.http.errors import symbol_for
 from loyaltyhub.members.models import Member
 from loyaltyhub.services import notify_events
 
-CHUNK = 500
+CHUNK = 1000
 Problem = tuple[tuple[str | int, ...], str, dict[str, Any]]
 
 
@@ -100,7 +100,9 @@ def live_member_ids(session: Session, club_id: int, member_ids: set[int]) -> set
         found.update(
             session.execute(
                 select(Member.id).where(
-                    in_club(Member, club_id), Member.id.in_(ids[start : start + CHUNK]), Member.deleted_at.is_(None)
+                    in_club(Member, club_id),
+                    among(session, Member.id, ids[start : start + CHUNK]),
+                    Member.deleted_at.is_(None),
                 )
             ).scalars()
         )
@@ -149,7 +151,8 @@ def store(
             (key, event_id)
             for key, event_id in session.execute(
                 select(MemberEvent.client_event_id, MemberEvent.id).where(
-                    in_club(MemberEvent, club_id), MemberEvent.client_event_id.in_(missing[start : start + CHUNK])
+                    in_club(MemberEvent, club_id),
+                    among(session, MemberEvent.client_event_id, missing[start : start + CHUNK]),
                 )
             )
         )

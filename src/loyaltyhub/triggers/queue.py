@@ -17,12 +17,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.base import utcnow
-from loyaltyhub.db.dialect import insert_ignore_returning, insert_or_lock
+from loyaltyhub.db.dialect import insert_ignore_returning, insert_many, insert_or_lock
 from loyaltyhub.db.tenancy import across_clubs, in_club
 from loyaltyhub.errors import ApiError
 from loyaltyhub.events.models import MemberEvent
@@ -100,7 +100,7 @@ def on_events(session: Session, club_id: int, events: list[dict[str, Any]]) -> N
         if event["source"] is None or event["source"] not in (rule.excluded_sources or ())
     ]
     if rows:
-        session.execute(insert(TriggerQueueItem), rows)
+        insert_many(session, TriggerQueueItem.__table__, rows)
     if inline:
         _judge_now(session, club_id, inline, events)
 
