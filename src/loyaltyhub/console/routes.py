@@ -675,7 +675,12 @@ def members_page(request: Request, access: MembersList, session: SessionDep) -> 
 
 
 def _profile_page(
-    request: Request, access: ClubAccess, member: Any, status_code: int = 200, ban_error: str | None = None
+    request: Request,
+    session: SessionDep,
+    access: ClubAccess,
+    member: Any,
+    status_code: int = 200,
+    ban_error: str | None = None,
 ) -> HTMLResponse:
     return _page(
         request,
@@ -686,12 +691,14 @@ def _profile_page(
         member=member,
         name=console_members.display_name(member),
         ban_error=ban_error,
+        history=console_members.history(session, access, member.id),
+        offer_name=lambda offer: console_members.offer_name(offer, access.club.default_language),
     )
 
 
 @router.get("/{loyalty_club_slug}/members/{member_id:int}")
 def member_page(request: Request, access: MembersShow, session: SessionDep, member_id: MemberId) -> HTMLResponse:
-    return _profile_page(request, access, console_members.profile(session, access, member_id))
+    return _profile_page(request, session, access, console_members.profile(session, access, member_id))
 
 
 @router.post("/{loyalty_club_slug}/members/{member_id:int}/ban")
@@ -706,5 +713,6 @@ def ban_member(
         session.rollback()
         problems = forms.field_errors(exc.extra.get("details") or {})
         message = "; ".join(e.message for errs in problems.values() for e in errs)
-        return _profile_page(request, access, console_members.profile(session, access, member_id), 422, message)
+        member = console_members.profile(session, access, member_id)
+        return _profile_page(request, session, access, member, 422, message)
     return redirect(f"/console/{access.club.slug}/members/{member_id}")

@@ -192,3 +192,15 @@ def on_member_change(session: Session, before: dict[str, Any] | None, after: dic
     """A member listener (wired in :mod:`loyaltyhub.wiring`): a member created is a sign-up."""
     if before is None and after is not None:
         grant_welcome_offers(session, after["loyalty_club_id"], after["id"], after["group_ids"])
+
+
+def member_grants(session: Session, club_id: int, member_id: int, limit: int = 20) -> list[tuple[OfferGrant, Offer]]:
+    """A member's latest grants with their offers (the staff console's member profile)."""
+    rows = session.execute(
+        select(OfferGrant, Offer)
+        .join(Offer, (Offer.id == OfferGrant.offer_id) & in_club(Offer, club_id))
+        .where(in_club(OfferGrant, club_id), OfferGrant.member_id == member_id)
+        .order_by(OfferGrant.granted_at.desc(), OfferGrant.id.desc())
+        .limit(limit)
+    )
+    return [(grant, offer) for grant, offer in rows]
