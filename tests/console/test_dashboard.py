@@ -60,6 +60,11 @@ def test_a_use_through_the_public_api_shows_on_the_dashboard(console_as, club, s
     assert len(uses["labels"]) == 7 and uses["labels"][-1] == today
     assert uses["datasets"][0]["data"] == [0, 0, 0, 0, 0, 0, 1]
     assert specs["top_offers"]["labels"] == ["Free coffee"] and specs["top_offers"]["datasets"][0]["data"] == [1]
+    now = datetime.now(ZoneInfo(club.timezone))
+    by_hour = {d["label"]: d["data"] for d in specs["uses_by_hour"]["datasets"]}
+    assert list(by_hour) == list(dashboard.WEEKDAYS) and specs["uses_by_hour"]["labels"][0] == "00"
+    assert sum(map(sum, by_hour.values())) == 1
+    assert by_hour[dashboard.WEEKDAYS[now.weekday()]][now.hour] == 1 or now.minute == 0  # the hour of the use
     assert f"<td>{today}</td><td>1</td>" in html  # the chart's table
     assert "vendor/chart-4.6.1.umd.min.js" in page.text
     download = console.get(f"/console/{club.slug}/dashboard/uses.csv?range=7")

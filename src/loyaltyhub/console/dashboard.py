@@ -143,6 +143,33 @@ def uses_chart(session: Session, access: ClubAccess, period: Period) -> Chart:
     return chart
 
 
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+HOURLY_DAYS = 6  # hourly buckets per query: 6 days are at most 150 hours (the engine's limit), DST included
+
+
+def uses_by_hour_chart(session: Session, access: ClubAccess, period: Period) -> Chart:
+    """Offer uses per hour of the week (the club's clock): hourly buckets of the uses report, a few days
+    per query (the engine answers at most 150 buckets), folded onto weekday × hour."""
+    chart = Chart("uses_by_hour", "Offer uses per hour of week", "line", ["weekday", *map(str, range(24))])
+    counts = [[0] * 24 for _ in WEEKDAYS]
+    day = period.first
+    while day <= period.last:
+        end = min(day + timedelta(days=HOURLY_DAYS), period.last + timedelta(days=1))
+        window = {"from": datetime.combine(day, time()).isoformat(), "to": datetime.combine(end, time()).isoformat()}
+        answer = engine.run_query(
+            session, customer_access(access), {"report": "offers_usages_history", "interval": "1h", **window}
+        )
+        for series in answer["series"][:1]:
+            for bucket, value in zip(answer["time_buckets"], series["values"], strict=True):
+                local = datetime.fromisoformat(bucket)  # the bucket's start on the club's clock
+                counts[local.weekday()][local.hour] += int(value or 0)
+        day = end
+    chart.rows = [[name, *hours] for name, hours in zip(WEEKDAYS, counts, strict=True)]
+    chart.labels = [f"{hour:02d}" for hour in range(24)]
+    chart.datasets = [{"label": name, "data": hours} for name, hours in zip(WEEKDAYS, counts, strict=True)]
+    return chart
+
+
 def covering_pieces(first: date, last: date) -> list[tuple[str, date, date]]:
     """The days ``first``..``last`` as few whole buckets as possible: ``(interval, start, end)`` pieces
     (end exclusive) of whole months, then whole weeks (from Monday), then days. Their totals add up to
@@ -228,6 +255,7 @@ def offer_names(session: Session, access: ClubAccess, ids: list[int]) -> dict[in
 CHARTS: dict[str, Callable[[Session, ClubAccess, Period], Chart]] = {
     "members": members_chart,
     "uses": uses_chart,
+    "uses_by_hour": uses_by_hour_chart,
     "top_offers": top_offers_chart,
     "members_by_gender": members_by_gender_chart,
     "members_by_birth_year_group": members_by_age_chart,
@@ -235,6 +263,7 @@ CHARTS: dict[str, Callable[[Session, ClubAccess, Period], Chart]] = {
 TITLES = {
     "members": "Members over time",
     "uses": "Offer uses per day",
+    "uses_by_hour": "Offer uses per hour of week",
     "top_offers": "Top offers by uses",
     "members_by_gender": "Members by gender (today)",
     "members_by_birth_year_group": "Members by birth-year group (today)",

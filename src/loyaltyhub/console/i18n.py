@@ -66,6 +66,7 @@ NORWEGIAN: dict[str, str] = {
     "Members over time": "Medlemmer over tid",
     "Offer uses per day": "Bruk av tilbud per dag",
     "Top offers by uses": "Mest brukte tilbud",
+    "Offer uses per hour of week": "Bruk av tilbud per time i uken",
     "Members by gender (today)": "Medlemmer etter kjønn (i dag)",
     "Members by birth-year group (today)": "Medlemmer etter fødselsårsgruppe (i dag)",
     "Table": "Tabell",
