@@ -41,6 +41,7 @@ NORWEGIAN: dict[str, str] = {
     "The sign-in form expired: please try again.": "Innloggingsskjemaet er utløpt: prøv igjen.",
     "Too many sign-in attempts: wait a minute and try again.": "For mange innloggingsforsøk: vent litt og prøv igjen.",
     "Choose a club": "Velg en klubb",
+    "Organizations": "Organisasjoner",
     # errors
     "Signed out": "Logget ut",
     "Not allowed": "Ikke tillatt",
