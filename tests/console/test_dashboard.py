@@ -60,6 +60,11 @@ def test_a_use_through_the_public_api_shows_on_the_dashboard(console_as, club, s
     assert len(uses["labels"]) == 7 and uses["labels"][-1] == today
     assert uses["datasets"][0]["data"] == [0, 0, 0, 0, 0, 0, 1]
     assert specs["top_offers"]["labels"] == ["Free coffee"] and specs["top_offers"]["datasets"][0]["data"] == [1]
+    now = datetime.now(ZoneInfo(club.timezone))
+    by_hour = {d["label"]: d["data"] for d in specs["uses_by_hour"]["datasets"]}
+    assert list(by_hour) == list(dashboard.WEEKDAYS) and specs["uses_by_hour"]["labels"][0] == "00"
+    assert sum(map(sum, by_hour.values())) == 1
+    assert by_hour[dashboard.WEEKDAYS[now.weekday()]][now.hour] == 1 or now.minute == 0  # the hour of the use
     assert f"<td>{today}</td><td>1</td>" in html  # the chart's table
     assert "vendor/chart-4.6.1.umd.min.js" in page.text
     download = console.get(f"/console/{club.slug}/dashboard/uses.csv?range=7")
@@ -156,3 +161,38 @@ def test_top_offers_read_whole_months_weeks_and_days_that_cover_the_period_exact
             elif interval == "1w":
                 assert start.weekday() == 0 and (end - start).days % 7 == 0
         assert len(pieces) <= 6
+
+
+def test_an_organization_dashboard_adds_up_its_clubs(staff_user, factory, session, client):
+    from fastapi.testclient import TestClient
+
+    from tests.console.conftest import sign_in
+
+    first = factory.club(organization="Steen & Strøm", default_language="en")
+    second = factory.club(organization="Steen & Strøm", default_language="en")
+    other = factory.club(organization="Other", default_language="en")
+    for club, name in ((first, "Coffee at first"), (second, "Cake at second"), (other, "Elsewhere")):
+        offer = mo.offer(session, club, name={"en": name})
+        member = mo.member(session, club)
+        headers = factory.headers(factory.client_token([club]))
+        used = client.post(f"/v3/{club.slug}/members/{member.id}/offers/{offer.id}/use", headers=headers)
+        assert used.status_code in (200, 201), used.text
+    email = staff_user(role="analyst", organization="Steen & Strøm")
+    with TestClient(client.app) as browser:
+        assert sign_in(browser, email).status_code == 303
+        clubs = browser.get("/console/clubs").text
+        link = re.search(r'href="(/console/organizations/(\d+)/dashboard)"', clubs)
+        assert link and first.organization_id == int(link.group(2))
+        page = browser.get(link.group(1) + "?range=7")
+        assert page.status_code == 200 and first.name in page.text and other.name not in page.text
+
+        class Signed:
+            get = staticmethod(lambda url, **kw: browser.get(url, **kw))
+
+        specs, html = _charts(Signed, page)
+        assert specs["uses"]["datasets"][0]["data"][-1] == 2
+        assert sorted(specs["top_offers"]["labels"]) == ["Cake at second", "Coffee at first"]
+        assert "Elsewhere" not in html
+        csv_rows = browser.get(f"/console/organizations/{first.organization_id}/dashboard/uses.csv?range=7").text
+        assert csv_rows.strip().splitlines()[-1].endswith(",2")
+        assert browser.get(f"/console/organizations/{other.organization_id}/dashboard").status_code == 404

@@ -41,6 +41,7 @@ NORWEGIAN: dict[str, str] = {
     "The sign-in form expired: please try again.": "Innloggingsskjemaet er utløpt: prøv igjen.",
     "Too many sign-in attempts: wait a minute and try again.": "For mange innloggingsforsøk: vent litt og prøv igjen.",
     "Choose a club": "Velg en klubb",
+    "Organizations": "Organisasjoner",
     # errors
     "Signed out": "Logget ut",
     "Not allowed": "Ikke tillatt",
@@ -66,6 +67,7 @@ NORWEGIAN: dict[str, str] = {
     "Members over time": "Medlemmer over tid",
     "Offer uses per day": "Bruk av tilbud per dag",
     "Top offers by uses": "Mest brukte tilbud",
+    "Offer uses per hour of week": "Bruk av tilbud per time i uken",
     "Members by gender (today)": "Medlemmer etter kjønn (i dag)",
     "Members by birth-year group (today)": "Medlemmer etter fødselsårsgruppe (i dag)",
     "Table": "Tabell",

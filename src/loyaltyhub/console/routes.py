@@ -14,12 +14,12 @@ from fastapi import Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from loyaltyhub.auth import permits
-from loyaltyhub.auth.context import ClubAccess
+from loyaltyhub.auth.context import ClubAccess, CustomerAccess
 from loyaltyhub.auth.service import authenticate_user, issue_user_token, revoke_user_token, user_principal
 from loyaltyhub.console import dashboard, explorer, forms, i18n
 from loyaltyhub.console import members as console_members
 from loyaltyhub.console import messages as console_messages
-from loyaltyhub.console.dependencies import CsrfChecked, Form, Needs, StaffDep, console_club
+from loyaltyhub.console.dependencies import CsrfChecked, Form, Needs, StaffDep, console_club, organization_access
 from loyaltyhub.console.pages import ConsoleRouter, redirect, render
 from loyaltyhub.console.sessions import (
     COOKIE_PATH,
@@ -44,6 +44,7 @@ from loyaltyhub.offers.types import OFFER_TYPES, SCOPES, STATUSES, types_of_scop
 from loyaltyhub.ratelimit.logins import client_address, login_throttle_for, staff_identifier
 
 router = ConsoleRouter(prefix="/console", tags=["Staff console"])
+ChartName = Annotated[str, Path(pattern="^(" + "|".join(dashboard.CHARTS) + ")$")]
 
 ClubPage = Annotated[ClubAccess, Depends(console_club)]
 OffersList = Annotated[ClubAccess, Depends(Needs(permits.OFFERS_LIST))]
@@ -188,6 +189,68 @@ def logout(request: Request, staff: StaffDep, _csrf: CsrfChecked, session: Sessi
     return response
 
 
+# --- an organization: its clubs together ------------------------------------------------------------
+
+
+def _organization_dashboard(access: CustomerAccess = Depends(organization_access)) -> CustomerAccess:
+    access.require(permits.REPORTING_QUERY)
+    return access
+
+
+OrganizationDashboard = Annotated[CustomerAccess, Depends(_organization_dashboard)]
+
+
+def _organization_timezone(access: CustomerAccess) -> str:
+    return access.clubs[0].timezone  # days of the first club's calendar (an organization's clubs share one)
+
+
+@router.get("/organizations/{organization_id:int}/dashboard")
+def organization_dashboard(request: Request, access: OrganizationDashboard, organization_id: int) -> HTMLResponse:
+    """The dashboard of every club of an organization the user covers, added up (the Reporting API's
+    organization context)."""
+    timezone = _organization_timezone(access)
+    period, picker_errors = dashboard.period_of(dict(request.query_params), timezone)
+    return render(
+        request,
+        "dashboard.html",
+        422 if picker_errors else 200,
+        organization=access.clubs,
+        base=f"/console/organizations/{organization_id}",
+        timezone=timezone,
+        period=period,
+        picker=dict(request.query_params),
+        picker_errors=picker_errors,
+        charts=[(name, dashboard.TITLES[name]) for name in dashboard.CHARTS],
+        query=dashboard.period_query(period),
+    )
+
+
+@router.get("/organizations/{organization_id:int}/dashboard/charts/{chart}")
+def organization_chart(
+    request: Request, access: OrganizationDashboard, session: SessionDep, organization_id: int, chart: ChartName
+) -> HTMLResponse:
+    period, _errors = dashboard.period_of(dict(request.query_params), _organization_timezone(access))
+    built = dashboard.build(session, access, chart, period)
+    return render(
+        request,
+        "_chart.html",
+        chart=built,
+        spec=json.dumps(built.spec()) if not built.problem else "",
+        base=f"/console/organizations/{organization_id}",
+        query=dashboard.period_query(period),
+        fragment=request.headers.get("HX-Request") is not None,
+    )
+
+
+@router.get("/organizations/{organization_id:int}/dashboard/{chart}.csv")
+def organization_csv(
+    request: Request, access: OrganizationDashboard, session: SessionDep, organization_id: int, chart: ChartName
+) -> Response:
+    return _chart_csv(
+        request, access, session, chart, f"organization-{organization_id}", _organization_timezone(access)
+    )
+
+
 # --- a club -------------------------------------------------------------------------------------------
 
 
@@ -208,15 +271,14 @@ def dashboard_page(request: Request, access: Dashboard) -> HTMLResponse:
         "dashboard.html",
         422 if picker_errors else 200,
         nav="dashboard",
+        base=f"/console/{access.club.slug}",
+        timezone=access.club.timezone,
         period=period,
         picker=dict(request.query_params),
         picker_errors=picker_errors,
         charts=[(name, dashboard.TITLES[name]) for name in dashboard.CHARTS],
         query=dashboard.period_query(period),
     )
-
-
-ChartName = Annotated[str, Path(pattern="^(" + "|".join(dashboard.CHARTS) + ")$")]
 
 
 @router.get("/{loyalty_club_slug}/dashboard/charts/{chart}")
@@ -231,6 +293,7 @@ def dashboard_chart(request: Request, access: Dashboard, session: SessionDep, ch
         "_chart.html",
         chart=built,
         spec=spec,
+        base=f"/console/{access.club.slug}",
         query=dashboard.period_query(period),
         fragment=request.headers.get("HX-Request") is not None,
     )
@@ -238,15 +301,19 @@ def dashboard_chart(request: Request, access: Dashboard, session: SessionDep, ch
 
 @router.get("/{loyalty_club_slug}/dashboard/{chart}.csv")
 def dashboard_csv(request: Request, access: Dashboard, session: SessionDep, chart: ChartName) -> Response:
-    period, picker_errors = dashboard.period_of(dict(request.query_params), access.club.timezone)
+    return _chart_csv(request, access, session, chart, access.club.slug, access.club.timezone)
+
+
+def _chart_csv(request: Request, access: Any, session: SessionDep, chart: str, name: str, timezone: str) -> Response:
+    period, picker_errors = dashboard.period_of(dict(request.query_params), timezone)
     if picker_errors:
         raise ValidationFailed(
-            {name: [{"error": "invalid", "options": {"message": m}}] for name, m in picker_errors.items()}
+            {field: [{"error": "invalid", "options": {"message": m}}] for field, m in picker_errors.items()}
         )
     built = dashboard.build(session, access, chart, period)
     if built.problem:
         raise ValidationFailed({"base": [{"error": "invalid", "options": {"message": built.problem}}]})
-    filename = f"{access.club.slug}-{chart}-{period.first}-{period.last}.csv"
+    filename = f"{name}-{chart}-{period.first}-{period.last}.csv"
     return Response(
         built.csv(),
         media_type="text/csv; charset=utf-8",
@@ -685,7 +752,12 @@ def members_page(request: Request, access: MembersList, session: SessionDep) -> 
 
 
 def _profile_page(
-    request: Request, access: ClubAccess, member: Any, status_code: int = 200, ban_error: str | None = None
+    request: Request,
+    session: SessionDep,
+    access: ClubAccess,
+    member: Any,
+    status_code: int = 200,
+    ban_error: str | None = None,
 ) -> HTMLResponse:
     return _page(
         request,
@@ -696,12 +768,14 @@ def _profile_page(
         member=member,
         name=console_members.display_name(member),
         ban_error=ban_error,
+        history=console_members.history(session, access, member.id),
+        offer_name=lambda offer: console_members.offer_name(offer, access.club.default_language),
     )
 
 
 @router.get("/{loyalty_club_slug}/members/{member_id:int}")
 def member_page(request: Request, access: MembersShow, session: SessionDep, member_id: MemberId) -> HTMLResponse:
-    return _profile_page(request, access, console_members.profile(session, access, member_id))
+    return _profile_page(request, session, access, console_members.profile(session, access, member_id))
 
 
 @router.post("/{loyalty_club_slug}/members/{member_id:int}/ban")
@@ -716,5 +790,6 @@ def ban_member(
         session.rollback()
         problems = forms.field_errors(exc.extra.get("details") or {})
         message = "; ".join(e.message for errs in problems.values() for e in errs)
-        return _profile_page(request, access, console_members.profile(session, access, member_id), 422, message)
+        member = console_members.profile(session, access, member_id)
+        return _profile_page(request, session, access, member, 422, message)
     return redirect(f"/console/{access.club.slug}/members/{member_id}")

@@ -208,3 +208,16 @@ def dispatch_status_counts(
         counts["transmission"][transmission] = counts["transmission"].get(transmission, 0) + count
         counts["delivery"][delivery] = counts["delivery"].get(delivery, 0) + count
     return result
+
+
+def member_dispatches(session: Session, club_id: int, member_id: int, limit: int = 20) -> list[Any]:
+    """A member's latest dispatches with their message's id, name and service (the console's profile)."""
+    rows = session.execute(
+        select(Dispatch, Message.id, Message.name, Message.service)
+        .join(Sending, (Sending.id == Dispatch.sending_id) & in_club(Sending, club_id))
+        .join(Message, (Message.id == Sending.message_id) & in_club(Message, club_id))
+        .where(in_club(Dispatch, club_id), Dispatch.member_id == member_id)
+        .order_by(Dispatch.id.desc())
+        .limit(limit)
+    )
+    return list(rows)

@@ -192,3 +192,15 @@ def welcome_grant_due(offer: Offer, group_ids: set[int], held: int) -> bool:
         return False
     allowed = 1 if offer.maximum_grants_per_user is None else min(1, offer.maximum_grants_per_user)
     return held < allowed
+
+
+def member_grants(session: Session, club_id: int, member_id: int, limit: int = 20) -> list[tuple[OfferGrant, Offer]]:
+    """A member's latest grants with their offers (the staff console's member profile)."""
+    rows = session.execute(
+        select(OfferGrant, Offer)
+        .join(Offer, (Offer.id == OfferGrant.offer_id) & in_club(Offer, club_id))
+        .where(in_club(OfferGrant, club_id), OfferGrant.member_id == member_id)
+        .order_by(OfferGrant.granted_at.desc(), OfferGrant.id.desc())
+        .limit(limit)
+    )
+    return [(grant, offer) for grant, offer in rows]
