@@ -134,7 +134,9 @@ def test_member_stores_are_its_favorite_stores(client, session, club, headers):
     assert client.get(_url(club, f"/members/{member.id}"), headers=headers).json()["favorite_stores"] == [second.id]
     unknown = client.post(url, headers=headers, json={"stores_ids": [987654321]})
     assert unknown.status_code == 422
-    assert unknown.json()["details"]["favorite_stores"]["0"][0]["error"] == "does_not_exist"
+    assert unknown.json()["details"] == {
+        "stores_ids": {"0": [{"error": "does_not_exist", "options": {"id": 987654321}}]}
+    }
 
 
 # --- members groups ------------------------------------------------------------------------------------

@@ -167,19 +167,14 @@ def list_member_stores(member: MemberToShow) -> MemberStores:
     return MemberStores(stores_ids=member.favorite_stores or [])
 
 
-def _set_stores(access: ClubAccess, member: Member, session: SessionDep, stores: list[int]) -> MemberStores:
-    changed = service.update_member(session, access.club, member, {"favorite_stores": stores})
-    return MemberStores(stores_ids=changed.favorite_stores or [])
-
-
 @management.post("/{member_id:int}/stores", response_model=MemberStores, responses=errors(401, 403, 404, 422))
 def assign_member_stores(
     access: MembersUpdate, member: MemberToUpdate, body: MemberStoresChange, session: SessionDep
 ) -> MemberStores:
-    """Assign member to stores (the older docs): adds them to ``favorite_stores`` (422 ``does_not_exist`` for
-    a store the club does not have); answers the member's stores."""
-    current = list(member.favorite_stores or [])
-    return _set_stores(access, member, session, current + [s for s in body.stores_ids if s not in current])
+    """Assign member to stores (the older docs): adds them to ``favorite_stores`` (422 ``does_not_exist`` at
+    ``stores_ids.<index>`` for a store the club does not have); answers the member's stores."""
+    changed = service.assign_stores(session, access.club, member, body.stores_ids)
+    return MemberStores(stores_ids=changed.favorite_stores or [])
 
 
 @management.delete("/{member_id:int}/stores", response_model=MemberStores, responses=errors(401, 403, 404, 422))
@@ -187,8 +182,8 @@ def remove_member_stores(
     access: MembersUpdate, member: MemberToUpdate, body: MemberStoresChange, session: SessionDep
 ) -> MemberStores:
     """Remove stores to member (the older docs): takes them out of ``favorite_stores``; answers the rest."""
-    removed = set(body.stores_ids)
-    return _set_stores(access, member, session, [s for s in member.favorite_stores or [] if s not in removed])
+    changed = service.remove_stores(session, access.club, member, body.stores_ids)
+    return MemberStores(stores_ids=changed.favorite_stores or [])
 
 
 router = LoyaltyRouter()

@@ -262,6 +262,29 @@ def update_member(
     return save_change(session, club, member, before, today)
 
 
+def assign_stores(session: Session, club: LoyaltyClub, member: Member, store_ids: Sequence[int]) -> Member:
+    """The older docs' Assign member to stores: ``store_ids`` join the member's ``favorite_stores`` (422
+    ``does_not_exist`` at ``stores_ids.<index>``), through :func:`update_member`."""
+    errors = Errors()
+    missing = missing_store_ids(session, club.id, list(dict.fromkeys(store_ids)))
+    for index, store_id in enumerate(store_ids):
+        if store_id in missing:
+            errors.add(("stores_ids", index), "does_not_exist", id=store_id)
+    _raise(errors)
+    current = list(member.favorite_stores or [])
+    return update_member(
+        session, club, member, {"favorite_stores": current + [s for s in store_ids if s not in current]}
+    )
+
+
+def remove_stores(session: Session, club: LoyaltyClub, member: Member, store_ids: Sequence[int]) -> Member:
+    """The older docs' Remove stores to member: ``store_ids`` leave the member's ``favorite_stores``."""
+    removed = set(store_ids)
+    return update_member(
+        session, club, member, {"favorite_stores": [s for s in member.favorite_stores or [] if s not in removed]}
+    )
+
+
 def save_change(
     session: Session, club: LoyaltyClub, member: Member, before: dict[str, Any], today: date | None
 ) -> Member:
