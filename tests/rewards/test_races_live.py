@@ -147,8 +147,8 @@ def test_the_same_pos_transaction_posted_20_times_in_parallel_earns_once(server,
 
 def seed_receipts(live_url: str, slug: str, members: int, **config: object) -> tuple[live.Seeded, int, list[int]]:
     """A club with a program and receipts (``config``), ``members`` participants, one store, and one
-    submission waiting for staff per member."""
-    seeded, _ = seed(live_url, slug, members=members, points=0)
+    submission waiting for staff per member; answers the seeded club, its reward's id and the submissions."""
+    seeded, reward_id = seed(live_url, slug, members=members, points=0)
     engine = make_engine(live_url, pool_size=1)
     with unit_of_work(engine, write=True) as session:
         club = club_by_slug(session, slug)
@@ -166,9 +166,8 @@ def seed_receipts(live_url: str, slug: str, members: int, **config: object) -> t
             session.add(row)
             session.flush()
             submissions.append(row.id)
-        store_id = store.id
     engine.dispose()
-    return seeded, store_id, submissions
+    return seeded, reward_id, submissions
 
 
 def fire_at(base: str, seeded: live.Seeded, calls: list[tuple[str, str, object]], threads: int = 20) -> Counter:
@@ -188,12 +187,12 @@ def fire_at(base: str, seeded: live.Seeded, calls: list[tuple[str, str, object]]
 
 
 def test_one_receipt_accepted_20_times_in_parallel_earns_once(server, live_url):
-    seeded, _, (submission_id,) = seed_receipts(live_url, "race-receipt", members=1)
+    seeded, reward_id, (submission_id,) = seed_receipts(live_url, "race-receipt", members=1)
     calls = [("PATCH", f"/v1/receipts/submissions/{submission_id}", {"state": "ACCEPTED"})] * 20
     outcome = fire_at(server, seeded, calls)
     assert outcome == Counter({(200, None): 1, (422, "Receipt submission is already accepted"): 19})
-    facts_now = facts(live_url, 0, seeded.member_ids)
-    assert (facts_now["balance"], facts_now["ledger"]) == (123, 123)
+    facts_now = facts(live_url, reward_id, seeded.member_ids)
+    assert (facts_now["balance"], facts_now["ledger"], facts_now["lots"]) == (123, 123, 123)
 
 
 def test_twenty_parallel_submissions_against_a_daily_limit_of_5(server, live_url):

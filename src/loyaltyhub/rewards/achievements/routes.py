@@ -22,12 +22,12 @@ from loyaltyhub.rewards.achievements.schemas import (
     AchievementCreate,
     AchievementOut,
     AchievementsPage,
+    AchievementsSummaryOut,
     AchievementUpdate,
     MultiplierCreate,
     MultiplierOut,
     MultipliersPage,
     MultiplierUpdate,
-    SummaryOut,
 )
 from loyaltyhub.rewards.dependencies import Now, RewardsMemberAuth
 from loyaltyhub.rewards.models import Achievement, PointMultiplier
@@ -109,7 +109,7 @@ def archive_achievement(access: DestroyAchievement, achievement_id: AchievementI
 
 @router.get(
     "/v3/{loyalty_club_slug}/members/{member_ref}/rewards-program/status/achievements_summary",
-    responses={200: {"model": SummaryOut}, **errors(401, 402, 403, 404, 422, 460, 470, 471, 480)},
+    responses={200: {"model": AchievementsSummaryOut}, **errors(401, 402, 403, 404, 422, 460, 470, 471, 480)},
 )
 def achievements_summary(
     context: SummaryMember,

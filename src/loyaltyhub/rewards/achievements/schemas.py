@@ -15,7 +15,7 @@ Id = Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]
 EventTypeName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 
 
-class Frequency(StrictModel):
+class AchievementFrequency(StrictModel):
     """At most ``limit`` times per calendar ``timespan`` of the club (reference 2.1)."""
 
     timespan: Literal["hour", "day", "week", "month", "year"]
@@ -28,7 +28,7 @@ class AchievementFields(StrictModel):
     name: Name | None = None
     points: Points | None = None
     limit: Count | None = None
-    frequency: Frequency | None = None
+    frequency: AchievementFrequency | None = None
     active: StrictBool | None = None
 
     def values(self) -> dict[str, Any]:
@@ -66,22 +66,22 @@ class AchievementsPage(BaseModel):
     pagination_info: PaginationInfo
 
 
-class ByType(BaseModel):
+class AchievementsByType(BaseModel):
     type: str
     times_achieved: int
     total_amount_earned: int
 
 
-class ByMonth(BaseModel):
+class AchievementsByMonth(BaseModel):
     year: int
     month: int
     achievements_made: int
     total_amount_earned: int
 
 
-class SummaryOut(BaseModel):
-    achievements_by_type: list[ByType]
-    achievements_by_month: list[ByMonth]
+class AchievementsSummaryOut(BaseModel):
+    achievements_by_type: list[AchievementsByType]
+    achievements_by_month: list[AchievementsByMonth]
 
 
 Source = Literal["receipt", "achievement", "pos"]

@@ -24,14 +24,14 @@ from loyaltyhub.rewards.dependencies import Now, RewardsMemberAuth
 from loyaltyhub.rewards.models import ReceiptSubmission
 from loyaltyhub.rewards.receipts import service
 from loyaltyhub.rewards.receipts.schemas import (
-    ConfigurationBody,
-    ConfigurationBodyOut,
-    LimitsOut,
-    SubmissionBody,
-    SubmissionCreate,
-    SubmissionDecision,
-    SubmissionsPage,
-    SubmissionUpdate,
+    ReceiptLimitsOut,
+    ReceiptsConfigurationBody,
+    ReceiptsConfigurationBodyOut,
+    ReceiptSubmissionBody,
+    ReceiptSubmissionCreate,
+    ReceiptSubmissionDecision,
+    ReceiptSubmissionsPage,
+    ReceiptSubmissionUpdate,
 )
 
 router = LoyaltyRouter(tags=["Receipts"])
@@ -85,7 +85,7 @@ def submission_to_decide(
 
 @router.get(
     "/v3/{loyalty_club_slug}/receipts/configuration",
-    responses={200: {"model": ConfigurationBodyOut}, **errors(401, 403, 404)},
+    responses={200: {"model": ReceiptsConfigurationBodyOut}, **errors(401, 403, 404)},
 )
 def public_configuration(access: Configuration, session: SessionDep):
     """The club's receipts configuration, for the app to show the rules (``enabled`` false without one)."""
@@ -93,7 +93,7 @@ def public_configuration(access: Configuration, session: SessionDep):
     return JSONResponse({"receipts_configuration": service.render_configuration(config)})
 
 
-@router.get(MEMBER + "/submissions", responses={200: {"model": SubmissionsPage}, **errors(*MEMBER_ERRORS)})
+@router.get(MEMBER + "/submissions", responses={200: {"model": ReceiptSubmissionsPage}, **errors(*MEMBER_ERRORS)})
 def member_submissions(context: MemberList, session: SessionDep, page: PageDep, state: StateQuery = None):
     """The member's receipt submissions, newest first."""
     assert context.member is not None
@@ -108,7 +108,7 @@ def member_submissions(context: MemberList, session: SessionDep, page: PageDep, 
 
 
 @router.get(
-    MEMBER + "/submissions/{submission_id}", responses={200: {"model": SubmissionBody}, **errors(*MEMBER_ERRORS)}
+    MEMBER + "/submissions/{submission_id}", responses={200: {"model": ReceiptSubmissionBody}, **errors(*MEMBER_ERRORS)}
 )
 def member_submission(context: MemberList, submission_id: SubmissionIdPath, session: SessionDep):
     """One of the member's submissions: its state, the rejection reason, the points it earned."""
@@ -119,10 +119,10 @@ def member_submission(context: MemberList, submission_id: SubmissionIdPath, sess
 @router.post(
     MEMBER + "/submissions",
     status_code=201,
-    responses={201: {"model": SubmissionBody}, **errors(*MEMBER_ERRORS, 409)},
+    responses={201: {"model": ReceiptSubmissionBody}, **errors(*MEMBER_ERRORS, 409)},
 )
 def create_submission(
-    request: Request, body: SubmissionCreate, context: MemberCreate, _: Idempotent, session: SessionDep, now: Now
+    request: Request, body: ReceiptSubmissionCreate, context: MemberCreate, _: Idempotent, session: SessionDep, now: Now
 ):
     """Submit a receipt: a photo (``file_id`` of the Files API, or ``photo`` inline) and the form. A
     complete form is judged at once (``REJECTED`` with a reason, ``MANUAL_VERIFICARION`` for staff, or
@@ -142,14 +142,14 @@ def create_submission(
 
 
 @router.patch(
-    MEMBER + "/submissions/{submission_id}", responses={200: {"model": SubmissionBody}, **errors(*MEMBER_ERRORS)}
+    MEMBER + "/submissions/{submission_id}", responses={200: {"model": ReceiptSubmissionBody}, **errors(*MEMBER_ERRORS)}
 )
 def update_submission(
     context: MemberUpdate,
     row: Annotated[ReceiptSubmission, Depends(submission_to_update)],
     session: SessionDep,
     now: Now,
-    body: SubmissionUpdate,
+    body: ReceiptSubmissionUpdate,
 ):
     """Complete or correct the form of a submission in ``OCR_COMPLETED`` (as documented); the submission
     is judged again. 422 in any other state."""
@@ -171,7 +171,7 @@ def delete_submission(context: MemberDelete, submission_id: SubmissionIdPath, se
     return Response(status_code=204)
 
 
-@router.get(MEMBER + "/limits_exceeded", responses={200: {"model": LimitsOut}, **errors(*MEMBER_ERRORS)})
+@router.get(MEMBER + "/limits_exceeded", responses={200: {"model": ReceiptLimitsOut}, **errors(*MEMBER_ERRORS)})
 def check_limits(context: MemberLimits, session: SessionDep, now: Now):
     """Whether the member may submit another receipt now: each limit of the club (per calendar day, week
     from Monday and month, in the club's timezone) with the member's submissions and when it resets."""
@@ -181,7 +181,9 @@ def check_limits(context: MemberLimits, session: SessionDep, now: Now):
     return JSONResponse({"limits_exceeded": any(use["exceeded"] for use in uses), "limits": uses})
 
 
-@router.get(MANAGEMENT + "/submissions", responses={200: {"model": SubmissionsPage}, **errors(401, 403, 404, 422)})
+@router.get(
+    MANAGEMENT + "/submissions", responses={200: {"model": ReceiptSubmissionsPage}, **errors(401, 403, 404, 422)}
+)
 def list_submissions(
     access: StaffList,
     session: SessionDep,
@@ -200,7 +202,8 @@ def list_submissions(
 
 
 @router.get(
-    MANAGEMENT + "/submissions/{submission_id}", responses={200: {"model": SubmissionBody}, **errors(401, 403, 404)}
+    MANAGEMENT + "/submissions/{submission_id}",
+    responses={200: {"model": ReceiptSubmissionBody}, **errors(401, 403, 404)},
 )
 def show_submission(access: StaffList, submission_id: SubmissionIdPath, session: SessionDep):
     """One receipt submission."""
@@ -210,14 +213,14 @@ def show_submission(access: StaffList, submission_id: SubmissionIdPath, session:
 
 @router.patch(
     MANAGEMENT + "/submissions/{submission_id}",
-    responses={200: {"model": SubmissionBody}, **errors(401, 402, 403, 404, 422, 480)},
+    responses={200: {"model": ReceiptSubmissionBody}, **errors(401, 402, 403, 404, 422, 480)},
 )
 def decide_submission(
     access: StaffUpdate,
     row: Annotated[ReceiptSubmission, Depends(submission_to_decide)],
     session: SessionDep,
     now: Now,
-    body: SubmissionDecision,
+    body: ReceiptSubmissionDecision,
 ):
     """Correct the form and accept (the points are earned once, however often or concurrently this is
     sent), reject with ``rejection_reason``, or put back to ``MANUAL_VERIFICARION``. 422 for an accepted
@@ -230,7 +233,7 @@ def decide_submission(
 
 @router.get(
     MANAGEMENT + "/management/configuration",
-    responses={200: {"model": ConfigurationBodyOut}, **errors(401, 403, 404, 422)},
+    responses={200: {"model": ReceiptsConfigurationBodyOut}, **errors(401, 403, 404, 422)},
 )
 def show_configuration(access: StaffConfigShow, session: SessionDep):
     """The club's receipts configuration (the vendor's documented path and permit)."""
@@ -240,9 +243,9 @@ def show_configuration(access: StaffConfigShow, session: SessionDep):
 
 @router.put(
     MANAGEMENT + "/management/configuration",
-    responses={200: {"model": ConfigurationBodyOut}, **errors(401, 403, 404, 422)},
+    responses={200: {"model": ReceiptsConfigurationBodyOut}, **errors(401, 403, 404, 422)},
 )
-def save_configuration(body: ConfigurationBody, access: StaffConfigUpdate, session: SessionDep):
+def save_configuration(body: ReceiptsConfigurationBody, access: StaffConfigUpdate, session: SessionDep):
     """Configure receipts: created on the first call; the keys given are set, the others kept. Amounts
     are in minor units; limits count submissions per member and calendar day, week and month."""
     config = service.save_configuration(session, access.club_id, body.values())

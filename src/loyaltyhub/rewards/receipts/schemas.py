@@ -23,7 +23,7 @@ MAX_PHOTO_BYTES = 5 * 1024 * 1024
 Base64Photo = Annotated[str, StringConstraints(min_length=4, max_length=(MAX_PHOTO_BYTES + 2) // 3 * 4)]
 
 
-class InlinePhoto(StrictModel):
+class ReceiptInlinePhoto(StrictModel):
     """A photo sent in the body (base64, up to 5 MB) instead of through the Files API."""
 
     content_type: Literal["image/jpeg", "image/png"]
@@ -40,15 +40,15 @@ class ReceiptForm(StrictModel):
     receipt_number: ReceiptNumber | None = None
 
 
-class SubmissionCreate(StrictModel):
+class ReceiptSubmissionCreate(StrictModel):
     file_id: Id | None = None
     """A file uploaded through the Files API (``/v3/{slug}/files``)."""
-    photo: InlinePhoto | None = None
+    photo: ReceiptInlinePhoto | None = None
     form: ReceiptForm | None = None
     ocr_scan_results: dict[str, Any] | None = None
 
 
-class SubmissionUpdate(UpdateModel):
+class ReceiptSubmissionUpdate(UpdateModel):
     """The member completes or corrects the form of a submission in ``OCR_COMPLETED``."""
 
     read_only_keys = ReadOnlyKeys(
@@ -59,7 +59,7 @@ class SubmissionUpdate(UpdateModel):
     ocr_scan_results: dict[str, Any] | None = None
 
 
-class SubmissionDecision(UpdateModel):
+class ReceiptSubmissionDecision(UpdateModel):
     """Staff: correct the form, and accept or reject (a reason is required to reject)."""
 
     read_only_keys = ReadOnlyKeys(
@@ -71,7 +71,7 @@ class SubmissionDecision(UpdateModel):
     form: ReceiptForm | None = None
 
 
-class ConfigurationBody(StrictModel):
+class ReceiptsConfigurationBody(StrictModel):
     """The keys given are set; the others keep their value (their default for a new configuration)."""
 
     enabled: StrictBool = True
@@ -98,7 +98,7 @@ class ReceiptFormOut(BaseModel):
     receipt_number: str | None
 
 
-class SubmissionOut(BaseModel):
+class ReceiptSubmissionOut(BaseModel):
     id: int
     member_id: int
     state: str
@@ -115,16 +115,16 @@ class SubmissionOut(BaseModel):
     updated_at: str
 
 
-class SubmissionBody(BaseModel):
-    receipt_submission: SubmissionOut
+class ReceiptSubmissionBody(BaseModel):
+    receipt_submission: ReceiptSubmissionOut
 
 
-class SubmissionsPage(BaseModel):
-    receipt_submissions: list[SubmissionOut]
+class ReceiptSubmissionsPage(BaseModel):
+    receipt_submissions: list[ReceiptSubmissionOut]
     pagination_info: PaginationInfo
 
 
-class LimitUse(BaseModel):
+class ReceiptLimitUse(BaseModel):
     timespan: str
     limit: int
     used: int
@@ -132,12 +132,12 @@ class LimitUse(BaseModel):
     resets_at: str
 
 
-class LimitsOut(BaseModel):
+class ReceiptLimitsOut(BaseModel):
     limits_exceeded: bool
-    limits: list[LimitUse]
+    limits: list[ReceiptLimitUse]
 
 
-class ConfigurationOut(BaseModel):
+class ReceiptsConfigurationOut(BaseModel):
     enabled: bool
     auto_accept: bool
     points_per_unit: int
@@ -151,5 +151,5 @@ class ConfigurationOut(BaseModel):
     max_age_days: int | None
 
 
-class ConfigurationBodyOut(BaseModel):
-    receipts_configuration: ConfigurationOut
+class ReceiptsConfigurationBodyOut(BaseModel):
+    receipts_configuration: ReceiptsConfigurationOut

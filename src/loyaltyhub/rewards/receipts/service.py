@@ -43,7 +43,7 @@ from loyaltyhub.rewards.models import PointsTransaction, ReceiptConfiguration, R
 from loyaltyhub.rewards.points import ledger, multipliers
 from loyaltyhub.rewards.program import service as program_service
 from loyaltyhub.rewards.receipts import rules
-from loyaltyhub.rewards.receipts.schemas import InlinePhoto, ReceiptForm, SubmissionCreate
+from loyaltyhub.rewards.receipts.schemas import ReceiptForm, ReceiptInlinePhoto, ReceiptSubmissionCreate
 from loyaltyhub.stores.models import Store
 
 FILEABLE_TYPE = "receipt_submissions"
@@ -237,7 +237,7 @@ def _apply_form(row: ReceiptSubmission, form: ReceiptForm | None) -> None:
         setattr(row, key, value)
 
 
-def _photo_bytes(photo: InlinePhoto) -> bytes:
+def _photo_bytes(photo: ReceiptInlinePhoto) -> bytes:
     try:
         data = base64.b64decode(photo.data, validate=True)
     except (binascii.Error, ValueError):
@@ -254,7 +254,7 @@ def create_submission(
     storage: Storage,
     club: LoyaltyClub,
     member: Member,
-    body: SubmissionCreate,
+    body: ReceiptSubmissionCreate,
     now: datetime,
     actor: str | None,
 ) -> ReceiptSubmission:
