@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from loyaltyhub.storage import FileStore, file_store, parse_bucket_url
+from loyaltyhub.storage import Storage, parse_bucket_url, storage_for
 
 DEFAULT_SECRET_KEY = "dev-secret-key-change-me"
 # The key signs one-time-password digests and reporting cursors: 32 bytes is 256 bits, what an HMAC-SHA256
@@ -115,7 +115,7 @@ class Settings(BaseSettings):
     """``s3://bucket[/prefix]``: finished export files live in that S3-compatible bucket, readable from every
     node (credentials from boto3's chain: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, an instance role)."""
     s3_endpoint_url: str | None = None
-    """Another S3 API than AWS's (MinIO, Ceph, R2, ...)."""
+    """Another S3 API than AWS's (MinIO, Ceph, R2, ...), for export files and uploaded files alike."""
     s3_region: str | None = None
     export_ttl_seconds: int = 7 * 24 * 3600
     # An export whose worker has not beaten for this long is taken over by another worker (after a backoff
@@ -132,10 +132,13 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     webhook_lease_seconds: float = Field(default=60.0, gt=0)
 
-    # Files (uploads in parts): where they are stored (loyaltyhub.files.storage), the largest file, the
-    # largest part (one request body; other requests keep max_body_bytes).
-    files_storage: Literal["local"] = "local"
+    # Files (uploads in parts): where they are stored (loyaltyhub.storage), the largest file, the largest
+    # part (one request body; other requests keep max_body_bytes).
     files_dir: str = "./var/files"
+    """Where uploaded files are kept unless files_storage_url names a bucket."""
+    files_storage_url: str = ""
+    """``s3://bucket[/prefix]``: uploaded files live in that S3-compatible bucket (the same credentials,
+    ``s3_endpoint_url`` and ``s3_region`` as export files)."""
     file_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1)
     file_part_max_bytes: int = Field(default=16 * 1024 * 1024, ge=1)
     # TrueType fonts for rendered offer images (loyaltyhub.offer_images.fonts): Debian's fonts-dejavu-core
@@ -157,7 +160,7 @@ class Settings(BaseSettings):
             _warn_default_secret_key()
         return self
 
-    @field_validator("export_storage_url")
+    @field_validator("export_storage_url", "files_storage_url")
     @classmethod
     def _bucket_url(cls, value: str) -> str:
         if value:
@@ -168,9 +171,13 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
-    def export_files(self) -> FileStore:
+    def export_files(self) -> Storage:
         """Where finished export files are kept (see :mod:`loyaltyhub.storage`)."""
-        return file_store(self.export_storage_url, self.export_dir, self.s3_endpoint_url, self.s3_region)
+        return storage_for(self.export_storage_url, self.export_dir, self.s3_endpoint_url, self.s3_region)
+
+    def uploaded_files(self) -> Storage:
+        """Where uploaded files are kept (see :mod:`loyaltyhub.storage`)."""
+        return storage_for(self.files_storage_url, self.files_dir, self.s3_endpoint_url, self.s3_region)
 
     def ensure_local_dirs(self) -> None:
         """Create the folder of a file-based SQLite database and the export folder."""

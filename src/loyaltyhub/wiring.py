@@ -31,10 +31,9 @@ def build_services(settings: Settings | None = None) -> AppServices:
 
     offer_listeners: tuple = ()
     if settings is not None:
-        from loyaltyhub.files.storage import storage_from_settings
         from loyaltyhub.offer_images.service import OfferImageRenderer
 
-        offer_listeners = (OfferImageRenderer(storage_from_settings(settings), settings.fonts_dir),)
+        offer_listeners = (OfferImageRenderer(settings.uploaded_files(), settings.fonts_dir),)
     return AppServices(
         member_listeners=(
             keep_grouped_counts,

@@ -6,17 +6,19 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from loyaltyhub.console.i18n import LANGUAGE_COOKIE, LANGUAGES, language_of, translator
 from loyaltyhub.errors import ApiError
 from loyaltyhub.http.routing import LoyaltyRoute, LoyaltyRouter
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 STATIC_URL = "/console/static"
 # Every script and style is a file of the app: no inline script, no other origin.
@@ -39,6 +41,9 @@ class LoginRequired(Exception):
 
 @cache
 def environment() -> Environment:
+    """The templates' environment, built (and Jinja2 loaded) by the first page served."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
     env = Environment(
         loader=PackageLoader("loyaltyhub.console", "templates"),
         autoescape=select_autoescape(("html",)),

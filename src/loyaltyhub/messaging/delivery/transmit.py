@@ -19,7 +19,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from liquid.exceptions import LiquidError
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -27,7 +26,6 @@ from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import across_clubs, in_club, same_club
 from loyaltyhub.members.models import Member
 from loyaltyhub.messaging import catalog, repository, tracking
-from loyaltyhub.messaging.delivery.http_transports import FcmPush, SmsProvider, Webhook
 from loyaltyhub.messaging.delivery.transports import (
     NotConfigured,
     Outgoing,
@@ -219,6 +217,8 @@ def transport_for(session: Session, club_id: int, channel: str) -> Transport:
     config = catalog.transport_config(session, club_id, channel)
     if not config:
         return NotConfigured(channel)
+    from loyaltyhub.messaging.delivery.http_transports import FcmPush, SmsProvider, Webhook  # httpx, on first use
+
     if config.get("kind") == "sms_provider":
         return SmsProvider(config)
     if config.get("kind") == "webhook":
@@ -302,6 +302,8 @@ def _release_cancelled(session: Session, token: str) -> None:
 def transmit_batch(units: Units, worker: str, size: int = BATCH, urls: PublicUrls | None = None) -> int:
     """Claim, render and transmit one batch; how many dispatches it handled. With ``urls`` (how public
     links are spelled), links are shortened and tracked as the messages ask."""
+    from liquid.exceptions import LiquidError  # loaded by the job that renders, not by every process
+
     with units(write=True) as session:
         token = claim_batch(session, worker, utcnow(), size)
         if token is None:

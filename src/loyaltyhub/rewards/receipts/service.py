@@ -35,7 +35,6 @@ from loyaltyhub.events import service as events
 from loyaltyhub.files import rules as file_rules
 from loyaltyhub.files import service as files
 from loyaltyhub.files.models import FileRecord
-from loyaltyhub.files.storage import Storage
 from loyaltyhub.members.models import Member
 from loyaltyhub.rewards import rules as rewards_rules
 from loyaltyhub.rewards.errors import NotParticipating, ProgramDisabled
@@ -44,6 +43,7 @@ from loyaltyhub.rewards.points import ledger, multipliers
 from loyaltyhub.rewards.program import service as program_service
 from loyaltyhub.rewards.receipts import rules
 from loyaltyhub.rewards.receipts.schemas import ReceiptForm, ReceiptInlinePhoto, ReceiptSubmissionCreate
+from loyaltyhub.storage import Storage
 from loyaltyhub.stores.models import Store
 
 FILEABLE_TYPE = "receipt_submissions"
