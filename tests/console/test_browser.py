@@ -303,6 +303,8 @@ def test_create_publish_use_and_see_the_use_on_the_dashboard(open_page, site):
     w.shoot("reports")
 
     w.page.get_by_role("link", name="Members").click()
+    w.page.wait_for_url(re.compile(r"/members$"))
+    w.page.wait_for_load_state()  # htmx listens once the page's deferred scripts ran
     w.page.get_by_label("E-mail, phone number or member id").fill(str(site.member_id))
     w.page.wait_for_url(re.compile(r"q=\d+"))
     w.page.locator(f'tr[data-member-id="{site.member_id}"] a').click()
