@@ -15,6 +15,8 @@ def test_a_norwegian_club_gets_norwegian_pages(console_as, factory):
     assert ">Medlemmer over tid</h2>" in page.text and ">Logg ut</button>" in page.text
     chart = console.get(f"/console/{club.slug}/dashboard/charts/uses?range=7", headers={"HX-Request": "true"})
     assert "Last ned CSV" in chart.text and "Tabell" in chart.text
+    by_hour = console.get(f"/console/{club.slug}/dashboard/charts/uses_by_hour", headers={"HX-Request": "true"})
+    assert "&#34;label&#34;: &#34;mandag&#34;" in by_hour.text  # the series' names too
     messages = console.get(f"/console/{club.slug}/messages")
     assert "<h1>Meldinger</h1>" in messages.text and "Ingen meldinger i campaigns ennå." in messages.text
 

@@ -189,6 +189,16 @@ def logout(request: Request, staff: StaffDep, _csrf: CsrfChecked, session: Sessi
     return response
 
 
+def _spec(request: Request, built: dashboard.Chart, club: Any) -> str:
+    """What the chart's script draws, its series named in the page's language (an attribute: autoescaped)."""
+    if built.problem:
+        return ""
+    spec = built.spec()
+    gettext = i18n.translator(i18n.language_of(request.cookies.get(i18n.LANGUAGE_COOKIE), club))
+    spec["datasets"] = [{**d, "label": gettext(d["label"])} for d in spec["datasets"]]
+    return json.dumps(spec)
+
+
 # --- an organization: its clubs together ------------------------------------------------------------
 
 
@@ -235,7 +245,7 @@ def organization_chart(
         request,
         "_chart.html",
         chart=built,
-        spec=json.dumps(built.spec()) if not built.problem else "",
+        spec=_spec(request, built, access.clubs[0]),
         base=f"/console/organizations/{organization_id}",
         query=dashboard.period_query(period),
         fragment=request.headers.get("HX-Request") is not None,
@@ -286,7 +296,7 @@ def dashboard_chart(request: Request, access: Dashboard, session: SessionDep, ch
     """One chart of the dashboard: its canvas, table, CSV link and the data its script draws."""
     period, _errors = dashboard.period_of(dict(request.query_params), access.club.timezone)
     built = dashboard.build(session, access, chart, period)
-    spec = json.dumps(built.spec()) if not built.problem else ""  # an attribute: autoescaped
+    spec = _spec(request, built, access.club)
     return _page(
         request,
         access,

@@ -2,7 +2,7 @@
    (no inline script: the pages' Content-Security-Policy allows only files of the app). */
 (function () {
   "use strict";
-  var COLORS = ["#1f5fbf", "#c2410c", "#15803d", "#7c3aed", "#b91c1c", "#0e7490"];
+  var COLORS = ["#1f5fbf", "#c2410c", "#15803d", "#7c3aed", "#b91c1c", "#0e7490", "#a16207"];
 
   function draw(spec) {
     var canvas = document.getElementById("canvas-" + spec.id);
