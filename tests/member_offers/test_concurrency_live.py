@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.engine import make_engine
 from loyaltyhub.member_offers.models import OfferUsage, OfferUseRefusal
 from loyaltyhub.offers.models import Offer
@@ -140,3 +141,16 @@ def test_64_members_racing_on_a_just_published_offer_with_stock_50(server, live_
     for outcome, recorded in race_on_new_offers(server, live_url, "race-first-stock", members=64, trials=3, stock=50):
         assert outcome == Counter({(200, None): 50, (422, "Global limit exceeded"): 14})
         assert recorded == (50, 50, 14), "the only refusals recorded are the 14 over the stock"
+    reasons = refusal_messages(live_url, "race-first-stock")
+    assert reasons == {"Global limit exceeded"}, f"no refusal recorded for another reason: {reasons}"
+
+
+def refusal_messages(live_url: str, slug: str) -> set[str]:
+    """Every reason recorded for a refused use in the club ``slug``."""
+    engine = make_engine(live_url, pool_size=1)
+    with engine.connect() as connection:
+        club_id = connection.execute(select(LoyaltyClub.id).where(LoyaltyClub.slug == slug)).scalar_one()
+        statement = select(OfferUseRefusal.message).where(OfferUseRefusal.loyalty_club_id == club_id).distinct()
+        messages = set(connection.scalars(statement))
+    engine.dispose()
+    return messages
