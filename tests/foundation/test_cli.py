@@ -70,7 +70,7 @@ def test_demo_is_deterministic_and_idempotent_with_if_empty(cli_env, tmp_path):
     assert first["credentials"]["loyalty_club"] == "infinity-mall"
     assert first["credentials"]["client_token"].startswith("lhc_")
     # Not a terminal: a line per step (a bar on a terminal), on standard error.
-    assert "demo: 1/6 clubs" in result.stderr and "demo: 6/6 reporting done in" in result.stderr
+    assert "demo: 1/7 clubs" in result.stderr and "demo: 7/7 rewards done in" in result.stderr
     credentials = tmp_path / "var" / "demo-credentials.json"
     assert json.loads(credentials.read_text()) == first["credentials"]
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
