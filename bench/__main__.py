@@ -32,6 +32,7 @@ BENCHMARKS: dict[str, tuple[str, ...]] = {
     "ops_middleware": ("sqlite",),
     "overhead": ("postgresql",),
     "points": ("postgresql",),
+    "points_render": ("sqlite",),
     "events": ("postgresql", "sqlite"),
     "console": ("postgresql",),
     "messaging": ("postgresql",),

@@ -72,7 +72,7 @@ def test_demo_is_deterministic_and_idempotent_with_if_empty(cli_env, tmp_path):
     assert first["credentials"]["client_token"].startswith("lhc_")
     # Not a terminal: a line per step (a bar on a terminal), on standard error.
     steps = len(DEMO_STEPS)
-    assert f"demo: 1/{steps} clubs" in result.stderr and f"demo: {steps}/{steps} reporting done in" in result.stderr
+    assert f"demo: 1/{steps} clubs" in result.stderr and f"demo: {steps}/{steps} rewards done in" in result.stderr
     credentials = tmp_path / "var" / "demo-credentials.json"
     assert json.loads(credentials.read_text()) == first["credentials"]
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600

@@ -28,9 +28,9 @@ DEMO_STEPS = (
     "loyaltyhub.members.demo:load",
     "loyaltyhub.offers.demo:load",
     "loyaltyhub.member_offers.demo:load",
-    "loyaltyhub.rewards.demo:load",
     "loyaltyhub.messaging.demo:load",
     "loyaltyhub.reporting.demo:load",
+    "loyaltyhub.rewards.demo:load",  # last: the earlier steps draw the same random numbers as before it
 )
 
 

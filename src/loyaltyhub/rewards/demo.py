@@ -107,7 +107,6 @@ def load(session: Session, context: DemoContext) -> None:
     for n, member_id in enumerate(participants):
         joined = now - timedelta(days=rng.uniform(min(days, 60), days))
         account = program_service.join(session, club.id, member_id, joined)
-        program_service.set_enrollment_consent(member_or_404(session, club.id, member_id), True, joined)
         moments = sorted(
             joined + timedelta(days=rng.uniform(0, (now - joined).days or 1)) for _ in range(rng.randint(2, 12))
         )
