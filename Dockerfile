@@ -33,6 +33,6 @@ EXPOSE 8000
 # Liveness only: load balancers route on /readyz (database, migrations, Redis).
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"]
-# Refuses to start without LOYALTYHUB_SECRET_KEY (32 bytes or more) and LOYALTYHUB_DATABASE_URL pointing
+# Refuses to start without LOYALTYHUB_SECRET_KEY (32 bytes of entropy or more) and LOYALTYHUB_DATABASE_URL pointing
 # at PostgreSQL; run `loyaltyhub migrate` once per release before it (compose.yaml's migrate service).
 CMD ["loyaltyhub", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

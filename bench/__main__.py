@@ -34,6 +34,7 @@ BENCHMARKS: dict[str, tuple[str, ...]] = {
     "points": ("postgresql",),
     "events": ("postgresql", "sqlite"),
     "console": ("postgresql",),
+    "messaging": ("postgresql",),
 }
 NOT_BENCHMARKS = {"reporting_app": "the server bench.reporting starts"}
 BACKENDS = ("postgresql", "sqlite")

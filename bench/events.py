@@ -10,7 +10,8 @@ action and from the action to its webhook delivery (p50/p99).
 3. ``bare INSERT``: the same rows inserted into ``member_events`` with SQLAlchemy Core ``executemany`` in
    batches of 1,000 (another club, so the client ids do not collide), nothing else.
 4. Lags from the stored timestamps: ``executed_at - received_at`` of the fired executions, and the first
-   delivery attempt of each ``trigger_rule.fired`` webhook event after its creation.
+   delivery attempt of each ``trigger_rule.fired`` webhook event after its creation (``--lag-timeout``:
+   how long to wait for every expected action; ``fired`` against ``expected_fired`` says if all came).
 
 ``--smoke``: 2,000 events, checks that both paths store every row and that rules fired and were delivered.
 """
@@ -243,7 +244,7 @@ def lags(url: str, expected_fired: int, timeout: float, *, all_delivered: bool) 
     }
 
 
-def run(url: str, *, events: int, members: int, smoke: bool) -> dict[str, Any]:
+def run(url: str, *, events: int, members: int, smoke: bool, lag_timeout: float = 900) -> dict[str, Any]:
     with receiver() as hooks, live.serve(url, workers=1 if url.startswith("sqlite") else 2, timeout=120) as base:
         setup = seed(url, members, hooks.url)
         seeded = setup["seeded"]
@@ -257,7 +258,10 @@ def run(url: str, *, events: int, members: int, smoke: bool) -> dict[str, Any]:
             per_member = events // members
             expected = members + members * (per_member // 10)
             # the smoke run waits for the first action of every member and one delivery, not for all
-            result = lags(url, members if smoke else expected, timeout=60 if smoke else 900, all_delivered=not smoke)
+            result = lags(
+                url, members if smoke else expected, timeout=60 if smoke else lag_timeout, all_delivered=not smoke
+            )
+            result["expected_fired"] = expected
         finally:
             worker.terminate()
             worker.wait(timeout=30)
@@ -298,10 +302,11 @@ def main() -> None:
     parser.add_argument("--database-url", help="PostgreSQL (or sqlite) database the bench databases are named after")
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--members", type=int, default=1000)
+    parser.add_argument("--lag-timeout", type=float, default=900, help="seconds to wait for every action")
     args = parser.parse_args()
     events, members = (1000, 20) if args.smoke else (args.events, args.members)
     with scratch_database(args.database_url, f"events_{uuid.uuid4().hex[:6]}") as url:
-        result = run(url, events=events, members=members, smoke=args.smoke)
+        result = run(url, events=events, members=members, smoke=args.smoke, lag_timeout=args.lag_timeout)
     print(json.dumps(result, indent=2))
 
 

@@ -26,6 +26,8 @@ from loyaltyhub.wiring import build_services
 from tests.compat.report import pytest_terminal_summary  # noqa: F401  (the vendor examples' report)
 from tests.factories import Factory
 
+pytest_plugins = ["tests.s3"]  # a real S3 server (moto) for the storage tests
+
 
 def _test_database_url(tmp_dir: Path) -> str:
     url = os.environ.get("LOYALTYHUB_TEST_DATABASE_URL", "").strip()

@@ -24,6 +24,7 @@ from loyaltyhub.http.idempotency import replay_response
 from loyaltyhub.http.logging import RequestLogging
 from loyaltyhub.http.metrics import RequestMetrics
 from loyaltyhub.http.middleware import BodySizeLimit
+from loyaltyhub.http.resilience import AnswerEveryRequest
 from loyaltyhub.http.routing import LoyaltyRoute
 from loyaltyhub.idempotency.service import Replay
 from loyaltyhub.ratelimit.middleware import RateLimitHeaders
@@ -48,9 +49,13 @@ ROUTE_MODULES = (
     "loyaltyhub.exports.routes",
     "loyaltyhub.messaging.legacy_routes",  # /v1/messages/{id}... before the services' /v1/messages/{name}...
     "loyaltyhub.messaging.routes",
+    "loyaltyhub.messaging.history_routes",
+    "loyaltyhub.messaging.links_routes",
     "loyaltyhub.rewards.program.routes",
     "loyaltyhub.rewards.points.routes",
     "loyaltyhub.rewards.catalogue.routes",
+    "loyaltyhub.rewards.receipts.routes",
+    "loyaltyhub.rewards.achievements.routes",
     "loyaltyhub.events.routes",
     "loyaltyhub.webhooks.routes",
     "loyaltyhub.triggers.routes",
@@ -145,6 +150,9 @@ def create_app(
         large_max_bytes=settings.file_part_max_bytes,
         large_content_types=PART_CONTENT_TYPES,
     )
+    # Outside the body limit (whose 413 it must not turn into a 500), inside the headers, metrics and log
+    # (which then see the answer it gives).
+    app.add_middleware(AnswerEveryRequest, max_replay_bytes=settings.max_body_bytes)
     app.add_middleware(RateLimitHeaders)
     app.add_middleware(RequestMetrics)
     app.add_middleware(RequestLogging, access_log=settings.access_log)

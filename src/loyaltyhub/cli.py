@@ -59,7 +59,7 @@ def _session(settings: Settings) -> Iterator[Session]:
     settings.ensure_local_dirs()
     engine = make_engine(settings.database_url)
     try:
-        with unit_of_work(engine, write=True, **{SESSION_KEY: build_services()}) as session:
+        with unit_of_work(engine, write=True, **{SESSION_KEY: build_services(settings)}) as session:
             yield session
     finally:
         engine.dispose()
@@ -93,9 +93,17 @@ def serve(
     if workers > 1:
         prepare_multiprocess_dir(settings)
     _emit(as_json, {"url": f"http://{host}:{port}", "workers": workers}, f"serving on http://{host}:{port}")
-    # log_config=None: the processes keep loyaltyhub's logging (JSON lines in production), and the access
-    # log is loyaltyhub's own (route templates, no query strings: they can carry personal data).
-    uvicorn.run("loyaltyhub.asgi:app", host=host, port=port, workers=workers, log_config=None, access_log=False)
+    uvicorn.run("loyaltyhub.asgi:app", host=host, port=port, workers=workers, **server_options())
+
+
+def server_options() -> dict[str, Any]:
+    """uvicorn's options for ``serve``. ``log_config=None``: the processes keep loyaltyhub's logging (JSON
+    lines in production), and the access log is loyaltyhub's own (route templates, no query strings: they
+    can carry personal data). ``http``: requests the HTTP parser refuses are answered in the house format
+    (:mod:`loyaltyhub.http.protocol`)."""
+    from loyaltyhub.http.protocol import HouseProtocol
+
+    return {"log_config": None, "access_log": False, "http": HouseProtocol}
 
 
 @app.command()
@@ -135,7 +143,7 @@ def worker(
 
         start_http_server(metrics_port)
     _emit(as_json, {"worker": "started", "metrics_port": metrics_port}, "worker started")
-    BackgroundWorker(settings, make_engine(settings.database_url), build_services()).run_forever()
+    BackgroundWorker(settings, make_engine(settings.database_url), build_services(settings)).run_forever()
 
 
 @app.command()

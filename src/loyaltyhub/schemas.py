@@ -55,6 +55,7 @@ from typing import Any, ClassVar, Self
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Field,
     GetJsonSchemaHandler,
     PrivateAttr,
     ValidatorFunctionWrapHandler,
@@ -495,3 +496,24 @@ def sent_fields(body: BaseModel) -> dict[str, Any]:
     """The body's top-level fields that were sent, each dumped whole: a nested object carries every key
     of its model (defaults for the keys not sent), so what is stored has the full shape."""
     return body.model_dump(include=set(body.model_fields_set))
+
+
+def _without_null(schema: dict[str, Any]) -> None:
+    """Drop the ``null`` variant of a field's JSON schema (see :func:`NotNull`)."""
+    variants = schema.get("anyOf")
+    if not isinstance(variants, list):
+        return
+    kept = [variant for variant in variants if variant != {"type": "null"}]
+    if len(kept) == 1:
+        del schema["anyOf"]
+        schema.update(kept[0])
+    else:
+        schema["anyOf"] = kept
+
+
+def NotNull() -> Any:
+    """The default of an optional body field that may be left out but not sent as ``null`` (a PATCH leaves an
+    absent field as it is; the service answers an explicit ``null`` 422 ``blank``). The field keeps ``T | None``
+    in Python, to tell "absent" apart, and its OpenAPI schema says only ``T`` (issue #14, defect 6: the
+    document offered nulls the server refuses)."""
+    return Field(default=None, json_schema_extra=_without_null)

@@ -34,8 +34,9 @@ class AppServices:
     """Called in the same transaction on every member create, update, destroy and group change."""
     store_removal_listeners: tuple[Callable[[Any, Any], None], ...]
     """``(session, store)``: called before a store is deleted (members forget it as a favourite)."""
-    outbox_sender: Callable[[OutboxMessage], None]
-    """Delivers a message written to the outbox (one-time passwords, welcome messages)."""
+    outbox_sender: Callable[[OutboxMessage], object]
+    """Delivers a message written to the outbox (one-time passwords, welcome messages); returns
+    ``members.outbox.KEPT`` when it delivered nothing (the row is then the message's only copy)."""
     export_rows: RowSource
     """Where an export's rows come from (the reporting engine)."""
     resource_listeners: tuple[Callable[[Session, ResourceChange], None], ...] = ()
@@ -43,7 +44,11 @@ class AppServices:
     member offer uses, grants): webhooks write their outbox, member events record what loyaltyhub saw."""
     event_listeners: tuple[Callable[[Session, int, list[dict[str, Any]]], None], ...] = ()
     """``(session, club_id, events)``: called in the transaction that stored new member events (each a dict
-    with ``id``, ``member_id``, ``type``, ``source``, ``received_at``); the Triggerer queues its work."""
+    with ``id``, ``member_id``, ``type``, ``source``, ``received_at``, ``occurred_at`` and ``data``); the
+    Triggerer queues its work and judges its built-in rules."""
+    club_listeners: tuple[Callable[[Session, Any], None], ...] = ()
+    """``(session, club)``: called in the transaction that created a loyalty club (the Triggerer makes its
+    built-in rules)."""
     offer_listeners: tuple[Callable[[Any, Any, frozenset[str]], None], ...] = ()
     """``(session, offer, changed_fields)``: called after an offer is created, updated or cloned, in its
     transaction (the offer's image is rendered from its ``image_template``). Empty without settings (the
@@ -70,6 +75,12 @@ def notify_events(session: Session, club_id: int, events: list[dict[str, Any]]) 
     if events:
         for listener in services_of(session).event_listeners:
             listener(session, club_id, events)
+
+
+def notify_club_created(session: Session, club: Any) -> None:
+    """Tell the app's club listeners about a club just created (flushed)."""
+    for listener in services_of(session).club_listeners:
+        listener(session, club)
 
 
 def notify_change(session: Session, change: ResourceChange) -> None:

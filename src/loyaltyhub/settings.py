@@ -10,12 +10,35 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from loyaltyhub.storage import FileStore, file_store, parse_bucket_url
+from loyaltyhub.storage import Storage, parse_bucket_url, storage_for
 
 DEFAULT_SECRET_KEY = "dev-secret-key-change-me"
 # The key signs one-time-password digests and reporting cursors: 32 bytes is 256 bits, what an HMAC-SHA256
 # key should carry (``openssl rand -hex 32`` gives 64 characters).
 MIN_SECRET_KEY_BYTES = 32
+MIN_SECRET_KEY_DISTINCT = 16
+
+
+def secret_key_entropy_bits(key: str) -> float:
+    """An estimate of the bits of entropy of ``key``: its length times the bits a character carries in the
+    smallest usual alphabet holding all of it (hex 4, letters and digits 5.95, base64 6, printable ASCII
+    6.57, anything else 8 per byte). Generous to a key that only looks random; it catches what matters: a
+    short hex key (``openssl rand -hex 16`` is 128 bits), a word, a repeated character."""
+    import math
+    import string
+
+    characters = set(key)
+    if characters <= set(string.hexdigits):
+        per_char = 4.0
+    elif characters <= set(string.ascii_letters + string.digits):
+        per_char = math.log2(62)
+    elif characters <= set(string.ascii_letters + string.digits + "+/=-_"):
+        per_char = 6.0
+    elif characters <= set(string.printable):
+        per_char = math.log2(95)
+    else:
+        return len(key.encode()) * 8.0 if len(characters) >= MIN_SECRET_KEY_DISTINCT else 0.0
+    return len(key) * per_char if len(characters) >= MIN_SECRET_KEY_DISTINCT else 0.0
 
 
 class Settings(BaseSettings):
@@ -31,6 +54,9 @@ class Settings(BaseSettings):
     database_max_overflow: int = Field(default=8, ge=0)
     redis_url: str | None = None
     secret_key: str = DEFAULT_SECRET_KEY
+    # The public address of this server as members reach it: short links, the e-mail open pixel and the
+    # one-click unsubscribe in sent messages start with it.
+    links_base_url: str = "http://127.0.0.1:8000"
 
     # HTTP
     max_body_bytes: int = 1_048_576
@@ -62,6 +88,14 @@ class Settings(BaseSettings):
     ratelimit_general_refill_per_second: float = 10.0
     ratelimit_reporting_capacity: int = 300
     ratelimit_reporting_refill_per_second: float = 5.0
+    # Failed sign-ins (member password/OTP grants, staff tokens, the console): free failures per identifier
+    # and per client address, then delays doubling from the base up to the maximum (ratelimit/logins.py).
+    login_throttle_enabled: bool = True
+    login_throttle_free_failures: int = Field(default=10, ge=0)
+    login_throttle_address_free_failures: int = Field(default=50, ge=0)
+    login_throttle_base_delay_seconds: float = Field(default=1.0, gt=0)
+    login_throttle_max_delay_seconds: float = Field(default=900.0, gt=0)
+    login_throttle_forget_after_seconds: float = Field(default=3600.0, gt=0)
 
     # Operations: logs are JSON lines in production, readable lines otherwise ("auto"); /metrics in
     # Prometheus' format (its multi-process files live in metrics_dir when serve runs several workers).
@@ -81,7 +115,7 @@ class Settings(BaseSettings):
     """``s3://bucket[/prefix]``: finished export files live in that S3-compatible bucket, readable from every
     node (credentials from boto3's chain: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, an instance role)."""
     s3_endpoint_url: str | None = None
-    """Another S3 API than AWS's (MinIO, Ceph, R2, ...)."""
+    """Another S3 API than AWS's (MinIO, Ceph, R2, ...), for export files and uploaded files alike."""
     s3_region: str | None = None
     export_ttl_seconds: int = 7 * 24 * 3600
     # An export whose worker has not beaten for this long is taken over by another worker (after a backoff
@@ -98,10 +132,13 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     webhook_lease_seconds: float = Field(default=60.0, gt=0)
 
-    # Files (uploads in parts): where they are stored (loyaltyhub.files.storage), the largest file, the
-    # largest part (one request body; other requests keep max_body_bytes).
-    files_storage: Literal["local"] = "local"
+    # Files (uploads in parts): where they are stored (loyaltyhub.storage), the largest file, the largest
+    # part (one request body; other requests keep max_body_bytes).
     files_dir: str = "./var/files"
+    """Where uploaded files are kept unless files_storage_url names a bucket."""
+    files_storage_url: str = ""
+    """``s3://bucket[/prefix]``: uploaded files live in that S3-compatible bucket (the same credentials,
+    ``s3_endpoint_url`` and ``s3_region`` as export files)."""
     file_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1)
     file_part_max_bytes: int = Field(default=16 * 1024 * 1024, ge=1)
     # TrueType fonts for rendered offer images (loyaltyhub.offer_images.fonts): Debian's fonts-dejavu-core
@@ -113,16 +150,17 @@ class Settings(BaseSettings):
         if self.env == "prod":
             if self.secret_key == DEFAULT_SECRET_KEY:
                 raise ValueError("LOYALTYHUB_SECRET_KEY must be set to a non-default value when LOYALTYHUB_ENV=prod")
-            if len(self.secret_key.encode()) < MIN_SECRET_KEY_BYTES:
+            if secret_key_entropy_bits(self.secret_key) < MIN_SECRET_KEY_BYTES * 8:
                 raise ValueError(
-                    f"LOYALTYHUB_SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes when LOYALTYHUB_ENV=prod "
-                    "(e.g. openssl rand -hex 32)"
+                    f"LOYALTYHUB_SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes of entropy when "
+                    f"LOYALTYHUB_ENV=prod, e.g. 64 hex digits from openssl rand -hex 32 (at least "
+                    f"{MIN_SECRET_KEY_DISTINCT} distinct characters)"
                 )
         elif self.env == "dev" and self.secret_key == DEFAULT_SECRET_KEY:
             _warn_default_secret_key()
         return self
 
-    @field_validator("export_storage_url")
+    @field_validator("export_storage_url", "files_storage_url")
     @classmethod
     def _bucket_url(cls, value: str) -> str:
         if value:
@@ -133,9 +171,13 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
-    def export_files(self) -> FileStore:
+    def export_files(self) -> Storage:
         """Where finished export files are kept (see :mod:`loyaltyhub.storage`)."""
-        return file_store(self.export_storage_url, self.export_dir, self.s3_endpoint_url, self.s3_region)
+        return storage_for(self.export_storage_url, self.export_dir, self.s3_endpoint_url, self.s3_region)
+
+    def uploaded_files(self) -> Storage:
+        """Where uploaded files are kept (see :mod:`loyaltyhub.storage`)."""
+        return storage_for(self.files_storage_url, self.files_dir, self.s3_endpoint_url, self.s3_region)
 
     def ensure_local_dirs(self) -> None:
         """Create the folder of a file-based SQLite database and the export folder."""

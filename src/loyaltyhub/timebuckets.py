@@ -47,7 +47,13 @@ def floor_wall(local: datetime, interval: str) -> datetime:
 
 
 def wall_to_instant(wall: datetime, tz: ZoneInfo) -> datetime:
-    """The first instant showing ``wall`` on the clock; a wall time in a gap maps to the gap's end."""
+    """The first instant showing ``wall`` on the clock.
+
+    A wall time inside a DST gap shows on no clock; it is read with the offset in force before the gap,
+    so a bucket boundary at the very start of a gap (midnight in zones that spring forward at midnight)
+    maps to the instant the gap ends, and one inside the gap to as far past that instant as it lies past
+    the gap's start.
+    """
     instant = wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
     return instant
 

@@ -13,31 +13,31 @@ from loyaltyhub.settings import Settings
 
 
 def build_services(settings: Settings | None = None) -> AppServices:
-    """The services of a running platform (the app, the worker, the CLI). With ``settings`` (the app) an
-    offer's image is rendered when the offer changes; it needs the file storage and the fonts."""
+    """The services of a running platform (the app, the worker, the CLI). With ``settings`` (all three) an
+    offer's image is rendered when the offer changes; it needs the file storage and the fonts (without
+    them, as in scripts and benchmarks, offers keep the image they have)."""
     from loyaltyhub.events.listeners import on_member_change as record_member_events
     from loyaltyhub.events.listeners import on_resource_change as record_offer_events
     from loyaltyhub.exports.source import ReportingSource
     from loyaltyhub.members.service import forget_favorite_store
     from loyaltyhub.messaging.outbox import send_outbox_message
-    from loyaltyhub.offers.grants import on_member_change as grant_welcome_offers
     from loyaltyhub.reporting.balance import record_balance
     from loyaltyhub.reporting.grouping import on_member_change as keep_grouped_counts
+    from loyaltyhub.rewards.achievements.service import on_events as earn_achievements
     from loyaltyhub.triggers.queue import on_events as queue_trigger_work
+    from loyaltyhub.triggers.system import on_club_created as make_system_rules
     from loyaltyhub.webhooks.outbox import on_member_change as webhook_members
     from loyaltyhub.webhooks.outbox import on_resource_change as webhook_resources
 
     offer_listeners: tuple = ()
     if settings is not None:
-        from loyaltyhub.files.storage import storage_from_settings
         from loyaltyhub.offer_images.service import OfferImageRenderer
 
-        offer_listeners = (OfferImageRenderer(storage_from_settings(settings), settings.fonts_dir),)
+        offer_listeners = (OfferImageRenderer(settings.uploaded_files(), settings.fonts_dir),)
     return AppServices(
         member_listeners=(
             keep_grouped_counts,
             record_balance,
-            grant_welcome_offers,
             webhook_members,
             record_member_events,
         ),
@@ -45,7 +45,8 @@ def build_services(settings: Settings | None = None) -> AppServices:
         outbox_sender=send_outbox_message,
         export_rows=ReportingSource(),
         resource_listeners=(webhook_resources, record_offer_events),
-        event_listeners=(queue_trigger_work,),
+        event_listeners=(earn_achievements, queue_trigger_work),
+        club_listeners=(make_system_rules,),
         offer_listeners=offer_listeners,
     )
 

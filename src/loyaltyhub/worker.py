@@ -124,8 +124,10 @@ def _clean_exports(context: JobContext) -> None:
 
 def _messaging(context: JobContext) -> None:
     from loyaltyhub.messaging.jobs import run_messaging
+    from loyaltyhub.messaging.links import PublicUrls
 
-    run_messaging(context.units, worker_name())
+    urls = PublicUrls(context.settings.links_base_url, context.settings.secret_key)
+    run_messaging(context.units, worker_name(), urls=urls)
 
 
 def _deliver_webhooks(context: JobContext) -> None:

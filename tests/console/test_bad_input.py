@@ -13,7 +13,14 @@ from tests.offers import factories as offers
 
 
 def _posts(app, club, offer_id: int, member_id: int) -> list[str]:  # type: ignore[no-untyped-def]
-    values = {"loyalty_club_slug": club.slug, "offer_id": offer_id, "member_id": member_id}
+    values = {
+        "loyalty_club_slug": club.slug,
+        "offer_id": offer_id,
+        "member_id": member_id,
+        "service_name": "generic",
+        "message_id": 1,
+        "sending_id": 1,
+    }
     urls = [
         PARAM.sub(lambda m: str(values[m.group(1)]), info.path)
         for info in api_routes(app)

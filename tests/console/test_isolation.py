@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from loyaltyhub.http.routing import api_routes
+from loyaltyhub.messaging.models import Message, Sending
 from tests.member_offers import factories as mo
 from tests.offers import factories as offers
 
@@ -35,13 +36,30 @@ def test_another_clubs_pages_and_records_are_not_found(app, console_as, factory,
     club_a, club_b = factory.club(), factory.club()
     offer_b = offers.offer(session, club_b, name={"en": "B's secret"})
     member_b = mo.member(session, club_b, properties={"first_name": "B's secret"})
+    message_b = Message(loyalty_club_id=club_b.id, service="generic", name="B's secret")
+    session.add(message_b)
+    session.flush()
+    sending_b = Sending(
+        loyalty_club_id=club_b.id, message_id=message_b.id, status="transmitting", recipients=[], properties={}
+    )
+    session.add(sending_b)
+    session.flush()
     console = console_as(club_a)
     failures = []
     for method, path in _console_routes(app):
-        values = {"offer_id": offer_b.id, "member_id": member_b.id, "chart": "uses"}
+        values = {
+            "offer_id": offer_b.id,
+            "member_id": member_b.id,
+            "chart": "uses",
+            "service_name": "generic",
+            "message_id": message_b.id,
+            "sending_id": sending_b.id,
+        }
         assert set(PARAM.findall(path)) <= {"loyalty_club_slug", *values}, path
         for slug in (club_b.slug, club_a.slug):
-            if slug == club_a.slug and not {"offer_id", "member_id"} & set(PARAM.findall(path)):
+            if slug == club_a.slug and not {"offer_id", "member_id", "message_id", "sending_id"} & set(
+                PARAM.findall(path)
+            ):
                 continue
             url = _fill(path, {**values, "loyalty_club_slug": slug})
             data = {"status": "published", "name.en": "taken over", "action": "ban", "until": "2030-01-01T00:00"}
@@ -52,6 +70,9 @@ def test_another_clubs_pages_and_records_are_not_found(app, console_as, factory,
     session.refresh(offer_b)
     session.refresh(member_b)
     assert offer_b.status == "draft" and offer_b.name == {"en": "B's secret"} and member_b.banned_until is None
+    session.refresh(message_b)
+    session.refresh(sending_b)
+    assert message_b.deleted_at is None and sending_b.status == "transmitting"
 
 
 def test_an_organization_user_opens_every_club_of_it_and_no_other(app, staff_user, factory, session):

@@ -60,3 +60,59 @@ def test_what_each_role_may_do_with_members(console_as, club, session):
     assert refused.status_code == 403 and "Missing permit BL:Api:Members:Update" in refused.text
     session.refresh(member)
     assert member.banned_until is None
+
+
+def test_the_profile_shows_grants_uses_messages_and_points_to_roles_that_may_read_them(
+    console_as, club, session, client, factory
+):
+    from loyaltyhub.messaging.models import Dispatch, Message, Sending
+    from loyaltyhub.offers.grants import grant_offer
+
+    member = mo.member(session, club, properties={"first_name": "Cecilie"})
+    granted = mo.offer(session, club, name={"en": "Granted cake"})
+    used = mo.offer(session, club, name={"en": "Used coffee"})
+    grant_offer(session, club.id, granted.id, [member.id])
+    token = factory.client_token([club])
+    use = client.post(f"/v3/{club.slug}/members/{member.id}/offers/{used.id}/use", headers=factory.headers(token))
+    assert use.status_code in (200, 201), use.text
+    message = Message(loyalty_club_id=club.id, service="generic", name="Autumn news")
+    session.add(message)
+    session.flush()
+    sending = Sending(
+        loyalty_club_id=club.id, message_id=message.id, status="transmitted", recipients=[], properties={}
+    )
+    session.add(sending)
+    session.flush()
+    session.add(
+        Dispatch(
+            loyalty_club_id=club.id,
+            sending_id=sending.id,
+            recipient_key=f"member:{member.id}",
+            member_id=member.id,
+            channel="sms",
+            address=member.msisdn,
+            transmission_status="transmitted",
+        )
+    )
+    session.flush()
+
+    page = console_as(club).get(f"/console/{club.slug}/members/{member.id}")
+    assert page.status_code == 200
+    grants = page.text.split('id="member-grants"')[1].split("</section>")[0]
+    assert f'data-offer-id="{granted.id}"' in grants and "Granted cake" in grants
+    uses = page.text.split('id="member-uses"')[1].split("</section>")[0]
+    assert f'data-offer-id="{used.id}"' in uses and "Used coffee" in uses
+    sent = page.text.split('id="member-messages"')[1].split("</section>")[0]
+    assert "Autumn news" in sent and "transmitted" in sent
+    assert "Not a member of the rewards program." in page.text
+
+    from loyaltyhub.auth import permits
+    from loyaltyhub.auth.context import ClubAccess
+    from loyaltyhub.auth.principal import Principal
+    from loyaltyhub.console import members as console_members
+
+    held = frozenset({permits.MEMBERS_SHOW, permits.OFFERS_LIST})
+    only_offers = ClubAccess(Principal(kind="user", id=1, name="x", grants=()), club, held)
+    seen = console_members.history(session, only_offers, member.id)
+    assert [offer.id for _grant, offer in seen.grants] == [granted.id] and seen.dispatches is None
+    assert seen.points is None

@@ -61,6 +61,20 @@ def test_wrong_password_and_unknown_user_are_refused_alike(client, club, staff_u
         assert not any(h.startswith(f"{SESSION_COOKIE}=") for h in response.headers.get_list("set-cookie"))
 
 
+def test_repeated_wrong_passwords_slow_sign_in_down(app, client, club, staff_user):
+    """Issue #14, defect 5: the console shares the staff token endpoint's throttle (per e-mail and address)."""
+    from loyaltyhub.ratelimit.logins import LoginThrottle, MemoryThrottle, ThrottlePolicy
+
+    policy = ThrottlePolicy(free_failures=2, base_delay=60.0, max_delay=600.0, forget_after=600.0)
+    app.state.login_throttle = LoginThrottle(True, MemoryThrottle(), policy, policy)
+    email = staff_user(club)
+    assert [sign_in(client, email, password="nope").status_code for _ in range(3)] == [401] * 3
+    refused = sign_in(client, email)
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "60"
+    assert "Too many failed sign-in attempts: try again in 60 s." in refused.text
+    assert not any(h.startswith(f"{SESSION_COOKIE}=") for h in refused.headers.get_list("set-cookie"))
+
+
 def test_the_sign_in_form_needs_its_csrf_token(client, club, staff_user):
     email = staff_user(club)
     client.get("/console/login")
@@ -134,3 +148,4 @@ def test_the_sign_in_page_has_a_labelled_form(client):
     page = client.get("/console/login")
     assert '<label for="email">' in page.text and '<label for="password">' in page.text
     assert csrf_of(page.text)
+

@@ -6,14 +6,9 @@ from __future__ import annotations
 
 import csv
 import io
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine
@@ -26,50 +21,20 @@ from loyaltyhub.storage import parse_bucket_url
 from tests.conftest import bound_session
 from tests.exports.fakes import COLUMNS, FakeSource
 from tests.factories import Factory
-from tests.ops.servers import free_port
+from tests.s3 import drop_bucket, make_bucket, s3_client
 
 QUERY = "/v1/reporting/query/export"
 EXPORTS = "/v1/reporting/exports"
 BUCKET_URL = "s3://club-exports/loyaltyhub/exports"
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test-key", "AWS_SECRET_ACCESS_KEY": "test-secret"}
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url, timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("the S3 server did not start") from None
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture
-def bucket(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    for key, value in CREDENTIALS.items():
-        monkeypatch.setenv(key, value)
-    s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
+def bucket(s3_endpoint: str, s3_credentials: None) -> Iterator[object]:
+    s3 = s3_client(s3_endpoint)
     name, _prefix = parse_bucket_url(BUCKET_URL)
-    s3.create_bucket(Bucket=name)
+    make_bucket(s3, name)
     yield s3
-    for item in s3.list_objects_v2(Bucket=name).get("Contents", ()):
-        s3.delete_object(Bucket=name, Key=item["Key"])
-    s3.delete_bucket(Bucket=name)
+    drop_bucket(s3, name)
 
 
 def _node_settings(settings: Settings, s3_endpoint: str, export_dir: Path) -> Settings:

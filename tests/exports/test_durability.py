@@ -27,7 +27,7 @@ from loyaltyhub.exports.runner import Sessions, cleanup, run_pending
 from loyaltyhub.exports.service import downloadable
 from loyaltyhub.services import SESSION_KEY, AppServices
 from loyaltyhub.settings import Settings
-from loyaltyhub.storage import DirectoryStore
+from loyaltyhub.storage import LocalStorage
 from loyaltyhub.wiring import build_services, unit_of_work
 from tests.exports.factories import client_caller, export_job
 from tests.exports.fakes import FakeSource
@@ -115,7 +115,7 @@ def test_killing_a_worker_mid_export_never_serves_a_half_file_and_the_next_worke
     leftovers = sorted(p.name for p in export_dir.iterdir())
     assert len(leftovers) == 1 and leftovers[0].endswith(".part")  # a half file exists, but it is nobody's file
     with pytest.raises(Exception, match="not ready"):
-        downloadable(DirectoryStore(export_dir), killed)
+        downloadable(LocalStorage(export_dir), killed)
 
     # The next worker (the server started again) finds the stale heartbeat and runs the job from scratch.
     sessions = Sessions.for_engine(engine, _services_with(FakeSource(rows_per_club=1234)))
@@ -123,7 +123,7 @@ def test_killing_a_worker_mid_export_never_serves_a_half_file_and_the_next_worke
     assert run_pending(sessions, settings, stale_after=0) == [(job_id, "done")]
     finished = _job(engine, job_id)
     assert (finished.status, finished.rows, finished.attempts) == (DONE, 1234, 2)
-    path = downloadable(DirectoryStore(export_dir), finished)
+    path = downloadable(LocalStorage(export_dir), finished)
     records = list(csv.reader(io.StringIO(path.read_bytes().decode(), newline="")))
     assert len(records) == 1 + 1234  # header + every row, nothing else
     assert [int(r[0]) for r in records[1:]] == [1000 * finished.loyalty_club_id + n for n in range(1234)]

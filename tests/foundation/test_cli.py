@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from loyaltyhub.cli import app
+from loyaltyhub.demo import DEMO_STEPS
 
 runner = CliRunner()
 
@@ -70,7 +71,8 @@ def test_demo_is_deterministic_and_idempotent_with_if_empty(cli_env, tmp_path):
     assert first["credentials"]["loyalty_club"] == "infinity-mall"
     assert first["credentials"]["client_token"].startswith("lhc_")
     # Not a terminal: a line per step (a bar on a terminal), on standard error.
-    assert "demo: 1/6 clubs" in result.stderr and "demo: 6/6 reporting done in" in result.stderr
+    steps = len(DEMO_STEPS)
+    assert f"demo: 1/{steps} clubs" in result.stderr and f"demo: {steps}/{steps} reporting done in" in result.stderr
     credentials = tmp_path / "var" / "demo-credentials.json"
     assert json.loads(credentials.read_text()) == first["credentials"]
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
@@ -80,7 +82,7 @@ def test_demo_is_deterministic_and_idempotent_with_if_empty(cli_env, tmp_path):
 
 def test_demo_data_is_never_loaded_in_production(cli_env, monkeypatch):
     monkeypatch.setenv("LOYALTYHUB_ENV", "prod")
-    monkeypatch.setenv("LOYALTYHUB_SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("LOYALTYHUB_SECRET_KEY", "0123456789abcdef" * 4)
     refused = runner.invoke(app, ["demo", "--json"])
     assert refused.exit_code == 1 and "refusing to load demo data" in refused.stderr
     skipped = _json(["demo", "--if-empty", "--unless-prod"])  # what make run does
@@ -97,7 +99,12 @@ def test_prod_refuses_the_default_or_a_short_secret():
         Settings(env="prod")
     with pytest.raises(ValidationError, match="at least 32 bytes"):
         Settings(env="prod", secret_key="s3cr3t-from-vault")
-    assert Settings(env="prod", secret_key="k" * 32).env == "prod"
+    for weak in ("k" * 32, "0123456789abcdef" * 2, "correct-horse-battery-staple-xyz"):  # < 256 bits of entropy
+        with pytest.raises(ValidationError, match="32 bytes of entropy"):
+            Settings(env="prod", secret_key=weak)
+    assert Settings(env="prod", secret_key="0123456789abcdef" * 4).env == "prod"  # openssl rand -hex 32
+    urlsafe = "Zq3_kY8-vN1xWb7Lr2Tt9Hm4Pc6Ds0Ga5Fe_Jh-Ui3Ko"  # like secrets.token_urlsafe(32)
+    assert Settings(env="prod", secret_key=urlsafe).env == "prod"
 
 
 def test_development_with_the_default_secret_warns():

@@ -46,6 +46,10 @@ UNSCOPED_PREFIXES = (
     "/readyz",
     "/metrics",
     "/console",
+    # Short links, the open pixel and the one-click unsubscribe take no credentials: the URL is the
+    # capability (a random link code, a signed recipient); tests/messaging/test_links.py checks that one
+    # club's references reach nothing of another club.
+    "/s/",
 )
 
 

@@ -16,6 +16,7 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from loyaltyhub.db import migrate
 from loyaltyhub.db.engine import make_engine
@@ -69,6 +70,7 @@ def test_schemathesis_finds_no_5xx_and_no_undocumented_status(served):
         "X-Customer": str(credentials["loyalty_club_id"]),
     }
     failures: list[str] = []
+    mismatches: list[str] = []
     with httpx.Client(base_url=base, timeout=60) as client:
         for operation in operations:
 
@@ -97,6 +99,12 @@ def test_schemathesis_finds_no_5xx_and_no_undocumented_status(served):
                 except httpx.HTTPError as exc:  # the server closed the connection without an answer
                     failures.append(f"no answer ({exc!r}): {case.method} {case.formatted_path}")
                     return
+                try:
+                    case.validate_response(response, checks=[response_schema_conformance])
+                except Exception as failure:  # schemathesis' failure group: the body breaks its schema
+                    mismatches.append(
+                        f"{response.status_code} {case.method} {case.operation.path}: {str(failure)[:600]}"
+                    )
                 documented = set(case.operation.definition.raw.get("responses", {}))
                 if response.status_code >= 500 or (
                     str(response.status_code) not in documented and "default" not in documented
@@ -108,3 +116,4 @@ def test_schemathesis_finds_no_5xx_and_no_undocumented_status(served):
 
             run()
     assert not failures, "\n".join(failures[:20])
+    assert not mismatches, f"{len(mismatches)} bodies outside their documented schema:\n" + "\n".join(mismatches[:30])

@@ -144,10 +144,13 @@ def serve(
     timeout: float = 120.0,
     app: str = "loyaltyhub.asgi:app",
     tenancy_audit: bool = False,
+    cli: bool = False,
+    env: dict[str, str] | None = None,
 ) -> Iterator[str]:
     """Migrate ``database_url`` and serve it with uvicorn; yields the base URL. ``app`` is the ASGI app to
     serve (the benchmark serves its own floor app on the same database). Tests switch the tenancy audit on
-    (a statement without a club criterion is then a 500); benchmarks leave it off, as production does."""
+    (a statement without a club criterion is then a 500); benchmarks leave it off, as production does.
+    ``cli`` runs the production command, ``loyaltyhub serve``, instead of uvicorn's own; ``env`` adds settings."""
     migrate.upgrade(database_url)
     port = free_port()
     env = {
@@ -158,9 +161,14 @@ def serve(
         "LOYALTYHUB_ENV": "test",
         "LOYALTYHUB_ACCESS_LOG": "false",  # as uvicorn's --no-access-log below: benchmarks measure the API
         "LOYALTYHUB_TENANCY_AUDIT": "true" if tenancy_audit else "false",
+        **(env or {}),
     }
-    command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+    if cli:
+        command = [str(Path(sys.executable).parent / "loyaltyhub"), "serve", "--port", str(port)]
+        command += ["--workers", str(workers)]
+    else:
+        command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
+        command += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]
     process = subprocess.Popen(command, env=env, cwd=REPOSITORY)
     base = f"http://127.0.0.1:{port}"
     try:

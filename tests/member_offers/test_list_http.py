@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, select
 
+from loyaltyhub.events.models import MemberEvent
 from loyaltyhub.member_offers.models import OfferEvent, OfferLike
 from tests.member_offers import factories as mo
 
@@ -216,6 +217,21 @@ def test_like_and_unlike_are_idempotent_and_recorded_as_events(api):
     kinds = api.session.execute(select(OfferEvent.kind).order_by(OfferEvent.id)).scalars().all()
     assert kinds == ["liked", "unliked"]
     assert api.client.post(api.url(f"/{offer.id}/like", "guest"), headers=api.headers()).status_code == 405
+
+
+def test_each_like_is_the_members_offer_liked_event(api):
+    offer = mo.offer(api.session, api.club)
+    url = api.url(f"/{offer.id}/like")
+    api.client.post(url, headers=api.headers())
+    api.client.post(url, headers=api.headers())  # liked already: no new like, no event
+    api.client.delete(url, headers=api.headers())
+    api.client.post(url, headers=api.headers())  # liked again: a second event
+    liked = api.session.execute(
+        select(MemberEvent.member_id, MemberEvent.data)
+        .where(MemberEvent.type == "offer_liked")
+        .order_by(MemberEvent.id)
+    ).all()
+    assert [tuple(row) for row in liked] == [(api.member.id, {"offer_id": offer.id})] * 2
 
 
 @pytest.mark.parametrize("kind", ["seen", "clicked"])

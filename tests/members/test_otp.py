@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from loyaltyhub.auth import permits
+from loyaltyhub.members import outbox
 from loyaltyhub.members.identity import otp
 from loyaltyhub.members.models import OutboxMessage
 from tests.members import factories as members
@@ -76,6 +77,32 @@ def test_a_pluggable_sender_receives_the_message(app_with, services, session, cl
     assert delivered[0].member_id == member.id and delivered[0].sent_at is not None
 
 
+def test_a_delivered_code_is_not_kept_at_rest(app_with, services, session, club, headers):
+    """Issue #14, defect 5: once a sender took the message, the stored body no longer holds the code."""
+    seen = []
+    app = app_with(replace(services, outbox_sender=lambda message: seen.append(message.body)))
+    members.member(session, club, properties={"email": "kari@example.com"})
+    with TestClient(app) as client:
+        response = client.post(
+            f"/v3/{club.slug}/members/otp/email", headers=headers, json={"email": "kari@example.com"}
+        )
+    assert response.status_code == 200
+    code = re.search(r"code is (\d{6})\.", seen[0]).group(1)
+    stored = session.execute(select(OutboxMessage.body).where(OutboxMessage.kind == "otp")).scalar_one()
+    assert code not in stored
+    assert stored == seen[0].replace(code, outbox.REMOVED)
+
+
+def test_without_a_gateway_the_row_keeps_the_code_for_a_developer(client, session, club, headers):
+    member = members.member(session, club)
+    assert (
+        client.post(f"/v3/{club.slug}/members/otp/sms", headers=headers, json={"msisdn": member.msisdn}).status_code
+        == 200
+    )
+    stored = session.execute(select(OutboxMessage.body).where(OutboxMessage.recipient == member.msisdn)).scalar_one()
+    assert re.search(r"code is \d{6}\.", stored), "the log sender delivers nothing: the row is the only copy"
+
+
 def test_a_failing_sender_leaves_the_message_unsent_in_the_outbox(app_with, services, session, club, headers):
     def broken(message):
         raise ConnectionError("gateway down")
@@ -89,6 +116,8 @@ def test_a_failing_sender_leaves_the_message_unsent_in_the_outbox(app_with, serv
         select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
     ).scalar_one()
     assert unsent == 1
+    body = session.execute(select(OutboxMessage.body).where(OutboxMessage.sent_at.is_(None))).scalar_one()
+    assert not re.search(r"\d{6}", body), "an undelivered code is not kept either (nothing retries it)"
 
 
 def test_a_retried_request_with_the_same_key_sends_no_second_code(client, session, club, headers):

@@ -15,4 +15,10 @@ BUILDERS: dict[str, Callable[[Session, LoyaltyClub], int]] = {
     "template_id": lambda session, club: factories.template(session, club).id,
     "identity_id": lambda session, club: factories.sender_identity(session, club).id,
 }
-CONSTANTS = {"service_name": "generic"}
+CONSTANTS = {
+    "service_name": "generic",
+    # The public link endpoints (/s/..., outside the walk: the URL is the capability) for the input walks.
+    "link_ref": "1-AAAAAAAAAA",
+    "recipient_ref": "1.1.AAAAAAAAAAAAAAAA",
+    "pixel": "1.1.AAAAAAAAAAAAAAAA.gif",
+}

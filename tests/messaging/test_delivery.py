@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
+from loyaltyhub.events.models import MemberEvent
 from loyaltyhub.members.groups import service as groups
 from loyaltyhub.messaging.delivery.prepare import prepare_due
 from loyaltyhub.messaging.delivery.transmit import transmit_batch
@@ -72,6 +73,31 @@ def _schedule(api: Api, message_id: int, sending: dict, service: str = "campaign
 def _dispatches(api: Api, sending_id: int) -> list[Dispatch]:
     api.session.expire_all()
     return list(api.session.execute(select(Dispatch).where(Dispatch.sending_id == sending_id)).scalars())
+
+
+def test_each_member_dispatch_is_recorded_as_the_members_sending_dispatched_event(api: Api, sink: SmtpSink, units):  # type: ignore[no-untyped-def]
+    api.put("/settings", {"settings": {"email_transport": sink.transport()}})
+    group = members.group(api.session, api.club)
+    reached = [_member(api, n) for n in range(3)]
+    groups.add_members(api.session, api.club, group, [m.id for m in reached])
+    message_id = api.post("/campaigns", email_message()).json()["message"]["id"]
+    sending_id = _schedule(
+        api,
+        message_id,
+        {"audience": {"type": "reference", "id": group.id}, "recipients": [{"email": "guest@example.com"}]},
+    )
+    run_messaging(units, "worker-1")
+    assert len(sink.received) == 4
+    recorded = api.session.execute(
+        select(MemberEvent.member_id, MemberEvent.data, MemberEvent.source).where(
+            MemberEvent.type == "sending_dispatched"
+        )
+    ).all()
+    # One per member reached (the guest address has no member), with the sending and channel.
+    assert sorted(r.member_id for r in recorded) == sorted(m.id for m in reached)
+    assert {(r.data["sending_id"], r.data["channel"], r.source) for r in recorded} == {
+        (sending_id, "email", "loyaltyhub")
+    }
 
 
 def test_a_campaign_reaches_each_consenting_member_once(api: Api, sink: SmtpSink, units):  # type: ignore[no-untyped-def]

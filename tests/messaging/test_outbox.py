@@ -34,9 +34,10 @@ def test_an_otp_code_is_mailed_through_the_clubs_smtp_server(api: Api, factory, 
     assert response.status_code == 200
     [mail] = [r for r in sink.received if r.to == "kari@example.com"]
     assert mail.message["From"] == "Infinity <infinity-mall@example.com>"
-    assert re.search(r"code is \d{4,8}\.", mail.text)
+    code = re.search(r"code is (\d{4,8})\.", mail.text).group(1)
     row = api.session.execute(select(OutboxMessage).where(OutboxMessage.kind == "otp")).scalar_one()
     assert row.sent_at is not None
+    assert code not in row.body and "[removed after delivery]" in row.body, "no usable code at rest (#14)"
 
 
 def test_a_refusing_server_leaves_the_code_unsent_in_the_outbox(api: Api, factory, sink: SmtpSink):

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from loyaltyhub.files.models import FileRecord
-from loyaltyhub.files.storage import LocalStorage
 from loyaltyhub.offer_images.service import OfferImageRenderer
+from loyaltyhub.storage import LocalStorage
 from tests.offer_images.images import DATA, SEED_TEMPLATE, difference
 from tests.offers import factories as offers
 from tests.stores import factories as stores

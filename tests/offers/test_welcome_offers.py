@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.members.models import Member
-from loyaltyhub.offers.grants import grant_offer, grant_welcome_offers, on_member_change
+from loyaltyhub.offers.grants import grant_offer, grant_welcome_offers
 from loyaltyhub.offers.models import Offer, OfferGrant
 from tests.factories import PUBLIC_HEADERS
 from tests.member_offers import factories as mo
@@ -142,11 +142,10 @@ def test_the_grant_keeps_the_offer_updated_at(session, club):
 def test_the_grant_is_part_of_the_sign_up_transaction(app_with, services, session, club, headers):
     mo.offer(session, club, type="welcome")
 
-    def broken(session, before, after):
+    def broken(session, club_id, events):
         raise RuntimeError("grant failed")
 
-    listeners = tuple(broken if listener is on_member_change else listener for listener in services.member_listeners)
-    client = TestClient(app_with(replace(services, member_listeners=listeners)), raise_server_exceptions=False)
+    client = TestClient(app_with(replace(services, event_listeners=(broken,))), raise_server_exceptions=False)
     response = client.post(
         f"/v3/{club.slug}/members", headers=headers, json={"properties": {"email": "rolled@example.com"}}
     )
@@ -154,7 +153,8 @@ def test_the_grant_is_part_of_the_sign_up_transaction(app_with, services, sessio
     assert session.execute(select(Member).where(Member.email == "rolled@example.com")).first() is None
 
 
-def test_the_platform_grants_welcome_offers_on_sign_up():
+def test_the_platform_grants_welcome_offers_through_the_triggerer():
+    from loyaltyhub.triggers.queue import on_events
     from loyaltyhub.wiring import build_services
 
-    assert on_member_change in build_services().member_listeners
+    assert on_events in build_services().event_listeners

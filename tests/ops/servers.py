@@ -17,7 +17,7 @@ import httpx
 
 LOYALTYHUB = str(Path(sys.executable).parent / "loyaltyhub")
 """The console script of the installed package (what ``make install`` puts in ``.venv/bin``)."""
-PROD_SECRET = "ops-test-secret-key-0123456789abcdef"  # 36 bytes
+PROD_SECRET = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"  # 64 hex digits: 256 bits
 PUBLIC_HEADERS = {"X-Product-Name": "ops-test", "X-User-Agent": "loyaltyhub ops test"}
 
 

@@ -143,7 +143,7 @@ def test_secrets_that_reach_a_message_or_traceback_are_redacted():
     stream = io.StringIO()
     from loyaltyhub.settings import Settings
 
-    handler = configure_logging(Settings(env="prod", secret_key="k" * 32), stream=stream)
+    handler = configure_logging(Settings(env="prod", secret_key="0123456789abcdef" * 4), stream=stream)
     try:
         try:
             raise ValueError("no member kari@example.com")

@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.members.models import Member
-from loyaltyhub.rewards.models import Reward, RewardsProgram
+from loyaltyhub.rewards.models import ReceiptConfiguration, ReceiptSubmission, Reward, RewardsProgram
 from loyaltyhub.rewards.points import ledger
 from loyaltyhub.rewards.program import service as program_service
+from loyaltyhub.rewards.receipts import service as receipts
+from loyaltyhub.stores.models import Store
 
 _n = itertools.count(1)
 
@@ -54,6 +56,26 @@ def reward(session: Session, club: LoyaltyClub, **fields: Any) -> Reward:
     values: dict[str, Any] = {"loyalty_club_id": club.id, "name": f"Reward {n}", "price": 10, "files": []}
     values.update(fields)
     row = Reward(**values)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def store(session: Session, club: LoyaltyClub, name: str = "Store") -> Store:
+    row = Store(loyalty_club_id=club.id, name=f"{name} {next(_n)}", external_id=f"rw-{next(_n)}")
+    session.add(row)
+    session.flush()
+    return row
+
+
+def receipts_configuration(session: Session, club: LoyaltyClub, **values: Any) -> ReceiptConfiguration:
+    return receipts.save_configuration(session, club.id, values)
+
+
+def submission(session: Session, club: LoyaltyClub, member_row: Member, **fields: Any) -> ReceiptSubmission:
+    row = ReceiptSubmission(
+        loyalty_club_id=club.id, member_id=member_row.id, state=fields.pop("state", "OCR_COMPLETED"), **fields
+    )
     session.add(row)
     session.flush()
     return row

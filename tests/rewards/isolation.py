@@ -26,4 +26,27 @@ def _transaction(session: Session, club: LoyaltyClub) -> int:
     return ledger.earn(session, account, type="grant", points=5, now=utcnow(), policy=policy).id
 
 
-BUILDERS: dict[str, Callable[[Session, LoyaltyClub], int]] = {"reward_id": _reward, "transaction_id": _transaction}
+def _submission(session: Session, club: LoyaltyClub) -> int:
+    return rw.submission(session, club, rw.member(session, club)).id
+
+
+BUILDERS: dict[str, Callable[[Session, LoyaltyClub], int]] = {
+    "reward_id": _reward,
+    "transaction_id": _transaction,
+    "submission_id": _submission,
+}
+
+
+def _achievement(session: Session, club: LoyaltyClub) -> int:
+    from loyaltyhub.rewards.achievements import service as achievements
+
+    return achievements.create(session, club.id, {"type": "app_opened", "name": "Open", "points": 1}).id
+
+
+def _multiplier(session: Session, club: LoyaltyClub) -> int:
+    from loyaltyhub.rewards.points import multipliers
+
+    return multipliers.create(session, club.id, {"name": "Double", "factor_percent": 200}).id
+
+
+BUILDERS.update({"achievement_id": _achievement, "multiplier_id": _multiplier})

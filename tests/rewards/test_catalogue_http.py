@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from loyaltyhub.auth import permits
+from loyaltyhub.events.models import MemberEvent
 from loyaltyhub.rewards.models import Reward, RewardPurchase
 from tests.rewards import factories as rw
 
@@ -141,6 +142,21 @@ def test_purchase_debits_points_takes_stock_and_issues_a_code(api, session):
             "code": bought["code"],
             "purchased_at": "2026-11-25T12:00:00.000Z",
         }
+    ]
+
+
+def test_points_earned_and_spent_are_the_members_events(api, session):
+    member, token = api.member(points=500)
+    reward = create(api)
+    assert api.me("POST", f"/rewards/{reward['id']}/purchase", token).status_code == 200
+    recorded = session.execute(
+        select(MemberEvent.type, MemberEvent.data, MemberEvent.source)
+        .where(MemberEvent.member_id == member.id, MemberEvent.type.in_(["points_earned", "points_spent"]))
+        .order_by(MemberEvent.id)
+    ).all()
+    assert [tuple(r) for r in recorded] == [
+        ("points_earned", {"points": 500, "reason": "grant"}, "loyaltyhub"),
+        ("points_spent", {"points": 300, "reason": "reward_purchase"}, "loyaltyhub"),
     ]
 
 

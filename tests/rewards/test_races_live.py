@@ -14,9 +14,11 @@ from sqlalchemy import func, select
 from loyaltyhub.clubs.service import club_by_slug
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.engine import make_engine
-from loyaltyhub.rewards.models import PointsTransaction, Reward, RewardPurchase, RewardsAccount
+from loyaltyhub.rewards.models import PointsTransaction, ReceiptSubmission, Reward, RewardPurchase, RewardsAccount
 from loyaltyhub.rewards.points import ledger
 from loyaltyhub.rewards.program import service as program_service
+from loyaltyhub.rewards.receipts import service as receipts
+from loyaltyhub.stores.models import Store
 from loyaltyhub.wiring import unit_of_work
 from tests.member_offers import live
 
@@ -141,3 +143,62 @@ def test_the_same_pos_transaction_posted_20_times_in_parallel_earns_once(server,
     assert outcome == Counter({(200, "ok"): 20})
     facts_now = facts(live_url, reward_id, [member_id])
     assert (facts_now["balance"], facts_now["ledger"], facts_now["lots"]) == (55, 55, 55)
+
+
+def seed_receipts(live_url: str, slug: str, members: int, **config: object) -> tuple[live.Seeded, int, list[int]]:
+    """A club with a program and receipts (``config``), ``members`` participants, one store, and one
+    submission waiting for staff per member; answers the seeded club, its reward's id and the submissions."""
+    seeded, reward_id = seed(live_url, slug, members=members, points=0)
+    engine = make_engine(live_url, pool_size=1)
+    with unit_of_work(engine, write=True) as session:
+        club = club_by_slug(session, slug)
+        assert club is not None
+        receipts.save_configuration(session, club.id, {"points_per_unit": 1, "unit_amount": 100, **config})
+        store = Store(loyalty_club_id=club.id, name="Race store", external_id="race")
+        session.add(store)
+        session.flush()
+        submissions = []
+        for member_id in seeded.member_ids:
+            row = ReceiptSubmission(
+                loyalty_club_id=club.id, member_id=member_id, state="MANUAL_VERIFICARION", store_id=store.id,
+                total=12_300, purchased_at=utcnow(),
+            )  # fmt: skip
+            session.add(row)
+            session.flush()
+            submissions.append(row.id)
+    engine.dispose()
+    return seeded, reward_id, submissions
+
+
+def fire_at(base: str, seeded: live.Seeded, calls: list[tuple[str, str, object]], threads: int = 20) -> Counter:
+    """Like :func:`fire` with full paths, the club also named in ``X-Loyalty-Club-Slug``."""
+    headers = {"X-Client-Authorization": seeded.token, "X-Loyalty-Club-Slug": seeded.slug, **live.PUBLIC_HEADERS}
+    with httpx.Client(
+        base_url=base, headers=headers, timeout=120, limits=httpx.Limits(max_connections=threads)
+    ) as client:
+
+        def one(call: tuple[str, str, object]) -> tuple[int, str | None]:
+            method, path, body = call
+            response = client.request(method, path, json=body)
+            return response.status_code, response.json().get("error")
+
+        with ThreadPoolExecutor(threads) as pool:
+            return Counter(pool.map(one, calls))
+
+
+def test_one_receipt_accepted_20_times_in_parallel_earns_once(server, live_url):
+    seeded, reward_id, (submission_id,) = seed_receipts(live_url, "race-receipt", members=1)
+    calls = [("PATCH", f"/v1/receipts/submissions/{submission_id}", {"state": "ACCEPTED"})] * 20
+    outcome = fire_at(server, seeded, calls)
+    assert outcome == Counter({(200, None): 1, (422, "Receipt submission is already accepted"): 19})
+    facts_now = facts(live_url, reward_id, seeded.member_ids)
+    assert (facts_now["balance"], facts_now["ledger"], facts_now["lots"]) == (123, 123, 123)
+
+
+def test_twenty_parallel_submissions_against_a_daily_limit_of_5(server, live_url):
+    seeded, _, _ = seed_receipts(live_url, "race-limit", members=1, daily_limit=5)
+    member_id = seeded.member_ids[0]
+    photo = {"content_type": "image/png", "data": "iVBORw0KGgoAAAAAAAAAAA=="}
+    calls = [("POST", f"/v3/{seeded.slug}/members/{member_id}/receipts/submissions", {"photo": photo})] * 20
+    outcome = fire_at(server, seeded, calls)
+    assert outcome == Counter({(201, None): 4, (422, "Receipt submissions limit exceeded"): 16})  # 1 seeded

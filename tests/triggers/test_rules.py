@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from loyaltyhub.triggers.rules import Standing, Terms, admits, condition_problems, conditions_hold, decide, period_of
+from loyaltyhub.errors import ValidationFailed
+from loyaltyhub.triggers import conditions as grammar
+from loyaltyhub.triggers.rules import Standing, Terms, admits, decide, period_of
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -105,8 +107,17 @@ def test_weeks_start_on_monday_in_oslo():
     assert period_of(t, at("2026-03-23T00:00:00+01:00"), OSLO) == period_of(t, sunday_night, OSLO)
 
 
+def op(kind, field, value):
+    return {"type": kind, "field": field, "value": value}
+
+
+def both(*operations):
+    return {"type": "and", "operations": list(operations)}
+
+
 def test_audience_sources_and_conditions():
-    t = terms(audience_id=7, excluded_sources=("webforms",), data_conditions={"data.offer_id": {"in": [1, 2]}})
+    node = grammar.parse("coupon_used", op("in", "data.offer_id", [1, 2]))
+    t = terms(audience_id=7, excluded_sources=("webforms",), data_conditions=node)
     member = {"group_ids": [7], "gender": "woman"}
     assert admits(t, source="ios", member=member, data={"offer_id": 1}) is None
     assert admits(t, source="webforms", member=member, data={"offer_id": 1}) == "excluded_source"
@@ -115,29 +126,63 @@ def test_audience_sources_and_conditions():
 
 
 @pytest.mark.parametrize(
-    ("conditions", "data", "member", "holds"),
+    ("event_type", "condition", "data", "member", "holds"),
     [
-        ({"data.url": {"eq": "https://x"}}, {"url": "https://x"}, {}, True),
-        ({"data.url": {"not_eq": "https://x"}}, {}, {}, True),
-        ({"data.count": {"gte": 2, "lt": 5}}, {"count": 4}, {}, True),
-        ({"data.count": {"gt": 4}}, {"count": 4}, {}, False),
-        ({"data.count": {"gt": 4}}, {"count": "x"}, {}, False),
-        ({"member.gender": {"in": ["woman"]}}, {}, {"gender": "woman"}, True),
-        ({"member.gender": {"not_in": ["woman"]}}, {}, {"gender": "woman"}, False),
-        ({"data.store_id": {"exists": True}}, {}, {}, False),
-        ({"data.store_id": {"exists": False}}, {}, {}, True),
+        ("link_clicked", op("equal", "data.url", "https://x"), {"url": "https://x"}, {}, True),
+        ("link_clicked", op("not_equal", "data.url", "https://x"), {}, {}, True),
+        ("link_clicked", op("equal", "data.link_id", None), {}, {}, True),  # null: the key is absent
+        ("link_clicked", op("not_equal", "data.link_id", None), {}, {}, False),
+        (
+            "points_earned",
+            both(op("greater_or_equal_to", "data.points", 2), op("less_than", "data.points", 5)),
+            {"points": 4},
+            {},
+            True,
+        ),
+        ("points_earned", op("greater_than", "data.points", 4), {"points": 4}, {}, False),
+        ("points_earned", op("greater_than", "data.points", 4), {}, {}, False),
+        ("app_opened", op("in", "member.gender", ["woman"]), {}, {"gender": "woman"}, True),
+        ("app_opened", op("not_in", "member.gender", ["woman"]), {}, {"gender": "woman"}, False),
+        ("app_opened", op("in", "member.group_ids", [3, 4]), {}, {"group_ids": [1, 4]}, True),
+        ("app_opened", op("in", "member.age", ["20-24"]), {}, {"age": "25-29"}, False),
+        ("app_opened", op("equal", "data.platform", "ios"), {"platform": "ios"}, {}, True),
+        ("app_opened", op("equal", "source", "kiosk"), {}, {}, False),
+        (
+            "app_opened",
+            {"type": "or", "operations": [op("equal", "data.platform", "ios"), op("equal", "member.gender", "man")]},
+            {"platform": "web"},
+            {"gender": "man"},
+            True,
+        ),
     ],
 )
-def test_conditions(conditions, data, member, holds):
-    assert conditions_hold(conditions, member=member, data=data) is holds
+def test_conditions_use_the_reporting_filter_grammar(event_type, condition, data, member, holds):
+    node = grammar.parse(event_type, condition)
+    assert grammar.holds(node, source="ios", member=member, data=data) is holds
 
 
-def test_condition_problems():
-    assert condition_problems({"data.x": {"eq": 1}, "member.gender": {"in": ["a"]}}) == []
-    problems = condition_problems({"member.password": {"eq": 1}, "data.x": {"like": 1}, "data.y": {"in": 3}})
-    assert [(p[0], p[1]) for p in problems] == [
-        (("member.password",), "invalid_field"),
-        (("data.x", "like"), "inclusion"),
-        (("data.y", "in"), "invalid_type"),
-    ]
-    assert condition_problems([1])[0][1] == "invalid_type"
+def test_condition_problems_name_the_bad_nodes():
+    assert grammar.parse("app_opened", both(op("equal", "data.platform", "ios"))) is not None
+    with pytest.raises(ValidationFailed) as refused:
+        grammar.parse(
+            "app_opened",
+            both(
+                op("equal", "member.password", 1),
+                op("like", "data.platform", "x"),
+                op("in", "data.app_version", "1.0"),
+                op("equal", "data.platform", "amiga"),
+            ),
+        )
+    details = refused.value.extra["details"]["data_conditions"]["operations"]
+    assert details["0"]["field"][0]["error"] == "inclusion"
+    assert "data.platform" in details["0"]["field"][0]["options"]["in"]
+    assert "member.gender" in details["0"]["field"][0]["options"]["in"]
+    assert details["1"]["type"][0]["error"] == "inclusion"
+    assert details["2"]["value"][0]["error"] == "invalid_type"
+    assert details["3"]["value"][0] == {"error": "inclusion", "options": {"in": ["ios", "android", "web", "other"]}}
+
+
+def test_the_parsed_tree_is_cached_per_rule_text():
+    raw = both(op("equal", "data.url", "https://x"))
+    assert grammar.compiled("link_clicked", raw) is grammar.compiled("link_clicked", dict(raw))
+    assert grammar.compiled("link_clicked", None) is None

@@ -55,11 +55,14 @@ def test_the_vendors_example_rule_round_trips(client, club, headers, offer):
     assert rule["name"]["translations"] == {"pl": "Użycie kuponu"} and rule["deleted_at"] is None
     assert client.get(url(club, f"/rules/{rule['id']}"), headers=headers).json() == rule
     listed = client.get(url(club, "/rules"), headers=headers).json()
-    assert [r["id"] for r in listed["rules"]] == [rule["id"]]
+    # The club's built-in welcome offers rule is listed first (made with the club).
+    (welcome,) = [r["id"] for r in listed["rules"] if r["system_key"] == "welcome_offers"]
+    assert [r["id"] for r in listed["rules"]] == [welcome, rule["id"]]
     assert client.get(url(club, "/rules"), params={"event_types": "coupon_used"}, headers=headers).json()["rules"] == []
     paused = client.put(url(club, f"/rules/{rule['id']}/pause"), headers=headers).json()
     assert paused["paused"] is True
-    assert client.get(url(club, "/rules"), params={"paused": "false"}, headers=headers).json()["rules"] == []
+    unpaused = client.get(url(club, "/rules"), params={"paused": "false"}, headers=headers).json()["rules"]
+    assert [r["id"] for r in unpaused] == [welcome]
     assert client.put(url(club, f"/rules/{rule['id']}/start"), headers=headers).json()["paused"] is False
     patched = client.patch(url(club, f"/rules/{rule['id']}"), json={"limit": None, "minimum": 2}, headers=headers)
     assert patched.status_code == 200, patched.text
@@ -69,7 +72,7 @@ def test_the_vendors_example_rule_round_trips(client, club, headers, offer):
     assert client.delete(url(club, f"/rules/{rule['id']}"), headers=headers).status_code == 204
     gone = client.get(url(club, f"/rules/{rule['id']}"), headers=headers)
     assert gone.status_code == 404 and gone.json() == {"error": f"Rule#{rule['id']} not found"}
-    assert client.get(url(club, "/rules"), headers=headers).json()["rules"] == []
+    assert [r["id"] for r in client.get(url(club, "/rules"), headers=headers).json()["rules"]] == [welcome]
 
 
 @pytest.mark.parametrize(
@@ -99,7 +102,22 @@ def test_invalid_rules_are_422(client, factory, session, club, headers, offer):
             "not_found",
         ),
         ({"audience_id": 987654321}, ("audience_id",), "not_found"),
-        ({"data_conditions": {"data.x": {"like": "y"}}}, ("data_conditions", "data.x", "like"), "inclusion"),
+        (
+            {"data_conditions": {"type": "like", "field": "data.x", "value": 1}},
+            ("data_conditions", "type"),
+            "inclusion",
+        ),
+        (
+            {"data_conditions": {"type": "equal", "field": "data.x", "value": 1}},
+            ("data_conditions", "field"),
+            "inclusion",
+        ),
+        (
+            {"data_conditions": {"type": "in", "field": "member.age", "value": ["7"]}},
+            ("data_conditions", "value", "0"),
+            "inclusion",
+        ),
+        ({"data_conditions": [1]}, ("data_conditions",), "invalid_type"),
         ({"frequency": {"limit": 1, "timespan": "fortnight"}}, ("frequency", "timespan"), "inclusion"),
         ({"frequency": {"limit": 0, "timespan": "day"}}, ("frequency", "limit"), "greater_or_equal_to"),
         ({"limit": 0}, ("limit",), "greater_or_equal_to"),

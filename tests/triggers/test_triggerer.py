@@ -180,7 +180,7 @@ def test_excluded_sources_audience_and_conditions(client, clocked, session, sess
         event_type="link_clicked",
         excluded_sources=["webforms"],
         audience_id=group.id,
-        data_conditions={"data.url": {"eq": "https://club.example/win"}},
+        data_conditions={"type": "equal", "field": "data.url", "value": "https://club.example/win"},
     )
     url = {"url": "https://club.example/win"}
     send(

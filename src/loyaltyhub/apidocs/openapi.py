@@ -240,6 +240,31 @@ def _document_operation(key: str, operation: dict[str, Any], needs: Needs, schem
     _name_inline_schemas(operation)
     _add_examples(operation_id, operation, schemas)
     _document_vendor_statuses(operation_id, operation)
+    _document_server_statuses(operation, schemas)
+
+
+SERVER_STATUSES = {
+    "500": "Internal server error: a defect of the server (logged with the request id); the body is the house "
+    "error format.",
+    "503": "The database could not be reached or lost the connection, and the request could not safely be run "
+    "again (docs/decisions/http.md): `Database connection lost; the request was not carried out`, `... while "
+    "committing; the outcome is unknown` (send it again with an `Idempotency-Key` to find out) or `Database "
+    "busy; ...`. Retry after `Retry-After` seconds.",
+}
+
+
+def _document_server_statuses(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """Every operation can answer 500 (a defect) and 503 (:mod:`loyaltyhub.http.resilience`): the document says
+    so, with their body, so that a client generated from it reads them (issue #14, defect 6)."""
+    if "ErrorBody" not in schemas:
+        return
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    for status, meaning in SERVER_STATUSES.items():
+        response = operation["responses"].setdefault(status, {"description": meaning, "content": body})
+        if status == "503":
+            response["headers"] = {
+                "Retry-After": {"description": "Seconds to wait before trying again", "schema": {"type": "integer"}}
+            }
 
 
 def _optional_body(operation: dict[str, Any]) -> None:

@@ -29,6 +29,7 @@ _RW_ME = "/v3/{loyalty_club_slug}/members/me/rewards-program"
 _RW_REF = "/v3/{loyalty_club_slug}/members/{member_ref}/rewards-program"
 _RW_MEMBER = "/v1/{loyalty_club_slug}/members/{member_id}/rewards-program"
 _RW_CATALOGUE = "/v1/{loyalty_club_slug}/rewards-program/rewards"
+_RC_MEMBER = "/v3/{loyalty_club_slug}/members/{member_ref}/receipts"
 
 # The vendor documents these updates as PUT (members, image templates, stores: its older docs and vendor-docs-platform
 # (f).1, (g).4); PUT answers as PATCH does (docs/decisions/compatibility.md).
@@ -458,6 +459,67 @@ OPERATIONS: dict[str, OperationText] = {
     f"GET {_RW_REF}/rewards/purchased": OperationText("rewards_member_purchased", "List a member's purchased rewards"),
     f"POST {_RW_REF}/rewards/{{reward_id}}/purchase": OperationText("rewards_purchase", "Purchase a reward"),
     f"POST {_RW_REF}/rewards/{{reward_id}}/use": OperationText("rewards_use", "Use a purchased reward"),
+    # Achievements and point multipliers
+    "GET /v1/{loyalty_club_slug}/rewards-program/achievements": OperationText(
+        "rewards_achievements_list", "List achievements"
+    ),
+    "POST /v1/{loyalty_club_slug}/rewards-program/achievements": OperationText(
+        "rewards_achievements_create", "Create an achievement"
+    ),
+    "GET /v1/{loyalty_club_slug}/rewards-program/achievements/{achievement_id}": OperationText(
+        "rewards_achievements_show", "Show an achievement"
+    ),
+    "PATCH /v1/{loyalty_club_slug}/rewards-program/achievements/{achievement_id}": OperationText(
+        "rewards_achievements_update", "Update an achievement"
+    ),
+    "DELETE /v1/{loyalty_club_slug}/rewards-program/achievements/{achievement_id}": OperationText(
+        "rewards_achievements_archive", "Archive an achievement"
+    ),
+    f"GET {_RW_REF}/status/achievements_summary": OperationText(
+        "rewards_achievements_summary", "Show a member's achievements summary"
+    ),
+    "GET /v3/{loyalty_club_slug}/triggerer/point_multipliers": OperationText(
+        "point_multipliers_list", "List point multipliers"
+    ),
+    "POST /v3/{loyalty_club_slug}/triggerer/point_multipliers": OperationText(
+        "point_multipliers_create", "Create a point multiplier"
+    ),
+    "GET /v3/{loyalty_club_slug}/triggerer/point_multipliers/{multiplier_id}": OperationText(
+        "point_multipliers_show", "Show a point multiplier"
+    ),
+    "PATCH /v3/{loyalty_club_slug}/triggerer/point_multipliers/{multiplier_id}": OperationText(
+        "point_multipliers_update", "Update a point multiplier"
+    ),
+    "DELETE /v3/{loyalty_club_slug}/triggerer/point_multipliers/{multiplier_id}": OperationText(
+        "point_multipliers_delete", "Delete a point multiplier"
+    ),
+    # Receipts
+    "GET /v3/{loyalty_club_slug}/receipts/configuration": OperationText(
+        "receipts_configuration_public", "Show the receipts configuration"
+    ),
+    f"GET {_RC_MEMBER}/submissions": OperationText("receipts_member_list", "List a member's receipt submissions"),
+    f"GET {_RC_MEMBER}/submissions/{{submission_id}}": OperationText(
+        "receipts_member_show", "Show a receipt submission"
+    ),
+    f"POST {_RC_MEMBER}/submissions": OperationText("receipts_member_create", "Submit a receipt"),
+    f"PATCH {_RC_MEMBER}/submissions/{{submission_id}}": OperationText(
+        "receipts_member_update", "Update a receipt submission's form"
+    ),
+    f"DELETE {_RC_MEMBER}/submissions/{{submission_id}}": OperationText(
+        "receipts_member_delete", "Delete a receipt submission"
+    ),
+    f"GET {_RC_MEMBER}/limits_exceeded": OperationText("receipts_check_limits", "Check receipts limits exceeded"),
+    "GET /v1/receipts/submissions": OperationText("receipts_submissions_list", "List receipt submissions"),
+    "GET /v1/receipts/submissions/{submission_id}": OperationText(
+        "receipts_submissions_show", "Show a receipt submission (management)"
+    ),
+    "PATCH /v1/receipts/submissions/{submission_id}": OperationText(
+        "receipts_submissions_update", "Accept, reject or correct a receipt submission"
+    ),
+    "GET /v1/receipts/management/configuration": OperationText(
+        "receipts_configuration_show", "Show receipts configuration"
+    ),
+    "PUT /v1/receipts/management/configuration": OperationText("receipts_configuration_save", "Configure receipts"),
     # Messaging API
     f"GET {_MSG}/settings": OperationText("messaging_settings_show", "Show messaging settings"),
     f"PUT {_MSG}/settings": OperationText("messaging_settings_update", "Update messaging settings"),
@@ -492,6 +554,16 @@ OPERATIONS: dict[str, OperationText] = {
     f"GET {_SVC}/sendings/{{sending_id}}/dispatches/members": OperationText(
         "sendings_dispatch_members", "List a sending's members"
     ),
+    "GET /v1/messages_history": OperationText("messages_history_list", "List the messages history"),
+    "GET /v1/members/me/messages_history": OperationText(
+        "my_messages_history_list", "List the signed-in member's messages history"
+    ),
+    "POST /v3/{loyalty_club_slug}/links/generate": OperationText("links_generate", "Generate a short link"),
+    "GET /s/{link_ref}": OperationText("links_visit", "Visit a short link"),
+    "GET /s/{link_ref}/{recipient_ref}": OperationText("links_visit_tracked", "Visit a tracked short link"),
+    "GET /s/open/{pixel}": OperationText("messages_open_pixel", "Record an e-mail open"),
+    "GET /s/unsubscribe/{recipient_ref}": OperationText("messages_unsubscribe_page", "Show the unsubscribe page"),
+    "POST /s/unsubscribe/{recipient_ref}": OperationText("messages_unsubscribe", "Unsubscribe in one click"),
     # Operations
     "GET /healthz": OperationText("health_check", "Check the process is alive"),
     "GET /readyz": OperationText("readiness_check", "Check the service is ready"),

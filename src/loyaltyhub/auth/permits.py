@@ -155,6 +155,11 @@ SENDER_IDENTITIES_INDEX = permit("Messages:Api:SenderIdentities:Index", "List an
 SENDER_IDENTITIES_CREATE = permit("Messages:Api:SenderIdentities:Create", "Create sender identities")
 SENDER_IDENTITIES_UPDATE = permit("Messages:Api:SenderIdentities:Update", "Update sender identities")
 SENDER_IDENTITIES_DESTROY = permit("Messages:Api:SenderIdentities:Destroy", "Destroy sender identities")
+MESSAGES_HISTORY_LIST = permit("BL:Api:MessagesHistory:List", "List the messages sent to members (history)")
+MEMBER_MESSAGES_HISTORY_LIST = permit(
+    "BL:Api:Members:OAuth:MessagesHistory:List", "List the messages sent to the signed-in member"
+)
+LINKS_GENERATE = permit("BL:Api:Links:Generate", "Generate a short link for any URL")
 # --- Rewards program (reference (a).1-(a).11; management names in the same pattern) --------------
 REWARDS_PROGRAM_INFO = permit("Rewards:Api:Program:GetInfo", "Show the rewards program (achievements, levels)")
 REWARDS_JOIN = permit("Rewards:Api:OAuth:Memberships:Create", "Join the rewards program (signed-in member)")
@@ -180,6 +185,36 @@ REWARDS_CATALOGUE_CREATE = permit("Rewards:Api:Management:Rewards:Create", "Crea
 REWARDS_CATALOGUE_UPDATE = permit("Rewards:Api:Management:Rewards:Update", "Update rewards (price, stock...)")
 REWARDS_CATALOGUE_DESTROY = permit("Rewards:Api:Management:Rewards:Destroy", "Archive rewards")
 TRANSACTION_POINTS_CREATE = permit("Transaction:Api:Points:Create", "Post point-of-sale points transactions")
+REWARDS_ACHIEVEMENTS_LIST = permit("Rewards:Api:Management:Achievements:List", "List and show achievements")
+REWARDS_ACHIEVEMENTS_CREATE = permit("Rewards:Api:Management:Achievements:Create", "Create achievements")
+REWARDS_ACHIEVEMENTS_UPDATE = permit("Rewards:Api:Management:Achievements:Update", "Update achievements")
+REWARDS_ACHIEVEMENTS_DESTROY = permit("Rewards:Api:Management:Achievements:Destroy", "Archive achievements")
+POINT_MULTIPLIERS_LIST = permit("Triggerer:Api:PointMultipliers:List", "List and show point multipliers")
+POINT_MULTIPLIERS_CREATE = permit("Triggerer:Api:PointMultipliers:Create", "Create point multipliers")
+POINT_MULTIPLIERS_UPDATE = permit("Triggerer:Api:PointMultipliers:Update", "Update point multipliers")
+POINT_MULTIPLIERS_DESTROY = permit("Triggerer:Api:PointMultipliers:Destroy", "Delete point multipliers")
+# --- Receipts (vendor-docs-platform §3: the management permits' pattern; the others in the same style) ---
+RECEIPTS_CONFIGURATION = permit("Receipt:Api:Configuration:Show", "Show the club's receipts configuration (apps)")
+RECEIPTS_MY_LIST = permit("Receipt:Api:OAuth:Submissions:List", "List and show the member's receipt submissions")
+RECEIPTS_MY_CREATE = permit("Receipt:Api:OAuth:Submissions:Create", "Submit a receipt (signed-in member)")
+RECEIPTS_MY_UPDATE = permit("Receipt:Api:OAuth:Submissions:Update", "Complete a receipt submission's form")
+RECEIPTS_MY_DELETE = permit("Receipt:Api:OAuth:Submissions:Delete", "Withdraw a receipt submission")
+RECEIPTS_MY_LIMITS = permit("Receipt:Api:OAuth:Submissions:CheckLimits", "Check the member's receipts limits")
+RECEIPTS_LIST_BY_ID = permit("Receipt:Api:Submissions:List", "List and show a member's (by id) receipt submissions")
+RECEIPTS_CREATE_BY_ID = permit("Receipt:Api:Submissions:Create", "Submit a receipt for a member (by id)")
+RECEIPTS_UPDATE_BY_ID = permit("Receipt:Api:Submissions:Update", "Complete a member's (by id) submission form")
+RECEIPTS_DELETE_BY_ID = permit("Receipt:Api:Submissions:Delete", "Withdraw a member's (by id) receipt submission")
+RECEIPTS_LIMITS_BY_ID = permit("Receipt:Api:Submissions:CheckLimits", "Check a member's (by id) receipts limits")
+RECEIPTS_MANAGEMENT_LIST = permit("Receipt:Api:Management:Submissions:List", "List and show receipt submissions")
+RECEIPTS_MANAGEMENT_UPDATE = permit(
+    "Receipt:Api:Management:Submissions:Update", "Accept, reject and correct receipt submissions"
+)
+RECEIPTS_MANAGEMENT_CONFIGURATION_SHOW = permit(
+    "Receipt:Api:Management:Configuration:Show", "Show the receipts configuration (management)"
+)
+RECEIPTS_MANAGEMENT_CONFIGURATION_UPDATE = permit(
+    "Receipt:Api:Management:Configuration:Update", "Change the receipts configuration"
+)
 TRANSACTION_POINTS_GET = permit("Transaction:Api:Points:Get", "Read a member's points per wallet")
 TRANSACTION_POINTS_LIST = permit("Transaction:Api:Points:List", "List a member's point events (wallet view)")
 # --- Member events, the Triggerer, webhooks (the vendor names none of these permits) --------------------
@@ -210,6 +245,23 @@ REPORT_OFFERS_USAGES_HISTORY = permit("Reporting:Api:Report:OffersUsagesHistory"
 REPORT_OFFERS_EVENTS_HISTORY = permit("Reporting:Api:Report:OffersEventsHistory", "Report offers_events_history")
 REPORT_OFFERS_USAGES_STATS = permit("Reporting:Api:Report:OffersUsagesStats", "Report offers_usages_stats")
 REPORT_OFFERS_EVENTS_STATS = permit("Reporting:Api:Report:OffersEventsStats", "Report offers_events_stats")
+REPORT_SENDINGS = permit("Reporting:Api:Report:Sendings", "Report sendings")
+REPORT_SENDINGS_EVENTS_HISTORY = permit("Reporting:Api:Report:SendingsEventsHistory", "Report sendings_events_history")
+REPORT_SENDINGS_RECIPIENTS_STATISTICS = permit(
+    "Reporting:Api:Report:SendingsRecipientsStatistics", "Report sendings_recipients_statistics"
+)
+REPORT_SENDINGS_LINKS = permit("Reporting:Api:Report:SendingsLinks", "Report sendings_links")
+REPORT_SENDINGS_LINKS_STATS = permit("Reporting:Api:Report:SendingsLinksStats", "Report sendings_links_stats")
+REPORT_SENDINGS_STATS = permit("Reporting:Api:Report:SendingsStats", "Report sendings_stats")
+REPORT_LINKS_VISITS_HISTORY = permit("Reporting:Api:Report:LinksVisitsHistory", "Report links_visits_history")
+REPORT_TRANSACTIONS = permit("Reporting:Api:Report:Transactions", "Report transactions (points ledger records)")
+REPORT_TRANSACTIONS_HISTORY = permit(
+    "Reporting:Api:Report:TransactionsHistory", "Report transactions_history (points earned, spent, expired)"
+)
+REPORT_POINTS_BALANCES = permit("Reporting:Api:Report:PointsBalances", "Report points_balances (members' points)")
+REPORT_MEMBER_EVENTS = permit("Reporting:Api:Report:MemberEvents", "Report member_events")
+REPORT_MEMBER_EVENTS_HISTORY = permit("Reporting:Api:Report:MemberEventsHistory", "Report member_events_history")
+REPORT_MEMBER_EVENTS_STATS = permit("Reporting:Api:Report:MemberEventsStats", "Report member_events_stats")
 
 
 def _with_prefix(*prefixes: str) -> frozenset[str]:

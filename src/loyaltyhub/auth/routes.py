@@ -21,6 +21,7 @@ from loyaltyhub.errors import Unauthorized
 from loyaltyhub.http.responses import errors
 from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.http.session import SessionDep
+from loyaltyhub.ratelimit.logins import client_address, login_throttle_for, staff_identifier
 
 router = LoyaltyRouter(prefix="/v1", tags=["Auth"])
 
@@ -53,11 +54,15 @@ def me(principal: CurrentPrincipal, session: SessionDep) -> MeResponse:
     )
 
 
-@router.post("/users/oauth/token", response_model=UserTokenResponse, responses=errors(400, 401, 422))
+@router.post("/users/oauth/token", response_model=UserTokenResponse, responses=errors(400, 401, 422, 429))
 def user_token(body: UserTokenRequest, session: SessionDep, request: Request) -> UserTokenResponse:
+    throttle, who, address = login_throttle_for(request.app), staff_identifier(body.email), client_address(request)
+    throttle.check(who, address)
     user = authenticate_user(session, body.email, body.password)
     if user is None:
+        throttle.failed(who, address)
         raise Unauthorized("Invalid credentials")
+    throttle.succeeded(who)
     ttl = request.app.state.settings.user_token_ttl_seconds
     token, record = issue_user_token(session, user, ttl)
     return UserTokenResponse(access_token=token, expires_in=ttl, created_at=int(record.created_at.timestamp()))

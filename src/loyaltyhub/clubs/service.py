@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import DEFAULT_OFFER_ACTIVE_SECONDS, LoyaltyClub, Organization
 from loyaltyhub.errors import ValidationFailed
+from loyaltyhub.services import notify_club_created
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,98}[a-z0-9]$")
 
@@ -60,6 +61,7 @@ def create_club(
     )
     session.add(club)
     session.flush()
+    notify_club_created(session, club)
     return club
 
 

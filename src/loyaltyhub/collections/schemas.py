@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, StrictInt
 
 from loyaltyhub.offers.fields import FileDescriptor, LocalizedContent, MilliTime
 from loyaltyhub.offers.types import OfferScope
-from loyaltyhub.schemas import PaginationInfo, ReadOnlyKeys, StrictModel, UpdateModel
+from loyaltyhub.schemas import NotNull, PaginationInfo, ReadOnlyKeys, StrictModel, UpdateModel
 
 # ``position`` is a 32-bit INTEGER column.
 MAX_POSITION = 2**31 - 1
@@ -21,11 +21,11 @@ class CollectionFields(StrictModel):
     and a PATCH may send them back (:class:`CollectionUpdate`)."""
 
     scope: OfferScope | None = None
-    title: LocalizedContent | None = None
-    description: LocalizedContent | None = None
-    offers_order: Annotated[list[Id], Field(max_length=1000)] | None = None
+    title: LocalizedContent | None = NotNull()
+    description: LocalizedContent | None = NotNull()
+    offers_order: Annotated[list[Id], Field(max_length=1000)] | None = NotNull()
     position: Annotated[StrictInt, Field(ge=0, le=MAX_POSITION)] | None = None
-    files: Annotated[list[FileDescriptor], Field(max_length=50)] | None = None
+    files: Annotated[list[FileDescriptor], Field(max_length=50)] | None = NotNull()
 
 
 class CollectionCreate(CollectionFields):

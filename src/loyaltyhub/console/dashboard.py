@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from loyaltyhub.auth.context import ClubAccess, CustomerAccess
+from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.errors import ApiError, ValidationFailed
 from loyaltyhub.offers import queries as offer_queries
 from loyaltyhub.offers.models import Offer
@@ -69,6 +70,13 @@ def period_of(params: dict[str, str], timezone: str, today: date | None = None) 
     return Period(parsed["from"], parsed["to"], "custom"), {}
 
 
+def period_query(period: Period) -> str:
+    """The query string naming ``period`` (what the chart requests and CSV links of the page carry)."""
+    if period.choice in RANGES:
+        return f"range={period.choice}"
+    return f"range=custom&from={period.first.isoformat()}&to={period.last.isoformat()}"
+
+
 @dataclass
 class Chart:
     id: str
@@ -96,26 +104,46 @@ class Chart:
         return out.getvalue()
 
 
-def customer_access(access: ClubAccess) -> CustomerAccess:
-    """The club of a console page as the reporting engine's Customer context (one club)."""
+Access = ClubAccess | CustomerAccess  # one club's page, or an organization's clubs together
+
+
+def customer_access(access: Access) -> CustomerAccess:
+    """The page's clubs as the reporting engine's Customer context (one club, or an organization's)."""
+    if isinstance(access, CustomerAccess):
+        return access
     return CustomerAccess(
         principal=access.principal, clubs=(access.club,), permits=access.permits, organization_context=False
     )
 
 
-def _daily(session: Session, access: ClubAccess, period: Period, report: str, **query: Any) -> dict[str, Any]:
+def clubs_of(access: Access) -> tuple[LoyaltyClub, ...]:
+    return access.clubs if isinstance(access, CustomerAccess) else (access.club,)
+
+
+def _summed(answer: dict[str, Any]) -> list[Any]:
+    """The values of every series of a time series added up per bucket (one series per club when the
+    engine answers for several clubs); a bucket no series has a value for stays None."""
+    total: list[Any] = [None] * len(answer["time_buckets"])
+    for series in answer["series"]:
+        for index, value in enumerate(series["values"]):
+            if value is not None:
+                total[index] = (total[index] or 0) + value
+    return total
+
+
+def _daily(session: Session, access: Access, period: Period, report: str, **query: Any) -> dict[str, Any]:
     body = {"report": report, "interval": "1d", **period.window(), **query}
     return engine.run_query(session, customer_access(access), body)
 
 
-def _by_day(answer: dict[str, Any], series: dict[str, Any]) -> dict[str, Any]:
-    return {bucket[:10]: value for bucket, value in zip(answer["time_buckets"], series["values"], strict=True)}
+def _by_day(answer: dict[str, Any]) -> dict[str, Any]:
+    return {bucket[:10]: value for bucket, value in zip(answer["time_buckets"], _summed(answer), strict=True)}
 
 
-def members_chart(session: Session, access: ClubAccess, period: Period) -> Chart:
+def members_chart(session: Session, access: Access, period: Period) -> Chart:
     chart = Chart("members", "Members over time", "line", ["day", "members"])
     answer = _daily(session, access, period, "members_count_history")
-    values = _by_day(answer, answer["series"][0]) if answer["series"] else {}
+    values = _by_day(answer)
     days = [day.isoformat() for day in period.days]
     # A day without a count (no snapshot yet) stays empty: the chart does not invent one.
     chart.labels = days
@@ -124,10 +152,10 @@ def members_chart(session: Session, access: ClubAccess, period: Period) -> Chart
     return chart
 
 
-def uses_chart(session: Session, access: ClubAccess, period: Period) -> Chart:
+def uses_chart(session: Session, access: Access, period: Period) -> Chart:
     chart = Chart("uses", "Offer uses per day", "bar", ["day", "uses"])
     answer = _daily(session, access, period, "offers_usages_history")
-    values = _by_day(answer, answer["series"][0]) if answer["series"] else {}
+    values = _by_day(answer)
     days = [day.isoformat() for day in period.days]
     counts = [int(values.get(day) or 0) for day in days]  # no bucket: no use that day
     chart.labels = days
@@ -136,14 +164,66 @@ def uses_chart(session: Session, access: ClubAccess, period: Period) -> Chart:
     return chart
 
 
-def top_offers_chart(session: Session, access: ClubAccess, period: Period) -> Chart:
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+HOURLY_DAYS = 6  # hourly buckets per query: 6 days are at most 150 hours (the engine's limit), DST included
+
+
+def uses_by_hour_chart(session: Session, access: Access, period: Period) -> Chart:
+    """Offer uses per hour of the week (the club's clock): hourly buckets of the uses report, a few days
+    per query (the engine answers at most 150 buckets), folded onto weekday × hour."""
+    chart = Chart("uses_by_hour", "Offer uses per hour of week", "line", ["weekday", *map(str, range(24))])
+    counts = [[0] * 24 for _ in WEEKDAYS]
+    day = period.first
+    while day <= period.last:
+        end = min(day + timedelta(days=HOURLY_DAYS), period.last + timedelta(days=1))
+        window = {"from": datetime.combine(day, time()).isoformat(), "to": datetime.combine(end, time()).isoformat()}
+        answer = engine.run_query(
+            session, customer_access(access), {"report": "offers_usages_history", "interval": "1h", **window}
+        )
+        for bucket, value in zip(answer["time_buckets"], _summed(answer), strict=True):
+            local = datetime.fromisoformat(bucket)  # the bucket's start on the club's clock
+            counts[local.weekday()][local.hour] += int(value or 0)
+        day = end
+    chart.rows = [[name, *hours] for name, hours in zip(WEEKDAYS, counts, strict=True)]
+    chart.labels = [f"{hour:02d}" for hour in range(24)]
+    chart.datasets = [{"label": name, "data": hours} for name, hours in zip(WEEKDAYS, counts, strict=True)]
+    return chart
+
+
+def covering_pieces(first: date, last: date) -> list[tuple[str, date, date]]:
+    """The days ``first``..``last`` as few whole buckets as possible: ``(interval, start, end)`` pieces
+    (end exclusive) of whole months, then whole weeks (from Monday), then days. Their totals add up to
+    the period's exactly, from a few hundred points instead of one per offer and day."""
+    end = last + timedelta(days=1)
+    pieces: list[tuple[str, date, date]] = []
+    cursor = first
+    while cursor < end:
+        next_month = (cursor.replace(day=28) + timedelta(days=4)).replace(day=1)
+        if cursor.day == 1 and next_month <= end:
+            interval, step = "1mo", next_month
+        elif cursor.weekday() == 0 and cursor + timedelta(days=7) <= end:
+            interval, step = "1w", cursor + timedelta(days=7)
+        else:
+            interval, step = "1d", cursor + timedelta(days=1)
+        if pieces and pieces[-1][0] == interval and pieces[-1][2] == cursor:
+            pieces[-1] = (interval, pieces[-1][1], step)
+        else:
+            pieces.append((interval, cursor, step))
+        cursor = step
+    return pieces
+
+
+def top_offers_chart(session: Session, access: Access, period: Period) -> Chart:
     chart = Chart("top_offers", "Top offers by uses", "bar", ["offer_id", "offer", "uses"])
-    answer = _daily(session, access, period, "offers_usages_history", aggregate_by="offer_id")
     totals: dict[int, int] = {}
-    for series in answer["series"]:
-        offer_id = series["label"].get("offer_id")
-        if offer_id is not None:
-            totals[int(offer_id)] = totals.get(int(offer_id), 0) + sum(int(v or 0) for v in series["values"])
+    for interval, start, end in covering_pieces(period.first, period.last):
+        window = {"from": datetime.combine(start, time()).isoformat(), "to": datetime.combine(end, time()).isoformat()}
+        body = {"report": "offers_usages_history", "interval": interval, "aggregate_by": "offer_id", **window}
+        answer = engine.run_query(session, customer_access(access), body)
+        for series in answer["series"]:
+            offer_id = series["label"].get("offer_id")
+            if offer_id is not None:
+                totals[int(offer_id)] = totals.get(int(offer_id), 0) + sum(int(v or 0) for v in series["values"])
     top = sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:TOP_OFFERS]
     names = offer_names(session, access, [offer_id for offer_id, _ in top])
     chart.rows = [[offer_id, names.get(offer_id, f"#{offer_id}"), uses] for offer_id, uses in top]
@@ -152,7 +232,7 @@ def top_offers_chart(session: Session, access: ClubAccess, period: Period) -> Ch
     return chart
 
 
-def _grouped_chart(session: Session, access: ClubAccess, kind: str, title: str) -> Chart:
+def _grouped_chart(session: Session, access: Access, kind: str, title: str) -> Chart:
     """Members per gender or age band today (``members_grouped_count``, kept by the members' listeners)."""
     chart = Chart(f"members_by_{kind}", title, "bar", [kind, "members"])
     query = {
@@ -162,39 +242,43 @@ def _grouped_chart(session: Session, access: ClubAccess, kind: str, title: str) 
     }
     # The secret signs the next page's cursor, which the dashboard never asks for (1,000 groups at most).
     records = engine.run_query(session, customer_access(access), query, secret_key="no next page")["records"]
-    counts = sorted(
-        ((str(r.get("grouping_value") or "unknown"), int(r.get("members_count") or 0)) for r in records),
-        key=lambda item: item[0],
-    )
+    summed: dict[str, int] = {}
+    for r in records:  # one record per club and value: added up across an organization's clubs
+        value = str(r.get("grouping_value") or "unknown")
+        summed[value] = summed.get(value, 0) + int(r.get("members_count") or 0)
+    counts = sorted(summed.items(), key=lambda item: item[0])
     chart.rows = [[value, count] for value, count in counts if count]
     chart.labels = [row[0] for row in chart.rows]
     chart.datasets = [{"label": "Members", "data": [row[1] for row in chart.rows]}]
     return chart
 
 
-def members_by_gender_chart(session: Session, access: ClubAccess, _period: Period) -> Chart:
+def members_by_gender_chart(session: Session, access: Access, _period: Period) -> Chart:
     return _grouped_chart(session, access, "gender", "Members by gender (today)")
 
 
-def members_by_age_chart(session: Session, access: ClubAccess, _period: Period) -> Chart:
+def members_by_age_chart(session: Session, access: Access, _period: Period) -> Chart:
     return _grouped_chart(session, access, "birth_year_group", "Members by birth-year group (today)")
 
 
-def offer_names(session: Session, access: ClubAccess, ids: list[int]) -> dict[int, str]:
+def offer_names(session: Session, access: Access, ids: list[int]) -> dict[int, str]:
+    names: dict[int, str] = {}
     if not ids:
-        return {}
-    language = access.club.default_language
-    statement = offer_queries.club_offers(access.club_id).where(Offer.id.in_(ids))
-    names = {}
-    for offer in session.execute(statement).scalars():
-        localized = offer.name or {}
-        names[offer.id] = localized.get(language) or next(iter(localized.values()), None) or f"#{offer.id}"
+        return names
+    for club in clubs_of(access):
+        statement = offer_queries.club_offers(club.id).where(Offer.id.in_(ids))
+        for offer in session.execute(statement).scalars():
+            localized = offer.name or {}
+            names[offer.id] = (
+                localized.get(club.default_language) or next(iter(localized.values()), None) or f"#{offer.id}"
+            )
     return names
 
 
-CHARTS: dict[str, Callable[[Session, ClubAccess, Period], Chart]] = {
+CHARTS: dict[str, Callable[[Session, Access, Period], Chart]] = {
     "members": members_chart,
     "uses": uses_chart,
+    "uses_by_hour": uses_by_hour_chart,
     "top_offers": top_offers_chart,
     "members_by_gender": members_by_gender_chart,
     "members_by_birth_year_group": members_by_age_chart,
@@ -202,13 +286,14 @@ CHARTS: dict[str, Callable[[Session, ClubAccess, Period], Chart]] = {
 TITLES = {
     "members": "Members over time",
     "uses": "Offer uses per day",
+    "uses_by_hour": "Offer uses per hour of week",
     "top_offers": "Top offers by uses",
     "members_by_gender": "Members by gender (today)",
     "members_by_birth_year_group": "Members by birth-year group (today)",
 }
 
 
-def build(session: Session, access: ClubAccess, name: str, period: Period) -> Chart:
+def build(session: Session, access: Access, name: str, period: Period) -> Chart:
     """One chart; a report the user may not read (or a refused query) becomes the chart's problem."""
     try:
         return CHARTS[name](session, access, period)

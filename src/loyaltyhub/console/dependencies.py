@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import Depends, Path, Request
 
-from loyaltyhub.auth.context import ClubAccess
+from loyaltyhub.auth.context import ClubAccess, CustomerAccess
 from loyaltyhub.auth.customers import clubs_of
 from loyaltyhub.auth.principal import Principal
 from loyaltyhub.auth.service import user_principal
@@ -134,3 +134,19 @@ class Needs:
     def __call__(self, access: ConsoleClub) -> ClubAccess:
         access.require(*self.permits)
         return access
+
+
+def organization_access(
+    request: Request,
+    staff: StaffDep,
+    session: SessionDep,
+    organization_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+) -> CustomerAccess:
+    """The clubs of an organization the user covers, as one Customer context (the Reporting API's
+    organization context): the permits every one of them grants. No club of it: not found."""
+    clubs = tuple(c for c in staff.clubs if c.organization_id == organization_id)
+    if not clubs:
+        raise NotFound(f"Organization {organization_id} not found")
+    held = frozenset.intersection(*(staff.principal.permits_on(club) for club in clubs))
+    request.state.organization_clubs = clubs
+    return CustomerAccess(principal=staff.principal, clubs=clubs, permits=held, organization_context=True)

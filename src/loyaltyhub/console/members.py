@@ -3,19 +3,25 @@ update schema and the members service (the same rules, events and counters as ``
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess
 from loyaltyhub.errors import ValidationFailed
 from loyaltyhub.http.errors import validation_details
 from loyaltyhub.http.pagination import Page, paginate
+from loyaltyhub.member_offers import repository as member_offers_repository
 from loyaltyhub.members import repository, service
 from loyaltyhub.members.schemas import ManagedMemberOut, MemberUpdate
+from loyaltyhub.messaging import repository as messaging_repository
+from loyaltyhub.offers import grants as offer_grants
+from loyaltyhub.rewards.points import service as points_service
 from loyaltyhub.schemas import PaginationInfo
 
 PER_PAGE = 25
@@ -58,3 +64,35 @@ def display_name(member: ManagedMemberOut) -> str:
     props = member.properties or {}
     name = " ".join(str(props[k]) for k in ("first_name", "last_name") if props.get(k))
     return name or str(props.get("email") or props.get("msisdn") or f"Member {member.id}")
+
+
+@dataclass
+class History:
+    """What the profile shows beside the member's record, each part only to a role that may read it."""
+
+    grants: list[tuple[Any, Any]] | None = None
+    uses: list[tuple[Any, Any]] | None = None
+    dispatches: list[Any] | None = None
+    points: dict[str, Any] | None = None
+
+
+def history(session: Session, access: ClubAccess, member_id: int) -> History:
+    """The member's latest grants and uses (``Offers:Api:Offers:List``), messages sent to them
+    (``Messages:Api:Dispatches:List``) and points status (``Rewards:Api:Transactions:List``), read by the
+    domains' own functions."""
+    held = access.permits
+    found = History()
+    if permits.OFFERS_LIST in held:
+        found.grants = offer_grants.member_grants(session, access.club_id, member_id)
+        found.uses = member_offers_repository.member_uses(session, access.club_id, member_id)
+    if permits.DISPATCHES_LIST in held:
+        found.dispatches = messaging_repository.member_dispatches(session, access.club_id, member_id)
+    if permits.REWARDS_TRANSACTIONS_LIST in held:
+        member = repository.member_or_404(session, access.club_id, member_id)
+        found.points = points_service.status(session, access.club, member, Page(1, 20), datetime.now(UTC))
+    return found
+
+
+def offer_name(offer: Any, language: str) -> str:
+    names = offer.name or {}
+    return str(names.get(language) or next(iter(names.values()), "") or f"Offer {offer.id}")

@@ -4,16 +4,21 @@ turns errors into HTML pages (a sign-in redirect, or an error page with the API'
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
 
+from loyaltyhub.console.i18n import LANGUAGE_COOKIE, LANGUAGES, language_of, translator
 from loyaltyhub.errors import ApiError
 from loyaltyhub.http.routing import LoyaltyRoute, LoyaltyRouter
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 STATIC_URL = "/console/static"
 # Every script and style is a file of the app: no inline script, no other origin.
@@ -36,6 +41,9 @@ class LoginRequired(Exception):
 
 @cache
 def environment() -> Environment:
+    """The templates' environment, built (and Jinja2 loaded) by the first page served."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
     env = Environment(
         loader=PackageLoader("loyaltyhub.console", "templates"),
         autoescape=select_autoescape(("html",)),
@@ -43,12 +51,26 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["static"] = lambda name: f"{STATIC_URL}/{name}"
+    env.filters["local"] = local_time
     return env
+
+
+def local_time(value: datetime | None, club: Any) -> str:
+    """A moment as the club's wall time (``YYYY-MM-DD HH:MM``)."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(ZoneInfo(club.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("request", request)
     context.setdefault("staff", getattr(request.state, "console_staff", None))
+    club = context.get("club") or getattr(request.state, "club", None)
+    context["lang"] = language_of(request.cookies.get(LANGUAGE_COOKIE), club)
+    context["_"] = translator(context["lang"])
+    context["ui_languages"] = LANGUAGES
     html = environment().get_template(template).render(**context)
     return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
 

@@ -14,30 +14,37 @@ from fastapi import Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from loyaltyhub.auth import permits
-from loyaltyhub.auth.context import ClubAccess
+from loyaltyhub.auth.context import ClubAccess, CustomerAccess
 from loyaltyhub.auth.service import authenticate_user, issue_user_token, revoke_user_token, user_principal
-from loyaltyhub.console import dashboard, explorer, forms
+from loyaltyhub.console import dashboard, explorer, forms, i18n
 from loyaltyhub.console import members as console_members
-from loyaltyhub.console.dependencies import CsrfChecked, Form, Needs, StaffDep, console_club
+from loyaltyhub.console import messages as console_messages
+from loyaltyhub.console.dependencies import CsrfChecked, Form, Needs, StaffDep, console_club, organization_access
 from loyaltyhub.console.pages import ConsoleRouter, redirect, render
 from loyaltyhub.console.sessions import (
     COOKIE_PATH,
     CSRF_FIELD,
     LOGIN_COOKIE,
     SESSION_COOKIE,
+    csrf_for,
     new_login_nonce,
     safe_next,
     same,
 )
-from loyaltyhub.errors import UnprocessableEntity, ValidationFailed
+from loyaltyhub.errors import Forbidden, RateLimited, UnprocessableEntity, ValidationFailed
 from loyaltyhub.http.pagination import Page
 from loyaltyhub.http.session import SessionDep
+from loyaltyhub.messaging import repository as messaging_repository
+from loyaltyhub.messaging import service as messaging_service
+from loyaltyhub.messaging import views
 from loyaltyhub.offers import grants, queries, service
 from loyaltyhub.offers.models import Offer
 from loyaltyhub.offers.queries import SORT_FIELDS, OfferFilters, OfferSort
 from loyaltyhub.offers.types import OFFER_TYPES, SCOPES, STATUSES, types_of_scope
+from loyaltyhub.ratelimit.logins import client_address, login_throttle_for, staff_identifier
 
 router = ConsoleRouter(prefix="/console", tags=["Staff console"])
+ChartName = Annotated[str, Path(pattern="^(" + "|".join(dashboard.CHARTS) + ")$")]
 
 ClubPage = Annotated[ClubAccess, Depends(console_club)]
 OffersList = Annotated[ClubAccess, Depends(Needs(permits.OFFERS_LIST))]
@@ -66,6 +73,7 @@ def _can(access: ClubAccess) -> dict[str, bool]:
         "members": permits.MEMBERS_LIST in held,
         "show_members": permits.MEMBERS_SHOW in held,
         "update_members": permits.MEMBERS_UPDATE in held,
+        "messages": permits.MESSAGES_INDEX in held,
     }
 
 
@@ -121,9 +129,23 @@ def login(request: Request, session: SessionDep, form: Form) -> Response:
     next_url = safe_next(form.get("next"))
     if not same(request.cookies.get(LOGIN_COOKIE), form.get(CSRF_FIELD)):
         return _login_page(request, next_url, 403, "The sign-in form expired: please try again.")
+    throttle, who, address = (
+        login_throttle_for(request.app),
+        staff_identifier(form.get("email")),
+        client_address(request),
+    )
+    try:
+        throttle.check(who, address)
+    except RateLimited as limited:
+        wait = limited.extra["retry_after"]
+        page = _login_page(request, next_url, 429, f"Too many failed sign-in attempts: try again in {wait} s.")
+        page.headers["Retry-After"] = str(wait)
+        return page
     user = authenticate_user(session, form.get("email"), form.get("password"))
     if user is None:
+        throttle.failed(who, address)
         return _login_page(request, next_url, 401, "Wrong e-mail or password.")
+    throttle.succeeded(who)
     ttl = request.app.state.settings.console_session_ttl_seconds
     token, _record = issue_user_token(session, user, ttl)
     response = redirect(next_url)
@@ -134,12 +156,109 @@ def login(request: Request, session: SessionDep, form: Form) -> Response:
     return response
 
 
+@router.post("/language")
+def choose_language(request: Request, session: SessionDep, form: Form) -> Response:
+    """The staff user's language for the console (a cookie; English or Norwegian). Signed in, the form
+    carries the session's CSRF token like every other form."""
+    token = request.cookies.get(SESSION_COOKIE)
+    principal = user_principal(session, token) if token else None
+    expected = csrf_for(request.app.state.settings.secret_key, token) if token and principal is not None else None
+    if expected is not None and not same(expected, form.get(CSRF_FIELD)):
+        raise Forbidden("The form has expired or did not come from this console: reload the page and try again")
+    language = form.get("language")
+    if language not in i18n.LANGUAGES:
+        raise ValidationFailed.at(("language",), "inclusion", **{"in": sorted(i18n.LANGUAGES)})
+    response = redirect(safe_next(form.get("next")), request)
+    response.set_cookie(
+        i18n.LANGUAGE_COOKIE,
+        language,
+        max_age=365 * 24 * 3600,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+    )
+    return response
+
+
 @router.post("/logout")
 def logout(request: Request, staff: StaffDep, _csrf: CsrfChecked, session: SessionDep) -> Response:
     revoke_user_token(session, staff.token)
     response = redirect("/console/login", request)
     response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH, httponly=True, samesite="lax", secure=_secure(request))
     return response
+
+
+def _spec(request: Request, built: dashboard.Chart, club: Any) -> str:
+    """What the chart's script draws, its series named in the page's language (an attribute: autoescaped)."""
+    if built.problem:
+        return ""
+    spec = built.spec()
+    gettext = i18n.translator(i18n.language_of(request.cookies.get(i18n.LANGUAGE_COOKIE), club))
+    spec["datasets"] = [{**d, "label": gettext(d["label"])} for d in spec["datasets"]]
+    return json.dumps(spec)
+
+
+# --- an organization: its clubs together ------------------------------------------------------------
+
+
+def _organization_dashboard(access: CustomerAccess = Depends(organization_access)) -> CustomerAccess:
+    access.require(permits.REPORTING_QUERY)
+    return access
+
+
+OrganizationDashboard = Annotated[CustomerAccess, Depends(_organization_dashboard)]
+
+
+def _organization_timezone(access: CustomerAccess) -> str:
+    return access.clubs[0].timezone  # days of the first club's calendar (an organization's clubs share one)
+
+
+@router.get("/organizations/{organization_id:int}/dashboard")
+def organization_dashboard(request: Request, access: OrganizationDashboard, organization_id: int) -> HTMLResponse:
+    """The dashboard of every club of an organization the user covers, added up (the Reporting API's
+    organization context)."""
+    timezone = _organization_timezone(access)
+    period, picker_errors = dashboard.period_of(dict(request.query_params), timezone)
+    return render(
+        request,
+        "dashboard.html",
+        422 if picker_errors else 200,
+        organization=access.clubs,
+        base=f"/console/organizations/{organization_id}",
+        timezone=timezone,
+        period=period,
+        picker=dict(request.query_params),
+        picker_errors=picker_errors,
+        charts=[(name, dashboard.TITLES[name]) for name in dashboard.CHARTS],
+        query=dashboard.period_query(period),
+    )
+
+
+@router.get("/organizations/{organization_id:int}/dashboard/charts/{chart}")
+def organization_chart(
+    request: Request, access: OrganizationDashboard, session: SessionDep, organization_id: int, chart: ChartName
+) -> HTMLResponse:
+    period, _errors = dashboard.period_of(dict(request.query_params), _organization_timezone(access))
+    built = dashboard.build(session, access, chart, period)
+    return render(
+        request,
+        "_chart.html",
+        chart=built,
+        spec=_spec(request, built, access.clubs[0]),
+        base=f"/console/organizations/{organization_id}",
+        query=dashboard.period_query(period),
+        fragment=request.headers.get("HX-Request") is not None,
+    )
+
+
+@router.get("/organizations/{organization_id:int}/dashboard/{chart}.csv")
+def organization_csv(
+    request: Request, access: OrganizationDashboard, session: SessionDep, organization_id: int, chart: ChartName
+) -> Response:
+    return _chart_csv(
+        request, access, session, chart, f"organization-{organization_id}", _organization_timezone(access)
+    )
 
 
 # --- a club -------------------------------------------------------------------------------------------
@@ -152,38 +271,59 @@ def club_home(access: ClubPage) -> Response:
 
 
 @router.get("/{loyalty_club_slug}/dashboard")
-def dashboard_page(request: Request, access: Dashboard, session: SessionDep) -> HTMLResponse:
+def dashboard_page(request: Request, access: Dashboard) -> HTMLResponse:
+    """The frame of the dashboard: each chart is its own request (``dashboard/{chart}``), so the browser
+    loads them side by side and draws each as soon as it arrives."""
     period, picker_errors = dashboard.period_of(dict(request.query_params), access.club.timezone)
-    charts = [dashboard.build(session, access, name, period) for name in dashboard.CHARTS]
     return _page(
         request,
         access,
         "dashboard.html",
         422 if picker_errors else 200,
         nav="dashboard",
+        base=f"/console/{access.club.slug}",
+        timezone=access.club.timezone,
         period=period,
         picker=dict(request.query_params),
         picker_errors=picker_errors,
-        charts=charts,
-        specs=json.dumps([chart.spec() for chart in charts if not chart.problem]).replace("<", "\\u003c"),
-        query=request.url.query,
+        charts=[(name, dashboard.TITLES[name]) for name in dashboard.CHARTS],
+        query=dashboard.period_query(period),
     )
 
 
-ChartName = Annotated[str, Path(pattern="^(" + "|".join(dashboard.CHARTS) + ")$")]
+@router.get("/{loyalty_club_slug}/dashboard/charts/{chart}")
+def dashboard_chart(request: Request, access: Dashboard, session: SessionDep, chart: ChartName) -> HTMLResponse:
+    """One chart of the dashboard: its canvas, table, CSV link and the data its script draws."""
+    period, _errors = dashboard.period_of(dict(request.query_params), access.club.timezone)
+    built = dashboard.build(session, access, chart, period)
+    spec = _spec(request, built, access.club)
+    return _page(
+        request,
+        access,
+        "_chart.html",
+        chart=built,
+        spec=spec,
+        base=f"/console/{access.club.slug}",
+        query=dashboard.period_query(period),
+        fragment=request.headers.get("HX-Request") is not None,
+    )
 
 
 @router.get("/{loyalty_club_slug}/dashboard/{chart}.csv")
 def dashboard_csv(request: Request, access: Dashboard, session: SessionDep, chart: ChartName) -> Response:
-    period, picker_errors = dashboard.period_of(dict(request.query_params), access.club.timezone)
+    return _chart_csv(request, access, session, chart, access.club.slug, access.club.timezone)
+
+
+def _chart_csv(request: Request, access: Any, session: SessionDep, chart: str, name: str, timezone: str) -> Response:
+    period, picker_errors = dashboard.period_of(dict(request.query_params), timezone)
     if picker_errors:
         raise ValidationFailed(
-            {name: [{"error": "invalid", "options": {"message": m}}] for name, m in picker_errors.items()}
+            {field: [{"error": "invalid", "options": {"message": m}}] for field, m in picker_errors.items()}
         )
     built = dashboard.build(session, access, chart, period)
     if built.problem:
         raise ValidationFailed({"base": [{"error": "invalid", "options": {"message": built.problem}}]})
-    filename = f"{access.club.slug}-{chart}-{period.first}-{period.last}.csv"
+    filename = f"{name}-{chart}-{period.first}-{period.last}.csv"
     return Response(
         built.csv(),
         media_type="text/csv; charset=utf-8",
@@ -224,9 +364,174 @@ def reports_csv(request: Request, access: Dashboard, session: SessionDep) -> Res
     )
 
 
+# --- messages (the Messaging API's services) -----------------------------------------------------------
+
+MessagesIndex = Annotated[ClubAccess, Depends(Needs(permits.MESSAGES_INDEX))]
+MessagesCompose = Annotated[ClubAccess, Depends(Needs(permits.MESSAGES_CREATE, permits.SENDINGS_CREATE))]
+MessagesGet = Annotated[ClubAccess, Depends(Needs(permits.MESSAGES_GET, permits.SENDINGS_GET))]
+SendingsUpdate = Annotated[ClubAccess, Depends(Needs(permits.SENDINGS_UPDATE))]
+MessagesDestroy = Annotated[ClubAccess, Depends(Needs(permits.MESSAGES_DESTROY))]
+ServiceName = Annotated[str, Path(max_length=40)]
+MessageId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+SendingId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+def _page_no(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 10**9 else 1
+
+
 @router.get("/{loyalty_club_slug}/messages")
-def messages_page(request: Request, access: ClubPage) -> HTMLResponse:
-    return _page(request, access, "messages.html", nav="messages")
+def messages_page(request: Request, access: MessagesIndex, session: SessionDep) -> HTMLResponse:
+    params = request.query_params
+    service_name = console_messages.service_of(access, params.get("service"))
+    items, info = console_messages.listing(session, access, service_name, _page_no(params.get("page")))
+    return _page(
+        request,
+        access,
+        "messages/list.html",
+        nav="messages",
+        service=service_name,
+        services=console_messages.usable_services(access),
+        messages=items,
+        info=info,
+        may=console_messages.can(access),
+    )
+
+
+def _compose_page(
+    request: Request,
+    session: SessionDep,
+    access: ClubAccess,
+    service_name: str,
+    values: dict[str, str],
+    status_code: int = 200,
+    errors: dict[str, list[forms.FieldError]] | None = None,
+    other_errors: list[str] | None = None,
+) -> HTMLResponse:
+    return _page(
+        request,
+        access,
+        "messages/compose.html",
+        status_code,
+        nav="messages",
+        service=service_name,
+        services=console_messages.usable_services(access),
+        configured=console_messages.configured_channels(session, access),
+        groups=console_messages.groups(session, access),
+        values=values,
+        errors=errors or {},
+        other_errors=other_errors or [],
+    )
+
+
+@router.get("/{loyalty_club_slug}/messages/new")
+def new_message(request: Request, access: MessagesCompose, session: SessionDep) -> HTMLResponse:
+    service_name = console_messages.service_of(access, request.query_params.get("service"))
+    values = {"when": "draft", "audience": "all", "channel_sms": "on"}
+    return _compose_page(request, session, access, service_name, values)
+
+
+@router.post("/{loyalty_club_slug}/messages")
+def create_message(request: Request, access: MessagesCompose, _csrf: CsrfChecked, form: Form, session: SessionDep):
+    service_name = console_messages.service_of(access, form.get("service") or None)
+    try:
+        message = console_messages.compose(session, access, service_name, form)
+    except ValidationFailed as exc:
+        session.rollback()
+        errors, other = console_messages.form_errors(exc.extra.get("details") or {}, form)
+        values = forms.form_values(form)
+        return _compose_page(request, session, access, service_name, values, 422, errors, other)
+    return redirect(f"/console/{access.club.slug}/messages/{service_name}/{message.id}?saved=1")
+
+
+def _message_page(
+    request: Request,
+    session: SessionDep,
+    access: ClubAccess,
+    message: Any,
+    status_code: int = 200,
+    problem: str | None = None,
+) -> HTMLResponse:
+    return _page(
+        request,
+        access,
+        "messages/show.html",
+        status_code,
+        nav="messages",
+        message=views.message_out(session, message),
+        sendings=console_messages.sendings(session, access, message),
+        may=console_messages.can(access),
+        saved=request.query_params.get("saved") == "1",
+        notice=MESSAGE_NOTICES.get(request.query_params.get("done", "")),
+        problem=problem,
+    )
+
+
+MESSAGE_NOTICES = {"scheduled": "Schedule saved.", "cancelled": "Sending cancelled."}
+
+
+@router.get("/{loyalty_club_slug}/messages/{service_name}/{message_id:int}")
+def message_page(
+    request: Request, access: MessagesGet, session: SessionDep, service_name: ServiceName, message_id: MessageId
+) -> HTMLResponse:
+    name = messaging_service.use_service(access, service_name)
+    message = messaging_repository.message(session, access.club_id, name, message_id)
+    return _message_page(request, session, access, message)
+
+
+@router.post("/{loyalty_club_slug}/messages/{service_name}/sendings/{sending_id:int}/schedule")
+def schedule_sending(
+    request: Request,
+    access: SendingsUpdate,
+    _csrf: CsrfChecked,
+    form: Form,
+    session: SessionDep,
+    service_name: ServiceName,
+    sending_id: SendingId,
+) -> Response:
+    """Schedule a draft (now, at a time, in a while) or make a scheduled sending a draft again."""
+    name = messaging_service.use_service(access, service_name)
+    sending = console_messages.sending_of(session, access, name, sending_id)
+    try:
+        console_messages.schedule(session, access, sending, form)
+    except ValidationFailed as exc:
+        session.rollback()
+        problems = forms.field_errors(exc.extra.get("details") or {})
+        text = "; ".join(f"{k.split('.')[-1]}: {e.message}" for k, errs in problems.items() for e in errs)
+        sending = console_messages.sending_of(session, access, name, sending_id)
+        message = messaging_repository.message_of(session, sending)
+        return _message_page(request, session, access, message, 422, text)
+    return redirect(f"/console/{access.club.slug}/messages/{name}/{sending.message_id}?done=scheduled", request)
+
+
+@router.post("/{loyalty_club_slug}/messages/{service_name}/sendings/{sending_id:int}/cancel")
+def cancel_sending(
+    request: Request,
+    access: SendingsUpdate,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    service_name: ServiceName,
+    sending_id: SendingId,
+) -> Response:
+    """Cancel a sending in progress (the API's ``PUT …/sendings/{id}/cancel``)."""
+    name = messaging_service.use_service(access, service_name)
+    sending = messaging_service.cancel_sending(session, console_messages.sending_of(session, access, name, sending_id))
+    return redirect(f"/console/{access.club.slug}/messages/{name}/{sending.message_id}?done=cancelled", request)
+
+
+@router.post("/{loyalty_club_slug}/messages/{service_name}/{message_id:int}/delete")
+def delete_message(
+    request: Request,
+    access: MessagesDestroy,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    service_name: ServiceName,
+    message_id: MessageId,
+) -> Response:
+    """Delete a message (its drafts and scheduled sendings are cancelled; 405 while one is in progress)."""
+    name = messaging_service.use_service(access, service_name)
+    messaging_service.delete_message(session, messaging_repository.message(session, access.club_id, name, message_id))
+    return redirect(f"/console/{access.club.slug}/messages?service={name}", request)
 
 
 # --- offers -------------------------------------------------------------------------------------------
@@ -457,7 +762,12 @@ def members_page(request: Request, access: MembersList, session: SessionDep) -> 
 
 
 def _profile_page(
-    request: Request, access: ClubAccess, member: Any, status_code: int = 200, ban_error: str | None = None
+    request: Request,
+    session: SessionDep,
+    access: ClubAccess,
+    member: Any,
+    status_code: int = 200,
+    ban_error: str | None = None,
 ) -> HTMLResponse:
     return _page(
         request,
@@ -468,12 +778,14 @@ def _profile_page(
         member=member,
         name=console_members.display_name(member),
         ban_error=ban_error,
+        history=console_members.history(session, access, member.id),
+        offer_name=lambda offer: console_members.offer_name(offer, access.club.default_language),
     )
 
 
 @router.get("/{loyalty_club_slug}/members/{member_id:int}")
 def member_page(request: Request, access: MembersShow, session: SessionDep, member_id: MemberId) -> HTMLResponse:
-    return _profile_page(request, access, console_members.profile(session, access, member_id))
+    return _profile_page(request, session, access, console_members.profile(session, access, member_id))
 
 
 @router.post("/{loyalty_club_slug}/members/{member_id:int}/ban")
@@ -488,5 +800,6 @@ def ban_member(
         session.rollback()
         problems = forms.field_errors(exc.extra.get("details") or {})
         message = "; ".join(e.message for errs in problems.values() for e in errs)
-        return _profile_page(request, access, console_members.profile(session, access, member_id), 422, message)
+        member = console_members.profile(session, access, member_id)
+        return _profile_page(request, session, access, member, 422, message)
     return redirect(f"/console/{access.club.slug}/members/{member_id}")

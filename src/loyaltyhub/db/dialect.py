@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Boolean, ColumnElement, Engine, and_, bindparam, cast, event, func, text, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InvalidRequestError, OperationalError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -92,6 +92,27 @@ def is_transient(exc: BaseException) -> bool:
     the file past the busy timeout) or PostgreSQL's serialization failure / deadlock."""
     text_of = str(getattr(exc, "orig", exc)).lower()
     return "database is locked" in text_of or "deadlock detected" in text_of or "could not serialize" in text_of
+
+
+_CHECKOUT_EXHAUSTED = "This connection is closed"
+_CONNECTION_LOST_STATES = ("57P01", "57P02", "57P03")  # admin shutdown, crash shutdown, cannot connect now
+
+
+def is_connection_lost(exc: BaseException) -> bool:
+    """Whether a failure is the loss of the database connection: the server closed it or went away
+    (``pg_terminate_backend``, a restart, a failover, the network) while a statement ran, or it could not
+    be reached to open one. Whatever the transaction had not committed is gone with it."""
+    if isinstance(exc, InvalidRequestError) and str(exc) == _CHECKOUT_EXHAUSTED:
+        return True  # the pool found every connection it opened dead at checkout (see _check_pg_connection)
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate.startswith("08") or sqlstate in _CONNECTION_LOST_STATES
+    # psycopg's own OperationalError (no SQLSTATE) is raised when connecting fails; SQLite has no connection.
+    return isinstance(exc, OperationalError) and type(exc.orig).__module__.startswith("psycopg")
 
 
 def try_transaction_lock(session: Session, name: str) -> bool:
@@ -292,9 +313,13 @@ def upsert_add(
 
 
 def _insert_doing_nothing_on_conflict(
-    session: Session, table: Any, values: dict[str, Any] | list[dict[str, Any]], conflict_columns: list[str] | None
+    session: Session,
+    table: Any,
+    values: dict[str, Any] | list[dict[str, Any]] | None,
+    conflict_columns: list[str] | None,
 ) -> Any:
-    """``INSERT values ON CONFLICT [(conflict_columns)] DO NOTHING`` (any unique constraint without columns)."""
+    """``INSERT values ON CONFLICT [(conflict_columns)] DO NOTHING`` (any unique constraint without columns;
+    no values: the parameters are given at execution)."""
     if is_sqlite(session):
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -303,7 +328,9 @@ def _insert_doing_nothing_on_conflict(
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         statement = pg_insert(table)
-    return statement.values(values).on_conflict_do_nothing(index_elements=conflict_columns)
+    if values is not None:
+        statement = statement.values(values)
+    return statement.on_conflict_do_nothing(index_elements=conflict_columns)
 
 
 def insert_ignore(
@@ -338,8 +365,77 @@ def insert_ignore_returning(
     is skipped and not returned)."""
     if not rows:
         return []
-    statement = _insert_doing_nothing_on_conflict(session, table, rows, conflict_columns)
-    return list(session.execute(statement.returning(*(table.c[name] for name in returning))).all())
+    if len(rows) == 1:
+        statement = _insert_doing_nothing_on_conflict(session, table, rows[0], conflict_columns)
+        return list(session.execute(statement.returning(*(table.c[name] for name in returning))).all())
+    if not is_sqlite(session):
+        return list(session.execute(*_unnest_insert(session, table, rows, conflict_columns, returning)).all())
+    # Several rows on SQLite: one cached statement executed with the rows as parameters. SQLAlchemy sends
+    # them as multi-row INSERTs ("insertmanyvalues", RETURNING included) without compiling a statement of
+    # rows × columns bind parameters each time (which cost more than the database's work for 1,000 rows).
+    statement = _insert_doing_nothing_on_conflict(session, table, None, conflict_columns)
+    return list(session.execute(statement.returning(*(table.c[name] for name in returning)), rows).all())
+
+
+def among(session: Session, column: Any, values: list[Any]) -> ColumnElement[bool]:
+    """``column IN (values)``; on PostgreSQL ``column = ANY(:array)``: one parameter, so the statement's
+    text (parsed by the driver at each execution) does not grow with the number of values."""
+    if is_sqlite(session):
+        return column.in_(values)  # type: ignore[no-any-return]
+    from sqlalchemy import any_
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    return column == any_(bindparam(None, values, type_=ARRAY(column.type)))  # type: ignore[no-any-return]
+
+
+def insert_many(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows (each with the same keys) in as few round trips as the backend allows: one
+    ``INSERT ... SELECT FROM unnest(arrays)`` on PostgreSQL, ``executemany`` on SQLite."""
+    if not rows:
+        return
+    if is_sqlite(session) or len(rows) == 1:
+        session.execute(table.insert(), rows)
+    else:
+        session.execute(*_unnest_insert(session, table, rows, None, None))
+
+
+def _unnest_insert(
+    session: Session,
+    table: Any,
+    rows: list[dict[str, Any]],
+    conflict_columns: list[str] | None,
+    returning: list[str] | None,
+) -> tuple[Any, dict[str, Any]]:
+    """PostgreSQL: ``INSERT INTO t (cols) SELECT cols FROM jsonb_to_recordset(:rows) AS r(col type, ...)
+    [ON CONFLICT (...) DO NOTHING] [RETURNING ...]``: the rows travel as one JSON text, whatever their
+    number (a multi-row VALUES of 1,000 rows has 8,000 placeholders for the driver to parse and bind, and
+    array parameters are escaped element by element in Python). Timestamps go as ISO 8601 with offset."""
+    pg = session.get_bind().dialect
+    names = list(rows[0])
+    definitions = []
+    for name in names:
+        column_type = table.c[name].type
+        impl = column_type.dialect_impl(pg)
+        is_json = isinstance(impl, JSONB) or impl.__class__.__name__ in ("JSON", "JSONB")
+        definitions.append(f'"{name}" {"jsonb" if is_json else column_type.compile(dialect=pg)}')
+    quoted = ", ".join(f'"{name}"' for name in names)
+    sql = (
+        f"INSERT INTO {table.name} ({quoted}) SELECT {quoted} "
+        f"FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r({', '.join(definitions)})"
+    )
+    if conflict_columns is not None:
+        sql += f" ON CONFLICT ({', '.join(conflict_columns)}) DO NOTHING"
+    if returning:
+        sql += f" RETURNING {', '.join(returning)}"
+    return text(sql), {"rows": json.dumps(rows, default=_json_value, separators=(",", ":"))}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        return value.isoformat()
+    raise TypeError(f"cannot send {type(value).__name__} as JSON")
 
 
 T = TypeVar("T")

@@ -9,7 +9,7 @@ import orjson
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from loyaltyhub.db import dialect
+from loyaltyhub.db import commits, dialect
 
 
 def load_json(document: str | bytes) -> Any:
@@ -38,6 +38,7 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, max_overfl
             url, echo=echo, pool_size=pool_size, max_overflow=max_overflow, json_deserializer=load_json
         )
     dialect.configure_engine(engine)
+    commits.install(engine)
     return engine
 
 

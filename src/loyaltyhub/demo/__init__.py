@@ -28,6 +28,8 @@ DEMO_STEPS = (
     "loyaltyhub.members.demo:load",
     "loyaltyhub.offers.demo:load",
     "loyaltyhub.member_offers.demo:load",
+    "loyaltyhub.rewards.demo:load",
+    "loyaltyhub.messaging.demo:load",
     "loyaltyhub.reporting.demo:load",
 )
 

@@ -1,6 +1,11 @@
 """What loyaltyhub itself records as member events, in the transaction of the change (wired in
-:mod:`loyaltyhub.wiring`): a member signed up, was updated or deleted; an offer was granted to or used by
-a member. The Triggerer's rules can act on them like on any event; clients cannot send them."""
+:mod:`loyaltyhub.wiring`): a member signed up, was updated or deleted; an offer was granted to, used or
+liked by a member; a message was dispatched to a member; a member earned or spent points. The Triggerer's
+rules can act on them like on any event; clients cannot send them.
+
+Not recorded, because nothing in loyaltyhub observes them yet: ``sending_delivered``/``_opened``/
+``_clicked`` (messaging has no delivery receipts, open pixels or tracked links) and ``receipt_accepted``
+(no receipts domain). They stay in the vocabulary so rules can be written for them."""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from loyaltyhub.events.service import record
 from loyaltyhub.services import ResourceChange
 
 IGNORED_CHANGES = {"updated_at"}
+CHANNELS = ("sms", "email", "push")
 
 
 def on_member_change(session: Session, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
@@ -49,3 +55,26 @@ def on_resource_change(session: Session, change: ResourceChange) -> None:
         data = {"offer_id": change.data["offer_id"], "usage_id": change.resource_id}
         key = f"offer_used:{change.resource_id}"
         record(session, change.club_id, change.member_id, "offer_used", data, key=key, occurred_at=change.occurred_at)
+    elif change.resource == "offer_like" and change.action == "created":
+        # A member may like, unlike and like again: each like is an event.
+        key = f"offer_liked:{uuid.uuid4().hex}"
+        data = {"offer_id": change.data["offer_id"]}
+        record(session, change.club_id, change.member_id, "offer_liked", data, key=key, occurred_at=change.occurred_at)
+    elif change.resource == "dispatch" and change.action == "transmitted":
+        channel = change.data.get("channel")
+        data = {"sending_id": change.data["sending_id"], "channel": channel if channel in CHANNELS else None}
+        key = f"sending_dispatched:{change.resource_id}"
+        record(
+            session,
+            change.club_id,
+            change.member_id,
+            "sending_dispatched",
+            data,
+            key=key,
+            occurred_at=change.occurred_at,
+        )
+    elif change.resource == "points_transaction" and change.action in ("earned", "spent"):
+        kind = f"points_{change.action}"
+        data = {"points": abs(change.data["amount"]), "reason": change.data["type"]}
+        key = f"{kind}:{change.resource_id}"
+        record(session, change.club_id, change.member_id, kind, data, key=key, occurred_at=change.occurred_at)

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from loyaltyhub.db.dialect import insert_ignore_returning
+from loyaltyhub.db.dialect import among, insert_ignore_returning
 from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import ValidationFailed, details_tree
 from loyaltyhub.events import rules
@@ -28,7 +28,7 @@ from loyaltyhub.http.errors import symbol_for
 from loyaltyhub.members.models import Member
 from loyaltyhub.services import notify_events
 
-CHUNK = 500
+CHUNK = 1000
 Problem = tuple[tuple[str | int, ...], str, dict[str, Any]]
 
 
@@ -100,7 +100,9 @@ def live_member_ids(session: Session, club_id: int, member_ids: set[int]) -> set
         found.update(
             session.execute(
                 select(Member.id).where(
-                    in_club(Member, club_id), Member.id.in_(ids[start : start + CHUNK]), Member.deleted_at.is_(None)
+                    in_club(Member, club_id),
+                    among(session, Member.id, ids[start : start + CHUNK]),
+                    Member.deleted_at.is_(None),
                 )
             ).scalars()
         )
@@ -118,15 +120,29 @@ def store(
             {**row, "loyalty_club_id": club_id, "source": source, "received_at": now}
             for row in rows[start : start + CHUNK]
         ]
-        for event_id, client_event_id, member_id, kind in insert_ignore_returning(
+        by_key: dict[str, dict[str, Any]] = {}
+        for row in chunk:
+            by_key.setdefault(row["client_event_id"], row)
+        for event_id, client_event_id in insert_ignore_returning(
             session,
             MemberEvent.__table__,
             chunk,
             ["loyalty_club_id", "client_event_id"],
-            ["id", "client_event_id", "member_id", "type"],
+            ["id", "client_event_id"],
         ):
             created[client_event_id] = event_id
-            stored.append({"id": event_id, "member_id": member_id, "type": kind, "source": source, "received_at": now})
+            row = by_key[client_event_id]
+            stored.append(
+                {
+                    "id": event_id,
+                    "member_id": row["member_id"],
+                    "type": row["type"],
+                    "source": source,
+                    "received_at": now,
+                    "occurred_at": row["occurred_at"],
+                    "data": row["data"],
+                }
+            )
     notify_events(session, club_id, stored)
     missing = sorted({row["client_event_id"] for row in rows} - created.keys())
     existing: dict[str, int] = {}
@@ -135,7 +151,8 @@ def store(
             (key, event_id)
             for key, event_id in session.execute(
                 select(MemberEvent.client_event_id, MemberEvent.id).where(
-                    in_club(MemberEvent, club_id), MemberEvent.client_event_id.in_(missing[start : start + CHUNK])
+                    in_club(MemberEvent, club_id),
+                    among(session, MemberEvent.client_event_id, missing[start : start + CHUNK]),
                 )
             )
         )
@@ -194,5 +211,5 @@ def record(
     for (event_id,) in insert_ignore_returning(
         session, MemberEvent.__table__, [row], ["loyalty_club_id", "client_event_id"], ["id"]
     ):
-        entry = {"id": event_id, "member_id": member_id, "type": event_type, "source": source}
-        notify_events(session, club_id, [{**entry, "received_at": occurred_at}])
+        entry = {"id": event_id, "member_id": member_id, "type": event_type, "source": source, "data": payload}
+        notify_events(session, club_id, [{**entry, "received_at": occurred_at, "occurred_at": occurred_at}])

@@ -32,7 +32,7 @@ from loyaltyhub.exports.service import ROWS_PER_CHARGE
 from loyaltyhub.exports.source import RowStream
 from loyaltyhub.services import SESSION_KEY, AppServices, services_of
 from loyaltyhub.settings import Settings
-from loyaltyhub.storage import DirectoryStore
+from loyaltyhub.storage import LocalStorage
 
 log = logging.getLogger(__name__)
 
@@ -307,7 +307,7 @@ def cleanup(sessions: Sessions, settings: Settings, *, grace_seconds: float = OR
         if orphaned(name, modified):
             store.delete(name)
             removed.append(name)
-    parts = DirectoryStore(settings.export_dir)  # parts are always local to the node that writes them
+    parts = LocalStorage(settings.export_dir)  # parts are always local to the node that writes them
     for name, modified in list(parts.listing(PART_PREFIX)):
         if orphaned(name, modified):
             parts.delete(name)

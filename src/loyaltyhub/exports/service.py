@@ -19,7 +19,7 @@ from loyaltyhub.errors import ApiError, Conflict, NotFound
 from loyaltyhub.exports.models import ACTIVE, CANCELLED, DONE, EXPIRED, QUEUED, ExportJob
 from loyaltyhub.exports.source import ReportInfo
 from loyaltyhub.services import services_of
-from loyaltyhub.storage import FileStore, StoredFile
+from loyaltyhub.storage import Storage, StoredFile
 
 ROWS_PER_CHARGE = 1000
 """An export costs the report's query cost once per this many rows (the first share is paid up front)."""
@@ -120,7 +120,7 @@ def cancel_export(session: Session, job: ExportJob) -> tuple[ExportJob, str | No
     return job, job.file_name
 
 
-def downloadable(store: FileStore, job: ExportJob, access: CustomerAccess | None = None) -> StoredFile | Path:
+def downloadable(store: Storage, job: ExportJob, access: CustomerAccess | None = None) -> StoredFile | Path:
     """The finished file (a local path when the store is a directory), or the reason there is none (409
     while not done, 410 once expired). The caller must still hold the report's permit."""
     if access is not None and job.report_permit:
@@ -149,6 +149,6 @@ def download_name(job: ExportJob) -> str:
     return f"{scope}{job.report}-export-{job.id}.{EXTENSIONS.get(job.format, job.format)}"
 
 
-def remove_file(store: FileStore, file_name: str | None) -> None:
+def remove_file(store: Storage, file_name: str | None) -> None:
     if file_name:
         store.delete(file_name)

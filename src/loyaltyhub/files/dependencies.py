@@ -5,14 +5,15 @@ from __future__ import annotations
 from fastapi import Request
 
 from loyaltyhub.files import service
-from loyaltyhub.files.storage import Storage, storage_from_settings
+from loyaltyhub.storage import Storage
 
 
 def storage_of(request: Request) -> Storage:
-    """The app's file storage (``LOYALTYHUB_FILES_STORAGE``), made once per app."""
+    """The app's storage of uploaded files (``LOYALTYHUB_FILES_DIR`` or ``LOYALTYHUB_FILES_STORAGE_URL``), made
+    once per app."""
     storage = getattr(request.app.state, "file_storage", None)
     if storage is None:
-        storage = request.app.state.file_storage = storage_from_settings(request.app.state.settings)
+        storage = request.app.state.file_storage = request.app.state.settings.uploaded_files()
     return storage
 
 

@@ -24,12 +24,12 @@ from loyaltyhub.files.schemas import (
     UploadStart,
     file_schema,
 )
-from loyaltyhub.files.storage import read_chunks
 from loyaltyhub.http.idempotency import Idempotent
 from loyaltyhub.http.pagination import PageDep, paginate
 from loyaltyhub.http.responses import errors
 from loyaltyhub.http.routing import LoyaltyRouter, streamed_body
 from loyaltyhub.http.session import SessionDep
+from loyaltyhub.storage import read_chunks
 
 router = LoyaltyRouter(prefix="/v3/{loyalty_club_slug}/files", tags=["Management API: files"])
 

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -26,8 +25,8 @@ from loyaltyhub.errors import NotFound, UnprocessableEntity, ValidationFailed, d
 from loyaltyhub.files import rules
 from loyaltyhub.files.models import FileRecord, FileUpload
 from loyaltyhub.files.schemas import UploadStart
-from loyaltyhub.files.storage import CHUNK_BYTES, Storage
 from loyaltyhub.offers.models import Collection, ImageTemplate, Offer
+from loyaltyhub.storage import CHUNK_BYTES, Storage
 
 FILEABLE_MODELS: dict[str, Any] = {"offers": Offer, "collections": Collection, "image_templates": ImageTemplate}
 
@@ -138,6 +137,8 @@ def _inspect(storage: Storage, key: str) -> tuple[str, str | None, int | None, i
     sniffed = rules.sniff(head)
     if sniffed is None:
         return digest.hexdigest(), None, None, None
+    from PIL import Image, UnidentifiedImageError  # loaded by the first image checked
+
     try:
         with storage.open(key) as stream, Image.open(stream) as image:  # reads the header only
             width, height = image.size

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, text
 
-from loyaltyhub.db.migrate import current_revisions, head_revisions, known_revisions
+from loyaltyhub.db.revisions import current_revisions, head_revisions, known_revisions
 from loyaltyhub.http.routing import LoyaltyRouter
 
 log = logging.getLogger(__name__)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
 from anyio import CancelScope, CapacityLimiter, Semaphore
@@ -13,7 +13,16 @@ from sqlalchemy.orm import Session
 from loyaltyhub.db.dialect import one_writer_at_a_time
 from loyaltyhub.db.session import SessionFactory, finish, settled
 
+F = TypeVar("F", bound=Callable[..., Any])
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+WRITES_ON_READ = "_loyaltyhub_writes_on_read"
+
+
+def writes_on_read(endpoint: F) -> F:
+    """Marks a GET handler that writes (a short link's redirect records the visit): its session is a
+    writer, as for POST."""
+    setattr(endpoint, WRITES_ON_READ, True)
+    return endpoint
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -30,7 +39,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     all of them failed with ``database is locked`` after the busy timeout (64 parallel uses, issue #14).
     """
     factory: SessionFactory = request.app.state.session_factory
-    write = request.method in WRITE_METHODS
+    write = request.method in WRITE_METHODS or getattr(request.scope.get("endpoint"), WRITES_ON_READ, False)
     session = factory(write)
     request.state.db_session = session
     turn = writer_turn(request) if write and one_writer_at_a_time(session) else None

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, bindparam
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.tenancy import in_club
+from loyaltyhub.member_offers.models import OfferUsage
 from loyaltyhub.members.repository import club_and_member_select
 from loyaltyhub.offers.models import Offer, collection_ids_of
 
@@ -27,3 +28,15 @@ def club_member_and_offer(
         _CLUB_MEMBER_AND_OFFER, {"slug_key": slug, "member_key": member_id, "offer_key": offer_id}
     ).first()
     return (row[0], row[1], row[2], row[3]) if row is not None else (None, None, None, None)
+
+
+def member_uses(session: Session, club_id: int, member_id: int, limit: int = 20) -> list[tuple[Any, Offer]]:
+    """A member's latest offer uses with their offers (the staff console's member profile)."""
+    rows = session.execute(
+        select(OfferUsage, Offer)
+        .join(Offer, (Offer.id == OfferUsage.offer_id) & in_club(Offer, club_id))
+        .where(in_club(OfferUsage, club_id), OfferUsage.member_id == member_id)
+        .order_by(OfferUsage.used_at.desc(), OfferUsage.id.desc())
+        .limit(limit)
+    )
+    return [(use, offer) for use, offer in rows]

@@ -54,10 +54,20 @@ async def request_now() -> datetime:
 
 Now = Annotated[datetime, Depends(request_now)]
 LOCALE_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$")
+LOCALE_HEADER_PATTERN = r"^\s*([A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2})?\s*$"
+"""What the header may hold, as the OpenAPI document says it (issue #14, defect 6): a language tag with blanks
+around it, or nothing. Checked by hand below, so that anything else is 471 (reference B.2), not 422."""
 
 
 async def request_locale(
-    x_locale: Annotated[str | None, Header(alias="X-Locale", description="Content language, e.g. en or es-ES")] = None,
+    x_locale: Annotated[
+        str | None,
+        Header(
+            alias="X-Locale",
+            description="Content language, e.g. en or es-ES (another value is 471)",
+            json_schema_extra={"pattern": LOCALE_HEADER_PATTERN},
+        ),
+    ] = None,
 ) -> str | None:
     """``X-Locale`` (a language tag); a malformed one is 471 (reference B.2)."""
     if x_locale is None or not x_locale.strip():

@@ -295,4 +295,8 @@ def set_liked(
             now=now,
             product_name=product_name,
         )
+        if liked:
+            data = {"offer_id": offer.id, "member_id": member.id, "liked_at": now.isoformat()}
+            change = ResourceChange("offer_like", "created", offer.loyalty_club_id, offer.id, now, data, member.id)
+            notify_change(session, change)
     return changed

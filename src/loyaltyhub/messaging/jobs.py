@@ -10,17 +10,18 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.messaging.delivery.prepare import prepare_due
 from loyaltyhub.messaging.delivery.transmit import transmit_batch
+from loyaltyhub.messaging.links import PublicUrls
 
 Units = Callable[..., AbstractContextManager[Session]]
 
 
-def run_messaging(units: Units, worker: str, *, budget_seconds: float = 30.0) -> int:
+def run_messaging(units: Units, worker: str, *, budget_seconds: float = 30.0, urls: PublicUrls | None = None) -> int:
     """One tick of the queue job: prepare what is due, transmit batches for at most ``budget_seconds``
     (the next tick goes on); how many dispatches were handled."""
     prepare_due(units, worker)
     handled, started = 0, time.monotonic()
     while time.monotonic() - started < budget_seconds:
-        done = transmit_batch(units, worker)
+        done = transmit_batch(units, worker, urls=urls)
         if not done:
             break
         handled += done

@@ -133,3 +133,55 @@ class Dispatch(IdMixin, TenantMixin, TimestampMixin, Base):
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     transmitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    content: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    """What was transmitted (rendered, links shortened) and from which sender: the messages history."""
+    # What the recipient did with it (links: see ``LinkVisit``).
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """First time the e-mail's tracking pixel was fetched."""
+    opens_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When the recipient used the message's one-click unsubscribe."""
+
+
+class Link(IdMixin, TenantMixin, TimestampMixin, Base):
+    """A short link: one per distinct URL of a sending (``source_type`` ``sending``), or one made by
+    ``Generate Link`` (``generated``). The URL's host, path and ``utm_*`` are kept apart for the reports."""
+
+    __tablename__ = "message_links"
+    __table_args__ = (
+        UniqueConstraint("loyalty_club_id", "code"),
+        UniqueConstraint("loyalty_club_id", "sending_id", "url_hash"),
+    )
+
+    code: Mapped[str] = mapped_column(String(16))
+    source_type: Mapped[str] = mapped_column(String(20))
+    sending_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("message_sendings.id", ondelete="CASCADE"), index=True
+    )
+    tracked: Mapped[bool] = mapped_column(Boolean, default=False)
+    url: Mapped[str] = mapped_column(Text)
+    url_hash: Mapped[str] = mapped_column(String(64))
+    """SHA-256 of ``url``: the uniqueness key (URLs are too long to index everywhere)."""
+    host: Mapped[str | None] = mapped_column(String(255))
+    path: Mapped[str | None] = mapped_column(Text)
+    utm_source: Mapped[str | None] = mapped_column(String(255))
+    utm_medium: Mapped[str | None] = mapped_column(String(255))
+    utm_campaign: Mapped[str | None] = mapped_column(String(255))
+    utm_term: Mapped[str | None] = mapped_column(String(255))
+    utm_content: Mapped[str | None] = mapped_column(String(255))
+
+
+class LinkVisit(IdMixin, TenantMixin, Base):
+    """One resolution of a short link. ``visitor_key`` is ``member:<id>`` when the link was tracked to a
+    recipient who is a member, ``dispatch:<id>`` for another tracked recipient, else ``device:<hash>``
+    (a cookie set on the first visit): unique visits are distinct visitor keys."""
+
+    __tablename__ = "message_link_visits"
+    __table_args__ = (Index("ix_message_link_visits_loyalty_club_id_visited_at", "loyalty_club_id", "visited_at"),)
+
+    link_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("message_links.id", ondelete="CASCADE"), index=True)
+    sending_id: Mapped[int | None] = mapped_column(BigIntId, index=True)
+    dispatch_id: Mapped[int | None] = mapped_column(BigIntId, index=True)
+    member_id: Mapped[int | None] = mapped_column(BigIntId)
+    visitor_key: Mapped[str] = mapped_column(String(100))
+    visited_at: Mapped[datetime] = mapped_column(UTCDateTime())

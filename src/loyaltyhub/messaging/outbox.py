@@ -24,16 +24,15 @@ class OutboxDeliveryFailed(RuntimeError):
     pass
 
 
-def send_outbox_message(message: OutboxMessage) -> None:
+def send_outbox_message(message: OutboxMessage) -> str | None:
+    """Transmit ``message``; :data:`~loyaltyhub.members.outbox.KEPT` where the club has no transport for it."""
     session = object_session(message)
     if session is None or message.channel != "email":
-        log_sender(message)
-        return
+        return log_sender(message)
     config = catalog.email_transport(session, message.loyalty_club_id)
     sender = catalog.channel_settings(session, message.loyalty_club_id).get("email")
     if not config or not sender or not sender.get("from_email"):
-        log_sender(message)
-        return
+        return log_sender(message)
     smtp = SmtpConfig.of(
         {**config, "timeout_seconds": min(float(config.get("timeout_seconds", 30)), OUTBOX_TIMEOUT_SECONDS)}
     )
@@ -53,3 +52,4 @@ def send_outbox_message(message: OutboxMessage) -> None:
     SmtpTransport(smtp).send([item], report)
     if not results or results[0].outcome != "transmitted":
         raise OutboxDeliveryFailed(results[0].error if results else "no result from the transport")
+    return None

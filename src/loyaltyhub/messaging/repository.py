@@ -189,3 +189,35 @@ def dispatch_members(club_id: int, sending_id: int, filters: dict[str, Any]) -> 
 def page_of_rows(session: Session, statement: Select[Any], page: Page) -> tuple[list[dict[str, Any]], PaginationInfo]:
     rows = session.execute(page.apply(statement)).mappings().all()
     return [dict(row) for row in rows], page.info(count_of(session, statement))
+
+
+def dispatch_status_counts(
+    session: Session, club_id: int, sending_ids: Sequence[int]
+) -> dict[int, dict[str, dict[str, int]]]:
+    """Per sending, its dispatches counted by transmission status and by delivery status (the results)."""
+    result: dict[int, dict[str, dict[str, int]]] = {i: {"transmission": {}, "delivery": {}} for i in sending_ids}
+    if not sending_ids:
+        return result
+    rows = session.execute(
+        select(Dispatch.sending_id, Dispatch.transmission_status, Dispatch.delivery_status, func.count())
+        .where(in_club(Dispatch, club_id), Dispatch.sending_id.in_(list(sending_ids)))
+        .group_by(Dispatch.sending_id, Dispatch.transmission_status, Dispatch.delivery_status)
+    )
+    for sending_id, transmission, delivery, count in rows:
+        counts = result[sending_id]
+        counts["transmission"][transmission] = counts["transmission"].get(transmission, 0) + count
+        counts["delivery"][delivery] = counts["delivery"].get(delivery, 0) + count
+    return result
+
+
+def member_dispatches(session: Session, club_id: int, member_id: int, limit: int = 20) -> list[Any]:
+    """A member's latest dispatches with their message's id, name and service (the console's profile)."""
+    rows = session.execute(
+        select(Dispatch, Message.id, Message.name, Message.service)
+        .join(Sending, (Sending.id == Dispatch.sending_id) & in_club(Sending, club_id))
+        .join(Message, (Message.id == Sending.message_id) & in_club(Message, club_id))
+        .where(in_club(Dispatch, club_id), Dispatch.member_id == member_id)
+        .order_by(Dispatch.id.desc())
+        .limit(limit)
+    )
+    return list(rows)

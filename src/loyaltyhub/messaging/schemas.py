@@ -163,7 +163,21 @@ class WebhookTransport(StrictModel):
     timeout_seconds: float = Field(default=10, gt=0, le=120)
 
 
+class FcmTransport(StrictModel):
+    """Push through Firebase Cloud Messaging's HTTP v1 API (``POST {base_url}/v1/projects/{project_id}/
+    messages:send``). The OAuth 2 token is ``access_token``, or fetched from ``token_url`` (a metadata
+    server or token service answering ``{"access_token": ...}``)."""
+
+    kind: Literal["fcm"] = "fcm"
+    project_id: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9-]+$")
+    base_url: str = Field(default="https://fcm.googleapis.com", max_length=500, pattern=r"^https?://")
+    access_token: str | None = Field(default=None, min_length=1, max_length=4000)
+    token_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://")
+    timeout_seconds: float = Field(default=10, gt=0, le=120)
+
+
 HttpTransport = Annotated[SmsProviderTransport | WebhookTransport, Field(discriminator="kind")]
+PushTransport = Annotated[FcmTransport | WebhookTransport, Field(discriminator="kind")]
 
 
 class SettingsChannels(StrictModel):
@@ -176,7 +190,7 @@ class SettingsPayload(StrictModel):
     channels: SettingsChannels | None = None
     email_transport: SmtpTransport | None = None
     sms_transport: HttpTransport | None = None
-    push_transport: WebhookTransport | None = None
+    push_transport: PushTransport | None = None
 
 
 class SettingsBody(StrictModel):
@@ -368,3 +382,52 @@ class MergeProperty(BaseModel):
 
 class MergeProperties(BaseModel):
     merge_properties: list[MergeProperty]
+
+
+# --- messages history (vendor-docs-platform 1.10) and links --------------------------------------------
+
+
+class HistoryMessage(BaseModel):
+    """One message sent to a recipient: the Message (history) model of 1.10. ``content`` is what was sent
+    (merge properties applied, links shortened), e-mail with its HTML stripped."""
+
+    id: str
+    type: ChannelType
+    created_at: datetime
+    content: str
+    subject: str | None = None
+    sender: str | None = None
+    msisdn: str | None = None
+    from_name: str | None = None
+    from_address: str | None = None
+    email: str | None = None
+    url: str | None = None
+    image: str | None = None
+    data: dict[str, Any] | None = None
+    app_token: str | None = None
+    message_id: int
+    sending_id: str
+    campaign_id: str | None = None
+    loyalty_club_id: int
+    customer_id: int | None = None
+    member_id: int | None = None
+    transmitted_at: datetime | None = None
+
+
+class MessagesHistory(BaseModel):
+    messages: list[HistoryMessage]
+    pagination_info: PaginationInfo
+
+
+class GenerateLinkParams(StrictModel):
+    url: str = Field(min_length=1, max_length=4000)
+
+
+class GenerateLinkBody(StrictModel):
+    """``Generate Link`` without a link slug: a short link to any http(s) URL."""
+
+    link_params: GenerateLinkParams
+
+
+class GeneratedLink(BaseModel):
+    url: str

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
-from typing import Any
-
-from liquid import Environment, Undefined
-from liquid.exceptions import LiquidError
+from typing import TYPE_CHECKING, Any
 
 from loyaltyhub.members.properties import TEXT_PROPERTIES
+
+if TYPE_CHECKING:
+    from liquid import Environment
 
 ErrorList = list[tuple[tuple[str | int, ...], str, dict[str, Any]]]
 
@@ -70,17 +70,20 @@ them at sending time."""
 ROOTS = frozenset({"member", "dmp", "content", *RECIPIENT_MERGE_PROPERTIES})
 
 
-class _Sandbox(Environment):
-    """Bounded rendering: no file access, bounded loops, output and nesting."""
-
-    context_depth_limit = 30
-    loop_iteration_limit = 10_000
-    local_namespace_limit = 100_000
-    output_stream_limit = 1_000_000
-
-
 @cache
 def environment() -> Environment:
+    """The sandboxed engine (``liquid`` is imported here, on first use: the serving process does not load
+    it until a template is checked or rendered)."""
+    from liquid import Environment, Undefined
+
+    class _Sandbox(Environment):
+        """Bounded rendering: no file access, bounded loops, output and nesting."""
+
+        context_depth_limit = 30
+        loop_iteration_limit = 10_000
+        local_namespace_limit = 100_000
+        output_stream_limit = 1_000_000
+
     env = _Sandbox(undefined=Undefined)
     for tag in ("include", "render"):
         env.tags.pop(tag, None)
@@ -89,6 +92,8 @@ def environment() -> Environment:
 
 def check_text(source: str, path: tuple[str | int, ...], errors: ErrorList) -> None:
     """Parse one content attribute; record a syntax error, an unknown filter or an unknown ``member.*``."""
+    from liquid.exceptions import LiquidError
+
     env = environment()
     try:
         template = env.from_string(source)

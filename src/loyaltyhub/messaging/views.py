@@ -21,7 +21,7 @@ from loyaltyhub.messaging.schemas import (
 )
 from loyaltyhub.messaging.service import is_marketing
 
-SECRETS = frozenset({"password", "auth_token", "secret"})
+SECRETS = frozenset({"password", "auth_token", "secret", "access_token"})
 ADDRESS_KEYS = {"sms": "msisdn", "email": "email", "push": "app_token"}
 
 

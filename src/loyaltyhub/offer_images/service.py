@@ -11,9 +11,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,11 +20,14 @@ from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.tenancy import in_club, same_club
 from loyaltyhub.errors import NotFound, ValidationFailed
 from loyaltyhub.files import service as files
-from loyaltyhub.files.storage import Storage
-from loyaltyhub.offer_images.fonts import FontDir
-from loyaltyhub.offer_images.render import Rendered, render
 from loyaltyhub.offers.models import Collection, Offer, OfferCollection
+from loyaltyhub.storage import Storage
 from loyaltyhub.stores.models import Store
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from loyaltyhub.offer_images.render import Rendered
 
 MAX_BACKGROUND_PIXELS = 4000 * 4000
 log = logging.getLogger(__name__)
@@ -71,6 +73,8 @@ def background_of(
 ) -> tuple[Image.Image | None, list[str]]:
     if not url:
         return None, []
+    from PIL import Image, UnidentifiedImageError  # Pillow is loaded by the first rendering
+
     record = files.file_of_url(session, club, url)
     if record is None:
         return None, [f"background_url {url} was not fetched: only this club's files are read (upload it)"]
@@ -94,6 +98,9 @@ def render_for(
     offer: Offer | None,
 ) -> Rendered:
     """The template drawn for ``offer`` (merge fields left as written without one)."""
+    from loyaltyhub.offer_images.fonts import FontDir
+    from loyaltyhub.offer_images.render import render
+
     background, notes = background_of(session, storage, club, template.get("background_url"))
     values = merge_values(session, club, offer) if offer is not None else None
     rendered = render(template, values, fonts=FontDir(Path(fonts_dir)), background=background)

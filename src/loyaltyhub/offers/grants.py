@@ -1,5 +1,6 @@
 """Granting offers to members: all-or-nothing, honouring ``maximum_grants_per_user``; and the system's
-grant of welcome offers at sign-up (:func:`grant_welcome_offers`, called through the member listener).
+grant of welcome offers at sign-up (:func:`grant_welcome_offers`, the hook of the Triggerer's built-in
+``welcome_offers`` rule, judged in the sign-up's transaction).
 
 The offer row is locked first (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite write transactions
 are serialized), so two concurrent grants cannot both pass the limit check. ``grants_count`` moves
@@ -11,7 +12,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
@@ -97,18 +97,22 @@ def grant_offer(
     _add_to_grants_count(session, club_id, offer.id, len(grants))
     session.flush()
     session.refresh(offer)
+    _notify(session, club_id, grants)
+    return grants
+
+
+def _notify(session: Session, club_id: int, grants: list[OfferGrant]) -> None:
     for grant in grants:
         data = {
             "id": grant.id,
-            "offer_id": offer.id,
+            "offer_id": grant.offer_id,
             "member_id": grant.member_id,
-            "granted_at": granted_at.isoformat(),
+            "granted_at": grant.granted_at.isoformat(),
         }
         change = ResourceChange(
-            "offer_grant", "created", club_id, grant.id, granted_at, data, member_id=grant.member_id
+            "offer_grant", "created", club_id, grant.id, grant.granted_at, data, member_id=grant.member_id
         )
         notify_change(session, change)
-    return grants
 
 
 def _add_to_grants_count(session: Session, club_id: int, offer_id: int, count: int) -> None:
@@ -134,7 +138,8 @@ def grant_welcome_offers(
     granted only to a member of that group (``group_ids``). A welcome offer is a one-off gift: a member
     who already holds a grant of it gets no other, and never one beyond ``maximum_grants_per_user``.
     Skipped offers are not an error: the sign-up goes on. The offers are locked in id order (as a grant
-    locks its offer), so the limit holds against a concurrent grant.
+    locks its offer), so the limit holds against a concurrent grant. Each grant is a resource change like
+    any other (the ``offer_grant.created`` webhook, the ``offer_granted`` member event).
     """
     now = now or utcnow()
     offers = (
@@ -177,6 +182,7 @@ def grant_welcome_offers(
     for grant in grants:
         _add_to_grants_count(session, club_id, grant.offer_id, 1)
     session.flush()
+    _notify(session, club_id, grants)
     return grants
 
 
@@ -188,7 +194,13 @@ def welcome_grant_due(offer: Offer, group_ids: set[int], held: int) -> bool:
     return held < allowed
 
 
-def on_member_change(session: Session, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
-    """A member listener (wired in :mod:`loyaltyhub.wiring`): a member created is a sign-up."""
-    if before is None and after is not None:
-        grant_welcome_offers(session, after["loyalty_club_id"], after["id"], after["group_ids"])
+def member_grants(session: Session, club_id: int, member_id: int, limit: int = 20) -> list[tuple[OfferGrant, Offer]]:
+    """A member's latest grants with their offers (the staff console's member profile)."""
+    rows = session.execute(
+        select(OfferGrant, Offer)
+        .join(Offer, (Offer.id == OfferGrant.offer_id) & in_club(Offer, club_id))
+        .where(in_club(OfferGrant, club_id), OfferGrant.member_id == member_id)
+        .order_by(OfferGrant.granted_at.desc(), OfferGrant.id.desc())
+        .limit(limit)
+    )
+    return [(grant, offer) for grant, offer in rows]

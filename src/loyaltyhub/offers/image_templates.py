@@ -16,7 +16,7 @@ from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import ValidationFailed
 from loyaltyhub.offers.fields import MicroTime, Pixels, Rectangle, Rectangles, Url, full_shape
 from loyaltyhub.offers.models import ImageTemplate
-from loyaltyhub.schemas import PaginationInfo, ReadOnlyKeys, StrictModel, UpdateModel, sent_fields
+from loyaltyhub.schemas import NotNull, PaginationInfo, ReadOnlyKeys, StrictModel, UpdateModel, sent_fields
 
 
 class ImageTemplateCreate(StrictModel):
@@ -33,12 +33,12 @@ class ImageTemplateUpdate(UpdateModel):
     read_only_keys = ReadOnlyKeys(fixed=("id", "created_at", "updated_at"))
     envelope = "image_template"  # the older docs' body (reference (g).4)
 
-    name: Annotated[str, Field(min_length=1, max_length=255)] | None = None
-    default: StrictBool | None = None
-    width: Pixels | None = None
-    height: Pixels | None = None
+    name: Annotated[str, Field(min_length=1, max_length=255)] | None = NotNull()
+    default: StrictBool | None = NotNull()
+    width: Pixels | None = NotNull()
+    height: Pixels | None = NotNull()
     background_url: Url | None = None
-    rectangles: Rectangles | None = None
+    rectangles: Rectangles | None = NotNull()
 
 
 class ImageTemplateOut(BaseModel):

@@ -51,6 +51,12 @@ RATELIMIT_REJECTIONS = Counter(
     "loyaltyhub_ratelimit_rejections_total", "Requests refused with 429 by a rate-limit bucket",
     ["kind", "club_id"],
 )  # fmt: skip
+DB_CONNECTION_LOST = Counter(
+    "loyaltyhub_db_connection_lost_total",
+    "Requests whose database connection was lost (or whose transaction failed transiently), by outcome: "
+    "retried, or answered 503",
+    ["outcome"],
+)  # fmt: skip
 JOB_RUNS = Counter("loyaltyhub_job_runs_total", "Background job runs, by job and outcome", ["job", "outcome"])
 JOB_DURATION = Histogram(
     "loyaltyhub_job_duration_seconds", "Time a background job run took", ["job"],

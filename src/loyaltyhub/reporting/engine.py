@@ -296,11 +296,24 @@ def _points_with_rollup(
             statement = statement.group_by(*group)
         fields = query.report.field_map
         tz = ZoneInfo(timezone)
-        for row in session.execute(statement):
-            data = row._asdict()
-            bucket_at = bucket_instant(data[compiler.BUCKET], tz, span.interval) if timeseries else None
-            label = {name: _plain(rollups.parse_value(data[name], fields[name].type), fields[name]) for name in labels}
-            points.append(_Point(bucket_at, None, label, timezone, _number(data[compiler.VALUE])))
+        # Tens of thousands of rows (a day per offer over months) share few buckets and labels: each is
+        # converted once.
+        buckets: dict[Any, datetime] = {}
+        values: dict[Any, Any] = {}
+        for row in session.execute(statement).mappings():
+            bucket_at = None
+            if timeseries:
+                raw_bucket = row[compiler.BUCKET]
+                bucket_at = buckets.get(raw_bucket)
+                if bucket_at is None:
+                    bucket_at = buckets[raw_bucket] = bucket_instant(raw_bucket, tz, span.interval)
+            label = {}
+            for name in labels:
+                raw = row[name]
+                if raw not in values:
+                    values[raw] = _plain(rollups.parse_value(raw, fields[name].type), fields[name])
+                label[name] = values[raw]
+            points.append(_Point(bucket_at, None, label, timezone, _number(row[compiler.VALUE])))
     merged: dict[tuple[Any, ...], _Point] = {}
     for point in points:
         key = (point.bucket, tuple((k, v) for k, v in point.label.items()))
@@ -363,13 +376,12 @@ def _series(session: Session, access: CustomerAccess, query: Query) -> dict[str,
             return point.bucket.astimezone(ZoneInfo(point.timezone)).replace(tzinfo=None)
         return point.bucket
 
-    ordered = sorted(points, key=lambda p: (bucket_key(p), _label_key(p)))
-    kept = ordered[:MAX_DATA_POINTS]
-    buckets = sorted({bucket_key(p) for p in kept})
+    keyed = sorted(((bucket_key(p), _label_key(p), p) for p in points), key=lambda k: (k[0], k[1]))
+    kept = keyed[:MAX_DATA_POINTS]
+    buckets = sorted({bucket for bucket, _key, _point in kept})
     position = {bucket: index for index, bucket in enumerate(buckets)}
     series_by_key: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for point in sorted(kept, key=_label_key):
-        key = _label_key(point)
+    for bucket, key, point in sorted(kept, key=lambda k: k[1]):
         entry = series_by_key.get(key)
         if entry is None:
             entry = {}
@@ -380,7 +392,7 @@ def _series(session: Session, access: CustomerAccess, query: Query) -> dict[str,
                 entry["label"] = point.label
             entry["values"] = [None] * len(buckets)
             series_by_key[key] = entry
-        entry["values"][position[bucket_key(point)]] = point.value
+        entry["values"][position[bucket]] = point.value
     tz = ZoneInfo(span.timezone) if span.timezone else None
     time_buckets = [format_wall(b) if local else format_instant(b, tz) for b in buckets]  # type: ignore[arg-type]
     return {

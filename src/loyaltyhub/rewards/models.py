@@ -11,6 +11,10 @@
 * ``rewards``: the catalogue (price, stock, limits, windows); ``purchased_count`` moves with a conditional
   ``UPDATE`` so the stock is never oversold.
 * ``rewards_purchases``: a member's purchased reward (its code, its uses).
+* ``rewards_achievements``: what earns points from member events (points, ``limit``, ``frequency``).
+* ``rewards_point_multipliers``: factors on earned points by store, time window and member group.
+* ``receipt_configurations`` / ``receipt_submissions``: the club's receipts rules and the members'
+  submitted receipts (their form, state and the points an acceptance earned).
 """
 
 from __future__ import annotations
@@ -91,6 +95,7 @@ class PointsTransaction(IdMixin, TenantMixin, Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     external_id: Mapped[str | None] = mapped_column(String(100))
     achievement_type: Mapped[str | None] = mapped_column(String(40))
+    achievement_id: Mapped[int | None] = mapped_column(BigIntId)
 
 
 class Reward(IdMixin, TenantMixin, TimestampMixin, Base):
@@ -129,3 +134,79 @@ class RewardPurchase(IdMixin, TenantMixin, Base):
     uses_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     active_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Achievement(IdMixin, TenantMixin, TimestampMixin, Base):
+    """An achievement (reference 2.1): ``points`` for a member event of ``type``, at most ``limit`` times
+    in all and ``frequency`` (``{"timespan", "limit"}``) times per calendar period of the club."""
+
+    __tablename__ = "rewards_achievements"
+    __table_args__ = (Index("ix_rewards_achievements_club_type", "loyalty_club_id", "type"),)
+
+    type: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    points: Mapped[int] = mapped_column(Integer)
+    limit: Mapped[int | None] = mapped_column(Integer)
+    frequency: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PointMultiplier(IdMixin, TenantMixin, TimestampMixin, Base):
+    """Earned points × ``factor_percent`` / 100 when every condition given matches (stores, member groups,
+    time window, earning sources); the highest matching factor applies."""
+
+    __tablename__ = "rewards_point_multipliers"
+
+    name: Mapped[str] = mapped_column(String(200))
+    factor_percent: Mapped[int] = mapped_column(Integer)
+    store_ids: Mapped[list[int] | None] = mapped_column(Json)
+    member_group_ids: Mapped[list[int] | None] = mapped_column(Json)
+    sources: Mapped[list[str] | None] = mapped_column(Json)
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ReceiptConfiguration(IdMixin, TenantMixin, TimestampMixin, Base):
+    """The club's receipts rules. Amounts are in minor units (øre, cents)."""
+
+    __tablename__ = "receipt_configurations"
+    __table_args__ = (UniqueConstraint("loyalty_club_id"),)
+
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    auto_accept: Mapped[bool] = mapped_column(Boolean, default=False)
+    points_per_unit: Mapped[int] = mapped_column(Integer, default=1)
+    unit_amount: Mapped[int] = mapped_column(Integer, default=100)
+    daily_limit: Mapped[int | None] = mapped_column(Integer)
+    weekly_limit: Mapped[int | None] = mapped_column(Integer)
+    monthly_limit: Mapped[int | None] = mapped_column(Integer)
+    min_total: Mapped[int | None] = mapped_column(BigInteger)
+    max_total: Mapped[int | None] = mapped_column(BigInteger)
+    accepted_store_ids: Mapped[list[int] | None] = mapped_column(Json)
+    max_age_days: Mapped[int | None] = mapped_column(Integer)
+
+
+class ReceiptSubmission(IdMixin, TenantMixin, TimestampMixin, Base):
+    """A member's receipt: the photo (a file record), the form (store, total, date, number), its state."""
+
+    __tablename__ = "receipt_submissions"
+    __table_args__ = (
+        Index("ix_receipt_submissions_member", "loyalty_club_id", "member_id", "created_at"),
+        Index("ix_receipt_submissions_state", "loyalty_club_id", "state", "id"),
+    )
+
+    member_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("members.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(24))
+    file_id: Mapped[int | None] = mapped_column(BigIntId)
+    store_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("stores.id", ondelete="SET NULL"))
+    total: Mapped[int | None] = mapped_column(BigInteger)
+    purchased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    receipt_number: Mapped[str | None] = mapped_column(String(100))
+    ocr_scan_results: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    points: Mapped[int | None] = mapped_column(Integer)
+    transaction_id: Mapped[int | None] = mapped_column(BigIntId)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -3,7 +3,10 @@
 * :func:`lot_expiry`: when points earned at an instant expire, by the club's policy, in its timezone;
 * :func:`allocate`: which lots a debit takes its points from (the lots that expire first, FIFO);
 * :func:`member_level`: the member's level in a ``regular`` levels program (by points earned in total);
-* :func:`usage_view` / :func:`check_use`: the state of a purchased reward and whether it may be used now.
+* :func:`usage_view` / :func:`check_use`: the state of a purchased reward and whether it may be used now;
+* :func:`period_bounds`: the calendar hour, day, week, month or year of an instant, in the club's timezone
+  (achievement frequencies, receipt limits);
+* :func:`multiplied`: earned points under the highest matching point multiplier.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from loyaltyhub.timebuckets import wall_to_instant
+from loyaltyhub.timebuckets import bucket_start, next_bucket, wall_to_instant
 
 NEVER = datetime.max.replace(tzinfo=UTC)
 
@@ -139,5 +142,76 @@ def iso(value: datetime | None) -> str | None:
     """ISO 8601 in UTC with milliseconds and ``Z``, as the vendor prints times."""
     if value is None:
         return None
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    # isoformat is C code (member status renders up to 1,000 transactions): "...T12:00:00.000+00:00".
+    return value.isoformat(timespec="milliseconds")[:-6] + "Z"
+
+
+TIMESPANS = ("hour", "day", "week", "month", "year")
+_BUCKETS = {"hour": "1h", "day": "1d", "week": "1w", "month": "1mo"}
+
+
+def period_bounds(instant: datetime, tz: ZoneInfo, timespan: str) -> tuple[datetime, datetime]:
+    """``[start, end)`` in UTC of the calendar ``timespan`` holding ``instant`` on the club's clock: a
+    local hour, day (23 or 25 hours across DST), week from Monday, month or year."""
+    if timespan == "year":
+        year = instant.astimezone(tz).year
+        return wall_to_instant(datetime(year, 1, 1), tz), wall_to_instant(datetime(year + 1, 1, 1), tz)
+    interval = _BUCKETS[timespan]
+    start = bucket_start(instant, tz, interval)
+    return start, next_bucket(start, tz, interval)
+
+
+@dataclass(frozen=True)
+class Multiplier:
+    id: int
+    factor_percent: int
+    store_ids: Sequence[int] | None
+    member_group_ids: Sequence[int] | None
+    sources: Sequence[str] | None
+    starts_at: datetime | None
+    ends_at: datetime | None
+
+
+def multiplier_applies(
+    multiplier: Multiplier, *, source: str, store_id: int | None, group_ids: Sequence[int], at: datetime
+) -> bool:
+    """Every condition the multiplier sets holds (a condition it leaves empty holds always)."""
+    if multiplier.sources and source not in multiplier.sources:
+        return False
+    if multiplier.store_ids and store_id not in multiplier.store_ids:
+        return False
+    if multiplier.member_group_ids and not set(multiplier.member_group_ids) & set(group_ids):
+        return False
+    if multiplier.starts_at is not None and at < multiplier.starts_at:
+        return False
+    return multiplier.ends_at is None or at < multiplier.ends_at
+
+
+def multiplied(
+    points: int,
+    multipliers: Sequence[Multiplier],
+    *,
+    source: str,
+    store_id: int | None,
+    group_ids: Sequence[int],
+    at: datetime,
+) -> tuple[int, Multiplier | None]:
+    """``points`` × the highest factor among the multipliers that apply (rounded down), and that
+    multiplier; ``(points, None)`` when none applies. Factors do not compound."""
+    best = max(
+        (m for m in multipliers if multiplier_applies(m, source=source, store_id=store_id, group_ids=group_ids, at=at)),
+        key=lambda m: (m.factor_percent, -m.id),
+        default=None,
+    )
+    if best is None:
+        return points, None
+    return points * best.factor_percent // 100, best
+
+
+def receipt_points(total: int, points_per_unit: int, unit_amount: int) -> int:
+    """Points for a receipt of ``total`` (minor units): ``points_per_unit`` for every whole ``unit_amount``."""
+    if unit_amount <= 0:
+        return 0
+    return total // unit_amount * points_per_unit

@@ -4,6 +4,7 @@ Available: ``grant_offer`` (``{"offer_id"}``), ``member_group_add`` / ``member_g
 (``{"group_id"}``) and ``webhook`` (a ``trigger_rule.fired`` event to the club's webhook subscriptions).
 Hooks that need a domain that has not landed are refused when a rule is saved, with the reason:
 ``rewards_api`` (grant points: the rewards domain) and ``messaging`` (send a message: messaging).
+Built-in rules have hooks of their own (``welcome_offers``), never accepted from a client.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def option_problems(
     return [] if found else [((hook_type, key), "not_found", {})]
 
 
-def run(session: Session, club: LoyaltyClub, rule: Any, event: Any) -> dict[str, Any]:
+def run(session: Session, club: LoyaltyClub, rule: Any, event: Any, member: dict[str, Any]) -> dict[str, Any]:
     """Run the rule's hook for the event's member (in the judging transaction); raises an ApiError when it
     cannot (the execution is then logged as failed, nothing of it written)."""
     options = (rule.options or {}).get(rule.hook_type) or {}
@@ -61,6 +62,9 @@ def run(session: Session, club: LoyaltyClub, rule: Any, event: Any) -> dict[str,
         change = groups.add_members if rule.hook_type == "member_group_add" else groups.remove_members
         changed = change(session, club, group, [event.member_id])
         return {"group_id": group.id, "changed": bool(changed)}
+    if rule.hook_type == "welcome_offers":  # a built-in rule's (loyaltyhub.triggers.system)
+        granted = grants.grant_welcome_offers(session, club.id, event.member_id, member.get("group_ids") or ())
+        return {"offer_ids": [g.offer_id for g in granted], "grant_ids": [g.id for g in granted]}
     if rule.hook_type == "webhook":
         data = {
             "rule_id": rule.id,

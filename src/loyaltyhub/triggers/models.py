@@ -19,10 +19,16 @@ FAILED = "failed"
 class TriggerRule(IdMixin, TenantMixin, TimestampMixin, Base):
     """The vendor's Rule model (reference: the Triggerer's Rule): on ``event_type``, for members of
     ``audience_id``, when ``data_conditions`` hold and the source is not excluded, once the counts
-    (``minimum``, ``rate``, ``limit``, ``frequency``) allow it, run the hook after ``hook_delayed_by_seconds``."""
+    (``minimum``, ``rate``, ``limit``, ``frequency``) allow it, run the hook after ``hook_delayed_by_seconds``.
+    Built-in rules (``system_key``) are judged in the transaction of their event, as the code paths they
+    replace were."""
 
     __tablename__ = "trigger_rules"
+    __table_args__ = (UniqueConstraint("loyalty_club_id", "system_key"),)
 
+    system_key: Mapped[str | None] = mapped_column(String(64))
+    """Set on a built-in rule (``welcome_offers``, :mod:`loyaltyhub.triggers.system`): one per club, made
+    with the club, listed and pausable like any rule, never deleted or rewired."""
     event_type: Mapped[str] = mapped_column(String(64))
     name: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     frequency: Mapped[dict[str, Any] | None] = mapped_column(Json)

@@ -12,22 +12,23 @@ concurrent workers can never let a member past ``limit`` or ``frequency``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.base import utcnow
-from loyaltyhub.db.dialect import insert_ignore_returning, insert_or_lock
+from loyaltyhub.db.dialect import insert_ignore_returning, insert_many, insert_or_lock
 from loyaltyhub.db.tenancy import across_clubs, in_club
 from loyaltyhub.errors import ApiError
 from loyaltyhub.events.models import MemberEvent
 from loyaltyhub.members.events import reporting_snapshot
 from loyaltyhub.members.models import Member
-from loyaltyhub.triggers import hooks, rules
+from loyaltyhub.triggers import hooks, rules, system
 from loyaltyhub.triggers.models import (
     FAILED,
     FIRED,
@@ -41,13 +42,25 @@ from loyaltyhub.triggers.models import (
 BATCH = 50
 
 
-def active_rules(session: Session, club_id: int, types: set[str]) -> list[TriggerRule]:
+@dataclass(frozen=True)
+class EventView:
+    """An event as the judge reads it (a stored ``MemberEvent`` reads the same)."""
+
+    id: int
+    member_id: int
+    type: str
+    source: str | None
+    occurred_at: datetime
+    data: dict[str, Any]
+
+
+def live_rules(session: Session, club_id: int, types: set[str]) -> list[TriggerRule]:
+    """The club's rules (paused ones too, deleted ones not) on any of ``types``."""
     return list(
         session.execute(
             select(TriggerRule).where(
                 in_club(TriggerRule, club_id),
                 TriggerRule.event_type.in_(sorted(types)),
-                TriggerRule.paused.is_(False),
                 TriggerRule.deleted_at.is_(None),
             )
         ).scalars()
@@ -55,10 +68,25 @@ def active_rules(session: Session, club_id: int, types: set[str]) -> list[Trigge
 
 
 def on_events(session: Session, club_id: int, events: list[dict[str, Any]]) -> None:
-    """Event listener: queue the pairs of the club's active rules and these events."""
+    """Event listener: queue the pairs of the club's active rules and these events; judge the pairs of its
+    built-in rules now (see :mod:`loyaltyhub.triggers.system`)."""
+    types = {e["type"] for e in events}
+    found = live_rules(session, club_id, types)
+    if types & system.SYSTEM_EVENT_TYPES:
+        have = {rule.system_key for rule in found}
+        missing = {r.key for r in system.SYSTEM_RULES.values() if r.event_type in types and r.key not in have}
+        if missing:  # a club made without its built-in rules (the club listener not bound): make them now
+            system.ensure(session, club_id, missing)
+            found = live_rules(session, club_id, types)
     rules_by_type: dict[str, list[TriggerRule]] = {}
-    for rule in active_rules(session, club_id, {e["type"] for e in events}):
-        rules_by_type.setdefault(rule.event_type, []).append(rule)
+    inline: list[TriggerRule] = []
+    for rule in found:
+        if rule.paused:
+            continue
+        if rule.system_key is not None:
+            inline.append(rule)
+        else:
+            rules_by_type.setdefault(rule.event_type, []).append(rule)
     rows = [
         {
             "loyalty_club_id": club_id,
@@ -72,14 +100,38 @@ def on_events(session: Session, club_id: int, events: list[dict[str, Any]]) -> N
         if event["source"] is None or event["source"] not in (rule.excluded_sources or ())
     ]
     if rows:
-        session.execute(insert(TriggerQueueItem), rows)
+        insert_many(session, TriggerQueueItem.__table__, rows)
+    if inline:
+        _judge_now(session, club_id, inline, events)
 
 
 def _member_view(member: Member) -> dict[str, Any]:
     return reporting_snapshot(member)
 
 
-def judge(session: Session, club: LoyaltyClub, rule: TriggerRule, event: MemberEvent, member: dict[str, Any]) -> str:
+def _judge_now(session: Session, club_id: int, inline: list[TriggerRule], events: list[dict[str, Any]]) -> None:
+    pairs = [(rule, event) for event in events for rule in inline if rule.event_type == event["type"]]
+    if not pairs:
+        return
+    club = session.execute(select(LoyaltyClub).where(LoyaltyClub.id == club_id)).scalar_one()
+    members = {
+        member.id: _member_view(member)
+        for member in session.execute(
+            select(Member).where(in_club(Member, club_id), Member.id.in_({e["member_id"] for _, e in pairs}))
+        ).scalars()
+    }
+    for rule, event in sorted(pairs, key=lambda p: (p[1]["member_id"], p[0].id, p[1]["occurred_at"], p[1]["id"])):
+        member = members.get(event["member_id"])
+        if member is not None:
+            view = EventView(
+                event["id"], event["member_id"], event["type"], event["source"], event["occurred_at"], event["data"]
+            )
+            judge(session, club, rule, view, member)
+
+
+def judge(
+    session: Session, club: LoyaltyClub, rule: TriggerRule, event: MemberEvent | EventView, member: dict[str, Any]
+) -> str:
     """Judge one pair (in the caller's transaction); the execution's status."""
     terms = rules.terms_of(rule)
     base = {
@@ -138,7 +190,7 @@ def judge(session: Session, club: LoyaltyClub, rule: TriggerRule, event: MemberE
     if decision.fire:
         try:
             with session.begin_nested():
-                result = hooks.run(session, club, rule, event)
+                result = hooks.run(session, club, rule, event, member)
             status, actions, error = FIRED, actions + 1, None
         except ApiError as failure:
             status, error = FAILED, failure.message

@@ -82,7 +82,7 @@ def start_rule(rule: RuleToUpdate, session: SessionDep) -> RuleOut:
     return RuleOut.model_validate(service.set_paused(session, rule, False))
 
 
-@router.delete("/rules/{rule_id}", status_code=204, responses=errors(401, 403, 404))
+@router.delete("/rules/{rule_id}", status_code=204, responses=errors(401, 403, 404, 422))
 def delete_rule(rule: RuleToDestroy, session: SessionDep) -> Response:
     service.delete_rule(session, rule)
     return Response(status_code=204)

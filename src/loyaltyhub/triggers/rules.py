@@ -7,7 +7,8 @@ For one member and one rule, the n-th matching event (``n = events before + 1``)
 * ``limit``: at most ``limit`` actions per member, ever (null: no limit);
 * ``frequency`` ``{"limit": k, "timespan": "day"}``: at most ``k`` actions per calendar period of the
   club's timezone (hour, day, ISO week from Monday, month, year), DST-correct;
-* ``data_conditions``: every condition holds (below); ``audience_id`` and ``excluded_sources`` likewise.
+* ``data_conditions``: the condition tree holds (the reporting filter grammar, :mod:`.conditions`);
+  ``audience_id`` and ``excluded_sources`` likewise.
 """
 
 from __future__ import annotations
@@ -18,21 +19,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from loyaltyhub.member_offers.periods import TIMESPANS, period_bounds
-
-OPERATORS = ("eq", "not_eq", "in", "not_in", "gt", "gte", "lt", "lte", "exists")
-MEMBER_FIELDS = (
-    "gender",
-    "age",
-    "birth_year_group",
-    "optin_channel",
-    "optin_subchannel",
-    "optin_platform",
-    "sms_status",
-    "email_status",
-    "push_status",
-    "location_country",
-    "city_place_id",
-)
+from loyaltyhub.reporting.filters import Node
+from loyaltyhub.triggers import conditions
 
 
 @dataclass(frozen=True)
@@ -42,7 +30,8 @@ class Terms:
     limit: int | None
     frequency_limit: int | None
     frequency_timespan: str | None
-    data_conditions: dict[str, Any] | None
+    data_conditions: Node | None
+    """The parsed condition tree (:mod:`loyaltyhub.triggers.conditions`)."""
     audience_id: int | None
     excluded_sources: tuple[str, ...]
 
@@ -68,7 +57,7 @@ def terms_of(rule: Any) -> Terms:
         limit=rule.limit,
         frequency_limit=frequency.get("limit"),
         frequency_timespan=frequency.get("timespan"),
-        data_conditions=rule.data_conditions,
+        data_conditions=conditions.compiled(rule.event_type, rule.data_conditions),
         audience_id=rule.audience_id,
         excluded_sources=tuple(rule.excluded_sources or ()),
     )
@@ -86,7 +75,9 @@ def admits(terms: Terms, *, source: str | None, member: dict[str, Any], data: di
         return "excluded_source"
     if terms.audience_id is not None and terms.audience_id not in (member.get("group_ids") or []):
         return "not_in_audience"
-    if terms.data_conditions and not conditions_hold(terms.data_conditions, member=member, data=data):
+    if terms.data_conditions is not None and not conditions.holds(
+        terms.data_conditions, source=source, member=member, data=data
+    ):
         return "data_conditions"
     return None
 
@@ -103,76 +94,6 @@ def decide(terms: Terms, standing: Standing) -> Decision:
     if terms.frequency_limit is not None and standing.actions_in_period >= terms.frequency_limit:
         return Decision(False, "frequency")
     return Decision(True)
-
-
-def _value(path: str, *, member: dict[str, Any], data: dict[str, Any]) -> tuple[bool, Any]:
-    scope, _, key = path.partition(".")
-    source = data if scope == "data" else member
-    if key not in source:
-        return False, None
-    return True, source[key]
-
-
-def _holds(op: str, present: bool, value: Any, expected: Any) -> bool:
-    if op == "exists":
-        return present is bool(expected)
-    if not present:
-        return op in ("not_eq", "not_in")
-    try:
-        if op == "eq":
-            return bool(value == expected)
-        if op == "not_eq":
-            return bool(value != expected)
-        if op == "in":
-            return value in expected
-        if op == "not_in":
-            return value not in expected
-        if op == "gt":
-            return bool(value > expected)
-        if op == "gte":
-            return bool(value >= expected)
-        if op == "lt":
-            return bool(value < expected)
-        if op == "lte":
-            return bool(value <= expected)
-    except TypeError:
-        return False
-    raise ValueError(op)
-
-
-def conditions_hold(conditions: dict[str, Any], *, member: dict[str, Any], data: dict[str, Any]) -> bool:
-    """``{"data.<key>" | "member.<field>": {"<operator>": value, ...}, ...}``: every operator of every field."""
-    for path, ops in conditions.items():
-        present, value = _value(path, member=member, data=data)
-        for op, expected in ops.items():
-            if not _holds(op, present, value, expected):
-                return False
-    return True
-
-
-def condition_problems(conditions: Any) -> list[tuple[tuple[str | int, ...], str, dict[str, Any]]]:
-    """What is wrong with a ``data_conditions`` object (the B.7 paths below ``data_conditions``)."""
-    if conditions is None:
-        return []
-    if not isinstance(conditions, dict):
-        return [((), "invalid_type", {"expected": "object"})]
-    problems: list[tuple[tuple[str | int, ...], str, dict[str, Any]]] = []
-    for path, ops in conditions.items():
-        scope, _, key = str(path).partition(".")
-        if scope not in ("data", "member") or not key or (scope == "member" and key not in MEMBER_FIELDS):
-            problems.append(
-                ((path,), "invalid_field", {"fields": ["data.<key>", *(f"member.{f}" for f in MEMBER_FIELDS)]})
-            )
-            continue
-        if not isinstance(ops, dict) or not ops:
-            problems.append(((path,), "invalid_type", {"expected": "object of operators"}))
-            continue
-        for op, expected in ops.items():
-            if op not in OPERATORS:
-                problems.append(((path, op), "inclusion", {"in": list(OPERATORS)}))
-            elif op in ("in", "not_in") and not isinstance(expected, list):
-                problems.append(((path, op), "invalid_type", {"expected": "array"}))
-    return problems
 
 
 def frequency_problems(frequency: Any) -> list[tuple[tuple[str | int, ...], str, dict[str, Any]]]:

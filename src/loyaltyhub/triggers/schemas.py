@@ -52,7 +52,7 @@ class RuleCreate(RuleFields):
 
 
 class RuleUpdate(UpdateModel):
-    read_only_keys = ReadOnlyKeys(fixed=("id", "created_at", "updated_at", "deleted_at"))
+    read_only_keys = ReadOnlyKeys(fixed=("id", "system_key", "created_at", "updated_at", "deleted_at"))
 
     event_type: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     name: RuleName | None = None
@@ -73,6 +73,9 @@ class RuleOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
+    system_key: str | None = Field(
+        description="Set on a built-in rule (welcome_offers): only its name and paused can change; not deletable"
+    )
     event_type: str
     name: dict[str, Any]
     frequency: dict[str, Any] | None

@@ -19,7 +19,7 @@ from loyaltyhub.events.types import EVENT_TYPES
 from loyaltyhub.members.events import reporting_snapshot
 from loyaltyhub.members.groups.models import MemberGroup
 from loyaltyhub.members.models import Member
-from loyaltyhub.triggers import hooks, rules
+from loyaltyhub.triggers import conditions, hooks, rules, system
 from loyaltyhub.triggers.models import TriggerExecution, TriggerRule
 
 Problems = list[tuple[tuple[str | int, ...], str, dict[str, Any]]]
@@ -37,8 +37,6 @@ def _validate(session: Session, club_id: int, values: dict[str, Any]) -> None:
     else:
         for path, symbol, options in hooks.option_problems(session, club_id, hook_type, values["options"] or {}):
             problems.append((("options", *path), symbol, options))
-    for path, symbol, options in rules.condition_problems(values["data_conditions"]):
-        problems.append((("data_conditions", *path), symbol, options))
     audience = values["audience_id"]
     if audience is not None:
         found = session.execute(
@@ -46,8 +44,13 @@ def _validate(session: Session, club_id: int, values: dict[str, Any]) -> None:
         ).first()
         if found is None:
             problems.append((("audience_id",), "not_found", {}))
-    if problems:
-        raise ValidationFailed(details_tree(problems))
+    details = details_tree(problems) if problems else {}
+    try:
+        conditions.parse(values["event_type"], values["data_conditions"])
+    except ValidationFailed as failure:
+        details.update(failure.extra["details"])
+    if details:
+        raise ValidationFailed(details)
 
 
 def _stored(values: dict[str, Any]) -> dict[str, Any]:
@@ -88,6 +91,15 @@ def update_rule(session: Session, rule: TriggerRule, changes: dict[str, Any]) ->
     for key in (*NOT_NULL, "paused"):
         if key in changes and changes[key] is None:
             changes.pop(key)
+    if rule.system_key is not None:
+        fixed = sorted(key for key in changes if key not in system.CHANGEABLE and changes[key] != getattr(rule, key))
+        if fixed:
+            raise ValidationFailed(details_tree([((key,), "built_in_rule", {}) for key in fixed]))
+        for key, value in changes.items():
+            setattr(rule, key, value)
+        rule.updated_at = utcnow()
+        session.flush()
+        return rule
     merged = {key: changes.get(key, getattr(rule, key)) for key in UPDATABLE}
     _validate(session, rule.loyalty_club_id, merged)
     for key, value in _stored(changes).items():
@@ -105,6 +117,8 @@ def set_paused(session: Session, rule: TriggerRule, paused: bool) -> TriggerRule
 
 
 def delete_rule(session: Session, rule: TriggerRule) -> None:
+    if rule.system_key is not None:
+        raise UnprocessableEntity("A built-in rule cannot be deleted (pause it instead)")
     rule.deleted_at = utcnow()
     rule.updated_at = rule.deleted_at
     session.flush()

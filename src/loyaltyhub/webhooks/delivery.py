@@ -18,9 +18,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -28,6 +27,9 @@ from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import across_clubs, in_club, same_club
 from loyaltyhub.settings import Settings
+
+if TYPE_CHECKING:
+    import httpx
 from loyaltyhub.webhooks import payloads, signing
 from loyaltyhub.webhooks.models import (
     CANCELLED,
@@ -163,6 +165,8 @@ class Outcome:
 
 
 def send(client: httpx.Client, claimed: Claimed, settings: Settings) -> Outcome:
+    import httpx  # the job's import: a serving process does not load httpx until it sends
+
     timestamp = int(time.time())
     headers = signing.headers(claimed.secret, claimed.secret_token, claimed.message_id, timestamp, claimed.body)
     started = time.monotonic()
@@ -281,6 +285,8 @@ def run_once(factory: SessionMaker, settings: Settings, client: httpx.Client | N
     claimed = claim(factory, lease)
     if not claimed:
         return 0
+    import httpx
+
     own = client is None
     client = client or httpx.Client(timeout=settings.webhook_timeout_seconds, follow_redirects=False)
     try:
@@ -294,6 +300,8 @@ def run_once(factory: SessionMaker, settings: Settings, client: httpx.Client | N
 
 def drain(factory: SessionMaker, settings: Settings, *, max_batches: int = 50) -> int:
     """Send batches until none is due (or ``max_batches``): the worker job's body."""
+    import httpx
+
     total = 0
     with httpx.Client(timeout=settings.webhook_timeout_seconds, follow_redirects=False) as client:
         for _ in range(max_batches):

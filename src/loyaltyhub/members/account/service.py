@@ -119,6 +119,7 @@ def send_token(session: Session, club: LoyaltyClub, purpose: rules.Purpose, iden
         kind=purpose,
         subject=subject,
         body=body.format(club=club.name, token=token),
+        secret=token,
     )
 
 

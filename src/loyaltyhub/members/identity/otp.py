@@ -107,6 +107,7 @@ def send_otp(
         kind=kind,
         subject=f"Your {club.name} code" if channel == "email" else None,
         body=f"Your {club.name} code is {code}. It is valid for {minutes} minutes.",
+        secret=code,
     )
     return SentOtp(otp=otp, expires_in=OTP_TTL_SECONDS)
 

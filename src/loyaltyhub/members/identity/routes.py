@@ -34,6 +34,7 @@ from loyaltyhub.members.identity.schemas import (
 )
 from loyaltyhub.members.models import Member
 from loyaltyhub.members.repository import member_by_lookup, member_or_404
+from loyaltyhub.ratelimit.logins import client_address, login_throttle_for, member_identifier
 
 router = LoyaltyRouter(prefix="/v3/{loyalty_club_slug}/members", tags=["Public API: members"])
 
@@ -64,7 +65,7 @@ def _token_response(issued: tokens.IssuedMemberTokens) -> TokenResponse:
     )
 
 
-@router.post("/oauth/token", response_model=TokenResponse, responses=errors(*PUBLIC_ERRORS, 461, 462))
+@router.post("/oauth/token", response_model=TokenResponse, responses=errors(*PUBLIC_ERRORS, 429, 461, 462))
 def create_token(
     request: Request, _h: Headers, access: MembersOAuth, body: TokenRequest, session: SessionDep
 ) -> TokenResponse | JSONResponse:
@@ -82,6 +83,9 @@ def create_token(
     if missing:
         raise ValidationFailed.at((missing[0],), "blank")
     assert body.identifier_type is not None and body.identifier is not None and body.password is not None
+    throttle, address = login_throttle_for(request.app), client_address(request)
+    who = member_identifier(access.club.id, body.identifier_type, str(body.identifier))
+    throttle.check(who, address)
     issued = oauth.password_grant(
         session,
         access.club,
@@ -91,9 +95,11 @@ def create_token(
         settings=settings,
     )
     if issued is None:
+        throttle.failed(who, address)
         # Returned, not raised: the transaction commits the one-time passwords' attempt counters.
         error = InvalidCredentials()
         return JSONResponse(error.body(), status_code=error.status_code)
+    throttle.succeeded(who)
     return _token_response(issued)
 
 

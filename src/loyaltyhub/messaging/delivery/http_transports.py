@@ -111,3 +111,107 @@ class Webhook:
 
         with httpx.Client(timeout=float(c.get("timeout_seconds", 10))) as client:
             _post_each(client, items, report, request)
+
+
+# --- Firebase Cloud Messaging, HTTP v1 API ------------------------------------------------------------
+
+FCM_TRANSIENT = frozenset({"UNAVAILABLE", "INTERNAL", "QUOTA_EXCEEDED"})
+_FCM_TOKENS: dict[str, str] = {}
+"""The last access token fetched from each token URL, kept across batches (it lives about an hour; a 401
+fetches a new one)."""
+
+
+def _fcm_failure(response: httpx.Response) -> Result:
+    """FCM's error body: ``{"error": {"code", "message", "status", "details": [{"errorCode": ...}]}}``."""
+    try:
+        error = response.json().get("error") or {}
+    except ValueError:
+        error = {}
+    codes = [d.get("errorCode") for d in error.get("details") or [] if isinstance(d, dict) and d.get("errorCode")]
+    code = codes[0] if codes else error.get("status") or ""
+    reason = f"HTTP {response.status_code} {code}: {str(error.get('message') or response.text)[:500]}".replace(
+        " :", ":"
+    )
+    transient = response.status_code >= 500 or response.status_code in TRANSIENT_STATUSES or code in FCM_TRANSIENT
+    return Result("retry" if transient else "failed", error=reason)
+
+
+def fcm_message(item: Outgoing) -> dict[str, Any]:
+    """The HTTP v1 ``message`` of a rendered push: notification title/body/image, the link and the data
+    (FCM data values are strings)."""
+    content = item.content
+    notification = {"title": content.get("subject") or "", "body": content.get("body") or ""}
+    if content.get("image_url"):
+        notification["image"] = content["image_url"]
+    data = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in (content.get("data") or {}).items()}
+    link = content.get("url") or content.get("uri")
+    if link:
+        data["url"] = str(link)
+    message: dict[str, Any] = {"token": item.address, "notification": notification}
+    if data:
+        message["data"] = data
+    return message
+
+
+class FcmPush:
+    """Push through FCM's HTTP v1 API: ``POST {base_url}/v1/projects/{project_id}/messages:send`` with an
+    OAuth 2 bearer token, either configured (``access_token``) or fetched from ``token_url`` (a metadata
+    server or token service answering ``{"access_token", "expires_in"}``, e.g. GCP's workload identity);
+    a 401 fetches a new one once. FCM has no idempotency key: a dispatch resent after a crash may arrive
+    twice (docs/decisions/messaging.md)."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+        self.token: str | None = config.get("access_token") or _FCM_TOKENS.get(config.get("token_url") or "")
+
+    def _fetch_token(self, client: httpx.Client) -> str | None:
+        url = self.config.get("token_url")
+        if not url:
+            return self.token
+        response = client.get(url, headers={"Metadata-Flavor": "Google"})
+        response.raise_for_status()
+        token = _FCM_TOKENS[url] = str(response.json()["access_token"])
+        return token
+
+    def send(self, items: Sequence[Outgoing], report: Report) -> None:
+        c = self.config
+        url = (
+            f"{c.get('base_url', 'https://fcm.googleapis.com').rstrip('/')}/v1/projects/{c['project_id']}/messages:send"
+        )
+        with httpx.Client(timeout=float(c.get("timeout_seconds", 10))) as client:
+            if self.token is None:
+                try:
+                    self.token = self._fetch_token(client)
+                except (httpx.HTTPError, ValueError, KeyError) as exc:
+                    for index in range(len(items)):
+                        if not report(index, Result("retry", error=f"FCM token: {exc}")):
+                            return
+                    return
+            for index, item in enumerate(items):
+                result = self._send_one(client, url, item)
+                if not report(index, result):
+                    return
+
+    def _send_one(self, client: httpx.Client, url: str, item: Outgoing) -> Result:
+        body = {"message": fcm_message(item)}
+        for attempt in (1, 2):
+            try:
+                response = client.post(url, json=body, headers={"Authorization": f"Bearer {self.token}"})
+            except httpx.TimeoutException as exc:
+                return Result("retry", error=f"timeout: {exc.__class__.__name__}")
+            except httpx.TransportError as exc:
+                return Result("retry", error=f"connection failed: {exc}")
+            if response.status_code == 401 and attempt == 1 and self.config.get("token_url"):
+                try:
+                    self.token = self._fetch_token(client)
+                except (httpx.HTTPError, ValueError, KeyError) as exc:
+                    return Result("retry", error=f"FCM token: {exc}")
+                continue
+            if response.is_success:
+                try:
+                    name = response.json().get("name")
+                except ValueError:
+                    name = None
+                return Result("transmitted", provider_message_id=str(name or item.key))
+            return _fcm_failure(response)
+        return Result("failed", error="FCM refused the access token")

@@ -15,18 +15,17 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from liquid.exceptions import LiquidError
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import across_clubs, in_club, same_club
 from loyaltyhub.members.models import Member
-from loyaltyhub.messaging import catalog, repository
-from loyaltyhub.messaging.delivery.http_transports import SmsProvider, Webhook
+from loyaltyhub.messaging import catalog, repository, tracking
 from loyaltyhub.messaging.delivery.transports import (
     NotConfigured,
     Outgoing,
@@ -35,8 +34,11 @@ from loyaltyhub.messaging.delivery.transports import (
     SmtpTransport,
     Transport,
 )
-from loyaltyhub.messaging.models import Dispatch, Sending
+from loyaltyhub.messaging.links import PublicUrls, find_urls, is_html, rewrite, with_open_pixel
+from loyaltyhub.messaging.models import Dispatch, Message, Sending
+from loyaltyhub.messaging.rules import SERVICES
 from loyaltyhub.messaging.templating import render_content, wrap
+from loyaltyhub.services import ResourceChange, notify_change
 
 Units = Callable[..., AbstractContextManager[Session]]
 LEASE = timedelta(seconds=120)
@@ -95,6 +97,7 @@ class _Renderer:
         self.channels: dict[tuple[int, str], Any] = {}
         self.templates: dict[int, Any] = {}
         self.members: dict[int, dict[str, Any]] = {}
+        self.messages: dict[int, Message] = {}
         by_club: dict[int, set[int]] = defaultdict(set)
         members: dict[int, set[int]] = defaultdict(set)
         for d in dispatches:
@@ -108,6 +111,10 @@ class _Renderer:
             for sending in rows:
                 self.sendings[sending.id] = sending
             message_ids = [s.message_id for s in rows]
+            for message in session.execute(
+                select(Message).where(in_club(Message, club_id), Message.id.in_(message_ids))
+            ).scalars():
+                self.messages[message.id] = message
             for message_id, channels in repository.channels_of(session, club_id, message_ids).items():
                 for channel in channels:
                     self.channels[(message_id, channel.type)] = channel
@@ -153,25 +160,87 @@ class _Renderer:
         )
 
 
+def _marketing(message: Message) -> bool:
+    return message.marketing if message.marketing is not None else SERVICES[message.service].marketing
+
+
+def _shortener(urls: PublicUrls, club_id: int, known: dict[str, str], recipient: int | None) -> Any:
+    def short(url: str) -> str | None:
+        return urls.short(club_id, known[url], recipient) if url in known else None
+
+    return short
+
+
+def track(
+    units: Units, renderer: _Renderer, pairs: list[tuple[Dispatch, Outgoing]], urls: PublicUrls
+) -> list[tuple[Dispatch, Outgoing]]:
+    """The items with their links shortened (``shorten_urls``) and tracked to their recipient
+    (``track_in_shortener``), the open pixel in tracked HTML e-mail, and the RFC 8058 one-click
+    unsubscribe headers in e-mail of marketing messages. The links of a sending are made on first use."""
+    wanted: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for dispatch, item in pairs:
+        message = renderer.messages[renderer.sendings[dispatch.sending_id].message_id]
+        if message.shorten_urls or message.track_in_shortener:
+            wanted[(dispatch.loyalty_club_id, dispatch.sending_id)].update(find_urls(item.content))
+    codes: dict[tuple[int, int], dict[str, str]] = {}
+    if wanted:
+        with units(write=True) as session:
+            for (club_id, sending_id), found in wanted.items():
+                tracked = renderer.messages[renderer.sendings[sending_id].message_id].track_in_shortener
+                codes[(club_id, sending_id)] = tracking.sending_links(session, club_id, sending_id, found, tracked)
+    result = []
+    for dispatch, item in pairs:
+        message = renderer.messages[renderer.sendings[dispatch.sending_id].message_id]
+        club_id = dispatch.loyalty_club_id
+        content, headers = item.content, dict(item.headers)
+        known = codes.get((club_id, dispatch.sending_id), {})
+        if known:
+            recipient = dispatch.id if message.track_in_shortener else None
+            content = rewrite(content, _shortener(urls, club_id, known, recipient))
+        if dispatch.channel == "email":
+            body = content.get("body")
+            if message.track_in_shortener and isinstance(body, str) and is_html(body):
+                content = {**content, "body": with_open_pixel(body, urls.open_pixel(club_id, dispatch.id))}
+            if _marketing(message):
+                headers["List-Unsubscribe"] = f"<{urls.unsubscribe(club_id, dispatch.id)}>"
+                headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        result.append((dispatch, replace(item, content=content, headers=headers)))
+    return result
+
+
+def sent_content(item: Outgoing) -> dict[str, Any]:
+    """What the recipient got, as the history shows it: the rendered content and the sender."""
+    return {**item.content, "sender": item.sender}
+
+
 def transport_for(session: Session, club_id: int, channel: str) -> Transport:
     config = catalog.transport_config(session, club_id, channel)
     if not config:
         return NotConfigured(channel)
+    from loyaltyhub.messaging.delivery.http_transports import FcmPush, SmsProvider, Webhook  # httpx, on first use
+
     if config.get("kind") == "sms_provider":
         return SmsProvider(config)
     if config.get("kind") == "webhook":
         return Webhook(config)
+    if config.get("kind") == "fcm":
+        return FcmPush(config)
     return SmtpTransport(SmtpConfig.of(config))
 
 
-def _record(units: Units, dispatch: Dispatch, token: str, result: Result) -> bool:
+def _record(
+    units: Units, dispatch: Dispatch, token: str, result: Result, content: dict[str, Any] | None = None
+) -> bool:
     """Store one result in its own transaction; whether the sending is still active (False: it was cancelled,
     stop). One statement in the usual case: the update is conditional on the sending being active."""
     now = utcnow()
     values: dict[str, Any] = {"claimed_by": None, "lease_until": None, "updated_at": now, "error": result.error}
     if result.outcome == "transmitted":
         values.update(
-            transmission_status="transmitted", provider_message_id=result.provider_message_id, transmitted_at=now
+            transmission_status="transmitted",
+            provider_message_id=result.provider_message_id,
+            transmitted_at=now,
+            content=content,
         )
     elif result.outcome == "retry" and dispatch.attempts < MAX_ATTEMPTS:
         values.update(transmission_status="retrying", next_attempt_at=now + backoff(dispatch.attempts))
@@ -190,10 +259,24 @@ def _record(units: Units, dispatch: Dispatch, token: str, result: Result) -> boo
     )
     with units(write=True) as session:
         if session.execute(update(Dispatch).where(*ours, active).values(**values)).rowcount:  # type: ignore[attr-defined]
+            _dispatched(session, dispatch, values)
             return True
         # The sending was cancelled meanwhile: record what became of this one, and stop.
-        session.execute(update(Dispatch).where(*ours).values(**values))
+        if session.execute(update(Dispatch).where(*ours).values(**values)).rowcount:  # type: ignore[attr-defined]
+            _dispatched(session, dispatch, values)
     return False
+
+
+def _dispatched(session: Session, dispatch: Dispatch, values: dict[str, Any]) -> None:
+    """A dispatch to a member that left is a change other domains hear of (the member event
+    ``sending_dispatched``), in the transaction that records it."""
+    if values.get("transmission_status") != "transmitted" or dispatch.member_id is None:
+        return
+    data = {"id": dispatch.id, "sending_id": dispatch.sending_id, "channel": dispatch.channel}
+    change = ResourceChange(
+        "dispatch", "transmitted", dispatch.loyalty_club_id, dispatch.id, values["transmitted_at"], data
+    )
+    notify_change(session, replace(change, member_id=dispatch.member_id))
 
 
 def _release_cancelled(session: Session, token: str) -> None:
@@ -216,8 +299,11 @@ def _release_cancelled(session: Session, token: str) -> None:
     )
 
 
-def transmit_batch(units: Units, worker: str, size: int = BATCH) -> int:
-    """Claim, render and transmit one batch; how many dispatches it handled."""
+def transmit_batch(units: Units, worker: str, size: int = BATCH, urls: PublicUrls | None = None) -> int:
+    """Claim, render and transmit one batch; how many dispatches it handled. With ``urls`` (how public
+    links are spelled), links are shortened and tracked as the messages ask."""
+    from liquid.exceptions import LiquidError  # loaded by the job that renders, not by every process
+
     with units(write=True) as session:
         token = claim_batch(session, worker, utcnow(), size)
         if token is None:
@@ -248,10 +334,13 @@ def transmit_batch(units: Units, worker: str, size: int = BATCH) -> int:
             groups[key].append((dispatch, item))
             if key not in transports:
                 transports[key] = transport_for(session, *key)
+    if urls is not None:
+        for key in list(groups):
+            groups[key] = track(units, renderer, groups[key], urls)
     for key, pairs in groups.items():
 
         def report(index: int, result: Result, pairs: list[tuple[Dispatch, Outgoing]] = pairs) -> bool:
-            return _record(units, pairs[index][0], token, result)
+            return _record(units, pairs[index][0], token, result, sent_content(pairs[index][1]))
 
         transports[key].send([item for _, item in pairs], report)
     with units(write=True) as session:

@@ -19,9 +19,10 @@ from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-import aiosmtplib
+if TYPE_CHECKING:
+    import aiosmtplib
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,8 @@ class SmtpTransport:
         asyncio.run(self.send_async(items, report))
 
     def _client(self) -> aiosmtplib.SMTP:
+        import aiosmtplib
+
         c = self.config
         return aiosmtplib.SMTP(
             hostname=c.host,
@@ -130,6 +133,8 @@ class SmtpTransport:
     async def send_async(self, items: Sequence[Outgoing], report: Report) -> None:
         if not items:
             return
+        import aiosmtplib  # loaded when mail is sent, not by every process
+
         client = self._client()
         try:
             await client.connect()

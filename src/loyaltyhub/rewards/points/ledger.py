@@ -17,7 +17,7 @@ They flush, never commit (the caller owns the transaction).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,6 +30,7 @@ from loyaltyhub.errors import UnprocessableEntity
 from loyaltyhub.rewards import rules
 from loyaltyhub.rewards.errors import CannotCancel, NotEnoughPoints, TransactionNotFound
 from loyaltyhub.rewards.models import PointsTransaction, RewardsAccount
+from loyaltyhub.services import ResourceChange, notify_change
 
 MAX_BALANCE = 1_000_000_000
 """A balance beyond this is refused (422): no loyalty programme needs more, and sums stay far from overflow."""
@@ -160,6 +161,7 @@ def earn(
     )
     account.lifetime_earned += points
     session.flush()
+    _notify(session, row, "earned")
     return row
 
 
@@ -194,7 +196,16 @@ def spend(
     _take(session, account, points, lots)
     row = _append(session, account, type=type, amount=-points, when=now, details=details or {}, external_id=external_id)
     session.flush()
+    _notify(session, row, "spent")
     return row
+
+
+def _notify(session: Session, row: PointsTransaction, action: str) -> None:
+    """Points earned or spent are a change other domains hear of (the member events ``points_earned`` and
+    ``points_spent``); expirations and cancellations are not."""
+    data = {"id": row.id, "type": row.type, "amount": row.amount}
+    change = ResourceChange("points_transaction", action, row.loyalty_club_id, row.id, row.occurred_at, data)
+    notify_change(session, replace(change, member_id=row.member_id))
 
 
 def correct(

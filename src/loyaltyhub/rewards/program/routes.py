@@ -16,6 +16,7 @@ from loyaltyhub.http.responses import errors
 from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.http.session import SessionDep
 from loyaltyhub.members.identity.dependencies import MeAuth
+from loyaltyhub.rewards.achievements import service as achievements_service
 from loyaltyhub.rewards.dependencies import Now
 from loyaltyhub.rewards.program import service
 from loyaltyhub.rewards.program.schemas import InfoOut, ProgramBody, ProgramBodyOut
@@ -38,9 +39,13 @@ def program_info(access: Info, session: SessionDep):
     """The program's achievements, levels and reward activation time (reference 2.2); 402 when the club
     has no enabled program."""
     program = service.enabled_program(session, access.club_id)
+    achievements = [
+        achievements_service.render_public(row)
+        for row in achievements_service.active_achievements(session, access.club_id)
+    ]
     return JSONResponse(
         {
-            "achievements": [],
+            "achievements": achievements,
             "levels_program": program.levels_program,
             "reward_activation_time": program.reward_activation_time,
         }

@@ -1,0 +1,443 @@
+"""``python -m bench.messaging``: a sending to N recipients (default 100,000) through a real SMTP sink and
+through a local HTTP server playing the SMS provider, each against a bare loop of the same client calls
+in the same run; the peak memory of the process delivering them; how long an OTP code waits while the
+campaign runs; and the seven messaging reports over 1,000,000 dispatches through HTTP.
+
+1. A fresh database served by uvicorn, a club whose members all have a usable e-mail address and MSISDN;
+   its e-mail transport is an aiosmtpd sink on 127.0.0.1, its SMS transport the provider server.
+2. ``worker``: an e-mail sending to every member (``generic`` service, one link, shortened) is created
+   through the API; a ``loyaltyhub worker`` process prepares and transmits it. Dispatches/s from the
+   sending's creation until its last dispatch is transmitted. The same for an SMS sending.
+3. ``bare loop``: the same number of rendered items handed to the same transport classes
+   (``SmtpTransport.send`` / ``SmsProvider.send``, batches of 50) with a report that records nothing.
+4. While the e-mail campaign runs, OTP codes are requested through the API every 0.2 s; each request
+   mails its code at once (the outbox does not queue behind the campaign): its duration is the wait.
+5. The worker's peak RSS (``VmHWM``) when it is done.
+6. Another club gets 1,000,000 dispatches over 40 sendings with links and visits (bulk INSERT); each
+   report is queried through ``POST /v1/reporting/query``, best of 3.
+
+``--smoke``: 300 recipients and 5,000 report dispatches; checks every recipient got exactly one e-mail and
+one SMS, every OTP arrived, and each report answers and agrees with a count of the rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, insert, select
+from tests.member_offers import live
+from tests.messaging.http_provider import ProviderServer
+from tests.messaging.smtp_sink import SmtpSink
+
+from bench._smoke import agree, check, scratch_database
+from loyaltyhub.auth.permits import all_permits
+from loyaltyhub.auth.service import create_client_token
+from loyaltyhub.clubs.service import create_club
+from loyaltyhub.db.engine import make_engine
+from loyaltyhub.db.session import unit_of_work
+from loyaltyhub.members.models import Member
+from loyaltyhub.messaging.delivery.http_transports import SmsProvider
+from loyaltyhub.messaging.delivery.transports import Outgoing, Result, SmtpConfig, SmtpTransport
+from loyaltyhub.messaging.links import split_url, url_hash
+from loyaltyhub.messaging.models import Dispatch, Link, LinkVisit, Message, MessageChannel, MessageTemplate, Sending
+
+BATCH = 50
+REPORT_WINDOW_DAYS = 30
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def seed_club(url: str, slug: str, members: int) -> tuple[int, str]:
+    """A club with an all-permit token and ``members`` members with a verified e-mail and MSISDN."""
+    engine = make_engine(url, pool_size=1)
+    with unit_of_work(engine, write=True) as session:
+        club = create_club(session, slug=slug, name=slug, timezone="Europe/Oslo", country="NO", default_language="no")
+        token = create_client_token(
+            session,
+            name=f"{slug} app",
+            permits=[p.name for p in all_permits()],
+            club_slugs=[slug],
+            organization=None,
+            is_global=False,
+            product_name="live-test",
+        ).token
+        club_id = club.id
+        rows = [
+            {
+                "loyalty_club_id": club_id,
+                "properties": {"first_name": f"M{n}", "email": f"m{n}@bench.example", "msisdn": f"47{40000000 + n}"},
+                "consents": {},
+                "email": f"m{n}@bench.example",
+                "msisdn": f"47{40000000 + n}",
+                "email_status": "verified",
+                "sms_status": "verified",
+                "gender": random.choice(("woman", "man")),
+                "age": random.choice(("20-24", "30-34", "40-44")),
+            }
+            for n in range(members)
+        ]
+        for start in range(0, len(rows), 5000):
+            session.execute(insert(Member), rows[start : start + 5000])
+    engine.dispose()
+    return club_id, token
+
+
+def start_worker(url: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "LOYALTYHUB_DATABASE_URL": url,
+        "LOYALTYHUB_ENV": "test",
+        "LOYALTYHUB_JOB_INTERVALS": json.dumps({"messaging": 0.05}),
+    }
+    command = [str(Path(sys.executable).parent / "loyaltyhub"), "worker"]
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def message_body(channel: str) -> dict[str, Any]:
+    if channel == "email":
+        content = {
+            "subject": "News for {{ member.first_name }}",
+            "body": "<p>Hei {{ member.first_name }}</p> https://bench.example/offer?utm_source=email",
+        }
+        template = {"type": "email", "content": content}
+        sender: dict[str, Any] = {"from_email": "club@bench.example", "from_name": "Bench"}
+    else:
+        template = {"type": "plain", "content": {"body": "Hei {{ member.first_name }} https://bench.example/sms"}}
+        sender = {"type": "alphanumeric", "value": "Bench"}
+    return {
+        "message": {
+            "name": f"bench {channel}",
+            "channels": [{"type": channel, "sender": sender, "template": {"type": "inline", "definition": template}}],
+        }
+    }
+
+
+def run_sending(client: httpx.Client, url: str, club_id: int, channel: str, members: int, timeout: float) -> float:
+    """Create the sending through the API and wait until every dispatch is transmitted; dispatches/s."""
+    message_id = client.post("/v1/messages/generic", json=message_body(channel)).json()["message"]["id"]
+    started = time.perf_counter()
+    response = client.post(
+        f"/v1/messages/generic/{message_id}/sendings",
+        json={"sending": {"schedule": {"type": "immediate"}, "audience": {"type": "inline"}}},
+    )
+    check(f"{channel} sending created", response.status_code == 201, response.text)
+    sending_id = response.json()["sending"]["id"]
+    engine = make_engine(url, pool_size=1)
+    deadline = time.monotonic() + timeout
+    with engine.connect() as connection:
+        while time.monotonic() < deadline:
+            done = connection.execute(
+                select(func.count())
+                .select_from(Dispatch)
+                .where(Dispatch.sending_id == sending_id, Dispatch.transmission_status == "transmitted")
+            ).scalar_one()
+            connection.rollback()
+            if done >= members:
+                break
+            time.sleep(0.1)
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    check(f"every {channel} dispatch transmitted", done == members, (done, members))
+    return members / elapsed
+
+
+def bare_loop(transport: Any, channel: str, members: int) -> float:
+    """The same client calls without the platform: rendered items, batches of 50, nothing recorded."""
+    sender = (
+        {"from_email": "club@bench.example", "from_name": "Bench"}
+        if channel == "email"
+        else {"type": "alphanumeric", "value": "Bench"}
+    )
+    items = [
+        Outgoing(
+            key=f"bare-{channel}-{n}@bench",
+            channel=channel,
+            address=f"bare{n}@bench.example" if channel == "email" else f"47{50000000 + n}",
+            content={"subject": f"News for M{n}", "body": f"<p>Hei M{n}</p> http://127.0.0.1:8000/s/1-AAAAAAAAAA"}
+            if channel == "email"
+            else {"body": f"Hei M{n} http://127.0.0.1:8000/s/1-AAAAAAAAAA"},
+            sender=sender,
+        )
+        for n in range(members)
+    ]
+    results: Counter[str] = Counter()
+
+    def report(_: int, result: Result) -> bool:
+        results[result.outcome] += 1
+        return True
+
+    started = time.perf_counter()
+    for start in range(0, len(items), BATCH):
+        transport.send(items[start : start + BATCH], report)
+    elapsed = time.perf_counter() - started
+    check(f"bare {channel} loop transmitted everything", results == {"transmitted": members}, results)
+    return members / elapsed
+
+
+def otp_waits(base: str, token: str, emails: list[str], stop: threading.Event, waits: list[float]) -> None:
+    headers = {"X-Client-Authorization": token, **live.PUBLIC_HEADERS}
+    with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
+        for email in emails:
+            if stop.is_set():
+                return
+            started = time.perf_counter()
+            response = client.post("/v3/bench/members/otp/email", json={"email": email})
+            if response.status_code == 200:
+                waits.append(time.perf_counter() - started)
+            time.sleep(0.2)
+
+
+def seed_report_rows(url: str, club_id: int, dispatches: int, members: int) -> dict[str, int]:
+    """``dispatches`` dispatch rows over 40 sendings of 20 campaigns, with two links per sending and
+    visits by about 3 % of the recipients; what the reports must count."""
+    rng = random.Random(7)
+    engine = make_engine(url, pool_size=1)
+    now = datetime.now(UTC)
+    expected: Counter[str] = Counter()
+    with unit_of_work(engine, write=True) as session:
+        member_ids = list(session.execute(select(Member.id).where(Member.loyalty_club_id == club_id)).scalars())
+        per_sending = dispatches // 40
+        for s in range(40):
+            template = MessageTemplate(loyalty_club_id=club_id, type="plain", content={"body": "x"}, standalone=False)
+            message = Message(loyalty_club_id=club_id, service="campaigns", name=f"c{s}", campaign_id=7000 + s // 2)
+            session.add_all([template, message])
+            session.flush()
+            session.add(
+                MessageChannel(loyalty_club_id=club_id, message_id=message.id, type="email", template_id=template.id)
+            )
+            at = now - timedelta(days=REPORT_WINDOW_DAYS - 1) + timedelta(hours=17 * s)
+            sending = Sending(
+                loyalty_club_id=club_id, message_id=message.id, status="transmitted", created_at=at, transmitted_at=at
+            )
+            session.add(sending)
+            session.flush()
+            links = []
+            for path in ("/a", "/b"):
+                link_url = f"https://bench.example{path}?utm_campaign=c{s}"
+                parts = split_url(link_url)
+                link = Link(
+                    loyalty_club_id=club_id,
+                    code=f"{s:04d}{path[1]}00000",
+                    source_type="sending",
+                    sending_id=sending.id,
+                    tracked=True,
+                    url=link_url,
+                    url_hash=url_hash(link_url),
+                    host=parts.host,
+                    path=parts.path,
+                    **parts.utm,
+                )
+                session.add(link)
+                links.append(link)
+            session.flush()
+            rows = []
+            for n in range(per_sending):
+                status = "transmitted" if rng.random() < 0.97 else "failed"
+                created = at + timedelta(seconds=n // 100)
+                rows.append(
+                    {
+                        "loyalty_club_id": club_id,
+                        "sending_id": sending.id,
+                        "recipient_key": f"r:{n}",
+                        "member_id": member_ids[n % len(member_ids)] if n < len(member_ids) else None,
+                        "channel": "email",
+                        "address": f"r{n}@bench.example",
+                        "properties": {},
+                        "transmission_status": status,
+                        "delivery_status": "unknown",
+                        "attempts": 1,
+                        "transmitted_at": created if status == "transmitted" else None,
+                        "opened_at": created + timedelta(minutes=30) if rng.random() < 0.25 else None,
+                        "created_at": created,
+                        "updated_at": created,
+                    }
+                )
+                expected[status] += 1
+            for start in range(0, len(rows), 10000):
+                session.execute(insert(Dispatch), rows[start : start + 10000])
+            ids = list(
+                session.execute(select(Dispatch.id, Dispatch.member_id).where(Dispatch.sending_id == sending.id))
+            )
+            visits = []
+            for dispatch_id, member_id in ids:
+                if rng.random() < 0.03:
+                    visits.append(
+                        {
+                            "loyalty_club_id": club_id,
+                            "link_id": links[rng.randint(0, 1)].id,
+                            "sending_id": sending.id,
+                            "dispatch_id": dispatch_id,
+                            "member_id": member_id,
+                            "visitor_key": f"member:{member_id}" if member_id else f"dispatch:{dispatch_id}",
+                            "visited_at": at + timedelta(hours=1),
+                        }
+                    )
+            if visits:
+                session.execute(insert(LinkVisit), visits)
+            expected["visits"] += len(visits)
+            expected["dispatches"] += len(rows)
+    engine.dispose()
+    return dict(expected)
+
+
+def time_reports(base: str, token: str, club_id: int, expected: dict[str, int], smoke: bool) -> dict[str, float]:
+    headers = {"X-Client-Authorization": token, "X-Customer": str(club_id), **live.PUBLIC_HEADERS}
+    now = datetime.now(UTC)
+    window = {
+        "from": (now - timedelta(days=REPORT_WINDOW_DAYS)).isoformat(),
+        "to": (now + timedelta(days=1)).isoformat(),
+    }
+    queries = {
+        "sendings": {"report": "sendings", "per_page": 100},
+        "sendings_events_history": {"report": "sendings_events_history", "interval": "1d", **window},
+        "sendings_recipients_statistics": {
+            "report": "sendings_recipients_statistics",
+            "interval": "1d",
+            "aggregate_by": "age",
+            **window,
+        },
+        "sendings_links": {"report": "sendings_links", "per_page": 100},
+        "sendings_links_stats": {"report": "sendings_links_stats", "per_page": 100},
+        "sendings_stats": {"report": "sendings_stats", **window},
+        "links_visits_history": {"report": "links_visits_history", "interval": "1d", **window},
+    }
+    timings: dict[str, float] = {}
+    with httpx.Client(base_url=base, headers=headers, timeout=300) as client:
+        for name, body in queries.items():
+            best = float("inf")
+            answer: Any = None
+            for _ in range(1 if smoke else 3):
+                started = time.perf_counter()
+                response = client.post("/v1/reporting/query", json=body)
+                best = min(best, time.perf_counter() - started)
+                check(f"{name} answers 200", response.status_code == 200, response.text[:300])
+                answer = response.json()
+            timings[name] = round(best * 1000, 1)
+            if name == "sendings":
+                agree(
+                    "sendings: dispatches",
+                    report=sum(r["dispatches_count"] for r in answer["records"]),
+                    rows=expected["dispatches"],
+                )
+            if name == "sendings_stats":
+                totals = {s["label"]["event_type"]: s["value"] for s in answer["series"]}
+                agree(
+                    "sendings_stats: transmitted",
+                    report=totals.get("transmitted", 0),
+                    rows=expected.get("transmitted", 0),
+                )
+            if name == "sendings_links_stats":
+                agree(
+                    "sendings_links_stats: visits",
+                    report=sum(r["visits_count"] for r in answer["records"]),
+                    rows=expected["visits"],
+                )
+    return timings
+
+
+def run(url: str, *, recipients: int, report_dispatches: int, smoke: bool) -> dict[str, Any]:
+    result: dict[str, Any] = {"recipients": recipients, "report_dispatches": report_dispatches}
+    with (
+        SmtpSink() as sink,
+        ProviderServer() as provider,
+        live.serve(url, workers=1 if url.startswith("sqlite") else 2) as base,
+    ):
+        club_id, token = seed_club(url, "bench", recipients)
+        headers = {"X-Client-Authorization": token, "X-Loyalty-Club-Slug": "bench", **live.PUBLIC_HEADERS}
+        sms_transport = {"kind": "sms_provider", "base_url": provider.url, "account_sid": "AC1", "auth_token": "t"}
+        settings = {
+            "channels": {
+                "email": {"from_name": "Bench", "from_email": "club@bench.example"},
+                "sms": {"sender_type": "alphanumeric", "sender_value": "Bench"},
+            },
+            "email_transport": sink.transport(),
+            "sms_transport": sms_transport,
+        }
+        with httpx.Client(base_url=base, headers=headers, timeout=300) as client:
+            check("settings saved", client.put("/v1/messages/settings", json={"settings": settings}).status_code == 200)
+            worker = start_worker(url)
+            try:
+                stop, waits = threading.Event(), []
+                emails = [f"m{n}@bench.example" for n in range(0, recipients, max(1, recipients // 400))]
+                otp = threading.Thread(target=otp_waits, args=(base, token, emails, stop, waits))
+                otp.start()
+                result["email_worker_per_s"] = round(run_sending(client, url, club_id, "email", recipients, 3600))
+                stop.set()
+                otp.join()
+                result["sms_worker_per_s"] = round(run_sending(client, url, club_id, "sms", recipients, 3600))
+                result["worker_peak_rss_mb"] = round(peak_rss_mb(worker.pid), 1)
+            finally:
+                worker.terminate()
+                worker.wait(timeout=30)
+        campaign = Counter(r.to for r in sink.received if str(r.message["Subject"]).startswith("News for"))
+        otp_mails = sum(1 for r in sink.received if "code" in r.text)
+        result["email_bare_per_s"] = round(
+            bare_loop(SmtpTransport(SmtpConfig.of(sink.transport())), "email", recipients)
+        )
+        result["sms_bare_per_s"] = round(bare_loop(SmsProvider({**sms_transport}), "sms", recipients))
+        result["email_ratio"] = round(result["email_worker_per_s"] / result["email_bare_per_s"], 3)
+        result["sms_ratio"] = round(result["sms_worker_per_s"] / result["sms_bare_per_s"], 3)
+        result["otp_requests"] = len(waits)
+        result["otp_wait_p50_ms"] = round(percentile(waits, 50) * 1000, 1)
+        result["otp_wait_p99_ms"] = round(percentile(waits, 99) * 1000, 1)
+        if smoke:
+            agree(
+                "campaign e-mails per member",
+                distinct=len(campaign),
+                members=recipients,
+                most=max(campaign.values()) * recipients,
+            )
+            sms_to = Counter(r.form["To"] for r in provider.behaviour.requests if r.form["To"].startswith("+474"))
+            agree(
+                "SMS per member",
+                distinct=len(sms_to),
+                members=recipients,
+                max_per_member=max(sms_to.values()) * recipients,
+            )
+            check("every OTP code arrived", otp_mails >= len(waits) > 0, (otp_mails, len(waits)))
+        reports_club, reports_token = seed_club(url, "bench-reports", min(report_dispatches // 40, 25_000))
+        expected = seed_report_rows(url, reports_club, report_dispatches, min(report_dispatches // 40, 25_000))
+        result["reports_ms"] = time_reports(base, reports_token, reports_club, expected, smoke)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--database-url", help="PostgreSQL (or sqlite) database the bench databases are named after")
+    parser.add_argument("--recipients", type=int, default=100_000)
+    parser.add_argument("--report-dispatches", type=int, default=1_000_000)
+    args = parser.parse_args()
+    recipients, dispatches = (300, 5_000) if args.smoke else (args.recipients, args.report_dispatches)
+    with scratch_database(args.database_url, f"messaging_{uuid.uuid4().hex[:6]}") as url:
+        result = run(url, recipients=recipients, report_dispatches=dispatches, smoke=args.smoke)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""The console's languages for the staff: English and Norwegian (bokmål).
+
+A page is in the language the user chose (the ``lh_console_lang`` cookie, set by the language picker), else
+in the club's default language when the console speaks it, else in English. Texts are the English
+originals looked up in a catalogue; a text without a translation stays English (never an empty label).
+Data (offer names, report and field names, the API's error messages) is shown as it is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+LANGUAGE_COOKIE = "lh_console_lang"
+LANGUAGES = {"en": "English", "no": "Norsk"}
+# Club language codes the console reads as one of its languages.
+ALIASES = {"nb": "no", "nn": "no", "no": "no", "en": "en"}
+
+NORWEGIAN: dict[str, str] = {
+    # the frame
+    "Skip to content": "Hopp til innholdet",
+    "Main": "Hovedmeny",
+    "Dashboard": "Oversikt",
+    "Offers": "Tilbud",
+    "Reports": "Rapporter",
+    "Members": "Medlemmer",
+    "Messages": "Meldinger",
+    "Clubs": "Klubber",
+    "Sign out": "Logg ut",
+    "Language": "Språk",
+    "Change": "Bytt",
+    "Console": "Konsoll",
+    # sign-in
+    "Sign in": "Logg inn",
+    "Staff of the loyalty clubs sign in with the e-mail and password of their staff user.": (
+        "Ansatte i kundeklubbene logger inn med e-postadressen og passordet til brukeren sin."
+    ),
+    "E-mail": "E-post",
+    "Password": "Passord",
+    "Wrong e-mail or password.": "Feil e-post eller passord.",
+    "The sign-in form expired: please try again.": "Innloggingsskjemaet er utløpt: prøv igjen.",
+    "Too many sign-in attempts: wait a minute and try again.": "For mange innloggingsforsøk: vent litt og prøv igjen.",
+    "Choose a club": "Velg en klubb",
+    "Organizations": "Organisasjoner",
+    # errors
+    "Signed out": "Logget ut",
+    "Not allowed": "Ikke tillatt",
+    "Not found": "Ikke funnet",
+    "Method not allowed": "Metoden er ikke tillatt",
+    "Conflict": "Konflikt",
+    "Invalid input": "Ugyldige data",
+    "Too many requests": "For mange forespørsler",
+    "Error": "Feil",
+    "Back to the console": "Tilbake til konsollen",
+    # dashboard
+    "{first} to {last}, days in {timezone}": "{first} til {last}, dager i {timezone}",
+    "Period": "Periode",
+    "Last 7 days": "Siste 7 dager",
+    "Last 30 days": "Siste 30 dager",
+    "Last 90 days": "Siste 90 dager",
+    "Custom": "Egendefinert",
+    "From": "Fra",
+    "To": "Til",
+    "Show": "Vis",
+    "Loading…": "Laster…",
+    "Open the chart": "Åpne diagrammet",
+    "Members over time": "Medlemmer over tid",
+    "Offer uses per day": "Bruk av tilbud per dag",
+    "Top offers by uses": "Mest brukte tilbud",
+    "Offer uses per hour of week": "Bruk av tilbud per time i uken",
+    "Monday": "mandag",
+    "Tuesday": "tirsdag",
+    "Wednesday": "onsdag",
+    "Thursday": "torsdag",
+    "Friday": "fredag",
+    "Saturday": "lørdag",
+    "Sunday": "søndag",
+    "Members by gender (today)": "Medlemmer etter kjønn (i dag)",
+    "Members by birth-year group (today)": "Medlemmer etter fødselsårsgruppe (i dag)",
+    "Table": "Tabell",
+    "Download CSV": "Last ned CSV",
+    "Nothing in this period yet.": "Ingenting i denne perioden ennå.",
+    "(the table below holds the same numbers)": "(tabellen under har de samme tallene)",
+    # messages
+    "New message": "Ny melding",
+    "Service": "Tjeneste",
+    "Name": "Navn",
+    "Channels": "Kanaler",
+    "Sendings": "Utsendelser",
+    "Latest sending": "Siste utsendelse",
+    "Updated": "Oppdatert",
+    "none": "ingen",
+    "No messages in {service} yet.": "Ingen meldinger i {service} ennå.",
+    "Write one": "Skriv en",
+    "Previous page": "Forrige side",
+    "Next page": "Neste side",
+    "Pages": "Sider",
+    "Message": "Melding",
+    "Audience": "Mottakere",
+    "When ({timezone})": "Når ({timezone})",
+    "Save message": "Lagre meldingen",
+    "Back to messages": "Tilbake til meldingene",
+    "Keep as a draft": "Behold som utkast",
+    "Send now": "Send nå",
+    "Send at a time": "Send på et tidspunkt",
+    "Send at": "Send",
+    "Send after a while": "Send om en stund",
+    "Send in": "Send om",
+    "Every member (marketing messages: those who consented)": ("Alle medlemmer (markedsføring: de som har samtykket)"),
+    "A member group": "En medlemsgruppe",
+    "Member group": "Medlemsgruppe",
+    "choose a group": "velg en gruppe",
+    "Members matching a filter": "Medlemmer som passer et filter",
+    "Only the members listed below": "Bare medlemmene under",
+    "Results": "Resultater",
+    "Cancel sending": "Avbryt utsendelsen",
+    "Unschedule (back to draft)": "Fjern tidspunktet (tilbake til utkast)",
+    "Schedule": "Planlegg",
+    "Delete message": "Slett meldingen",
+    "No sending yet.": "Ingen utsendelse ennå.",
+    "Saved.": "Lagret.",
+    # offers and members (headings and the list filters)
+    "New offer": "Nytt tilbud",
+    "Search": "Søk",
+    "Status": "Status",
+    "Type": "Type",
+    "Uses": "Bruk",
+    "Filter": "Filtrer",
+}
+
+CATALOGUES = {"no": NORWEGIAN}
+
+
+def language_of(cookie: str | None, club: Any | None) -> str:
+    """The page's language: the user's choice, else the club's default language if spoken, else English."""
+    if cookie in LANGUAGES:
+        return cookie  # type: ignore[return-value]
+    if club is not None:
+        spoken = ALIASES.get(str(getattr(club, "default_language", "") or "").lower())
+        if spoken:
+            return spoken
+    return "en"
+
+
+def translator(language: str) -> Callable[..., str]:
+    catalogue = CATALOGUES.get(language, {})
+
+    def gettext(text: str, **values: Any) -> str:
+        translated = catalogue.get(text, text)
+        return translated.format(**values) if values else translated
+
+    return gettext

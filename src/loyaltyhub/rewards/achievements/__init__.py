@@ -1,0 +1,1 @@
+"""Achievements (points for member events, within limits and calendar frequencies) and point multipliers."""
