@@ -106,6 +106,7 @@ def test_members_see_visible_rewards_with_the_stock_left(api, clock):
                 "price": 300,
                 "required_member_level": None,
                 "remaining_stock": 3,
+                "available_until": None,  # the older docs' key: visible_until (docs/decisions/compatibility.md)
                 "files": [],
             }
         ]
