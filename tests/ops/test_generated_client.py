@@ -100,7 +100,8 @@ def test_a_generated_client_drives_the_management_public_and_reporting_apis(scra
 
     with serve(env, tmp_path, tmp_path / "server.log") as base:
         document = tmp_path / "openapi.json"
-        document.write_text(httpx.get(f"{base}/openapi.json").text)
+        # Built on first request (seconds on a loaded machine: httpx's default 5 s is too short).
+        document.write_text(httpx.get(f"{base}/openapi.json", timeout=60).text)
         package = generated(document)
         models = _models()
         hooks = {"httpx_args": {"event_hooks": {"response": [raise_vendor_status]}}, "timeout": httpx.Timeout(60)}
