@@ -114,7 +114,6 @@ def site(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             url,
             LOYALTYHUB_DATABASE_POOL_SIZE="2",
             LOYALTYHUB_DATABASE_MAX_OVERFLOW="2",
-            LOYALTYHUB_CONSOLE_SIGNIN_ATTEMPTS="100",  # every test signs in again
         )
         with serve(env, tmp, tmp / "server.log") as base:
             yield Site(base=base, database_url=url, **seeded)
