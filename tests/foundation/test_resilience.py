@@ -168,7 +168,11 @@ def test_an_unhandled_error_keeps_the_keep_alive_connection(app: FastAPI):
     def boom() -> None:
         raise ZeroDivisionError
 
-    with running(app) as (host, port), socket.create_connection((host, port), timeout=10) as connection:
+    # Generous timeouts: the suite runs beside other work on two cores (a slow answer is not the defect here).
+    with (
+        running(app, timeout_keep_alive=60) as (host, port),
+        socket.create_connection((host, port), timeout=60) as connection,
+    ):
         request = f"GET /boom-for-test HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
         answers = []
         reader = connection.makefile("rb")
