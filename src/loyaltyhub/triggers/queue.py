@@ -194,11 +194,12 @@ def judge(
             status, actions, error = FIRED, actions + 1, None
         except ApiError as failure:
             status, error = FAILED, failure.message
-    session.execute(
-        update(TriggerExecution)
-        .where(in_club(TriggerExecution, club.id), TriggerExecution.id == execution_id)
-        .values(status=status, reason=error, result=result)
-    )
+    if decision.fire:  # a pair not fired was written as it stays (skipped, with the decision's reason)
+        session.execute(
+            update(TriggerExecution)
+            .where(in_club(TriggerExecution, club.id), TriggerExecution.id == execution_id)
+            .values(status=status, reason=error, result=result)
+        )
     session.execute(
         update(TriggerCounter)
         .where(in_club(TriggerCounter, club.id), TriggerCounter.id == counter.id)
