@@ -22,6 +22,7 @@ from loyaltyhub.members.identity import tokens
 from loyaltyhub.members.schemas import MemberCreate
 from loyaltyhub.members.service import create_member
 from loyaltyhub.messaging import catalog as messaging_settings
+from loyaltyhub.messaging.models import Dispatch
 from loyaltyhub.rewards.catalogue import service as catalogue
 from loyaltyhub.rewards.points import ledger
 from loyaltyhub.rewards.program import service as rewards_program
@@ -144,6 +145,19 @@ def build(engine: Engine) -> dict[str, Any]:
         messaging_settings.update_settings(session, club, {"channels": MESSAGING_CHANNELS})
         draft = messaging.sending(session, club)  # a generic message with a draft sending
         in_progress = messaging.sending(session, club, status="transmitting")
+        sent = Dispatch(  # a message the member got (the messages history)
+            loyalty_club_id=club.id,
+            sending_id=in_progress.id,
+            recipient_key=f"member:{member.id}",
+            member_id=member.id,
+            channel="push",
+            address="push-token",
+            transmission_status="transmitted",
+            transmitted_at=now,
+            content={"body": "You have just received 9 points."},
+        )
+        session.add(sent)
+        session.flush()
         rule = triggers.rule(session, club)  # grant_offer: the rewards_api hook is not wired yet (triggers.hooks)
         values = {
             "slug": slug,
@@ -172,6 +186,7 @@ def build(engine: Engine) -> dict[str, Any]:
             "sending_id": draft.id,
             "transmitting_sending_id": in_progress.id,
             "rule_id": rule.id,
+            "member_message_id": str(sent.id),
             "push_token": f"push-{uuid.uuid4().hex}",
             "now": now.isoformat(),
             "an_hour_ago": (

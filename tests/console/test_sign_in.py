@@ -148,4 +148,3 @@ def test_the_sign_in_page_has_a_labelled_form(client):
     page = client.get("/console/login")
     assert '<label for="email">' in page.text and '<label for="password">' in page.text
     assert csrf_of(page.text)
-

@@ -223,6 +223,12 @@ OPERATIONS: dict[str, OperationText] = {
     "GET /v1/messages/sendings/{sending_id}/dispatches/members": OperationText(
         "dispatch_members_generic", "List a generic sending's members (older path)"
     ),
+    f"GET {_MEMBERS}/{{member_id}}/messages": OperationText(
+        "members_messages_list", "List a member's messages (older path)"
+    ),
+    f"GET {_MEMBERS}/{{member_id}}/messages/{{message_id}}": OperationText(
+        "members_messages_show", "Show a member's message (older path)"
+    ),
     # Management API: the older docs' Members Groups API
     "GET /v3/{loyalty_club_slug}/members_groups": OperationText("members_groups_legacy_list", "List members groups"),
     "POST /v3/{loyalty_club_slug}/members_groups": OperationText(

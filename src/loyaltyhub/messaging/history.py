@@ -41,6 +41,14 @@ def history(club_id: int, *, member_id: int | None, types: Sequence[str] | None,
     )
 
 
+def one_of_member(session: Session, club_id: int, member_id: int, message_id: str) -> Any:
+    """One message of the member's history by its id (the dispatch's), or None."""
+    if not message_id.isascii() or not message_id.isdigit() or len(message_id) > 18:
+        return None
+    statement = history(club_id, member_id=member_id, types=None, distinct=False).where(Dispatch.id == int(message_id))
+    return session.execute(statement).first()
+
+
 def page(session: Session, statement: Select[Any], page: Page) -> tuple[list[Any], PaginationInfo]:
     rows = session.execute(page.apply(statement)).all()
     return list(rows), page.info(count_of(session, statement))

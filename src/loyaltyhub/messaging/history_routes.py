@@ -11,14 +11,17 @@ from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess, MemberContext
 from loyaltyhub.auth.dependencies import ClubAuth, HeaderClubAuth, PublicApiHeaders
 from loyaltyhub.auth.principal import Principal
+from loyaltyhub.errors import NotFound
 from loyaltyhub.http.pagination import PageDep
 from loyaltyhub.http.responses import errors
 from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.http.session import SessionDep
 from loyaltyhub.members.identity.dependencies import resolve_me
+from loyaltyhub.members.models import Member
+from loyaltyhub.members.repository import member_or_404
 from loyaltyhub.messaging import history, tracking
 from loyaltyhub.messaging.links import PublicUrls
-from loyaltyhub.messaging.schemas import GeneratedLink, GenerateLinkBody, MessagesHistory
+from loyaltyhub.messaging.schemas import GeneratedLink, GenerateLinkBody, MemberMessage, MessagesHistory
 
 router = LoyaltyRouter(tags=["Messaging API"])
 
@@ -90,3 +93,45 @@ def generate_link(
     settings = request.app.state.settings
     urls = PublicUrls(settings.links_base_url, settings.secret_key)
     return GeneratedLink(url=urls.short(access.club_id, link.code))
+
+
+# --- The older docs' per-member paths (reference (f).3, (f).11; docs/decisions/compatibility.md) -----------
+MemberHistory = Annotated[ClubAccess, Depends(ClubAuth(permits.MESSAGES_HISTORY_LIST))]
+
+
+def member_of_history(member_id: int, access: MemberHistory, session: SessionDep) -> Member:
+    return member_or_404(session, access.club_id, member_id)
+
+
+@router.get(
+    "/v3/{loyalty_club_slug}/members/{member_id:int}/messages",
+    response_model=MessagesHistory,
+    responses=errors(401, 403, 404, 422),
+)
+def list_member_messages(
+    access: MemberHistory,
+    member: Annotated[Member, Depends(member_of_history)],
+    session: SessionDep,
+    page: PageDep,
+    type: Annotated[HistoryType | None, Query(description="Only messages of this type")] = None,
+    include_content: Annotated[bool, Query(description="Accepted: loyaltyhub always answers the content")] = False,
+) -> MessagesHistory:
+    """List Member Messages (the older docs' path of the messages history for one member)."""
+    statement = history.history(access.club_id, member_id=member.id, types=[type] if type else None, distinct=False)
+    rows, info = history.page(session, statement, page)
+    return MessagesHistory(messages=[history.message_of(access.club, *row) for row in rows], pagination_info=info)
+
+
+@router.get(
+    "/v3/{loyalty_club_slug}/members/{member_id:int}/messages/{message_id}",
+    response_model=MemberMessage,
+    responses=errors(401, 403, 404),
+)
+def show_member_message(
+    access: MemberHistory, member: Annotated[Member, Depends(member_of_history)], message_id: str, session: SessionDep
+) -> MemberMessage:
+    """Get Member Message (the older docs): ``{"message": ...}``; 404 ``Message not found``."""
+    row = history.one_of_member(session, access.club_id, member.id, message_id)
+    if row is None:
+        raise NotFound("Message not found")
+    return MemberMessage(message=history.message_of(access.club, *row))

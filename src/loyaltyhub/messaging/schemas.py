@@ -419,6 +419,12 @@ class MessagesHistory(BaseModel):
     pagination_info: PaginationInfo
 
 
+class MemberMessage(BaseModel):
+    """Get Member Message (the older docs): one message of the history."""
+
+    message: HistoryMessage
+
+
 class GenerateLinkParams(StrictModel):
     url: str = Field(min_length=1, max_length=4000)
 
