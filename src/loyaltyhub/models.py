@@ -5,6 +5,7 @@ Not part of the ``db`` package, which imports no domain: this module sits above 
 from __future__ import annotations
 
 from loyaltyhub.auth import models as auth_models
+from loyaltyhub.club_info import models as club_info_models
 from loyaltyhub.clubs import models as clubs_models
 from loyaltyhub.db.base import Base
 from loyaltyhub.events import models as events_models
@@ -29,6 +30,7 @@ from loyaltyhub.webhooks import models as webhooks_models
 __all__ = [
     "Base",
     "auth_models",
+    "club_info_models",
     "clubs_models",
     "events_models",
     "exports_models",

@@ -21,6 +21,7 @@ _MEMBER_OFFER = "/v3/{loyalty_club_slug}/members/{member_ref}/offers"
 _MEMBERS = "/v3/{loyalty_club_slug}/members"
 _GROUPS = "/v3/{loyalty_club_slug}/members/groups"
 _STORES = "/v3/{loyalty_club_slug}/stores"
+_PROGRAMS = "/v1/{loyalty_club_slug}/programs"
 _OFFERS = "/v3/{loyalty_club_slug}/offers"
 _TEMPLATES = "/v3/{loyalty_club_slug}/offers/image_templates"
 _COLLECTIONS = "/v3/{loyalty_club_slug}/offers/collections"
@@ -313,6 +314,26 @@ OPERATIONS: dict[str, OperationText] = {
     "GET /v3/loyalty_clubs": OperationText("loyalty_clubs_list", "List loyalty clubs"),
     "GET /v3/loyalty_clubs/{loyalty_club_slug}": OperationText("loyalty_clubs_show", "Show a loyalty club"),
     "GET /v3/{loyalty_club_slug}/member_schema": OperationText("loyalty_clubs_member_schema", "Show the member schema"),
+    "GET /v3/{loyalty_club_slug}/legal_information": OperationText(
+        "loyalty_clubs_legal_information_show", "Show legal information"
+    ),
+    "PUT /v1/{loyalty_club_slug}/legal_information": OperationText(
+        "loyalty_clubs_legal_information_set", "Set legal information"
+    ),
+    "GET /v3/{loyalty_club_slug}/translations": OperationText(
+        "loyalty_clubs_translations_list", "List translations (v3)"
+    ),
+    "PUT /v1/{loyalty_club_slug}/translations/{language}": OperationText(
+        "loyalty_clubs_translations_set", "Set the translations of a language"
+    ),
+    "GET /v3/{loyalty_club_slug}/programs": OperationText("programs_list", "List programs"),
+    "GET /v3/{loyalty_club_slug}/programs/{program_id}": OperationText("programs_show", "Show a program"),
+    f"GET {_PROGRAMS}": OperationText("programs_manage_list", "List programs (management)"),
+    f"POST {_PROGRAMS}": OperationText("programs_create", "Create a program"),
+    f"GET {_PROGRAMS}/{{program_id}}": OperationText("programs_manage_show", "Show a program (management)"),
+    f"PATCH {_PROGRAMS}/{{program_id}}": OperationText("programs_update", "Update a program"),
+    f"PUT {_PROGRAMS}/{{program_id}}": OperationText("programs_update_put", "Update a program (PUT)", _AS_PATCH),
+    f"DELETE {_PROGRAMS}/{{program_id}}": OperationText("programs_destroy", "Destroy a program"),
     f"GET {_GROUPS}": OperationText("member_groups_list", "List member groups", "The club's member groups."),
     f"POST {_GROUPS}": OperationText("member_groups_create", "Create a member group", "A new, empty member group."),
     f"GET {_GROUPS}/{{group_id}}": OperationText(
