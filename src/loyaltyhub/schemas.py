@@ -28,7 +28,8 @@ request body (every :class:`StrictModel`, nested ones included) therefore, befor
 
 - drops keys it does not know (they are never stored);
 - reads scalars sent as strings as the vendor does, guided by the field's type: a boolean from ``"true"``,
-  ``"false"``, ``"1"``, ``"0"`` (any case); an integer from a digit string (``"-12"``); a number from a
+  ``"false"``, ``"1"``, ``"0"`` (any case); an integer from a digit string (``"-12"``) or from a number whose
+  fraction is zero (``10.0``: an integer in JSON Schema's sense); a number from a
   decimal string; ``null`` from ``""`` where the field is nullable and not text. Anything else (``"yes"``,
   ``"1.5"`` for an integer, ``1`` for a boolean) is still 422 ``invalid_type``: the fields themselves stay
   ``StrictInt``/``StrictBool``, so pydantic's own lax mode (``"off"`` is ``False``, ``true`` is ``1``) never
@@ -252,6 +253,10 @@ def _boolean(value: Any) -> Any:
 
 def _integer(value: Any) -> Any:
     if isinstance(value, str) and _INTEGER.fullmatch(value):
+        return int(value)
+    # JSON Schema's ``integer`` includes 10.0 (a number whose fraction is zero): what the document declares
+    # an integer is read as one (issue #14, defect 6), as the vendor's platform does.
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
         return int(value)
     return _UNCHANGED
 

@@ -71,6 +71,14 @@ def test_integers_are_read_from_digit_strings_and_keep_their_bounds():
         lax({"count": True})  # a JSON boolean is still no integer
 
 
+def test_a_number_without_a_fraction_is_an_integer_as_json_schema_says():
+    # issue #14, defect 6: the document declares ``integer``, and JSON Schema's integer includes 2.0
+    assert lax({"count": 2.0, "ids": [3.0, 4]}).model_dump(include={"count", "ids"}) == {"count": 2, "ids": [3, 4]}
+    for sent in (2.5, float("inf"), 1e300):
+        with pytest.raises(ValidationError):
+            lax({"count": sent})
+
+
 def test_empty_is_null_where_the_field_is_nullable_and_not_text():
     body = lax({"maybe_count": "", "maybe_text": "", "inner": "", "text_or_number": ""})
     assert (body.maybe_count, body.maybe_text, body.inner, body.text_or_number) == (None, "", None, "")

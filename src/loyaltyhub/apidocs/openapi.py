@@ -195,6 +195,7 @@ def install_openapi(app: FastAPI) -> None:
 
 def client_ready(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
     document = _rename_schemas(document)
+    _integral_bounds(document)
     components = document.setdefault("components", {})
     components["securitySchemes"] = SECURITY_SCHEMES
     components.setdefault("schemas", {})["BannedErrorBody"] = {
@@ -215,6 +216,31 @@ def client_ready(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
             operation = document["paths"][path][method.lower()]
             _document_operation(f"{method} {path}", operation, needs_of(info.route), components["schemas"])
     return document
+
+
+_BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+_INT64 = 2**63 - 1
+
+
+def _integral_bounds(node: Any) -> None:
+    """Give integer schemas integer bounds again (issue #14, defect 6). FastAPI reads the document through its
+    OpenAPI model, whose bounds are floats: ``maximum: 2147483647`` came out ``2147483647.0``, and the int64
+    bound ``2**63 - 1`` as ``9.223372036854776e+18``, which is 2**63 (a float cannot hold 2**63 - 1), one
+    more than the server takes. Every bound of ours is an integer, so each is read back as one; the two that
+    the float rounded beyond int64 are the int64 limits they came from."""
+    if isinstance(node, list):
+        for item in node:
+            _integral_bounds(item)
+        return
+    if not isinstance(node, dict):
+        return
+    if node.get("type") == "integer":
+        for key in _BOUNDS:
+            value = node.get(key)
+            if isinstance(value, float) and value.is_integer():
+                node[key] = max(-_INT64 - 1, min(_INT64, int(value)))
+    for value in node.values():
+        _integral_bounds(value)
 
 
 def _document_operation(key: str, operation: dict[str, Any], needs: Needs, schemas: dict[str, Any]) -> None:
