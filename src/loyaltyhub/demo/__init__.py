@@ -30,6 +30,7 @@ DEMO_STEPS = (
     "loyaltyhub.member_offers.demo:load",
     "loyaltyhub.messaging.demo:load",
     "loyaltyhub.reporting.demo:load",
+    "loyaltyhub.club_info.demo:load",  # draws no random numbers
     "loyaltyhub.rewards.demo:load",  # last: the earlier steps draw the same random numbers as before it
 )
 
