@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from loyaltyhub.auth.permits import all_permits
 from loyaltyhub.auth.service import create_client_token
+from loyaltyhub.club_info.service import set_translation
 from loyaltyhub.clubs.service import create_club
 from loyaltyhub.members.account.models import MemberAccountToken
 from loyaltyhub.members.account.rules import TOKEN_TTL
@@ -97,6 +98,18 @@ def _rewards(session: Any, club: Any, member: Any, now: datetime) -> dict[str, A
     return {"reward_id": to_buy.id, "purchased_reward_id": bought.id, "points_transaction_id": unspent.id}
 
 
+def _documented_translations() -> dict[str, Any]:
+    """The club's English translations as the older docs' List Translations example shows them (a club that
+    set them through ``PUT /v1/{slug}/translations/en``)."""
+    from tests.compat import examples
+
+    example = next(e for e in examples.load() if e.id.endswith(":loyalty-clubs-list-translations"))
+    body = example.data["response"]["body"]
+    return {
+        key: body.get(key, {} if key != "terms" else None) for key in ("member_properties", "consents", "tags", "terms")
+    }
+
+
 def build(engine: Engine) -> dict[str, Any]:
     """A new club and its records; the placeholders' values."""
     n = next(_n)
@@ -113,6 +126,7 @@ def build(engine: Engine) -> dict[str, Any]:
             languages=["en", "no", "pl"],
         )
         session.flush()
+        set_translation(session, club.id, "en", _documented_translations())
         token = create_client_token(
             session,
             name=f"{slug} integration",
