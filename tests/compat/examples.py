@@ -27,22 +27,7 @@ from typing import Any
 EXAMPLES = Path(__file__).parent / "examples"
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 # Objects whose keys are data (a member's properties, consents, localized texts, extras, series labels).
-# Translations (List Translations) are keyed by the texts' names: member_properties, tags and terms are data too.
-DATA_MAPS = frozenset(
-    {
-        "properties",
-        "consents",
-        "extras",
-        "name",
-        "description",
-        "title",
-        "short_title",
-        "label",
-        "member_properties",
-        "tags",
-        "terms",
-    }
-)
+DATA_MAPS = frozenset({"properties", "consents", "extras", "name", "description", "title", "short_title", "label"})
 
 
 @dataclass(frozen=True)
