@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Query, Response
+from fastapi import Depends, Path, Query, Response
 from starlette.convertors import StringConvertor, register_url_convertor
 
 from loyaltyhub.auth import permits
@@ -53,6 +53,8 @@ class ServiceNameConvertor(StringConvertor):
 
 
 register_url_convertor("service", ServiceNameConvertor())
+# The same rule declared in the OpenAPI, so a client (or a fuzzer) is told that ``0`` names no service.
+ServiceName = Annotated[str, Path(pattern=f"^{ServiceNameConvertor.regex}$", description="A messaging service")]
 
 
 SettingsShow = Annotated[ClubAccess, Depends(HeaderClubAuth(permits.MESSAGING_SETTINGS_SHOW))]
@@ -106,50 +108,62 @@ def identity_to_destroy(identity_id: int, access: IdentitiesDestroy, session: Se
     return catalog.identity_or_404(session, access.club_id, identity_id)
 
 
-def service_to_list(service_name: str, access: MessagesIndex) -> str:
+def service_to_list(service_name: ServiceName, access: MessagesIndex) -> str:
     return service.use_service(access, service_name)
 
 
-def service_to_create(service_name: str, access: MessagesCreate) -> str:
+def service_to_create(service_name: ServiceName, access: MessagesCreate) -> str:
     return service.use_service(access, service_name)
 
 
-def message_to_show(service_name: str, message_id: int, access: MessagesGet, session: SessionDep) -> Message:
+def message_to_show(service_name: ServiceName, message_id: int, access: MessagesGet, session: SessionDep) -> Message:
     return repository.message(session, access.club_id, service.use_service(access, service_name), message_id)
 
 
-def message_to_update(service_name: str, message_id: int, access: MessagesUpdate, session: SessionDep) -> Message:
+def message_to_update(
+    service_name: ServiceName, message_id: int, access: MessagesUpdate, session: SessionDep
+) -> Message:
     return repository.message(session, access.club_id, service.use_service(access, service_name), message_id)
 
 
-def message_to_duplicate(service_name: str, message_id: int, access: MessagesCreate, session: SessionDep) -> Message:
+def message_to_duplicate(
+    service_name: ServiceName, message_id: int, access: MessagesCreate, session: SessionDep
+) -> Message:
     return repository.message(session, access.club_id, service.use_service(access, service_name), message_id)
 
 
-def message_to_destroy(service_name: str, message_id: int, access: MessagesDestroy, session: SessionDep) -> Message:
+def message_to_destroy(
+    service_name: ServiceName, message_id: int, access: MessagesDestroy, session: SessionDep
+) -> Message:
     return repository.message(session, access.club_id, service.use_service(access, service_name), message_id)
 
 
-def message_to_send(service_name: str, message_id: int, access: SendingsCreate, session: SessionDep) -> Message:
+def message_to_send(service_name: ServiceName, message_id: int, access: SendingsCreate, session: SessionDep) -> Message:
     return repository.message(session, access.club_id, service.use_service(access, service_name), message_id)
 
 
-def sending_to_show(service_name: str, sending_id: int, access: SendingsGet, session: SessionDep) -> Sending:
+def sending_to_show(service_name: ServiceName, sending_id: int, access: SendingsGet, session: SessionDep) -> Sending:
     name = service.use_service(access, service_name)
     return repository.sending(session, access.club_id, name, sending_id)
 
 
-def sending_to_update(service_name: str, sending_id: int, access: SendingsUpdate, session: SessionDep) -> Sending:
+def sending_to_update(
+    service_name: ServiceName, sending_id: int, access: SendingsUpdate, session: SessionDep
+) -> Sending:
     name = service.use_service(access, service_name)
     return repository.sending(session, access.club_id, name, sending_id, lock=True)
 
 
-def sending_to_dispatch(service_name: str, sending_id: int, access: DispatchesList, session: SessionDep) -> Sending:
+def sending_to_dispatch(
+    service_name: ServiceName, sending_id: int, access: DispatchesList, session: SessionDep
+) -> Sending:
     name = service.use_service(access, service_name)
     return repository.sending(session, access.club_id, name, sending_id)
 
 
-def sending_to_members(service_name: str, sending_id: int, access: DispatchesMembers, session: SessionDep) -> Sending:
+def sending_to_members(
+    service_name: ServiceName, sending_id: int, access: DispatchesMembers, session: SessionDep
+) -> Sending:
     name = service.use_service(access, service_name)
     return repository.sending(session, access.club_id, name, sending_id)
 
