@@ -227,8 +227,10 @@ def sign_in(w: Watched, email: str, path: str = "/console") -> None:
     w.page.wait_for_url(re.compile(r"/console/login"))
     w.page.get_by_label("E-mail").fill(email)
     w.page.get_by_label("Password").fill(PASSWORD)
-    w.page.get_by_role("button", name="Sign in").click()
-    w.page.wait_for_load_state()
+    # Wait for the page the sign-in leads to, not for the sign-in page (loaded already): a test that goes on
+    # before it has loaded aborts its styles and scripts (seen as failed requests under load).
+    with w.page.expect_navigation(wait_until="load"):
+        w.page.get_by_role("button", name="Sign in").click()
 
 
 def test_create_publish_use_and_see_the_use_on_the_dashboard(open_page, site):
