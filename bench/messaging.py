@@ -212,6 +212,42 @@ def otp_waits(base: str, token: str, emails: list[str], stop: threading.Event, w
             time.sleep(0.2)
 
 
+def _bench_sending(session: Any, club_id: int, s: int, now: datetime) -> tuple[Sending, list[Link], datetime]:
+    """Campaign ``s`` of the report rows: its message, a transmitted sending 17 h after the previous one, and
+    two tracked links (the same for both ways of seeding); the sending's time."""
+    template = MessageTemplate(loyalty_club_id=club_id, type="plain", content={"body": "x"}, standalone=False)
+    message = Message(loyalty_club_id=club_id, service="campaigns", name=f"c{s}", campaign_id=7000 + s // 2)
+    session.add_all([template, message])
+    session.flush()
+    session.add(MessageChannel(loyalty_club_id=club_id, message_id=message.id, type="email", template_id=template.id))
+    at = now - timedelta(days=REPORT_WINDOW_DAYS - 1) + timedelta(hours=17 * s)
+    sending = Sending(
+        loyalty_club_id=club_id, message_id=message.id, status="transmitted", created_at=at, transmitted_at=at
+    )
+    session.add(sending)
+    session.flush()
+    links = []
+    for path in ("/a", "/b"):
+        link_url = f"https://bench.example{path}?utm_campaign=c{s}"
+        parts = split_url(link_url)
+        link = Link(
+            loyalty_club_id=club_id,
+            code=f"{s:04d}{path[1]}00000",
+            source_type="sending",
+            sending_id=sending.id,
+            tracked=True,
+            url=link_url,
+            url_hash=url_hash(link_url),
+            host=parts.host,
+            path=parts.path,
+            **parts.utm,
+        )
+        session.add(link)
+        links.append(link)
+    session.flush()
+    return sending, links, at
+
+
 def seed_report_rows(url: str, club_id: int, dispatches: int, members: int) -> dict[str, int]:
     """``dispatches`` dispatch rows over 40 sendings of 20 campaigns, with two links per sending and
     visits by about 3 % of the recipients; what the reports must count."""
@@ -223,38 +259,7 @@ def seed_report_rows(url: str, club_id: int, dispatches: int, members: int) -> d
         member_ids = list(session.execute(select(Member.id).where(Member.loyalty_club_id == club_id)).scalars())
         per_sending = dispatches // 40
         for s in range(40):
-            template = MessageTemplate(loyalty_club_id=club_id, type="plain", content={"body": "x"}, standalone=False)
-            message = Message(loyalty_club_id=club_id, service="campaigns", name=f"c{s}", campaign_id=7000 + s // 2)
-            session.add_all([template, message])
-            session.flush()
-            session.add(
-                MessageChannel(loyalty_club_id=club_id, message_id=message.id, type="email", template_id=template.id)
-            )
-            at = now - timedelta(days=REPORT_WINDOW_DAYS - 1) + timedelta(hours=17 * s)
-            sending = Sending(
-                loyalty_club_id=club_id, message_id=message.id, status="transmitted", created_at=at, transmitted_at=at
-            )
-            session.add(sending)
-            session.flush()
-            links = []
-            for path in ("/a", "/b"):
-                link_url = f"https://bench.example{path}?utm_campaign=c{s}"
-                parts = split_url(link_url)
-                link = Link(
-                    loyalty_club_id=club_id,
-                    code=f"{s:04d}{path[1]}00000",
-                    source_type="sending",
-                    sending_id=sending.id,
-                    tracked=True,
-                    url=link_url,
-                    url_hash=url_hash(link_url),
-                    host=parts.host,
-                    path=parts.path,
-                    **parts.utm,
-                )
-                session.add(link)
-                links.append(link)
-            session.flush()
+            sending, links, at = _bench_sending(session, club_id, s, now)
             rows = []
             for n in range(per_sending):
                 status = "transmitted" if rng.random() < 0.97 else "failed"
@@ -318,38 +323,8 @@ def seed_report_rows_sql(url: str, club_id: int, dispatches: int) -> dict[str, i
         low, high = min(member_ids), max(member_ids)
         per_sending = dispatches // 40
         for s in range(40):
-            template = MessageTemplate(loyalty_club_id=club_id, type="plain", content={"body": "x"}, standalone=False)
-            message = Message(loyalty_club_id=club_id, service="campaigns", name=f"c{s}", campaign_id=7000 + s // 2)
-            session.add_all([template, message])
-            session.flush()
-            session.add(
-                MessageChannel(loyalty_club_id=club_id, message_id=message.id, type="email", template_id=template.id)
-            )
-            at = now - timedelta(days=REPORT_WINDOW_DAYS - 1) + timedelta(hours=17 * s)
-            sending = Sending(
-                loyalty_club_id=club_id, message_id=message.id, status="transmitted", created_at=at, transmitted_at=at
-            )
-            session.add(sending)
-            session.flush()
-            link_ids = []
-            for path in ("/a", "/b"):
-                link_url = f"https://bench.example{path}?utm_campaign=c{s}"
-                parts = split_url(link_url)
-                link = Link(
-                    loyalty_club_id=club_id,
-                    code=f"{s:04d}{path[1]}00000",
-                    source_type="sending",
-                    sending_id=sending.id,
-                    tracked=True,
-                    url=link_url,
-                    url_hash=url_hash(link_url),
-                    host=parts.host,
-                    path=parts.path,
-                    **parts.utm,
-                )
-                session.add(link)
-                session.flush()
-                link_ids.append(link.id)
+            sending, links, at = _bench_sending(session, club_id, s, now)
+            link_ids = [link.id for link in links]
             params = {"club": club_id, "sending": sending.id, "n": per_sending, "at": at, "low": low, "high": high}
             session.execute(
                 text(

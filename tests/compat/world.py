@@ -172,7 +172,7 @@ def build(engine: Engine) -> dict[str, Any]:
         )
         session.add(sent)
         session.flush()
-        rule = triggers.rule(session, club)  # grant_offer: the rewards_api hook is not wired yet (triggers.hooks)
+        rule = triggers.rule(session, club)  # a grant_offer rule: the examples read and change it, never fire it
         values = {
             "slug": slug,
             "club_id": club.id,

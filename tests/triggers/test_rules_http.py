@@ -75,18 +75,31 @@ def test_the_vendors_example_rule_round_trips(client, club, headers, offer):
     assert [r["id"] for r in client.get(url(club, "/rules"), headers=headers).json()["rules"]] == [welcome]
 
 
-@pytest.mark.parametrize(
-    ("hook_type", "message"),
-    [
-        ("rewards_api", "Hook type rewards_api (grant points) needs the rewards domain, which is not available yet"),
-        ("messaging", "Hook type messaging (send a message) needs the messaging domain, which is not available yet"),
-    ],
-)
-def test_hooks_of_domains_not_landed_are_422(client, club, headers, offer, hook_type, message):
-    payload = body(offer, hook_type=hook_type, options={"rewards_api": {"grant_points": 3}})
+def test_the_messaging_hook_is_422_until_it_is_built(client, club, headers, offer):
+    payload = body(offer, hook_type="messaging", options={"messaging": {"message_id": 1}})
     response = client.post(url(club, "/rules"), json=payload, headers=headers)
     assert response.status_code == 422
-    assert response.json() == {"error": message}
+    assert response.json() == {
+        "error": "Hook type messaging (send a message) is not built yet: a rule cannot send messages (issue #18)"
+    }
+
+
+def test_the_rewards_api_hook_needs_its_points(client, club, headers, offer):
+    for options, symbol in [
+        ({}, "blank"),
+        ({"rewards_api": {"grant_points": "3"}}, "invalid_type"),
+        ({"rewards_api": {"grant_points": 0}}, "inclusion"),
+        ({"rewards_api": {"grant_points": 1_000_001}}, "inclusion"),
+    ]:
+        response = client.post(
+            url(club, "/rules"), json=body(offer, hook_type="rewards_api", options=options), headers=headers
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["details"]["options"]["rewards_api"]["grant_points"][0]["error"] == symbol
+    good = body(offer, hook_type="rewards_api", options={"rewards_api": {"grant_points": 3}})
+    created = client.post(url(club, "/rules"), json=good, headers=headers)
+    assert created.status_code == 201, created.text
+    assert created.json()["options"] == {"rewards_api": {"grant_points": 3}}
 
 
 def test_invalid_rules_are_422(client, factory, session, club, headers, offer):

@@ -13,11 +13,14 @@ from sqlalchemy import select
 from loyaltyhub.events import routes as event_routes
 from loyaltyhub.members.groups import service as groups
 from loyaltyhub.offers.models import OfferGrant
+from loyaltyhub.rewards.models import PointsTransaction
+from loyaltyhub.rewards.program import service as rewards_program
 from loyaltyhub.triggers.models import TriggerExecution, TriggerQueueItem
 from loyaltyhub.triggers.queue import process_due
 from loyaltyhub.webhooks.models import WebhookEvent
 from tests.members import factories as members
 from tests.offers import factories as offers
+from tests.rewards import factories as rewards
 from tests.triggers import factories
 from tests.webhooks import factories as webhooks
 
@@ -228,6 +231,33 @@ def test_the_webhook_hook(client, clocked, session, sessions, club, headers, mem
     (event,) = session.execute(select(WebhookEvent).where(WebhookEvent.type == "trigger_rule.fired")).scalars()
     assert event.data["rule_id"] == rule.id and event.data["member_id"] == member.id
     assert event.data["event"]["type"] == "app_opened"
+
+
+def test_the_rewards_api_hook_grants_points(client, clocked, session, sessions, club, headers, member):
+    # the vendor's Rule example: options {"rewards_api": {"grant_points": 3}}
+    rewards.program(session, club)
+    rewards_program.join(session, club.id, member.id, NOW - timedelta(days=1))
+    outsider = members.member(session, club)  # not in the rewards program: 480, logged as failed
+    rule = factories.rule(session, club, hook_type="rewards_api", options={"rewards_api": {"grant_points": 3}}, limit=2)
+    send(client, club, headers, member, *["2026-03-30T10:00:00+02:00"] * 3)
+    send(client, club, headers, outsider, "2026-03-30T10:00:00+02:00")
+    run(sessions)
+    granted = session.execute(
+        select(PointsTransaction.amount, PointsTransaction.details).where(
+            PointsTransaction.member_id == member.id, PointsTransaction.type == "grant"
+        )
+    ).all()
+    assert [amount for amount, _ in granted] == [3, 3]
+    assert all(d["grant_type"] == "triggerer" and d["grant_properties"]["rule_id"] == rule.id for _, d in granted)
+    assert rewards_program.account_of(session, club.id, member.id).balance == 6
+    assert sorted(log(session, rule)) == sorted(
+        [
+            ("fired", None),
+            ("fired", None),
+            ("skipped", "limit"),
+            ("failed", "Member is not participating in Rewards Program"),
+        ]
+    )
 
 
 def test_a_duplicate_event_is_not_judged_again(client, clocked, session, sessions, club, headers, offer, member):

@@ -9,15 +9,25 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from loyaltyhub.schemas import StrictModel
 
+# One body serves both grants, so JSON Schema cannot say which keys each needs: the descriptions do (issue #14,
+# defect 6); a missing or null one is 422 ``blank`` naming it.
+_WITH_PASSWORD = "Required, not null, with `grant_type: password` (else ignored)."
+
 
 class TokenRequest(StrictModel):
     """Create Token (reference D.1): ``password`` (password or one-time password) or ``refresh_token``."""
 
     grant_type: Literal["password", "refresh_token"]
-    identifier_type: Literal["id", "email", "msisdn"] | None = None
-    identifier: Annotated[str, Field(min_length=1, max_length=320)] | StrictInt | None = None
-    password: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    refresh_token: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    identifier_type: Literal["id", "email", "msisdn"] | None = Field(default=None, description=_WITH_PASSWORD)
+    identifier: Annotated[str, Field(min_length=1, max_length=320)] | StrictInt | None = Field(
+        default=None, description=_WITH_PASSWORD
+    )
+    password: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        default=None, description=_WITH_PASSWORD + " The password or a one-time password."
+    )
+    refresh_token: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        default=None, description="Required, not null, with `grant_type: refresh_token` (else ignored)."
+    )
 
 
 class TokenResponse(BaseModel):
