@@ -47,12 +47,12 @@ from loyaltyhub.auth.permits import all_permits
 from loyaltyhub.auth.service import create_client_token
 from loyaltyhub.clubs.service import create_club
 from loyaltyhub.db.engine import make_engine
-from loyaltyhub.db.session import unit_of_work
 from loyaltyhub.members.models import Member
 from loyaltyhub.messaging.delivery.http_transports import SmsProvider
 from loyaltyhub.messaging.delivery.transports import Outgoing, Result, SmtpConfig, SmtpTransport
 from loyaltyhub.messaging.links import split_url, url_hash
 from loyaltyhub.messaging.models import Dispatch, Link, LinkVisit, Message, MessageChannel, MessageTemplate, Sending
+from loyaltyhub.wiring import unit_of_work
 
 BATCH = 50
 REPORT_WINDOW_DAYS = 30
