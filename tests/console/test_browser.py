@@ -150,6 +150,10 @@ class Watched:
     site: Site
     troubles: list[str] = field(default_factory=list)
     expected: set[int] = field(default_factory=set)
+    # Main-frame navigations so far, and the requests the browser cancelled with the count when each was sent:
+    # a page left while it still loads (a redirect, the next goto) has its own loads cancelled by the browser.
+    navigations: int = 0
+    cancelled: list[tuple[str, int]] = field(default_factory=list)
 
     def goto(self, path: str, expect: int | None = None) -> Any:
         if expect:
@@ -170,6 +174,10 @@ class Watched:
 
     def check(self) -> None:
         unexpected = [t for t in self.troubles if not any(f"status of {code}" in t for code in self.expected)]
+        # Cancelled on the page still shown: nothing replaced it, so the browser gave up on the server's answer.
+        unexpected += [
+            f"request failed: {url} net::ERR_ABORTED" for url, sent_at in self.cancelled if sent_at == self.navigations
+        ]
         assert not unexpected, unexpected
 
 
@@ -197,10 +205,23 @@ def open_page(browser: Any, site: Site) -> Iterator[Any]:
         page.on("console", lambda m: w.troubles.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
         page.on("pageerror", lambda e: w.troubles.append(f"script error: {e}"))
 
+        sent_at: dict[Any, int] = {}
+
+        def navigated(frame: Any) -> None:
+            if frame == page.main_frame:
+                w.navigations += 1
+
+        page.on("framenavigated", navigated)
+        page.on("request", lambda request: sent_at.setdefault(request, w.navigations))
+
         def failed(request: Any) -> None:
-            # htmx aborts its own earlier request when a newer keystroke replaces it (search as you type):
-            # the browser's choice, not a failed request.
-            if "ERR_ABORTED" in (request.failure or "") and request.headers.get("hx-request") == "true":
+            if "ERR_ABORTED" in (request.failure or ""):
+                # htmx aborts its own earlier request when a newer keystroke replaces it (search as you type):
+                # the browser's choice, not a failed request.
+                if request.headers.get("hx-request") == "true":
+                    return
+                # Judged at the end, once every navigation is known (see Watched.check).
+                w.cancelled.append((request.url, sent_at.get(request, w.navigations)))
                 return
             w.troubles.append(f"request failed: {request.url} {request.failure}")
 
