@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy.exc import InvalidRequestError, OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError, InvalidRequestError, OperationalError, ProgrammingError
 
 from loyaltyhub.db.commits import _note_commit
 from loyaltyhub.db.dialect import is_connection_lost
@@ -145,6 +145,33 @@ def test_any_other_error_is_a_500_in_the_house_format_and_not_retried():
     status, headers, body = call(app, "GET")
     assert (status, app.calls, json.loads(body)) == (500, 1, {"error": "Internal server error"})
     assert headers[b"content-type"] == b"application/json"
+
+
+class UniqueViolation(Exception):
+    """What psycopg raises: the key's values on the DETAIL line."""
+
+
+def test_the_log_of_an_unhandled_database_error_holds_no_values(caplog):
+    """A failed INSERT's parameters and PostgreSQL's DETAIL line carry personal data: the log line keeps the
+    error's first line, the statement and where it was raised, not the values."""
+    orig = UniqueViolation(
+        'duplicate key value violates unique constraint "uq_members_email"\n'
+        "DETAIL:  Key (loyalty_club_id, email)=(1, kari@example.com) already exists."
+    )
+    error = IntegrityError("INSERT INTO members (email) VALUES (%(email)s)", {"email": "kari@example.com"}, orig)
+    error.__cause__ = orig
+    with caplog.at_level("ERROR", logger="loyaltyhub.http"):
+        status, _headers, body = call(Flaky(failures=1, error=error), "POST")
+    assert (status, json.loads(body)) == (500, {"error": "Internal server error"})
+    logged = caplog.text
+    assert "uq_members_email" in logged and "INSERT INTO members" in logged and "raise self.error" in logged
+    assert "kari@example.com" not in logged
+
+
+def test_a_lost_connection_with_an_empty_message_is_still_answered(caplog):
+    silent = OperationalError("SELECT 1", {}, Exception(""), connection_invalidated=True)
+    status, _headers, body = call(Flaky(failures=1, error=silent), "POST")
+    assert (status, json.loads(body)) == (503, {"error": NOT_CARRIED_OUT})
 
 
 def test_an_error_after_the_answer_started_is_left_to_the_server():

@@ -216,3 +216,14 @@ def test_point_multipliers_crud(api):
     assert api.v3("POST", MULTIPLIERS, json={**body, "factor_percent": 0}).status_code == 422
     assert api.v3("DELETE", url).status_code == 204
     assert api.v3("GET", url).status_code == 404
+
+
+def test_a_multiplier_rounding_an_achievement_to_no_points_earns_nothing_and_keeps_the_event(api):
+    """1 point at 50 % rounds down to 0: no transaction (the ledger refuses to earn 0), never a 500."""
+    create(api, points=1)
+    multipliers.create(api.session, api.club.id, {"name": "Half", "factor_percent": 50, "sources": ["achievement"]})
+    member, token = api.member()
+    event(api, token)
+    status = api.status(member.id)
+    assert status["balance"] == 0
+    assert [t for t in status["transactions"] if t["type"] == "achievement"] == []

@@ -118,3 +118,14 @@ def test_a_club_without_a_program_answers_402(api):
     api.v1("PUT", "/rewards-program", json={"enabled": False})
     response = post(api, item(member.id))
     assert (response.status_code, response.json()) == (402, {"error": "Feature is not enabled for the Loyalty Club"})
+
+
+def test_an_item_past_the_balance_cap_answers_its_status_and_the_others_are_written(api):
+    """Each item is judged on its own: the capped member's item is refused in its feedback (not a 422 of the
+    whole batch rolling back the other members' points)."""
+    full, _ = api.member(points=1_000_000_000)
+    other, _ = api.member()
+    response = post(api, item(full.id, 10), item(other.id, 10))
+    assert response.status_code == 200, response.text
+    assert [feedback["status"] for feedback in response.json()] == ["Points limit exceeded", "ok"]
+    assert (api.status(full.id)["balance"], api.status(other.id)["balance"]) == (1_000_000_000, 10)

@@ -361,3 +361,43 @@ def test_an_incomplete_form_cannot_be_accepted(api, config):
         "form": [{"error": "incomplete", "options": {"keys": ["store_id", "total", "purchased_at"]}}]
     }
     assert receipts.submission_or_404(api.session, api.club.id, created["id"]).state == "OCR_COMPLETED"
+
+
+def test_a_receipt_worth_more_points_than_a_balance_may_hold_is_refused_whole(api, store):
+    """10^12 minor units at the default 1 point per 100 are 10^10 points: past the ledger's cap (and a
+    32-bit column). 422 ``Points limit exceeded`` on both databases, the submission not stored."""
+    rw.receipts_configuration(api.session, api.club, auto_accept=True, points_per_unit=1, unit_amount=100)
+    member, token = api.member()
+    response = submit(api, "me", token, form=form(store, total=10**12))
+    assert response.status_code == 422, response.text
+    assert response.json() == {"error": "Points limit exceeded"}
+    assert api.status(member.id)["balance"] == 0
+    mine = api.client.get(f"/v3/{api.club.slug}/members/me/receipts/submissions", headers=api.headers(token))
+    assert mine.json()["receipt_submissions"] == []
+
+
+def test_staff_accepting_a_receipt_past_the_points_cap_is_refused(api, store):
+    rw.receipts_configuration(api.session, api.club, points_per_unit=1, unit_amount=100)
+    member, token = api.member()
+    created = submit(api, "me", token, form=form(store, total=10**12)).json()["receipt_submission"]
+    assert created["state"] == "MANUAL_VERIFICARION"
+    response = staff(api, "PATCH", f"/submissions/{created['id']}", json={"state": "ACCEPTED"})
+    assert response.status_code == 422, response.text
+    assert response.json() == {"error": "Points limit exceeded"}
+    shown = staff(api, "GET", f"/submissions/{created['id']}").json()["receipt_submission"]
+    assert (shown["state"], shown["points"]) == ("MANUAL_VERIFICARION", None)
+    assert api.status(member.id)["balance"] == 0
+
+
+def test_a_member_who_left_cannot_complete_a_form_into_automatic_points(api, store):
+    rw.receipts_configuration(api.session, api.club, auto_accept=True)
+    member, token = api.member()
+    created = submit(api, "me", token).json()["receipt_submission"]
+    assert created["state"] == "OCR_COMPLETED"
+    assert api.me("DELETE", "/leave", token).status_code == 200
+    url = f"/v3/{api.club.slug}/members/me/receipts/submissions/{created['id']}"
+    refused = api.client.patch(url, headers=api.headers(token), json={"form": form(store)})
+    assert refused.status_code == 480, refused.text
+    shown = api.client.get(url, headers=api.headers(token)).json()["receipt_submission"]
+    assert (shown["state"], shown["points"]) == ("OCR_COMPLETED", None)
+    assert api.session.scalars(select(PointsTransaction).where(PointsTransaction.member_id == member.id)).all() == []

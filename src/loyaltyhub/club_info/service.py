@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.club_info.models import ClubLegalInformation, ClubProgram, ClubTranslation
 from loyaltyhub.clubs.models import LoyaltyClub
+from loyaltyhub.db.base import utcnow
+from loyaltyhub.db.dialect import insert_ignore
 from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import ValidationFailed
 
@@ -19,13 +21,20 @@ def legal_information(session: Session, club_id: int) -> ClubLegalInformation | 
     return session.execute(select(ClubLegalInformation).where(in_club(ClubLegalInformation, club_id))).scalar()
 
 
+def _ensure_row(session: Session, model: Any, key: dict[str, Any], empty: dict[str, Any]) -> None:
+    """Insert the club's row of ``model`` with ``key`` (its unique key) and ``empty`` values unless it
+    exists. One statement (``ON CONFLICT DO NOTHING``), so two first saves at once do not both insert: the
+    second waits for the first, then finds its row and replaces it (a select-then-insert lets both insert,
+    and one fails on the unique key: a 500)."""
+    now = utcnow()
+    insert_ignore(session, model.__table__, {**key, **empty, "created_at": now, "updated_at": now}, list(key))
+
+
 def set_legal_information(session: Session, club_id: int, content: dict[str, Any]) -> ClubLegalInformation:
+    _ensure_row(session, ClubLegalInformation, {"loyalty_club_id": club_id}, {"content": {}})
     row = legal_information(session, club_id)
-    if row is None:
-        row = ClubLegalInformation(loyalty_club_id=club_id, content=content)
-        session.add(row)
-    else:
-        row.content = content
+    assert row is not None
+    row.content = content
     session.flush()
     return row
 
@@ -48,10 +57,10 @@ def translation(session: Session, club_id: int, language: str) -> ClubTranslatio
 
 
 def set_translation(session: Session, club_id: int, language: str, values: dict[str, Any]) -> ClubTranslation:
+    empty: dict[str, Any] = {"member_properties": {}, "consents": {}, "tags": {}}
+    _ensure_row(session, ClubTranslation, {"loyalty_club_id": club_id, "language": language}, empty)
     row = translation(session, club_id, language)
-    if row is None:
-        row = ClubTranslation(loyalty_club_id=club_id, language=language)
-        session.add(row)
+    assert row is not None
     row.member_properties = values["member_properties"]
     row.consents = values["consents"]
     row.tags = values["tags"]

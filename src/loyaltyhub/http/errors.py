@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
+import traceback
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -162,5 +164,40 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", exc_info=exc)
+        log_unhandled(log, exc)
         return JSONResponse({"error": "Internal server error"}, status_code=500)
+
+
+def first_line(exc: BaseException) -> str:
+    """``Type: first line`` of an error, or of the driver's error a SQLAlchemy one wraps: without the statement
+    and parameters SQLAlchemy appends, nor PostgreSQL's ``DETAIL`` line (a key's values)."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
+
+
+def _statement_error(exc: BaseException) -> StatementError | None:
+    seen: set[int] = set()
+    pending = [exc]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, StatementError):
+            return current
+        if isinstance(current, BaseExceptionGroup):
+            pending.extend(current.exceptions)
+        pending.extend(linked for linked in (current.__cause__, current.__context__) if linked is not None)
+    return None
+
+
+def log_unhandled(logger: logging.Logger, exc: BaseException) -> None:
+    """Log an error answered 500. A database error's message carries the values of its statement (an
+    INSERT's parameters, PostgreSQL's ``DETAIL: Key (email)=(...)``: personal data), so it is logged as its
+    first line, its SQL and where it was raised, never its values; any other error with its traceback."""
+    failed = _statement_error(exc)
+    if failed is None:
+        logger.error("unhandled error", exc_info=exc)
+        return
+    where = "".join(traceback.format_tb(exc.__traceback__))
+    logger.error("unhandled error: %s\n[SQL: %s]\n%s", first_line(failed), failed.statement, where)

@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from loyaltyhub.db.commits import watching_commits
 from loyaltyhub.db.dialect import is_connection_lost, is_transient
+from loyaltyhub.http.errors import first_line, log_unhandled
 from loyaltyhub.ops import metrics
 
 log = logging.getLogger(__name__)
@@ -114,7 +115,7 @@ class AnswerEveryRequest:
                         raise
                     cause = database_unavailable(exc)
                     if cause is None:
-                        log.exception("unhandled error", exc_info=exc)
+                        log_unhandled(log, exc)
                         await _answer(send, 500, "Internal server error")
                         return
                     safe = (
@@ -126,14 +127,14 @@ class AnswerEveryRequest:
                         )
                     )
                     if safe:
-                        log.warning("database connection lost (%s); running the request again", _first_line(cause))
+                        log.warning("database connection lost (%s); running the request again", first_line(cause))
                         metrics.DB_CONNECTION_LOST.labels("retried").inc()
                         scope.clear()
                         scope.update(scope_before)
                         state.clear()
                         state.update(state_before)
                         continue
-                    log.warning("database connection lost (%s); answering 503", _first_line(cause))
+                    log.warning("database connection lost (%s); answering 503", first_line(cause))
                     metrics.DB_CONNECTION_LOST.labels("unavailable").inc()
                     if commits.attempted:
                         message = OUTCOME_UNKNOWN
@@ -162,8 +163,3 @@ async def _answer(send: Send, status: int, message: str, *, retry_after: bool = 
         headers.append((b"retry-after", str(RETRY_AFTER_SECONDS).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-
-
-def _first_line(exc: BaseException) -> str:
-    """The error without the statement and parameters SQLAlchemy appends (they can carry personal data)."""
-    return f"{type(exc).__name__}: {str(getattr(exc, 'orig', exc)).strip().splitlines()[0] if str(exc) else ''}"

@@ -169,6 +169,8 @@ def award(
         points, applied = multipliers.apply(
             session, club.id, member_id, achievement.points, source="achievement", store_id=None, at=at
         )
+        if points <= 0:  # a factor under 100 % rounded the points down to none: nothing to earn
+            continue
         details: dict[str, Any] = {
             "achievement_type": achievement.type,
             "achievement_id": achievement.id,

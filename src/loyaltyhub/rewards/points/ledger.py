@@ -38,6 +38,18 @@ ADDITIONS = ("achievement", "grant", "correction")
 """Types that can add points (lots); ``correction`` can also take them."""
 
 
+class PointsLimitExceeded(UnprocessableEntity):
+    default_message = "Points limit exceeded"
+
+
+def refuse_past_cap(account: RewardsAccount, points: int) -> None:
+    """422 ``Points limit exceeded`` when ``points`` more would take the balance past :data:`MAX_BALANCE`.
+    :func:`earn` checks it; a caller that writes the amount elsewhere first (a receipt's ``points``) checks
+    it before, so an amount too large for the database is refused, never stored."""
+    if account.balance + points > MAX_BALANCE:
+        raise PointsLimitExceeded()
+
+
 @dataclass(frozen=True)
 class ExpiryPolicy:
     """The club's expiry policy (``validity_months`` None: points never expire), in its timezone."""
@@ -145,8 +157,7 @@ def earn(
     if type not in ADDITIONS or points <= 0:
         raise ValueError(f"cannot earn {points} points as {type}")
     expire_due(session, account, now)
-    if account.balance + points > MAX_BALANCE:
-        raise UnprocessableEntity("Points limit exceeded")
+    refuse_past_cap(account, points)
     row = _append(
         session,
         account,

@@ -2,9 +2,9 @@
 
 Each item is judged on its own and answers a feedback status (the documented ``ok``, ``Member does not
 exist``, ``Store does not exists`` [sic], ``Incorrect amount``, ``Not enough points in the wallet``; ours:
-``Member is not participating in Rewards Program``, ``Duplicate transaction_id``). Items are processed in
-the order of their members' ids (so two batches naming the same members take their locks in one order
-and cannot deadlock), each in a savepoint.
+``Member is not participating in Rewards Program``, ``Duplicate transaction_id``, ``Points limit exceeded``).
+Items are processed in the order of their members' ids (so two batches naming the same members take their
+locks in one order and cannot deadlock), each in a savepoint.
 
 **Exactly once.** An item with ``transaction_id`` is stored with it as the ledger's ``external_id``
 (unique per club). Under the member's account lock the id is looked up first: a repeat, even one sent
@@ -105,6 +105,8 @@ def _write(
                 )
     except NotEnoughPoints:
         return {"status": "Not enough points in the wallet"}
+    except ledger.PointsLimitExceeded as refused:
+        return {"status": refused.message}
     except IntegrityError:
         return {"status": "Duplicate transaction_id"}
     return {"status": "ok", "transaction": render_transaction(row)}

@@ -13,6 +13,9 @@ submission's. Two staff accepting together, or a retried request, earn once.
 **Limits** (per member and calendar day, week, month of the club) count every submission the member
 created in the period, deleted and rejected ones included (deleting one does not give a new try).
 Creating one locks the member's account first, so two parallel submissions cannot both take the last one.
+
+**Duplicates** (the same store, receipt number and total in another live submission) are judged under the
+lock of the club's configuration row, so the same receipt sent by two members at once is accepted once.
 """
 
 from __future__ import annotations
@@ -310,9 +313,16 @@ def _form(row: ReceiptSubmission) -> rules.Form:
 
 
 def _duplicate(session: Session, row: ReceiptSubmission) -> bool:
-    """Another live submission of the club with the same store, receipt number and total."""
+    """Another live submission of the club with the same store, receipt number and total.
+
+    Two members may send the same receipt at once (each holding only their own account's lock), so the
+    check first locks the club's receipts configuration row: the checks of one club run one at a time,
+    and the second sees the first once it commits."""
     if row.receipt_number is None:
         return False
+    session.execute(
+        select(ReceiptConfiguration.id).where(in_club(ReceiptConfiguration, row.loyalty_club_id)).with_for_update()
+    )
     found = session.execute(
         select(ReceiptSubmission.id)
         .where(
@@ -365,7 +375,7 @@ def update_submission(
 ) -> ReceiptSubmission:
     """The member completes the form of a submission in ``OCR_COMPLETED`` (as documented); it is judged."""
     config = enabled_configuration(session, club.id)
-    account = ledger.lock_account(session, club.id, member.id)
+    account = program_service.participating_account(session, club.id, member.id)  # 480 for one who left
     row = submission_or_404(session, club.id, row.id, member.id, lock=True)
     if row.state != "OCR_COMPLETED":
         raise UnprocessableEntity(f"Receipt submission in state {row.state} cannot be updated")
@@ -418,8 +428,6 @@ def decide(
             setattr(row, key, value)
     row.updated_at = now
     if state == "ACCEPTED":
-        if account is None or not account.active:
-            raise NotParticipating()
         program_service.enabled_program(session, club.id)
         _earn(session, club, config, row, account, now, actor)
     elif state == "REJECTED":
@@ -444,7 +452,10 @@ def _earn(
     now: datetime,
     actor: str | None,
 ) -> None:
-    """Accept: the receipt's points (after multipliers) as one ``grant`` keyed by the submission."""
+    """Accept: the receipt's points (after multipliers) as one ``grant`` keyed by the submission. 480 for a
+    member who does not take part in the program (never joined, or left)."""
+    if account is None or not account.active:
+        raise NotParticipating()
     assert row.total is not None
     base = rewards_rules.receipt_points(
         row.total, config.points_per_unit if config else 1, config.unit_amount if config else 100
@@ -452,6 +463,9 @@ def _earn(
     points, applied = multipliers.apply(
         session, club.id, row.member_id, base, source="receipt", store_id=row.store_id, at=now
     )
+    if points > 0:  # before anything is written: a total worth past the cap must not reach the database
+        ledger.expire_due(session, account, now)
+        ledger.refuse_past_cap(account, points)
     row.state, row.rejection_reason, row.decided_at, row.decided_by = "ACCEPTED", None, now, actor
     row.points = points
     data = {"receipt_id": row.id, "amount": row.total / 100}
