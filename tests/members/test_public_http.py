@@ -184,6 +184,7 @@ def test_wrong_password_or_unknown_member_is_461(client, session, club, app_head
         ("msisdn", member.msisdn, "wrong password"),
         ("email", "nobody@example.com", "right password"),
         ("id", "999999999", "right password"),
+        ("id", "\u00b2", "right password"),  # "²" passes str.isdigit() and is no integer
     ]:
         response = client.post(
             _url(club, "/oauth/token"),

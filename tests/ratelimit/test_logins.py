@@ -77,6 +77,39 @@ def test_member_password_grant_is_throttled_per_identifier(client, app, session,
     )
 
 
+def test_one_member_named_in_other_ways_shares_one_count(client, app, session, factory):
+    """The member's id, its number with and without ``+``/``00`` name one member: one count, not a free
+    allowance per spelling (the addresses' throttle is generous: it must not be what closes here)."""
+    clock = Clock()
+    app.state.login_throttle = LoginThrottle(True, MemoryThrottle(clock), POLICY, ThrottlePolicy(100, 1.0, 60.0, 600.0))
+    club = factory.club()
+    headers = factory.headers(factory.client_token([club], [permits.MEMBERS_OAUTH]))
+    member = members.member(session, club, password="correct horse battery")
+    url = f"/v3/{club.slug}/members/oauth/token"
+    names = [
+        ("msisdn", member.msisdn),
+        ("msisdn", "+" + member.msisdn),
+        ("msisdn", "00" + member.msisdn),
+        ("id", member.id),
+    ]
+    statuses = [
+        client.post(
+            url,
+            headers=headers,
+            json={"grant_type": "password", "identifier_type": kind, "identifier": name, "password": "wrong"},
+        ).status_code
+        for kind, name in names
+    ]
+    assert statuses == [461] * 4
+    right = {"grant_type": "password", "identifier_type": "msisdn", "password": "correct horse battery"}
+    refused = client.post(url, headers=headers, json={**right, "identifier": " +" + member.msisdn})
+    assert refused.status_code == 429, refused.text
+    unknown = {"grant_type": "password", "identifier_type": "msisdn", "password": "x"}
+    for spelling in ("4790000009", "+4790000009", "004790000009", "+47 900 00 009", " 4790000009"):  # no such member
+        last = client.post(url, headers=headers, json={**unknown, "identifier": spelling})
+    assert last.status_code == 429, "an unknown number is one key too, however it is written"
+
+
 def test_an_address_trying_many_identifiers_is_throttled(client, app, session, factory):
     clock = Clock()
     throttled(app, clock)

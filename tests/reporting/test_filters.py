@@ -94,6 +94,8 @@ def test_errors_name_the_path_of_the_bad_node():
         ({"type": "and", "operations": []}, ("operations",), "too_short"),
         ({"type": "equal", "field": "id"}, ("value",), "blank"),
         ({"type": "equal", "field": "id", "value": "x"}, ("value",), "invalid_type"),
+        ({"type": "equal", "field": "id", "value": "\u00b2"}, ("value",), "invalid_type"),  # "²": isdigit(), no int
+        ({"type": "equal", "field": "id", "value": "--5"}, ("value",), "invalid_type"),
         ({"type": "equal", "field": "age", "value": "19-21"}, ("value",), "inclusion"),
         ({"type": "equal", "field": "flag", "value": 1}, ("value",), "invalid_type"),
         ({"type": "in", "field": "id", "value": 1}, ("value",), "invalid_type"),

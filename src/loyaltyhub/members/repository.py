@@ -44,7 +44,7 @@ def members_by_ids(session: Session, club_id: int, member_ids: Iterable[int]) ->
 def member_by_identifier(session: Session, club: LoyaltyClub, identifier_type: str, identifier: str) -> Member | None:
     statement = members_in_club(club.id)
     if identifier_type == "id":
-        if not identifier.isdigit() or len(identifier) > 18:
+        if not (identifier.isascii() and identifier.isdigit()) or len(identifier) > 18:  # "²" is a digit
             return None
         statement = statement.where(Member.id == int(identifier))
     elif identifier_type == "email":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,10 @@ TIMESTAMP = "timestamp"
 INTEGER_ARRAY = "array[integer]"
 STRING_ARRAY = "array[string]"
 OBJECT = "object"
+
+INTEGER_TEXT = re.compile(r"-?[0-9]{1,18}")
+"""An integer written as text that a filter accepts for an integer field (ASCII digits: ``"²"`` passes
+``str.isdigit()`` and is no integer; at most 18 digits: a 64-bit column holds it)."""
 
 ORDERED_TYPES = frozenset({INTEGER, TIMESTAMP})
 ARRAY_TYPES = frozenset({INTEGER_ARRAY, STRING_ARRAY})
@@ -68,7 +73,7 @@ def coerce(field: Field, value: Any) -> tuple[bool, Any]:
     kind = element_type(field.type)
     if kind == INTEGER:
         ok = isinstance(value, int) and not isinstance(value, bool)
-        if not ok and isinstance(value, str) and value.lstrip("-").isdigit():
+        if not ok and isinstance(value, str) and INTEGER_TEXT.fullmatch(value):
             return True, int(value)  # place ids are documented as strings and integers alike
         return ok, value
     if kind == BOOLEAN:

@@ -18,6 +18,7 @@ from loyaltyhub.members.models import Member
 from loyaltyhub.members.properties import normalize_email
 from loyaltyhub.members.repository import member_by_identifier, members_in_club
 from loyaltyhub.members.service import set_channel_verified
+from loyaltyhub.ratelimit.logins import member_identifier
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,22 @@ class TokenSettings:
     refresh_ttl_seconds: int
     secret_key: str
     client_token_id: int | None = None
+
+
+def sign_in_key(session: Session, club: LoyaltyClub, identifier_type: str, identifier: str) -> str:
+    """The sign-in throttle's key for an identifier (:mod:`loyaltyhub.ratelimit.logins`): the member it names,
+    so the member's id, e-mail and number in any spelling (``+47…``, ``0047…``, ``47…``) share one count of
+    failures rather than each having its own; for an identifier naming nobody, the identifier as the lookup
+    reads it (normalized), so an unknown number is one key however it is written."""
+    member = member_by_identifier(session, club, identifier_type, identifier)
+    if member is not None:
+        return f"member:{club.id}:{member.id}"
+    normalized: str | None = identifier.strip()
+    if identifier_type == "email":
+        normalized = normalize_email(identifier)
+    elif identifier_type == "msisdn":
+        normalized = normalize_msisdn(identifier, club.country)
+    return member_identifier(club.id, identifier_type, normalized or identifier)
 
 
 def password_grant(

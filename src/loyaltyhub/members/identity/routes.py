@@ -34,7 +34,7 @@ from loyaltyhub.members.identity.schemas import (
 )
 from loyaltyhub.members.models import Member
 from loyaltyhub.members.repository import member_by_lookup, member_or_404
-from loyaltyhub.ratelimit.logins import client_address, login_throttle_for, member_identifier
+from loyaltyhub.ratelimit.logins import client_address, login_throttle_for
 
 router = LoyaltyRouter(prefix="/v3/{loyalty_club_slug}/members", tags=["Public API: members"])
 
@@ -84,7 +84,7 @@ def create_token(
         raise ValidationFailed.at((missing[0],), "blank")
     assert body.identifier_type is not None and body.identifier is not None and body.password is not None
     throttle, address = login_throttle_for(request.app), client_address(request)
-    who = member_identifier(access.club.id, body.identifier_type, str(body.identifier))
+    who = oauth.sign_in_key(session, access.club, body.identifier_type, str(body.identifier))
     throttle.check(who, address)
     issued = oauth.password_grant(
         session,
