@@ -3,8 +3,9 @@
 liked by a member; a message was dispatched to a member; a member earned or spent points. The Triggerer's
 rules can act on them like on any event; clients cannot send them.
 
-Not recorded, because nothing in loyaltyhub observes them yet: ``sending_delivered``/``_opened``/
-``_clicked`` (messaging has no delivery receipts, open pixels or tracked links) and ``receipt_accepted``
+A message delivered to a member (the provider's receipt) is ``sending_delivered``. Not recorded, because
+nothing in loyaltyhub observes them yet: ``sending_opened``/``_clicked`` (not wired to messaging's open
+pixels and tracked links) and ``receipt_accepted``
 (no receipts domain). They stay in the vocabulary so rules can be written for them."""
 
 from __future__ import annotations
@@ -60,19 +61,12 @@ def on_resource_change(session: Session, change: ResourceChange) -> None:
         key = f"offer_liked:{uuid.uuid4().hex}"
         data = {"offer_id": change.data["offer_id"]}
         record(session, change.club_id, change.member_id, "offer_liked", data, key=key, occurred_at=change.occurred_at)
-    elif change.resource == "dispatch" and change.action == "transmitted":
+    elif change.resource == "dispatch" and change.action in ("transmitted", "delivered"):
         channel = change.data.get("channel")
         data = {"sending_id": change.data["sending_id"], "channel": channel if channel in CHANNELS else None}
-        key = f"sending_dispatched:{change.resource_id}"
-        record(
-            session,
-            change.club_id,
-            change.member_id,
-            "sending_dispatched",
-            data,
-            key=key,
-            occurred_at=change.occurred_at,
-        )
+        kind = "sending_dispatched" if change.action == "transmitted" else "sending_delivered"
+        key = f"{kind}:{change.resource_id}"
+        record(session, change.club_id, change.member_id, kind, data, key=key, occurred_at=change.occurred_at)
     elif change.resource == "points_transaction" and change.action in ("earned", "spent"):
         kind = f"points_{change.action}"
         data = {"points": abs(change.data["amount"]), "reason": change.data["type"]}

@@ -148,9 +148,9 @@ class PublicUrls:
     def unsubscribe(self, club_id: int, dispatch_id: int) -> str:
         return f"{self.base_url.rstrip('/')}/s/unsubscribe/{recipient_ref(self.secret, club_id, dispatch_id)}"
 
-    def delivery_callback(self, club_id: int, channel: str) -> str:
-        """Where the club's provider for ``channel`` reports delivery (its status callback)."""
-        return f"{self.base_url.rstrip('/')}/s/delivery/{club_id}/{channel}"
+    def delivery_callback(self, club_id: int, channel: str, kind: str) -> str:
+        """Where the club's provider (transport ``kind``) for ``channel`` reports delivery."""
+        return f"{self.base_url.rstrip('/')}/s/delivery/{club_id}/{channel}/{kind}"
 
 
 def with_open_pixel(body: str, pixel_url: str) -> str:

@@ -225,7 +225,7 @@ def transport_for(session: Session, club_id: int, channel: str, urls: PublicUrls
     from loyaltyhub.messaging.delivery.http_transports import FcmPush, SmsProvider, Webhook  # httpx, on first use
 
     if config.get("kind") in ("sms_provider", "webhook") and urls is not None:
-        config = {**config, "status_callback": urls.delivery_callback(club_id, channel)}
+        config = {**config, "status_callback": urls.delivery_callback(club_id, channel, config["kind"])}
     if config.get("kind") == "sms_provider":
         return SmsProvider(config, pooled=True)
     if config.get("kind") == "webhook":
