@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from loyaltyhub.db.base import utcnow
-from loyaltyhub.events.service import record
+from loyaltyhub.events.service import record, record_many
 from loyaltyhub.services import ResourceChange
 
 IGNORED_CHANGES = {"updated_at"}
@@ -72,3 +72,28 @@ def on_resource_change(session: Session, change: ResourceChange) -> None:
         data = {"points": abs(change.data["amount"]), "reason": change.data["type"]}
         key = f"{kind}:{change.resource_id}"
         record(session, change.club_id, change.member_id, kind, data, key=key, occurred_at=change.occurred_at)
+
+
+def _dispatch_event(change: ResourceChange) -> tuple[int, str, dict[str, Any], str, Any] | None:
+    if change.resource != "dispatch" or change.action not in ("transmitted", "delivered") or change.member_id is None:
+        return None
+    channel = change.data.get("channel")
+    data = {"sending_id": change.data["sending_id"], "channel": channel if channel in CHANNELS else None}
+    kind = "sending_dispatched" if change.action == "transmitted" else "sending_delivered"
+    return (change.member_id, kind, data, f"{kind}:{change.resource_id}", change.occurred_at)
+
+
+def on_resource_changes(session: Session, changes: list[ResourceChange]) -> None:
+    """Many changes of one transaction: the dispatch events of each club in one statement, the rest one by one."""
+    by_club: dict[int, list[tuple[int, str, dict[str, Any], str, Any]]] = {}
+    for change in changes:
+        event = _dispatch_event(change)
+        if event is None:
+            on_resource_change(session, change)
+        else:
+            by_club.setdefault(change.club_id, []).append(event)
+    for club_id, events in by_club.items():
+        record_many(session, club_id, events)
+
+
+on_resource_change.many = on_resource_changes  # type: ignore[attr-defined]

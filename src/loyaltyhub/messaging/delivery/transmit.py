@@ -41,7 +41,7 @@ from loyaltyhub.messaging.links import PublicUrls, find_urls, is_html, rewrite, 
 from loyaltyhub.messaging.models import Dispatch, Message, Sending
 from loyaltyhub.messaging.rules import SERVICES
 from loyaltyhub.messaging.templating import render_content, wrap
-from loyaltyhub.services import ResourceChange, notify_change
+from loyaltyhub.services import ResourceChange, notify_changes
 
 Units = Callable[..., AbstractContextManager[Session]]
 LEASE = timedelta(seconds=120)
@@ -315,8 +315,7 @@ def record_results(
                 .values({column: bindparam(column) for column in shape})
             )
             session.execute(statement, rows)
-        for dispatch, values in recorded:
-            _dispatched(session, dispatch, values)
+        notify_changes(session, [c for d, v in recorded if (c := _dispatched(d, v)) is not None])
     return active
 
 
@@ -355,16 +354,16 @@ def _send(
                 stop.set()
 
 
-def _dispatched(session: Session, dispatch: Dispatch, values: dict[str, Any]) -> None:
+def _dispatched(dispatch: Dispatch, values: dict[str, Any]) -> ResourceChange | None:
     """A dispatch to a member that left is a change other domains hear of (the member event
     ``sending_dispatched``), in the transaction that records it."""
     if values.get("transmission_status") != "transmitted" or dispatch.member_id is None:
-        return
+        return None
     data = {"id": dispatch.id, "sending_id": dispatch.sending_id, "channel": dispatch.channel}
     change = ResourceChange(
         "dispatch", "transmitted", dispatch.loyalty_club_id, dispatch.id, values["transmitted_at"], data
     )
-    notify_change(session, replace(change, member_id=dispatch.member_id))
+    return replace(change, member_id=dispatch.member_id)
 
 
 def _release_cancelled(session: Session, token: str) -> None:
