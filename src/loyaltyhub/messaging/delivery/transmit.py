@@ -11,13 +11,14 @@ at the next dispatch.
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -325,35 +326,6 @@ def _cancelled(units: Units, sendings: set[tuple[int, int]]) -> bool:
         return not _active(session, sendings)
 
 
-def _send(
-    units: Units,
-    transport: Transport,
-    items: list[Outgoing],
-    report: Callable[[int, Result], bool],
-    stop: threading.Event,
-    sendings: set[tuple[int, int]],
-) -> None:
-    """Hand ``items`` to ``transport``; a transport of the delivery loop sends them concurrently while this
-    thread checks every second whether the sendings were cancelled (the lanes then stop before their next
-    item)."""
-
-    def guarded(index: int, result: Result) -> bool:
-        return report(index, result) and not stop.is_set()
-
-    send_async = getattr(transport, "send_async", None)
-    if send_async is None:
-        transport.send(items, guarded)
-        return
-    future = lanes.submit(send_async(items, guarded))
-    while True:
-        try:
-            future.result(timeout=CANCEL_CHECK_SECONDS)
-            return
-        except concurrent.futures.TimeoutError:
-            if not stop.is_set() and _cancelled(units, sendings):
-                stop.set()
-
-
 def _dispatched(dispatch: Dispatch, values: dict[str, Any]) -> ResourceChange | None:
     """A dispatch to a member that left is a change other domains hear of (the member event
     ``sending_dispatched``), in the transaction that records it."""
@@ -386,19 +358,36 @@ def _release_cancelled(session: Session, token: str) -> None:
     )
 
 
-def transmit_batch(units: Units, worker: str, size: int = BATCH, urls: PublicUrls | None = None) -> int:
-    """Claim, render and transmit one batch; how many dispatches it handled. With ``urls`` (how public
-    links are spelled), links are shortened and tracked as the messages ask.
+@dataclass
+class Batch:
+    """A claimed batch being sent: its claim's token, its dispatches, the results reported so far, and the
+    future of its sends on the delivery loop."""
+
+    token: str
+    dispatches: list[Dispatch]
+    sendings: set[tuple[int, int]]
+    outcomes: list[tuple[Dispatch, Result, dict[str, Any] | None]]
+    stop: threading.Event
+    future: concurrent.futures.Future[Any] | None = None
+
+
+async def _together(coroutines: list[Any]) -> None:
+    await asyncio.gather(*coroutines)
+
+
+def begin_batch(units: Units, worker: str, size: int = BATCH, urls: PublicUrls | None = None) -> Batch | None:
+    """Claim and render a batch and start sending it (on the delivery loop, concurrently); ``None`` when
+    there was nothing to claim. With ``urls`` (how public links are spelled), links are shortened and
+    tracked as the messages ask.
 
     One transaction claims the batch (the dispatches record the claim: ``transmitting``, ``claimed_by`` this
-    attempt, the attempt counted), the items are sent concurrently, and one transaction records every result.
-    """
+    attempt, the attempt counted); :func:`end_batch` records every result in one more."""
     from liquid.exceptions import LiquidError  # loaded by the job that renders, not by every process
 
     with units(write=True) as session:
         token = claim_batch(session, worker, utcnow(), size)
         if token is None:
-            return 0
+            return None
         dispatches = list(
             session.execute(
                 across_clubs(select(Dispatch).where(Dispatch.claimed_by == token).order_by(Dispatch.id))
@@ -411,8 +400,7 @@ def transmit_batch(units: Units, worker: str, size: int = BATCH, urls: PublicUrl
                 .values(status="transmitting", updated_at=utcnow())
             )
         session.expunge_all()
-    sendings = {(d.loyalty_club_id, d.sending_id) for d in dispatches}
-    outcomes: list[tuple[Dispatch, Result, dict[str, Any] | None]] = []
+    batch = Batch(token, dispatches, {(d.loyalty_club_id, d.sending_id) for d in dispatches}, [], threading.Event())
     groups: dict[tuple[int, str], list[tuple[Dispatch, Outgoing]]] = defaultdict(list)
     transports: dict[tuple[int, str], Transport] = {}
     with units(write=False) as session:
@@ -421,7 +409,7 @@ def transmit_batch(units: Units, worker: str, size: int = BATCH, urls: PublicUrl
             try:
                 item = renderer.outgoing(dispatch)
             except (LiquidError, KeyError) as exc:
-                outcomes.append((dispatch, Result("failed", error=f"rendering failed: {exc}"), None))
+                batch.outcomes.append((dispatch, Result("failed", error=f"rendering failed: {exc}"), None))
                 continue
             key = (dispatch.loyalty_club_id, dispatch.channel or "")
             groups[key].append((dispatch, item))
@@ -430,22 +418,46 @@ def transmit_batch(units: Units, worker: str, size: int = BATCH, urls: PublicUrl
     if urls is not None:
         for key in list(groups):
             groups[key] = track(units, renderer, groups[key], urls)
-    stop = threading.Event()
+    coroutines = []
     for key, pairs in groups.items():
-        if stop.is_set():
-            break
 
         def report(index: int, result: Result, pairs: list[tuple[Dispatch, Outgoing]] = pairs) -> bool:
-            outcomes.append((pairs[index][0], result, sent_content(pairs[index][1])))
-            return True
+            batch.outcomes.append((pairs[index][0], result, sent_content(pairs[index][1])))
+            return not batch.stop.is_set()
 
-        _send(units, transports[key], [item for _, item in pairs], report, stop, sendings)
-    if outcomes:
-        record_results(units, token, outcomes)
+        items = [item for _, item in pairs]
+        send_async = getattr(transports[key], "send_async", None)
+        if send_async is not None:
+            coroutines.append(send_async(items, report))
+        else:  # a transport without connections to keep (FCM, none configured): sent here and now
+            transports[key].send(items, report)
+    if coroutines:
+        batch.future = lanes.submit(_together(coroutines))
+    return batch
+
+
+def end_batch(units: Units, batch: Batch) -> int:
+    """Wait for a batch's sends, checking every second whether its sendings were cancelled (its lanes then
+    stop before their next item), and record every result in one transaction; how many it handled."""
+    while batch.future is not None:
+        try:
+            batch.future.result(timeout=CANCEL_CHECK_SECONDS)
+            break
+        except concurrent.futures.TimeoutError:
+            if not batch.stop.is_set() and _cancelled(units, batch.sendings):
+                batch.stop.set()
+    if batch.outcomes:
+        record_results(units, batch.token, batch.outcomes)
     with units(write=True) as session:
-        _release_cancelled(session, token)
-        finish_sendings(session, sendings)
-    return len(dispatches)
+        _release_cancelled(session, batch.token)
+        finish_sendings(session, batch.sendings)
+    return len(batch.dispatches)
+
+
+def transmit_batch(units: Units, worker: str, size: int = BATCH, urls: PublicUrls | None = None) -> int:
+    """Claim, render, send and record one batch; how many dispatches it handled."""
+    batch = begin_batch(units, worker, size, urls)
+    return 0 if batch is None else end_batch(units, batch)
 
 
 def finish_sendings(session: Session, sendings: set[tuple[int, int]]) -> None:
