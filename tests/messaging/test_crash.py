@@ -46,7 +46,7 @@ from loyaltyhub.services import SESSION_KEY
 from loyaltyhub.wiring import build_services
 from loyaltyhub.worker import worker_name
 
-transmit.LEASE = timedelta(seconds=2)  # a dead worker's claim is taken over quickly
+transmit.LEASE = timedelta(seconds=8)  # a dead worker's claim is taken over quickly (a live one renews it)
 units = partial(unit_of_work, make_engine(sys.argv[1]), **{SESSION_KEY: build_services()})
 while True:  # the messaging queue job of one worker process
     run_messaging(units, worker_name())

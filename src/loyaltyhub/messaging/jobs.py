@@ -27,7 +27,7 @@ def run_messaging(units: Units, worker: str, *, budget_seconds: float = 30.0, ur
     current = begin_batch(units, worker, urls=urls)
     while current is not None:
         following = begin_batch(units, worker, urls=urls) if time.monotonic() - started < budget_seconds else None
-        handled += end_batch(units, current)
+        handled += end_batch(units, current, (following,) if following is not None else ())
         prepared = prepare_due(units, worker)
         current = following
         if current is None and prepared and time.monotonic() - started < budget_seconds:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -436,9 +437,28 @@ def begin_batch(units: Units, worker: str, size: int = BATCH, urls: PublicUrls |
     return batch
 
 
-def end_batch(units: Units, batch: Batch) -> int:
+def renew(units: Units, tokens: list[str]) -> None:
+    """Extend the lease of the dispatches still claimed by ``tokens`` (batches this worker is sending): a
+    batch slower than the lease (a slow server, a loaded machine) is not taken over while it is alive."""
+    now = utcnow()
+    with units(write=True) as session:
+        session.execute(
+            across_clubs(
+                update(Dispatch)
+                .where(Dispatch.claimed_by.in_(tokens), Dispatch.transmission_status == "transmitting")
+                .values(lease_until=now + LEASE)
+                .execution_options(synchronize_session=False)
+            )
+        )
+
+
+def end_batch(units: Units, batch: Batch, others: tuple[Batch, ...] = ()) -> int:
     """Wait for a batch's sends, checking every second whether its sendings were cancelled (its lanes then
-    stop before their next item), and record every result in one transaction; how many it handled."""
+    stop before their next item) and renewing the lease of this batch and of ``others`` (the worker's other
+    batch in flight) every quarter lease; then record every result in one transaction. How many it handled."""
+    tokens = [batch.token, *(b.token for b in others)]
+    renew(units, tokens)
+    renewed = time.monotonic()
     while batch.future is not None:
         try:
             batch.future.result(timeout=CANCEL_CHECK_SECONDS)
@@ -446,6 +466,9 @@ def end_batch(units: Units, batch: Batch) -> int:
         except concurrent.futures.TimeoutError:
             if not batch.stop.is_set() and _cancelled(units, batch.sendings):
                 batch.stop.set()
+            if time.monotonic() - renewed > LEASE.total_seconds() / 4:
+                renew(units, tokens)
+                renewed = time.monotonic()
     if batch.outcomes:
         record_results(units, batch.token, batch.outcomes)
     with units(write=True) as session:
