@@ -51,6 +51,7 @@ ROUTE_MODULES = (
     "loyaltyhub.messaging.routes",
     "loyaltyhub.messaging.history_routes",
     "loyaltyhub.messaging.links_routes",
+    "loyaltyhub.messaging.receipts_routes",
     "loyaltyhub.rewards.program.routes",
     "loyaltyhub.rewards.points.routes",
     "loyaltyhub.rewards.catalogue.routes",

@@ -89,6 +89,20 @@ def notify_change(session: Session, change: ResourceChange) -> None:
         listener(session, change)
 
 
+def notify_changes(session: Session, changes: list[ResourceChange]) -> None:
+    """Tell the app's resource listeners about many changes of one transaction (a batch of dispatches): a
+    listener with a ``many`` attribute gets them together, the others one by one."""
+    if not changes:
+        return
+    for listener in services_of(session).resource_listeners:
+        many = getattr(listener, "many", None)
+        if many is not None:
+            many(session, changes)
+        else:
+            for change in changes:
+                listener(session, change)
+
+
 SESSION_KEY = "services"
 
 

@@ -21,4 +21,7 @@ CONSTANTS = {
     "link_ref": "1-AAAAAAAAAA",
     "recipient_ref": "1.1.AAAAAAAAAAAAAAAA",
     "pixel": "1.1.AAAAAAAAAAAAAAAA.gif",
+    # The providers' delivery callbacks (/s/delivery/<club id>/<channel>/<kind>, signed by the club's transport).
+    "club_id": 1,
+    "channel": "sms",
 }

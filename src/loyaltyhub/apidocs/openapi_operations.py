@@ -591,6 +591,12 @@ OPERATIONS: dict[str, OperationText] = {
     "GET /s/open/{pixel}": OperationText("messages_open_pixel", "Record an e-mail open"),
     "GET /s/unsubscribe/{recipient_ref}": OperationText("messages_unsubscribe_page", "Show the unsubscribe page"),
     "POST /s/unsubscribe/{recipient_ref}": OperationText("messages_unsubscribe", "Unsubscribe in one click"),
+    "POST /s/delivery/{club_id}/{channel}/sms_provider": OperationText(
+        "messages_delivery_sms_provider", "Receive an SMS provider's delivery status"
+    ),
+    "POST /s/delivery/{club_id}/{channel}/webhook": OperationText(
+        "messages_delivery_webhook", "Receive the messaging webhook's delivery status"
+    ),
     # Operations
     "GET /healthz": OperationText("health_check", "Check the process is alive"),
     "GET /readyz": OperationText("readiness_check", "Check the service is ready"),

@@ -3,8 +3,9 @@
 liked by a member; a message was dispatched to a member; a member earned or spent points. The Triggerer's
 rules can act on them like on any event; clients cannot send them.
 
-Not recorded, because nothing in loyaltyhub observes them yet: ``sending_delivered``/``_opened``/
-``_clicked`` (messaging has no delivery receipts, open pixels or tracked links) and ``receipt_accepted``
+A message delivered to a member (the provider's receipt) is ``sending_delivered``. Not recorded, because
+nothing in loyaltyhub observes them yet: ``sending_opened``/``_clicked`` (not wired to messaging's open
+pixels and tracked links) and ``receipt_accepted``
 (no receipts domain). They stay in the vocabulary so rules can be written for them."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from loyaltyhub.db.base import utcnow
-from loyaltyhub.events.service import record
+from loyaltyhub.events.service import record, record_many
 from loyaltyhub.services import ResourceChange
 
 IGNORED_CHANGES = {"updated_at"}
@@ -60,21 +61,39 @@ def on_resource_change(session: Session, change: ResourceChange) -> None:
         key = f"offer_liked:{uuid.uuid4().hex}"
         data = {"offer_id": change.data["offer_id"]}
         record(session, change.club_id, change.member_id, "offer_liked", data, key=key, occurred_at=change.occurred_at)
-    elif change.resource == "dispatch" and change.action == "transmitted":
+    elif change.resource == "dispatch" and change.action in ("transmitted", "delivered"):
         channel = change.data.get("channel")
         data = {"sending_id": change.data["sending_id"], "channel": channel if channel in CHANNELS else None}
-        key = f"sending_dispatched:{change.resource_id}"
-        record(
-            session,
-            change.club_id,
-            change.member_id,
-            "sending_dispatched",
-            data,
-            key=key,
-            occurred_at=change.occurred_at,
-        )
+        kind = "sending_dispatched" if change.action == "transmitted" else "sending_delivered"
+        key = f"{kind}:{change.resource_id}"
+        record(session, change.club_id, change.member_id, kind, data, key=key, occurred_at=change.occurred_at)
     elif change.resource == "points_transaction" and change.action in ("earned", "spent"):
         kind = f"points_{change.action}"
         data = {"points": abs(change.data["amount"]), "reason": change.data["type"]}
         key = f"{kind}:{change.resource_id}"
         record(session, change.club_id, change.member_id, kind, data, key=key, occurred_at=change.occurred_at)
+
+
+def _dispatch_event(change: ResourceChange) -> tuple[int, str, dict[str, Any], str, Any] | None:
+    if change.resource != "dispatch" or change.action not in ("transmitted", "delivered") or change.member_id is None:
+        return None
+    channel = change.data.get("channel")
+    data = {"sending_id": change.data["sending_id"], "channel": channel if channel in CHANNELS else None}
+    kind = "sending_dispatched" if change.action == "transmitted" else "sending_delivered"
+    return (change.member_id, kind, data, f"{kind}:{change.resource_id}", change.occurred_at)
+
+
+def on_resource_changes(session: Session, changes: list[ResourceChange]) -> None:
+    """Many changes of one transaction: the dispatch events of each club in one statement, the rest one by one."""
+    by_club: dict[int, list[tuple[int, str, dict[str, Any], str, Any]]] = {}
+    for change in changes:
+        event = _dispatch_event(change)
+        if event is None:
+            on_resource_change(session, change)
+        else:
+            by_club.setdefault(change.club_id, []).append(event)
+    for club_id, events in by_club.items():
+        record_many(session, club_id, events)
+
+
+on_resource_change.many = on_resource_changes  # type: ignore[attr-defined]

@@ -213,3 +213,44 @@ def record(
     ):
         entry = {"id": event_id, "member_id": member_id, "type": event_type, "source": source, "data": payload}
         notify_events(session, club_id, [{**entry, "received_at": occurred_at, "occurred_at": occurred_at}])
+
+
+def record_many(session: Session, club_id: int, events: list[tuple[int, str, dict[str, Any], str, datetime]]) -> None:
+    """:func:`record` for many events of one club, ``(member_id, type, data, key, occurred_at)`` each, in one
+    statement, told to the event listeners together."""
+    rows = []
+    for member_id, event_type, data, key, occurred_at in events:
+        assert EVENT_TYPES[event_type].produced_by == "loyaltyhub", event_type
+        payload = adapter(event_type).validate_python(data).model_dump(mode="json", exclude_none=True)
+        rows.append(
+            {
+                "loyalty_club_id": club_id,
+                "member_id": member_id,
+                "type": event_type,
+                "client_event_id": key[:100],
+                "occurred_at": occurred_at,
+                "received_at": occurred_at,
+                "source": "loyaltyhub",
+                "data": payload,
+            }
+        )
+    inserted = insert_ignore_returning(
+        session, MemberEvent.__table__, rows, ["loyalty_club_id", "client_event_id"], ["id", "client_event_id"]
+    )
+    by_key = {row["client_event_id"]: row for row in rows}
+    notify_events(
+        session,
+        club_id,
+        [
+            {
+                "id": event_id,
+                "member_id": by_key[key]["member_id"],
+                "type": by_key[key]["type"],
+                "source": "loyaltyhub",
+                "data": by_key[key]["data"],
+                "received_at": by_key[key]["occurred_at"],
+                "occurred_at": by_key[key]["occurred_at"],
+            }
+            for event_id, key in inserted
+        ],
+    )

@@ -9,7 +9,7 @@ from contextlib import AbstractContextManager
 from sqlalchemy.orm import Session
 
 from loyaltyhub.messaging.delivery.prepare import prepare_due
-from loyaltyhub.messaging.delivery.transmit import transmit_batch
+from loyaltyhub.messaging.delivery.transmit import begin_batch, end_batch
 from loyaltyhub.messaging.links import PublicUrls
 
 Units = Callable[..., AbstractContextManager[Session]]
@@ -17,14 +17,19 @@ Units = Callable[..., AbstractContextManager[Session]]
 
 def run_messaging(units: Units, worker: str, *, budget_seconds: float = 30.0, urls: PublicUrls | None = None) -> int:
     """One tick of the queue job: prepare what is due, transmit batches for at most ``budget_seconds``
-    (the next tick goes on); how many dispatches were handled."""
+    (the next tick goes on); how many dispatches were handled.
+
+    Pipelined: the next batch is claimed, rendered and started while the previous one is being sent, and
+    the previous one's results are recorded while the next one is being sent; at most two batches of a
+    worker are in flight."""
     prepare_due(units, worker)
     handled, started = 0, time.monotonic()
-    while time.monotonic() - started < budget_seconds:
-        done = transmit_batch(units, worker, urls=urls)
-        if not done:
-            break
-        handled += done
-        if prepare_due(units, worker):
-            continue
+    current = begin_batch(units, worker, urls=urls)
+    while current is not None:
+        following = begin_batch(units, worker, urls=urls) if time.monotonic() - started < budget_seconds else None
+        handled += end_batch(units, current, (following,) if following is not None else ())
+        prepared = prepare_due(units, worker)
+        current = following
+        if current is None and prepared and time.monotonic() - started < budget_seconds:
+            current = begin_batch(units, worker, urls=urls)
     return handled

@@ -148,6 +148,10 @@ class PublicUrls:
     def unsubscribe(self, club_id: int, dispatch_id: int) -> str:
         return f"{self.base_url.rstrip('/')}/s/unsubscribe/{recipient_ref(self.secret, club_id, dispatch_id)}"
 
+    def delivery_callback(self, club_id: int, channel: str, kind: str) -> str:
+        """Where the club's provider (transport ``kind``) for ``channel`` reports delivery."""
+        return f"{self.base_url.rstrip('/')}/s/delivery/{club_id}/{channel}/{kind}"
+
 
 def with_open_pixel(body: str, pixel_url: str) -> str:
     """An HTML body with the 1x1 open-tracking image before ``</body>`` (or at its end)."""

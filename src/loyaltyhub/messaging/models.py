@@ -114,6 +114,7 @@ class Dispatch(IdMixin, TenantMixin, TimestampMixin, Base):
         UniqueConstraint("loyalty_club_id", "sending_id", "recipient_key"),
         UniqueConstraint("loyalty_club_id", "sending_id", "channel", "address"),
         Index("ix_message_dispatches_sending_id_transmission_status", "sending_id", "transmission_status"),
+        Index("ix_message_dispatches_loyalty_club_id_provider_message_id", "loyalty_club_id", "provider_message_id"),
     )
 
     sending_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("message_sendings.id", ondelete="CASCADE"), index=True)
@@ -125,6 +126,10 @@ class Dispatch(IdMixin, TenantMixin, TimestampMixin, Base):
     properties: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     transmission_status: Mapped[str] = mapped_column(String(20))
     delivery_status: Mapped[str] = mapped_column(String(20), default="unknown")
+    """``unknown`` until the provider's receipt says ``delivered`` or ``undelivered`` (``messaging.receipts``)."""
+    delivery_error: Mapped[str | None] = mapped_column(Text)
+    """The provider's reason for ``undelivered``."""
+    delivery_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     skip_reason: Mapped[str | None] = mapped_column(String(100))
     provider_message_id: Mapped[str | None] = mapped_column(String(200))
     attempts: Mapped[int] = mapped_column(Integer, default=0)

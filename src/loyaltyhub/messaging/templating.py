@@ -9,7 +9,7 @@ nesting are bounded. At save time a template that does not parse, uses an unknow
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from loyaltyhub.members.properties import TEXT_PROPERTIES
@@ -147,8 +147,14 @@ def check_content(
     return {key: value for key, value in content.items() if value is not None}
 
 
+@lru_cache(maxsize=512)
+def _parsed(source: str) -> Any:
+    """A template's text parsed once (a sending renders the same few texts for every recipient)."""
+    return environment().from_string(source)
+
+
 def render_text(source: str, data: Mapping[str, Any]) -> str:
-    return environment().from_string(source).render(**data)
+    return _parsed(source).render(**data)  # type: ignore[no-any-return]
 
 
 def render_content(content: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:

@@ -8,11 +8,12 @@ permanent failure carrying the provider's reason. Every request carries the disp
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 import httpx
@@ -33,46 +34,86 @@ def _failure(response: httpx.Response) -> Result:
     return Result("retry" if transient else "failed", error=reason)
 
 
-def _post_each(client: httpx.Client, items: Sequence[Outgoing], report: Report, request: Any) -> None:
-    for index, item in enumerate(items):
-        try:
-            response = request(client, item)
-        except httpx.TimeoutException as exc:
-            result = Result("retry", error=f"timeout: {exc.__class__.__name__}")
-        except httpx.TransportError as exc:
-            result = Result("retry", error=f"connection failed: {exc}")
-        else:
-            if response.is_success:
-                try:
-                    provider_id = response.json().get("sid") or response.json().get("id")
-                except ValueError:
-                    provider_id = None
-                result = Result("transmitted", provider_message_id=str(provider_id or item.key))
-            else:
-                result = _failure(response)
-        if not report(index, result):
-            return
+def _outcome(response: httpx.Response, item: Outgoing) -> Result:
+    if not response.is_success:
+        return _failure(response)
+    try:
+        provider_id = response.json().get("sid") or response.json().get("id")
+    except ValueError:
+        provider_id = None
+    return Result("transmitted", provider_message_id=str(provider_id or item.key))
 
 
-class SmsProvider:
-    def __init__(self, config: dict[str, Any]) -> None:
+DEFAULT_CONCURRENCY = 8
+"""Requests in flight at once per batch (``concurrency`` in the transport's configuration)."""
+
+
+class _HttpTransport:
+    """POSTs one request per item, ``concurrency`` at a time, over keep-alive connections. ``pooled`` (the
+    transmitting job): the client stays open in the delivery loop for the next batch."""
+
+    def __init__(self, config: dict[str, Any], *, pooled: bool = False) -> None:
         self.config = config
+        self.pooled = pooled
+
+    def request(self, client: httpx.AsyncClient, item: Outgoing) -> Awaitable[httpx.Response]:
+        raise NotImplementedError
+
+    def client(self) -> httpx.AsyncClient:
+        concurrency = int(self.config.get("concurrency", DEFAULT_CONCURRENCY))
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        return httpx.AsyncClient(timeout=float(self.config.get("timeout_seconds", 10)), limits=limits, **self.auth())
+
+    def auth(self) -> dict[str, Any]:
+        return {}
 
     def send(self, items: Sequence[Outgoing], report: Report) -> None:
+        asyncio.run(self.send_async(items, report))
+
+    async def send_async(self, items: Sequence[Outgoing], report: Report) -> None:
+        if not items:
+            return
+        from loyaltyhub.messaging.delivery import lanes
+
+        if self.pooled:
+            key = ("http", type(self).__name__, json.dumps(self.config, sort_keys=True, default=str))
+            client = lanes.POOLS.get(key)
+            if client is None or client.is_closed:
+                client = lanes.POOLS[key] = self.client()
+        else:
+            client = self.client()
+
+        async def send_one(index: int, item: Outgoing) -> bool:
+            try:
+                result = _outcome(await self.request(client, item), item)
+            except httpx.TimeoutException as exc:
+                result = Result("retry", error=f"timeout: {exc.__class__.__name__}")
+            except httpx.TransportError as exc:
+                result = Result("retry", error=f"connection failed: {exc}")
+            return report(index, result)
+
+        try:
+            await lanes.run_lanes(items, int(self.config.get("concurrency", DEFAULT_CONCURRENCY)), send_one)
+        finally:
+            if not self.pooled:
+                await client.aclose()
+
+
+class SmsProvider(_HttpTransport):
+    def auth(self) -> dict[str, Any]:
+        return {"auth": (self.config["account_sid"], self.config["auth_token"])}
+
+    def request(self, client: httpx.AsyncClient, item: Outgoing) -> Awaitable[httpx.Response]:
         c = self.config
         url = f"{c['base_url'].rstrip('/')}/2010-04-01/Accounts/{c['account_sid']}/Messages.json"
-
-        def request(client: httpx.Client, item: Outgoing) -> httpx.Response:
-            form = {
-                "To": f"+{item.address}",
-                "From": item.sender.get("value") or "",
-                "Body": item.content.get("body") or "",
-            }
-            return client.post(url, data=form, headers={"Idempotency-Key": item.key})
-
-        timeout = float(c.get("timeout_seconds", 10))
-        with httpx.Client(auth=(c["account_sid"], c["auth_token"]), timeout=timeout) as client:
-            _post_each(client, items, report, request)
+        form = {
+            "To": f"+{item.address}",
+            "From": item.sender.get("value") or "",
+            "Body": item.content.get("body") or "",
+        }
+        if c.get("status_callback"):
+            form["StatusCallback"] = c["status_callback"]
+        return client.post(url, data=form, headers={"Idempotency-Key": item.key})
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -81,36 +122,27 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return f"sha256={digest}"
 
 
-class Webhook:
-    def __init__(self, config: dict[str, Any]) -> None:
-        self.config = config
-
-    def send(self, items: Sequence[Outgoing], report: Report) -> None:
+class Webhook(_HttpTransport):
+    def request(self, client: httpx.AsyncClient, item: Outgoing) -> Awaitable[httpx.Response]:
         c = self.config
-
-        def request(client: httpx.Client, item: Outgoing) -> httpx.Response:
-            body = json.dumps(
-                {
-                    "id": item.key,
-                    "channel": item.channel,
-                    "to": item.address,
-                    "sender": item.sender,
-                    "content": item.content,
-                },
-                separators=(",", ":"),
-                sort_keys=True,
-            ).encode()
-            timestamp = str(int(time.time()))
-            headers = {
-                "Content-Type": "application/json",
-                "Idempotency-Key": item.key,
-                "X-Loyaltyhub-Timestamp": timestamp,
-                "X-Loyaltyhub-Signature": signature(c["secret"], timestamp, body),
-            }
-            return client.post(c["url"], content=body, headers=headers)
-
-        with httpx.Client(timeout=float(c.get("timeout_seconds", 10))) as client:
-            _post_each(client, items, report, request)
+        payload: dict[str, Any] = {
+            "id": item.key,
+            "channel": item.channel,
+            "to": item.address,
+            "sender": item.sender,
+            "content": item.content,
+        }
+        if c.get("status_callback"):
+            payload["status_callback"] = c["status_callback"]
+        body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+        timestamp = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json",
+            "Idempotency-Key": item.key,
+            "X-Loyaltyhub-Timestamp": timestamp,
+            "X-Loyaltyhub-Signature": signature(c["secret"], timestamp, body),
+        }
+        return client.post(c["url"], content=body, headers=headers)
 
 
 # --- Firebase Cloud Messaging, HTTP v1 API ------------------------------------------------------------

@@ -11,21 +11,26 @@ at the next dispatch.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import threading
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, bindparam, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import across_clubs, in_club, same_club
 from loyaltyhub.members.models import Member
 from loyaltyhub.messaging import catalog, repository, tracking
+from loyaltyhub.messaging.delivery import lanes
 from loyaltyhub.messaging.delivery.transports import (
     NotConfigured,
     Outgoing,
@@ -38,11 +43,11 @@ from loyaltyhub.messaging.links import PublicUrls, find_urls, is_html, rewrite, 
 from loyaltyhub.messaging.models import Dispatch, Message, Sending
 from loyaltyhub.messaging.rules import SERVICES
 from loyaltyhub.messaging.templating import render_content, wrap
-from loyaltyhub.services import ResourceChange, notify_change
+from loyaltyhub.services import ResourceChange, notify_changes
 
 Units = Callable[..., AbstractContextManager[Session]]
 LEASE = timedelta(seconds=120)
-BATCH = 50
+BATCH = 200
 MAX_ATTEMPTS = 5
 ACTIVE = ("prepared", "transmitting")
 
@@ -213,70 +218,125 @@ def sent_content(item: Outgoing) -> dict[str, Any]:
     return {**item.content, "sender": item.sender}
 
 
-def transport_for(session: Session, club_id: int, channel: str) -> Transport:
+def transport_for(session: Session, club_id: int, channel: str, urls: PublicUrls | None = None) -> Transport:
+    """The club's transport for ``channel``, its connections kept open between batches. With ``urls``, the
+    HTTP transports ask their provider for delivery receipts at loyaltyhub's callback of the club."""
     config = catalog.transport_config(session, club_id, channel)
     if not config:
         return NotConfigured(channel)
     from loyaltyhub.messaging.delivery.http_transports import FcmPush, SmsProvider, Webhook  # httpx, on first use
 
+    if config.get("kind") in ("sms_provider", "webhook") and urls is not None:
+        config = {**config, "status_callback": urls.delivery_callback(club_id, channel, config["kind"])}
     if config.get("kind") == "sms_provider":
-        return SmsProvider(config)
+        return SmsProvider(config, pooled=True)
     if config.get("kind") == "webhook":
-        return Webhook(config)
+        return Webhook(config, pooled=True)
     if config.get("kind") == "fcm":
         return FcmPush(config)
-    return SmtpTransport(SmtpConfig.of(config))
+    return SmtpTransport(SmtpConfig.of(config), pooled=True)
 
 
-def _record(
-    units: Units, dispatch: Dispatch, token: str, result: Result, content: dict[str, Any] | None = None
-) -> bool:
-    """Store one result in its own transaction; whether the sending is still active (False: it was cancelled,
-    stop). One statement in the usual case: the update is conditional on the sending being active."""
-    now = utcnow()
+CANCEL_CHECK_SECONDS = 1.0
+"""How often a batch being sent looks whether its sendings were cancelled meanwhile."""
+
+
+def _values(result: Result, attempts: int, now: datetime, active: bool) -> dict[str, Any]:
     values: dict[str, Any] = {"claimed_by": None, "lease_until": None, "updated_at": now, "error": result.error}
     if result.outcome == "transmitted":
         values.update(
-            transmission_status="transmitted",
-            provider_message_id=result.provider_message_id,
-            transmitted_at=now,
-            content=content,
+            transmission_status="transmitted", provider_message_id=result.provider_message_id, transmitted_at=now
         )
-    elif result.outcome == "retry" and dispatch.attempts < MAX_ATTEMPTS:
-        values.update(transmission_status="retrying", next_attempt_at=now + backoff(dispatch.attempts))
+    elif result.outcome == "retry" and not active:
+        values.update(transmission_status="cancelled")
+    elif result.outcome == "retry" and attempts < MAX_ATTEMPTS:
+        values.update(transmission_status="retrying", next_attempt_at=now + backoff(attempts))
     else:
         values.update(transmission_status="failed")
-    ours = (
-        in_club(Dispatch, dispatch.loyalty_club_id),
-        Dispatch.id == dispatch.id,
-        Dispatch.claimed_by == token,
-        Dispatch.transmission_status == "transmitting",
-    )
-    active = exists(
-        select(Sending.id).where(
-            in_club(Sending, dispatch.loyalty_club_id), Sending.id == dispatch.sending_id, Sending.status.in_(ACTIVE)
+    return values
+
+
+def _active(session: Session, sendings: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    found: set[tuple[int, int]] = set()
+    for club_id in {c for c, _ in sendings}:
+        ids = [s for c, s in sendings if c == club_id]
+        found.update(
+            (club_id, sending_id)
+            for sending_id in session.execute(
+                select(Sending.id).where(in_club(Sending, club_id), Sending.id.in_(ids), Sending.status.in_(ACTIVE))
+            ).scalars()
         )
-    )
+    return found
+
+
+def record_results(
+    units: Units, token: str, outcomes: list[tuple[Dispatch, Result, dict[str, Any] | None]]
+) -> set[tuple[int, int]]:
+    """Store a batch's results in one transaction: only the dispatches still claimed by ``token`` (a claim
+    taken over after its lease expired is not ours any more); the member event of each member dispatch
+    transmitted. A dispatch of a sending cancelled meanwhile keeps what happened to it when it was sent, and
+    becomes ``cancelled`` when it was to be retried. The sendings still active."""
+    now = utcnow()
+    sendings = {(d.loyalty_club_id, d.sending_id) for d, _, _ in outcomes}
     with units(write=True) as session:
-        if session.execute(update(Dispatch).where(*ours, active).values(**values)).rowcount:  # type: ignore[attr-defined]
-            _dispatched(session, dispatch, values)
-            return True
-        # The sending was cancelled meanwhile: record what became of this one, and stop.
-        if session.execute(update(Dispatch).where(*ours).values(**values)).rowcount:  # type: ignore[attr-defined]
-            _dispatched(session, dispatch, values)
-    return False
+        active = _active(session, sendings)
+        ours: set[int] = set()
+        for club_id in {d.loyalty_club_id for d, _, _ in outcomes}:
+            ids = [d.id for d, _, _ in outcomes if d.loyalty_club_id == club_id]
+            ours.update(
+                session.execute(
+                    select(Dispatch.id)
+                    .where(
+                        in_club(Dispatch, club_id),
+                        Dispatch.id.in_(ids),
+                        Dispatch.claimed_by == token,
+                        Dispatch.transmission_status == "transmitting",
+                    )
+                    .with_for_update()
+                ).scalars()
+            )
+        by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        recorded: list[tuple[Dispatch, dict[str, Any]]] = []
+        for dispatch, result, content in outcomes:
+            if dispatch.id not in ours:
+                continue
+            values = _values(result, dispatch.attempts, now, (dispatch.loyalty_club_id, dispatch.sending_id) in active)
+            if values["transmission_status"] == "transmitted":
+                values["content"] = content
+            by_shape[tuple(sorted(values))].append({"b_club": dispatch.loyalty_club_id, "b_id": dispatch.id, **values})
+            recorded.append((dispatch, values))
+        table = Dispatch.__table__
+        for shape, rows in by_shape.items():
+            statement = (
+                update(table)
+                .where(
+                    in_club(table, bindparam("b_club")),
+                    table.c.id == bindparam("b_id"),
+                    table.c.claimed_by == token,
+                )
+                .values({column: bindparam(column) for column in shape})
+            )
+            session.execute(statement, rows)
+        notify_changes(session, [c for d, v in recorded if (c := _dispatched(d, v)) is not None])
+    return active
 
 
-def _dispatched(session: Session, dispatch: Dispatch, values: dict[str, Any]) -> None:
+def _cancelled(units: Units, sendings: set[tuple[int, int]]) -> bool:
+    """Whether every one of ``sendings`` has stopped (cancelled meanwhile)."""
+    with units(write=False) as session:
+        return not _active(session, sendings)
+
+
+def _dispatched(dispatch: Dispatch, values: dict[str, Any]) -> ResourceChange | None:
     """A dispatch to a member that left is a change other domains hear of (the member event
     ``sending_dispatched``), in the transaction that records it."""
     if values.get("transmission_status") != "transmitted" or dispatch.member_id is None:
-        return
+        return None
     data = {"id": dispatch.id, "sending_id": dispatch.sending_id, "channel": dispatch.channel}
     change = ResourceChange(
         "dispatch", "transmitted", dispatch.loyalty_club_id, dispatch.id, values["transmitted_at"], data
     )
-    notify_change(session, replace(change, member_id=dispatch.member_id))
+    return replace(change, member_id=dispatch.member_id)
 
 
 def _release_cancelled(session: Session, token: str) -> None:
@@ -299,15 +359,36 @@ def _release_cancelled(session: Session, token: str) -> None:
     )
 
 
-def transmit_batch(units: Units, worker: str, size: int = BATCH, urls: PublicUrls | None = None) -> int:
-    """Claim, render and transmit one batch; how many dispatches it handled. With ``urls`` (how public
-    links are spelled), links are shortened and tracked as the messages ask."""
+@dataclass
+class Batch:
+    """A claimed batch being sent: its claim's token, its dispatches, the results reported so far, and the
+    future of its sends on the delivery loop."""
+
+    token: str
+    dispatches: list[Dispatch]
+    sendings: set[tuple[int, int]]
+    outcomes: list[tuple[Dispatch, Result, dict[str, Any] | None]]
+    stop: threading.Event
+    future: concurrent.futures.Future[Any] | None = None
+
+
+async def _together(coroutines: list[Any]) -> None:
+    await asyncio.gather(*coroutines)
+
+
+def begin_batch(units: Units, worker: str, size: int = BATCH, urls: PublicUrls | None = None) -> Batch | None:
+    """Claim and render a batch and start sending it (on the delivery loop, concurrently); ``None`` when
+    there was nothing to claim. With ``urls`` (how public links are spelled), links are shortened and
+    tracked as the messages ask.
+
+    One transaction claims the batch (the dispatches record the claim: ``transmitting``, ``claimed_by`` this
+    attempt, the attempt counted); :func:`end_batch` records every result in one more."""
     from liquid.exceptions import LiquidError  # loaded by the job that renders, not by every process
 
     with units(write=True) as session:
         token = claim_batch(session, worker, utcnow(), size)
         if token is None:
-            return 0
+            return None
         dispatches = list(
             session.execute(
                 across_clubs(select(Dispatch).where(Dispatch.claimed_by == token).order_by(Dispatch.id))
@@ -320,6 +401,7 @@ def transmit_batch(units: Units, worker: str, size: int = BATCH, urls: PublicUrl
                 .values(status="transmitting", updated_at=utcnow())
             )
         session.expunge_all()
+    batch = Batch(token, dispatches, {(d.loyalty_club_id, d.sending_id) for d in dispatches}, [], threading.Event())
     groups: dict[tuple[int, str], list[tuple[Dispatch, Outgoing]]] = defaultdict(list)
     transports: dict[tuple[int, str], Transport] = {}
     with units(write=False) as session:
@@ -328,25 +410,77 @@ def transmit_batch(units: Units, worker: str, size: int = BATCH, urls: PublicUrl
             try:
                 item = renderer.outgoing(dispatch)
             except (LiquidError, KeyError) as exc:
-                _record(units, dispatch, token, Result("failed", error=f"rendering failed: {exc}"))
+                batch.outcomes.append((dispatch, Result("failed", error=f"rendering failed: {exc}"), None))
                 continue
             key = (dispatch.loyalty_club_id, dispatch.channel or "")
             groups[key].append((dispatch, item))
             if key not in transports:
-                transports[key] = transport_for(session, *key)
+                transports[key] = transport_for(session, *key, urls=urls)
     if urls is not None:
         for key in list(groups):
             groups[key] = track(units, renderer, groups[key], urls)
+    coroutines = []
     for key, pairs in groups.items():
 
         def report(index: int, result: Result, pairs: list[tuple[Dispatch, Outgoing]] = pairs) -> bool:
-            return _record(units, pairs[index][0], token, result, sent_content(pairs[index][1]))
+            batch.outcomes.append((pairs[index][0], result, sent_content(pairs[index][1])))
+            return not batch.stop.is_set()
 
-        transports[key].send([item for _, item in pairs], report)
+        items = [item for _, item in pairs]
+        send_async = getattr(transports[key], "send_async", None)
+        if send_async is not None:
+            coroutines.append(send_async(items, report))
+        else:  # a transport without connections to keep (FCM, none configured): sent here and now
+            transports[key].send(items, report)
+    if coroutines:
+        batch.future = lanes.submit(_together(coroutines))
+    return batch
+
+
+def renew(units: Units, tokens: list[str]) -> None:
+    """Extend the lease of the dispatches still claimed by ``tokens`` (batches this worker is sending): a
+    batch slower than the lease (a slow server, a loaded machine) is not taken over while it is alive."""
+    now = utcnow()
     with units(write=True) as session:
-        _release_cancelled(session, token)
-        finish_sendings(session, {(d.loyalty_club_id, d.sending_id) for d in dispatches})
-    return len(dispatches)
+        session.execute(
+            across_clubs(
+                update(Dispatch)
+                .where(Dispatch.claimed_by.in_(tokens), Dispatch.transmission_status == "transmitting")
+                .values(lease_until=now + LEASE)
+                .execution_options(synchronize_session=False)
+            )
+        )
+
+
+def end_batch(units: Units, batch: Batch, others: tuple[Batch, ...] = ()) -> int:
+    """Wait for a batch's sends, checking every second whether its sendings were cancelled (its lanes then
+    stop before their next item) and renewing the lease of this batch and of ``others`` (the worker's other
+    batch in flight) every quarter lease; then record every result in one transaction. How many it handled."""
+    tokens = [batch.token, *(b.token for b in others)]
+    renew(units, tokens)
+    renewed = time.monotonic()
+    while batch.future is not None:
+        try:
+            batch.future.result(timeout=CANCEL_CHECK_SECONDS)
+            break
+        except concurrent.futures.TimeoutError:
+            if not batch.stop.is_set() and _cancelled(units, batch.sendings):
+                batch.stop.set()
+            if time.monotonic() - renewed > LEASE.total_seconds() / 4:
+                renew(units, tokens)
+                renewed = time.monotonic()
+    if batch.outcomes:
+        record_results(units, batch.token, batch.outcomes)
+    with units(write=True) as session:
+        _release_cancelled(session, batch.token)
+        finish_sendings(session, batch.sendings)
+    return len(batch.dispatches)
+
+
+def transmit_batch(units: Units, worker: str, size: int = BATCH, urls: PublicUrls | None = None) -> int:
+    """Claim, render, send and record one batch; how many dispatches it handled."""
+    batch = begin_batch(units, worker, size, urls)
+    return 0 if batch is None else end_batch(units, batch)
 
 
 def finish_sendings(session: Session, sendings: set[tuple[int, int]]) -> None:

@@ -3,7 +3,8 @@
 A transport takes a batch of :class:`Outgoing` items and answers one :class:`Result` per item:
 ``transmitted`` (with the provider's message id), ``retry`` (a transient error: connection refused,
 timeout, 4xx SMTP reply, HTTP 5xx) or ``failed`` (a permanent error: 5xx SMTP reply, HTTP 4xx) with the
-provider's reason. The SMTP transport uses ``aiosmtplib`` (STARTTLS/TLS, auth), one connection per batch.
+provider's reason. The SMTP transport uses ``aiosmtplib`` (STARTTLS/TLS, auth), a few concurrent connections
+per batch, kept open between batches by the transmitting job.
 Each item carries an idempotency key (the dispatch's), sent as the e-mail's ``Message-ID``.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import re
 import ssl
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.header import Header
@@ -99,17 +101,25 @@ class SmtpConfig:
     password: str | None = None
     timeout_seconds: float = 30.0
     validate_certs: bool = True
+    connections: int = 4
+    """Concurrent connections of one batch (each sends its messages one after another)."""
 
     @classmethod
     def of(cls, stored: dict[str, Any]) -> SmtpConfig:
-        keys = ("host", "port", "security", "username", "password", "timeout_seconds", "validate_certs")
+        keys = ("host", "port", "security", "username", "password", "timeout_seconds", "validate_certs", "connections")
         return cls(**{k: stored[k] for k in keys if k in stored})
 
 
 class SmtpTransport:
-    def __init__(self, config: SmtpConfig, tls_context: ssl.SSLContext | None = None) -> None:
+    """E-mail over SMTP with ``aiosmtplib``: the items go over ``connections`` concurrent connections (default
+    4), each sending one message after another. ``pooled`` (the transmitting job): the connections stay open
+    in the delivery loop (:mod:`~loyaltyhub.messaging.delivery.lanes`) for the next batch; otherwise (the
+    outbox, a bare loop) they are opened for the call and closed after it."""
+
+    def __init__(self, config: SmtpConfig, tls_context: ssl.SSLContext | None = None, *, pooled: bool = False) -> None:
         self.config = config
         self.tls_context = tls_context
+        self.pooled = pooled
 
     def send(self, items: Sequence[Outgoing], report: Report) -> None:
         asyncio.run(self.send_async(items, report))
@@ -130,48 +140,117 @@ class SmtpTransport:
             tls_context=self.tls_context,
         )
 
+    def _pool(self) -> _SmtpPool:
+        if not self.pooled:
+            return _SmtpPool(self)
+        from loyaltyhub.messaging.delivery import lanes
+
+        key = ("smtp", self.config, id(self.tls_context) if self.tls_context else None)
+        pool = lanes.POOLS.get(key)
+        if pool is None:
+            pool = lanes.POOLS[key] = _SmtpPool(self)
+        return pool  # type: ignore[no-any-return]
+
     async def send_async(self, items: Sequence[Outgoing], report: Report) -> None:
         if not items:
             return
         import aiosmtplib  # loaded when mail is sent, not by every process
 
-        client = self._client()
+        from loyaltyhub.messaging.delivery.lanes import run_lanes
+
+        pool = self._pool()
+        reported: set[int] = set()
+        fault: list[Result] = []
+
+        def tell(index: int, result: Result) -> bool:
+            reported.add(index)
+            return report(index, result)
+
+        async def send_one(index: int, item: Outgoing) -> bool:
+            if fault:
+                return False
+            try:
+                client = await pool.acquire()
+            except aiosmtplib.SMTPAuthenticationError as exc:
+                fault.append(Result("failed", error=f"SMTP authentication failed: {exc}"))
+                return False
+            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+                fault.append(Result("retry", error=f"SMTP connection failed: {exc}"))
+                return False
+            try:
+                await client.send_message(email_message(item), sender=item.sender["from_email"])
+                result = Result("transmitted", provider_message_id=f"<{item.key}>")
+            except aiosmtplib.SMTPRecipientsRefused as exc:
+                refused = exc.recipients[0] if exc.recipients else None
+                code = refused.code if refused is not None else 550
+                reason = f"{code} {refused.message}" if refused is not None else str(exc)
+                result = Result("retry" if 400 <= code < 500 else "failed", error=reason)
+            except aiosmtplib.SMTPResponseException as exc:
+                # 4xx: transient (the server asks to come back); 5xx: permanent.
+                outcome: Literal["retry", "failed"] = "retry" if 400 <= exc.code < 500 else "failed"
+                result = Result(outcome, error=f"{exc.code} {exc.message}")
+            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+                # The connection broke: this item and the rest are retried.
+                client.close()
+                fault.append(Result("retry", error=f"SMTP error: {exc}"))
+                return tell(index, fault[0]) and False
+            pool.release(client)
+            return tell(index, result)
+
         try:
-            await client.connect()
-        except aiosmtplib.SMTPAuthenticationError as exc:
-            _report_all(items, 0, Result("failed", error=f"SMTP authentication failed: {exc}"), report)
-            return
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            _report_all(items, 0, Result("retry", error=f"SMTP connection failed: {exc}"), report)
-            return
-        try:
-            for index, item in enumerate(items):
-                try:
-                    await client.send_message(email_message(item), sender=item.sender["from_email"])
-                    result = Result("transmitted", provider_message_id=f"<{item.key}>")
-                except aiosmtplib.SMTPRecipientsRefused as exc:
-                    refused = exc.recipients[0] if exc.recipients else None
-                    code = refused.code if refused is not None else 550
-                    reason = f"{code} {refused.message}" if refused is not None else str(exc)
-                    result = Result("retry" if 400 <= code < 500 else "failed", error=reason)
-                except aiosmtplib.SMTPResponseException as exc:
-                    # 4xx: transient (the server asks to come back); 5xx: permanent.
-                    outcome: Literal["retry", "failed"] = "retry" if 400 <= exc.code < 500 else "failed"
-                    result = Result(outcome, error=f"{exc.code} {exc.message}")
-                except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-                    # The connection broke: this item and the rest are retried.
-                    _report_all(items, index, Result("retry", error=f"SMTP error: {exc}"), report)
-                    return
-                if not report(index, result):
-                    return
+            await run_lanes(items, self.config.connections, send_one)
         finally:
+            if not self.pooled:
+                await pool.close()
+        if fault:
+            _report_all(items, reported, fault[0], report)
+
+
+IDLE_CHECK_SECONDS = 5.0
+"""A pooled SMTP connection idle longer than this is checked with NOOP before it is used again."""
+
+
+class _SmtpPool:
+    """Open SMTP connections of one transport configuration, reused by the lanes."""
+
+    def __init__(self, transport: SmtpTransport) -> None:
+        self.transport = transport
+        self.idle: list[tuple[aiosmtplib.SMTP, float]] = []
+
+    async def acquire(self) -> aiosmtplib.SMTP:
+        import aiosmtplib
+
+        while self.idle:
+            client, since = self.idle.pop()
+            if not client.is_connected:
+                continue
+            if time.monotonic() - since > IDLE_CHECK_SECONDS:
+                try:
+                    await client.noop()
+                except (aiosmtplib.SMTPException, OSError, TimeoutError):
+                    client.close()
+                    continue
+            return client
+        client = self.transport._client()
+        await client.connect()
+        return client
+
+    def release(self, client: aiosmtplib.SMTP) -> None:
+        self.idle.append((client, time.monotonic()))
+
+    async def close(self) -> None:
+        import aiosmtplib
+
+        idle, self.idle = self.idle, []
+        for client, _ in idle:
             try:
                 await client.quit()
             except (aiosmtplib.SMTPException, OSError, TimeoutError):
                 client.close()
 
 
-def _report_all(items: Sequence[Outgoing], start: int, result: Result, report: Report) -> None:
-    for index in range(start, len(items)):
-        if not report(index, result):
+def _report_all(items: Sequence[Outgoing], reported: set[int], result: Result, report: Report) -> None:
+    """``result`` for every item not reported yet (the transport could not go on)."""
+    for index in range(len(items)):
+        if index not in reported and not report(index, result):
             return
