@@ -421,3 +421,41 @@ def test_the_reports_metadata(client, factory):  # type: ignore[no-untyped-def]
     response = client.post("/v1/reporting/query", json={"report": "sendings_links"}, headers=limited)
     assert response.status_code == 403
     assert client.post("/v1/reporting/query", json={"report": "sendings_links"}, headers=headers).status_code == 200
+
+
+def test_the_fold_moves_every_change_into_the_totals_once(session, factory):  # type: ignore[no-untyped-def]
+    from sqlalchemy import func, select
+
+    from loyaltyhub.messaging.models import DispatchTotal, DispatchTotalChange
+
+    club = factory.club(timezone="Europe/Oslo")
+    row = {"sending": 0, "person": None, "status": "transmitted", "channel": "sms", "minutes": 5}
+    rows = [row | {"opened": n % 2 == 0, "unsubscribed": False} for n in range(6)]
+    _build(session, club, rows, [])
+
+    def sums(table):  # type: ignore[no-untyped-def]
+        statement = (
+            select(table.kind, table.event, func.sum(table.dispatches_count))
+            .where(table.loyalty_club_id == club.id)
+            .group_by(table.kind, table.event)
+        )
+        return {(kind, event): int(n) for kind, event, n in session.execute(statement)}
+
+    counted = {("recipient", "transmitted"): 6, ("event", "transmitted"): 6, ("event", "opened"): 3}
+    assert sums(DispatchTotalChange) == counted and sums(DispatchTotal) == {}
+    assert fold(session)
+    assert sums(DispatchTotalChange) == {} and sums(DispatchTotal) == counted
+    assert fold(session)  # nothing to fold: the totals stay
+    assert sums(DispatchTotal) == counted
+    # Back to zero: the totals' rows go.
+    session.execute(update(Dispatch).where(Dispatch.loyalty_club_id == club.id).values(opened_at=None))
+    fold(session)
+    assert sums(DispatchTotal) == {("recipient", "transmitted"): 6, ("event", "transmitted"): 6}
+    assert (
+        session.execute(
+            select(func.count())
+            .select_from(DispatchTotal)
+            .where(DispatchTotal.loyalty_club_id == club.id, DispatchTotal.dispatches_count == 0)
+        ).scalar_one()
+        == 0
+    )

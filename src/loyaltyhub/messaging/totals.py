@@ -33,6 +33,8 @@ def fold(session: Session) -> bool:
     another fold holds the lock (it does the same work)."""
     if not try_transaction_lock(session, "messaging_dispatch_totals_fold"):
         return False
+    if session.execute(across_clubs(select(DispatchTotalChange.id).limit(1))).first() is None:
+        return True  # nothing to fold (the job's idle tick costs one index probe)
     fold_into(session, DispatchTotalChange.__table__, DispatchTotal.__table__, TOTAL_KEYS, COUNT)
     session.execute(across_clubs(delete(DispatchTotal).where(DispatchTotal.dispatches_count == 0)))
     session.flush()
