@@ -287,14 +287,13 @@ def _points_with_totals(
     for a, b in ((start, middle[0]), (middle[1], end)):
         if a >= b:
             continue
-        around = compiler.ClubWindow(0, "UTC", rollups.floor_hour(a), rollups.ceil_hour(b))
         present = (
             select(counted.columns[totals.key])
             .select_from(counted.from_)
             .where(
                 counted.club.in_(access.club_ids),
-                counted.time >= around.start,
-                counted.time < around.end,
+                counted.time >= rollups.floor_hour(a),
+                counted.time < rollups.ceil_hour(b),
                 *counted.where,
             )
         )
