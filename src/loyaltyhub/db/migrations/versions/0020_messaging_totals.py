@@ -123,12 +123,12 @@ def _member_moves(dialect: str, old: str, new: str | None) -> str:
             f" WHERE d.member_id = {old}.id AND d.loyalty_club_id = {old}.loyalty_club_id"
         )
 
-    gone = side(f"COALESCE({old}.gender, '')", f"COALESCE({old}.age, '')", "-1")
-    if new is None:
-        return f"{gone} UNION ALL {side(chr(39) * 2, chr(39) * 2, '1')}"
-    return (
-        f"{gone} UNION ALL {side(f'COALESCE({new}.gender, {chr(39) * 2})', f'COALESCE({new}.age, {chr(39) * 2})', '1')}"
-    )
+    def of(row: str, column: str) -> str:
+        return f"COALESCE({row}.{column}, '')"
+
+    gone = side(of(old, "gender"), of(old, "age"), "-1")
+    came = side("''", "''", "1") if new is None else side(of(new, "gender"), of(new, "age"), "1")
+    return f"{gone} UNION ALL {came}"
 
 
 # --- SQLite: row triggers -------------------------------------------------------------------------------
