@@ -13,8 +13,10 @@ campaign runs; and the seven messaging reports over 1,000,000 dispatches through
 4. While the e-mail campaign runs, OTP codes are requested through the API every 0.2 s; each request
    mails its code at once (the outbox does not queue behind the campaign): its duration is the wait.
 5. The worker's peak RSS (``VmHWM``) when it is done.
-6. Another club gets 1,000,000 dispatches over 40 sendings with links and visits (bulk INSERT); each
-   report is queried through ``POST /v1/reporting/query``, best of 3.
+6. Another club gets 1,000,000 dispatches over 40 sendings with links and visits (bulk INSERT); the
+   database's triggers count them as they are inserted and ``messaging.totals.fold`` (the worker's job, run
+   once here as after any bulk load) folds the counted changes (``totals_fold_ms``); each report is queried
+   through ``POST /v1/reporting/query``, best of 3.
 
 ``--smoke``: 300 recipients and 5,000 report dispatches; checks every recipient got exactly one e-mail and
 one SMS, every OTP arrived, and each report answers and agrees with a count of the rows.
@@ -365,6 +367,61 @@ def seed_report_rows_sql(url: str, club_id: int, dispatches: int) -> dict[str, i
     return {**counted, "visits": visits, "dispatches": sum(counted.values())}
 
 
+def fold_totals(url: str) -> float:
+    """Fold the dispatch totals' changes the seeding wrote (what the ``messaging_totals`` job does); ms."""
+    from loyaltyhub.messaging.totals import fold
+
+    engine = make_engine(url, pool_size=1)
+    started = time.perf_counter()
+    with unit_of_work(engine, write=True) as session:
+        fold(session)
+    took = round((time.perf_counter() - started) * 1000, 1)
+    if not url.startswith("sqlite"):
+        # After a bulk load, as autovacuum would within a minute: without statistics the planner takes the
+        # freshly loaded tables for empty ones and nests the visits' dispatch lookups once per sending.
+        from sqlalchemy import text
+
+        with engine.connect() as connection:
+            connection.execute(text("ANALYZE"))
+            connection.commit()
+    engine.dispose()
+    return took
+
+
+def trigger_cost(url: str, club_id: int, updates: int) -> dict[str, float]:
+    """What the totals' triggers add to the status change the worker makes: ``updates`` single-row UPDATEs
+    of a dispatch's status, each its own transaction, with the triggers and without them (PostgreSQL). The
+    changes made without them are not counted: run it last."""
+    from sqlalchemy import text
+
+    engine = make_engine(url, pool_size=1)
+    statement = text(
+        "UPDATE message_dispatches SET transmission_status = :status, updated_at = now()"
+        " WHERE loyalty_club_id = :club AND id = :id"
+    )
+    with engine.connect() as connection:
+        ids = list(
+            connection.execute(
+                text("SELECT id FROM message_dispatches WHERE loyalty_club_id = :club ORDER BY id LIMIT :n"),
+                {"club": club_id, "n": updates},
+            ).scalars()
+        )
+    found: dict[str, float] = {}
+    for label, toggle in (("with_triggers", None), ("without_triggers", "DISABLE"), ("again_with", "ENABLE")):
+        with engine.begin() as connection:
+            if toggle:
+                connection.execute(text(f"ALTER TABLE message_dispatches {toggle} TRIGGER USER"))
+        started = time.perf_counter()
+        with engine.connect() as connection:
+            for n, dispatch_id in enumerate(ids):
+                with connection.begin():
+                    status = ("failed", "transmitted")[n % 2]
+                    connection.execute(statement, {"status": status, "club": club_id, "id": dispatch_id})
+        found[f"{label}_ms_per_update"] = round((time.perf_counter() - started) * 1000 / len(ids), 3)
+    engine.dispose()
+    return found
+
+
 def time_reports(base: str, token: str, club_id: int, expected: dict[str, int], smoke: bool) -> dict[str, float]:
     headers = {"X-Client-Authorization": token, "X-Customer": str(club_id), **live.PUBLIC_HEADERS}
     now = datetime.now(UTC)
@@ -411,6 +468,13 @@ def time_reports(base: str, token: str, club_id: int, expected: dict[str, int], 
                     report=totals.get("transmitted", 0),
                     rows=expected.get("transmitted", 0),
                 )
+            if name in ("sendings_events_history", "sendings_recipients_statistics"):
+                values = [v or 0 for s in answer["series"] for v in s["values"]]
+                if name == "sendings_events_history":
+                    values = [
+                        v or 0 for s in answer["series"] if s["label"]["event_type"] == "created" for v in s["values"]
+                    ]
+                agree(f"{name}: dispatches", report=sum(values), rows=expected["dispatches"])
             if name == "sendings_links_stats":
                 agree(
                     "sendings_links_stats: visits",
@@ -429,8 +493,13 @@ def run(url: str, *, recipients: int, report_dispatches: int, smoke: bool) -> di
     ):
         if recipients == 0:  # --recipients 0: the reports only
             reports_club, reports_token = seed_club(url, "bench-reports", 25_000)
+            started = time.perf_counter()
             expected = seed_report_rows_sql(url, reports_club, report_dispatches)
+            result["report_seed_s"] = round(time.perf_counter() - started, 1)
+            result["totals_fold_ms"] = fold_totals(url)
             result["reports_ms"] = time_reports(base, reports_token, reports_club, expected, smoke)
+            result["status_update"] = trigger_cost(url, reports_club, 200 if smoke else 3000)
+            result["totals_fold_after_updates_ms"] = fold_totals(url)
             return result
         club_id, token = seed_club(url, "bench", recipients)
         headers = {"X-Client-Authorization": token, "X-Loyalty-Club-Slug": "bench", **live.PUBLIC_HEADERS}
@@ -490,6 +559,7 @@ def run(url: str, *, recipients: int, report_dispatches: int, smoke: bool) -> di
             expected = seed_report_rows(url, reports_club, report_dispatches, min(report_dispatches // 40, 25_000))
         else:
             expected = seed_report_rows_sql(url, reports_club, report_dispatches)
+        result["totals_fold_ms"] = fold_totals(url)
         result["reports_ms"] = time_reports(base, reports_token, reports_club, expected, smoke)
     return result
 

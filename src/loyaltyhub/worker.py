@@ -103,6 +103,13 @@ def _offer_usage_rollup(context: JobContext) -> None:
         roll_up(session)
 
 
+def _messaging_totals(context: JobContext) -> None:
+    from loyaltyhub.messaging.totals import fold
+
+    with context.unit_of_work(write=True) as session:
+        fold(session)
+
+
 def _expire_points(context: JobContext) -> None:
     from loyaltyhub.db.base import utcnow
     from loyaltyhub.rewards.points.expiry import expire_points
@@ -155,6 +162,7 @@ JOBS: list[Job] = [
     Job("refresh_member_age_bands", 3600, _refresh_member_age_bands),
     Job("members_count_snapshot", 15 * 60, _member_count_snapshot),
     Job("offer_usages_hourly_rollup", 60, _offer_usage_rollup),
+    Job("messaging_totals", 5, _messaging_totals),
     Job("rewards_points_expiry", 300, _expire_points),
     Job("exports", 1.0, _run_exports, scope="queue"),
     Job("exports_cleanup", 300, _clean_exports),

@@ -1,6 +1,12 @@
 """The seven messaging reports equal a recount in Python over random dispatch and visit rows (property
 based), through the vendor's example queries: a sending by ``reporting_id``, the events of one campaign
-and of all, recipients by age group, the stats of one campaign and of all; plus their metadata."""
+and of all, recipients by age group, the stats of one campaign and of all; plus their metadata.
+
+The dispatch counters come from the pre-counted totals the database keeps (``messaging.totals``): each
+example checks the reports with the changes not folded yet, folded, after random changes of the rows
+(statuses by the ORM and by a bulk UPDATE, opens, deliveries, deletes, new dispatches, members' gender
+and age changed or deleted) and folded again; with a range ending in the middle of an hour (the engine
+reads that hour's rows) and in 5-minute buckets (the rows only)."""
 
 from __future__ import annotations
 
@@ -10,10 +16,13 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import update
 
 from loyaltyhub.messaging.links import split_url
 from loyaltyhub.messaging.models import Dispatch, Link, LinkVisit, Message, Sending
 from loyaltyhub.messaging.reports import COMMON_EVENTS
+from loyaltyhub.messaging.rules import recipient_key
+from loyaltyhub.messaging.totals import fold
 from loyaltyhub.reporting.engine import run_query
 from loyaltyhub.reporting.registry import reports
 from tests.reporting.factories import access, member
@@ -56,6 +65,39 @@ visits = st.lists(
     ),
     max_size=20,
 )
+changes = st.lists(
+    st.fixed_dictionaries(
+        {
+            "dispatch": st.integers(0, 19),
+            "change": st.sampled_from(["status", "bulk_status", "opened", "delivered", "delete", "member", "new"]),
+            "status": st.sampled_from(STATUSES),
+            "minutes": st.integers(0, 60 * 24 * 8),
+            "person": st.integers(0, len(PEOPLE) - 1),
+            "gender": st.sampled_from(["woman", "man", None]),
+            "age": st.sampled_from(["20-24", "40-44", None]),
+            "forget": st.booleans(),
+        }
+    ),
+    max_size=8,
+)
+
+
+def _dispatch(club, sending, person, index, row) -> Dispatch:  # type: ignore[no-untyped-def]
+    at = START + timedelta(minutes=row["minutes"])
+    return Dispatch(
+        loyalty_club_id=club.id,
+        sending_id=sending.id,
+        recipient_key=recipient_key(person.id if person else None, row["channel"], f"a{index}"),
+        member_id=person.id if person else None,
+        channel=row["channel"],
+        address=f"a{index}",
+        transmission_status=row["status"],
+        created_at=at,
+        updated_at=at + timedelta(minutes=1),
+        transmitted_at=at + timedelta(minutes=1) if row["status"] == "transmitted" else None,
+        opened_at=at + timedelta(minutes=2) if row["opened"] else None,
+        unsubscribed_at=at + timedelta(minutes=3) if row["unsubscribed"] else None,
+    )
 
 
 def _build(session, club, rows, clicks):  # type: ignore[no-untyped-def]
@@ -74,23 +116,14 @@ def _build(session, club, rows, clicks):  # type: ignore[no-untyped-def]
     session.add_all(sendings)
     session.flush()
     made = []
+    reached: set[tuple[int, int]] = set()
     for index, row in enumerate(rows):
-        at = START + timedelta(minutes=row["minutes"])
         person = people[row["person"]] if row["person"] is not None else None
-        dispatch = Dispatch(
-            loyalty_club_id=club.id,
-            sending_id=sendings[row["sending"]].id,
-            recipient_key=f"r:{index}",
-            member_id=person.id if person else None,
-            channel=row["channel"],
-            address=f"a{index}",
-            transmission_status=row["status"],
-            created_at=at,
-            updated_at=at + timedelta(minutes=1),
-            transmitted_at=at + timedelta(minutes=1) if row["status"] == "transmitted" else None,
-            opened_at=at + timedelta(minutes=2) if row["opened"] else None,
-            unsubscribed_at=at + timedelta(minutes=3) if row["unsubscribed"] else None,
-        )
+        if person is not None and (row["sending"], person.id) in reached:
+            person = None  # a member is one recipient of a sending (its recipient key is member:<id>)
+        if person is not None:
+            reached.add((row["sending"], person.id))
+        dispatch = _dispatch(club, sendings[row["sending"]], person, index, row)
         session.add(dispatch)
         made.append(dispatch)
     session.flush()
@@ -135,7 +168,58 @@ def _build(session, club, rows, clicks):  # type: ignore[no-untyped-def]
         session.add(visit)
         recorded.append((visit, link, dispatch))
     session.flush()
-    return sendings, made, links, recorded
+    return people, sendings, made, links, recorded
+
+
+def _change(session, club, people, sendings, made, recorded, wanted) -> None:  # type: ignore[no-untyped-def]
+    """Random changes of the rows after the totals were counted, the way the worker, the tracking and the
+    members' services make them (the ORM) and the way a bulk job does (one UPDATE)."""
+    for number, change in enumerate(wanted):
+        at = START + timedelta(minutes=change["minutes"])
+        kind = change["change"]
+        if kind == "new":
+            row = {"channel": "email", "status": change["status"], "minutes": change["minutes"]}
+            row |= {"opened": False, "unsubscribed": change["forget"]}
+            sending = sendings[number % len(sendings)]
+            dispatch = _dispatch(club, sending, None, 1000 + number, row)
+            session.add(dispatch)
+            session.flush()
+            made.append(dispatch)
+            continue
+        if kind == "member":
+            person = people[change["person"]]
+            if person not in session:
+                continue
+            if change["forget"]:
+                session.delete(person)
+            else:
+                person.gender, person.age = change["gender"], change["age"]
+            session.flush()
+            continue
+        if not made:
+            continue
+        dispatch = made[change["dispatch"] % len(made)]
+        if kind == "status":
+            dispatch.transmission_status = change["status"]
+            dispatch.updated_at = at
+            dispatch.transmitted_at = at if change["status"] == "transmitted" else dispatch.transmitted_at
+        elif kind == "bulk_status":
+            session.flush()
+            session.execute(
+                update(Dispatch)
+                .where(Dispatch.loyalty_club_id == club.id, Dispatch.sending_id == dispatch.sending_id)
+                .values(transmission_status=change["status"], updated_at=at)
+            )
+            session.expire_all()
+        elif kind == "opened":
+            dispatch.opened_at = None if change["forget"] else at
+        elif kind == "delivered":
+            dispatch.delivery_status = "unknown" if change["forget"] else "delivered"
+        elif kind == "delete" and not any(v.dispatch_id == dispatch.id for v, _, _ in recorded):
+            session.delete(dispatch)
+            made.remove(dispatch)
+        session.flush()
+    session.expire_all()
 
 
 def _source(link, sendings) -> str:  # type: ignore[no-untyped-def]
@@ -145,12 +229,24 @@ def _source(link, sendings) -> str:  # type: ignore[no-untyped-def]
 
 
 @SETTINGS
-@given(rows=dispatches, clicks=visits)
-def test_every_messaging_report_equals_a_recount(session, factory, rows, clicks):
+@given(rows=dispatches, clicks=visits, wanted=changes)
+def test_every_messaging_report_equals_a_recount(session, factory, rows, clicks, wanted):
     club = factory.club(timezone="Europe/Oslo")
-    sendings, made, links, recorded = _build(session, club, rows, clicks)
+    people, sendings, made, links, recorded = _build(session, club, rows, clicks)
+    _recount(session, club, people, sendings, made, links, recorded)  # nothing folded yet
+    fold(session)
+    _recount(session, club, people, sendings, made, links, recorded)
+    _change(session, club, people, sendings, made, recorded, wanted)
+    _recount(session, club, people, sendings, made, links, recorded)  # totals and changes
+    fold(session)
+    _recount(session, club, people, sendings, made, links, recorded)
+
+
+def _recount(session, club, people, sendings, made, links, recorded) -> None:  # type: ignore[no-untyped-def]
     who = access(club)
     campaign_sendings = {sendings[0].id, sendings[1].id}
+    # A range ending in the middle of an hour, after the latest dispatch: the engine reads that hour's rows.
+    ragged_end = max((d.created_at for d in made), default=START + timedelta(days=6)) + timedelta(seconds=30)
 
     # sendings: the vendor's example finds the campaign's sendings by reporting_id.
     found = run_query(
@@ -170,6 +266,7 @@ def test_every_messaging_report_equals_a_recount(session, factory, rows, clicks)
             status["skipped"],
             status["cancelled"],
         )
+        assert record["delivered_count"] == sum(1 for d in mine if d.delivery_status == "delivered")
         assert record["opened_count"] == sum(1 for d in mine if d.opened_at)
         assert record["unsubscribed_count"] == sum(1 for d in mine if d.unsubscribed_at)
         assert record["visits_count"] == len(mine_visits)
@@ -209,20 +306,26 @@ def test_every_messaging_report_equals_a_recount(session, factory, rows, clicks)
     expected_visits = Counter(_source(link, sendings) for _, link, _ in recorded)
     assert {k: v for k, v in got_visits.items() if v} == dict(expected_visits)
 
-    # Events: every event of a dispatch or a visit in a sending, by type.
-    def events(only: set[int] | None) -> Counter:  # type: ignore[type-arg]
+    # Events: every event of a dispatch or a visit in a sending, by type, before ``end``.
+    def events(only: set[int] | None, end: datetime = START + timedelta(days=10)) -> Counter:  # type: ignore[type-arg]
         counted: Counter = Counter()  # type: ignore[type-arg]
+
+        def happened(kind: str, at: datetime | None) -> None:
+            if at is not None and START <= at < end:
+                counted[kind] += 1
+
         for d in made:
             if only is not None and d.sending_id not in only:
                 continue
-            counted["created"] += 1
-            if d.transmission_status in ("transmitted", "failed", "skipped", "cancelled"):
-                counted[d.transmission_status] += 1
-            counted["opened"] += bool(d.opened_at)
-            counted["unsubscribed"] += bool(d.unsubscribed_at)
+            happened("created", d.created_at)
+            status = d.transmission_status
+            happened(status, {"skipped": d.created_at, "transmitted": d.transmitted_at}.get(status, d.updated_at))
+            happened("opened", d.opened_at)
+            happened("unsubscribed", d.unsubscribed_at)
         for visit, _, _ in recorded:
             if visit.sending_id is not None and (only is None or visit.sending_id in only):
-                counted["clicked"] += 1
+                happened("clicked", visit.visited_at)
+        counted.pop("pending", None)
         return +counted
 
     campaign_filter = {"type": "equal", "field": "reporting_id", "value": CAMPAIGN}
@@ -237,6 +340,15 @@ def test_every_messaging_report_equals_a_recount(session, factory, rows, clicks)
         got_events = {s["label"]["event_type"]: sum(v or 0 for v in s["values"]) for s in answer["series"]}
         expected = {k: v for k, v in events(only).items() if k in COMMON_EVENTS}
         assert {k: v for k, v in got_events.items() if v} == expected
+        # A range ending in the middle of an hour (that hour from the rows), and 5-minute buckets (the rows).
+        ragged = {"from": START.isoformat(), "to": ragged_end.isoformat()}
+        answer = run_query(session, who, {"report": "sendings_stats", "filter": chosen, "interval": "1h", **ragged})
+        got = {s["label"]["event_type"]: s["value"] for s in answer["series"] if s["value"]}
+        assert got == events(only, ragged_end)
+        short = {"from": START.isoformat(), "to": (START + timedelta(hours=7)).isoformat(), "interval": "5m"}
+        answer = run_query(session, who, {"report": "sendings_stats", "filter": chosen, **short})
+        got = {s["label"]["event_type"]: s["value"] for s in answer["series"] if s["value"]}
+        assert got == events(only, START + timedelta(hours=7))
 
     # sendings_recipients_statistics by age groups
     answer = run_query(
@@ -245,8 +357,30 @@ def test_every_messaging_report_equals_a_recount(session, factory, rows, clicks)
         {"report": "sendings_recipients_statistics", "aggregate_by": "age", "interval": "1d", **WINDOW},
     )
     got_ages = {s["label"]["age"]: sum(v or 0 for v in s["values"]) for s in answer["series"]}
-    ages = Counter(PEOPLE[row["person"]][1] if row["person"] is not None else None for row in rows)
+    ages_of = {person.id: person.age for person in people if person in session}
+    ages = Counter(ages_of.get(d.member_id) for d in made)
     assert {k: v for k, v in got_ages.items() if v} == dict(ages)
+    # ... by gender and transmission status of the campaign's sendings, in a range ending mid-hour
+    answer = run_query(
+        session,
+        who,
+        {
+            "report": "sendings_recipients_statistics",
+            "aggregate_by": "gender",
+            "filter": {"type": "equal", "field": "transmission_status", "value": "transmitted"},
+            "interval": "1d",
+            "from": START.isoformat(),
+            "to": ragged_end.isoformat(),
+        },
+    )
+    got_genders = {s["label"]["gender"]: sum(v or 0 for v in s["values"]) for s in answer["series"]}
+    genders_of = {person.id: person.gender for person in people if person in session}
+    genders = Counter(
+        genders_of.get(d.member_id)
+        for d in made
+        if d.transmission_status == "transmitted" and d.created_at < ragged_end
+    )
+    assert {k: v for k, v in got_genders.items() if v} == dict(genders)
 
 
 def test_the_reports_metadata(client, factory):  # type: ignore[no-untyped-def]
@@ -287,3 +421,41 @@ def test_the_reports_metadata(client, factory):  # type: ignore[no-untyped-def]
     response = client.post("/v1/reporting/query", json={"report": "sendings_links"}, headers=limited)
     assert response.status_code == 403
     assert client.post("/v1/reporting/query", json={"report": "sendings_links"}, headers=headers).status_code == 200
+
+
+def test_the_fold_moves_every_change_into_the_totals_once(session, factory):  # type: ignore[no-untyped-def]
+    from sqlalchemy import func, select
+
+    from loyaltyhub.messaging.models import DispatchTotal, DispatchTotalChange
+
+    club = factory.club(timezone="Europe/Oslo")
+    row = {"sending": 0, "person": None, "status": "transmitted", "channel": "sms", "minutes": 5}
+    rows = [row | {"opened": n % 2 == 0, "unsubscribed": False} for n in range(6)]
+    _build(session, club, rows, [])
+
+    def sums(table):  # type: ignore[no-untyped-def]
+        statement = (
+            select(table.kind, table.event, func.sum(table.dispatches_count))
+            .where(table.loyalty_club_id == club.id)
+            .group_by(table.kind, table.event)
+        )
+        return {(kind, event): int(n) for kind, event, n in session.execute(statement)}
+
+    counted = {("recipient", "transmitted"): 6, ("event", "transmitted"): 6, ("event", "opened"): 3}
+    assert sums(DispatchTotalChange) == counted and sums(DispatchTotal) == {}
+    assert fold(session)
+    assert sums(DispatchTotalChange) == {} and sums(DispatchTotal) == counted
+    assert fold(session)  # nothing to fold: the totals stay
+    assert sums(DispatchTotal) == counted
+    # Back to zero: the totals' rows go.
+    session.execute(update(Dispatch).where(Dispatch.loyalty_club_id == club.id).values(opened_at=None))
+    fold(session)
+    assert sums(DispatchTotal) == {("recipient", "transmitted"): 6, ("event", "transmitted"): 6}
+    assert (
+        session.execute(
+            select(func.count())
+            .select_from(DispatchTotal)
+            .where(DispatchTotal.loyalty_club_id == club.id, DispatchTotal.dispatches_count == 0)
+        ).scalar_one()
+        == 0
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import select
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -310,6 +310,33 @@ def upsert_add(
         index_elements=list(keys), set_={column: table.c[column] + delta, **values}
     )
     session.execute(statement)
+
+
+def fold_into(session: Session, changes: Any, totals: Any, keys: Sequence[str], amount: str) -> None:
+    """Move every committed row of ``changes`` into ``totals``: per key, ``amount`` summed and added to the
+    total of that key (inserted when new). Rows written meanwhile by open transactions stay for next time.
+
+    PostgreSQL: one statement (``DELETE ... RETURNING`` feeding the upsert), so exactly the rows removed are
+    added. SQLite: the two statements run in a write transaction, which no other writer can interleave.
+    """
+    names = ", ".join(keys)
+    added = f"{amount} = {totals.name}.{amount} + excluded.{amount}"
+    if is_sqlite(session):
+        statements = [
+            f"INSERT INTO {totals.name} ({names}, {amount}) SELECT {names}, SUM({amount}) FROM {changes.name}"
+            f" WHERE 1 GROUP BY {names} ON CONFLICT ({names}) DO UPDATE SET {added}",
+            f"DELETE FROM {changes.name}",
+        ]
+    else:
+        statements = [
+            f"WITH moved AS (DELETE FROM {changes.name} RETURNING {names}, {amount})"
+            f" INSERT INTO {totals.name} ({names}, {amount}) SELECT {names}, SUM({amount}) FROM moved"
+            f" GROUP BY {names} ON CONFLICT ({names}) DO UPDATE SET {added}"
+        ]
+    from loyaltyhub.db.tenancy import across_clubs
+
+    for statement in statements:
+        session.execute(across_clubs(text(statement)))
 
 
 def _insert_doing_nothing_on_conflict(

@@ -113,6 +113,7 @@ class Dispatch(IdMixin, TenantMixin, TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("loyalty_club_id", "sending_id", "recipient_key"),
         UniqueConstraint("loyalty_club_id", "sending_id", "channel", "address"),
+        UniqueConstraint("loyalty_club_id", "sending_id", "member_id"),
         Index("ix_message_dispatches_sending_id_transmission_status", "sending_id", "transmission_status"),
         Index("ix_message_dispatches_loyalty_club_id_provider_message_id", "loyalty_club_id", "provider_message_id"),
     )
@@ -190,3 +191,37 @@ class LinkVisit(IdMixin, TenantMixin, Base):
     member_id: Mapped[int | None] = mapped_column(BigIntId)
     visitor_key: Mapped[str] = mapped_column(String(100))
     visited_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class _DispatchTotalColumns:
+    """A count of dispatches of one sending sharing one key: ``kind`` ``recipient`` (``event`` is the
+    transmission status; the hour of creation, the channel, the member's gender and age band, whether a
+    member) or ``event`` (``event`` is what happened in that hour: transmitted, failed, cancelled, opened,
+    unsubscribed, delivered). ``''`` stands for none (no channel, no gender). Counts only, no recipient."""
+
+    sending_id: Mapped[int] = mapped_column(BigIntId)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(10))
+    event: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(10))
+    gender: Mapped[str] = mapped_column(String(32))
+    age: Mapped[str] = mapped_column(String(8))
+    member: Mapped[int] = mapped_column(Integer)
+    dispatches_count: Mapped[int] = mapped_column(Integer)
+
+
+TOTAL_KEYS = ("loyalty_club_id", "sending_id", "hour", "kind", "event", "channel", "gender", "age", "member")
+
+
+class DispatchTotal(_DispatchTotalColumns, IdMixin, TenantMixin, Base):
+    """Pre-counted dispatches for the sendings reports (:mod:`loyaltyhub.messaging.totals`), one row per key."""
+
+    __tablename__ = "message_dispatch_totals"
+    __table_args__ = (UniqueConstraint(*TOTAL_KEYS, name="uq_message_dispatch_totals_key"),)
+
+
+class DispatchTotalChange(_DispatchTotalColumns, IdMixin, TenantMixin, Base):
+    """A change of :class:`DispatchTotal` not folded in yet: written by the database's triggers on
+    ``message_dispatches`` and ``members`` (migration ``0020_messaging_totals``), append-only."""
+
+    __tablename__ = "message_dispatch_total_changes"

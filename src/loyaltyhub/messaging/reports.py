@@ -4,8 +4,11 @@
 
 Declared here, beside the tables they read, and named in the reporting registry's ``REPORT_MODULES``
 (reporting sits below messaging: messaging uses its filter grammar, so the registry finds these by module
-name, as it finds its own). Everything is computed from the dispatch and visit rows at query time, so a
-report always equals a recount over them (``tests/messaging/test_reports.py`` checks it property-based).
+name, as it finds its own). What the dispatches count for comes from their pre-counted totals
+(:mod:`loyaltyhub.messaging.totals`, kept by the database in the transaction of every change): ``sendings``
+reads them whole, the time reports for the whole hours of a range (the engine reads the dispatch rows for a
+ragged start or end). Visits are counted from their rows. Either way a report equals a recount over the
+dispatch and visit rows (``tests/messaging/test_reports.py`` checks it property-based).
 
 ``source_id`` takes the two documented forms: the sending's ``reporting_id`` as a string when it has
 one (its message's ``campaign_id``), else the sending's ``service_type``; a link made by ``Generate Link``
@@ -14,6 +17,7 @@ has ``generated``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,8 +31,9 @@ from loyaltyhub.db.tenancy import in_club, same_club
 from loyaltyhub.members.models import AGE_BANDS
 from loyaltyhub.messaging.models import Dispatch, Link, LinkVisit, Message, MessageChannel, Sending
 from loyaltyhub.messaging.rules import SERVICES, STATUSES
+from loyaltyhub.messaging.totals import NONE, counted
 from loyaltyhub.reporting.fields import ENUM, INTEGER, OBJECT, STRING, TIMESTAMP, Field
-from loyaltyhub.reporting.registry import Aggregation, Report, Source
+from loyaltyhub.reporting.registry import Aggregation, Report, Source, Totals
 from loyaltyhub.timebuckets import bucket_start
 
 INTERVALS = ("5m", "1h", "1d", "1w", "1mo")
@@ -104,29 +109,33 @@ SENDING_FIELDS = (
 
 
 def _dispatch_counts() -> Any:
-    d, s = Dispatch.__table__, Sending.__table__
-    status = d.c.transmission_status
+    """Per sending, its dispatches' counters summed from the pre-counted totals."""
+    t = counted()
+    recipient, event = t.c.kind == "recipient", t.c.kind == "event"
 
-    def count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    def total_if(*condition: ColumnElement[bool]) -> ColumnElement[Any]:
+        return func.coalesce(func.sum(case((and_(*condition), t.c.dispatches_count), else_=0)), 0)
+
+    def of_status(*statuses: str) -> ColumnElement[Any]:
+        return total_if(recipient, t.c.event.in_(statuses))
 
     return (
         select(
-            d.c.loyalty_club_id.label("club_id"),
-            d.c.sending_id.label("sending_id"),
-            func.count().label("dispatches_count"),
-            func.count(func.distinct(d.c.member_id)).label("members_count"),
-            count_if(status.in_(("pending", "transmitting", "retrying"))).label("new_count"),
-            count_if(status == "transmitted").label("transmitted_count"),
-            count_if(d.c.delivery_status == "delivered").label("delivered_count"),
-            count_if(status == "failed").label("failed_count"),
-            count_if(status == "skipped").label("skipped_count"),
-            count_if(status == "cancelled").label("cancelled_count"),
-            count_if(d.c.opened_at.is_not(None)).label("opened_count"),
-            count_if(d.c.unsubscribed_at.is_not(None)).label("unsubscribed_count"),
+            t.c.loyalty_club_id.label("club_id"),
+            t.c.sending_id.label("sending_id"),
+            total_if(recipient).label("dispatches_count"),
+            # One dispatch per member of a sending (unique (club, sending, member_id)): counting is distinct.
+            total_if(recipient, t.c.member == 1).label("members_count"),
+            of_status("pending", "transmitting", "retrying").label("new_count"),
+            of_status("transmitted").label("transmitted_count"),
+            total_if(event, t.c.event == "delivered").label("delivered_count"),
+            of_status("failed").label("failed_count"),
+            of_status("skipped").label("skipped_count"),
+            of_status("cancelled").label("cancelled_count"),
+            total_if(event, t.c.event == "opened").label("opened_count"),
+            total_if(event, t.c.event == "unsubscribed").label("unsubscribed_count"),
         )
-        .select_from(d.join(s, and_(s.c.id == d.c.sending_id, same_club(s, d))))
-        .group_by(d.c.loyalty_club_id, d.c.sending_id)
+        .group_by(t.c.loyalty_club_id, t.c.sending_id)
         .subquery("dispatch_counts")
     )
 
@@ -316,6 +325,75 @@ def events_source() -> Source:
     )
 
 
+def _none(value: ColumnElement[Any]) -> ColumnElement[Any]:
+    """A totals key back as the rows have it: ``''`` is none."""
+    return func.nullif(value, NONE)
+
+
+def _of_sending(rows: Any, columns: dict[str, Any], time: ColumnElement[Any], **extra: Any) -> Source:
+    """``rows`` (with ``club_id`` and ``sending_id``) joined to their sending and message: the fields every
+    sending report shares (reporting_id, source_id, service_type) and ``columns``."""
+    s, m = Sending.__table__, Message.__table__
+    from_ = rows.join(s, and_(s.c.id == rows.c.sending_id, s.c.loyalty_club_id == rows.c.club_id)).join(
+        m, and_(m.c.id == s.c.message_id, same_club(m, s))
+    )
+    return Source(
+        from_=from_,
+        columns={
+            "loyalty_club_id": rows.c.club_id,
+            "sending_id": rows.c.sending_id,
+            "reporting_id": m.c.campaign_id,
+            "source_id": source_id(m.c.campaign_id, m.c.service),
+            "service_type": m.c.service,
+            **columns,
+        },
+        club=rows.c.club_id,
+        time=time,
+        **extra,
+    )
+
+
+def events_totals_source() -> Source:
+    """The events of :func:`events_source` from the dispatch totals (created and skipped from the recipient
+    rows, the others from the event rows, per hour) and the visits' rows (clicked)."""
+    t, v, d = counted(), LinkVisit.__table__, Dispatch.__table__
+    recipient = t.c.kind == "recipient"
+
+    def of_totals(kind: ColumnElement[Any], *where: ColumnElement[bool]) -> Any:
+        return select(
+            t.c.loyalty_club_id.label("club_id"),
+            t.c.sending_id.label("sending_id"),
+            _none(t.c.channel).label("channel"),
+            kind.label("event_type"),
+            t.c.hour.label("occurred_at"),
+            t.c.dispatches_count.label("dispatches_count"),
+        ).where(*where)
+
+    # The visit's dispatch by its key, one lookup per visit: a join would have PostgreSQL hash every
+    # dispatch of the club to find a few percent of them.
+    channel = select(d.c.channel).where(d.c.id == v.c.dispatch_id, same_club(d, v)).scalar_subquery()
+    visits = select(
+        v.c.loyalty_club_id.label("club_id"),
+        v.c.sending_id.label("sending_id"),
+        channel.label("channel"),
+        literal("clicked", String).label("event_type"),
+        v.c.visited_at.label("occurred_at"),
+        literal(1).label("dispatches_count"),
+    ).where(v.c.sending_id.is_not(None))
+    events = union_all(
+        of_totals(literal("created", String), recipient),
+        of_totals(literal("skipped", String), recipient, t.c.event == "skipped"),
+        of_totals(t.c.event, t.c.kind == "event", t.c.event != "delivered"),
+        visits,
+    ).subquery("counted_events")
+    return _of_sending(
+        events,
+        {"channel": events.c.channel, "event_type": events.c.event_type},
+        events.c.occurred_at,
+        weight=events.c.dispatches_count,
+    )
+
+
 EVENT_AGGREGATIONS = (
     Aggregation("total", ("event_type",), "One series per event type"),
     Aggregation("sending_id", ("event_type", "sending_id"), "One series per event type and sending"),
@@ -326,13 +404,7 @@ EVENT_AGGREGATIONS = (
 
 
 def _only_common(source: Source) -> Source:
-    return Source(
-        from_=source.from_,
-        columns=source.columns,
-        club=source.club,
-        time=source.time,
-        where=(source.columns["event_type"].in_(COMMON_EVENTS),),
-    )
+    return replace(source, where=(*source.where, source.columns["event_type"].in_(COMMON_EVENTS)))
 
 
 SENDINGS_EVENTS_HISTORY = Report(
@@ -349,6 +421,7 @@ SENDINGS_EVENTS_HISTORY = Report(
     intervals=INTERVALS,
     default_labels=("event_type",),
     aggregations=EVENT_AGGREGATIONS,
+    totals=Totals(lambda: _only_common(events_totals_source()), key="sending_id"),
 )
 
 SENDINGS_STATS = Report(
@@ -362,6 +435,7 @@ SENDINGS_STATS = Report(
     intervals=INTERVALS,
     default_labels=("event_type",),
     aggregations=EVENT_AGGREGATIONS,
+    totals=Totals(events_totals_source, key="sending_id"),
 )
 
 
@@ -394,14 +468,58 @@ def recipients_source() -> Source:
     )
 
 
-SENDINGS_RECIPIENTS_STATISTICS = Report(
-    name="sendings_recipients_statistics",
-    format="timeseries",
-    permit=permits.REPORT_SENDINGS_RECIPIENTS_STATISTICS,
-    cost=3,
-    description="Recipients of sendings (one per dispatch), by when they were prepared.",
-    fields=(
-        CLUB,
+def recipients_totals_source() -> Source:
+    """The recipients of :func:`recipients_source` from the totals' recipient rows, per hour of creation."""
+    t = counted()
+    rows = (
+        select(
+            t.c.loyalty_club_id.label("club_id"),
+            t.c.sending_id.label("sending_id"),
+            t.c.hour,
+            t.c.event,
+            t.c.channel,
+            t.c.gender,
+            t.c.age,
+            t.c.dispatches_count,
+        )
+        .where(t.c.kind == "recipient")
+        .subquery("counted_recipients")
+    )
+    source = _of_sending(
+        rows,
+        {
+            "channel": _none(rows.c.channel),
+            "transmission_status": rows.c.event,
+            "gender": _none(rows.c.gender),
+            "age": _none(rows.c.age),
+        },
+        rows.c.hour,
+        weight=rows.c.dispatches_count,
+    )
+    return replace(source, columns={k: v for k, v in source.columns.items() if k != "service_type"})
+
+
+def _series(
+    name: str, permit: str, description: str, fields: tuple[Field, ...], labels: tuple[str, ...], **declared: Any
+) -> Report:
+    """A timeseries report with one aggregation per label (one series per value of that field)."""
+    return Report(
+        name=name,
+        format="timeseries",
+        permit=permit,
+        cost=3,
+        description=description,
+        fields=(CLUB, *fields),
+        aggregations=tuple(Aggregation(label, (label,), f"One series per {label}") for label in labels),
+        **declared,
+    )
+
+
+SENDINGS_RECIPIENTS_STATISTICS = _series(
+    "sendings_recipients_statistics",
+    permits.REPORT_SENDINGS_RECIPIENTS_STATISTICS,
+    "Recipients of sendings (one per dispatch), by when they were prepared.",
+    (
         Field("sending_id", INTEGER, "Sending ID"),
         Field("reporting_id", INTEGER, "Reporting ID of the sending"),
         Field("source_id", STRING, "reporting_id as a string, else service_type"),
@@ -410,12 +528,10 @@ SENDINGS_RECIPIENTS_STATISTICS = Report(
         Field("gender", STRING, "Gender of the member. See members report."),
         Field("age", ENUM, "Age of the member. See members report.", enum=AGE_BANDS),
     ),
+    ("age", "gender", "channel", "transmission_status", "sending_id"),
     source=recipients_source,
     intervals=SENDING_INTERVALS,
-    aggregations=tuple(
-        Aggregation(name, (name,), f"One series per {name}")
-        for name in ("age", "gender", "channel", "transmission_status", "sending_id")
-    ),
+    totals=Totals(recipients_totals_source, key="sending_id"),
 )
 
 
@@ -548,14 +664,11 @@ def visits_source() -> Source:
     )
 
 
-LINKS_VISITS_HISTORY = Report(
-    name="links_visits_history",
-    format="timeseries",
-    permit=permits.REPORT_LINKS_VISITS_HISTORY,
-    cost=3,
-    description="Resolved (short) links: visits over time.",
-    fields=(
-        CLUB,
+LINKS_VISITS_HISTORY = _series(
+    "links_visits_history",
+    permits.REPORT_LINKS_VISITS_HISTORY,
+    "Resolved (short) links: visits over time.",
+    (
         Field("source_type", ENUM, "The component that produced the link visit", enum=SOURCE_TYPES),
         SOURCE_ID,
         Field("sending_id", INTEGER, "Sending ID (null: a generated link)"),
@@ -563,12 +676,9 @@ LINKS_VISITS_HISTORY = Report(
         Field("path", STRING, "Path of the link's URL"),
         *(Field(key, STRING, f"{key} of the link's URL") for key in UTM),
     ),
+    ("source_type", "source_id", "sending_id", "host", "path", *UTM),
     source=visits_source,
     intervals=INTERVALS,
-    aggregations=tuple(
-        Aggregation(name, (name,), f"One series per {name}")
-        for name in ("source_type", "source_id", "sending_id", "host", "path", *UTM)
-    ),
 )
 
 REPORTS = (

@@ -59,7 +59,7 @@ def _labels(source: Source, aggregation: Aggregation | None, defaults: tuple[str
 
 def _measure(report: Report, source: Source) -> ColumnElement[Any]:
     if report.measure == "count":
-        return func.count()
+        return func.count() if source.weight is None else func.coalesce(func.sum(source.weight), 0)
     return func.coalesce(func.sum(source.measure), 0)
 
 

@@ -12,11 +12,12 @@ caller's permits (``Reporting:Api:Query`` plus the report's own) and raise the A
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from loyaltyhub.auth import permits as permit_names
@@ -27,6 +28,7 @@ from loyaltyhub.reporting import compiler, rollups
 from loyaltyhub.reporting.cursor import InvalidCursor, decode_cursor, encode_cursor, query_fingerprint
 from loyaltyhub.reporting.fields import INTEGER
 from loyaltyhub.reporting.query import Query, TimeRange, check_query, resolve_range
+from loyaltyhub.reporting.registry import Source
 from loyaltyhub.settings import Settings
 from loyaltyhub.timebuckets import (
     MAX_DATA_POINTS,
@@ -212,9 +214,12 @@ def _points(session: Session, access: CustomerAccess, query: Query, span: TimeRa
     windows = _windows(access, span)
     labels = list(query.aggregation.labels if query.aggregation else report.default_labels)
     local = span.timezone is None
-    if rollups.eligible(report.name, query.node, labels, interval, local) and rollups.whole_hour_zone(
-        ZoneInfo(windows[0].timezone), windows[0].start, windows[0].end
-    ):
+    hourly = interval != "5m" and not local
+    if hourly and not rollups.whole_hour_zone(ZoneInfo(windows[0].timezone), windows[0].start, windows[0].end):
+        hourly = False
+    if hourly and report.totals is not None:
+        return _points_with_totals(session, access, query, span, windows, labels)
+    if hourly and rollups.eligible(report.name, query.node, labels, interval, local):
         return _points_with_rollup(session, access, query, span, windows, labels)
     return _raw_points(session, access, query, span, windows, labels)
 
@@ -226,12 +231,13 @@ def _raw_points(
     span: TimeRange,
     windows: list[compiler.ClubWindow],
     labels: list[str],
+    source: Source | None = None,
 ) -> list[_Point]:
     report = query.report
     timeseries = report.format == "timeseries"
     statement = compiler.series_statement(
         report,
-        report.source(),
+        source or report.source(),
         query.node,
         query.aggregation,
         windows,
@@ -252,6 +258,59 @@ def _raw_points(
         label = {name: _plain(data[name], fields.get(name)) for name in labels}
         points.append(_Point(bucket, club_id, label, timezone, _number(data[compiler.VALUE])))
     return points
+
+
+def _points_with_totals(
+    session: Session,
+    access: CustomerAccess,
+    query: Query,
+    span: TimeRange,
+    windows: list[compiler.ClubWindow],
+    labels: list[str],
+) -> list[_Point]:
+    """The whole hours of the range from the report's pre-counted totals, a ragged start or end from its
+    own rows (only those of the ``key`` values the totals show in the hours around it); the sum of both."""
+    totals = query.report.totals
+    assert totals is not None
+    start, end = windows[0].start, windows[0].end
+    middle = (rollups.ceil_hour(start), rollups.floor_hour(end))
+    if middle[1] <= middle[0]:
+        middle = (start, start)
+
+    def part(a: datetime, b: datetime) -> list[compiler.ClubWindow]:
+        return [compiler.ClubWindow(w.club_id, w.timezone, a, b) for w in windows]
+
+    counted = totals.source()
+    points: list[_Point] = []
+    if middle[0] < middle[1]:
+        points += _raw_points(session, access, query, span, part(*middle), labels, counted)
+    for a, b in ((start, middle[0]), (middle[1], end)):
+        if a >= b:
+            continue
+        present = (
+            select(counted.columns[totals.key])
+            .select_from(counted.from_)
+            .where(
+                counted.club.in_(access.club_ids),
+                counted.time >= rollups.floor_hour(a),
+                counted.time < rollups.ceil_hour(b),
+                *counted.where,
+            )
+        )
+        keys = sorted({key for key in session.execute(present.distinct()).scalars() if key is not None})
+        if not keys:
+            continue
+        raw = query.report.source()
+        narrowed = replace(raw, where=(*raw.where, raw.columns[totals.key].in_(keys)))
+        points += _raw_points(session, access, query, span, part(a, b), labels, narrowed)
+    merged: dict[tuple[Any, ...], _Point] = {}
+    for point in points:
+        key = (point.bucket, tuple(point.label.items()))
+        if key in merged:
+            merged[key].value += point.value
+        else:
+            merged[key] = point
+    return list(merged.values())
 
 
 def _points_with_rollup(

@@ -51,9 +51,25 @@ class Source:
     where: tuple[ColumnElement[bool], ...] = ()
     filter_targets: Mapping[str, Any] = field(default_factory=dict)
     measure: ColumnElement[Any] | None = None
+    weight: ColumnElement[Any] | None = None
+    """Pre-counted rows: each row stands for ``weight`` rows of the report (a count report sums it)."""
 
     def target(self, name: str) -> Any:
         return self.filter_targets[name] if name in self.filter_targets else self.columns[name]
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Pre-counted totals of a timeseries or statistics report, kept per UTC hour.
+
+    ``source`` gives the report's fields over the totals (``time`` an instant in the hour counted,
+    ``weight`` the count). The engine reads it for the whole hours of a query's range and the report's own
+    source for a ragged start or end, narrowed to the ``key`` values (a field) the totals show in those
+    hours; answers are the same as from the report's source alone.
+    """
+
+    source: Callable[[], Source]
+    key: str
 
 
 Expansion = Callable[[Source], tuple[FromClause, dict[str, ColumnElement[Any]]]]
@@ -104,6 +120,7 @@ class Report:
     implicit: Callable[[Any, Aggregation | None], ColumnElement[bool] | None] | None = None
     data_lag: str | None = None
     enrich: Callable[[Any, list[dict[str, Any]]], None] | None = None
+    totals: Totals | None = None
 
     @property
     def field_map(self) -> dict[str, Field]:
