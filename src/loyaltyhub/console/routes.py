@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess, CustomerAccess
 from loyaltyhub.auth.service import authenticate_user, issue_user_token, revoke_user_token, user_principal
+from loyaltyhub.collections import service as collections_service
 from loyaltyhub.console import dashboard, explorer, forms, i18n
 from loyaltyhub.console import members as console_members
 from loyaltyhub.console import messages as console_messages
@@ -595,10 +596,25 @@ def offers_page(request: Request, access: OffersList, session: SessionDep) -> HT
     )
 
 
+def _collection_choices(session: SessionDep, access: ClubAccess) -> list[tuple[int, str]] | None:
+    """The club's collections (by position) for the offer form's checkboxes; None without the permit to
+    list them (the form then leaves the offer's collections as they are)."""
+    if permits.COLLECTIONS_LIST not in access.permits:
+        return None
+    statement = collections_service.list_collections(access.club_id, with_archived=False, scope=None)
+    return [(c.id, _localized(c.title, access.club)) for c in session.execute(statement).scalars()]
+
+
+def _localized(texts: dict[str, Any] | None, club: Any) -> str:
+    texts = texts or {}
+    return str(texts.get(club.default_language) or next(iter(texts.values()), "") or "")
+
+
 def _form_page(
     request: Request,
     access: ClubAccess,
     *,
+    session: SessionDep,
     offer: Any | None,
     values: dict[str, str],
     status_code: int = 200,
@@ -620,6 +636,7 @@ def _form_page(
         other_errors=other_errors or [],
         languages=forms.languages_of(access.club),
         choices=forms.CHOICES,
+        collections=_collection_choices(session, access),
         saved=saved,
         notice=notice,
         grant_errors=grant_errors or [],
@@ -630,14 +647,17 @@ def _refused(request: Request, session: SessionDep, access: ClubAccess, offer: A
     """The API's 422, shown next to the fields; nothing of the attempt is kept."""
     session.rollback()
     errors, other = forms.split_errors(forms.field_errors(exc.extra.get("details") or {}), access.club)
+    values = forms.form_values(form)
     return _form_page(
-        request, access, offer=offer, values=forms.form_values(form), status_code=422, errors=errors, other_errors=other
+        request, access, session=session, offer=offer, values=values, status_code=422, errors=errors, other_errors=other
     )
 
 
 @router.get("/{loyalty_club_slug}/offers/new")
-def new_offer(request: Request, access: OffersCreate) -> HTMLResponse:
-    return _form_page(request, access, offer=None, values={"type": "regular"})
+def new_offer(request: Request, access: OffersCreate, session: SessionDep) -> HTMLResponse:
+    return _form_page(
+        request, access, session=session, offer=None, values={"type": "regular", "read_more.enabled": "on"}
+    )
 
 
 @router.post("/{loyalty_club_slug}/offers")
@@ -662,9 +682,8 @@ def edit_offer(request: Request, access: OffersUpdate, session: SessionDep, offe
     offer = service.present_one(session, _offer(session, access, offer_id))
     saved = request.query_params.get("saved") == "1"
     notice = NOTICES.get(request.query_params.get("done", ""))
-    return _form_page(
-        request, access, offer=offer, values=forms.values_of(offer, access.club), saved=saved, notice=notice
-    )
+    values = forms.values_of(offer, access.club)
+    return _form_page(request, access, session=session, offer=offer, values=values, saved=saved, notice=notice)
 
 
 NOTICES = {"cloned": "This is a draft copy of the offer.", "archived": "Archived.", "granted": "Granted."}
@@ -745,7 +764,9 @@ def grant_offer(
 def _grant_refused(request, session, access, offer_id, form, messages):  # type: ignore[no-untyped-def]
     offer = service.present_one(session, _offer(session, access, offer_id))
     values = {**forms.values_of(offer, access.club), "grant_member_ids": form.get("member_ids")}
-    return _form_page(request, access, offer=offer, values=values, status_code=422, grant_errors=messages)
+    return _form_page(
+        request, access, session=session, offer=offer, values=values, status_code=422, grant_errors=messages
+    )
 
 
 # --- members --------------------------------------------------------------------------------------------
