@@ -44,6 +44,7 @@ def test_another_clubs_pages_and_records_are_not_found(app, console_as, factory,
     )
     session.add(sending_b)
     session.flush()
+    collection_b = offers.collection(session, club_b, title={"en": "B's secret"})
     console = console_as(club_a)
     failures = []
     for method, path in _console_routes(app):
@@ -54,10 +55,11 @@ def test_another_clubs_pages_and_records_are_not_found(app, console_as, factory,
             "service_name": "generic",
             "message_id": message_b.id,
             "sending_id": sending_b.id,
+            "collection_id": collection_b.id,
         }
         assert set(PARAM.findall(path)) <= {"loyalty_club_slug", *values}, path
         for slug in (club_b.slug, club_a.slug):
-            if slug == club_a.slug and not {"offer_id", "member_id", "message_id", "sending_id"} & set(
+            if slug == club_a.slug and not {"offer_id", "member_id", "message_id", "sending_id", "collection_id"} & set(
                 PARAM.findall(path)
             ):
                 continue
@@ -73,6 +75,8 @@ def test_another_clubs_pages_and_records_are_not_found(app, console_as, factory,
     session.refresh(message_b)
     session.refresh(sending_b)
     assert message_b.deleted_at is None and sending_b.status == "transmitting"
+    session.refresh(collection_b)
+    assert collection_b.archived_at is None and collection_b.title == {"en": "B's secret"}
 
 
 def test_an_organization_user_opens_every_club_of_it_and_no_other(app, staff_user, factory, session):

@@ -62,6 +62,11 @@ def languages_of(club: LoyaltyClub) -> list[str]:
     return list(club.languages or [club.default_language])
 
 
+def integer(raw: str) -> Any:
+    """A typed number as an int; other text as it is (for the schema to refuse with the API's error)."""
+    return _integer(raw)
+
+
 def _integer(raw: str) -> Any:
     text = raw.strip()
     return int(text) if _INTEGER.match(text) else text
@@ -138,6 +143,11 @@ def parse_create(body: dict[str, Any]) -> OfferCreate:
 
 def parse_update(body: dict[str, Any]) -> OfferUpdate:
     return _parse(OfferUpdate, body)
+
+
+def parse_model(model: Any, body: dict[str, Any]) -> Any:
+    """Any of the API's request models for ``body``, or the API's 422."""
+    return _parse(model, body)
 
 
 def _parse(model: Any, body: dict[str, Any]) -> Any:

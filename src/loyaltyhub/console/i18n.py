@@ -130,6 +130,39 @@ NORWEGIAN: dict[str, str] = {
     "Type": "Type",
     "Uses": "Bruk",
     "Filter": "Filtrer",
+    # offer editor sections
+    "Audience and links": "Målgruppe og koblinger",
+    "Read more": "Les mer",
+    "Show the read-more button": "Vis les mer-knappen",
+    "Activation texts": "Aktiveringstekster",
+    "Files and image": "Filer og bilde",
+    # collections
+    "Collections": "Samlinger",
+    "Collection": "Samling",
+    "No collections yet.": "Ingen samlinger ennå.",
+    "Members see the collections in this order.": "Medlemmene ser samlingene i denne rekkefølgen.",
+    "Position": "Plassering",
+    "Title": "Tittel",
+    "Description": "Beskrivelse",
+    "Scope": "Område",
+    "Order": "Rekkefølge",
+    "any": "alle",
+    "Move up": "Flytt opp",
+    "Move down": "Flytt ned",
+    "New collection": "Ny samling",
+    "Empty: after the last one": "Tom: etter den siste",
+    "Create collection": "Opprett samling",
+    "Edit collection": "Rediger samlingen",
+    "Offers in this collection": "Tilbud i denne samlingen",
+    "No offers in this collection yet: choose it in an offer’s editor.": (
+        "Ingen tilbud i denne samlingen ennå: velg den i redigeringen av et tilbud."
+    ),
+    "Back to collections": "Tilbake til samlingene",
+    "Collection created.": "Samlingen er opprettet.",
+    "Order saved.": "Rekkefølgen er lagret.",
+    "Archived.": "Arkivert.",
+    "Archive": "Arkiver",
+    "Save": "Lagre",
 }
 
 CATALOGUES = {"no": NORWEGIAN}

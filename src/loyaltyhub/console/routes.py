@@ -17,7 +17,7 @@ from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess, CustomerAccess
 from loyaltyhub.auth.service import authenticate_user, issue_user_token, revoke_user_token, user_principal
 from loyaltyhub.collections import service as collections_service
-from loyaltyhub.console import dashboard, explorer, forms, i18n
+from loyaltyhub.console import collection_pages, dashboard, explorer, forms, i18n
 from loyaltyhub.console import members as console_members
 from loyaltyhub.console import messages as console_messages
 from loyaltyhub.console.dependencies import CsrfChecked, Form, Needs, StaffDep, console_club, organization_access
@@ -39,7 +39,7 @@ from loyaltyhub.messaging import repository as messaging_repository
 from loyaltyhub.messaging import service as messaging_service
 from loyaltyhub.messaging import views
 from loyaltyhub.offers import grants, queries, service
-from loyaltyhub.offers.models import Offer
+from loyaltyhub.offers.models import Collection, Offer
 from loyaltyhub.offers.queries import SORT_FIELDS, OfferFilters, OfferSort
 from loyaltyhub.offers.types import OFFER_TYPES, SCOPES, STATUSES, types_of_scope
 from loyaltyhub.ratelimit.logins import client_address, login_throttle_for, staff_identifier
@@ -58,6 +58,10 @@ Dashboard = Annotated[ClubAccess, Depends(Needs(permits.REPORTING_QUERY))]
 MembersList = Annotated[ClubAccess, Depends(Needs(permits.MEMBERS_LIST))]
 MembersShow = Annotated[ClubAccess, Depends(Needs(permits.MEMBERS_SHOW))]
 MembersUpdate = Annotated[ClubAccess, Depends(Needs(permits.MEMBERS_UPDATE))]
+CollectionsList = Annotated[ClubAccess, Depends(Needs(permits.COLLECTIONS_LIST))]
+CollectionsCreate = Annotated[ClubAccess, Depends(Needs(permits.COLLECTIONS_CREATE))]
+CollectionsUpdate = Annotated[ClubAccess, Depends(Needs(permits.COLLECTIONS_UPDATE))]
+CollectionsArchive = Annotated[ClubAccess, Depends(Needs(permits.COLLECTIONS_ARCHIVE))]
 PER_PAGE = 20
 
 
@@ -75,6 +79,10 @@ def _can(access: ClubAccess) -> dict[str, bool]:
         "show_members": permits.MEMBERS_SHOW in held,
         "update_members": permits.MEMBERS_UPDATE in held,
         "messages": permits.MESSAGES_INDEX in held,
+        "collections": permits.COLLECTIONS_LIST in held,
+        "create_collections": permits.COLLECTIONS_CREATE in held,
+        "update_collections": permits.COLLECTIONS_UPDATE in held,
+        "archive_collections": permits.COLLECTIONS_ARCHIVE in held,
     }
 
 
@@ -767,6 +775,154 @@ def _grant_refused(request, session, access, offer_id, form, messages):  # type:
     return _form_page(
         request, access, session=session, offer=offer, values=values, status_code=422, grant_errors=messages
     )
+
+
+# --- collections (the Collections API's service) ----------------------------------------------------
+
+CollectionId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+def _collections_page(
+    request: Request,
+    session: SessionDep,
+    access: ClubAccess,
+    status_code: int = 200,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, list[forms.FieldError]] | None = None,
+    notice: str | None = None,
+) -> HTMLResponse:
+    listed = collection_pages.listing(session, access)
+    return _page(
+        request,
+        access,
+        "offers/collections.html",
+        status_code,
+        nav="collections",
+        collections=listed,
+        ids=[c.id for c in listed],
+        moved=collection_pages.moved,
+        title_of=lambda c: collection_pages.title_of(c, access.club),
+        languages=forms.languages_of(access.club),
+        scopes=SCOPES,
+        values=values or {},
+        errors=errors or {},
+        notice=notice,
+    )
+
+
+COLLECTION_NOTICES = {"created": "Collection created.", "ordered": "Order saved.", "archived": "Archived."}
+
+
+@router.get("/{loyalty_club_slug}/collections")
+def collections_page(request: Request, access: CollectionsList, session: SessionDep) -> HTMLResponse:
+    notice = COLLECTION_NOTICES.get(request.query_params.get("done", ""))
+    return _collections_page(request, session, access, notice=notice)
+
+
+@router.post("/{loyalty_club_slug}/collections")
+def create_collection(request: Request, access: CollectionsCreate, _csrf: CsrfChecked, form: Form, session: SessionDep):
+    try:
+        collection_pages.create(session, access, form)
+    except ValidationFailed as exc:
+        session.rollback()
+        errors = forms.field_errors(exc.extra.get("details") or {})
+        return _collections_page(request, session, access, 422, forms.form_values(form), errors)
+    return redirect(f"/console/{access.club.slug}/collections?done=created", request)
+
+
+@router.post("/{loyalty_club_slug}/collections/order")
+def order_collections(request: Request, access: CollectionsUpdate, _csrf: CsrfChecked, form: Form, session: SessionDep):
+    """The collections' order (the API's ``PUT …/collections/order``): every id, in the new order."""
+    collection_pages.reorder(session, access, form)
+    return redirect(f"/console/{access.club.slug}/collections?done=ordered", request)
+
+
+def _collection(session: SessionDep, access: ClubAccess, collection_id: int) -> Any:
+    return access.tenant.get_or_404(session, Collection, collection_id)
+
+
+def _collection_page(
+    request: Request,
+    session: SessionDep,
+    access: ClubAccess,
+    collection: Any,
+    status_code: int = 200,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, list[forms.FieldError]] | None = None,
+) -> HTMLResponse:
+    shown = collections_service.present_one(session, collection)
+    offers_listed = collection_pages.offers_in_order(session, access, collection)
+    current = {"scope": shown.scope or ""}
+    for name in ("title", "description"):
+        for lang, text in (getattr(shown, name) or {}).items():
+            current[f"{name}.{lang}"] = str(text)
+    return _page(
+        request,
+        access,
+        "offers/collection.html",
+        status_code,
+        nav="collections",
+        collection=shown,
+        title=collection_pages.title_of(shown, access.club),
+        offers=[(o, _display_name(o, access.club.default_language)) for o in offers_listed],
+        offer_ids=[o.id for o in offers_listed],
+        moved=collection_pages.moved,
+        languages=forms.languages_of(access.club),
+        scopes=SCOPES,
+        values=values if values is not None else current,
+        errors=errors or {},
+        notice=COLLECTION_NOTICES.get(request.query_params.get("done", "")),
+        saved=request.query_params.get("saved") == "1",
+    )
+
+
+@router.get("/{loyalty_club_slug}/collections/{collection_id:int}")
+def collection_page(
+    request: Request, access: CollectionsList, session: SessionDep, collection_id: CollectionId
+) -> HTMLResponse:
+    return _collection_page(request, session, access, _collection(session, access, collection_id))
+
+
+@router.post("/{loyalty_club_slug}/collections/{collection_id:int}")
+def update_collection(
+    request: Request,
+    access: CollectionsUpdate,
+    _csrf: CsrfChecked,
+    form: Form,
+    session: SessionDep,
+    collection_id: CollectionId,
+):
+    collection = _collection(session, access, collection_id)
+    try:
+        collection_pages.update(session, access, collection, form)
+    except ValidationFailed as exc:
+        session.rollback()
+        errors = forms.field_errors(exc.extra.get("details") or {})
+        collection = _collection(session, access, collection_id)
+        return _collection_page(request, session, access, collection, 422, forms.form_values(form), errors)
+    return redirect(f"/console/{access.club.slug}/collections/{collection.id}?saved=1", request)
+
+
+@router.post("/{loyalty_club_slug}/collections/{collection_id:int}/offers_order")
+def order_collection_offers(
+    request: Request,
+    access: CollectionsUpdate,
+    _csrf: CsrfChecked,
+    form: Form,
+    session: SessionDep,
+    collection_id: CollectionId,
+):
+    """The order of the collection's offers (the API's PATCH of ``offers_order``)."""
+    collection = collection_pages.order_offers(session, access, _collection(session, access, collection_id), form)
+    return redirect(f"/console/{access.club.slug}/collections/{collection.id}?done=ordered", request)
+
+
+@router.post("/{loyalty_club_slug}/collections/{collection_id:int}/archive")
+def archive_collection(
+    request: Request, access: CollectionsArchive, _csrf: CsrfChecked, session: SessionDep, collection_id: CollectionId
+):
+    collections_service.archive_collection(session, _collection(session, access, collection_id))
+    return redirect(f"/console/{access.club.slug}/collections?done=archived", request)
 
 
 # --- members --------------------------------------------------------------------------------------------
