@@ -163,6 +163,21 @@ NORWEGIAN: dict[str, str] = {
     "Archived.": "Arkivert.",
     "Archive": "Arkiver",
     "Save": "Lagre",
+    # member groups
+    "Groups": "Grupper",
+    "Member groups": "Medlemsgrupper",
+    "Group created.": "Gruppen er opprettet.",
+    "Add a member to a group from the member’s page.": "Legg et medlem til i en gruppe fra medlemmets side.",
+    "No groups yet.": "Ingen grupper ennå.",
+    "New group": "Ny gruppe",
+    "Create group": "Opprett gruppe",
+    "Remove from {group}": "Fjern fra {group}",
+    "Remove": "Fjern",
+    "In no group.": "Ikke i noen gruppe.",
+    "Add to group": "Legg til i gruppe",
+    "Add": "Legg til",
+    "Added to the group.": "Lagt til i gruppen.",
+    "Removed from the group.": "Fjernet fra gruppen.",
 }
 
 CATALOGUES = {"no": NORWEGIAN}

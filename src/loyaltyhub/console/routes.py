@@ -80,6 +80,7 @@ def _can(access: ClubAccess) -> dict[str, bool]:
         "update_members": permits.MEMBERS_UPDATE in held,
         "messages": permits.MESSAGES_INDEX in held,
         "collections": permits.COLLECTIONS_LIST in held,
+        "groups": permits.MEMBER_GROUPS_LIST in held,
         "create_collections": permits.COLLECTIONS_CREATE in held,
         "update_collections": permits.COLLECTIONS_UPDATE in held,
         "archive_collections": permits.COLLECTIONS_ARCHIVE in held,
@@ -945,7 +946,15 @@ def _profile_page(
     member: Any,
     status_code: int = 200,
     ban_error: str | None = None,
+    group_error: str | None = None,
 ) -> HTMLResponse:
+    held = access.permits
+    sees_groups = permits.MEMBER_GROUPS_LIST in held or permits.MEMBERS_GROUPS in held
+    in_groups = console_members.member_groups(session, access, member.id) if sees_groups else None
+    choices = None
+    if permits.MEMBER_GROUPS_MEMBERS in held and permits.MEMBER_GROUPS_LIST in held:
+        joined = {g.id for g in in_groups or []}
+        choices = [g for g, _count in console_members.groups_listing(session, access) if g.id not in joined]
     return _page(
         request,
         access,
@@ -955,6 +964,10 @@ def _profile_page(
         member=member,
         name=console_members.display_name(member),
         ban_error=ban_error,
+        in_groups=in_groups,
+        group_choices=choices,
+        group_error=group_error,
+        group_notice=GROUP_NOTICES.get(request.query_params.get("done", "")),
         history=console_members.history(session, access, member.id),
         offer_name=lambda offer: console_members.offer_name(offer, access.club.default_language),
     )
@@ -980,3 +993,77 @@ def ban_member(
         member = console_members.profile(session, access, member_id)
         return _profile_page(request, session, access, member, 422, message)
     return redirect(f"/console/{access.club.slug}/members/{member_id}")
+
+
+GROUP_NOTICES = {"added": "Added to the group.", "removed": "Removed from the group."}
+GroupsOfMembers = Annotated[ClubAccess, Depends(Needs(permits.MEMBER_GROUPS_MEMBERS))]
+GroupsList = Annotated[ClubAccess, Depends(Needs(permits.MEMBER_GROUPS_LIST))]
+GroupsCreate = Annotated[ClubAccess, Depends(Needs(permits.MEMBER_GROUPS_CREATE))]
+GroupId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+@router.post("/{loyalty_club_slug}/members/{member_id:int}/groups")
+def add_member_to_group(
+    request: Request, access: GroupsOfMembers, _csrf: CsrfChecked, form: Form, session: SessionDep, member_id: MemberId
+) -> Response:
+    try:
+        console_members.add_to_group(session, access, member_id, form.get("group_id"))
+    except ValidationFailed as exc:
+        session.rollback()
+        problems = forms.field_errors(exc.extra.get("details") or {})
+        message = "; ".join(e.message for errs in problems.values() for e in errs)
+        member = console_members.profile(session, access, member_id)
+        return _profile_page(request, session, access, member, 422, group_error=message)
+    return redirect(f"/console/{access.club.slug}/members/{member_id}?done=added#groups-title", request)
+
+
+@router.post("/{loyalty_club_slug}/members/{member_id:int}/groups/{group_id:int}/remove")
+def remove_member_from_group(
+    request: Request,
+    access: GroupsOfMembers,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    member_id: MemberId,
+    group_id: GroupId,
+) -> Response:
+    console_members.remove_from_group(session, access, member_id, group_id)
+    return redirect(f"/console/{access.club.slug}/members/{member_id}?done=removed#groups-title", request)
+
+
+def _groups_page(
+    request: Request,
+    session: SessionDep,
+    access: ClubAccess,
+    status_code: int = 200,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, list[forms.FieldError]] | None = None,
+) -> HTMLResponse:
+    return _page(
+        request,
+        access,
+        "members/groups.html",
+        status_code,
+        nav="groups",
+        groups=console_members.groups_listing(session, access),
+        may_create=permits.MEMBER_GROUPS_CREATE in access.permits,
+        values=values or {},
+        errors=errors or {},
+        created=request.query_params.get("done") == "created",
+    )
+
+
+@router.get("/{loyalty_club_slug}/groups")
+def groups_page(request: Request, access: GroupsList, session: SessionDep) -> HTMLResponse:
+    """The club's member groups with their member counts (the API's ``GET …/members/groups``)."""
+    return _groups_page(request, session, access)
+
+
+@router.post("/{loyalty_club_slug}/groups")
+def create_group(request: Request, access: GroupsCreate, _csrf: CsrfChecked, form: Form, session: SessionDep):
+    try:
+        console_members.create_group(session, access, form.get("name"), form.get("description"))
+    except ValidationFailed as exc:
+        session.rollback()
+        errors = forms.field_errors(exc.extra.get("details") or {})
+        return _groups_page(request, session, access, 422, forms.form_values(form), errors)
+    return redirect(f"/console/{access.club.slug}/groups?done=created", request)
