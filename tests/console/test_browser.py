@@ -32,6 +32,9 @@ from loyaltyhub.wiring import build_services
 from tests.conftest import own_postgres_database
 from tests.factories import PUBLIC_HEADERS
 from tests.member_offers import factories as mo
+from tests.members import factories as members_factories
+from tests.messaging import factories as messaging_factories
+from tests.offers import factories as offers_factories
 from tests.ops.servers import environment, serve
 
 CHROMIUM = "/usr/bin/chromium"
@@ -67,6 +70,9 @@ class Site:
     offer_b: int
     offer_a: int
     organization_id: int = 0
+    collection_id: int = 0
+    group_id: int = 0
+    message_id: int = 0
     database_url: str = ""
 
 
@@ -87,6 +93,13 @@ def _seed(url: str) -> dict[str, Any]:
             catalog.update_settings(session, club_a, MESSAGING_SETTINGS)
             offer_a = mo.offer(session, club_a, name={"en": "Seeded offer"}, status="draft")
             offer_b = mo.offer(session, club_b, name={"en": "City Syd secret"})
+            picks = offers_factories.collection(session, club_a, title={"en": "Weekly picks"}, position=1)
+            offers_factories.collection(session, club_a, title={"en": "Food court"}, position=2)
+            mo.offer(session, club_a, name={"en": "Cinema ticket"}, collection_ids=[picks.id])
+            mo.offer(session, club_a, name={"en": "Free parking"}, collection_ids=[picks.id])
+            group = members_factories.group(session, club_a, name="VIP")
+            members_factories.group(session, club_a, name="Families")
+            message = messaging_factories.sending(session, club_a).message_id
             return {
                 "club_a": club_a.slug,
                 "club_b": club_b.slug,
@@ -95,6 +108,9 @@ def _seed(url: str) -> dict[str, Any]:
                 "offer_a": offer_a.id,
                 "offer_b": offer_b.id,
                 "organization_id": club_a.organization_id,
+                "collection_id": picks.id,
+                "group_id": group.id,
+                "message_id": message,
             }
     finally:
         engine.dispose()
@@ -470,6 +486,69 @@ def test_compose_schedule_unschedule_send_and_see_the_results(open_page, site):
     w.shoot("messages")
 
 
+def test_collections_and_groups(open_page, site):
+    w = open_page()
+    sign_in(w, "admin@storo.example")
+    w.page.wait_for_url(f"**/console/{site.club_a}/dashboard")
+    w.page.get_by_role("link", name="Collections").click()
+    w.page.wait_for_url(re.compile(r"/collections$"))
+    rows = w.page.locator("tr[data-collection-id]")
+    assert rows.nth(0).inner_text().startswith("1\tWeekly picks")
+    w.page.get_by_role("button", name="Move up: Food court").click()
+    w.page.wait_for_url(re.compile(r"done=ordered"))
+    assert w.page.locator("tr[data-collection-id]").nth(0).get_attribute("data-collection-id") != str(
+        site.collection_id
+    )
+    w.shoot("collections")
+    w.page.get_by_role("link", name="Weekly picks").click()
+    w.page.wait_for_url(re.compile(rf"/collections/{site.collection_id}$"))
+    w.page.get_by_role("button", name="Move down: Cinema ticket").click()
+    w.page.wait_for_url(re.compile(r"done=ordered"))
+    assert w.page.locator("tr[data-offer-id] td").nth(1).inner_text() == "Free parking"
+    w.shoot("collection")
+
+    w.page.get_by_role("link", name="Groups").click()
+    w.page.wait_for_url(re.compile(r"/groups$"))
+    w.page.get_by_label("Name").fill("Weekend shoppers")
+    w.page.get_by_role("button", name="Create group").click()
+    w.page.wait_for_url(re.compile(r"done=created"))
+    w.page.locator("tr[data-group-id]", has_text="Weekend shoppers").wait_for()
+    w.shoot("groups")
+    w.goto(f"/console/{site.club_a}/members/{site.member_id}")
+    w.page.get_by_label("Add to group").select_option(label="VIP")
+    w.page.get_by_role("button", name="Add", exact=True).click()
+    w.page.wait_for_url(re.compile(r"done=added"))
+    assert w.page.locator(f'#member-groups li[data-group-id="{site.group_id}"]').count() == 1
+    w.shoot("member-groups")
+    w.page.get_by_role("button", name="Remove from VIP").click()
+    w.page.wait_for_url(re.compile(r"done=removed"))
+    assert w.page.locator(f'#member-groups li[data-group-id="{site.group_id}"]').count() == 0
+
+
+def test_every_offer_field_in_the_editor(open_page, site):
+    w = open_page()
+    sign_in(w, "admin@storo.example")
+    w.goto(f"/console/{site.club_a}/offers/new")
+    w.page.get_by_label("Name (en)").fill("Everything")
+    w.page.get_by_label("Weekly picks").check()
+    w.page.get_by_label("Button title").fill("Read more")
+    w.page.get_by_label("Activation button").fill("Activate")
+    w.page.get_by_label("Image template (JSON object)").fill('{"width": 0, "height": 300}')
+    w.expected.add(422)
+    w.page.get_by_role("button", name="Create offer").click()
+    w.page.wait_for_selector("#form-problems")
+    template = w.page.get_by_label("Image template (JSON object)")
+    assert template.get_attribute("aria-invalid") == "true"
+    assert "width: must be at least 1" in w.page.locator("#image_template-errors").inner_text()
+    assert w.page.get_by_label("Weekly picks").is_checked()
+    w.shoot("offer-every-field-422")
+    template.fill('{"width": 600, "height": 300}')
+    w.page.get_by_role("button", name="Create offer").click()
+    w.page.wait_for_url(re.compile(r"/offers/\d+\?saved=1$"))
+    assert w.page.get_by_label("Weekly picks").is_checked()
+    assert w.page.get_by_label("Activation button").input_value() == "Activate"
+
+
 PAGES = (
     "/dashboard",
     "/offers",
@@ -478,6 +557,8 @@ PAGES = (
     "/messages/new",
     "/members",
     "/reports?report=offers_usages_stats",
+    "/collections",
+    "/groups",
 )
 
 
@@ -487,7 +568,13 @@ def test_pages_have_no_serious_accessibility_violations(open_page, site):
     sign_in(w, "admin@storo.example")
     w.page.wait_for_url(f"**/console/{site.club_a}/dashboard")
     found = {}
-    pages = (*PAGES, f"/offers/{site.offer_a}", f"/members/{site.member_id}")
+    pages = (
+        *PAGES,
+        f"/offers/{site.offer_a}",
+        f"/members/{site.member_id}",
+        f"/collections/{site.collection_id}",
+        f"/messages/generic/{site.message_id}",
+    )
     paths = (*(f"/console/{site.club_a}{p}" for p in pages), f"/console/organizations/{site.organization_id}/dashboard")
     for path in ("/console/login", *paths):
         if path == "/console/login":
