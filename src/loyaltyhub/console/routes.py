@@ -355,6 +355,9 @@ def reports_page(request: Request, access: Dashboard, session: SessionDep) -> HT
         found=found,
         picker=params,
         other_errors=explorer.other_errors(found.errors),
+        filter_fields=explorer.filter_fields(found.report),
+        condition_rows=explorer.condition_rows(params),
+        operators=explorer.OPERATORS,
         specs=json.dumps(charts).replace("<", "\\u003c"),
         query=request.url.query,
     )
