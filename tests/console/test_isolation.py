@@ -48,6 +48,13 @@ def test_another_clubs_pages_and_records_are_not_found(app, console_as, factory,
     collection_b = offers.collection(session, club_b, title={"en": "B's secret"})
     group_b = members.group(session, club_b, name="B's secret")
     console = console_as(club_a)
+    from sqlalchemy import select
+
+    from loyaltyhub.auth.models import User
+    from tests.exports.factories import export_job
+
+    user_id = session.execute(select(User.id).where(User.email == console.email)).scalar_one()
+    export_b = export_job(session, [club_b], actor_key=f"user:{user_id}", report="offers", query={"report": "offers"})
     failures = []
     for method, path in _console_routes(app):
         values = {
@@ -59,6 +66,7 @@ def test_another_clubs_pages_and_records_are_not_found(app, console_as, factory,
             "sending_id": sending_b.id,
             "collection_id": collection_b.id,
             "group_id": group_b.id,
+            "export_id": export_b.id,
         }
         assert set(PARAM.findall(path)) <= {"loyalty_club_slug", *values}, path
         for slug in (club_b.slug, club_a.slug):

@@ -116,3 +116,52 @@ def test_the_filter_builder_over_the_reports_fields(console_as, club, session, c
     bad_value = run(**{"c1.field": "id", "c1.op": "equal", "c1.value": "abc"})
     assert bad_value.status_code == 422 and 'data-field="c1"' in bad_value.text
     assert 'value="abc"' in bad_value.text  # what was typed stays
+
+
+def test_export_the_explorers_query_follow_its_progress_and_download_it(
+    console_as, club, session, client, factory, sessions, settings
+):
+    from loyaltyhub.exports.runner import run_pending
+
+    cinema = _use(client, factory, club, session)
+    mo.offer(session, club, name={"en": "Parking"}, status="draft")
+    console = console_as(club)
+    page = console.get(f"/console/{club.slug}/reports?report=offers&c1.field=uses_count&c1.op=equal&c1.value=1")
+    assert 'action="/console/' in page.text and 'name="c1.value" value="1"' in page.text
+    queued = console.post(
+        f"/console/{club.slug}/reports/export",
+        [("report", "offers"), ("c1.field", "uses_count"), ("c1.op", "equal"), ("c1.value", "1"), ("format", "csv")],
+    )
+    assert queued.status_code == 303, queued.text
+    status_url = queued.headers["location"]
+    export_id = int(status_url.rsplit("/", 1)[1])
+    running = console.get(status_url)
+    assert running.status_code == 200 and 'data-status="queued"' in running.text
+    assert (
+        'hx-trigger="every 1s"' in running.text
+        and '<progress id="export-progress" max="1" value="0.0">' in running.text
+    )
+    early = console.get(f"{status_url}/download")
+    assert early.status_code == 409  # not ready yet: the API's answer, as a page
+
+    run_pending(sessions, settings)  # the export worker's tick
+    done = console.get(status_url, headers={"HX-Request": "true"})  # what the page's poll swaps in
+    assert "<html" not in done.text and 'data-status="done"' in done.text and "every 1s" not in done.text
+    assert 'value="1.0"' in done.text and 'id="export-download"' in done.text
+    download = console.get(f"{status_url}/download")
+    assert download.status_code == 200 and download.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(download.text, newline="")))
+    assert [int(r["id"]) for r in rows] == [cinema.id]  # the filter of the builder, every row
+    listed = console.get(f"/console/{club.slug}/reports")
+    assert f'data-export-id="{export_id}"' in listed.text
+
+    # The engine's 422 refuses the export; another user (or club) does not see this one.
+    refused = console.post(f"/console/{club.slug}/reports/export", [("report", "offers"), ("aggregate_by", "nope")])
+    assert refused.status_code == 422 and "aggregate_by" in refused.text
+    assert console_as(club).get(status_url).status_code == 404
+    other = factory.club()
+    assert console_as(other).get(f"/console/{other.slug}/exports/{export_id}").status_code == 404
+    analyst = console_as(club, role="analyst")  # analysts hold Reporting:Api:Export
+    assert analyst.get(status_url).status_code == 404
+    manager = console_as(club, role="offers_manager")
+    assert manager.get(status_url).status_code == 403

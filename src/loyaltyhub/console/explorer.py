@@ -10,12 +10,16 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from loyaltyhub.auth.context import ClubAccess
 from loyaltyhub.console.dashboard import customer_access, period_of
 from loyaltyhub.console.forms import FieldError, field_errors
 from loyaltyhub.errors import ApiError, ValidationFailed
+from loyaltyhub.exports import service as exports_service
+from loyaltyhub.exports.schemas import ExportRequest
+from loyaltyhub.http.errors import validation_details
 from loyaltyhub.reporting import engine
 from loyaltyhub.reporting.fields import BOOLEAN, INTEGER, INTEGER_ARRAY, OBJECT, Field
 from loyaltyhub.reporting.filters import OPERATIONS
@@ -136,13 +140,12 @@ def shape(answer: dict[str, Any]) -> Result:
     return Result([*keys, "value"], [[*(s["label"].get(k) for k in keys), s["value"]] for s in series])
 
 
-def explore(session: Session, access: ClubAccess, params: dict[str, str], secret_key: str) -> Exploration:
-    customer = customer_access(access)
-    available = usable_reports(customer)
-    chosen = next((r for r in available if r.name == params.get("report")), None)
-    exploration = Exploration(available, chosen, params)
-    if not params.get("report"):
-        return exploration
+def query_of(
+    access: ClubAccess, params: dict[str, str], chosen: Report | None
+) -> tuple[dict[str, Any] | None, dict[str, list[FieldError]], dict[str, str]]:
+    """The Reporting API's query body the explorer's form stands for (without paging), the form's own errors
+    (a filter that is not JSON, a bad period) and where each builder row's node sits in the filter."""
+    errors: dict[str, list[FieldError]] = {}
     body: dict[str, Any] = {"report": params["report"]}
     if params.get("aggregate_by"):
         body["aggregate_by"] = params["aggregate_by"]
@@ -153,8 +156,8 @@ def explore(session: Session, access: ClubAccess, params: dict[str, str], secret
         try:
             operations.append(json.loads(params["filter"]))
         except ValueError:
-            exploration.errors["filter"] = [FieldError("invalid_json", "is not JSON")]
-            return exploration
+            errors["filter"] = [FieldError("invalid_json", "is not JSON")]
+            return None, errors, rows
     for n, operation in built:
         rows[f"filter.operations.{len(operations)}"] = f"c{n}"
         operations.append(operation)
@@ -166,11 +169,24 @@ def explore(session: Session, access: ClubAccess, params: dict[str, str], secret
     if chosen is None or chosen.format != "records":
         period, picker = period_of(params, access.club.timezone)
         if picker:
-            exploration.errors.update({k: [FieldError("invalid", m)] for k, m in picker.items()})
-            return exploration
+            errors.update({k: [FieldError("invalid", m)] for k, m in picker.items()})
+            return None, errors, rows
         body.update(period.window())
         body["interval"] = params.get("interval") or "auto"
-    else:
+    return body, errors, rows
+
+
+def explore(session: Session, access: ClubAccess, params: dict[str, str], secret_key: str) -> Exploration:
+    customer = customer_access(access)
+    available = usable_reports(customer)
+    chosen = next((r for r in available if r.name == params.get("report")), None)
+    exploration = Exploration(available, chosen, params)
+    if not params.get("report"):
+        return exploration
+    body, exploration.errors, rows = query_of(access, params, chosen)
+    if body is None:
+        return exploration
+    if chosen is not None and chosen.format == "records":
         body["per_page"] = RECORDS_PER_PAGE
     try:
         answer = engine.run_query(session, customer, body, secret_key=secret_key)
@@ -218,3 +234,39 @@ def other_errors(errors: dict[str, list[FieldError]]) -> list[str]:
         if name not in FORM_FIELDS and not (name[:1] == "c" and name[1:].isdigit())
         for e in errs
     ]
+
+
+# --- exports: every row of the query, to a file, by the export worker (the exports API's jobs) -----------
+
+
+def export(session: Session, access: ClubAccess, params: dict[str, str], fmt: str) -> Any:
+    """Queue an export of the explorer's query, as ``POST /v1/reporting/query/export`` queues it (the same
+    body model, validation, report permit and job); 422 as the API answers it."""
+    customer = customer_access(access)
+    chosen = next((r for r in usable_reports(customer) if r.name == params.get("report")), None)
+    if not params.get("report"):
+        raise ValidationFailed.at(("report",), "blank")
+    body, errors, _rows = query_of(access, params, chosen)
+    if body is None:
+        raise ValidationFailed(
+            {
+                name: [{"error": e.symbol, "options": {"message": e.message}} for e in errs]
+                for name, errs in errors.items()
+            }
+        )
+    try:
+        request = ExportRequest.model_validate({**body, "format": fmt})
+    except ValidationError as exc:
+        raise ValidationFailed(validation_details([dict(e) for e in exc.errors()]))
+    query = request.query()
+    info = exports_service.validate_query(session, customer, query)
+    return exports_service.create_export(session, customer, query, request.format, info=info)
+
+
+def export_job(session: Session, access: ClubAccess, export_id: int) -> Any:
+    """The user's own export within this club (404 for anyone else's, as the API's)."""
+    return exports_service.export_for_caller(session, customer_access(access), export_id)
+
+
+def latest_exports(session: Session, access: ClubAccess, limit: int = 5) -> list[Any]:
+    return exports_service.list_exports(session, customer_access(access), limit=limit)

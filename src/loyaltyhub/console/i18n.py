@@ -178,6 +178,34 @@ NORWEGIAN: dict[str, str] = {
     "Add": "Legg til",
     "Added to the group.": "Lagt til i gruppen.",
     "Removed from the group.": "Fjernet fra gruppen.",
+    # reports explorer: filter builder and exports
+    "Conditions (all must hold)": "Betingelser (alle må gjelde)",
+    "Field": "Felt",
+    "Operator": "Operator",
+    "Value": "Verdi",
+    "no condition": "ingen betingelse",
+    "in / not_in: values separated by commas; null: no value.": (
+        "in / not_in: verdier skilt med komma; null: ingen verdi."
+    ),
+    "Filter (JSON, the Reporting API's grammar)": "Filter (JSON, rapport-API-ets grammatikk)",
+    "Export every row as": "Eksporter alle rader som",
+    "Export": "Eksport",
+    "Your latest exports": "Dine siste eksporter",
+    "Report": "Rapport",
+    "Rows": "Rader",
+    "Size": "Størrelse",
+    "Progress": "Fremdrift",
+    "Available until": "Tilgjengelig til",
+    "Download the file": "Last ned filen",
+    "The export runs in the background; this page follows it.": "Eksporten kjører i bakgrunnen; siden følger den.",
+    "Refresh": "Oppdater",
+    "Back to reports": "Tilbake til rapportene",
+    "queued": "i kø",
+    "running": "kjører",
+    "done": "ferdig",
+    "failed": "feilet",
+    "cancelled": "avbrutt",
+    "expired": "utløpt",
 }
 
 CATALOGUES = {"no": NORWEGIAN}

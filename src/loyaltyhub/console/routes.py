@@ -8,10 +8,12 @@ render a template. Errors are pages (:class:`~loyaltyhub.console.pages.ConsoleRo
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path as FilePath
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, StreamingResponse
 
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess, CustomerAccess
@@ -33,6 +35,9 @@ from loyaltyhub.console.sessions import (
     same,
 )
 from loyaltyhub.errors import Forbidden, RateLimited, UnprocessableEntity, ValidationFailed
+from loyaltyhub.exports import service as exports_service
+from loyaltyhub.exports.formats import MEDIA_TYPES as EXPORT_MEDIA_TYPES
+from loyaltyhub.exports.schemas import ExportOut
 from loyaltyhub.http.pagination import Page
 from loyaltyhub.http.session import SessionDep
 from loyaltyhub.messaging import repository as messaging_repository
@@ -356,11 +361,64 @@ def reports_page(request: Request, access: Dashboard, session: SessionDep) -> HT
         picker=params,
         other_errors=explorer.other_errors(found.errors),
         filter_fields=explorer.filter_fields(found.report),
+        may_export=permits.REPORTING_EXPORT in access.permits,
+        exports=[ExportOut.of(j) for j in explorer.latest_exports(session, access)]
+        if permits.REPORTING_EXPORT in access.permits
+        else [],
+        export_fields=[(k, v) for k, v in params.items() if _export_field(k)],
         condition_rows=explorer.condition_rows(params),
         operators=explorer.OPERATORS,
         specs=json.dumps(charts).replace("<", "\\u003c"),
         query=request.url.query,
     )
+
+
+Exporter = Annotated[ClubAccess, Depends(Needs(permits.REPORTING_QUERY, permits.REPORTING_EXPORT))]
+ExportId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+EXPORT_FIELDS = ("report", "aggregate_by", "interval", "filter", "from", "to", "range")
+_CONDITION = re.compile(r"^c\d{1,2}\.(field|op|value)$")
+
+
+def _export_field(name: str) -> bool:
+    """A field of the explorer's query (what an export of it carries)."""
+    return name in EXPORT_FIELDS or bool(_CONDITION.match(name))
+
+
+@router.post("/{loyalty_club_slug}/reports/export")
+def export_report(request: Request, access: Exporter, _csrf: CsrfChecked, form: Form, session: SessionDep):
+    """Queue an export of the explorer's query (every row, to a CSV or NDJSON file) and show its progress."""
+    params = {k: v for k, v in form.items if _export_field(k)}
+    fmt = form.get("format") or "csv"
+    try:
+        job = explorer.export(session, access, params, fmt)
+    except ValidationFailed as exc:
+        session.rollback()
+        problems = forms.field_errors(exc.extra.get("details") or {})
+        message = "; ".join(f"{k}: {e.message}" for k, errs in problems.items() for e in errs)
+        raise UnprocessableEntity(f"The export was not queued: {message}")
+    return redirect(f"/console/{access.club.slug}/exports/{job.id}", request)
+
+
+@router.get("/{loyalty_club_slug}/exports/{export_id:int}")
+def export_page(request: Request, access: Exporter, session: SessionDep, export_id: ExportId) -> HTMLResponse:
+    """An export's status and progress; the page asks again every second while it runs (htmx), and links
+    its file once done."""
+    job = ExportOut.of(explorer.export_job(session, access, export_id))
+    template = "exports/_status.html" if request.headers.get("HX-Request") else "exports/show.html"
+    return _page(request, access, template, nav="reports", job=job, running=job.status in ("queued", "running"))
+
+
+@router.get("/{loyalty_club_slug}/exports/{export_id:int}/download")
+def export_download(request: Request, access: Exporter, session: SessionDep, export_id: ExportId) -> Response:
+    """The finished file, as the API's download serves it (409 while it runs, 410 once expired)."""
+    job = explorer.export_job(session, access, export_id)
+    customer = dashboard.customer_access(access)
+    found = exports_service.downloadable(request.app.state.settings.export_files(), job, customer)
+    media_type, name = EXPORT_MEDIA_TYPES[job.format], exports_service.download_name(job)
+    if isinstance(found, FilePath):
+        return FileResponse(found, media_type=media_type, filename=name)
+    headers = {"Content-Length": str(found.size), "Content-Disposition": f'attachment; filename="{name}"'}
+    return StreamingResponse(found.chunks, media_type=media_type, headers=headers)
 
 
 @router.get("/{loyalty_club_slug}/reports.csv")
