@@ -8,6 +8,7 @@ axe-core pass (served from the tests' own copy) finds no serious or critical vio
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -549,6 +550,14 @@ def test_every_offer_field_in_the_editor(open_page, site):
     w.page.wait_for_url(re.compile(r"/offers/\d+\?saved=1$"))
     assert w.page.get_by_label("Weekly picks").is_checked()
     assert w.page.get_by_label("Activation button").input_value() == "Activate"
+    # The image template's preview, drawn by the API's renderer, swapped in under the text box.
+    rectangle = {"offset_top": 20, "offset_left": 20, "width": 560, "height": 80, "font_size": 40, "color": "#ffffff"}
+    w.page.get_by_label("Image template (JSON object)").fill(
+        json.dumps({"width": 600, "height": 300, "rectangles": [{**rectangle, "content": "Everything"}]})
+    )
+    w.page.get_by_role("button", name="Preview the image").click()
+    w.page.wait_for_function("() => document.querySelector('#preview-image')?.naturalWidth === 600")
+    w.shoot("offer-image-preview")
 
 
 def test_filter_builder_export_progress_and_download(open_page, site):

@@ -3,6 +3,7 @@ service (the same 422 details, next to the fields), publish/unpublish, and what 
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 
@@ -344,3 +345,43 @@ def test_a_form_that_did_not_list_the_collections_leaves_them_unchanged(console_
     # A role that may not list collections is not shown them (and so leaves them as they are).
     access = ClubAccess(Principal(kind="user", id=1, name="x", grants=()), club, frozenset({OFFERS_UPDATE}))
     assert _collection_choices(session, access) is None
+
+
+RECTANGLE = {"offset_top": 10, "offset_left": 10, "width": 280, "height": 60, "font_size": 20, "color": "#112233"}
+RECTANGLE["content"] = "Hi"
+TEMPLATE = json.dumps({"width": 300, "height": 200, "rectangles": [RECTANGLE]})
+
+
+def test_the_image_template_preview(console_as, club, session, factory):
+    from urllib.parse import urlencode
+
+    offer = offers.offer(session, club, name={"en": "Cinema"})
+    console = console_as(club)
+    form = console.get(f"/console/{club.slug}/offers/{offer.id}")
+    assert "Preview the image" in form.text and 'name="offer_id" value="' + str(offer.id) in form.text
+    query = urlencode({"image_template": TEMPLATE, "offer_id": str(offer.id)})
+    fragment = console.get(f"/console/{club.slug}/image_templates/preview?{query}", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200, fragment.text
+    assert "<html" not in fragment.text and 'id="preview-image"' in fragment.text
+    src = re.search(r'src="([^"]+)"', fragment.text).group(1).replace("&amp;", "&")
+    png = console.get(src)
+    assert (
+        png.status_code == 200
+        and png.headers["content-type"] == "image/png"
+        and png.content[:8] == b"\x89PNG\r\n\x1a\n"
+    )
+    from PIL import Image
+
+    assert Image.open(__import__("io").BytesIO(png.content)).size == (300, 200)
+    # The API's 422, with the template's inner path; nothing is saved anywhere.
+    bad = urlencode({"image_template": '{"width": 0, "height": 10}'})
+    refused = console.get(f"/console/{club.slug}/image_templates/preview?{bad}", headers={"HX-Request": "true"})
+    assert refused.status_code == 422 and 'data-field="image_template"' in refused.text and "width: " in refused.text
+    not_json = console.get(f"/console/{club.slug}/image_templates/preview?image_template=%7B")
+    assert not_json.status_code == 422 and "<html" in not_json.text
+    # Another club's offer is not found; an analyst may not preview.
+    other = offers.offer(session, factory.club(), name={"en": "Secret"})
+    query = urlencode({"image_template": TEMPLATE, "offer_id": str(other.id)})
+    assert console.get(f"/console/{club.slug}/image_templates/preview.png?{query}").status_code == 404
+    analyst = console_as(club, role="analyst")
+    assert analyst.get(f"/console/{club.slug}/image_templates/preview?{query}").status_code == 403

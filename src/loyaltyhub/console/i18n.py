@@ -206,6 +206,12 @@ NORWEGIAN: dict[str, str] = {
     "failed": "feilet",
     "cancelled": "avbrutt",
     "expired": "utløpt",
+    # image template preview
+    "Preview the image": "Forhåndsvis bildet",
+    "Image preview": "Forhåndsvisning av bildet",
+    "Preview of the image template": "Forhåndsvisning av bildemalen",
+    "Back to the offer": "Tilbake til tilbudet",
+    "template": "mal",
 }
 
 CATALOGUES = {"no": NORWEGIAN}

@@ -11,6 +11,7 @@ import json
 import re
 from pathlib import Path as FilePath
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import Depends, Path, Query, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, StreamingResponse
@@ -19,7 +20,7 @@ from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess, CustomerAccess
 from loyaltyhub.auth.service import authenticate_user, issue_user_token, revoke_user_token, user_principal
 from loyaltyhub.collections import service as collections_service
-from loyaltyhub.console import collection_pages, dashboard, explorer, forms, i18n
+from loyaltyhub.console import collection_pages, dashboard, explorer, forms, i18n, images
 from loyaltyhub.console import members as console_members
 from loyaltyhub.console import messages as console_messages
 from loyaltyhub.console.dependencies import CsrfChecked, Form, Needs, StaffDep, console_club, organization_access
@@ -85,6 +86,7 @@ def _can(access: ClubAccess) -> dict[str, bool]:
         "update_members": permits.MEMBERS_UPDATE in held,
         "messages": permits.MESSAGES_INDEX in held,
         "collections": permits.COLLECTIONS_LIST in held,
+        "preview_images": permits.IMAGE_TEMPLATES_PREVIEW in held,
         "groups": permits.MEMBER_GROUPS_LIST in held,
         "create_collections": permits.COLLECTIONS_CREATE in held,
         "update_collections": permits.COLLECTIONS_UPDATE in held,
@@ -837,6 +839,44 @@ def _grant_refused(request, session, access, offer_id, form, messages):  # type:
     return _form_page(
         request, access, session=session, offer=offer, values=values, status_code=422, grant_errors=messages
     )
+
+
+# --- the image template preview (the Management API's Preview Offer Image Template) ---------------------
+
+TemplatesPreview = Annotated[ClubAccess, Depends(Needs(permits.IMAGE_TEMPLATES_PREVIEW))]
+
+
+@router.get("/{loyalty_club_slug}/image_templates/preview")
+def image_template_preview(request: Request, access: TemplatesPreview, session: SessionDep) -> HTMLResponse:
+    """The preview of the template typed in the offer form (htmx swaps it in under the text box; opened as a
+    page it is the same preview on its own): the image, or the 422 next to the template. A GET: the form's
+    CSRF token is not sent (htmx includes only the template and the offer id)."""
+    params = request.query_params
+    raw, offer_id = params.get("image_template", ""), params.get("offer_id", "")
+    status_code, errors, notes = 200, None, []
+    try:
+        notes = images.preview(request, session, access, raw, offer_id).notes
+    except ValidationFailed as exc:
+        status_code, errors = 422, forms.field_errors(exc.extra.get("details") or {})
+    query = urlencode({"image_template": raw, "offer_id": offer_id})
+    return _page(
+        request,
+        access,
+        "offers/_preview.html" if request.headers.get("HX-Request") else "offers/preview.html",
+        status_code,
+        nav="offers",
+        errors=errors or {},
+        notes=notes,
+        image_url=f"/console/{access.club.slug}/image_templates/preview.png?{query}",
+        offer_id=offer_id,
+    )
+
+
+@router.get("/{loyalty_club_slug}/image_templates/preview.png")
+def image_template_png(request: Request, access: TemplatesPreview, session: SessionDep) -> Response:
+    params = request.query_params
+    rendered = images.preview(request, session, access, params.get("image_template", ""), params.get("offer_id", ""))
+    return Response(rendered.png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
 
 # --- collections (the Collections API's service) ----------------------------------------------------
