@@ -17,10 +17,15 @@ from loyaltyhub.offers import queries
 from loyaltyhub.offers.models import Collection, Offer
 
 
-def listing(session: Session, access: ClubAccess) -> list[CollectionOut]:
+def in_order(session: Session, access: ClubAccess) -> list[Collection]:
     """The club's collections that are not archived, by position (the API's list)."""
     statement = service.list_collections(access.club_id, with_archived=False, scope=None)
-    return service.present_many(session, access.club_id, list(session.execute(statement).scalars()))
+    return list(session.execute(statement).scalars())
+
+
+def listing(session: Session, access: ClubAccess) -> list[CollectionOut]:
+    """:func:`in_order`, as the API presents them (with their offer counts)."""
+    return service.present_many(session, access.club_id, in_order(session, access))
 
 
 def moved(ids: list[int], index: int, step: int) -> list[int]:

@@ -669,12 +669,11 @@ def offers_page(request: Request, access: OffersList, session: SessionDep) -> HT
 
 
 def _collection_choices(session: SessionDep, access: ClubAccess) -> list[tuple[int, str]] | None:
-    """The club's collections (by position) for the offer form's checkboxes; None without the permit to
-    list them (the form then leaves the offer's collections as they are)."""
+    """The club's collections for the offer form's checkboxes; None without the permit to list them (the
+    form then leaves the offer's collections as they are)."""
     if permits.COLLECTIONS_LIST not in access.permits:
         return None
-    statement = collections_service.list_collections(access.club_id, with_archived=False, scope=None)
-    return [(c.id, _localized(c.title, access.club)) for c in session.execute(statement).scalars()]
+    return [(c.id, _localized(c.title, access.club)) for c in collection_pages.in_order(session, access)]
 
 
 def _localized(texts: dict[str, Any] | None, club: Any) -> str:
