@@ -20,6 +20,9 @@ def _posts(app, club, offer_id: int, member_id: int) -> list[str]:  # type: igno
         "service_name": "generic",
         "message_id": 1,
         "sending_id": 1,
+        "collection_id": 1,
+        "group_id": 1,
+        "export_id": 1,
     }
     urls = [
         PARAM.sub(lambda m: str(values[m.group(1)]), info.path)

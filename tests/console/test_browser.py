@@ -8,6 +8,7 @@ axe-core pass (served from the tests' own copy) finds no serious or critical vio
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -32,6 +33,9 @@ from loyaltyhub.wiring import build_services
 from tests.conftest import own_postgres_database
 from tests.factories import PUBLIC_HEADERS
 from tests.member_offers import factories as mo
+from tests.members import factories as members_factories
+from tests.messaging import factories as messaging_factories
+from tests.offers import factories as offers_factories
 from tests.ops.servers import environment, serve
 
 CHROMIUM = "/usr/bin/chromium"
@@ -67,7 +71,11 @@ class Site:
     offer_b: int
     offer_a: int
     organization_id: int = 0
+    collection_id: int = 0
+    group_id: int = 0
+    message_id: int = 0
     database_url: str = ""
+    export_dir: str = ""
 
 
 def _seed(url: str) -> dict[str, Any]:
@@ -87,6 +95,13 @@ def _seed(url: str) -> dict[str, Any]:
             catalog.update_settings(session, club_a, MESSAGING_SETTINGS)
             offer_a = mo.offer(session, club_a, name={"en": "Seeded offer"}, status="draft")
             offer_b = mo.offer(session, club_b, name={"en": "City Syd secret"})
+            picks = offers_factories.collection(session, club_a, title={"en": "Weekly picks"}, position=1)
+            offers_factories.collection(session, club_a, title={"en": "Food court"}, position=2)
+            mo.offer(session, club_a, name={"en": "Cinema ticket"}, collection_ids=[picks.id])
+            mo.offer(session, club_a, name={"en": "Free parking"}, collection_ids=[picks.id])
+            group = members_factories.group(session, club_a, name="VIP")
+            members_factories.group(session, club_a, name="Families")
+            message = messaging_factories.sending(session, club_a).message_id
             return {
                 "club_a": club_a.slug,
                 "club_b": club_b.slug,
@@ -95,6 +110,9 @@ def _seed(url: str) -> dict[str, Any]:
                 "offer_a": offer_a.id,
                 "offer_b": offer_b.id,
                 "organization_id": club_a.organization_id,
+                "collection_id": picks.id,
+                "group_id": group.id,
+                "message_id": message,
             }
     finally:
         engine.dispose()
@@ -114,9 +132,10 @@ def site(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             url,
             LOYALTYHUB_DATABASE_POOL_SIZE="2",
             LOYALTYHUB_DATABASE_MAX_OVERFLOW="2",
+            LOYALTYHUB_EXPORT_DIR=str(tmp / "exports"),
         )
         with serve(env, tmp, tmp / "server.log") as base:
-            yield Site(base=base, database_url=url, **seeded)
+            yield Site(base=base, database_url=url, export_dir=str(tmp / "exports"), **seeded)
 
 
 class _sqlite:
@@ -470,6 +489,111 @@ def test_compose_schedule_unschedule_send_and_see_the_results(open_page, site):
     w.shoot("messages")
 
 
+def test_collections_and_groups(open_page, site):
+    w = open_page()
+    sign_in(w, "admin@storo.example")
+    w.page.wait_for_url(f"**/console/{site.club_a}/dashboard")
+    w.page.get_by_role("link", name="Collections").click()
+    w.page.wait_for_url(re.compile(r"/collections$"))
+    rows = w.page.locator("tr[data-collection-id]")
+    assert rows.nth(0).inner_text().startswith("1\tWeekly picks")
+    w.page.get_by_role("button", name="Move up: Food court").click()
+    w.page.wait_for_url(re.compile(r"done=ordered"))
+    assert w.page.locator("tr[data-collection-id]").nth(0).get_attribute("data-collection-id") != str(
+        site.collection_id
+    )
+    w.shoot("collections")
+    w.page.get_by_role("link", name="Weekly picks").click()
+    w.page.wait_for_url(re.compile(rf"/collections/{site.collection_id}$"))
+    w.page.get_by_role("button", name="Move down: Cinema ticket").click()
+    w.page.wait_for_url(re.compile(r"done=ordered"))
+    assert w.page.locator("tr[data-offer-id] td").nth(1).inner_text() == "Free parking"
+    w.shoot("collection")
+
+    w.page.get_by_role("link", name="Groups").click()
+    w.page.wait_for_url(re.compile(r"/groups$"))
+    w.page.get_by_label("Name").fill("Weekend shoppers")
+    w.page.get_by_role("button", name="Create group").click()
+    w.page.wait_for_url(re.compile(r"done=created"))
+    w.page.locator("tr[data-group-id]", has_text="Weekend shoppers").wait_for()
+    w.shoot("groups")
+    w.goto(f"/console/{site.club_a}/members/{site.member_id}")
+    w.page.get_by_label("Add to group").select_option(label="VIP")
+    w.page.get_by_role("button", name="Add", exact=True).click()
+    w.page.wait_for_url(re.compile(r"done=added"))
+    assert w.page.locator(f'#member-groups li[data-group-id="{site.group_id}"]').count() == 1
+    w.shoot("member-groups")
+    w.page.get_by_role("button", name="Remove from VIP").click()
+    w.page.wait_for_url(re.compile(r"done=removed"))
+    assert w.page.locator(f'#member-groups li[data-group-id="{site.group_id}"]').count() == 0
+
+
+def test_every_offer_field_in_the_editor(open_page, site):
+    w = open_page()
+    sign_in(w, "admin@storo.example")
+    w.goto(f"/console/{site.club_a}/offers/new")
+    w.page.get_by_label("Name (en)").fill("Everything")
+    w.page.get_by_label("Weekly picks").check()
+    w.page.get_by_label("Button title").fill("Read more")
+    w.page.get_by_label("Activation button").fill("Activate")
+    w.page.get_by_label("Image template (JSON object)").fill('{"width": 0, "height": 300}')
+    w.expected.add(422)
+    w.page.get_by_role("button", name="Create offer").click()
+    w.page.wait_for_selector("#form-problems")
+    template = w.page.get_by_label("Image template (JSON object)")
+    assert template.get_attribute("aria-invalid") == "true"
+    assert "width: must be at least 1" in w.page.locator("#image_template-errors").inner_text()
+    assert w.page.get_by_label("Weekly picks").is_checked()
+    w.shoot("offer-every-field-422")
+    template.fill('{"width": 600, "height": 300}')
+    w.page.get_by_role("button", name="Create offer").click()
+    w.page.wait_for_url(re.compile(r"/offers/\d+\?saved=1$"))
+    assert w.page.get_by_label("Weekly picks").is_checked()
+    assert w.page.get_by_label("Activation button").input_value() == "Activate"
+    # The image template's preview, drawn by the API's renderer, swapped in under the text box.
+    rectangle = {"offset_top": 20, "offset_left": 20, "width": 560, "height": 80, "font_size": 40, "color": "#ffffff"}
+    w.page.get_by_label("Image template (JSON object)").fill(
+        json.dumps({"width": 600, "height": 300, "rectangles": [{**rectangle, "content": "Everything"}]})
+    )
+    w.page.get_by_role("button", name="Preview the image").click()
+    w.page.wait_for_function("() => document.querySelector('#preview-image')?.naturalWidth === 600")
+    w.shoot("offer-image-preview")
+
+
+def test_filter_builder_export_progress_and_download(open_page, site):
+    from loyaltyhub.exports.runner import Sessions, run_pending
+    from loyaltyhub.settings import Settings
+
+    w = open_page(accept_downloads=True)
+    sign_in(w, "analyst@storo.example")
+    w.goto(f"/console/{site.club_a}/reports?report=offers")
+    w.page.get_by_label("Field 1").select_option("status")
+    w.page.get_by_label("Operator 1").select_option("equal")
+    w.page.get_by_label("Value 1").fill("draft")
+    w.page.get_by_role("button", name="Run").click()
+    w.page.wait_for_url(re.compile(r"c1.value=draft"))
+    assert w.page.locator("#table-explorer tbody tr").count() >= 1
+    w.shoot("reports-filter-builder")
+    w.page.get_by_role("button", name="Export", exact=True).click()
+    w.page.wait_for_url(re.compile(r"/exports/\d+$"))
+    assert w.page.locator("#export-status").get_attribute("data-status") == "queued"
+    w.shoot("export-queued")
+    engine = make_engine(site.database_url, pool_size=1)  # the export worker's tick, as `loyaltyhub worker` runs it
+    try:
+        settings = Settings(env="test", database_url=site.database_url, export_dir=site.export_dir, redis_url=None)
+        assert run_pending(Sessions.for_engine(engine, build_services()), settings)
+    finally:
+        engine.dispose()
+    # The page asks again every second (htmx) and shows the file once the worker is done.
+    w.page.wait_for_selector('#export-status[data-status="done"] #export-download')
+    assert w.page.locator("#export-percent").inner_text() == "100%"
+    w.shoot("export-done")
+    with w.page.expect_download() as download:
+        w.page.locator("#export-download").click()
+    text = Path(download.value.path()).read_text()
+    assert text.splitlines()[0].startswith("id,") and "Seeded offer" in text
+
+
 PAGES = (
     "/dashboard",
     "/offers",
@@ -478,6 +602,9 @@ PAGES = (
     "/messages/new",
     "/members",
     "/reports?report=offers_usages_stats",
+    "/reports?report=offers&c1.field=status&c1.op=equal&c1.value=draft",
+    "/collections",
+    "/groups",
 )
 
 
@@ -487,7 +614,13 @@ def test_pages_have_no_serious_accessibility_violations(open_page, site):
     sign_in(w, "admin@storo.example")
     w.page.wait_for_url(f"**/console/{site.club_a}/dashboard")
     found = {}
-    pages = (*PAGES, f"/offers/{site.offer_a}", f"/members/{site.member_id}")
+    pages = (
+        *PAGES,
+        f"/offers/{site.offer_a}",
+        f"/members/{site.member_id}",
+        f"/collections/{site.collection_id}",
+        f"/messages/generic/{site.message_id}",
+    )
     paths = (*(f"/console/{site.club_a}{p}" for p in pages), f"/console/organizations/{site.organization_id}/dashboard")
     for path in ("/console/login", *paths):
         if path == "/console/login":
@@ -497,13 +630,25 @@ def test_pages_have_no_serious_accessibility_violations(open_page, site):
             sign_in(w, "admin@storo.example")
         if "/dashboard" in path:  # the charts arrive by their own requests: check the page with them
             w.page.wait_for_selector("html[data-charts-drawn]")
-        w.page.add_script_tag(path=str(AXE))
-        result = w.page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-        serious = [
-            f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}"
-            for v in result["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
+        serious = _axe(w)
         if serious:
             found[path] = serious
+    # An export's page (queued by the explorer's Export button).
+    w.goto(f"/console/{site.club_a}/reports?report=offers")
+    w.page.get_by_role("button", name="Export", exact=True).click()
+    w.page.wait_for_url(re.compile(r"/exports/\d+$"))
+    serious = _axe(w)
+    if serious:
+        found["export"] = serious
     assert not found, found
+
+
+def _axe(w: Watched) -> list[str]:
+    """axe-core's serious and critical violations on the page shown."""
+    w.page.add_script_tag(path=str(AXE))
+    result = w.page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

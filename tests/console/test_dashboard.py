@@ -196,3 +196,82 @@ def test_an_organization_dashboard_adds_up_its_clubs(staff_user, factory, sessio
         csv_rows = browser.get(f"/console/organizations/{first.organization_id}/dashboard/uses.csv?range=7").text
         assert csv_rows.strip().splitlines()[-1].endswith(",2")
         assert browser.get(f"/console/organizations/{other.organization_id}/dashboard").status_code == 404
+
+
+def _sending_with_dispatches(session, club, created_at, outcomes):  # type: ignore[no-untyped-def]
+    """A sending made at ``created_at`` whose dispatches had ``outcomes`` (sets of delivered/opened/clicked)."""
+    from loyaltyhub.messaging.models import Dispatch, Link, LinkVisit
+    from tests.messaging import factories as msg
+
+    sending = msg.sending(session, club, status="transmitted")
+    sending.created_at = created_at
+    link = Link(
+        loyalty_club_id=club.id,
+        code=f"c{sending.id:06d}",
+        source_type="sending",
+        sending_id=sending.id,
+        url="https://example.com/",
+        url_hash=f"h{sending.id}",
+    )
+    session.add(link)
+    session.flush()
+    for index, outcome in enumerate(outcomes):
+        dispatch = Dispatch(
+            loyalty_club_id=club.id,
+            sending_id=sending.id,
+            recipient_key=f"sms:+4790000{index:03d}",
+            channel="sms",
+            address=f"+4790000{index:03d}",
+            transmission_status="transmitted",
+            delivery_status="delivered" if "delivered" in outcome else "unknown",
+            transmitted_at=created_at,
+            opened_at=created_at if "opened" in outcome else None,
+        )
+        session.add(dispatch)
+        session.flush()
+        for _ in range(2 if "clicked" in outcome else 0):  # two visits of one recipient: one click
+            session.add(
+                LinkVisit(
+                    loyalty_club_id=club.id,
+                    link_id=link.id,
+                    sending_id=sending.id,
+                    dispatch_id=dispatch.id,
+                    visitor_key=f"dispatch:{dispatch.id}",
+                    visited_at=created_at,
+                )
+            )
+    session.flush()
+    return sending
+
+
+def test_sendings_delivered_opened_clicked_come_from_the_sendings_report(console_as, club, session, factory):
+    now = datetime.now(ZoneInfo("UTC"))
+    recent = _sending_with_dispatches(
+        session, club, now - timedelta(hours=1), [{"delivered", "opened", "clicked"}, {"delivered"}, {"opened"}, set()]
+    )
+    _sending_with_dispatches(session, club, now - timedelta(days=40), [{"delivered"}])  # before the period
+    other = factory.club()
+    _sending_with_dispatches(session, other, now - timedelta(hours=1), [{"delivered"}] * 5)  # another club's
+    console = console_as(club)
+    page = console.get(f"/console/{club.slug}/dashboard?range=30")
+    specs, html = _charts(console, page)
+    spec = specs["sendings"]
+    day = now.astimezone(ZoneInfo(club.timezone)).date().isoformat()
+    assert spec["labels"] == [f"m ({day})"]
+    assert {d["label"]: d["data"] for d in spec["datasets"]} == {"Delivered": [2], "Opened": [2], "Clicked": [1]}
+    assert f"<td>{recent.id}</td><td>m</td><td>{day}</td><td>4</td><td>2</td><td>2</td><td>1</td>" in html
+    rows = list(csv.reader(io.StringIO(console.get(f"/console/{club.slug}/dashboard/sendings.csv?range=30").text)))
+    assert rows == [
+        ["sending_id", "message", "day", "dispatches", "delivered", "opened", "clicked"],
+        [str(recent.id), "m", day, "4", "2", "2", "1"],
+    ]
+    ninety = list(csv.reader(io.StringIO(console.get(f"/console/{club.slug}/dashboard/sendings.csv?range=90").text)))
+    assert len(ninety) == 3  # the older sending is in the last 90 days
+
+
+def test_sendings_chart_in_norwegian(console_as, club, session):
+    console = console_as(club)
+    console.client.cookies.set("lh_console_lang", "no", path="/console")
+    fragment = console.get(f"/console/{club.slug}/dashboard/charts/sendings?range=7")
+    assert "Utsendelser: levert, åpnet, klikket" in fragment.text
+    assert "Ingenting i denne perioden ennå." in fragment.text

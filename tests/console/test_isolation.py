@@ -9,6 +9,7 @@ import re
 from loyaltyhub.http.routing import api_routes
 from loyaltyhub.messaging.models import Message, Sending
 from tests.member_offers import factories as mo
+from tests.members import factories as members
 from tests.offers import factories as offers
 
 PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-z]+)?}")
@@ -44,7 +45,16 @@ def test_another_clubs_pages_and_records_are_not_found(app, console_as, factory,
     )
     session.add(sending_b)
     session.flush()
+    collection_b = offers.collection(session, club_b, title={"en": "B's secret"})
+    group_b = members.group(session, club_b, name="B's secret")
     console = console_as(club_a)
+    from sqlalchemy import select
+
+    from loyaltyhub.auth.models import User
+    from tests.exports.factories import export_job
+
+    user_id = session.execute(select(User.id).where(User.email == console.email)).scalar_one()
+    export_b = export_job(session, [club_b], actor_key=f"user:{user_id}", report="offers", query={"report": "offers"})
     failures = []
     for method, path in _console_routes(app):
         values = {
@@ -54,12 +64,20 @@ def test_another_clubs_pages_and_records_are_not_found(app, console_as, factory,
             "service_name": "generic",
             "message_id": message_b.id,
             "sending_id": sending_b.id,
+            "collection_id": collection_b.id,
+            "group_id": group_b.id,
+            "export_id": export_b.id,
         }
         assert set(PARAM.findall(path)) <= {"loyalty_club_slug", *values}, path
         for slug in (club_b.slug, club_a.slug):
-            if slug == club_a.slug and not {"offer_id", "member_id", "message_id", "sending_id"} & set(
-                PARAM.findall(path)
-            ):
+            if slug == club_a.slug and not {
+                "offer_id",
+                "member_id",
+                "message_id",
+                "sending_id",
+                "collection_id",
+                "group_id",
+            } & set(PARAM.findall(path)):
                 continue
             url = _fill(path, {**values, "loyalty_club_slug": slug})
             data = {"status": "published", "name.en": "taken over", "action": "ban", "until": "2030-01-01T00:00"}
@@ -73,6 +91,8 @@ def test_another_clubs_pages_and_records_are_not_found(app, console_as, factory,
     session.refresh(message_b)
     session.refresh(sending_b)
     assert message_b.deleted_at is None and sending_b.status == "transmitting"
+    session.refresh(collection_b)
+    assert collection_b.archived_at is None and collection_b.title == {"en": "B's secret"}
 
 
 def test_an_organization_user_opens_every_club_of_it_and_no_other(app, staff_user, factory, session):

@@ -55,3 +55,21 @@ def test_every_norwegian_text_keeps_the_placeholders_of_its_english_original():
     for english, norwegian in i18n.NORWEGIAN.items():
         assert set(re.findall(r"{\w+}", english)) == set(re.findall(r"{\w+}", norwegian)), english
         assert norwegian.strip()
+
+
+def test_the_forms_and_the_explorer_in_norwegian(console_as, factory, session):
+    from tests.offers import factories as offers
+
+    club = factory.club(languages=["no", "en"], default_language="no")
+    offer = offers.offer(session, club, name={"no": "Kino"})
+    console = console_as(club)
+    form = console.get(f"/console/{club.slug}/offers/{offer.id}")
+    for text in ("Rediger tilbud", "Synlig fra", "Bruk per medlem", "Les mer", "Bildemal (JSON-objekt)", "Tildel"):
+        assert text in form.text, text
+    assert "Visible from" not in form.text and "Uses per member" not in form.text
+    explorer = console.get(f"/console/{club.slug}/reports?report=offers")
+    for text in ("Betingelser (alle må gjelde)", "Felt 1", "Kjør", "Eksporter alle rader som"):
+        assert text in explorer.text, text
+    assert "choose a report" not in explorer.text
+    assert "Ny samling" in console.get(f"/console/{club.slug}/collections").text
+    assert "Medlemsgrupper" in console.get(f"/console/{club.slug}/groups").text

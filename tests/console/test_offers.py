@@ -3,6 +3,7 @@ service (the same 422 details, next to the fields), publish/unpublish, and what 
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 
@@ -225,3 +226,162 @@ def test_an_analyst_can_neither_clone_archive_nor_grant(console_as, club, sessio
         assert response.status_code == 403, action
     session.refresh(offer)
     assert offer.archived_at is None
+
+
+def test_every_field_of_the_offer_model_is_editable(console_as, club, session, factory):
+    first, second = offers.collection(session, club), offers.collection(session, club)
+    group = offers.member_group(session, club)
+    console = console_as(club)
+    form = offers_form = console.get(f"/console/{club.slug}/offers/new")
+    assert f'id="f-collection-{first.id}"' in form.text and 'name="collections_shown"' in offers_form.text
+    full = [
+        *VALID.items(),
+        ("external_source", "pos"),
+        ("external_master", "M-1"),
+        ("store_id", str(offers.store(session, club).id)),
+        ("audience_id", str(group.id)),
+        ("campaign_id", "77"),
+        ("cms_tag_ids", "3, 5"),
+        ("collections_shown", "1"),
+        ("collection_ids", str(second.id)),
+        ("collection_ids", str(first.id)),
+        ("read_more.enabled", "on"),
+        ("read_more.button_title", "More"),
+        ("read_more.url", "https://example.com/more"),
+        ("read_more.title", "About"),
+        ("read_more.text", "Long text"),
+        ("activation_texts.modal", "Show this at the till"),
+        ("activation_texts.button", "Activate"),
+        ("activation_texts.description", "Valid 15 minutes"),
+        ("files", '[{"url": "https://example.com/a.png", "kind": "image"}]'),
+        ("image_template", '{"width": 600, "height": 400, "rectangles": []}'),
+        ("extras", '{"colour": "red"}'),
+    ]
+    created = console.post(f"/console/{club.slug}/offers", full)
+    assert created.status_code == 303, created.text
+    offer = session.get(Offer, int(re.search(r"/offers/(\d+)", created.headers["location"]).group(1)))
+    assert (offer.external_source, offer.external_master, offer.campaign_id) == ("pos", "M-1", 77)
+    assert offer.audience_id == group.id and offer.cms_tag_ids == [3, 5]
+    assert offer.read_more == {
+        "button_title": "More",
+        "url": "https://example.com/more",
+        "title": "About",
+        "text": "Long text",
+        "enabled": True,
+    }
+    assert offer.activation_texts == {
+        "modal": "Show this at the till",
+        "button": "Activate",
+        "description": "Valid 15 minutes",
+    }
+    assert offer.files[0]["url"] == "https://example.com/a.png" and offer.image_template["width"] == 600
+    page = console.get(created.headers["location"])
+    assert re.search(rf'id="f-collection-{first.id}"[^>]*checked', page.text)
+    assert re.search(rf'id="f-collection-{second.id}"[^>]*checked', page.text)
+    assert 'value="More"' in page.text and "Show this at the till</textarea>" in page.text
+
+    # Edit: every emptied field is cleared, an unticked collection is left.
+    cleared = [*VALID.items(), ("collections_shown", "1"), ("collection_ids", str(first.id))]
+    edited = console.post(f"/console/{club.slug}/offers/{offer.id}", cleared)
+    assert edited.status_code == 303, edited.text
+    session.expire_all()
+    offer = session.get(Offer, offer.id)
+    assert offer.external_source is None and offer.audience_id is None and offer.campaign_id is None
+    assert offer.read_more is None and offer.activation_texts is None and offer.image_template is None
+    assert offer.files == [] and offer.cms_tag_ids == [] and offer.extras == {}
+    page = console.get(f"/console/{club.slug}/offers/{offer.id}")
+    assert re.search(rf'id="f-collection-{first.id}"[^>]*checked', page.text)
+    assert not re.search(rf'id="f-collection-{second.id}"[^>]*checked', page.text)
+
+
+def test_the_new_fields_422s_are_next_to_them(console_as, club, session, factory):
+    other = offers.collection(session, factory.club())
+    console = console_as(club)
+    before = _offer_count(session, club)
+    refused = console.post(
+        f"/console/{club.slug}/offers",
+        [
+            *VALID.items(),
+            ("read_more.button_title", "x" * 256),
+            ("activation_texts.button", "y" * 256),
+            ("files", "[{"),
+            ("image_template", '{"width": 0, "height": 10}'),
+            ("campaign_id", "x"),
+            ("cms_tag_ids", "1, two"),
+        ],
+    )
+    assert refused.status_code == 422, refused.text
+    assert _errors_of(refused.text, "read_more.button_title") == ["too_long"]
+    assert _errors_of(refused.text, "activation_texts.button") == ["too_long"]
+    assert _errors_of(refused.text, "files") == ["invalid_type"]
+    assert _errors_of(refused.text, "image_template") == ["greater_or_equal_to"]
+    assert _errors_of(refused.text, "campaign_id") == ["invalid_type"]
+    assert _errors_of(refused.text, "cms_tag_ids") == ["invalid_type"]
+    assert "width: must be at least 1" in refused.text  # the inner field of the image template is named
+    assert "1: must be an integer" in refused.text  # and the place in the list
+    assert _offer_count(session, club) == before
+    # The service's rules too: a collection of another club does not exist here.
+    refused = console.post(
+        f"/console/{club.slug}/offers", [*VALID.items(), ("collections_shown", "1"), ("collection_ids", str(other.id))]
+    )
+    assert refused.status_code == 422, refused.text
+    assert _errors_of(refused.text, "collection_ids") == ["does_not_exist"]
+    assert _offer_count(session, club) == before
+
+
+def test_a_form_that_did_not_list_the_collections_leaves_them_unchanged(console_as, club, session):
+    from loyaltyhub.auth.context import ClubAccess
+    from loyaltyhub.auth.permits import OFFERS_UPDATE
+    from loyaltyhub.auth.principal import Principal
+    from loyaltyhub.console.routes import _collection_choices
+    from loyaltyhub.offers.service import collection_ids_of
+
+    collection = offers.collection(session, club)
+    offer = offers.offer(session, club, name={"en": "Kept"}, collection_ids=[collection.id])
+    console = console_as(club, role="offers_manager")
+    edited = console.post(f"/console/{club.slug}/offers/{offer.id}", {**VALID, "name.en": "Kept"})
+    assert edited.status_code == 303, edited.text
+    assert collection_ids_of(session, club.id, [offer.id])[offer.id] == [collection.id]
+    # A role that may not list collections is not shown them (and so leaves them as they are).
+    access = ClubAccess(Principal(kind="user", id=1, name="x", grants=()), club, frozenset({OFFERS_UPDATE}))
+    assert _collection_choices(session, access) is None
+
+
+RECTANGLE = {"offset_top": 10, "offset_left": 10, "width": 280, "height": 60, "font_size": 20, "color": "#112233"}
+RECTANGLE["content"] = "Hi"
+TEMPLATE = json.dumps({"width": 300, "height": 200, "rectangles": [RECTANGLE]})
+
+
+def test_the_image_template_preview(console_as, club, session, factory):
+    from urllib.parse import urlencode
+
+    offer = offers.offer(session, club, name={"en": "Cinema"})
+    console = console_as(club)
+    form = console.get(f"/console/{club.slug}/offers/{offer.id}")
+    assert "Preview the image" in form.text and 'name="offer_id" value="' + str(offer.id) in form.text
+    query = urlencode({"image_template": TEMPLATE, "offer_id": str(offer.id)})
+    fragment = console.get(f"/console/{club.slug}/image_templates/preview?{query}", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200, fragment.text
+    assert "<html" not in fragment.text and 'id="preview-image"' in fragment.text
+    src = re.search(r'src="([^"]+)"', fragment.text).group(1).replace("&amp;", "&")
+    png = console.get(src)
+    assert (
+        png.status_code == 200
+        and png.headers["content-type"] == "image/png"
+        and png.content[:8] == b"\x89PNG\r\n\x1a\n"
+    )
+    from PIL import Image
+
+    assert Image.open(__import__("io").BytesIO(png.content)).size == (300, 200)
+    # The API's 422, with the template's inner path; nothing is saved anywhere.
+    bad = urlencode({"image_template": '{"width": 0, "height": 10}'})
+    refused = console.get(f"/console/{club.slug}/image_templates/preview?{bad}", headers={"HX-Request": "true"})
+    assert refused.status_code == 422 and 'data-field="image_template"' in refused.text and "width: " in refused.text
+    not_json = console.get(f"/console/{club.slug}/image_templates/preview?image_template=%7B")
+    assert not_json.status_code == 422 and "<html" in not_json.text
+    # Another club's offer is not found; an analyst may not preview.
+    other = offers.offer(session, factory.club(), name={"en": "Secret"})
+    query = urlencode({"image_template": TEMPLATE, "offer_id": str(other.id)})
+    assert console.get(f"/console/{club.slug}/image_templates/preview.png?{query}").status_code == 404
+    analyst = console_as(club, role="analyst")
+    assert analyst.get(f"/console/{club.slug}/image_templates/preview?{query}").status_code == 403

@@ -69,3 +69,99 @@ def test_only_reports_the_role_may_read(console_as, club):
     assert analyst.get(f"/console/{club.slug}/reports?report=members").status_code == 200
     manager = console_as(club, role="offers_manager")
     assert manager.get(f"/console/{club.slug}/reports").status_code == 403
+
+
+def test_the_filter_builder_over_the_reports_fields(console_as, club, session, client, factory):
+    from urllib.parse import urlencode
+
+    cinema = _use(client, factory, club, session)
+    parking = mo.offer(session, club, name={"en": "Parking"}, status="draft")
+    console = console_as(club)
+    page = console.get(f"/console/{club.slug}/reports?report=offers")
+    # The metadata's filterable fields, and nothing a filter may not name (objects, the club id).
+    assert '<option value="status">status (enum)</option>' in page.text
+    assert '<option value="name">' not in page.text and '<option value="loyalty_club_id">' not in page.text
+    assert 'name="c3.field"' in page.text and 'name="c4.field"' not in page.text
+
+    def run(**params: str):  # type: ignore[no-untyped-def]
+        return console.get(f"/console/{club.slug}/reports?{urlencode({'report': 'offers', **params})}")
+
+    one = run(**{"c1.field": "status", "c1.op": "equal", "c1.value": "draft"})
+    assert (
+        one.status_code == 200
+        and f"<tr><td>{parking.id}</td>" in one.text
+        and f"<tr><td>{cinema.id}</td>" not in one.text
+    )
+    # Two rows (and an integer list) are ANDed; a used row keeps an empty one after it.
+    both = run(
+        **{"c1.field": "uses_count", "c1.op": "greater_or_equal_to", "c1.value": "1"},
+        **{"c2.field": "id", "c2.op": "in", "c2.value": f"{cinema.id}, {parking.id}"},
+    )
+    assert f"<tr><td>{cinema.id}</td>" in both.text and f"<tr><td>{parking.id}</td>" not in both.text
+    assert 'name="c3.field"' in both.text
+    # With the JSON box too: all must hold.
+    with_json = run(
+        filter=json.dumps({"type": "equal", "field": "status", "value": "draft"}),
+        **{"c1.field": "uses_count", "c1.op": "equal", "c1.value": "0"},
+    )
+    assert f"<tr><td>{parking.id}</td>" in with_json.text and f"<tr><td>{cinema.id}</td>" not in with_json.text
+    # The engine's 422 at the row that made the condition.
+    refused = run(
+        **{"c1.field": "status", "c1.op": "equal", "c1.value": "draft"},
+        **{"c2.field": "status", "c2.op": "greater_than", "c2.value": "x"},
+    )
+    assert refused.status_code == 422
+    assert re.search(r'data-field="c2"><li data-error="inclusion">type: ', refused.text)
+    assert 'data-field="c1"' not in refused.text and 'data-field="filter"' not in refused.text
+    bad_value = run(**{"c1.field": "id", "c1.op": "equal", "c1.value": "abc"})
+    assert bad_value.status_code == 422 and 'data-field="c1"' in bad_value.text
+    assert 'value="abc"' in bad_value.text  # what was typed stays
+
+
+def test_export_the_explorers_query_follow_its_progress_and_download_it(
+    console_as, club, session, client, factory, sessions, settings
+):
+    from loyaltyhub.exports.runner import run_pending
+
+    cinema = _use(client, factory, club, session)
+    mo.offer(session, club, name={"en": "Parking"}, status="draft")
+    console = console_as(club)
+    page = console.get(f"/console/{club.slug}/reports?report=offers&c1.field=uses_count&c1.op=equal&c1.value=1")
+    assert 'action="/console/' in page.text and 'name="c1.value" value="1"' in page.text
+    queued = console.post(
+        f"/console/{club.slug}/reports/export",
+        [("report", "offers"), ("c1.field", "uses_count"), ("c1.op", "equal"), ("c1.value", "1"), ("format", "csv")],
+    )
+    assert queued.status_code == 303, queued.text
+    status_url = queued.headers["location"]
+    export_id = int(status_url.rsplit("/", 1)[1])
+    running = console.get(status_url)
+    assert running.status_code == 200 and 'data-status="queued"' in running.text
+    assert (
+        'hx-trigger="every 1s"' in running.text
+        and '<progress id="export-progress" max="1" value="0.0">' in running.text
+    )
+    early = console.get(f"{status_url}/download")
+    assert early.status_code == 409  # not ready yet: the API's answer, as a page
+
+    run_pending(sessions, settings)  # the export worker's tick
+    done = console.get(status_url, headers={"HX-Request": "true"})  # what the page's poll swaps in
+    assert "<html" not in done.text and 'data-status="done"' in done.text and "every 1s" not in done.text
+    assert 'value="1.0"' in done.text and 'id="export-download"' in done.text
+    download = console.get(f"{status_url}/download")
+    assert download.status_code == 200 and download.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(download.text, newline="")))
+    assert [int(r["id"]) for r in rows] == [cinema.id]  # the filter of the builder, every row
+    listed = console.get(f"/console/{club.slug}/reports")
+    assert f'data-export-id="{export_id}"' in listed.text
+
+    # The engine's 422 refuses the export; another user (or club) does not see this one.
+    refused = console.post(f"/console/{club.slug}/reports/export", [("report", "offers"), ("aggregate_by", "nope")])
+    assert refused.status_code == 422 and "aggregate_by" in refused.text
+    assert console_as(club).get(status_url).status_code == 404
+    other = factory.club()
+    assert console_as(other).get(f"/console/{other.slug}/exports/{export_id}").status_code == 404
+    analyst = console_as(club, role="analyst")  # analysts hold Reporting:Api:Export
+    assert analyst.get(status_url).status_code == 404
+    manager = console_as(club, role="offers_manager")
+    assert manager.get(status_url).status_code == 403

@@ -13,6 +13,29 @@ from loyaltyhub.errors import ValidationFailed
 from loyaltyhub.services import notify_club_created
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,98}[a-z0-9]$")
+RESERVED_SLUGS = frozenset(
+    {
+        # the staff console's own first path segments beside /console/{club_slug}/...
+        "clubs",
+        "language",
+        "login",
+        "logout",
+        "organizations",
+        "static",
+        # and words it may take next, so a club made today keeps working then
+        "account",
+        "admin",
+        "api",
+        "assets",
+        "help",
+        "settings",
+        "users",
+    }
+)
+"""Slugs no club may take: ``/console/{slug}`` would be one of the console's own pages (its sign-in, its
+scripts...), so such a club's pages could not be opened. ``tests/console/test_reserved_slugs.py`` checks
+that every literal first segment of the console's paths is here."""
+RESERVED_REASON = "is a path of the staff console (/console/{slug})"
 
 
 def get_or_create_organization(session: Session, name: str) -> Organization:
@@ -39,6 +62,8 @@ def create_club(
 ) -> LoyaltyClub:
     if not SLUG_PATTERN.match(slug):
         raise ValidationFailed.at(("slug",), "invalid_format", format=SLUG_PATTERN.pattern)
+    if slug in RESERVED_SLUGS:
+        raise ValidationFailed.at(("slug",), "reserved", reason=RESERVED_REASON.format(slug=slug))
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):

@@ -25,9 +25,27 @@ from loyaltyhub.http.errors import validation_details
 from loyaltyhub.offers.schemas import GrantRequest, OfferCreate, OfferOut, OfferUpdate
 from loyaltyhub.offers.types import OFFER_TYPES, TIMESPANS
 
-TEXT_FIELDS = ("internal_name", "notes", "external_url", "usage_authorization_token")
+TEXT_FIELDS = (
+    "internal_name",
+    "notes",
+    "external_url",
+    "usage_authorization_token",
+    "external_source",
+    "external_master",
+)
 INTEGER_FIELDS = ("maximum_uses_per_user", "maximum_grants_per_user", "stock", "usable_in_seconds_after_granting")
-ID_FIELDS = ("store_id",)
+ID_FIELDS = ("store_id", "audience_id", "campaign_id")
+OBJECT_FIELDS = {
+    "read_more": ("button_title", "url", "title", "text"),
+    "activation_texts": ("modal", "button", "description"),
+}
+"""Objects typed as one field each: the object is sent when any of its fields is filled (null when all are
+emptied on edit)."""
+ID_LIST_FIELDS = ("cms_tag_ids",)
+"""Lists of ids typed as numbers separated by commas or spaces."""
+JSON_FIELDS = {"extras": {}, "files": [], "image_template": None}
+"""Fields typed as JSON, with what an emptied field means on edit."""
+
 TIME_FIELDS = ("visible_since", "visible_until", "usable_since", "usable_until")
 LOCALIZED_FIELDS = ("name", "description")
 _INTEGER = re.compile(r"^[+-]?\d{1,30}$")
@@ -42,6 +60,11 @@ class FieldError:
 
 def languages_of(club: LoyaltyClub) -> list[str]:
     return list(club.languages or [club.default_language])
+
+
+def integer(raw: str) -> Any:
+    """A typed number as an int; other text as it is (for the schema to refuse with the API's error)."""
+    return _integer(raw)
 
 
 def _integer(raw: str) -> Any:
@@ -89,14 +112,28 @@ def body_from_form(form: FormData, club: LoyaltyClub, *, creating: bool) -> dict
         {"timespan": timespan or None, "limit": _integer(limit) if limit.strip() else None},
         not timespan and not limit.strip(),
     )
-    extras = form.get("extras").strip()
-    if extras:
-        try:
-            body["extras"] = json.loads(extras)
-        except ValueError:
-            body["extras"] = extras  # not JSON: the schema answers "must be an object"
-    elif not creating:
-        body["extras"] = {}
+    for name, keys in OBJECT_FIELDS.items():
+        typed = {key: form.get(f"{name}.{key}") for key in keys if form.get(f"{name}.{key}").strip()}
+        if name == "read_more" and typed:
+            typed["enabled"] = form.get("read_more.enabled") == "on"
+        put(name, typed, not typed)
+    for name in ID_LIST_FIELDS:
+        ids = [_integer(part) for part in re.split(r"[\s,;]+", form.get(name).strip()) if part]
+        if ids or not creating:
+            body[name] = ids
+    if form.get("collections_shown") == "1":  # the form listed the club's collections as checkboxes
+        chosen = [_integer(value) for value in form.getlist("collection_ids")]
+        if chosen or not creating:
+            body["collection_ids"] = chosen
+    for name, emptied in JSON_FIELDS.items():
+        text = form.get(name).strip()
+        if text:
+            try:
+                body[name] = json.loads(text)
+            except ValueError:
+                body[name] = text  # not JSON: the schema answers "must be an object" (or a list)
+        elif not creating:
+            body[name] = emptied
     return body
 
 
@@ -106,6 +143,11 @@ def parse_create(body: dict[str, Any]) -> OfferCreate:
 
 def parse_update(body: dict[str, Any]) -> OfferUpdate:
     return _parse(OfferUpdate, body)
+
+
+def parse_model(model: Any, body: dict[str, Any]) -> Any:
+    """Any of the API's request models for ``body``, or the API's 422."""
+    return _parse(model, body)
 
 
 def _parse(model: Any, body: dict[str, Any]) -> Any:
@@ -126,10 +168,11 @@ def _local(value: datetime | None, tz: ZoneInfo) -> str:
     return value.astimezone(tz).strftime(_LOCAL_TIME) if value else ""
 
 
-def values_of(offer: OfferOut, club: LoyaltyClub) -> dict[str, str]:
-    """The form's field values for an offer (times in the club's timezone)."""
+def values_of(offer: OfferOut, club: LoyaltyClub) -> dict[str, Any]:
+    """The form's field values for an offer (times in the club's timezone; collections: a list of ids)."""
     tz = ZoneInfo(club.timezone)
-    values: dict[str, str] = {"type": offer.type, "status": offer.status}
+    values: dict[str, Any] = {"type": offer.type, "status": offer.status}
+    values["collection_ids"] = [str(i) for i in offer.collection_ids]
     for name in LOCALIZED_FIELDS:
         for lang, text in (getattr(offer, name) or {}).items():
             values[f"{name}.{lang}"] = str(text)
@@ -142,12 +185,23 @@ def values_of(offer: OfferOut, club: LoyaltyClub) -> dict[str, str]:
     periodic = offer.periodic_usage or {}
     values["periodic_usage.timespan"] = periodic.get("timespan") or ""
     values["periodic_usage.limit"] = "" if periodic.get("limit") is None else str(periodic["limit"])
-    values["extras"] = json.dumps(offer.extras, ensure_ascii=False) if offer.extras else ""
+    for name, keys in OBJECT_FIELDS.items():
+        typed = getattr(offer, name) or {}
+        for key in keys:
+            values[f"{name}.{key}"] = "" if typed.get(key) is None else str(typed[key])
+    values["read_more.enabled"] = "on" if (offer.read_more or {}).get("enabled", True) else ""
+    for name in ID_LIST_FIELDS:
+        values[name] = ", ".join(str(i) for i in getattr(offer, name) or [])
+    for name in JSON_FIELDS:
+        value = getattr(offer, name)
+        values[name] = json.dumps(value, ensure_ascii=False, indent=1) if value else ""
     return values
 
 
-def form_values(form: FormData) -> dict[str, str]:
-    return {key: value for key, value in form.items}
+def form_values(form: FormData) -> dict[str, Any]:
+    values: dict[str, Any] = {key: value for key, value in form.items if key != "collection_ids"}
+    values["collection_ids"] = form.getlist("collection_ids")
+    return values
 
 
 # --- the API's 422 details, next to the fields ---------------------------------------------------------
@@ -200,8 +254,10 @@ FORM_FIELDS = (
     "usage_authorization_token_required",
     "periodic_usage.timespan",
     "periodic_usage.limit",
-    "extras",
+    *(f"{name}.{key}" for name, keys in OBJECT_FIELDS.items() for key in (*keys, "enabled")),
 )
+FOLDED_FIELDS = (*ID_LIST_FIELDS, "collection_ids", *JSON_FIELDS)
+"""Fields whose inner errors (``collection_ids.2``, ``extras.colour``) are shown at the field, with the path."""
 
 
 def split_errors(
@@ -210,9 +266,20 @@ def split_errors(
     """Errors of the form's fields, and the others (shown above the form with their path)."""
     names = set(FORM_FIELDS)
     names |= {f"{name}.{lang}" for name in LOCALIZED_FIELDS for lang in languages_of(club)}
-    names |= set(LOCALIZED_FIELDS) | {"periodic_usage"}
-    shown = {name: errs for name, errs in errors.items() if name in names or name.startswith("extras")}
-    other = [f"{name}: {e.message}" for name, errs in errors.items() if name not in shown for e in errs]
+    names |= set(LOCALIZED_FIELDS) | {"periodic_usage", *OBJECT_FIELDS}
+    shown: dict[str, list[FieldError]] = {}
+    other: list[str] = []
+    for name, errs in errors.items():
+        folded = next((f for f in FOLDED_FIELDS if name == f or name.startswith(f + ".")), None)
+        if folded is not None:
+            inner = name.removeprefix(folded).lstrip(".")
+            shown.setdefault(folded, []).extend(
+                FieldError(e.symbol, f"{inner}: {e.message}" if inner else e.message) for e in errs
+            )
+        elif name in names:
+            shown.setdefault(name, []).extend(errs)
+        else:
+            other.extend(f"{name}: {e.message}" for e in errs)
     return shown, other
 
 

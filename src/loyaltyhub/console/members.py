@@ -18,6 +18,8 @@ from loyaltyhub.http.errors import validation_details
 from loyaltyhub.http.pagination import Page, paginate
 from loyaltyhub.member_offers import repository as member_offers_repository
 from loyaltyhub.members import repository, service
+from loyaltyhub.members.groups import service as groups_service
+from loyaltyhub.members.groups.schemas import GroupCreate, GroupMembersChange
 from loyaltyhub.members.schemas import ManagedMemberOut, MemberUpdate
 from loyaltyhub.messaging import repository as messaging_repository
 from loyaltyhub.offers import grants as offer_grants
@@ -96,3 +98,48 @@ def history(session: Session, access: ClubAccess, member_id: int) -> History:
 def offer_name(offer: Any, language: str) -> str:
     names = offer.name or {}
     return str(names.get(language) or next(iter(names.values()), "") or f"Offer {offer.id}")
+
+
+# --- groups (the member groups' service, as ``/v3/{club}/members/groups`` uses it) -----------------------
+
+
+def groups_listing(session: Session, access: ClubAccess) -> list[tuple[Any, int]]:
+    """The club's groups by name, with their member counts."""
+    found = list(session.execute(groups_service.list_statement(access.club_id)).scalars())
+    counts = groups_service.members_counts(session, access.club_id, [g.id for g in found])
+    return [(group, counts.get(group.id, 0)) for group in found]
+
+
+def create_group(session: Session, access: ClubAccess, name: str, description: str) -> Any:
+    body = _parsed(GroupCreate, {"name": name, "description": description.strip() or None})
+    return groups_service.create_group(session, access.club_id, name=body.name, description=body.description)
+
+
+def member_groups(session: Session, access: ClubAccess, member_id: int) -> list[Any]:
+    return list(session.execute(groups_service.groups_of_member(access.club_id, member_id)).scalars())
+
+
+def add_to_group(session: Session, access: ClubAccess, member_id: int, raw_group_id: str) -> None:
+    """Add the member to a group of the club (the API's ``POST …/groups/{id}/members``)."""
+    member = repository.member_or_404(session, access.club_id, member_id)
+    if not raw_group_id.strip().isdigit():
+        raise ValidationFailed.at(
+            ("group_id",), "blank" if not raw_group_id.strip() else "invalid_type", expected="integer"
+        )
+    group = groups_service.group_or_404(session, access.club_id, int(raw_group_id))
+    body = _parsed(GroupMembersChange, {"member_ids": [member.id]})
+    groups_service.add_members(session, access.club, group, body.member_ids)
+
+
+def remove_from_group(session: Session, access: ClubAccess, member_id: int, group_id: int) -> None:
+    """Take the member out of a group (the API's ``DELETE …/groups/{id}/members/{member_id}``)."""
+    member = repository.member_or_404(session, access.club_id, member_id)
+    group = groups_service.group_or_404(session, access.club_id, group_id)
+    groups_service.remove_members(session, access.club, group, [member.id])
+
+
+def _parsed(model: Any, body: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        raise ValidationFailed(validation_details([dict(e) for e in exc.errors()]))

@@ -8,15 +8,19 @@ render a template. Errors are pages (:class:`~loyaltyhub.console.pages.ConsoleRo
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path as FilePath
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import Depends, Path, Query, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, StreamingResponse
 
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess, CustomerAccess
 from loyaltyhub.auth.service import authenticate_user, issue_user_token, revoke_user_token, user_principal
-from loyaltyhub.console import dashboard, explorer, forms, i18n
+from loyaltyhub.collections import service as collections_service
+from loyaltyhub.console import collection_pages, dashboard, explorer, forms, i18n, images
 from loyaltyhub.console import members as console_members
 from loyaltyhub.console import messages as console_messages
 from loyaltyhub.console.dependencies import CsrfChecked, Form, Needs, StaffDep, console_club, organization_access
@@ -32,13 +36,16 @@ from loyaltyhub.console.sessions import (
     same,
 )
 from loyaltyhub.errors import Forbidden, RateLimited, UnprocessableEntity, ValidationFailed
+from loyaltyhub.exports import service as exports_service
+from loyaltyhub.exports.formats import MEDIA_TYPES as EXPORT_MEDIA_TYPES
+from loyaltyhub.exports.schemas import ExportOut
 from loyaltyhub.http.pagination import Page
 from loyaltyhub.http.session import SessionDep
 from loyaltyhub.messaging import repository as messaging_repository
 from loyaltyhub.messaging import service as messaging_service
 from loyaltyhub.messaging import views
 from loyaltyhub.offers import grants, queries, service
-from loyaltyhub.offers.models import Offer
+from loyaltyhub.offers.models import Collection, Offer
 from loyaltyhub.offers.queries import SORT_FIELDS, OfferFilters, OfferSort
 from loyaltyhub.offers.types import OFFER_TYPES, SCOPES, STATUSES, types_of_scope
 from loyaltyhub.ratelimit.logins import client_address, login_throttle_for, staff_identifier
@@ -57,6 +64,10 @@ Dashboard = Annotated[ClubAccess, Depends(Needs(permits.REPORTING_QUERY))]
 MembersList = Annotated[ClubAccess, Depends(Needs(permits.MEMBERS_LIST))]
 MembersShow = Annotated[ClubAccess, Depends(Needs(permits.MEMBERS_SHOW))]
 MembersUpdate = Annotated[ClubAccess, Depends(Needs(permits.MEMBERS_UPDATE))]
+CollectionsList = Annotated[ClubAccess, Depends(Needs(permits.COLLECTIONS_LIST))]
+CollectionsCreate = Annotated[ClubAccess, Depends(Needs(permits.COLLECTIONS_CREATE))]
+CollectionsUpdate = Annotated[ClubAccess, Depends(Needs(permits.COLLECTIONS_UPDATE))]
+CollectionsArchive = Annotated[ClubAccess, Depends(Needs(permits.COLLECTIONS_ARCHIVE))]
 PER_PAGE = 20
 
 
@@ -74,6 +85,12 @@ def _can(access: ClubAccess) -> dict[str, bool]:
         "show_members": permits.MEMBERS_SHOW in held,
         "update_members": permits.MEMBERS_UPDATE in held,
         "messages": permits.MESSAGES_INDEX in held,
+        "collections": permits.COLLECTIONS_LIST in held,
+        "preview_images": permits.IMAGE_TEMPLATES_PREVIEW in held,
+        "groups": permits.MEMBER_GROUPS_LIST in held,
+        "create_collections": permits.COLLECTIONS_CREATE in held,
+        "update_collections": permits.COLLECTIONS_UPDATE in held,
+        "archive_collections": permits.COLLECTIONS_ARCHIVE in held,
     }
 
 
@@ -345,9 +362,65 @@ def reports_page(request: Request, access: Dashboard, session: SessionDep) -> HT
         found=found,
         picker=params,
         other_errors=explorer.other_errors(found.errors),
+        filter_fields=explorer.filter_fields(found.report),
+        may_export=permits.REPORTING_EXPORT in access.permits,
+        exports=[ExportOut.of(j) for j in explorer.latest_exports(session, access)]
+        if permits.REPORTING_EXPORT in access.permits
+        else [],
+        export_fields=[(k, v) for k, v in params.items() if _export_field(k)],
+        condition_rows=explorer.condition_rows(params),
+        operators=explorer.OPERATORS,
         specs=json.dumps(charts).replace("<", "\\u003c"),
         query=request.url.query,
     )
+
+
+Exporter = Annotated[ClubAccess, Depends(Needs(permits.REPORTING_QUERY, permits.REPORTING_EXPORT))]
+ExportId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+EXPORT_FIELDS = ("report", "aggregate_by", "interval", "filter", "from", "to", "range")
+_CONDITION = re.compile(r"^c\d{1,2}\.(field|op|value)$")
+
+
+def _export_field(name: str) -> bool:
+    """A field of the explorer's query (what an export of it carries)."""
+    return name in EXPORT_FIELDS or bool(_CONDITION.match(name))
+
+
+@router.post("/{loyalty_club_slug}/reports/export")
+def export_report(request: Request, access: Exporter, _csrf: CsrfChecked, form: Form, session: SessionDep):
+    """Queue an export of the explorer's query (every row, to a CSV or NDJSON file) and show its progress."""
+    params = {k: v for k, v in form.items if _export_field(k)}
+    fmt = form.get("format") or "csv"
+    try:
+        job = explorer.export(session, access, params, fmt)
+    except ValidationFailed as exc:
+        session.rollback()
+        problems = forms.field_errors(exc.extra.get("details") or {})
+        message = "; ".join(f"{k}: {e.message}" for k, errs in problems.items() for e in errs)
+        raise UnprocessableEntity(f"The export was not queued: {message}")
+    return redirect(f"/console/{access.club.slug}/exports/{job.id}", request)
+
+
+@router.get("/{loyalty_club_slug}/exports/{export_id:int}")
+def export_page(request: Request, access: Exporter, session: SessionDep, export_id: ExportId) -> HTMLResponse:
+    """An export's status and progress; the page asks again every second while it runs (htmx), and links
+    its file once done."""
+    job = ExportOut.of(explorer.export_job(session, access, export_id))
+    template = "exports/_status.html" if request.headers.get("HX-Request") else "exports/show.html"
+    return _page(request, access, template, nav="reports", job=job, running=job.status in ("queued", "running"))
+
+
+@router.get("/{loyalty_club_slug}/exports/{export_id:int}/download")
+def export_download(request: Request, access: Exporter, session: SessionDep, export_id: ExportId) -> Response:
+    """The finished file, as the API's download serves it (409 while it runs, 410 once expired)."""
+    job = explorer.export_job(session, access, export_id)
+    customer = dashboard.customer_access(access)
+    found = exports_service.downloadable(request.app.state.settings.export_files(), job, customer)
+    media_type, name = EXPORT_MEDIA_TYPES[job.format], exports_service.download_name(job)
+    if isinstance(found, FilePath):
+        return FileResponse(found, media_type=media_type, filename=name)
+    headers = {"Content-Length": str(found.size), "Content-Disposition": f'attachment; filename="{name}"'}
+    return StreamingResponse(found.chunks, media_type=media_type, headers=headers)
 
 
 @router.get("/{loyalty_club_slug}/reports.csv")
@@ -595,10 +668,24 @@ def offers_page(request: Request, access: OffersList, session: SessionDep) -> HT
     )
 
 
+def _collection_choices(session: SessionDep, access: ClubAccess) -> list[tuple[int, str]] | None:
+    """The club's collections for the offer form's checkboxes; None without the permit to list them (the
+    form then leaves the offer's collections as they are)."""
+    if permits.COLLECTIONS_LIST not in access.permits:
+        return None
+    return [(c.id, _localized(c.title, access.club)) for c in collection_pages.in_order(session, access)]
+
+
+def _localized(texts: dict[str, Any] | None, club: Any) -> str:
+    texts = texts or {}
+    return str(texts.get(club.default_language) or next(iter(texts.values()), "") or "")
+
+
 def _form_page(
     request: Request,
     access: ClubAccess,
     *,
+    session: SessionDep,
     offer: Any | None,
     values: dict[str, str],
     status_code: int = 200,
@@ -620,6 +707,7 @@ def _form_page(
         other_errors=other_errors or [],
         languages=forms.languages_of(access.club),
         choices=forms.CHOICES,
+        collections=_collection_choices(session, access),
         saved=saved,
         notice=notice,
         grant_errors=grant_errors or [],
@@ -630,14 +718,17 @@ def _refused(request: Request, session: SessionDep, access: ClubAccess, offer: A
     """The API's 422, shown next to the fields; nothing of the attempt is kept."""
     session.rollback()
     errors, other = forms.split_errors(forms.field_errors(exc.extra.get("details") or {}), access.club)
+    values = forms.form_values(form)
     return _form_page(
-        request, access, offer=offer, values=forms.form_values(form), status_code=422, errors=errors, other_errors=other
+        request, access, session=session, offer=offer, values=values, status_code=422, errors=errors, other_errors=other
     )
 
 
 @router.get("/{loyalty_club_slug}/offers/new")
-def new_offer(request: Request, access: OffersCreate) -> HTMLResponse:
-    return _form_page(request, access, offer=None, values={"type": "regular"})
+def new_offer(request: Request, access: OffersCreate, session: SessionDep) -> HTMLResponse:
+    return _form_page(
+        request, access, session=session, offer=None, values={"type": "regular", "read_more.enabled": "on"}
+    )
 
 
 @router.post("/{loyalty_club_slug}/offers")
@@ -662,9 +753,8 @@ def edit_offer(request: Request, access: OffersUpdate, session: SessionDep, offe
     offer = service.present_one(session, _offer(session, access, offer_id))
     saved = request.query_params.get("saved") == "1"
     notice = NOTICES.get(request.query_params.get("done", ""))
-    return _form_page(
-        request, access, offer=offer, values=forms.values_of(offer, access.club), saved=saved, notice=notice
-    )
+    values = forms.values_of(offer, access.club)
+    return _form_page(request, access, session=session, offer=offer, values=values, saved=saved, notice=notice)
 
 
 NOTICES = {"cloned": "This is a draft copy of the offer.", "archived": "Archived.", "granted": "Granted."}
@@ -745,7 +835,195 @@ def grant_offer(
 def _grant_refused(request, session, access, offer_id, form, messages):  # type: ignore[no-untyped-def]
     offer = service.present_one(session, _offer(session, access, offer_id))
     values = {**forms.values_of(offer, access.club), "grant_member_ids": form.get("member_ids")}
-    return _form_page(request, access, offer=offer, values=values, status_code=422, grant_errors=messages)
+    return _form_page(
+        request, access, session=session, offer=offer, values=values, status_code=422, grant_errors=messages
+    )
+
+
+# --- the image template preview (the Management API's Preview Offer Image Template) ---------------------
+
+TemplatesPreview = Annotated[ClubAccess, Depends(Needs(permits.IMAGE_TEMPLATES_PREVIEW))]
+
+
+@router.get("/{loyalty_club_slug}/image_templates/preview")
+def image_template_preview(request: Request, access: TemplatesPreview, session: SessionDep) -> HTMLResponse:
+    """The preview of the template typed in the offer form (htmx swaps it in under the text box; opened as a
+    page it is the same preview on its own): the image, or the 422 next to the template. A GET: the form's
+    CSRF token is not sent (htmx includes only the template and the offer id)."""
+    params = request.query_params
+    raw, offer_id = params.get("image_template", ""), params.get("offer_id", "")
+    status_code, errors, notes = 200, None, []
+    try:
+        notes = images.preview(request, session, access, raw, offer_id).notes
+    except ValidationFailed as exc:
+        status_code, errors = 422, forms.field_errors(exc.extra.get("details") or {})
+    query = urlencode({"image_template": raw, "offer_id": offer_id})
+    return _page(
+        request,
+        access,
+        "offers/_preview.html" if request.headers.get("HX-Request") else "offers/preview.html",
+        status_code,
+        nav="offers",
+        errors=errors or {},
+        notes=notes,
+        image_url=f"/console/{access.club.slug}/image_templates/preview.png?{query}",
+        offer_id=offer_id,
+    )
+
+
+@router.get("/{loyalty_club_slug}/image_templates/preview.png")
+def image_template_png(request: Request, access: TemplatesPreview, session: SessionDep) -> Response:
+    params = request.query_params
+    rendered = images.preview(request, session, access, params.get("image_template", ""), params.get("offer_id", ""))
+    return Response(rendered.png, media_type="image/png", headers={"Cache-Control": "no-store"})
+
+
+# --- collections (the Collections API's service) ----------------------------------------------------
+
+CollectionId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+def _collections_page(
+    request: Request,
+    session: SessionDep,
+    access: ClubAccess,
+    status_code: int = 200,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, list[forms.FieldError]] | None = None,
+    notice: str | None = None,
+) -> HTMLResponse:
+    listed = collection_pages.listing(session, access)
+    return _page(
+        request,
+        access,
+        "offers/collections.html",
+        status_code,
+        nav="collections",
+        collections=listed,
+        ids=[c.id for c in listed],
+        moved=collection_pages.moved,
+        title_of=lambda c: collection_pages.title_of(c, access.club),
+        languages=forms.languages_of(access.club),
+        scopes=SCOPES,
+        values=values or {},
+        errors=errors or {},
+        notice=notice,
+    )
+
+
+COLLECTION_NOTICES = {"created": "Collection created.", "ordered": "Order saved.", "archived": "Archived."}
+
+
+@router.get("/{loyalty_club_slug}/collections")
+def collections_page(request: Request, access: CollectionsList, session: SessionDep) -> HTMLResponse:
+    notice = COLLECTION_NOTICES.get(request.query_params.get("done", ""))
+    return _collections_page(request, session, access, notice=notice)
+
+
+@router.post("/{loyalty_club_slug}/collections")
+def create_collection(request: Request, access: CollectionsCreate, _csrf: CsrfChecked, form: Form, session: SessionDep):
+    try:
+        collection_pages.create(session, access, form)
+    except ValidationFailed as exc:
+        session.rollback()
+        errors = forms.field_errors(exc.extra.get("details") or {})
+        return _collections_page(request, session, access, 422, forms.form_values(form), errors)
+    return redirect(f"/console/{access.club.slug}/collections?done=created", request)
+
+
+@router.post("/{loyalty_club_slug}/collections/order")
+def order_collections(request: Request, access: CollectionsUpdate, _csrf: CsrfChecked, form: Form, session: SessionDep):
+    """The collections' order (the API's ``PUT …/collections/order``): every id, in the new order."""
+    collection_pages.reorder(session, access, form)
+    return redirect(f"/console/{access.club.slug}/collections?done=ordered", request)
+
+
+def _collection(session: SessionDep, access: ClubAccess, collection_id: int) -> Any:
+    return access.tenant.get_or_404(session, Collection, collection_id)
+
+
+def _collection_page(
+    request: Request,
+    session: SessionDep,
+    access: ClubAccess,
+    collection: Any,
+    status_code: int = 200,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, list[forms.FieldError]] | None = None,
+) -> HTMLResponse:
+    shown = collections_service.present_one(session, collection)
+    offers_listed = collection_pages.offers_in_order(session, access, collection)
+    current = {"scope": shown.scope or ""}
+    for name in ("title", "description"):
+        for lang, text in (getattr(shown, name) or {}).items():
+            current[f"{name}.{lang}"] = str(text)
+    return _page(
+        request,
+        access,
+        "offers/collection.html",
+        status_code,
+        nav="collections",
+        collection=shown,
+        title=collection_pages.title_of(shown, access.club),
+        offers=[(o, _display_name(o, access.club.default_language)) for o in offers_listed],
+        offer_ids=[o.id for o in offers_listed],
+        moved=collection_pages.moved,
+        languages=forms.languages_of(access.club),
+        scopes=SCOPES,
+        values=values if values is not None else current,
+        errors=errors or {},
+        notice=COLLECTION_NOTICES.get(request.query_params.get("done", "")),
+        saved=request.query_params.get("saved") == "1",
+    )
+
+
+@router.get("/{loyalty_club_slug}/collections/{collection_id:int}")
+def collection_page(
+    request: Request, access: CollectionsList, session: SessionDep, collection_id: CollectionId
+) -> HTMLResponse:
+    return _collection_page(request, session, access, _collection(session, access, collection_id))
+
+
+@router.post("/{loyalty_club_slug}/collections/{collection_id:int}")
+def update_collection(
+    request: Request,
+    access: CollectionsUpdate,
+    _csrf: CsrfChecked,
+    form: Form,
+    session: SessionDep,
+    collection_id: CollectionId,
+):
+    collection = _collection(session, access, collection_id)
+    try:
+        collection_pages.update(session, access, collection, form)
+    except ValidationFailed as exc:
+        session.rollback()
+        errors = forms.field_errors(exc.extra.get("details") or {})
+        collection = _collection(session, access, collection_id)
+        return _collection_page(request, session, access, collection, 422, forms.form_values(form), errors)
+    return redirect(f"/console/{access.club.slug}/collections/{collection.id}?saved=1", request)
+
+
+@router.post("/{loyalty_club_slug}/collections/{collection_id:int}/offers_order")
+def order_collection_offers(
+    request: Request,
+    access: CollectionsUpdate,
+    _csrf: CsrfChecked,
+    form: Form,
+    session: SessionDep,
+    collection_id: CollectionId,
+):
+    """The order of the collection's offers (the API's PATCH of ``offers_order``)."""
+    collection = collection_pages.order_offers(session, access, _collection(session, access, collection_id), form)
+    return redirect(f"/console/{access.club.slug}/collections/{collection.id}?done=ordered", request)
+
+
+@router.post("/{loyalty_club_slug}/collections/{collection_id:int}/archive")
+def archive_collection(
+    request: Request, access: CollectionsArchive, _csrf: CsrfChecked, session: SessionDep, collection_id: CollectionId
+):
+    collections_service.archive_collection(session, _collection(session, access, collection_id))
+    return redirect(f"/console/{access.club.slug}/collections?done=archived", request)
 
 
 # --- members --------------------------------------------------------------------------------------------
@@ -768,7 +1046,15 @@ def _profile_page(
     member: Any,
     status_code: int = 200,
     ban_error: str | None = None,
+    group_error: str | None = None,
 ) -> HTMLResponse:
+    held = access.permits
+    sees_groups = permits.MEMBER_GROUPS_LIST in held or permits.MEMBERS_GROUPS in held
+    in_groups = console_members.member_groups(session, access, member.id) if sees_groups else None
+    choices = None
+    if permits.MEMBER_GROUPS_MEMBERS in held and permits.MEMBER_GROUPS_LIST in held:
+        joined = {g.id for g in in_groups or []}
+        choices = [g for g, _count in console_members.groups_listing(session, access) if g.id not in joined]
     return _page(
         request,
         access,
@@ -778,6 +1064,10 @@ def _profile_page(
         member=member,
         name=console_members.display_name(member),
         ban_error=ban_error,
+        in_groups=in_groups,
+        group_choices=choices,
+        group_error=group_error,
+        group_notice=GROUP_NOTICES.get(request.query_params.get("done", "")),
         history=console_members.history(session, access, member.id),
         offer_name=lambda offer: console_members.offer_name(offer, access.club.default_language),
     )
@@ -803,3 +1093,77 @@ def ban_member(
         member = console_members.profile(session, access, member_id)
         return _profile_page(request, session, access, member, 422, message)
     return redirect(f"/console/{access.club.slug}/members/{member_id}")
+
+
+GROUP_NOTICES = {"added": "Added to the group.", "removed": "Removed from the group."}
+GroupsOfMembers = Annotated[ClubAccess, Depends(Needs(permits.MEMBER_GROUPS_MEMBERS))]
+GroupsList = Annotated[ClubAccess, Depends(Needs(permits.MEMBER_GROUPS_LIST))]
+GroupsCreate = Annotated[ClubAccess, Depends(Needs(permits.MEMBER_GROUPS_CREATE))]
+GroupId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+@router.post("/{loyalty_club_slug}/members/{member_id:int}/groups")
+def add_member_to_group(
+    request: Request, access: GroupsOfMembers, _csrf: CsrfChecked, form: Form, session: SessionDep, member_id: MemberId
+) -> Response:
+    try:
+        console_members.add_to_group(session, access, member_id, form.get("group_id"))
+    except ValidationFailed as exc:
+        session.rollback()
+        problems = forms.field_errors(exc.extra.get("details") or {})
+        message = "; ".join(e.message for errs in problems.values() for e in errs)
+        member = console_members.profile(session, access, member_id)
+        return _profile_page(request, session, access, member, 422, group_error=message)
+    return redirect(f"/console/{access.club.slug}/members/{member_id}?done=added#groups-title", request)
+
+
+@router.post("/{loyalty_club_slug}/members/{member_id:int}/groups/{group_id:int}/remove")
+def remove_member_from_group(
+    request: Request,
+    access: GroupsOfMembers,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    member_id: MemberId,
+    group_id: GroupId,
+) -> Response:
+    console_members.remove_from_group(session, access, member_id, group_id)
+    return redirect(f"/console/{access.club.slug}/members/{member_id}?done=removed#groups-title", request)
+
+
+def _groups_page(
+    request: Request,
+    session: SessionDep,
+    access: ClubAccess,
+    status_code: int = 200,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, list[forms.FieldError]] | None = None,
+) -> HTMLResponse:
+    return _page(
+        request,
+        access,
+        "members/groups.html",
+        status_code,
+        nav="groups",
+        groups=console_members.groups_listing(session, access),
+        may_create=permits.MEMBER_GROUPS_CREATE in access.permits,
+        values=values or {},
+        errors=errors or {},
+        created=request.query_params.get("done") == "created",
+    )
+
+
+@router.get("/{loyalty_club_slug}/groups")
+def groups_page(request: Request, access: GroupsList, session: SessionDep) -> HTMLResponse:
+    """The club's member groups with their member counts (the API's ``GET …/members/groups``)."""
+    return _groups_page(request, session, access)
+
+
+@router.post("/{loyalty_club_slug}/groups")
+def create_group(request: Request, access: GroupsCreate, _csrf: CsrfChecked, form: Form, session: SessionDep):
+    try:
+        console_members.create_group(session, access, form.get("name"), form.get("description"))
+    except ValidationFailed as exc:
+        session.rollback()
+        errors = forms.field_errors(exc.extra.get("details") or {})
+        return _groups_page(request, session, access, 422, forms.form_values(form), errors)
+    return redirect(f"/console/{access.club.slug}/groups?done=created", request)

@@ -154,6 +154,14 @@ def sending(session: Session, club_id: int, service: str, sending_id: int, *, lo
     return found
 
 
+def message_names(session: Session, club_id: int, message_ids: Sequence[int]) -> dict[int, str]:
+    """The names of the club's messages among ``message_ids`` (the console's chart labels)."""
+    if not message_ids:
+        return {}
+    statement = select(Message.id, Message.name).where(in_club(Message, club_id), Message.id.in_(message_ids))
+    return {row.id: row.name for row in session.execute(statement)}
+
+
 def message_of(session: Session, sending: Sending) -> Message:
     return session.execute(
         select(Message).where(in_club(Message, sending.loyalty_club_id), Message.id == sending.message_id)

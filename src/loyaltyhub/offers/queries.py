@@ -69,6 +69,11 @@ def _in_collections(collection_ids: tuple[int, ...]) -> ColumnElement[bool]:
     )
 
 
+def collection_offers(club_id: int, collection_id: int) -> Select[Any]:
+    """The club's offers in one collection that are not archived (the staff console orders them)."""
+    return club_offers(club_id).where(_in_collections((collection_id,)), Offer.archived_at.is_(None))
+
+
 def _without_collection() -> ColumnElement[bool]:
     link = aliased(OfferCollection)
     return ~exists().where(same_club(link, Offer), link.offer_id == Offer.id).correlate(Offer)

@@ -7,7 +7,7 @@
   function draw(spec) {
     var canvas = document.getElementById("canvas-" + spec.id);
     if (!canvas || typeof window.Chart === "undefined") return;
-    var horizontal = spec.id === "top_offers";
+    var horizontal = spec.id === "top_offers" || spec.id === "sendings";
     var many = spec.datasets.length > 1;
     new window.Chart(canvas, {
       type: spec.kind,
