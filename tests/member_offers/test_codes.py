@@ -55,6 +55,9 @@ def test_each_code_has_its_own_nonce():
         lambda t: t + ".x",
         lambda t: "",
         lambda t: "LHO1.%%%.???",
+        lambda t: t[:-1] + "é",  # not ASCII
+        lambda t: t.replace(".", ".é", 1),
+        lambda t: t.split(".")[0] + "." + t.split(".")[1][:-4] + "." + t.split(".")[2],  # a cut payload
     ],
 )
 def test_a_tampered_code_is_invalid(tamper):
@@ -125,6 +128,8 @@ def test_validation_refuses_expired_tampered_and_foreign_codes(api, factory):
     code = api.get(f"/{offer.id}/encode").json()["code"]
     tampered = _validate(api, factory, code[:-3] + ("abc" if not code.endswith("abc") else "xyz"))
     assert (tampered.status_code, tampered.json()) == (422, {"error": "Offer code invalid"})
+    for garbage in ("LHO1.é.x", "x" * 400, "LHO1..", "not a code"):
+        assert _validate(api, factory, garbage).json() == {"error": "Offer code invalid"}, garbage
     other = factory.club()
     token = factory.client_token([other], [permits.OFFER_CODES_VALIDATE])
     foreign = api.client.post(

@@ -118,10 +118,10 @@ def read(key: bytes, text: str, *, club_id: int, now: datetime) -> OfferCode:
 
     A code of another club is refused as invalid (a store learns nothing about other clubs)."""
     parts = text.strip().split(".")
-    if len(text) > MAX_CODE_LENGTH or len(parts) != 3 or parts[0] != PREFIX:
+    if len(text) > MAX_CODE_LENGTH or not text.isascii() or len(parts) != 3 or parts[0] != PREFIX:
         raise CodeRefused(*INVALID)
     signed = f"{parts[0]}.{parts[1]}"
-    if not hmac.compare_digest(_mac(key, signed), parts[2]):
+    if not hmac.compare_digest(_mac(key, signed).encode(), parts[2].encode()):
         raise CodeRefused(*INVALID)
     try:
         payload = json.loads(_unb64(parts[1]))
