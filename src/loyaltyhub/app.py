@@ -37,6 +37,8 @@ from loyaltyhub.wiring import build_services
 # tests/foundation/test_route_order.py checks that no route shadows a later one.
 ROUTE_MODULES = (
     "loyaltyhub.member_offers.routes",
+    "loyaltyhub.member_offers.preview_routes",  # /v3/{slug}/offers/preview... and codes/validate, beside offers
+    "loyaltyhub.member_offers.codes_routes",
     "loyaltyhub.auth.routes",
     "loyaltyhub.members.routes",
     "loyaltyhub.club_info.routes",

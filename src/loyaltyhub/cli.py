@@ -196,6 +196,7 @@ def clubs_create(
     chain: Annotated[str | None, typer.Option(help="Chain name")] = None,
     organization: Annotated[str | None, typer.Option(help="Organization name")] = None,
     offer_active_seconds: Annotated[int, typer.Option(help="Active window after a use")] = 900,
+    community_id: Annotated[int | None, typer.Option(help="The vendor's community id of the club")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Create a loyalty club."""
@@ -214,9 +215,30 @@ def clubs_create(
             chain=chain,
             organization=organization,
             offer_active_seconds=offer_active_seconds,
+            community_id=community_id,
         )
         out = ClubOut.model_validate(club).model_dump(mode="json")
     _emit(as_json, out, f"created loyalty club {out['slug']} (id {out['id']})")
+
+
+@clubs_app.command("set-community-id")
+def clubs_set_community_id(
+    slug: Annotated[str, typer.Option(help="The club's slug")],
+    community_id: Annotated[int | None, typer.Option(help="The vendor's community id; leave out to clear")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Set the vendor's community id of a club (Show Loyalty Club by community id)."""
+    from loyaltyhub.clubs.schemas import ClubOut
+    from loyaltyhub.clubs.service import club_by_slug, set_community_id
+    from loyaltyhub.errors import NotFound
+
+    with _handled(as_json), _session(_settings(as_json)) as session:
+        club = club_by_slug(session, slug)
+        if club is None:
+            raise NotFound(f"Loyalty club {slug} not found")
+        set_community_id(session, club, community_id)
+        out = ClubOut.model_validate(club).model_dump(mode="json")
+    _emit(as_json, out, f"loyalty club {slug}: community id {community_id}")
 
 
 @clubs_app.command("list")

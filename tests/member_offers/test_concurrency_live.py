@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.engine import make_engine
-from loyaltyhub.member_offers.models import OfferUsage, OfferUseRefusal
+from loyaltyhub.member_offers.models import OfferCodeValidation, OfferUsage, OfferUseRefusal
 from loyaltyhub.offers.models import Offer
 from tests.member_offers import live
 
@@ -154,3 +154,28 @@ def refusal_messages(live_url: str, slug: str) -> set[str]:
         messages = set(connection.scalars(statement))
     engine.dispose()
     return messages
+
+
+def test_tills_racing_to_validate_one_offer_code_accept_it_once(server, live_url):
+    """Encode Offer's single use holds under concurrency: one 200, every other till is told it was spent."""
+    seeded = live.seed(live_url, slug="race-code", members=1, offers=[{}])
+    member_id, offer_id = seeded.member_ids[0], seeded.offer_ids[0]
+    headers = {"X-Client-Authorization": seeded.token, **live.PUBLIC_HEADERS}
+    with httpx.Client(base_url=server, headers=headers, timeout=60, limits=httpx.Limits(max_connections=16)) as c:
+        assert c.post(f"/v3/{seeded.slug}/members/{member_id}/offers/{offer_id}/use").status_code == 200
+        encoded = c.get(f"/v3/{seeded.slug}/members/{member_id}/offers/{offer_id}/encode")
+        assert encoded.status_code == 200, encoded.text
+        code = encoded.json()["code"]
+
+        def one(_: int) -> tuple[int, str | None]:
+            response = c.post(f"/v3/{seeded.slug}/offers/codes/validate", json={"code": code})
+            return response.status_code, response.json().get("error")
+
+        with ThreadPoolExecutor(16) as pool:
+            outcome = Counter(pool.map(one, range(16)))
+    assert outcome == Counter({(200, None): 1, (422, "Offer code already validated"): 15})
+    engine = make_engine(live_url, pool_size=1)
+    with engine.connect() as connection:
+        stored = connection.execute(select(func.count()).where(OfferCodeValidation.offer_id == offer_id)).scalar_one()
+    engine.dispose()
+    assert stored == 1

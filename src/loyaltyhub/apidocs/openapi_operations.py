@@ -47,6 +47,17 @@ OPERATIONS: dict[str, OperationText] = {
     f"GET {_MEMBER_OFFER}/meta": OperationText("member_offers_meta", "Count a member's offers per tab"),
     f"GET {_MEMBER_OFFER}/{{offer_id}}": OperationText("member_offers_show", "Show an offer to a member"),
     f"POST {_MEMBER_OFFER}/{{offer_id}}/use": OperationText("member_offers_use", "Use an offer"),
+    f"GET {_MEMBER_OFFER}/{{offer_id}}/encode": OperationText(
+        "member_offers_encode", "Encode an offer the member is using (a code for the store)"
+    ),
+    "POST /v3/{loyalty_club_slug}/offers/codes/validate": OperationText(
+        "offer_codes_validate", "Validate a member's encoded offer code (store, till)"
+    ),
+    f"GET {_OFFERS}/preview": OperationText("offers_preview_list", "Preview the offers list of a group or guest"),
+    f"GET {_OFFERS}/preview/meta": OperationText("offers_preview_meta", "Preview the offers meta of a group or guest"),
+    f"GET {_OFFERS}/preview/{{offer_id}}": OperationText(
+        "offers_preview_show", "Preview an offer for a group or guest"
+    ),
     f"POST {_MEMBER_OFFER}/{{offer_id}}/like": OperationText("member_offers_like", "Like an offer"),
     f"DELETE {_MEMBER_OFFER}/{{offer_id}}/like": OperationText("member_offers_unlike", "Unlike an offer"),
     f"PUT {_MEMBER_OFFER}/{{offer_id}}/like": OperationText(
@@ -314,6 +325,10 @@ OPERATIONS: dict[str, OperationText] = {
     "GET /v3/loyalty_clubs": OperationText("loyalty_clubs_list", "List loyalty clubs"),
     "GET /v3/loyalty_clubs/{loyalty_club_slug}": OperationText("loyalty_clubs_show", "Show a loyalty club"),
     "GET /v3/{loyalty_club_slug}/member_schema": OperationText("loyalty_clubs_member_schema", "Show the member schema"),
+    "GET /v3/loyalty_clubs/by_community_id/{community_id}": OperationText(
+        "loyalty_clubs_show_by_community_id", "Show a loyalty club by its community id"
+    ),
+    "GET /v3/{loyalty_club_slug}/products": OperationText("loyalty_clubs_products", "List the products of a club"),
     "GET /v3/{loyalty_club_slug}/legal_information": OperationText(
         "loyalty_clubs_legal_information_show", "Show legal information"
     ),

@@ -69,6 +69,7 @@ MEMBERS_OAUTH_UPDATE_PASSWORD = permit(
 LOYALTY_CLUBS_LIST = permit("BL:Api:LoyaltyClubs:ListMine", "List the loyalty clubs the caller may access")
 LOYALTY_CLUBS_GET = permit("BL:Api:LoyaltyClubs:Get", "Show a loyalty club")
 SCHEMA_GET = permit("BL:Api:Schema:Get", "Show the member schema of a loyalty club")
+PRODUCTS_INDEX = permit("BL:Api:Products:Index", "List the products (channels) of a loyalty club")
 LEGAL_INFORMATION_GET = permit("BL:Api:LegalInformation:Get", "Show the legal information of a loyalty club")
 LEGAL_INFORMATION_UPDATE = permit("BL:Api:LegalInformation:Update", "Set the legal information of a loyalty club")
 TRANSLATIONS_INDEX = permit("Translations:Api:Index", "List the translations of a loyalty club")
@@ -113,12 +114,18 @@ MEMBER_OFFERS_LIST = permit("Offers:Api:MemberOffers:List", "List, show and coun
 MEMBER_OFFERS_USE = permit("Offers:Api:MemberOffers:Use", "Use an offer")
 MEMBER_OFFERS_LIKE = permit("Offers:Api:MemberOffers:Like", "Like and unlike offers")
 MEMBER_OFFERS_EVENTS = permit("Offers:Api:MemberOffers:Events", "Register offer seen/clicked events")
+MEMBER_OFFERS_ENCODE = permit(
+    "Offers:Api:MemberOffers:Encode", "Encode an offer the member is using (a code a store scans)"
+)
+OFFER_CODES_VALIDATE = permit(
+    "Offers:Api:OfferCodes:Validate", "Validate a member's encoded offer code (stores, tills)"
+)
 SCOPE_STANDARD = permit("Offers:Api:Scopes:Standard", "Offers of the standard scope")
 SCOPE_INFORMATIONAL = permit("Offers:Api:Scopes:Informational", "Offers of the informational scope")
 SCOPE_PARKING = permit("Offers:Api:Scopes:Parking", "Offers of the parking scope")
 SCOPE_CARBON_OFFSET = permit("Offers:Api:Scopes:CarbonOffset", "Offers of the carbon_offset scope")
 SCOPE_REWARD = permit("Offers:Api:Scopes:Reward", "Offers of the reward scope")
-MANAGEMENT_ONLY = frozenset({MEMBERS_ACT_AS})
+MANAGEMENT_ONLY = frozenset({MEMBERS_ACT_AS, OFFER_CODES_VALIDATE})
 """Permits never given to a member app's token by default (the demo app, ``tokens create --app``)."""
 SCOPE_PERMITS = {
     "standard": SCOPE_STANDARD,

@@ -8,11 +8,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess
 from loyaltyhub.auth.customers import CustomerHeaderError, clubs_for_customer, clubs_of, parse_customer
-from loyaltyhub.auth.dependencies import ClubAuth, CurrentPrincipal
+from loyaltyhub.auth.dependencies import Authenticator, ClubAuth, CurrentPrincipal
+from loyaltyhub.auth.principal import Principal
 from loyaltyhub.club_info import service
 from loyaltyhub.club_info.models import ClubProgram
 from loyaltyhub.club_info.schemas import (
@@ -20,6 +23,7 @@ from loyaltyhub.club_info.schemas import (
     LegalInformationOut,
     LoyaltyClubOut,
     LoyaltyClubsPage,
+    ProductOut,
     ProgramCreate,
     ProgramOut,
     ProgramsPage,
@@ -27,6 +31,8 @@ from loyaltyhub.club_info.schemas import (
     TranslationsBody,
     TranslationsOut,
 )
+from loyaltyhub.clubs.models import LoyaltyClub
+from loyaltyhub.clubs.service import club_by_community_id
 from loyaltyhub.errors import MalformedHeader, MissingPermit, NotFound
 from loyaltyhub.http.idempotency import Idempotent
 from loyaltyhub.http.pagination import PageDep, paginate
@@ -39,6 +45,7 @@ router = LoyaltyRouter(tags=["Public API: loyalty club"])
 
 ClubsGet = Annotated[ClubAccess, Depends(ClubAuth(permits.LOYALTY_CLUBS_GET))]
 SchemaGet = Annotated[ClubAccess, Depends(ClubAuth(permits.SCHEMA_GET))]
+ProductsIndex = Annotated[ClubAccess, Depends(ClubAuth(permits.PRODUCTS_INDEX))]
 LegalGet = Annotated[ClubAccess, Depends(ClubAuth(permits.LEGAL_INFORMATION_GET))]
 LegalUpdate = Annotated[ClubAccess, Depends(ClubAuth(permits.LEGAL_INFORMATION_UPDATE))]
 TranslationsIndex = Annotated[ClubAccess, Depends(ClubAuth(permits.TRANSLATIONS_INDEX))]
@@ -85,6 +92,60 @@ def list_loyalty_clubs(
 def show_loyalty_club(access: ClubsGet) -> LoyaltyClubOut:
     """Show Loyalty Club by its slug."""
     return LoyaltyClubOut.of(access.club)
+
+
+class CommunityClubAuth(Authenticator):
+    """LoyaltyClub context of the club whose vendor community is ``{community_id}``: 404 for none and for a
+    club the caller does not cover (unlike a slug, the id names no club the caller knows), 403 for a
+    missing permit."""
+
+    async def __call__(
+        self,
+        request: Request,
+        session: SessionDep,
+        community_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="The club's vendor community id")],
+    ) -> ClubAccess:
+        principal = await self.authenticate(request, session)
+        club = await run_in_threadpool(self._club, request, session, principal, community_id)
+        return self.club_access(request, principal, club, f"with community id {community_id}")
+
+    @staticmethod
+    def _club(request: Request, session: Session, principal: Principal, community_id: int) -> LoyaltyClub | None:
+        """The club, when the caller covers it and ``X-Customer`` (when sent, as on List Loyalty Clubs: a
+        club out of reach is 403) selects it; a community id of a club out of reach reveals nothing (None)."""
+        header = request.headers.get("X-Customer")
+        selected = None
+        if header is not None:
+            try:
+                selected, _ = clubs_for_customer(session, principal, parse_customer(header))
+            except CustomerHeaderError as exc:
+                raise MalformedHeader("X-Customer", str(exc))
+        club = club_by_community_id(session, community_id)
+        if club is None or not principal.covers(club):
+            return None
+        if selected is not None and club.id not in {c.id for c in selected}:
+            return None
+        return club
+
+
+ClubByCommunity = Annotated[ClubAccess, Depends(CommunityClubAuth(permits.LOYALTY_CLUBS_GET))]
+
+
+@router.get(
+    "/v3/loyalty_clubs/by_community_id/{community_id}",
+    response_model=LoyaltyClubOut,
+    responses=errors(401, 403, 404, 422),
+)
+def show_loyalty_club_by_community_id(access: ClubByCommunity) -> LoyaltyClubOut:
+    """Show Loyalty Club by its vendor community id (set with ``loyaltyhub clubs set-community-id``)."""
+    return LoyaltyClubOut.of(access.club)
+
+
+@router.get("/v3/{loyalty_club_slug}/products", response_model=list[ProductOut], responses=errors(401, 403, 404))
+def list_products(access: ProductsIndex) -> list[ProductOut]:
+    """List Products: the products (channels, sources) of the club and the member properties each may
+    access, as the member schema's ``products`` says (an empty list: all of them)."""
+    return [ProductOut(**product) for product in service.products(json_schema(access.club))]
 
 
 @router.get("/v3/{loyalty_club_slug}/member_schema", responses=errors(401, 403, 404))

@@ -11,7 +11,8 @@ from loyaltyhub.schemas import PaginationInfo, ReadOnlyKeys, StrictModel, Update
 
 class LoyaltyClubOut(BaseModel):
     """The Loyalty Club model of reference (e).3, plus the club's languages. ``customer_id`` is the
-    club's organization; ``community_id`` and ``short_slug`` have no counterpart here (null)."""
+    club's organization; ``community_id`` the vendor community staff set on the club (null until then);
+    ``short_slug`` has no counterpart here (null)."""
 
     id: int
     community_id: int | None
@@ -31,7 +32,7 @@ class LoyaltyClubOut(BaseModel):
     def of(cls, club: LoyaltyClub) -> LoyaltyClubOut:
         return cls(
             id=club.id,
-            community_id=None,
+            community_id=club.community_id,
             customer_id=club.organization_id,
             main_slug=club.slug,
             short_slug=None,
@@ -44,6 +45,16 @@ class LoyaltyClubOut(BaseModel):
             default_language=club.default_language,
             languages=list(club.languages or [club.default_language]),
         )
+
+
+class ProductOut(BaseModel):
+    """A product (channel, source) of List Products (reference (e).3)."""
+
+    name: str
+    slug: str
+    filtered_member_properties: list[str]
+    subproducts: list[str]
+    is_webform: bool
 
 
 class LoyaltyClubsPage(BaseModel):

@@ -103,3 +103,23 @@ def update_program(session: Session, program: ClubProgram, changes: dict[str, An
 def delete_program(session: Session, program: ClubProgram) -> None:
     session.delete(program)
     session.flush()
+
+
+def products(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """List Products (reference (e).3) from the member schema's ``products`` (product slug → the member
+    properties it may access): ``filtered_member_properties`` is empty when the product reaches them all,
+    as the vendor documents; loyaltyhub has no sub-products and no webforms of its own."""
+    every = sorted(schema.get("properties", {}))
+    listed = []
+    for slug, properties in schema.get("products", {}).items():
+        reached = sorted(properties)
+        listed.append(
+            {
+                "name": slug.replace("_", " ").replace("-", " ").title(),
+                "slug": slug,
+                "filtered_member_properties": [] if reached == every else reached,
+                "subproducts": [],
+                "is_webform": slug == "webforms",
+            }
+        )
+    return listed

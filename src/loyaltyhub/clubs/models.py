@@ -34,3 +34,5 @@ class LoyaltyClub(IdMixin, TimestampMixin, Base):
         BigIntId, ForeignKey("organizations.id", ondelete="SET NULL"), index=True
     )
     offer_active_seconds: Mapped[int] = mapped_column(Integer, default=DEFAULT_OFFER_ACTIVE_SECONDS)
+    community_id: Mapped[int | None] = mapped_column(BigIntId, unique=True)
+    """The vendor's community of the club (Show Loyalty Club ``community_id``), when staff set one."""

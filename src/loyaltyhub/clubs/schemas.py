@@ -18,4 +18,5 @@ class ClubOut(BaseModel):
     chain: str | None
     organization_id: int | None
     offer_active_seconds: int
+    community_id: int | None = None
     created_at: datetime

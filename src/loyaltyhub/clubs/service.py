@@ -59,6 +59,7 @@ def create_club(
     chain: str | None = None,
     organization: str | None = None,
     offer_active_seconds: int = DEFAULT_OFFER_ACTIVE_SECONDS,
+    community_id: int | None = None,
 ) -> LoyaltyClub:
     if not SLUG_PATTERN.match(slug):
         raise ValidationFailed.at(("slug",), "invalid_format", format=SLUG_PATTERN.pattern)
@@ -72,6 +73,11 @@ def create_club(
         raise ValidationFailed.at(("slug",), "taken")
     if offer_active_seconds < 0:
         raise ValidationFailed.at(("offer_active_seconds",), "greater_or_equal_to", number=0)
+    if community_id is not None:
+        if community_id < 1:
+            raise ValidationFailed.at(("community_id",), "greater_than", number=0)
+        if club_by_community_id(session, community_id) is not None:
+            raise ValidationFailed.at(("community_id",), "taken")
     languages = list(dict.fromkeys([default_language, *(languages or [])]))
     club = LoyaltyClub(
         slug=slug,
@@ -83,6 +89,7 @@ def create_club(
         chain=chain,
         organization_id=get_or_create_organization(session, organization).id if organization else None,
         offer_active_seconds=offer_active_seconds,
+        community_id=community_id,
     )
     session.add(club)
     session.flush()
@@ -92,3 +99,20 @@ def create_club(
 
 def club_by_slug(session: Session, slug: str) -> LoyaltyClub | None:
     return session.execute(select(LoyaltyClub).where(LoyaltyClub.slug == slug)).scalar_one_or_none()
+
+
+def set_community_id(session: Session, club: LoyaltyClub, community_id: int | None) -> LoyaltyClub:
+    """Set (or clear, with None) the club's vendor community id; 422 when another club has it."""
+    if community_id is not None:
+        if community_id < 1:
+            raise ValidationFailed.at(("community_id",), "greater_than", number=0)
+        holder = club_by_community_id(session, community_id)
+        if holder is not None and holder.id != club.id:
+            raise ValidationFailed.at(("community_id",), "taken")
+    club.community_id = community_id
+    session.flush()
+    return club
+
+
+def club_by_community_id(session: Session, community_id: int) -> LoyaltyClub | None:
+    return session.execute(select(LoyaltyClub).where(LoyaltyClub.community_id == community_id)).scalar_one_or_none()

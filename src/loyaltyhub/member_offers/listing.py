@@ -10,7 +10,7 @@ member's counters (``usable``, the usage object) is computed by :mod:`rules` in 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -49,6 +49,8 @@ ORDER_FIELDS = (
     "visible_until",
 )
 DEFAULT_ORDER = "name"
+PUBLISHED = frozenset({"published"})
+"""The statuses a member sees; a staff preview (:mod:`.preview_routes`) may judge drafts as if published."""
 
 # What the public offer model and the rules read: plain rows, no ORM objects, no unused JSON columns.
 PAGE_COLUMNS = (
@@ -151,11 +153,12 @@ def _visible_statement(
     filters: ListFilters,
     view: MemberView,
     now: datetime,
+    statuses: frozenset[str] = PUBLISHED,
 ) -> Select[Any]:
     """Visibility (SPEC §5) and the C.2 filters, all in SQL."""
     statement = statement.where(
         in_club(Offer, club_id),
-        Offer.status == "published",
+        Offer.status == "published" if statuses == PUBLISHED else Offer.status.in_(sorted(statuses)),
         Offer.archived_at.is_(None),
         or_(Offer.visible_since.is_(None), Offer.visible_since <= now),
         or_(Offer.visible_until.is_(None), Offer.visible_until >= now),
@@ -254,6 +257,13 @@ def _sql_order(
     return clauses
 
 
+def _judged(terms: OfferTerms, statuses: frozenset[str]) -> OfferTerms:
+    """The terms the rules judge: an offer of a previewed status counts as published."""
+    if terms.status != "published" and terms.status in statuses:
+        return replace(terms, status="published")
+    return terms
+
+
 def member_offers(
     session: Session,
     *,
@@ -266,6 +276,7 @@ def member_offers(
     order: list[tuple[str, bool]] | None = None,
     page: Page | None = None,
     count: bool = False,
+    statuses: frozenset[str] = PUBLISHED,
 ) -> MemberOffers:
     """The member's visible offers matching ``filters``, each with its usage object, ordered.
 
@@ -273,6 +284,7 @@ def member_offers(
     or on every text (``search``), filtering, ordering and paging all happen in SQL and only the
     page's offers are loaded. Otherwise every visible offer is judged in Python, then paged.
     ``total`` is the number of matching offers (counted when ``count`` or judged in Python).
+    ``statuses`` other than published are judged as if published (a staff preview).
     """
     order = order or parse_order_by(None)
     clock = club_clock(club, now)
@@ -280,10 +292,12 @@ def member_offers(
     result = MemberOffers(club=club, member_view=view, now=now, locale=locale)
     in_sql = page is not None and not filters.usable and not filters.search and all(n != "usable" for n, _ in order)
     if in_sql and page is not None:
-        statement = _visible_statement(session, select(*PAGE_COLUMNS), club.id, scope_types, filters, view, now)
+        statement = _visible_statement(
+            session, select(*PAGE_COLUMNS), club.id, scope_types, filters, view, now, statuses
+        )
         ordered = statement.order_by(*_sql_order(session, order, view, locale, club.default_language))
         for offer in session.execute(page.apply(ordered)):
-            terms = terms_from(offer)
+            terms = _judged(terms_from(offer), statuses)
             standing = view.standing(offer.id)
             usage = usage_view(terms, standing, view.state(offer.id), clock, scope_types)
             result.items.append(
@@ -297,9 +311,9 @@ def member_offers(
         columns.append(Offer.name)
     if filters.search:
         columns.append(Offer.description)
-    statement = _visible_statement(session, select(*columns), club.id, scope_types, filters, view, now)
+    statement = _visible_statement(session, select(*columns), club.id, scope_types, filters, view, now, statuses)
     for row in session.execute(statement):
-        terms = terms_from(row)
+        terms = _judged(terms_from(row), statuses)
         standing = view.standing(row.id)
         if not is_visible(terms, standing, now, scope_types):
             continue

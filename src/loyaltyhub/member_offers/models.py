@@ -104,3 +104,17 @@ class OfferEvent(_Snapshot, IdMixin, TenantMixin, Base):
     member_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("members.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class OfferCodeValidation(IdMixin, TenantMixin, Base):
+    """A store's validation of an encoded offer code (Encode Offer; docs/decisions/offers.md): one row per
+    code, so a code is accepted once (the unique ``nonce``) and the store's checks leave a trail."""
+
+    __tablename__ = "offer_code_validations"
+    __table_args__ = (UniqueConstraint("loyalty_club_id", "nonce"),)
+
+    nonce: Mapped[str] = mapped_column(String(32))
+    offer_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("offers.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    validated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    product_name: Mapped[str | None] = mapped_column(String(100))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.member_offers.models import OfferUsage
+from loyaltyhub.members.groups.models import MemberGroup
 from loyaltyhub.members.repository import club_and_member_select
 from loyaltyhub.offers.models import Offer, collection_ids_of
 
@@ -40,3 +41,15 @@ def member_uses(session: Session, club_id: int, member_id: int, limit: int = 20)
         .limit(limit)
     )
     return [(use, offer) for use, offer in rows]
+
+
+def unknown_groups(session: Session, club_id: int, group_ids: list[int]) -> list[int]:
+    """The ids of ``group_ids`` that are not member groups of the club."""
+    if not group_ids:
+        return []
+    found = set(
+        session.execute(
+            select(MemberGroup.id).where(in_club(MemberGroup, club_id), MemberGroup.id.in_(sorted(set(group_ids))))
+        ).scalars()
+    )
+    return [group_id for group_id in group_ids if group_id not in found]

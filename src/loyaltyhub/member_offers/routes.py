@@ -26,6 +26,7 @@ from loyaltyhub.http.responses import errors
 from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.http.session import SessionDep
 from loyaltyhub.member_offers import listing, service
+from loyaltyhub.member_offers.codes import code_key
 from loyaltyhub.member_offers.context import (
     OfferTarget,
     OfferTargetAuth,
@@ -35,7 +36,16 @@ from loyaltyhub.member_offers.context import (
     with_scope,
 )
 from loyaltyhub.member_offers.repository import club_member_and_offer
-from loyaltyhub.member_offers.schemas import LegacyOfferEvents, MetaOut, OfferOut, OffersListOut, UseOfferBody, UseOut
+from loyaltyhub.member_offers.rules import iso
+from loyaltyhub.member_offers.schemas import (
+    EncodedOfferOut,
+    LegacyOfferEvents,
+    MetaOut,
+    OfferOut,
+    OffersListOut,
+    UseOfferBody,
+    UseOut,
+)
 from loyaltyhub.member_offers.state import member_view
 from loyaltyhub.members.identity.dependencies import MeAuth
 from loyaltyhub.offers.models import parse_id_list
@@ -85,6 +95,7 @@ ListedOffer = Annotated[OfferTarget, Depends(OfferTargetAuth(permits.MEMBER_OFFE
 OfferForUse = Annotated[OfferTarget, Depends(OfferTargetAuth(permits.MEMBER_OFFERS_USE, allow_guest=False))]
 OfferToLike = Annotated[OfferTarget, Depends(OfferTargetAuth(permits.MEMBER_OFFERS_LIKE, allow_guest=False))]
 OfferForEvent = Annotated[OfferTarget, Depends(OfferTargetAuth(permits.MEMBER_OFFERS_EVENTS))]
+OfferToEncode = Annotated[OfferTarget, Depends(OfferTargetAuth(permits.MEMBER_OFFERS_ENCODE, allow_guest=False))]
 
 
 async def list_filters(
@@ -184,6 +195,30 @@ def _visible_offer(session: Session, target: OfferTarget, now: datetime, locale:
 def show_offer(target: ListedOffer, session: SessionDep, now: Now, locale: Locale) -> JSONResponse:
     """Show one offer the member can see."""
     return JSONResponse({"offer": _visible_offer(session, target, now, locale)})
+
+
+@router.get(
+    PREFIX + "/{offer_id}/encode",
+    response_model=EncodedOfferOut,
+    responses=errors(401, 403, 404, 405, 422, 460, 470, 471),
+)
+def encode_offer(request: Request, target: OfferToEncode, session: SessionDep, now: Now) -> EncodedOfferOut:
+    """Encode Offer: a signed code of the member's active use of the offer, for a store to validate (Validate
+    Offer Code); good for a few minutes and never past the use's active window (docs/decisions/offers.md)."""
+    _visible_offer(session, target, now, None)
+    member = target.scoped.context.member
+    assert member is not None  # allow_guest=False
+    code, content = service.encode_offer(
+        session,
+        key=code_key(request.app.state.settings.secret_key),
+        club_id=target.scoped.context.club_id,
+        member=member,
+        offer=target.offer,
+        now=now,
+    )
+    return EncodedOfferOut(
+        code=code, offer_id=content.offer_id, active_until=iso(content.active_until), expires_at=iso(content.expires_at)
+    )
 
 
 @router.post(

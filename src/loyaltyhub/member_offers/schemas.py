@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
 from loyaltyhub.schemas import PaginationInfo, StrictModel
 
@@ -103,3 +103,33 @@ class LegacyOfferEvent(StrictModel):
 
 class LegacyOfferEvents(StrictModel):
     events: Annotated[list[LegacyOfferEvent], Field(min_length=1, max_length=100)]
+
+
+# --- Encoded offer codes (docs/decisions/offers.md) ------------------------------------------------------
+class EncodedOfferOut(BaseModel):
+    """Encode Offer: the code to show at the till (as text or as a QR code of the same text)."""
+
+    code: str
+    offer_id: int
+    active_until: str
+    expires_at: str
+
+
+class ValidateOfferCodeBody(StrictModel):
+    code: Annotated[str, StringConstraints(min_length=1, max_length=400)]
+
+
+class ValidatedOffer(BaseModel):
+    id: int
+    name: str | None
+    type: str
+
+
+class OfferCodeValidatedOut(BaseModel):
+    """Validate Offer Code: the code was good and is now spent."""
+
+    valid: bool
+    offer: ValidatedOffer
+    member_id: int
+    active_until: str
+    validated_at: str

@@ -23,14 +23,18 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, exists, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db import dialect
 from loyaltyhub.db.tenancy import in_club, same_club
+from loyaltyhub.errors import UnprocessableEntity
+from loyaltyhub.member_offers import codes
 from loyaltyhub.member_offers.models import (
     AUTHORIZATION_TYPE_TOKEN,
     MemberOfferCounter,
+    OfferCodeValidation,
     OfferEvent,
     OfferLike,
     OfferUsage,
@@ -300,3 +304,77 @@ def set_liked(
             change = ResourceChange("offer_like", "created", offer.loyalty_club_id, offer.id, now, data, member.id)
             notify_change(session, change)
     return changed
+
+
+# --- Encoded offer codes (Encode Offer; docs/decisions/offers.md) ---------------------------------------
+@dataclass(frozen=True)
+class CodeValidated:
+    offer: Offer
+    member: Member
+    code: codes.OfferCode
+    validated_at: datetime
+
+
+def _active_until(session: Session, club_id: int, member_id: int, offer_id: int) -> datetime | None:
+    return session.execute(
+        select(MemberOfferCounter.active_until).where(
+            in_club(MemberOfferCounter, club_id),
+            MemberOfferCounter.member_id == member_id,
+            MemberOfferCounter.offer_id == offer_id,
+        )
+    ).scalar()
+
+
+def encode_offer(
+    session: Session, *, key: bytes, club_id: int, member: Member, offer: Offer, now: datetime
+) -> tuple[str, codes.OfferCode]:
+    """A signed code of the member's active use of ``offer`` (422 ``Offer use not active`` without one)."""
+    active_until = _active_until(session, club_id, member.id, offer.id)
+    try:
+        return codes.issue(
+            key, club_id=club_id, member_id=member.id, offer_id=offer.id, active_until=active_until or now, now=now
+        )
+    except codes.CodeRefused as refused:
+        raise UnprocessableEntity(refused.message) from None
+
+
+def validate_code(
+    session: Session, *, key: bytes, club_id: int, text: str, now: datetime, product_name: str | None
+) -> CodeValidated:
+    """A store's check of a code: signed by us for this club, not expired, the member's use still active
+    (the member, the offer and the counter still there), and never validated before. Each refusal is a
+    422 with its own message; an accepted code is recorded so a second validation is refused."""
+    try:
+        code = codes.read(key, text, club_id=club_id, now=now)
+    except codes.CodeRefused as refused:
+        raise UnprocessableEntity(refused.message) from None
+    offer = session.execute(select(Offer).where(in_club(Offer, club_id), Offer.id == code.offer_id)).scalar()
+    member = session.execute(
+        select(Member).where(in_club(Member, club_id), Member.id == code.member_id, Member.deleted_at.is_(None))
+    ).scalar()
+    if offer is None or member is None:
+        raise UnprocessableEntity(codes.INVALID[1])
+    active_until = _active_until(session, club_id, member.id, offer.id)
+    if active_until is None or active_until <= now:
+        raise UnprocessableEntity(codes.NOT_ACTIVE[1])
+    seen = select(OfferCodeValidation.id).where(
+        in_club(OfferCodeValidation, club_id), OfferCodeValidation.nonce == code.nonce
+    )
+    if session.execute(seen).first() is not None:
+        raise UnprocessableEntity(codes.ALREADY_VALIDATED[1])
+    try:
+        with session.begin_nested():  # a concurrent validation of the same code loses on the unique nonce
+            session.add(
+                OfferCodeValidation(
+                    loyalty_club_id=club_id,
+                    nonce=code.nonce,
+                    offer_id=offer.id,
+                    member_id=member.id,
+                    validated_at=now,
+                    product_name=product_name,
+                )
+            )
+            session.flush()
+    except IntegrityError:
+        raise UnprocessableEntity(codes.ALREADY_VALIDATED[1]) from None
+    return CodeValidated(offer=offer, member=member, code=code, validated_at=now)

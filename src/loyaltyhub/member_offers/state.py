@@ -97,9 +97,13 @@ class MemberView:
     counters: dict[int, UsageState] = field(default_factory=dict)
     likes: frozenset[int] = frozenset()
 
+    as_member: bool = False
+    """A member with no account (a staff preview of what a member of ``group_ids`` sees): judged as a
+    member who never used, liked or was granted anything, instead of as a guest."""
+
     def standing(self, offer_id: int) -> MemberStanding | None:
         if self.member is None:
-            return None
+            return MemberStanding(group_ids=self.group_ids) if self.as_member else None
         return MemberStanding(
             banned_until=self.member.banned_until, group_ids=self.group_ids, granted_at=self.grants.get(offer_id)
         )
