@@ -171,3 +171,17 @@ def test_a_version_that_does_not_exist_is_404(client, club, headers, offer):
     assert missing.status_code == 404  # not activated yet: no versions
     wrong = client.get(_url(club, f"/{record['id']}/content?size_type=huge"), headers=headers)
     assert wrong.status_code == 422
+
+
+def test_an_original_too_large_to_resize_in_the_server_is_refused_at_activation(client, club, headers, offer):
+    side = 3500  # 12.25 M pixels, a few KiB as a one-colour PNG: over MAX_RESIZE_PIXELS once decoded
+    assert side * side > rules.MAX_RESIZE_PIXELS
+    _, record = _upload(client, club, headers, offer, _halves(side, side, 10), parts=1)
+    refused = client.post(_url(club, f"/{record['id']}/activate"), headers=headers)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["details"]["file"][0] == {
+        "error": "too_large_to_resize",
+        "options": {"max_pixels": rules.MAX_RESIZE_PIXELS},
+    }
+    shown = client.get(_url(club, f"/{record['id']}"), headers=headers).json()
+    assert shown["active"] is False and shown["versions"] == []
