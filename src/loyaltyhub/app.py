@@ -25,7 +25,7 @@ from loyaltyhub.http.logging import RequestLogging
 from loyaltyhub.http.metrics import RequestMetrics
 from loyaltyhub.http.middleware import BodySizeLimit
 from loyaltyhub.http.resilience import AnswerEveryRequest
-from loyaltyhub.http.routing import LoyaltyRoute
+from loyaltyhub.http.routing import LoyaltyRoute, include_flat
 from loyaltyhub.idempotency.service import Replay
 from loyaltyhub.ratelimit.middleware import RateLimitHeaders
 from loyaltyhub.services import SESSION_KEY, AppServices
@@ -164,5 +164,5 @@ def create_app(
     install_openapi(app)
     for module_name in ROUTE_MODULES:
         module = importlib.import_module(module_name)
-        app.include_router(module.router)
+        include_flat(app, module.router)
     return app

@@ -91,7 +91,11 @@ def test_upload_in_parts_then_activate(client, session, club, headers, offer):
     session.expire_all()
     files = session.get(Offer, offer.id).files
     assert files == [
-        {"url": record["url"], "width": 600, "height": 800, "kind": "offer_default", "size_type": "original"}
+        {"url": record["url"], "width": 600, "height": 800, "kind": "offer_default", "size_type": "original"},
+        {"url": f"{record['url']}?size_type=base", "width": 600, "height": 800, "kind": "offer_default"}
+        | {"size_type": "base"},
+        {"url": f"{record['url']}?size_type=thumbnail", "width": 225, "height": 300, "kind": "offer_default"}
+        | {"size_type": "thumbnail"},
     ]
     shown = client.get(f"/v3/{club.slug}/offers/{offer.id}", headers=headers).json()
     assert shown["files"][0]["url"] == record["url"]
@@ -222,3 +226,30 @@ def test_a_part_is_raw_bytes_not_json(client, club, headers, offer):
         url, headers={**headers, "Content-Type": "application/octet-stream"}, content=png()[:10] + b"\0" * (2 * 2**20)
     )
     assert big_raw.status_code == 422 and "size" in big_raw.json()["details"], "over the declared size, not the limit"
+
+
+def test_files_of_an_offer_are_read_only_and_follow_its_uploads(client, club, headers, offer):
+    """Seed: ``files`` is read-only. A GET body sent back is accepted, another list is refused, an update of
+    other fields keeps the list, and only the Files API changes it."""
+    _, record = _upload(client, club, headers, offer, png(600, 800), parts=1)
+    assert client.post(_url(club, f"/{record['id']}/activate"), headers=headers).status_code == 200
+    offer_url = f"/v3/{club.slug}/offers/{offer.id}"
+    shown = client.get(offer_url, headers=headers).json()
+    assert [f["size_type"] for f in shown["files"]] == ["original", "base", "thumbnail"]
+    assert shown["files"][0]["url"] == record["url"]
+
+    sent_back = client.patch(offer_url, headers=headers, json={"files": shown["files"], "notes": "same files"})
+    assert sent_back.status_code == 200, sent_back.text
+    assert sent_back.json()["files"] == shown["files"]
+
+    other = [{"url": "https://example.com/mine.png", "kind": "offer_default", "size_type": "base"}]
+    refused = client.patch(offer_url, headers=headers, json={"files": other, "notes": "mine"})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["details"]["files"] == [{"error": "read_only", "options": {}}]
+    for body in ({"files": []}, {"files": other}):  # nothing else to update: refused as an empty update
+        assert client.patch(offer_url, headers=headers, json=body).status_code == 422
+    assert client.get(offer_url, headers=headers).json()["files"] == shown["files"]
+
+    created = client.post(f"/v3/{club.slug}/offers", headers=headers, json={"name": {"en": "x"}, "files": other})
+    assert created.status_code == 422
+    assert created.json()["details"]["files"] == [{"error": "unknown_attribute", "options": {}}]

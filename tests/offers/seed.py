@@ -81,8 +81,9 @@ OFFER_EXAMPLE: dict[str, Any] = {
     "grants_count": 0,
 }
 
-# Read-only fields of the definition table (server-generated; a client cannot send them).
-OFFER_READ_ONLY = ("id", "url", "created_at", "updated_at", "archived_at", "uses_count", "grants_count")
+# Read-only fields of the definition table (server-generated; a client cannot send them). ``files`` lists the
+# offer's active uploads (Files API) and rendered image.
+OFFER_READ_ONLY = ("id", "url", "files", "created_at", "updated_at", "archived_at", "uses_count", "grants_count")
 # Fields of the definition table that the example does not show.
 OFFER_FIELDS_NOT_IN_EXAMPLE = ("usable_in_seconds_after_granting", "external_source", "cms_tag_ids")
 

@@ -18,7 +18,6 @@ MINIMAL_NESTED = {
     "read_more": {},
     "activation_texts": {},
     "image_template": {"width": 100, "height": 300, "rectangles": [{}]},
-    "files": [FILE],
     "periodic_usage": {"limit": 3},
 }
 FULL_NESTED = {
@@ -31,9 +30,10 @@ FULL_NESTED = {
         "rectangles": [dict.fromkeys(RECTANGLE_KEYS)],
         "background_url": None,
     },
-    "files": [{"url": FILE["url"], "width": None, "height": None, "kind": "offer_default", "size_type": "base"}],
     "periodic_usage": {"timespan": None, "limit": 3},
 }
+# ``files`` of an offer is read-only (filled from its uploads); a stored row and a collection's files show it whole.
+FULL_FILE = {"url": FILE["url"], "width": None, "height": None, "kind": "offer_default", "size_type": "base"}
 
 
 def test_the_expected_shapes_are_the_seeds():
@@ -41,7 +41,7 @@ def test_the_expected_shapes_are_the_seeds():
     assert set(FULL_NESTED["activation_texts"]) == set(ACTIVATION_TEXTS_KEYS)
     assert set(FULL_NESTED["image_template"]) == set(IMAGE_TEMPLATE_KEYS)
     assert set(FULL_NESTED["image_template"]["rectangles"][0]) == set(RECTANGLE_KEYS)
-    assert set(FULL_NESTED["files"][0]) == set(FILE_KEYS)
+    assert set(FULL_FILE) == set(FILE_KEYS)
     assert set(FULL_NESTED["periodic_usage"]) == set(PERIODIC_USAGE_KEYS)
 
 
@@ -80,7 +80,7 @@ def test_rows_stored_with_fewer_keys_read_back_whole(api):
     assert body["activation_texts"] == {**FULL_NESTED["activation_texts"], "button": "Go"}
     assert body["image_template"]["rectangles"] == [{**dict.fromkeys(RECTANGLE_KEYS), "name": "Title"}]
     assert body["image_template"]["default"] is False and body["image_template"]["background_url"] is None
-    assert body["files"] == FULL_NESTED["files"]
+    assert body["files"] == [FULL_FILE]
 
 
 def test_absent_nested_objects_stay_null(api):
@@ -92,7 +92,7 @@ def test_absent_nested_objects_stay_null(api):
 def test_collection_files_read_back_whole(api):
     created = api.post("/collections", json={"title": {"en": "Summer"}, "files": [FILE]})
     assert created.status_code == 201, created.text
-    expected = [{**FULL_NESTED["files"][0]}]
+    expected = [FULL_FILE]
     assert created.json()["files"] == expected
     assert api.get(f"/collections/{created.json()['id']}").json()["files"] == expected
     changed = api.patch(f"/collections/{created.json()['id']}", json={"files": [{**FILE, "width": 600}]})

@@ -27,6 +27,8 @@ class FileUpload(IdMixin, TenantMixin, TimestampMixin, Base):
     """Part number (as a string) → bytes received."""
     file_id: Mapped[int | None] = mapped_column(BigIntId)
     uploaded_by: Mapped[str | None] = mapped_column(String(200))
+    crop_to: Mapped[str | None] = mapped_column(String(64))
+    """``x_top_left,y_top_left,x_bottom_right,y_bottom_right``: the area the resized versions are made of."""
 
 
 class FileRecord(IdMixin, TenantMixin, TimestampMixin, Base):
@@ -46,3 +48,7 @@ class FileRecord(IdMixin, TenantMixin, TimestampMixin, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=False)
     last_active_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     uploaded_by: Mapped[str | None] = mapped_column(String(200))
+    crop_to: Mapped[str | None] = mapped_column(String(64))
+    versions: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    """The resized versions, made once when the file is first activated: size type → ``{"storage_key",
+    "width", "height", "size", "mime_type"}``; None until then (and for kinds without versions: ``{}``)."""

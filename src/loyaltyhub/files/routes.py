@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess
 from loyaltyhub.auth.dependencies import ClubAuth
-from loyaltyhub.errors import BadRequest
+from loyaltyhub.errors import BadRequest, NotFound
 from loyaltyhub.files import rules, service
 from loyaltyhub.files.dependencies import limits_of, storage_of
 from loyaltyhub.files.models import FileRecord, FileUpload
@@ -177,22 +177,35 @@ def show_file(access: FilesList, record: FileToShow) -> FileRecordOut:
         },
     },
 )
-def file_content(request: Request, record: FileToShow) -> StreamingResponse:
-    """The file's bytes, streamed from the storage."""
+def file_content(
+    request: Request,
+    record: FileToShow,
+    size_type: Annotated[
+        Literal["original", "base", "thumbnail"], Query(description="The original or one of its resized versions")
+    ] = "original",
+) -> StreamingResponse:
+    """The file's bytes (the original, or a resized version made when the file was activated), streamed
+    from the storage."""
+    found = service.version_of(record, size_type)
+    if found is None:
+        raise NotFound(f"File#{record.id} has no {size_type} version")
+    key, mime_type, size = found
+    etag = record.sha256 if size_type == "original" else f"{record.sha256}-{size_type}"
     return StreamingResponse(
-        read_chunks(storage_of(request), record.storage_key),
-        media_type=record.mime_type,
-        headers={"Content-Length": str(record.size), "ETag": f'"{record.sha256}"'},
+        read_chunks(storage_of(request), key),
+        media_type=mime_type,
+        headers={"Content-Length": str(size), "ETag": f'"{etag}"'},
     )
 
 
 @router.post("/{file_id:int}/activate", response_model=FileRecordOut, responses=errors(401, 403, 404))
 def activate_file(
-    access: FilesUpdate, record: Annotated[FileRecord, Depends(file_to_update)], session: SessionDep
+    request: Request, access: FilesUpdate, record: Annotated[FileRecord, Depends(file_to_update)], session: SessionDep
 ) -> FileRecordOut:
     """Make the file its fileable's file of its kind (the previous one is deactivated); the offer's or
-    collection's ``files`` show it."""
-    service.activate(session, access.club, record)
+    collection's ``files`` show it, with its resized versions (``base``, ``thumbnail``: made from the
+    ``crop_to`` area of the upload, else centred to the kind's ratio, the first time the file is activated)."""
+    service.activate(session, storage_of(request), access.club, record)
     return FileRecordOut.of(record, service.content_url(access.club, record))
 
 

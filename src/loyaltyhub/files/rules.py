@@ -3,6 +3,7 @@ uploaded for what, and how a file's type is told from its first bytes."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # Part uploads may carry larger bodies than other requests (see http/middleware.BodySizeLimit).
@@ -92,3 +93,77 @@ def dimension_problems(kind: FileKind, width: int, height: int) -> list[tuple[st
         if high is not None and value > high:
             problems.append((field, "less_or_equal_to", {"count": high}))
     return problems
+
+
+# --- resized versions (reference (g).1 "File sizes", "Cropping") -------------------------------------------
+
+THUMBNAIL_SIDE = 300
+MAX_RESIZE_PIXELS = 12_000_000
+"""The largest original (after JPEG's reduced decoding) resized in the server: decoding holds ~3-4 bytes a pixel."""
+_CROP_TO = re.compile(r"^\s*(\d{1,6})\s*,\s*(\d{1,6})\s*,\s*(\d{1,6})\s*,\s*(\d{1,6})\s*$")
+Box = tuple[int, int, int, int]
+
+
+def parse_crop_to(value: str) -> Box | None:
+    """``x_top_left,y_top_left,x_bottom_right,y_bottom_right`` as a box, or None when malformed or empty."""
+    found = _CROP_TO.match(value)
+    if found is None:
+        return None
+    left, top, right, bottom = (int(group) for group in found.groups())
+    return (left, top, right, bottom) if right > left and bottom > top else None
+
+
+def crop_problem(box: Box, width: int, height: int) -> tuple[str, dict[str, int]] | None:
+    """``(symbol, options)`` when the crop area is not inside a ``width`` × ``height`` image."""
+    if box[2] > width or box[3] > height:
+        return "outside_image", {"width": width, "height": height}
+    return None
+
+
+def _ratio(kind: FileKind) -> tuple[int, int] | None:
+    if not kind.ratio:
+        return None
+    across, _, down = kind.ratio.partition(":")
+    return int(across), int(down)
+
+
+def centred_to_ratio(box: Box, ratio: tuple[int, int] | None) -> Box:
+    """The largest part of ``box`` with the kind's ratio, centred (the vendor's gravity "center")."""
+    left, top, right, bottom = box
+    if ratio is None:
+        return box
+    width, height = right - left, bottom - top
+    across, down = ratio
+    if width * down > height * across:  # too wide: trim the sides
+        kept = max(1, height * across // down)
+        left += (width - kept) // 2
+        return left, top, left + kept, bottom
+    kept = max(1, width * down // across)
+    top += (height - kept) // 2
+    return left, top, right, top + kept
+
+
+def thumbnail_size(width: int, height: int) -> tuple[int, int]:
+    """The higher dimension shrunk to 300 px, the other keeping the ratio; smaller images are not shrunk."""
+    longest = max(width, height)
+    if longest <= THUMBNAIL_SIDE:
+        return width, height
+    return max(1, round(width * THUMBNAIL_SIDE / longest)), max(1, round(height * THUMBNAIL_SIDE / longest))
+
+
+@dataclass(frozen=True)
+class VersionPlan:
+    box: Box
+    """The area of the original the versions are made of."""
+    sizes: tuple[tuple[str, tuple[int, int]], ...]
+    """``(size_type, (width, height))`` of each version."""
+
+
+def version_plan(kind: FileKind, width: int, height: int, crop_to: Box | None) -> VersionPlan | None:
+    """What to make of an original of ``kind``: None for a kind without a fixed ``base`` size (backgrounds)."""
+    base = next((s for s in kind.sizes if s.identifier == "base"), None)
+    if base is None or base.min_width is None or base.min_height is None:
+        return None
+    box = centred_to_ratio(crop_to or (0, 0, width, height), _ratio(kind))
+    base_size = (base.min_width, base.min_height)
+    return VersionPlan(box, (("base", base_size), ("thumbnail", thumbnail_size(*base_size))))

@@ -19,6 +19,17 @@ class UploadStart(StrictModel):
     filename: Annotated[str, Field(min_length=1, max_length=255)]
     content_type: Annotated[str, Field(min_length=1, max_length=100)]
     size: Annotated[StrictInt, Field(ge=1, description="The file's size in bytes; the parts must add up to it")]
+    crop_to: (
+        Annotated[
+            str,
+            Field(
+                max_length=64,
+                description="x_top_left,y_top_left,x_bottom_right,y_bottom_right: the area the resized versions are"
+                " made of (else the image centred to the kind's ratio)",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class UploadPartOut(BaseModel):
@@ -38,6 +49,7 @@ class UploadOut(BaseModel):
     received_bytes: int
     parts: list[UploadPartOut]
     file_id: int | None
+    crop_to: str | None
     max_part_bytes: int
     created_at: datetime
     updated_at: datetime
@@ -57,10 +69,21 @@ class UploadOut(BaseModel):
             received_bytes=sum(size for _, size in parts),
             parts=[UploadPartOut(number=n, size=s) for n, s in parts],
             file_id=upload.file_id,
+            crop_to=upload.crop_to,
             max_part_bytes=max_part_bytes,
             created_at=upload.created_at,
             updated_at=upload.updated_at,
         )
+
+
+class FileVersionOut(BaseModel):
+    """A resized version of a file (reference (g).1 "File sizes"), made when the file was first activated."""
+
+    size_type: str
+    url: str
+    width: int
+    height: int
+    size: int
 
 
 class FileRecordOut(BaseModel):
@@ -79,6 +102,8 @@ class FileRecordOut(BaseModel):
     width: int | None
     height: int | None
     kind: str
+    crop_to: str | None
+    versions: list[FileVersionOut]
     active: bool
     last_active_at: datetime | None
     created_at: datetime
@@ -99,6 +124,17 @@ class FileRecordOut(BaseModel):
             width=record.width,
             height=record.height,
             kind=record.kind,
+            crop_to=record.crop_to,
+            versions=[
+                FileVersionOut(
+                    size_type=size_type,
+                    url=f"{url}?size_type={size_type}",
+                    width=version["width"],
+                    height=version["height"],
+                    size=version["size"],
+                )
+                for size_type, version in (record.versions or {}).items()
+            ],
             active=record.active,
             last_active_at=record.last_active_at,
             created_at=record.created_at,

@@ -5,18 +5,25 @@ accepted), its parts are streamed to the storage one request each (never held in
 joins them into one object, checks what the bytes really are (the first bytes and the image header read by
 Pillow, never the whole image) and creates an inactive :class:`FileRecord`. Activating it makes it the
 fileable's file of that kind and refreshes the fileable's ``files``.
+
+**Storage follows the transaction.** An object is written before the record that names it is committed (so
+a committed record never points at nothing), and deleted again when that transaction ends without a commit
+(:func:`delete_unless_committed`); objects made useless by a change (the parts of a finished upload) are
+deleted only once the change is committed (:func:`delete_when_committed`), so a rolled-back finish can be
+finished again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, event, or_, select, update
+from sqlalchemy.orm import Session, SessionTransaction
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.base import utcnow
@@ -29,6 +36,52 @@ from loyaltyhub.offers.models import Collection, ImageTemplate, Offer
 from loyaltyhub.storage import CHUNK_BYTES, Storage
 
 FILEABLE_MODELS: dict[str, Any] = {"offers": Offer, "collections": Collection, "image_templates": ImageTemplate}
+_STORAGE_HOOKS = "loyaltyhub_storage_hooks"
+CROP_TO_FORMAT = "x_top_left,y_top_left,x_bottom_right,y_bottom_right"
+log = logging.getLogger(__name__)
+
+
+def _hooks(session: Session) -> dict[str, list[Callable[[], None]]]:
+    """The session's pending storage actions; the session's listeners are installed with the first one."""
+    hooks = session.info.get(_STORAGE_HOOKS)
+    if hooks is None:
+        hooks = session.info[_STORAGE_HOOKS] = {"commit": [], "rollback": []}
+        event.listen(session, "after_commit", _committed)
+        event.listen(session, "after_transaction_end", _ended)
+    return hooks
+
+
+def _run(actions: list[Callable[[], None]]) -> None:
+    pending, actions[:] = list(actions), []
+    for action in pending:
+        try:
+            action()
+        except Exception:  # a storage that fails here leaves an unreferenced object, never a failed request
+            log.exception("storage clean-up failed")
+
+
+def _committed(session: Session) -> None:
+    hooks = session.info[_STORAGE_HOOKS]
+    hooks["rollback"].clear()
+    _run(hooks["commit"])
+
+
+def _ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is not None:
+        return
+    hooks = session.info[_STORAGE_HOOKS]
+    hooks["commit"].clear()
+    _run(hooks["rollback"])  # left only when the transaction ended without a commit
+
+
+def delete_unless_committed(session: Session, storage: Storage, key: str) -> None:
+    """Delete the object ``key`` (just written) if the session's transaction ends without a commit."""
+    _hooks(session)["rollback"].append(lambda: storage.delete(key))
+
+
+def delete_when_committed(session: Session, storage: Storage, key: str) -> None:
+    """Delete the object ``key`` once the session's transaction is committed (kept on a rollback)."""
+    _hooks(session)["commit"].append(lambda: storage.delete(key))
 
 
 @dataclass(frozen=True)
@@ -62,6 +115,8 @@ def start_upload(
         problems.append((("content_type",), "inclusion", {"in": list(rules.IMAGE_TYPES)}))
     if body.size > limits.max_file_bytes:
         problems.append((("size",), "less_or_equal_to", {"count": limits.max_file_bytes}))
+    if body.crop_to is not None and rules.parse_crop_to(body.crop_to) is None:
+        problems.append((("crop_to",), "invalid_format", {"format": CROP_TO_FORMAT}))
     if problems:
         raise ValidationFailed(details_tree(problems))
     if _fileable(session, club.id, body.fileable_type, body.fileable_id) is None:
@@ -160,6 +215,7 @@ def finish_upload(session: Session, storage: Storage, upload: FileUpload) -> Fil
         raise ValidationFailed.at(("size",), "does_not_match_received", size=upload.size, received=received)
     key = file_key(upload)
     storage.compose(key, [part_key(upload, n) for n in numbers])
+    delete_unless_committed(session, storage, key)
     sha256, sniffed, width, height = _inspect(storage, key)
     problems: list[tuple[tuple[str, ...], str, dict[str, Any]]] = []
     if sniffed != upload.content_type:
@@ -171,6 +227,10 @@ def finish_upload(session: Session, storage: Storage, upload: FileUpload) -> Fil
             ((field,), symbol, options)
             for field, symbol, options in rules.dimension_problems(rules.KINDS[upload.kind], width, height)
         ]
+        box = rules.parse_crop_to(upload.crop_to) if upload.crop_to else None
+        crop = rules.crop_problem(box, width, height) if box is not None else None
+        if crop is not None:
+            problems.append((("crop_to",), crop[0], crop[1]))
     if problems:
         storage.delete(key)
         raise ValidationFailed(details_tree(problems))
@@ -188,6 +248,7 @@ def finish_upload(session: Session, storage: Storage, upload: FileUpload) -> Fil
         storage_key=key,
         active=False,
         uploaded_by=upload.uploaded_by,
+        crop_to=upload.crop_to,
     )
     session.add(record)
     session.flush()
@@ -196,7 +257,7 @@ def finish_upload(session: Session, storage: Storage, upload: FileUpload) -> Fil
     upload.updated_at = utcnow()
     session.flush()
     for number in numbers:
-        storage.delete(part_key(upload, number))
+        delete_when_committed(session, storage, part_key(upload, number))
     return record
 
 
@@ -228,6 +289,7 @@ def store_bytes(
         sha256=hashlib.sha256(data).hexdigest(),
         storage_key="",
         active=False,
+        versions={},  # drawn at its template's size: no resized versions
     )
     session.add(record)
     session.flush()
@@ -239,6 +301,7 @@ def store_bytes(
     except BaseException:
         writer.abort()
         raise
+    delete_unless_committed(session, storage, record.storage_key)
     session.flush()
     return record
 
@@ -308,8 +371,104 @@ def active_file(session: Session, club_id: int, fileable_type: str, fileable_id:
     )
 
 
-def content_url(club: LoyaltyClub, record: FileRecord) -> str:
-    return f"/v3/{club.slug}/files/{record.id}/content"
+def content_url(club: LoyaltyClub, record: FileRecord, size_type: str = "original") -> str:
+    url = f"/v3/{club.slug}/files/{record.id}/content"
+    return url if size_type == "original" else f"{url}?size_type={size_type}"
+
+
+def file_entries(club: LoyaltyClub, record: FileRecord) -> list[dict[str, Any]]:
+    """The File models of a record (reference (g).1): the original, then each resized version."""
+    entries = [
+        {"url": content_url(club, record), "width": record.width, "height": record.height, "kind": record.kind}
+        | {"size_type": "original"}
+    ]
+    for size_type, version in (record.versions or {}).items():
+        entries.append(
+            {
+                "url": content_url(club, record, size_type),
+                "width": version["width"],
+                "height": version["height"],
+                "kind": record.kind,
+                "size_type": size_type,
+            }
+        )
+    return entries
+
+
+def make_versions(session: Session, storage: Storage, record: FileRecord) -> dict[str, Any]:
+    """The record's resized versions (``base``, ``thumbnail``), made once from the original: the crop area
+    (``crop_to``, else the whole image) centred to the kind's ratio, resized to the ``base`` size; the
+    thumbnail from the base. Stored beside the original (deleted again if the transaction is rolled back)."""
+    kind = rules.KINDS.get(record.kind)
+    if kind is None or record.width is None or record.height is None:
+        return {}
+    crop_to = rules.parse_crop_to(record.crop_to) if record.crop_to else None
+    plan = rules.version_plan(kind, record.width, record.height, crop_to)
+    if plan is None:
+        return {}
+    from PIL import Image  # loaded by the first file activated
+
+    made: dict[str, Any] = {}
+    with storage.open(record.storage_key) as stream, Image.open(stream) as image:
+        (left, top, right, bottom), (base_width, base_height) = plan.box, plan.sizes[0][1]
+        wanted = (
+            -(-base_width * record.width // (right - left)),
+            -(-base_height * record.height // (bottom - top)),
+        )
+        image.draft("RGB", wanted)  # JPEG: decoded at a reduced scale keeping the crop area >= base; others: no-op
+        scale = image.size[0] / record.width
+        if image.size[0] * image.size[1] > rules.MAX_RESIZE_PIXELS:
+            raise ValidationFailed.at(("file",), "too_large_to_resize", max_pixels=rules.MAX_RESIZE_PIXELS)
+        box = tuple(coordinate * scale for coordinate in plan.box)
+        mode = "RGBA" if image.mode in ("RGBA", "LA", "P") and record.mime_type != "image/jpeg" else "RGB"
+        source = image if image.mode == mode else image.convert(mode)  # no second copy of a large image
+        jpeg = record.mime_type == "image/jpeg"
+        previous = None
+        for size_type, size in plan.sizes:
+            if previous is None:
+                version = source.resize(size, Image.Resampling.LANCZOS, box=box)
+            else:
+                version = previous.resize(size, Image.Resampling.LANCZOS)
+            previous = version
+            key = f"{record.storage_key}-{size_type}.{'jpg' if jpeg else 'png'}"
+            writer = storage.writer(key)
+            try:
+                size_bytes = _save(version, writer, jpeg)
+                writer.commit()
+            except BaseException:
+                writer.abort()
+                raise
+            delete_unless_committed(session, storage, key)
+            made[size_type] = {
+                "storage_key": key,
+                "width": size[0],
+                "height": size[1],
+                "size": size_bytes,
+                "mime_type": "image/jpeg" if jpeg else "image/png",
+            }
+    return made
+
+
+def _save(image: Any, writer: Any, jpeg: bool) -> int:
+    import io
+
+    buffer = io.BytesIO()
+    if jpeg:
+        image.save(buffer, format="JPEG", quality=88, optimize=True)
+    else:
+        image.save(buffer, format="PNG", optimize=True)
+    writer.write(buffer.getvalue())
+    return buffer.tell()
+
+
+def version_of(record: FileRecord, size_type: str) -> tuple[str, str, int] | None:
+    """``(storage key, mime type, size)`` of the original or a version; None when there is no such version."""
+    if size_type == "original":
+        return record.storage_key, record.mime_type, record.size
+    version = (record.versions or {}).get(size_type)
+    if version is None:
+        return None
+    return version["storage_key"], version["mime_type"], version["size"]
 
 
 def _refresh_fileable_files(session: Session, club: LoyaltyClub, fileable_type: str, fileable_id: int) -> None:
@@ -326,15 +485,15 @@ def _refresh_fileable_files(session: Session, club: LoyaltyClub, fileable_type: 
         )
         .order_by(FileRecord.kind, FileRecord.id)
     ).scalars()
-    fileable.files = [
-        {"url": content_url(club, r), "width": r.width, "height": r.height, "kind": r.kind, "size_type": "original"}
-        for r in active
-    ]
+    fileable.files = [entry for record in active for entry in file_entries(club, record)]
     session.flush()
 
 
-def activate(session: Session, club: LoyaltyClub, record: FileRecord) -> FileRecord:
-    """Make ``record`` the fileable's file of its kind; the previous one is deactivated."""
+def activate(session: Session, storage: Storage, club: LoyaltyClub, record: FileRecord) -> FileRecord:
+    """Make ``record`` the fileable's file of its kind; the previous one is deactivated. Its resized versions
+    are made the first time (and kept for a later activation)."""
+    if record.versions is None:
+        record.versions = make_versions(session, storage, record)
     now = utcnow()
     session.execute(
         update(FileRecord)

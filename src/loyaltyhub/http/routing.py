@@ -18,8 +18,9 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.routing import APIRoute, iter_route_contexts, request_response, wrap_app_with_body_limit
 from sqlalchemy.orm import Session
+from starlette.routing import BaseRoute
 
 from loyaltyhub.db.session import commit_now
 from loyaltyhub.errors import BadRequest, ValidationFailed, details_tree
@@ -158,6 +159,50 @@ class LoyaltyRouter(APIRouter):
             return self.patch(path, **kwargs)(endpoint)
 
         return register
+
+
+def include_flat(app: FastAPI, router: APIRouter) -> None:
+    """Add ``router``'s routes to the app as they are, instead of ``app.include_router(router)``.
+
+    FastAPI 0.165 keeps an included router by reference and, at the first request, builds a second state
+    for each of its routes (dependencies, body and response fields, handler: ``_EffectiveRouteContext``)
+    beside the one the route built when it was declared. With every domain's routes that copy was ~15 MiB
+    of the idle server (``docs/benchmarks.md``, issue 19). A domain router declares its prefix, tags and
+    dependencies on the router itself, so its routes are complete as declared: they are added directly, each
+    handler rebuilt once so that the app's ``dependency_overrides`` apply to it (what inclusion did). A router
+    included into another with options of its own (prefix, tags, dependencies, responses...) would need
+    them merged: that is refused here, loudly, rather than served differently."""
+    for route in _declared_routes(router):
+        if isinstance(route, APIRoute):
+            route.dependency_overrides_provider = app
+            route.app = wrap_app_with_body_limit(request_response(route.get_route_handler()), route.max_body_size)
+        app.router.routes.append(route)
+    app.router._mark_routes_changed()
+
+
+def _declared_routes(router: APIRouter) -> list[BaseRoute]:
+    found: list[BaseRoute] = []
+    for route in router.routes:
+        nested = getattr(route, "original_router", None)
+        if nested is None:
+            found.append(route)
+            continue
+        context = route.include_context  # type: ignore[attr-defined]
+        extra = (
+            context.prefix != router.prefix
+            or list(context.tags) != list(router.tags)
+            or list(context.dependencies) != list(router.dependencies)
+            or context.responses != router.responses
+            or context.callbacks != router.callbacks
+            or context.deprecated
+            or not context.include_in_schema
+        )
+        if extra:
+            raise ValueError(f"router {nested!r} is included with options of its own: include it with include_router")
+        if router.prefix or router.tags or router.dependencies or router.responses:
+            raise ValueError(f"router {router!r} has options its included routers would inherit")
+        found.extend(_declared_routes(nested))
+    return found
 
 
 @dataclass(frozen=True)

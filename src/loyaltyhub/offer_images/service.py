@@ -155,4 +155,4 @@ class OfferImageRenderer:
             width=template["width"],
             height=template["height"],
         )
-        files.activate(session, club, record)
+        files.activate(session, self.storage, club, record)

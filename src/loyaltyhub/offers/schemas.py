@@ -9,7 +9,6 @@ from pydantic import BaseModel, Field, StrictBool, StrictInt
 from loyaltyhub.instants import Instant
 from loyaltyhub.offers.fields import (
     EmbeddedImageTemplate,
-    FileDescriptor,
     LocalizedContent,
     MicroTime,
     ShortText,
@@ -46,9 +45,10 @@ class ActivationTexts(StrictModel):
 
 
 class OfferFields(StrictModel):
-    """Every writable field of the Offer model. Read-only fields (id, url, created_at, updated_at,
+    """Every writable field of the Offer model. Read-only fields (id, url, files, created_at, updated_at,
     archived_at, uses_count, grants_count) are unknown attributes of a POST; a PATCH may send them back
-    unchanged (:class:`OfferUpdate`)."""
+    unchanged (:class:`OfferUpdate`). ``files`` is read-only in the seed's definition: it lists the offer's
+    active uploads (the Files API) and its rendered image, and moves only through them."""
 
     type: OfferType | None = None
     status: OfferStatus | None = None
@@ -82,7 +82,6 @@ class OfferFields(StrictModel):
     read_more: ReadMore | None = None
     activation_texts: ActivationTexts | None = None
     extras: dict[str, Any] | None = None
-    files: Annotated[list[FileDescriptor], Field(max_length=50)] | None = None
     cms_tag_ids: Annotated[list[Id], Field(max_length=100)] | None = None
 
 
@@ -94,7 +93,7 @@ class OfferUpdate(OfferFields, UpdateModel):
     """PATCH body; absent fields stay, an explicit ``null`` clears a nullable field."""
 
     read_only_keys = ReadOnlyKeys(
-        fixed=("id", "url", "created_at", "updated_at", "archived_at"),
+        fixed=("id", "url", "files", "created_at", "updated_at", "archived_at"),
         live=("uses_count", "grants_count"),
     )
 

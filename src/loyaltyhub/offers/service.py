@@ -54,7 +54,6 @@ _PLAIN_FIELDS = (
     "read_more",
     "activation_texts",
     "extras",
-    "files",
     "cms_tag_ids",
 )
 _CREATE_DEFAULTS: dict[str, Any] = {
@@ -65,7 +64,6 @@ _CREATE_DEFAULTS: dict[str, Any] = {
     "collection_ids": [],
     "usage_authorization_token_required": False,
     "extras": {},
-    "files": [],
     "cms_tag_ids": [],
 }
 

@@ -32,7 +32,6 @@ NON_NULLABLE = (
     "collection_ids",
     "usage_authorization_token_required",
     "extras",
-    "files",
     "cms_tag_ids",
 )
 WINDOWS = (("visible_since", "visible_until"), ("usable_since", "usable_until"))
