@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from loyaltyhub.messaging.delivery.http_transports import signature
+from loyaltyhub.messaging.delivery.signing import signature
 from loyaltyhub.messaging.jobs import run_messaging
 from loyaltyhub.messaging.models import Dispatch
 from tests.messaging.conftest import Api, sms_message

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from loyaltyhub.events.models import MemberEvent
 from loyaltyhub.messaging import receipts
-from loyaltyhub.messaging.delivery.http_transports import signature
+from loyaltyhub.messaging.delivery.signing import signature
 from loyaltyhub.messaging.jobs import run_messaging
 from loyaltyhub.messaging.links import PublicUrls
 from loyaltyhub.messaging.models import Dispatch

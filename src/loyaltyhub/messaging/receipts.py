@@ -33,7 +33,7 @@ from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import Forbidden, NotFound, ValidationFailed
 from loyaltyhub.messaging import catalog
-from loyaltyhub.messaging.delivery.http_transports import signature
+from loyaltyhub.messaging.delivery.signing import signature
 from loyaltyhub.messaging.models import Dispatch
 from loyaltyhub.services import ResourceChange, notify_change
 

@@ -334,7 +334,7 @@ def _of_sending(rows: Any, columns: dict[str, Any], time: ColumnElement[Any], **
     """``rows`` (with ``club_id`` and ``sending_id``) joined to their sending and message: the fields every
     sending report shares (reporting_id, source_id, service_type) and ``columns``."""
     s, m = Sending.__table__, Message.__table__
-    from_ = rows.join(s, and_(s.c.id == rows.c.sending_id, s.c.loyalty_club_id == rows.c.club_id)).join(
+    from_ = rows.join(s, and_(s.c.id == rows.c.sending_id, in_club(s, rows.c.club_id))).join(
         m, and_(m.c.id == s.c.message_id, same_club(m, s))
     )
     return Source(

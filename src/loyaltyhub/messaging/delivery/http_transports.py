@@ -9,8 +9,6 @@ permanent failure carrying the provider's reason. Every request carries the disp
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import time
 from collections.abc import Awaitable, Sequence
@@ -18,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from loyaltyhub.messaging.delivery.signing import signature
 from loyaltyhub.messaging.delivery.transports import Outgoing, Report, Result
 
 TRANSIENT_STATUSES = frozenset({408, 425, 429})
@@ -114,12 +113,6 @@ class SmsProvider(_HttpTransport):
         if c.get("status_callback"):
             form["StatusCallback"] = c["status_callback"]
         return client.post(url, data=form, headers={"Idempotency-Key": item.key})
-
-
-def signature(secret: str, timestamp: str, body: bytes) -> str:
-    """``sha256=<hex>`` of HMAC-SHA256 over ``<timestamp>.<body>`` (a replayed body with another time fails)."""
-    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return f"sha256={digest}"
 
 
 class Webhook(_HttpTransport):

@@ -281,8 +281,10 @@ def record_results(
     with units(write=True) as session:
         active = _active(session, sendings)
         ours: set[int] = set()
-        for club_id in {d.loyalty_club_id for d, _, _ in outcomes}:
-            ids = [d.id for d, _, _ in outcomes if d.loyalty_club_id == club_id]
+        ids_by_club: dict[int, list[int]] = {}
+        for d, _, _ in outcomes:
+            ids_by_club.setdefault(d.loyalty_club_id, []).append(d.id)
+        for club_id, ids in ids_by_club.items():
             ours.update(
                 session.execute(
                     select(Dispatch.id)
