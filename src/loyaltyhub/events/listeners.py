@@ -1,11 +1,9 @@
 """What loyaltyhub itself records as member events, in the transaction of the change (wired in
 :mod:`loyaltyhub.wiring`): a member signed up, was updated or deleted; an offer was granted to, used or
-liked by a member; a message was dispatched to a member; a member earned or spent points. The Triggerer's
-rules can act on them like on any event; clients cannot send them.
-
-Not recorded, because nothing in loyaltyhub observes them yet: ``sending_delivered``/``_opened``/
-``_clicked`` (messaging has no delivery receipts, open pixels or tracked links) and ``receipt_accepted``
-(no receipts domain). They stay in the vocabulary so rules can be written for them."""
+liked by a member; a message was dispatched to a member, opened (its first open) or clicked (each visit
+of a tracked link); a member earned or spent points. ``receipt_accepted`` is recorded by the receipts
+service itself (rewards sits above events). The Triggerer's rules can act on them like on any event;
+clients cannot send them."""
 
 from __future__ import annotations
 
@@ -72,6 +70,24 @@ def on_resource_change(session: Session, change: ResourceChange) -> None:
             data,
             key=key,
             occurred_at=change.occurred_at,
+        )
+    elif change.resource == "dispatch" and change.action == "opened":
+        channel = change.data.get("channel")
+        data = {"sending_id": change.data["sending_id"], "channel": channel if channel in CHANNELS else None}
+        key = f"sending_opened:{change.resource_id}"
+        record(
+            session, change.club_id, change.member_id, "sending_opened", data, key=key, occurred_at=change.occurred_at
+        )
+    elif change.resource == "link_visit" and change.action == "created":
+        channel = change.data.get("channel")
+        data = {
+            "sending_id": change.data["sending_id"],
+            "channel": channel if channel in CHANNELS else None,
+            "url": change.data.get("url"),
+        }
+        key = f"sending_clicked:{change.resource_id}"
+        record(
+            session, change.club_id, change.member_id, "sending_clicked", data, key=key, occurred_at=change.occurred_at
         )
     elif change.resource == "points_transaction" and change.action in ("earned", "spent"):
         kind = f"points_{change.action}"
