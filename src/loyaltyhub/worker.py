@@ -106,8 +106,11 @@ def _offer_usage_rollup(context: JobContext) -> None:
 def _expire_points(context: JobContext) -> None:
     from loyaltyhub.db.base import utcnow
     from loyaltyhub.rewards.points.expiry import expire_points
+    from loyaltyhub.rewards.points.notices import notify_expiring
 
-    expire_points(context.units, utcnow())
+    now = utcnow()
+    expire_points(context.units, now)
+    notify_expiring(context.units, now)
 
 
 def _run_exports(context: JobContext) -> None:

@@ -13,7 +13,7 @@ from loyaltyhub.auth.system import system_access
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import in_club
-from loyaltyhub.errors import Forbidden, NotPossible, ValidationFailed, details_tree
+from loyaltyhub.errors import Forbidden, NotFound, NotPossible, ValidationFailed, details_tree
 from loyaltyhub.members.derived import normalize_msisdn
 from loyaltyhub.members.models import Member
 from loyaltyhub.members.properties import normalize_email
@@ -458,7 +458,6 @@ def cancel_sending(session: Session, sending: Sending) -> Sending:
 
 def use_service(access: ClubAccess, name: str) -> str:
     """The service of the path: 404 when unknown, 403 without its permit (doc-341736)."""
-    from loyaltyhub.errors import NotFound
     from loyaltyhub.messaging.rules import SERVICE_FORBIDDEN
 
     service = SERVICES.get(name)
@@ -501,3 +500,21 @@ def send_to_member(
     use_service(access, message.service)
     recipient = {"member_id": member_id, "properties": properties or {}}
     return create_sending(session, access, message, {"schedule": {"type": "immediate"}, "recipients": [recipient]})
+
+
+def check_system_message(session: Session, club_id: int, message_id: int, service: str) -> str | None:
+    """Why the system cannot send message ``message_id`` as one of ``service`` (None when it can)."""
+    message = live_message(session, club_id, message_id)
+    if message is None:
+        return "not_found"
+    return None if message.service == service else "invalid_service"
+
+
+def send_system_message(
+    session: Session, club: LoyaltyClub, actor: str, message_id: int, member_id: int, properties: dict[str, Any]
+) -> int:
+    """:func:`send_to_member` by message id (404 when it is gone); the sending's id."""
+    message = live_message(session, club.id, message_id)
+    if message is None:
+        raise NotFound("Message not found")
+    return send_to_member(session, club, actor, message, member_id, properties).id
