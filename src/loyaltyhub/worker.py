@@ -145,8 +145,9 @@ def _run_triggers(context: JobContext) -> None:
     from loyaltyhub.triggers.queue import process_due
 
     factory = make_session_factory(writer(context.engine), {SESSION_KEY: context.services})
+    batch, pairwise = context.settings.triggerer_batch_size, context.settings.triggerer_judge == "pairwise"
     for _ in range(50):  # until the due queue is empty (at most 50 batches a tick)
-        if process_due(factory) == 0:
+        if process_due(factory, batch=batch, pairwise=pairwise) == 0:
             break
         # A breath between batches lets other writers in: SQLite's lock is not handed over fairly, and a
         # worker that takes it back at once can starve a request past its busy timeout.
