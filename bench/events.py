@@ -9,7 +9,9 @@ action and from the action to its webhook delivery (p50/p99).
    Triggerer's queue rows: everything ingestion does).
 3. ``bare INSERT``: the same rows inserted into ``member_events`` with SQLAlchemy Core ``executemany`` in
    batches of 1,000 (another club, so the client ids do not collide), nothing else.
-4. Lags from the stored timestamps: ``executed_at - received_at`` of the fired executions, and the first
+4. Lags from the stored timestamps: ``executed_at - received_at`` of the fired executions (only those fired
+   within the wait: compare ``fired`` with ``expected_fired``), the pairs judged and their rate (from the
+   first event's arrival to the last execution), and the first
    delivery attempt of each ``trigger_rule.fired`` webhook event after its creation (``--lag-timeout``:
    how long to wait for every expected action; ``fired`` against ``expected_fired`` says if all came).
 
@@ -234,6 +236,12 @@ def lags(url: str, expected_fired: int, timeout: float, *, all_delivered: bool) 
                 .where(TriggerExecution.status == "fired")
             ).all()
         ]
+        judged, first_in, last_out = connection.execute(
+            select(func.count(), func.min(MemberEvent.received_at), func.max(TriggerExecution.executed_at))
+            .select_from(TriggerExecution)
+            .join(MemberEvent, MemberEvent.id == TriggerExecution.event_id)
+            .where(MemberEvent.type == "app_opened")
+        ).one()
         delivery = [
             (attempted - created).total_seconds()
             for attempted, created in connection.execute(
@@ -244,7 +252,10 @@ def lags(url: str, expected_fired: int, timeout: float, *, all_delivered: bool) 
             ).all()
         ]
     engine.dispose()
+    span = (last_out - first_in).total_seconds() if judged else 0.0
     return {
+        "judged_pairs": judged,
+        "judged_pairs_per_s": round(judged / span, 1) if span > 0 else None,
         "fired": len(action),
         "delivered": len(delivery),
         "action_p50_ms": round(percentile(action, 50) * 1000, 1),
