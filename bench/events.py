@@ -9,9 +9,15 @@ action and from the action to its webhook delivery (p50/p99).
    Triggerer's queue rows: everything ingestion does).
 3. ``bare INSERT``: the same rows inserted into ``member_events`` with SQLAlchemy Core ``executemany`` in
    batches of 1,000 (another club, so the client ids do not collide), nothing else.
-4. Lags from the stored timestamps: ``executed_at - received_at`` of the fired executions, and the first
+4. Lags from the stored timestamps: ``executed_at - received_at`` of the fired executions (only those fired
+   within the wait: compare ``fired`` with ``expected_fired``), the pairs judged and their rate (from the
+   first event's arrival to the last execution), and the first
    delivery attempt of each ``trigger_rule.fired`` webhook event after its creation (``--lag-timeout``:
    how long to wait for every expected action; ``fired`` against ``expected_fired`` says if all came).
+
+``--judge both`` runs it twice, each in a fresh database, with the worker judging the Triggerer's pairs one
+at a time in batches of 50 per transaction (``pairwise``, as before batching) and then in batches of 200
+with one statement per kind (``batched``, the default): the lags before and after, in the same run.
 
 ``--smoke``: 2,000 events, checks that both paths store every row and that rules fired and were delivered.
 """
@@ -57,9 +63,15 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def start_worker(url: str) -> subprocess.Popen[bytes]:
+JUDGES = {"pairwise": 50, "batched": 200}
+"""How the worker judges the Triggerer's pairs, and how many per transaction."""
+
+
+def start_worker(url: str, judge: str = "batched") -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
+        "LOYALTYHUB_TRIGGERER_JUDGE": judge,
+        "LOYALTYHUB_TRIGGERER_BATCH_SIZE": str(JUDGES[judge]),
         "LOYALTYHUB_DATABASE_URL": url,
         "LOYALTYHUB_ENV": "test",
         "LOYALTYHUB_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
@@ -224,6 +236,12 @@ def lags(url: str, expected_fired: int, timeout: float, *, all_delivered: bool) 
                 .where(TriggerExecution.status == "fired")
             ).all()
         ]
+        judged, first_in, last_out = connection.execute(
+            select(func.count(), func.min(MemberEvent.received_at), func.max(TriggerExecution.executed_at))
+            .select_from(TriggerExecution)
+            .join(MemberEvent, MemberEvent.id == TriggerExecution.event_id)
+            .where(MemberEvent.type == "app_opened")
+        ).one()
         delivery = [
             (attempted - created).total_seconds()
             for attempted, created in connection.execute(
@@ -234,7 +252,10 @@ def lags(url: str, expected_fired: int, timeout: float, *, all_delivered: bool) 
             ).all()
         ]
     engine.dispose()
+    span = (last_out - first_in).total_seconds() if judged else 0.0
     return {
+        "judged_pairs": judged,
+        "judged_pairs_per_s": round(judged / span, 1) if span > 0 else None,
         "fired": len(action),
         "delivered": len(delivery),
         "action_p50_ms": round(percentile(action, 50) * 1000, 1),
@@ -244,13 +265,15 @@ def lags(url: str, expected_fired: int, timeout: float, *, all_delivered: bool) 
     }
 
 
-def run(url: str, *, events: int, members: int, smoke: bool, lag_timeout: float = 900) -> dict[str, Any]:
+def run(
+    url: str, *, events: int, members: int, smoke: bool, lag_timeout: float = 900, judge: str = "batched"
+) -> dict[str, Any]:
     with receiver() as hooks, live.serve(url, workers=1 if url.startswith("sqlite") else 2, timeout=120) as base:
         setup = seed(url, members, hooks.url)
         seeded = setup["seeded"]
         rows = events_for(seeded.member_ids, events)
         bare_ids = bare_members(url, setup["bare_club"], members)
-        worker = start_worker(url)
+        worker = start_worker(url, judge)
         try:
             http_rate = via_http(base, seeded.token, rows)
             bare_rate = bare_insert(url, setup["bare_club"], bare_ids, rows)
@@ -277,6 +300,7 @@ def run(url: str, *, events: int, members: int, smoke: bool, lag_timeout: float 
         engine.dispose()
         received = len(hooks.requests)
     result.update(
+        judge=judge,
         events=events,
         http_events_per_s=round(http_rate),
         bare_events_per_s=round(bare_rate),
@@ -303,11 +327,18 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--members", type=int, default=1000)
     parser.add_argument("--lag-timeout", type=float, default=900, help="seconds to wait for every action")
+    parser.add_argument(
+        "--judge", choices=[*JUDGES, "both"], default="batched", help="how the worker judges (both: compare)"
+    )
     args = parser.parse_args()
     events, members = (1000, 20) if args.smoke else (args.events, args.members)
-    with scratch_database(args.database_url, f"events_{uuid.uuid4().hex[:6]}") as url:
-        result = run(url, events=events, members=members, smoke=args.smoke, lag_timeout=args.lag_timeout)
-    print(json.dumps(result, indent=2))
+    results = {}
+    for judge in JUDGES if args.judge == "both" else [args.judge]:
+        with scratch_database(args.database_url, f"events_{uuid.uuid4().hex[:6]}") as url:
+            results[judge] = run(
+                url, events=events, members=members, smoke=args.smoke, lag_timeout=args.lag_timeout, judge=judge
+            )
+    print(json.dumps(results if args.judge == "both" else results[args.judge], indent=2))
 
 
 if __name__ == "__main__":

@@ -53,6 +53,21 @@ class AppServices:
     """``(session, offer, changed_fields)``: called after an offer is created, updated or cloned, in its
     transaction (the offer's image is rendered from its ``image_template``). Empty without settings (the
     CLI, the worker)."""
+    system_messages: SystemMessages | None = None
+    """How a domain below messaging has the platform send one of the club's messages to a member (the
+    rewards' "points expire soon" notices): messaging's, wired in :mod:`loyaltyhub.wiring`."""
+
+
+@dataclass(frozen=True)
+class SystemMessages:
+    """Messaging, as seen by a domain below it that sends the club's messages on the platform's behalf."""
+
+    check: Callable[[Session, int, int, str], str | None]
+    """``(session, club_id, message_id, service)``: why the message cannot be sent by the system for that
+    service (``not_found``, ``invalid_service``), or None."""
+    send: Callable[[Session, Any, str, int, int, dict[str, Any]], int]
+    """``(session, club, actor, message_id, member_id, properties)``: a sending of the message to the member,
+    now, made by the system actor ``actor`` (``job:<name>``); its id."""
 
 
 @dataclass(frozen=True)

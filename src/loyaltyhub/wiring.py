@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from loyaltyhub.db.session import unit_of_work as db_unit_of_work
-from loyaltyhub.services import SESSION_KEY, AppServices
+from loyaltyhub.services import SESSION_KEY, AppServices, SystemMessages
 from loyaltyhub.settings import Settings
 
 
@@ -21,6 +21,7 @@ def build_services(settings: Settings | None = None) -> AppServices:
     from loyaltyhub.exports.source import ReportingSource
     from loyaltyhub.members.service import forget_favorite_store
     from loyaltyhub.messaging.outbox import send_outbox_message
+    from loyaltyhub.messaging.service import check_system_message, send_system_message
     from loyaltyhub.reporting.balance import record_balance
     from loyaltyhub.reporting.grouping import on_member_change as keep_grouped_counts
     from loyaltyhub.rewards.achievements.service import on_events as earn_achievements
@@ -48,6 +49,7 @@ def build_services(settings: Settings | None = None) -> AppServices:
         event_listeners=(earn_achievements, queue_trigger_work),
         club_listeners=(make_system_rules,),
         offer_listeners=offer_listeners,
+        system_messages=SystemMessages(check=check_system_message, send=send_system_message),
     )
 
 

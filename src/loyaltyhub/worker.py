@@ -113,8 +113,11 @@ def _messaging_totals(context: JobContext) -> None:
 def _expire_points(context: JobContext) -> None:
     from loyaltyhub.db.base import utcnow
     from loyaltyhub.rewards.points.expiry import expire_points
+    from loyaltyhub.rewards.points.notices import notify_expiring
 
-    expire_points(context.units, utcnow())
+    now = utcnow()
+    expire_points(context.units, now)
+    notify_expiring(context.units, now)
 
 
 def _run_exports(context: JobContext) -> None:
@@ -149,8 +152,9 @@ def _run_triggers(context: JobContext) -> None:
     from loyaltyhub.triggers.queue import process_due
 
     factory = make_session_factory(writer(context.engine), {SESSION_KEY: context.services})
+    batch, pairwise = context.settings.triggerer_batch_size, context.settings.triggerer_judge == "pairwise"
     for _ in range(50):  # until the due queue is empty (at most 50 batches a tick)
-        if process_due(factory) == 0:
+        if process_due(factory, batch=batch, pairwise=pairwise) == 0:
             break
         # A breath between batches lets other writers in: SQLite's lock is not handed over fairly, and a
         # worker that takes it back at once can starve a request past its busy timeout.

@@ -119,6 +119,12 @@ def test_event_types_schema(client, club, headers):
     assert achievement <= set(types)
     assert {name for name, t in types.items() if t["produced_by"] == "client"} == achievement
     assert {"member_signed_up", "offer_used", "points_earned", "sending_opened"} <= set(types)
+    # What messaging and receipts record, with the data rules' conditions can name.
+    for name in ("sending_opened", "sending_clicked"):
+        assert types[name]["produced_by"] == "loyaltyhub"
+        assert set(types[name]["schema"]["properties"]) == {"sending_id", "channel", "url"}
+        assert types[name]["schema"]["required"] == ["sending_id"]
+    assert set(types["receipt_accepted"]["schema"]["properties"]) == {"receipt_id", "amount"}
     coupon = types["coupon_used"]["schema"]
     assert coupon["required"] == ["offer_id"] and coupon["additionalProperties"] is False
     assert types["coupon_used"]["description"] == "Member used some coupon"

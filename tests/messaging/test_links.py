@@ -298,3 +298,49 @@ def test_generate_link(api: Api, client, factory):  # type: ignore[no-untyped-de
         "visits_count": 1,
         "unique_visits_count": 1,
     }
+
+
+def test_opens_and_clicks_are_the_members_events_that_rules_act_on(api: Api, units, urls, sink, client, sessions):  # type: ignore[no-untyped-def]
+    from loyaltyhub.events.models import MemberEvent
+    from loyaltyhub.offers.models import OfferGrant
+    from loyaltyhub.triggers.queue import process_due
+    from tests.offers import factories as offers
+    from tests.triggers import factories as rules
+
+    offer = offers.offer(api.session, api.club, status="published", type="exclusive")
+    rule = rules.rule(
+        api.session, api.club, event_type="sending_opened", options={"grant_offer": {"offer_id": offer.id}}
+    )
+    people = [member(api, n) for n in range(2)]
+    sending_id = send(api, units, urls, sink, people)
+    by_to = {r.to: html_of(r) for r in sink.received}
+    first, second = by_to[people[0].email], by_to[people[1].email]
+    short = re.findall(r'href="([^"]+)"', first)[0]
+    for _ in range(2):
+        assert client.get(path_of(short), follow_redirects=False).status_code == 302
+    for html, times in ((first, 2), (second, 1)):
+        for _ in range(times):
+            assert client.get(path_of(re.findall(r'<img src="([^"]+)"', html)[0])).status_code == 200
+    # A visit of the link without a recipient (the bare short link) is nobody's event.
+    bare = "/".join(path_of(short).split("/")[:3])
+    assert client.get(bare, follow_redirects=False).status_code == 302
+
+    def events(kind: str) -> list[tuple[int, dict]]:  # type: ignore[type-arg]
+        rows = api.session.execute(
+            select(MemberEvent.member_id, MemberEvent.data, MemberEvent.source)
+            .where(MemberEvent.type == kind)
+            .order_by(MemberEvent.id)
+        ).all()
+        assert {r.source for r in rows} <= {"loyaltyhub"}
+        return [(r.member_id, r.data) for r in rows]
+
+    clicked = {"sending_id": sending_id, "channel": "email", "url": URL}
+    assert events("sending_clicked") == [(people[0].id, clicked), (people[0].id, clicked)]
+    opened = {"sending_id": sending_id, "channel": "email"}
+    # The first open of each member's message (opening it again is no new event).
+    assert events("sending_opened") == [(people[0].id, opened), (people[1].id, opened)]
+    while process_due(sessions.write) > 0:
+        pass
+    api.session.expire_all()
+    granted = api.session.execute(select(OfferGrant.member_id).where(OfferGrant.offer_id == offer.id)).scalars()
+    assert sorted(granted) == sorted(m.id for m in people) and rule.event_type == "sending_opened"

@@ -167,6 +167,17 @@ def test_staff_accept_once_and_the_points_are_earned_once(api, config, store):
         select(PointsTransaction).where(PointsTransaction.external_id == f"receipt-submission-{created['id']}")
     ).all()
     assert len(earned) == 1
+    # The acceptance is the member's receipt_accepted event (once), which Triggerer rules can act on.
+    from loyaltyhub.events.models import MemberEvent
+
+    accepted_events = api.session.execute(
+        select(MemberEvent.member_id, MemberEvent.data, MemberEvent.source).where(
+            MemberEvent.type == "receipt_accepted"
+        )
+    ).all()
+    assert [tuple(e) for e in accepted_events] == [
+        (member.id, {"receipt_id": created["id"], "amount": 249.9}, "loyaltyhub")
+    ]
 
 
 def test_staff_reject_with_a_reason_correct_the_form_and_reconsider(api, config, store):

@@ -1,6 +1,11 @@
 """10,000 events ingested concurrently through a live server, judged by ``loyaltyhub worker`` processes
 at the same time (two on PostgreSQL): with a rule granting offer A at ``limit: 1`` and one granting offer B at
-``frequency`` one per day, every member ends with exactly one A and one B per Oslo day of its events."""
+``frequency`` one per day, every member ends with exactly one A and one B per Oslo day of its events.
+
+The machine may be loaded (other suites beside this one): the test waits for the workers as long as they
+make progress (a judged count that grows), not for a fixed time, and fails when they stall for
+``STALL_SECONDS`` or die; the server gets 10 minutes to start and each bulk request 10 minutes to answer.
+What it checks at the end is the same whatever the wait."""
 
 from __future__ import annotations
 
@@ -31,6 +36,7 @@ from tests.member_offers import live
 pytestmark = pytest.mark.slow
 MEMBERS = 100
 PER_MEMBER = 100
+STALL_SECONDS = 180
 OSLO = ZoneInfo("Europe/Oslo")
 
 
@@ -74,7 +80,7 @@ def test_10000_events_exactly_as_the_rules_allow(live_url):
     # SQLite has one writer at a time: one judging worker and two client threads keep every wait within
     # its busy timeout on a small machine; PostgreSQL gets two server processes and two workers.
     sqlite = live_url.startswith("sqlite")
-    with live.serve(live_url, workers=1 if sqlite else 2, tenancy_audit=True, timeout=120) as base:
+    with live.serve(live_url, workers=1 if sqlite else 2, tenancy_audit=True, timeout=600) as base:
         seeded = live.seed(
             live_url,
             slug="trig",
@@ -125,7 +131,7 @@ def test_10000_events_exactly_as_the_rules_allow(live_url):
         workers = [start_worker(live_url) for _ in range(1 if sqlite else 2)]
         try:
             headers = {"X-Client-Authorization": seeded.token, **live.PUBLIC_HEADERS}
-            with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
+            with httpx.Client(base_url=base, headers=headers, timeout=600) as client:
 
                 def post(batch):
                     return client.post("/v3/trig/member_events/bulk", json={"events": batch}).status_code
@@ -141,9 +147,13 @@ def test_10000_events_exactly_as_the_rules_allow(live_url):
                 with engine.connect() as connection:
                     return connection.execute(counted).scalar_one()
 
-            deadline = time.monotonic() + 600
-            while judged() < 2 * len(events) and time.monotonic() < deadline:
+            count, progressed = judged(), time.monotonic()
+            while count < 2 * len(events) and time.monotonic() - progressed < STALL_SECONDS:
+                assert all(worker.poll() is None for worker in workers), "a judging worker died"
                 time.sleep(1)
+                now_judged = judged()
+                if now_judged > count:
+                    count, progressed = now_judged, time.monotonic()
         finally:
             for worker in workers:
                 worker.terminate()

@@ -1,5 +1,5 @@
 """Triggerer rules over HTTP: list, show, create, update, pause, start, delete, the execution log and
-the dry run; every error, including the hooks whose domain has not landed."""
+the dry run; every error (the messaging hook's: test_messaging_hook.py)."""
 
 from __future__ import annotations
 
@@ -73,15 +73,6 @@ def test_the_vendors_example_rule_round_trips(client, club, headers, offer):
     gone = client.get(url(club, f"/rules/{rule['id']}"), headers=headers)
     assert gone.status_code == 404 and gone.json() == {"error": f"Rule#{rule['id']} not found"}
     assert [r["id"] for r in client.get(url(club, "/rules"), headers=headers).json()["rules"]] == [welcome]
-
-
-def test_the_messaging_hook_is_422_until_it_is_built(client, club, headers, offer):
-    payload = body(offer, hook_type="messaging", options={"messaging": {"message_id": 1}})
-    response = client.post(url(club, "/rules"), json=payload, headers=headers)
-    assert response.status_code == 422
-    assert response.json() == {
-        "error": "Hook type messaging (send a message) is not built yet: a rule cannot send messages (issue #18)"
-    }
 
 
 def test_the_rewards_api_hook_needs_its_points(client, club, headers, offer):

@@ -284,3 +284,36 @@ def test_execution_log_and_dry_run_over_http(client, clocked, session, sessions,
     assert [e["would_fire"] for e in dry["events"]] == [True, False] and dry["would_fire"] == 1
     assert dry["events"][1]["reason"] == "limit"
     assert client.post(f"{base}/dry_run", json={"last": 0}, headers=headers).status_code == 422
+
+
+def test_judging_in_batches_decides_as_judging_pair_by_pair(client, clocked, session, sessions, factory):
+    """The same rules and events in two clubs, one judged pair by pair, the other in batches (small ones, so
+    a member's pairs span batches): the same log, the same grants."""
+    import random
+
+    shuffled = random.Random(18)
+    days = ["2026-03-28T23:30:00+01:00", "2026-03-29T00:30:00+01:00", "2026-03-29T23:30:00+02:00"]
+    plan = [(m, shuffled.choice(days), shuffled.choice(["ios", "android"])) for m in range(4) for _ in range(6)]
+    outcomes = []
+    for pairwise in (True, False):
+        club = factory.club(timezone="Europe/Oslo")
+        headers = factory.headers(factory.client_token([club]))
+        offer = offers.offer(session, club, status="published", type="exclusive")
+        on_ios = {"type": "equal", "field": "data.platform", "value": "ios"}
+        made = [
+            grant_rule(session, club, offer, limit=2),
+            grant_rule(session, club, offer, frequency={"limit": 1, "timespan": "day"}),
+            grant_rule(session, club, offer, minimum=1, rate=2, data_conditions=on_ios),
+            grant_rule(session, club, offer, frequency={"limit": 2, "timespan": "week"}, limit=3),
+        ]
+        people = [members.member(session, club) for _ in range(4)]
+        for m, at, platform in plan:
+            send(client, club, headers, people[m], at, data={"platform": platform})
+        while process_due(sessions.write, now=NOW + timedelta(seconds=1), batch=7, pairwise=pairwise) > 0:
+            pass
+        logs = [log(session, rule) for rule in made]
+        counts = [grants_of(session, offer, person) for person in people]
+        outcomes.append((logs, counts))
+    assert outcomes[0] == outcomes[1]
+    assert any(status == "fired" for rule_log in outcomes[0][0] for status, _ in rule_log)
+    assert any(reason == "frequency" for rule_log in outcomes[0][0] for _, reason in rule_log)

@@ -39,7 +39,8 @@ class Grant:
 
 @dataclass(frozen=True)
 class Principal:
-    kind: Literal["client", "user"]
+    kind: Literal["client", "user", "system"]
+    """``system``: the platform acting on its own behalf (a Triggerer rule, a job), see :mod:`.system`."""
     id: int
     name: str
     grants: tuple[Grant, ...]
@@ -48,7 +49,9 @@ class Principal:
 
     @property
     def actor_key(self) -> str:
-        return f"{self.kind}:{self.id}"
+        """Who did it, as stored on what it made: ``client:5``, ``user:3``; a system principal's name
+        (``rule:12``, ``job:rewards_points_expiry``)."""
+        return self.name if self.kind == "system" else f"{self.kind}:{self.id}"
 
     def covers(self, club: LoyaltyClub) -> bool:
         return any(grant.covers(club) for grant in self.grants)

@@ -1,12 +1,9 @@
 """What loyaltyhub itself records as member events, in the transaction of the change (wired in
 :mod:`loyaltyhub.wiring`): a member signed up, was updated or deleted; an offer was granted to, used or
-liked by a member; a message was dispatched to a member; a member earned or spent points. The Triggerer's
-rules can act on them like on any event; clients cannot send them.
-
-A message delivered to a member (the provider's receipt) is ``sending_delivered``. Not recorded, because
-nothing in loyaltyhub observes them yet: ``sending_opened``/``_clicked`` (not wired to messaging's open
-pixels and tracked links) and ``receipt_accepted``
-(no receipts domain). They stay in the vocabulary so rules can be written for them."""
+liked by a member; a message was dispatched to a member, delivered to them (the provider's receipt), opened
+(its first open) or clicked (each visit of a tracked link); a member earned or spent points.
+``receipt_accepted`` is recorded by the receipts service itself (rewards sits above events). The
+Triggerer's rules can act on them like on any event; clients cannot send them."""
 
 from __future__ import annotations
 
@@ -21,6 +18,8 @@ from loyaltyhub.services import ResourceChange
 
 IGNORED_CHANGES = {"updated_at"}
 CHANNELS = ("sms", "email", "push")
+# What happened to a message dispatched to a member → the member event it is.
+DISPATCH_EVENTS = {"transmitted": "sending_dispatched", "delivered": "sending_delivered", "opened": "sending_opened"}
 
 
 def on_member_change(session: Session, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
@@ -61,12 +60,20 @@ def on_resource_change(session: Session, change: ResourceChange) -> None:
         key = f"offer_liked:{uuid.uuid4().hex}"
         data = {"offer_id": change.data["offer_id"]}
         record(session, change.club_id, change.member_id, "offer_liked", data, key=key, occurred_at=change.occurred_at)
-    elif change.resource == "dispatch" and change.action in ("transmitted", "delivered"):
+    elif (event := _dispatch_event(change)) is not None:
+        member_id, kind, data, key, occurred_at = event
+        record(session, change.club_id, member_id, kind, data, key=key, occurred_at=occurred_at)
+    elif change.resource == "link_visit" and change.action == "created":
         channel = change.data.get("channel")
-        data = {"sending_id": change.data["sending_id"], "channel": channel if channel in CHANNELS else None}
-        kind = "sending_dispatched" if change.action == "transmitted" else "sending_delivered"
-        key = f"{kind}:{change.resource_id}"
-        record(session, change.club_id, change.member_id, kind, data, key=key, occurred_at=change.occurred_at)
+        data = {
+            "sending_id": change.data["sending_id"],
+            "channel": channel if channel in CHANNELS else None,
+            "url": change.data.get("url"),
+        }
+        key = f"sending_clicked:{change.resource_id}"
+        record(
+            session, change.club_id, change.member_id, "sending_clicked", data, key=key, occurred_at=change.occurred_at
+        )
     elif change.resource == "points_transaction" and change.action in ("earned", "spent"):
         kind = f"points_{change.action}"
         data = {"points": abs(change.data["amount"]), "reason": change.data["type"]}
@@ -75,11 +82,12 @@ def on_resource_change(session: Session, change: ResourceChange) -> None:
 
 
 def _dispatch_event(change: ResourceChange) -> tuple[int, str, dict[str, Any], str, Any] | None:
-    if change.resource != "dispatch" or change.action not in ("transmitted", "delivered") or change.member_id is None:
+    """The member event of a message dispatched to a member, if the change is one."""
+    if change.resource != "dispatch" or change.action not in DISPATCH_EVENTS or change.member_id is None:
         return None
     channel = change.data.get("channel")
     data = {"sending_id": change.data["sending_id"], "channel": channel if channel in CHANNELS else None}
-    kind = "sending_dispatched" if change.action == "transmitted" else "sending_delivered"
+    kind = DISPATCH_EVENTS[change.action]
     return (change.member_id, kind, data, f"{kind}:{change.resource_id}", change.occurred_at)
 
 

@@ -102,6 +102,9 @@ class Sending(IdMixin, TenantMixin, TimestampMixin, Base):
     skipped_count: Mapped[int] = mapped_column(Integer, default=0)
     transmitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_reason: Mapped[str | None] = mapped_column(String(500))
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    """Who made it (``Principal.actor_key``): ``client:5``, ``user:3``, or the platform itself: ``rule:12`` (a
+    Triggerer rule's messaging hook), ``job:rewards_points_expiry`` (null on sendings made before 0024)."""
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -299,6 +299,10 @@ class SendingOut(BaseModel):
     editable: bool
     cancellable: bool
     transmitted_at: datetime | None
+    created_by: str | None = Field(
+        default=None,
+        description="Who made the sending: client:<id>, user:<id>, rule:<id> (a Triggerer rule) or job:<name>",
+    )
     created_at: datetime
     updated_at: datetime
 

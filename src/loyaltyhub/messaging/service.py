@@ -9,9 +9,11 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess
+from loyaltyhub.auth.system import system_access
+from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import in_club
-from loyaltyhub.errors import Forbidden, NotPossible, ValidationFailed, details_tree
+from loyaltyhub.errors import Forbidden, NotFound, NotPossible, ValidationFailed, details_tree
 from loyaltyhub.members.derived import normalize_msisdn
 from loyaltyhub.members.models import Member
 from loyaltyhub.members.properties import normalize_email
@@ -412,6 +414,7 @@ def create_sending(
         priority=DEFAULT_PRIORITY,
         recipients=[],
         properties={},
+        created_by=access.principal.actor_key,
     )
     body = {"schedule": None, **body}
     _apply_sending(session, access, message, sending, body, path)
@@ -455,7 +458,6 @@ def cancel_sending(session: Session, sending: Sending) -> Sending:
 
 def use_service(access: ClubAccess, name: str) -> str:
     """The service of the path: 404 when unknown, 403 without its permit (doc-341736)."""
-    from loyaltyhub.errors import NotFound
     from loyaltyhub.messaging.rules import SERVICE_FORBIDDEN
 
     service = SERVICES.get(name)
@@ -464,3 +466,55 @@ def use_service(access: ClubAccess, name: str) -> str:
     if service.permit is not None and service.permit not in access.permits:
         raise Forbidden(SERVICE_FORBIDDEN)
     return name
+
+
+# --- the platform sending on its own behalf ----------------------------------------------------------
+
+
+def live_message(session: Session, club_id: int, message_id: int) -> Message | None:
+    """The club's message ``message_id`` (any service) unless deleted."""
+    return session.execute(
+        select(Message).where(in_club(Message, club_id), Message.id == message_id, Message.deleted_at.is_(None))
+    ).scalar_one_or_none()
+
+
+def system_permits(service: str) -> frozenset[str]:
+    """Exactly what a system actor needs to send one message of ``service``: create a sending, use the service."""
+    permit = SERVICES[service].permit
+    return frozenset({permits.SENDINGS_CREATE, *([permit] if permit else [])})
+
+
+def send_to_member(
+    session: Session,
+    club: LoyaltyClub,
+    actor: str,
+    message: Message,
+    member_id: int,
+    properties: dict[str, Any] | None = None,
+) -> Sending:
+    """A sending of ``message`` to one member, now, made by the system actor ``actor`` (``rule:12``,
+    ``job:<name>``) with the permits of that one action; recorded as its creator. It is prepared and
+    transmitted like any sending: the member's channels, addresses and (for a marketing message) marketing
+    consents decide whether and how it reaches them."""
+    access = system_access(club, actor, system_permits(message.service))
+    use_service(access, message.service)
+    recipient = {"member_id": member_id, "properties": properties or {}}
+    return create_sending(session, access, message, {"schedule": {"type": "immediate"}, "recipients": [recipient]})
+
+
+def check_system_message(session: Session, club_id: int, message_id: int, service: str) -> str | None:
+    """Why the system cannot send message ``message_id`` as one of ``service`` (None when it can)."""
+    message = live_message(session, club_id, message_id)
+    if message is None:
+        return "not_found"
+    return None if message.service == service else "invalid_service"
+
+
+def send_system_message(
+    session: Session, club: LoyaltyClub, actor: str, message_id: int, member_id: int, properties: dict[str, Any]
+) -> int:
+    """:func:`send_to_member` by message id (404 when it is gone); the sending's id."""
+    message = live_message(session, club.id, message_id)
+    if message is None:
+        raise NotFound("Message not found")
+    return send_to_member(session, club, actor, message, member_id, properties).id

@@ -5,6 +5,7 @@ e-mail open pixel and the one-click unsubscribe. Plain functions over a session 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from loyaltyhub.members.models import Member
 from loyaltyhub.members.service import update_member
 from loyaltyhub.messaging.links import new_code, split_url, url_hash
 from loyaltyhub.messaging.models import Dispatch, Link, LinkVisit
+from loyaltyhub.services import ResourceChange, notify_change
 
 EMAIL_MARKETING = "email_marketing"
 SOURCE_SENDING = "sending"
@@ -134,6 +136,11 @@ def record_visit(
     )
     session.add(visit)
     session.flush()
+    if dispatch is not None and dispatch.member_id is not None:
+        # A member clicked a link of a message sent to them: the member event ``sending_clicked``.
+        data = {"sending_id": link.sending_id, "channel": dispatch.channel, "url": link.url}
+        change = ResourceChange("link_visit", "created", link.loyalty_club_id, visit.id, visit.visited_at, data)
+        notify_change(session, replace(change, member_id=dispatch.member_id))
     return visit
 
 
@@ -141,11 +148,18 @@ def record_open(session: Session, club_id: int, dispatch_id: int, at: datetime |
     """The open pixel of a dispatch was fetched: count it, keep the first time."""
     now = at or utcnow()
     dispatch = dispatch_of(session, club_id, dispatch_id)
+    first = dispatch.opened_at is None
     session.execute(
         update(Dispatch)
         .where(in_club(Dispatch, club_id), Dispatch.id == dispatch.id)
         .values(opens_count=Dispatch.opens_count + 1, opened_at=dispatch.opened_at or now)
     )
+    if first and dispatch.member_id is not None:
+        # The first open of a message sent to a member: the member event ``sending_opened`` (once per
+        # dispatch, also when two first opens race: the event's key is the dispatch).
+        data = {"sending_id": dispatch.sending_id, "channel": dispatch.channel}
+        change = ResourceChange("dispatch", "opened", club_id, dispatch.id, now, data, dispatch.member_id)
+        notify_change(session, change)
 
 
 def unsubscribe(session: Session, club: LoyaltyClub, dispatch_id: int) -> Dispatch:

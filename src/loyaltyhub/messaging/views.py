@@ -107,6 +107,7 @@ def sending_out(sending: Sending) -> SendingOut:
         editable=is_editable(sending.status),
         cancellable=is_cancellable(sending.status),
         transmitted_at=sending.transmitted_at,
+        created_by=sending.created_by,
         created_at=sending.created_at,
         updated_at=sending.updated_at,
     )

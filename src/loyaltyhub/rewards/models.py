@@ -44,6 +44,9 @@ class RewardsProgram(IdMixin, TenantMixin, TimestampMixin, Base):
     points_expire_at: Mapped[str] = mapped_column(String(16), default="end_of_month", server_default="end_of_month")
     # Leaving the program: keep the points for a later rejoin (false) or forfeit them (true).
     forfeit_points_on_leave: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # The points expiration notifications policy: ``{"days_before": n, "message_id": m}`` (a message of the
+    # ``rewards_notifications`` service) or null (none sent). See rewards/points/notices.py.
+    expiration_notifications: Mapped[dict[str, Any] | None] = mapped_column(Json)
 
 
 class RewardsAccount(IdMixin, TenantMixin, Base):
@@ -92,6 +95,8 @@ class PointsTransaction(IdMixin, TenantMixin, Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     expired_points: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    expiry_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When the member was told this lot's points expire soon (never twice)."""
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     external_id: Mapped[str | None] = mapped_column(String(100))
     achievement_type: Mapped[str | None] = mapped_column(String(40))

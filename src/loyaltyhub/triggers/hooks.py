@@ -3,9 +3,10 @@
 Available: ``grant_offer`` (``{"offer_id"}``), ``member_group_add`` / ``member_group_remove``
 (``{"group_id"}``), ``rewards_api`` (``{"grant_points": n}``, the vendor's Rule example: a ``grant`` of n
 points to the member, with ``grant_type: "triggerer"``; 480 in the execution log when the member does not take
-part in the rewards program) and ``webhook`` (a ``trigger_rule.fired`` event to the club's webhook
-subscriptions). ``messaging`` (send a message) is refused when a rule is saved, with the reason: the hook is
-not built yet. Built-in rules have hooks of their own (``welcome_offers``), never accepted from a client.
+part in the rewards program), ``webhook`` (a ``trigger_rule.fired`` event to the club's webhook
+subscriptions) and ``messaging`` (``{"message_id", "properties"?}``: a sending of the club's message to the
+event's member, made by the rule as a system actor, ``rule:<id>``; see :func:`_send`). Built-in rules have
+hooks of their own (``welcome_offers``), never accepted from a client.
 """
 
 from __future__ import annotations
@@ -15,22 +16,24 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from loyaltyhub.auth.system import rule_actor
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import in_club
+from loyaltyhub.errors import NotFound
 from loyaltyhub.members.groups import service as groups
 from loyaltyhub.members.groups.models import MemberGroup
 from loyaltyhub.members.repository import member_or_404
+from loyaltyhub.messaging import service as messaging
+from loyaltyhub.messaging.rules import SERVICES
 from loyaltyhub.offers import grants
 from loyaltyhub.offers.models import Offer
 from loyaltyhub.rewards.points import service as points
 from loyaltyhub.rewards.points.schemas import MAX_POINTS
 from loyaltyhub.webhooks import outbox
 
-AVAILABLE = ("grant_offer", "member_group_add", "member_group_remove", "rewards_api", "webhook")
-NOT_LANDED = {
-    "messaging": "Hook type messaging (send a message) is not built yet: a rule cannot send messages (issue #18)",
-}
+AVAILABLE = ("grant_offer", "member_group_add", "member_group_remove", "rewards_api", "webhook", "messaging")
+NOT_LANDED: dict[str, str] = {}
 HOOK_TYPES = (*AVAILABLE, *NOT_LANDED)
 
 
@@ -41,6 +44,8 @@ def option_problems(
     mine = options.get(hook_type)
     if hook_type == "webhook":
         return []
+    if hook_type == "messaging":
+        return _messaging_problems(session, club_id, mine)
     if hook_type == "rewards_api":
         amount = mine.get("grant_points") if isinstance(mine, dict) else None
         if amount is None:
@@ -61,6 +66,45 @@ def option_problems(
     else:
         found = session.execute(groups.groups_in_club(club_id).where(MemberGroup.id == value)).first()
     return [] if found else [((hook_type, key), "not_found", {})]
+
+
+def _messaging_problems(
+    session: Session, club_id: int, mine: Any
+) -> list[tuple[tuple[str | int, ...], str, dict[str, Any]]]:
+    if not isinstance(mine, dict):
+        return [(("messaging", "message_id"), "blank", {})]
+    problems: list[tuple[tuple[str | int, ...], str, dict[str, Any]]] = []
+    for key in sorted(set(mine) - {"message_id", "properties"}):
+        problems.append((("messaging", key), "unknown_attribute", {}))
+    properties = mine.get("properties")
+    if properties is not None and not isinstance(properties, dict):
+        problems.append((("messaging", "properties"), "invalid_type", {"expected": "object"}))
+    value = mine.get("message_id")
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        return [*problems, (("messaging", "message_id"), "blank" if value is None else "invalid_type", {})]
+    message = messaging.live_message(session, club_id, value)
+    if message is None:
+        problems.append((("messaging", "message_id"), "not_found", {}))
+    elif SERVICES[message.service].system:
+        # otp and rewards_notifications are the platform's own; a rule sends the club's messages.
+        problems.append((("messaging", "message_id"), "system_service", {"service": message.service}))
+    return problems
+
+
+def _send(session: Session, club: LoyaltyClub, rule: Any, event: Any, options: dict[str, Any]) -> dict[str, Any]:
+    """The messaging hook: one sending of the message to the event's member, now (the rule's delay has
+    passed when the pair is judged), by the rule as its creator (``rule:<id>``). The recipient's
+    properties are the rule's ``properties`` and the event (``{{ event.type }}``, ``{{ event.data.x }}``);
+    whether and how it reaches the member is the sending's business (channels, addresses, consents)."""
+    message = messaging.live_message(session, club.id, options["message_id"])
+    if message is None:
+        raise NotFound("Message not found")
+    properties = {
+        **(options.get("properties") or {}),
+        "event": {"id": event.id, "type": event.type, "data": event.data or {}},
+    }
+    sending = messaging.send_to_member(session, club, rule_actor(rule.id), message, event.member_id, properties)
+    return {"message_id": message.id, "sending_id": sending.id}
 
 
 def run(session: Session, club: LoyaltyClub, rule: Any, event: Any, member: dict[str, Any]) -> dict[str, Any]:
@@ -90,6 +134,8 @@ def run(session: Session, club: LoyaltyClub, rule: Any, event: Any, member: dict
             now=utcnow(),
         )
         return {"points": granted.amount, "transaction_id": granted.id}
+    if rule.hook_type == "messaging":
+        return _send(session, club, rule, event, options)
     if rule.hook_type == "webhook":
         data = {
             "rule_id": rule.id,

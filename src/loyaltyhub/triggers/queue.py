@@ -7,6 +7,11 @@ rows with ``FOR UPDATE SKIP LOCKED``, deletes them and judges them in the same t
 killed midway rolls back, and the rows are taken again. Each judged pair writes its execution row
 (unique per rule and event) and, per member and rule, the counter is locked while it is judged, so
 concurrent workers can never let a member past ``limit`` or ``frequency``.
+
+A batch is judged with one statement per kind (:func:`_judge_batch`): the counters of its (rule, member)
+pairs created and locked together, the fired counts of their periods read together, the executions
+inserted and the counters updated together; only the hooks of the pairs that fire run one by one. The
+decisions are :mod:`.rules`' as for one pair (:func:`judge`, which built-in rules still use inline).
 """
 
 from __future__ import annotations
@@ -17,12 +22,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.base import utcnow
-from loyaltyhub.db.dialect import insert_ignore_returning, insert_many, insert_or_lock
+from loyaltyhub.db.dialect import insert_ignore, insert_ignore_returning, insert_many, insert_or_lock
 from loyaltyhub.db.tenancy import across_clubs, in_club
 from loyaltyhub.errors import ApiError
 from loyaltyhub.events.models import MemberEvent
@@ -211,8 +216,11 @@ def judge(
 _PAIR = ["loyalty_club_id", "rule_id", "event_id"]
 
 
-def process_due(factory: Callable[[], Session], now: datetime | None = None, batch: int = BATCH) -> int:
-    """Judge up to ``batch`` due pairs in one transaction; the number judged."""
+def process_due(
+    factory: Callable[[], Session], now: datetime | None = None, batch: int = BATCH, *, pairwise: bool = False
+) -> int:
+    """Judge up to ``batch`` due pairs in one transaction; the number judged. ``pairwise`` judges them one
+    pair at a time (as before batching: kept to compare, ``bench/events.py --judge both``)."""
     now = now or utcnow()
     with factory() as session, session.begin():
         items = session.execute(
@@ -232,11 +240,11 @@ def process_due(factory: Callable[[], Session], now: datetime | None = None, bat
         for item in items:
             by_club.setdefault(item.loyalty_club_id, []).append(item)
         for club_id, club_items in by_club.items():
-            _judge_club(session, club_id, club_items)
+            _judge_club(session, club_id, club_items, pairwise)
         return len(items)
 
 
-def _judge_club(session: Session, club_id: int, items: list[Any]) -> None:
+def _judge_club(session: Session, club_id: int, items: list[Any], pairwise: bool) -> None:
     club = session.execute(select(LoyaltyClub).where(LoyaltyClub.id == club_id)).scalar_one()
     rule_rows = session.execute(
         select(TriggerRule).where(in_club(TriggerRule, club_id), TriggerRule.id.in_({i.rule_id for i in items}))
@@ -255,10 +263,141 @@ def _judge_club(session: Session, club_id: int, items: list[Any]) -> None:
         ).scalars()
     }
     # A member's events are judged in the order they happened; members in id order (a stable lock order).
-    ordered = sorted(items, key=lambda i: (i.member_id, i.rule_id, events[i.event_id].occurred_at, i.event_id))
-    for item in ordered:
+    pairs = []
+    for item in items:
         rule, event = rules_by_id.get(item.rule_id), events.get(item.event_id)
         member = members.get(item.member_id)
         if rule is None or event is None or member is None:
             continue  # deleted meanwhile (rules are soft-deleted; events and members cascade)
-        judge(session, club, rule, event, member)
+        pairs.append((rule, event, member))
+    pairs.sort(key=lambda p: (p[1].member_id, p[0].id, p[1].occurred_at, p[1].id))
+    if pairwise:
+        for rule, event, member in pairs:
+            judge(session, club, rule, event, member)
+    else:
+        _judge_batch(session, club, pairs)
+
+
+def _judge_batch(session: Session, club: LoyaltyClub, pairs: list[tuple[TriggerRule, Any, dict[str, Any]]]) -> None:
+    """Judge ``pairs`` (in the order given) as :func:`judge` would one by one, with one statement per kind."""
+    tz = ZoneInfo(club.timezone)
+    now = utcnow()
+    terms = {rule.id: rules.terms_of(rule) for rule, _, _ in pairs}
+    executions: list[dict[str, Any]] = []
+    counted: list[tuple[TriggerRule, Any, dict[str, Any], dict[str, Any], datetime | None]] = []
+    for rule, event, member in pairs:
+        base = {
+            "loyalty_club_id": club.id,
+            "rule_id": rule.id,
+            "event_id": event.id,
+            "member_id": event.member_id,
+            "occurred_at": event.occurred_at,
+            "executed_at": now,
+            "result": None,
+            "period_start": None,
+        }
+        reason = "paused" if rule.paused else "deleted" if rule.deleted_at is not None else None
+        reason = reason or rules.admits(terms[rule.id], source=event.source, member=member, data=event.data or {})
+        if reason is not None:
+            executions.append({**base, "status": SKIPPED, "reason": reason})
+        else:
+            counted.append((rule, event, member, base, rules.period_of(terms[rule.id], event.occurred_at, tz)))
+    keys = sorted({(rule.id, event.member_id) for rule, event, _, _, _ in counted})
+    counters = _lock_counters(session, club.id, keys)
+    in_period = _fired_in_periods(session, club.id, counted)
+    standings: dict[tuple[int, int], list[int]] = {}
+    for rule, event, member, base, period in counted:
+        key = (rule.id, event.member_id)
+        standing = standings.setdefault(key, [counters[key][1], counters[key][2]])
+        period_key = (rule.id, event.member_id, period)
+        decision = rules.decide(terms[rule.id], rules.Standing(standing[0], standing[1], in_period.get(period_key, 0)))
+        row = {**base, "status": SKIPPED, "reason": decision.reason, "period_start": period}
+        if decision.fire:
+            try:
+                with session.begin_nested():
+                    row["result"] = hooks.run(session, club, rule, event, member)
+                row["status"], row["reason"] = FIRED, None
+                standing[1] += 1
+                if period is not None:
+                    in_period[period_key] = in_period.get(period_key, 0) + 1
+            except ApiError as failure:
+                row["status"], row["reason"] = FAILED, failure.message
+        standing[0] += 1
+        executions.append(row)
+    # Unique per (rule, event): a pair judged before (it cannot be, while its queue row is taken in this
+    # transaction) is left as it was judged.
+    insert_ignore_returning(session, TriggerExecution.__table__, executions, _PAIR, ["id"])
+    if standings:
+        session.execute(
+            update(TriggerCounter.__table__)
+            .where(in_club(TriggerCounter, club.id), TriggerCounter.__table__.c.id == bindparam("counter_id"))
+            .values(events_count=bindparam("events"), actions_count=bindparam("actions")),
+            [
+                {"counter_id": counters[key][0], "events": seen, "actions": acted}
+                for key, (seen, acted) in sorted(standings.items())
+            ],
+        )
+
+
+def _lock_counters(
+    session: Session, club_id: int, keys: list[tuple[int, int]]
+) -> dict[tuple[int, int], tuple[int, int, int]]:
+    """The counters of ``keys`` (rule, member), made when missing and locked until the transaction ends, in
+    key order (the order every worker takes them in): ``{key: (id, events_count, actions_count)}``."""
+    if not keys:
+        return {}
+    insert_ignore(
+        session,
+        TriggerCounter.__table__,
+        [
+            {
+                "loyalty_club_id": club_id,
+                "rule_id": rule_id,
+                "member_id": member_id,
+                "events_count": 0,
+                "actions_count": 0,
+            }
+            for rule_id, member_id in keys
+        ],
+        ["loyalty_club_id", "rule_id", "member_id"],
+    )
+    wanted = set(keys)
+    rows = session.execute(
+        select(TriggerCounter.id, TriggerCounter.rule_id, TriggerCounter.member_id)
+        .add_columns(TriggerCounter.events_count, TriggerCounter.actions_count)
+        .where(
+            in_club(TriggerCounter, club_id),
+            TriggerCounter.rule_id.in_(sorted({k[0] for k in keys})),
+            TriggerCounter.member_id.in_(sorted({k[1] for k in keys})),
+        )
+        .order_by(TriggerCounter.rule_id, TriggerCounter.member_id)
+        .with_for_update()
+    ).all()
+    return {
+        (r.rule_id, r.member_id): (r.id, r.events_count, r.actions_count)
+        for r in rows
+        if (r.rule_id, r.member_id) in wanted
+    }
+
+
+def _fired_in_periods(
+    session: Session,
+    club_id: int,
+    counted: list[tuple[TriggerRule, Any, dict[str, Any], dict[str, Any], datetime | None]],
+) -> dict[tuple[int, int, datetime | None], int]:
+    """How many actions each (rule, member, period) of ``counted`` already has (rules with a frequency)."""
+    periods = {(rule.id, event.member_id, period) for rule, event, _, _, period in counted if period is not None}
+    if not periods:
+        return {}
+    rows = session.execute(
+        select(TriggerExecution.rule_id, TriggerExecution.member_id, TriggerExecution.period_start, func.count())
+        .where(
+            in_club(TriggerExecution, club_id),
+            TriggerExecution.rule_id.in_(sorted({p[0] for p in periods})),
+            TriggerExecution.member_id.in_(sorted({p[1] for p in periods})),
+            TriggerExecution.period_start.in_(sorted({p[2] for p in periods})),
+            TriggerExecution.status == FIRED,
+        )
+        .group_by(TriggerExecution.rule_id, TriggerExecution.member_id, TriggerExecution.period_start)
+    ).all()
+    return {(r[0], r[1], r[2]): r[3] for r in rows if (r[0], r[1], r[2]) in periods}

@@ -41,6 +41,14 @@ class VirtualLevel(StrictModel):
 LevelsProgram = Annotated[RegularLevels | VirtualLevel, Field(discriminator="type")]
 
 
+class ExpirationNotifications(StrictModel):
+    """The points expiration notifications policy: tell a member ``days_before`` their points expire, with
+    the club's message ``message_id`` (a message of the ``rewards_notifications`` service)."""
+
+    days_before: Annotated[StrictInt, Field(ge=1, le=366)]
+    message_id: Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]
+
+
 class ProgramBody(StrictModel):
     """The keys given are set; the others keep their value (their default for a new program)."""
 
@@ -50,6 +58,9 @@ class ProgramBody(StrictModel):
     points_validity_months: Annotated[StrictInt, Field(ge=0, le=600)] | None = None
     points_expire_at: Literal["end_of_day", "end_of_month", "end_of_year"] = "end_of_month"
     forfeit_points_on_leave: StrictBool = False
+    expiration_notifications: ExpirationNotifications | None = Field(
+        default=None, description="The points expiration notifications policy (null: none sent)"
+    )
 
     def values(self) -> dict[str, Any]:
         """The keys sent (levels as plain data)."""
@@ -63,6 +74,7 @@ class ProgramOut(BaseModel):
     points_validity_months: int | None
     points_expire_at: str
     forfeit_points_on_leave: bool
+    expiration_notifications: dict[str, Any] | None = None
     created_at: str
     updated_at: str
 

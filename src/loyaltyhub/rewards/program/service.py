@@ -16,7 +16,7 @@ from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.members.models import Member
 from loyaltyhub.rewards.errors import NotParticipating, ProgramDisabled
 from loyaltyhub.rewards.models import RewardsAccount, RewardsProgram
-from loyaltyhub.rewards.points import ledger
+from loyaltyhub.rewards.points import ledger, notices
 from loyaltyhub.rewards.points.ledger import ExpiryPolicy
 from loyaltyhub.rewards.rules import iso
 
@@ -44,6 +44,8 @@ def policy_of(club: LoyaltyClub, program: RewardsProgram) -> ExpiryPolicy:
 def save_program(session: Session, club_id: int, values: dict[str, Any]) -> RewardsProgram:
     """Create the club's program or change it (only the keys given). Two first saves racing: the unique
     key on the club makes one of them insert and the other update."""
+    if "expiration_notifications" in values:
+        notices.check_policy(session, club_id, values["expiration_notifications"])
     dialect.insert_ignore(
         session,
         RewardsProgram.__table__,
@@ -139,6 +141,7 @@ def render_program(program: RewardsProgram) -> dict[str, Any]:
         "points_validity_months": program.points_validity_months,
         "points_expire_at": program.points_expire_at,
         "forfeit_points_on_leave": program.forfeit_points_on_leave,
+        "expiration_notifications": program.expiration_notifications,
         "created_at": iso(program.created_at),
         "updated_at": iso(program.updated_at),
     }
