@@ -12,6 +12,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from sqlalchemy.orm import Session
 
+from loyaltyhub.digits import decimal
 from loyaltyhub.settings import Settings
 
 app = typer.Typer(help="loyaltyhub: loyalty-club platform", no_args_is_help=True, add_completion=False)
@@ -333,8 +334,8 @@ def tokens_revoke(
 
     with _handled(as_json), _session(_settings(as_json)) as session:
         condition = ClientToken.public_id == token_id
-        if token_id.isdigit():
-            condition = or_(condition, ClientToken.id == int(token_id))
+        if (number := decimal(token_id)) is not None:
+            condition = or_(condition, ClientToken.id == number)
         token = session.execute(select(ClientToken).where(condition)).scalars().first()
         if token is None:
             _fail(as_json, f"no client token {token_id}")

@@ -123,6 +123,10 @@ def test_recipient_references_are_signed():
     assert parse_recipient_ref("secret", "garbage") is None
     assert parse_link_ref("12-abcdefghij") == (12, "abcdefghij")
     assert parse_link_ref("12-abc") is None and parse_link_ref("x-abcdefghij") is None
+    # "²" is a digit to str.isdigit() and no number to int(): not a reference (it was a 500).
+    assert parse_link_ref("²-abcdefghij") is None
+    assert parse_recipient_ref("secret", f"².{dispatch}.{signature}") is None
+    assert parse_recipient_ref("secret", f"{club}.9999999999999999999.{signature}") is None
 
 
 # --- end to end ------------------------------------------------------------------------------------------
@@ -271,6 +275,8 @@ def test_public_references_of_another_club_or_forged_reach_nothing(api: Api, uni
     visit = api.session.execute(select(LinkVisit)).scalars().one()
     assert visit.dispatch_id is None and visit.visitor_key.startswith("device:")
     assert client.get("/s/open/garbage.gif").status_code == 404
+    assert client.get("/s/²-AAAAAAAAAA", follow_redirects=False).status_code == 404
+    assert client.get("/s/open/².1.x.gif").status_code == 404
 
 
 def test_generate_link(api: Api, client, factory):  # type: ignore[no-untyped-def]

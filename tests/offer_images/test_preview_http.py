@@ -93,6 +93,7 @@ def test_templates_that_cannot_be_drawn_are_422(client, club, headers):
         ({**rect, "offset_left": None}, ("offset_left", "blank")),
         ({**rect, "padding": 60}, ("padding", "invalid")),
         ({**rect, "font_weight": "heavy"}, ("font_weight", "inclusion")),
+        ({**rect, "font_weight": "²"}, ("font_weight", "inclusion")),  # a digit to isdigit(), no weight
         ({**rect, "text_decoration": "blink"}, ("text_decoration", "inclusion")),
         ({**rect, "font_size": None}, ("font_size", "blank")),
     ]

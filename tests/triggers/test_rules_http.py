@@ -93,6 +93,23 @@ def test_the_rewards_api_hook_needs_its_points(client, club, headers, offer):
     assert created.json()["options"] == {"rewards_api": {"grant_points": 3}}
 
 
+def test_a_rule_cannot_fire_on_the_event_its_own_hook_records(client, club, headers, offer):
+    # Points granted on points earned would earn again, and fire again, without end (a review found it).
+    looping = body(
+        offer, event_type="points_earned", hook_type="rewards_api", options={"rewards_api": {"grant_points": 3}}
+    )
+    refused = client.post(url(club, "/rules"), json=looping, headers=headers)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["details"]["event_type"][0]["error"] == "exclusion"
+    granted = body(offer, event_type="offer_granted")  # grant_offer on offer_granted: the same loop
+    assert client.post(url(club, "/rules"), json=granted, headers=headers).status_code == 422
+    # Moving a valid rule onto its own event by an update is refused the same way, and nothing changes.
+    rule = client.post(url(club, "/rules"), json={**looping, "event_type": "coupon_used"}, headers=headers).json()
+    moved = client.patch(url(club, f"/rules/{rule['id']}"), json={"event_type": "points_earned"}, headers=headers)
+    assert moved.status_code == 422, moved.text
+    assert client.get(url(club, f"/rules/{rule['id']}"), headers=headers).json()["event_type"] == "coupon_used"
+
+
 def test_invalid_rules_are_422(client, factory, session, club, headers, offer):
     other_offer = offers.offer(session, factory.club())
     cases = [

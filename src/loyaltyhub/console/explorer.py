@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from loyaltyhub.auth.context import ClubAccess
 from loyaltyhub.console.dashboard import customer_access, period_of
 from loyaltyhub.console.forms import FieldError, field_errors
+from loyaltyhub.digits import decimal
 from loyaltyhub.errors import ApiError, ValidationFailed
 from loyaltyhub.exports import service as exports_service
 from loyaltyhub.exports.schemas import ExportRequest
@@ -55,8 +56,9 @@ def _typed(field: Field | None, text: str) -> Any:
     text = text.strip()
     if text == "null":
         return None
-    if field is not None and field.type in (INTEGER, INTEGER_ARRAY) and text.lstrip("-").isdigit():
-        return int(text)
+    number = decimal(text, signed=True)
+    if field is not None and field.type in (INTEGER, INTEGER_ARRAY) and number is not None:
+        return number
     if field is not None and field.type == BOOLEAN and text in ("true", "false"):
         return text == "true"
     return text
@@ -231,7 +233,7 @@ def other_errors(errors: dict[str, list[FieldError]]) -> list[str]:
     return [
         f"{name}: {e.message}"
         for name, errs in errors.items()
-        if name not in FORM_FIELDS and not (name[:1] == "c" and name[1:].isdigit())
+        if name not in FORM_FIELDS and not (name[:1] == "c" and decimal(name[1:]) is not None)
         for e in errs
     ]
 

@@ -43,8 +43,9 @@ OBJECT_FIELDS = {
 emptied on edit)."""
 ID_LIST_FIELDS = ("cms_tag_ids",)
 """Lists of ids typed as numbers separated by commas or spaces."""
-JSON_FIELDS = {"extras": {}, "files": [], "image_template": None}
-"""Fields typed as JSON, with what an emptied field means on edit."""
+JSON_FIELDS = {"extras": {}, "image_template": None}
+"""Fields typed as JSON, with what an emptied field means on edit. (``files`` is read-only, as the seed's Offer
+says: filled from the offer's uploads through the Files API; the form shows it.)"""
 
 TIME_FIELDS = ("visible_since", "visible_until", "usable_since", "usable_until")
 LOCALIZED_FIELDS = ("name", "description")

@@ -254,9 +254,9 @@ NORWEGIAN: dict[str, str] = {
     "A code is required to use the offer": "En kode kreves for å bruke tilbudet",
     "Code": "Kode",
     "Extras (JSON object)": "Ekstra (JSON-objekt)",
-    "Files (JSON list)": "Filer (JSON-liste)",
-    '[{"url": "https://…", "kind": "image"}], as the API takes them': (
-        '[{"url": "https://…", "kind": "image"}], slik API-et tar dem'
+    "Files": "Filer",
+    "From the offer's uploads (Files API): read-only here": (
+        "Fra tilbudets opplastinger (Files API): kan ikke endres her"
     ),
     "Image template (JSON object)": "Bildemal (JSON-objekt)",
     "As the API takes it; empty: no image": "Slik API-et tar den; tom: ikke noe bilde",

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess
+from loyaltyhub.digits import decimal
 from loyaltyhub.errors import ValidationFailed
 from loyaltyhub.http.errors import validation_details
 from loyaltyhub.http.pagination import Page, paginate
@@ -35,7 +36,7 @@ def search(
     """A page of the club's members: ``q`` is part of the e-mail, MSISDN or id (the API's ``search``)."""
     term = (params.get("q") or "").strip()[:200] or None
     banned = {"yes": True, "no": False}.get(params.get("banned", ""))
-    page_no = int(params["page"]) if params.get("page", "").isdigit() and 0 < int(params["page"]) < 10**9 else 1
+    page_no = decimal(params.get("page"), max_digits=9) or 1
     statement = repository.list_statement(access.club_id, search=term, banned=banned, sort_direction="desc")
     members, info = paginate(session, statement, Page(page_no, PER_PAGE))
     shown = {"q": term or "", "banned": params.get("banned", "") if banned is not None else ""}
@@ -122,7 +123,7 @@ def member_groups(session: Session, access: ClubAccess, member_id: int) -> list[
 def add_to_group(session: Session, access: ClubAccess, member_id: int, raw_group_id: str) -> None:
     """Add the member to a group of the club (the API's ``POST …/groups/{id}/members``)."""
     member = repository.member_or_404(session, access.club_id, member_id)
-    if not raw_group_id.strip().isdigit():
+    if decimal(raw_group_id.strip()) is None:
         raise ValidationFailed.at(
             ("group_id",), "blank" if not raw_group_id.strip() else "invalid_type", expected="integer"
         )

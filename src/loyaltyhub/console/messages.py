@@ -16,6 +16,7 @@ from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess
 from loyaltyhub.console.dependencies import FormData
 from loyaltyhub.console.forms import FieldError, field_errors
+from loyaltyhub.digits import decimal
 from loyaltyhub.errors import ValidationFailed
 from loyaltyhub.http.errors import validation_details
 from loyaltyhub.http.pagination import Page, paginate
@@ -191,8 +192,9 @@ def form_field(path: str, channels: list[str]) -> str:
             return "member_ids"
         return parts[0]
     if parts[:1] == ["channels"]:
-        if len(parts) > 1 and parts[1].isdigit() and int(parts[1]) < len(channels):
-            kind = channels[int(parts[1])]
+        index = decimal(parts[1]) if len(parts) > 1 else None
+        if index is not None and index < len(channels):
+            kind = channels[index]
             if "content" in parts:
                 key = parts[parts.index("content") + 1] if parts.index("content") + 1 < len(parts) else "body"
                 return f"{kind}.{'subject' if key == 'subject' else 'body'}"

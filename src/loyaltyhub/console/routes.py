@@ -35,6 +35,7 @@ from loyaltyhub.console.sessions import (
     safe_next,
     same,
 )
+from loyaltyhub.digits import decimal
 from loyaltyhub.errors import Forbidden, RateLimited, UnprocessableEntity, ValidationFailed
 from loyaltyhub.exports import service as exports_service
 from loyaltyhub.exports.formats import MEDIA_TYPES as EXPORT_MEDIA_TYPES
@@ -450,7 +451,7 @@ SendingId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 def _page_no(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 10**9 else 1
+    return decimal(raw, max_digits=9) or 1
 
 
 @router.get("/{loyalty_club_slug}/messages")
@@ -620,7 +621,7 @@ def _list_params(request: Request) -> tuple[OfferFilters, OfferSort, Page, dict[
     sort_by = params.get("sort") if params.get("sort") in SORT_FIELDS else "updated_at"
     direction = "asc" if params.get("direction") == "asc" else "desc"
     search = (params.get("search") or "").strip()[:200] or None
-    page_no = int(params["page"]) if params.get("page", "").isdigit() and 0 < int(params["page"]) < 10**9 else 1
+    page_no = decimal(params.get("page"), max_digits=9) or 1
     filters = OfferFilters(
         scope=scope,
         status=status,

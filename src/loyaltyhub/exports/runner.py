@@ -25,6 +25,7 @@ from loyaltyhub.auth.context import CustomerAccess
 from loyaltyhub.auth.principal import Grant, Principal
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.engine import make_session_factory, writer
+from loyaltyhub.digits import decimal
 from loyaltyhub.exports import jobs
 from loyaltyhub.exports.formats import EXTENSIONS, writer_for
 from loyaltyhub.exports.jobs import Claim, SessionMaker
@@ -83,7 +84,7 @@ def access_for(session: Session, claim: Claim) -> CustomerAccess:
     from loyaltyhub.auth.models import ClientToken, User
 
     kind, _, raw_id = claim.actor_key.partition(":")
-    principal_id = int(raw_id) if raw_id.isdigit() else -1
+    principal_id = decimal(raw_id) or -1
     if kind == "client":
         token = session.get(ClientToken, principal_id)
         if token is None or token.revoked_at is not None:

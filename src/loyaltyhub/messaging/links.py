@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from loyaltyhub.digits import decimal
+
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 CODE_ALPHABET = string.ascii_letters + string.digits
 CODE_LENGTH = 10
@@ -102,9 +104,10 @@ def link_ref(club_id: int, code: str) -> str:
 
 def parse_link_ref(ref: str) -> tuple[int, str] | None:
     club, _, code = ref.partition("-")
-    if not club.isdigit() or len(code) != CODE_LENGTH or not all(c in CODE_ALPHABET for c in code):
+    club_id = decimal(club)
+    if club_id is None or len(code) != CODE_LENGTH or not all(c in CODE_ALPHABET for c in code):
         return None
-    return int(club), code
+    return club_id, code
 
 
 def _signature(secret: str, club_id: int, dispatch_id: int) -> str:
@@ -119,10 +122,10 @@ def recipient_ref(secret: str, club_id: int, dispatch_id: int) -> str:
 def parse_recipient_ref(secret: str, ref: str) -> tuple[int, int] | None:
     """``(club id, dispatch id)`` of a signed recipient reference, or None when it is not one of ours."""
     parts = ref.rstrip(".").split(".")  # a mail client may take a sentence's full stop into the URL
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+    if len(parts) != 3:
         return None
-    club_id, dispatch_id = int(parts[0]), int(parts[1])
-    if club_id > 2**62 or dispatch_id > 2**62:
+    club_id, dispatch_id = decimal(parts[0]), decimal(parts[1])
+    if club_id is None or dispatch_id is None:
         return None
     if not hmac.compare_digest(parts[2], _signature(secret, club_id, dispatch_id)):
         return None

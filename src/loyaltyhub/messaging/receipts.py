@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import in_club
+from loyaltyhub.digits import decimal
 from loyaltyhub.errors import Forbidden, NotFound, ValidationFailed
 from loyaltyhub.messaging import catalog
 from loyaltyhub.messaging.delivery.signing import signature
@@ -73,7 +74,8 @@ def check_webhook(
 ) -> None:
     """403 unless the body is signed with the club's webhook secret at a time within five minutes."""
     config = _transport(session, club_id, channel, "webhook")
-    if not timestamp or not timestamp.isdigit() or abs(time.time() - int(timestamp)) > MAX_CLOCK_SKEW_SECONDS:
+    sent_at = decimal(timestamp)
+    if sent_at is None or abs(time.time() - sent_at) > MAX_CLOCK_SKEW_SECONDS:
         raise Forbidden("Invalid signature")
     expected = signature(str(config["secret"]), timestamp, body)
     if not given or not hmac.compare_digest(given.encode(), expected.encode()):

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from PIL import ImageFont
 
+from loyaltyhub.digits import decimal
+
 # family → {(bold, italic): file name}
 FACES: dict[str, dict[tuple[bool, bool], str]] = {
     "DejaVu Sans": {
@@ -61,7 +63,8 @@ def local_family(css_family: str | None) -> str:
 
 def is_bold(weight: str | None) -> bool:
     value = (weight or "normal").strip().lower()
-    return value in ("bold", "bolder") or (value.isdigit() and int(value) >= 600)
+    number = decimal(value)
+    return value in ("bold", "bolder") or (number is not None and number >= 600)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from typing import Any
 
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
+from loyaltyhub.digits import decimal
 from loyaltyhub.errors import ValidationFailed, details_tree
 from loyaltyhub.offer_images.fonts import FontDir, FontUnavailable, truetype
 
@@ -95,7 +96,11 @@ def check(template: Mapping[str, Any], root: tuple = ("image_template",)) -> Pro
             ("font_weight", WEIGHTS),
         ):
             value = rect.get(key)
-            if value is not None and value not in allowed and not (key == "font_weight" and str(value).isdigit()):
+            if (
+                value is not None
+                and value not in allowed
+                and not (key == "font_weight" and decimal(str(value)) is not None)
+            ):
                 problems.append(((*path, key), "inclusion", {"in": list(allowed)}))
     return problems
 

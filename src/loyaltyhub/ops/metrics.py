@@ -26,6 +26,7 @@ from prometheus_client import (
 )
 from sqlalchemy import Engine, event
 
+from loyaltyhub.digits import decimal
 from loyaltyhub.ops.multiprocess import ENV as MULTIPROC_ENV
 
 # Seconds: a use of an offer takes a few milliseconds, a report up to seconds.
@@ -128,7 +129,7 @@ def record_ratelimit_rejection(kind: str, owner: str) -> None:
     """A request refused by a bucket; ``owner`` is the bucket owner (``customer:<club id>`` or an
     organization's): only a single club's id becomes a label."""
     prefix, _, rest = owner.partition(":")
-    RATELIMIT_REJECTIONS.labels(kind, rest if prefix == "customer" and rest.isdigit() else "").inc()
+    RATELIMIT_REJECTIONS.labels(kind, rest if prefix == "customer" and decimal(rest) is not None else "").inc()
 
 
 def multiprocess_mode() -> bool:

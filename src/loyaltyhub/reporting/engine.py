@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from loyaltyhub.auth import permits as permit_names
 from loyaltyhub.auth.context import CustomerAccess
 from loyaltyhub.db.dialect import bucket_instant, time_bucket
+from loyaltyhub.digits import decimal
 from loyaltyhub.errors import MissingPermit, ValidationFailed
 from loyaltyhub.reporting import compiler, rollups
 from loyaltyhub.reporting.cursor import InvalidCursor, decode_cursor, encode_cursor, query_fingerprint
@@ -386,8 +387,8 @@ def _points_with_rollup(
 def _plain(value: Any, field: Any) -> Any:
     if isinstance(value, datetime):
         return _iso(value)
-    if field is not None and field.type == INTEGER and isinstance(value, str) and value.isdigit():
-        return int(value)  # place ids are stored as text and documented as integers
+    if field is not None and field.type == INTEGER and isinstance(value, str) and decimal(value) is not None:
+        return decimal(value)  # place ids are stored as text and documented as integers
     return value
 
 

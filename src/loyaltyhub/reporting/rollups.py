@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.dialect import time_bucket
 from loyaltyhub.db.tenancy import across_clubs
+from loyaltyhub.digits import decimal
 
 NAME = "offer_usages_hourly"
 GRACE = timedelta(minutes=5)
@@ -123,7 +124,8 @@ def parse_value(value: str | None, field_type: str) -> Any:
     if field_type == "boolean":
         return value.lower() in ("true", "1", "t")
     if field_type == "integer":
-        return int(value) if value.lstrip("-").isdigit() else value
+        number = decimal(value, signed=True)
+        return value if number is None else number
     return value
 
 

@@ -35,6 +35,13 @@ from loyaltyhub.webhooks import outbox
 AVAILABLE = ("grant_offer", "member_group_add", "member_group_remove", "rewards_api", "webhook", "messaging")
 NOT_LANDED: dict[str, str] = {}
 HOOK_TYPES = (*AVAILABLE, *NOT_LANDED)
+RECORDS_ITS_OWN_EVENT: dict[str, tuple[str, ...]] = {
+    "rewards_api": ("points_earned",),
+    "messaging": ("sending_dispatched", "sending_delivered"),
+    "grant_offer": ("offer_granted",),
+}
+"""The member events a hook's own action records: a rule on one of them would fire itself again, without end
+when it has no limit (points granted on points earned, a message sent on a message dispatched)."""
 
 
 def option_problems(

@@ -34,6 +34,9 @@ def _validate(session: Session, club_id: int, values: dict[str, Any]) -> None:
         problems.append((("event_type",), "inclusion", {"in": list(EVENT_TYPES)}))
     if hook_type not in hooks.AVAILABLE:
         problems.append((("hook_type",), "inclusion", {"in": list(hooks.HOOK_TYPES)}))
+    elif values["event_type"] in hooks.RECORDS_ITS_OWN_EVENT.get(hook_type, ()):
+        reason = f"a {hook_type} hook records {values['event_type']} itself: the rule would fire itself again"
+        problems.append((("event_type",), "exclusion", {"hook_type": hook_type, "reason": reason}))
     else:
         for path, symbol, options in hooks.option_problems(session, club_id, hook_type, values["options"] or {}):
             problems.append((("options", *path), symbol, options))
