@@ -28,9 +28,11 @@ def all_permits() -> list[PermitInfo]:
 
 
 def app_permits() -> list[str]:
-    """Every permit a member app's client token may carry: all but :data:`MANAGEMENT_ONLY` (an app's
-    token ships inside the app and is public)."""
-    return [p.name for p in all_permits() if p.name not in MANAGEMENT_ONLY]
+    """The permits of a member app's client token (the demo app, ``tokens create --app-permits``): exactly
+    :data:`MEMBER_APP`. An app's token ships inside the app and is public, so it carries what a member's own
+    app needs (sign-up, sign-in, the member's own data through ``me`` and a member token, the club's public
+    information) and nothing that reads or changes other members or the club's management data."""
+    return sorted(MEMBER_APP)
 
 
 def is_known(name: str) -> bool:
@@ -290,3 +292,57 @@ ROLES: dict[str, frozenset[str]] = {
     | {MEMBERS_LIST, MEMBERS_SHOW, MEMBER_GROUPS_LIST, STORES_LIST, STORES_CREATE, STORES_UPDATE},
     "analyst": _with_prefix("Reporting:Api:") | {OFFERS_LIST, COLLECTIONS_LIST, MEMBERS_LIST, STORES_LIST},
 }
+
+
+MEMBER_APP = frozenset(
+    {
+        # the club's public information
+        LOYALTY_CLUBS_GET,
+        LOYALTY_CLUBS_LIST,
+        SCHEMA_GET,
+        PRODUCTS_INDEX,
+        LEGAL_INFORMATION_GET,
+        TRANSLATIONS_INDEX,
+        PROGRAMS_LIST,
+        STORES_LIST,
+        FILES_GET_SCHEMA,
+        # signing up and in; the member's account (``me``, with the member's token)
+        MEMBERS_CREATE,
+        MEMBERS_OAUTH,
+        MEMBERS_CHECK,
+        MEMBERS_VALIDATE,
+        MEMBERS_APP_TOKENS,
+        MEMBERS_EMAILS_VERIFY,
+        MEMBERS_MSISDNS_VERIFY,
+        MEMBERS_TOKENS_CREATE,
+        MEMBERS_TOKENS_VERIFY,
+        MEMBERS_RESET_PASSWORD,
+        MEMBERS_OAUTH_UPDATE_PASSWORD,
+        MEMBER_MESSAGES_HISTORY_LIST,
+        MEMBER_EVENTS_CREATE,
+        # the member's offers
+        MEMBER_OFFERS_LIST,
+        MEMBER_OFFERS_USE,
+        MEMBER_OFFERS_LIKE,
+        MEMBER_OFFERS_EVENTS,
+        MEMBER_OFFERS_ENCODE,
+        *SCOPE_PERMITS.values(),
+        # the member's rewards and receipts (the signed-in member's forms, not the by-id ones)
+        REWARDS_PROGRAM_INFO,
+        REWARDS_JOIN,
+        REWARDS_LEAVE,
+        REWARDS_MY_STATUS,
+        REWARDS_LIST,
+        REWARDS_LIST_PURCHASED,
+        REWARDS_PURCHASE,
+        REWARDS_USE,
+        RECEIPTS_CONFIGURATION,
+        RECEIPTS_MY_LIST,
+        RECEIPTS_MY_CREATE,
+        RECEIPTS_MY_UPDATE,
+        RECEIPTS_MY_DELETE,
+        RECEIPTS_MY_LIMITS,
+    }
+)
+"""What a member app's token carries by default (:func:`app_permits`): never :data:`MANAGEMENT_ONLY`, nor any
+management permit (members by id or by e-mail, lists, reports, offers, messaging, webhooks, rules)."""

@@ -47,7 +47,8 @@ router = LoyaltyRouter(tags=["Member events"])
 PREFIX = "/v3/{loyalty_club_slug}/member_events"
 
 MemberEventsCreate = Annotated[MemberContext, Depends(MemberAuth(permits.MEMBER_EVENTS_CREATE, allow_guest=False))]
-EventsCreate = Annotated[ClubAccess, Depends(ClubAuth(permits.MEMBER_EVENTS_CREATE))]
+# Events of any members, by id: acting on members, as on the Public API's by-id paths (a member app cannot).
+BulkEventsCreate = Annotated[ClubAccess, Depends(ClubAuth(permits.MEMBER_EVENTS_CREATE, permits.MEMBERS_ACT_AS))]
 EventsList = Annotated[ClubAccess, Depends(ClubAuth(permits.MEMBER_EVENTS_LIST))]
 
 
@@ -105,7 +106,7 @@ def register_member_events(
     summary="Register up to 1,000 events of any members of the club (all or nothing)",
 )
 def register_bulk_events(
-    request: Request, body: BulkEventsBody, access: EventsCreate, _: Idempotent, session: SessionDep, now: Now
+    request: Request, body: BulkEventsBody, access: BulkEventsCreate, _: Idempotent, session: SessionDep, now: Now
 ) -> IngestOut:
     batch = [Incoming(event.member_id, event) for event in body.events]
     results = service.ingest(session, access.club_id, batch, source=source_of(request, access.principal), now=now)
