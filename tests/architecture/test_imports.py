@@ -22,6 +22,7 @@ FOUNDATION = {
     "errors",
     "settings",
     "timebuckets",
+    "digits",
     "http",
     "schemas",
     "idempotency",
