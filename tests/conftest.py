@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -25,6 +26,7 @@ from loyaltyhub.settings import Settings
 from loyaltyhub.wiring import build_services
 from tests.compat.report import pytest_terminal_summary  # noqa: F401  (the vendor examples' report)
 from tests.factories import Factory
+from tests.messaging.smtp_sink import SmtpSink
 
 pytest_plugins = ["tests.s3"]  # a real S3 server (moto) for the storage tests
 
@@ -206,3 +208,26 @@ def sessions(connection: Connection, services: AppServices) -> Sessions:
         ),
         read=lambda: Session(bind=connection, join_transaction_mode="rollback_only", expire_on_commit=False, info=info),
     )
+
+
+@pytest.fixture
+def units(connection: Connection, services: AppServices) -> Callable[..., Any]:
+    """A job's units of work (``units(write=...)``), inside the test's transaction."""
+
+    @contextmanager
+    def unit(*, write: bool) -> Iterator[Session]:
+        session = bound_session(connection, services)
+        try:
+            with session.begin():
+                yield session
+        finally:
+            session.close()
+
+    return unit
+
+
+@pytest.fixture
+def sink() -> Iterator[SmtpSink]:
+    """A real SMTP server on 127.0.0.1 keeping what it receives."""
+    with SmtpSink() as running:
+        yield running

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,7 +8,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
-from tests.conftest import bound_session
 from tests.factories import Factory
 
 SETTINGS = {
@@ -87,19 +84,3 @@ def error_at(response, *path: str) -> list[str]:  # type: ignore[no-untyped-def]
     for key in path:
         node = node[key]
     return [item["error"] for item in (node["base"] if isinstance(node, dict) else node)]
-
-
-@pytest.fixture
-def units(connection, services):  # type: ignore[no-untyped-def]
-    """The job's units of work, inside the test's transaction."""
-
-    @contextmanager
-    def unit(*, write: bool) -> Iterator[Session]:
-        session = bound_session(connection, services)
-        try:
-            with session.begin():
-                yield session
-        finally:
-            session.close()
-
-    return unit

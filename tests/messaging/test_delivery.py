@@ -5,9 +5,7 @@ per recipient, retries of transient errors and failures with the server's reason
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import select
 
 from loyaltyhub.events.models import MemberEvent
@@ -21,12 +19,6 @@ from tests.messaging.conftest import Api
 from tests.messaging.smtp_sink import SmtpSink
 
 CONSENT = {"email_marketing": {"status": True}}
-
-
-@pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    with SmtpSink() as running:
-        yield running
 
 
 def email_message(service: str = "campaigns", body: str = "Hei {{ member.first_name }} {{ code }}") -> dict:  # type: ignore[type-arg]

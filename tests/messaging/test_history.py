@@ -4,8 +4,6 @@ documented model: the content as sent (merge properties applied, links shortened
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from loyaltyhub.auth.permits import app_permits
@@ -13,15 +11,8 @@ from loyaltyhub.messaging.jobs import run_messaging
 from loyaltyhub.messaging.links import PublicUrls
 from tests.members import factories as members
 from tests.messaging.conftest import Api, make_api
-from tests.messaging.smtp_sink import SmtpSink
 
 CONSENT = {"email_marketing": {"status": True}}
-
-
-@pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    with SmtpSink() as running:
-        yield running
 
 
 def message(campaign_id: int | None = 31) -> dict:  # type: ignore[type-arg]

@@ -6,7 +6,6 @@ and the public endpoints' refusals (other clubs' references, forged signatures).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
@@ -32,12 +31,6 @@ from tests.messaging.smtp_sink import SmtpSink
 CONSENT = {"email_marketing": {"status": True}}
 URL = "https://example.com/an_example?utm_source=newsletter&utm_campaign=spring&x=1"
 BODY = f'<html><body><p>Hei {{{{ member.first_name }}}}</p><a href="{URL}">See</a> https://other.example/page.</body></html>'
-
-
-@pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    with SmtpSink() as running:
-        yield running
 
 
 @pytest.fixture

@@ -18,12 +18,6 @@ from tests.messaging.http_provider import ProviderServer
 from tests.messaging.smtp_sink import SmtpSink
 
 
-@pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    with SmtpSink() as running:
-        yield running
-
-
 def _request_code(api: Api, factory, email: str):  # type: ignore[no-untyped-def]
     headers = factory.headers(factory.client_token([api.club], [permits.MEMBERS_OAUTH]))
     return api.client.post(f"/v3/{api.club.slug}/members/otp/email", headers=headers, json={"email": email})

@@ -5,23 +5,18 @@ month end; delivered through a real SMTP server on 127.0.0.1."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from loyaltyhub.messaging.jobs import run_messaging
 from loyaltyhub.messaging.models import Sending
 from loyaltyhub.rewards.models import PointsTransaction
 from loyaltyhub.rewards.points import ledger, notices
 from loyaltyhub.rewards.program import service as program_service
-from tests.conftest import bound_session
 from tests.members import factories as members
 from tests.messaging.conftest import SETTINGS, make_api
-from tests.messaging.smtp_sink import SmtpSink
 
 EARNED = datetime(2026, 1, 10, 12, tzinfo=UTC)
 # Points earned in January (validity 0 months, end of month) expire at the end of Oslo's January 31st.
@@ -34,31 +29,11 @@ def club(factory):
 
 
 @pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    with SmtpSink() as running:
-        yield running
-
-
-@pytest.fixture
 def messages(client, factory, club, sink):
     caller = make_api(client, factory, club)
     settings = {**SETTINGS, "email_transport": sink.transport()}
     assert caller.put("/settings", {"settings": settings}).status_code == 200
     return caller
-
-
-@pytest.fixture
-def units(connection, services):
-    @contextmanager
-    def unit(*, write: bool) -> Iterator[Session]:
-        session = bound_session(connection, services)
-        try:
-            with session.begin():
-                yield session
-        finally:
-            session.close()
-
-    return unit
 
 
 def message(messages, service: str = "rewards_notifications") -> int:

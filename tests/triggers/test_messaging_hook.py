@@ -6,22 +6,17 @@ and transmitted; the rule's limit and frequency, and the marketing consent of a 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from loyaltyhub.events import routes as event_routes
 from loyaltyhub.messaging.jobs import run_messaging
 from loyaltyhub.messaging.models import Dispatch, Sending
 from loyaltyhub.triggers.queue import process_due
-from tests.conftest import bound_session
 from tests.members import factories as members
 from tests.messaging.conftest import SETTINGS, Api, make_api
-from tests.messaging.smtp_sink import SmtpSink
 
 NOW = datetime.fromisoformat("2026-03-30T12:00:00+02:00")
 CONSENT = {"email_marketing": {"status": True}}
@@ -42,28 +37,6 @@ def clocked(app):
     app.dependency_overrides[event_routes.request_now] = lambda: NOW
     yield app
     app.dependency_overrides.clear()
-
-
-@pytest.fixture
-def units(connection, services):
-    """The messaging job's units of work, inside the test's transaction."""
-
-    @contextmanager
-    def unit(*, write: bool) -> Iterator[Session]:
-        session = bound_session(connection, services)
-        try:
-            with session.begin():
-                yield session
-        finally:
-            session.close()
-
-    return unit
-
-
-@pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    with SmtpSink() as running:
-        yield running
 
 
 @pytest.fixture

@@ -387,8 +387,13 @@ def _points_with_rollup(
 def _plain(value: Any, field: Any) -> Any:
     if isinstance(value, datetime):
         return _iso(value)
-    if field is not None and field.type == INTEGER and isinstance(value, str) and decimal(value) is not None:
-        return decimal(value)  # place ids are stored as text and documented as integers
+    if (
+        field is not None
+        and field.type == INTEGER
+        and isinstance(value, str)
+        and (number := decimal(value)) is not None
+    ):
+        return number  # place ids are stored as text and documented as integers
     return value
 
 
