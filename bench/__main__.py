@@ -125,7 +125,7 @@ def main() -> int:
     parser.add_argument("--backend", choices=["all", *BACKENDS], default="all")
     parser.add_argument("--database-url", help="PostgreSQL database the smoke databases are named after")
     parser.add_argument("--only", action="append", choices=sorted(BENCHMARKS), help="this benchmark (repeatable)")
-    parser.add_argument("--budget", type=float, default=150.0, help="seconds for all smoke runs together")
+    parser.add_argument("--budget", type=float, default=240.0, help="seconds for all smoke runs together")
     args = parser.parse_args()
     if args.smoke:
         return smoke(args)
