@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from loyaltyhub.ratelimit.buckets import BucketSpec, MemoryBuckets, RedisBuckets
+from loyaltyhub.ratelimit.buckets import BucketSpec, MemoryBuckets, RedisBuckets, RedisOrMemoryBuckets
 
 SPEC = BucketSpec(capacity=10, refill_per_second=2)
 
@@ -91,7 +91,7 @@ def test_limiter_uses_redis_when_configured_and_memory_otherwise(redis_client):
 
     assert isinstance(RateLimiter(Settings(env="test", redis_url=None)).store, MemoryBuckets)
     limiter = RateLimiter(Settings(env="test", redis_url="redis://127.0.0.1:6379/15"))
-    assert isinstance(limiter.store, RedisBuckets)
+    assert isinstance(limiter.store, RedisOrMemoryBuckets) and isinstance(limiter.store.shared, RedisBuckets)
     charge = limiter.charge(f"customer:test-{uuid.uuid4().hex}", "reporting", 10, enforce=True)
     assert charge.outcome.allowed
     assert charge.headers()["ratelimit-remaining"] == str(limiter.specs["reporting"].capacity - 10)

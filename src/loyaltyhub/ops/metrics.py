@@ -52,6 +52,11 @@ RATELIMIT_REJECTIONS = Counter(
     "loyaltyhub_ratelimit_rejections_total", "Requests refused with 429 by a rate-limit bucket",
     ["kind", "club_id"],
 )  # fmt: skip
+SHARED_STATE_FALLBACKS = Counter(
+    "loyaltyhub_shared_state_fallbacks_total",
+    "Times a process found Redis unreachable and counted rate limits or sign-in failures on its own",
+    ["store"],
+)
 DB_CONNECTION_LOST = Counter(
     "loyaltyhub_db_connection_lost_total",
     "Requests whose database connection was lost (or whose transaction failed transiently), by outcome: "
@@ -130,6 +135,11 @@ def record_ratelimit_rejection(kind: str, owner: str) -> None:
     organization's): only a single club's id becomes a label."""
     prefix, _, rest = owner.partition(":")
     RATELIMIT_REJECTIONS.labels(kind, rest if prefix == "customer" and decimal(rest) is not None else "").inc()
+
+
+def record_shared_state_fallback(store: str) -> None:
+    """Redis stopped answering and ``store`` (``ratelimit``, ``logins``) now counts in the process."""
+    SHARED_STATE_FALLBACKS.labels(store).inc()
 
 
 def multiprocess_mode() -> bool:

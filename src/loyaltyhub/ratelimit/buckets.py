@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from loyaltyhub.ratelimit.shared import SharedOrLocal
+
 
 @dataclass(frozen=True)
 class BucketSpec:
@@ -98,7 +100,7 @@ class RedisBuckets:
     def from_url(cls, url: str) -> RedisBuckets:
         import redis
 
-        return cls(redis.Redis.from_url(url, socket_timeout=2))
+        return cls(redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=1))
 
     def take(self, key: str, cost: int, spec: BucketSpec, enforce: bool) -> Outcome:
         allowed, level_text = self._script(
@@ -109,3 +111,17 @@ class RedisBuckets:
             return Outcome(True, math.floor(level), 0)
         wait = (cost - level) / spec.refill_per_second if spec.refill_per_second > 0 else 3600
         return Outcome(False, math.floor(level), max(1, math.ceil(wait)))
+
+
+class RedisOrMemoryBuckets:
+    """Redis's buckets, or this process's while Redis is unreachable (:mod:`loyaltyhub.ratelimit.shared`)."""
+
+    def __init__(self, shared: BucketStore, local: BucketStore | None = None, **fallback: Any) -> None:
+        self.shared = shared
+        self.local = local or MemoryBuckets()
+        self.fallback = SharedOrLocal("ratelimit", **fallback)
+
+    def take(self, key: str, cost: int, spec: BucketSpec, enforce: bool) -> Outcome:
+        return self.fallback.run(
+            lambda: self.shared.take(key, cost, spec, enforce), lambda: self.local.take(key, cost, spec, enforce)
+        )

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from loyaltyhub.errors import RateLimited
 from loyaltyhub.ops.metrics import record_ratelimit_rejection
+from loyaltyhub.ratelimit.shared import SharedOrLocal
 
 MESSAGE = "Too many failed sign-in attempts"
 
@@ -123,7 +124,7 @@ class RedisThrottle:
     def from_url(cls, url: str) -> RedisThrottle:
         import redis
 
-        return cls(redis.Redis.from_url(url, socket_timeout=2))
+        return cls(redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=1))
 
     def closed_for(self, key: str) -> float:
         return float(self._closed(keys=[self._prefix + key]))
@@ -134,6 +135,24 @@ class RedisThrottle:
 
     def succeeded(self, key: str) -> None:
         self._client.delete(self._prefix + key)
+
+
+class RedisOrMemoryThrottle:
+    """Redis's counts, or this process's while Redis is unreachable (:mod:`loyaltyhub.ratelimit.shared`)."""
+
+    def __init__(self, shared: ThrottleStore, local: ThrottleStore | None = None, **fallback: Any) -> None:
+        self.shared = shared
+        self.local = local or MemoryThrottle()
+        self.fallback = SharedOrLocal("logins", **fallback)
+
+    def closed_for(self, key: str) -> float:
+        return self.fallback.run(lambda: self.shared.closed_for(key), lambda: self.local.closed_for(key))
+
+    def failed(self, key: str, policy: ThrottlePolicy) -> float:
+        return self.fallback.run(lambda: self.shared.failed(key, policy), lambda: self.local.failed(key, policy))
+
+    def succeeded(self, key: str) -> None:
+        self.fallback.run(lambda: self.shared.succeeded(key), lambda: self.local.succeeded(key))
 
 
 @dataclass
@@ -173,7 +192,9 @@ def login_throttle_for(app: Any) -> LoginThrottle:
     throttle: LoginThrottle | None = getattr(app.state, "login_throttle", None)
     if throttle is None:
         settings = app.state.settings
-        store: ThrottleStore = RedisThrottle.from_url(settings.redis_url) if settings.redis_url else MemoryThrottle()
+        store: ThrottleStore = MemoryThrottle()
+        if settings.redis_url:
+            store = RedisOrMemoryThrottle(RedisThrottle.from_url(settings.redis_url))
         throttle = LoginThrottle(
             enabled=settings.login_throttle_enabled,
             store=store,

@@ -10,7 +10,14 @@ from typing import Any, Literal
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.errors import RateLimited
 from loyaltyhub.ops.metrics import record_ratelimit_rejection
-from loyaltyhub.ratelimit.buckets import BucketSpec, BucketStore, MemoryBuckets, Outcome, RedisBuckets
+from loyaltyhub.ratelimit.buckets import (
+    BucketSpec,
+    BucketStore,
+    MemoryBuckets,
+    Outcome,
+    RedisBuckets,
+    RedisOrMemoryBuckets,
+)
 from loyaltyhub.settings import Settings
 
 Kind = Literal["general", "reporting"]
@@ -44,7 +51,11 @@ class RateLimiter:
             ),
         }
         if store is None:
-            store = RedisBuckets.from_url(settings.redis_url) if settings.redis_url else MemoryBuckets()
+            store = (
+                RedisOrMemoryBuckets(RedisBuckets.from_url(settings.redis_url))
+                if settings.redis_url
+                else MemoryBuckets()
+            )
         self.store = store
 
     def charge(self, owner: str, kind: Kind, cost: int, *, enforce: bool) -> Charge:
