@@ -111,12 +111,13 @@ def list_statement(
         is_banned = Member.banned_until.is_not(None) & (Member.banned_until > now)
         statement = statement.where(is_banned if banned else ~is_banned)
     if search:
-        pattern = f"%{search.strip().lower()}%"
+        # autoescape: a "%" or "_" typed in the search box is that character, not a wildcard
+        text = search.strip().lower()
         statement = statement.where(
             or_(
-                func.lower(Member.email).like(pattern),
-                Member.msisdn.like(pattern),
-                cast(Member.id, String).like(pattern),
+                func.lower(Member.email).contains(text, autoescape=True),
+                Member.msisdn.contains(text, autoescape=True),
+                cast(Member.id, String).contains(text, autoescape=True),
             )
         )
     column = SORTABLE[sort_by]

@@ -43,7 +43,7 @@ def list_statement(
 ) -> Select[tuple[Store]]:
     statement = stores_in_club(club_id)
     if search:
-        statement = statement.where(Store.name.ilike(f"%{search.strip()}%"))
+        statement = statement.where(Store.name.icontains(search.strip(), autoescape=True))
     if external_ids:
         statement = statement.where(Store.external_id.in_(list(external_ids)))
     column = SORTABLE[sort_by]

@@ -102,8 +102,13 @@ def list_members_groups(
     if name is not None:
         statement = statement.where(MemberGroup.name == name)
     if search:
-        pattern = f"%{search.strip()}%"
-        statement = statement.where(or_(MemberGroup.name.ilike(pattern), MemberGroup.description.ilike(pattern)))
+        text = search.strip()
+        statement = statement.where(
+            or_(
+                MemberGroup.name.icontains(text, autoescape=True),
+                MemberGroup.description.icontains(text, autoescape=True),
+            )
+        )
     if type is not None or automatic or system:
         statement = statement.where(MemberGroup.id.is_(None))
     items, info = paginate(session, statement, page)

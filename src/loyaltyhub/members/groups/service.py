@@ -43,7 +43,7 @@ def list_statement(
 ) -> Select[tuple[MemberGroup]]:
     statement = groups_in_club(club_id)
     if search:
-        statement = statement.where(MemberGroup.name.ilike(f"%{search.strip()}%"))
+        statement = statement.where(MemberGroup.name.icontains(search.strip(), autoescape=True))
     column = SORTABLE[sort_by]
     return statement.order_by(column.desc() if sort_direction == "desc" else column.asc(), MemberGroup.id.asc())
 
