@@ -8,12 +8,13 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from loyaltyhub.member_offers.models import OfferEvent
 from loyaltyhub.members.models import OutboxMessage
 from loyaltyhub.rewards.points import ledger
 from loyaltyhub.rewards.program import service as rewards_program
+from loyaltyhub.stores.models import Store
 from tests.members import factories as members
 from tests.offers import factories as offers
 from tests.rewards import factories as rewards
@@ -137,6 +138,20 @@ def test_member_stores_are_its_favorite_stores(client, session, club, headers):
     assert unknown.json()["details"] == {
         "stores_ids": {"0": [{"error": "does_not_exist", "options": {"id": 987654321}}]}
     }
+
+
+def test_assigning_stores_cannot_grow_a_member_past_the_favorites_limit(client, session, club, headers):
+    first, second = offers.store(session, club), offers.store(session, club)
+    member = members.member(session, club)
+    many = [{"loyalty_club_id": club.id, "name": f"Store {n}"} for n in range(999)]
+    member.favorite_stores = list(session.execute(insert(Store).returning(Store.id), many).scalars())
+    session.flush()  # 999 favourites: one more fits, two do not
+    url = _url(club, f"/members/{member.id}/stores")
+    refused = client.post(url, headers=headers, json={"stores_ids": [first.id, second.id]})
+    assert refused.status_code == 422
+    assert refused.json()["details"] == {"stores_ids": [{"error": "too_long", "options": {"max_length": 1}}]}
+    assert client.post(url, headers=headers, json={"stores_ids": [first.id, first.id]}).status_code == 200
+    assert len(client.get(url, headers=headers).json()["stores_ids"]) == 1000
 
 
 # --- members groups ------------------------------------------------------------------------------------

@@ -12,7 +12,9 @@ from loyaltyhub.members.models import EMAIL_STATUSES, PUSH_STATUSES, SMS_STATUSE
 from loyaltyhub.schemas import PaginationInfo, ReadOnlyKeys, StrictModel, UpdateModel
 
 ConsentName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
-StoreIds = Annotated[list[Annotated[StrictInt, Field(ge=1)]], Field(max_length=1000)]
+# A member's favourite stores: at most this many, in one body and after any number of assigns.
+MAX_FAVORITE_STORES = 1000
+StoreIds = Annotated[list[Annotated[StrictInt, Field(ge=1)]], Field(max_length=MAX_FAVORITE_STORES)]
 SmsStatus = Literal["disabled", "enabled", "verified", "barred"]
 EmailStatus = Literal["disabled", "enabled", "verified", "complained", "hard_bounced", "unsubscribed"]
 PushStatus = Literal["disabled", "enabled"]

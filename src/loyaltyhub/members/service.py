@@ -28,7 +28,7 @@ from loyaltyhub.members.identity.models import MemberAppToken
 from loyaltyhub.members.models import Member
 from loyaltyhub.members.properties import Errors, clean_properties, public_properties
 from loyaltyhub.members.repository import members_in_club
-from loyaltyhub.members.schemas import MemberCreate
+from loyaltyhub.members.schemas import MAX_FAVORITE_STORES, MemberCreate
 from loyaltyhub.stores.models import Store
 from loyaltyhub.stores.service import missing_store_ids
 
@@ -270,11 +270,13 @@ def assign_stores(session: Session, club: LoyaltyClub, member: Member, store_ids
     for index, store_id in enumerate(store_ids):
         if store_id in missing:
             errors.add(("stores_ids", index), "does_not_exist", id=store_id)
-    _raise(errors)
     current = list(member.favorite_stores or [])
-    return update_member(
-        session, club, member, {"favorite_stores": current + [s for s in store_ids if s not in current]}
-    )
+    favorites = current + [s for s in dict.fromkeys(store_ids) if s not in current]
+    if len(favorites) > MAX_FAVORITE_STORES:
+        # each body is within the limit, but the sum of many assigns must be too
+        errors.add(("stores_ids",), "too_long", max_length=MAX_FAVORITE_STORES - len(current))
+    _raise(errors)
+    return update_member(session, club, member, {"favorite_stores": favorites})
 
 
 def remove_stores(session: Session, club: LoyaltyClub, member: Member, store_ids: Sequence[int]) -> Member:
