@@ -619,6 +619,7 @@ def test_pages_have_no_serious_accessibility_violations(open_page, site):
         f"/offers/{site.offer_a}",
         f"/members/{site.member_id}",
         f"/collections/{site.collection_id}",
+        f"/groups/{site.group_id}",
         f"/messages/generic/{site.message_id}",
     )
     paths = (*(f"/console/{site.club_a}{p}" for p in pages), f"/console/organizations/{site.organization_id}/dashboard")

@@ -167,6 +167,15 @@ NORWEGIAN: dict[str, str] = {
     "Groups": "Grupper",
     "Member groups": "Medlemsgrupper",
     "Group created.": "Gruppen er opprettet.",
+    "Group saved.": "Gruppen er lagret.",
+    "Group deleted.": "Gruppen er slettet.",
+    "Back to groups": "Tilbake til gruppene",
+    "{count} members": "{count} medlemmer",
+    "Edit group": "Rediger gruppe",
+    "Delete group": "Slett gruppe",
+    "Its members leave the group; the members themselves are kept.": (
+        "Medlemmene går ut av gruppen; selve medlemmene beholdes."
+    ),
     "Add a member to a group from the member’s page.": "Legg et medlem til i en gruppe fra medlemmets side.",
     "No groups yet.": "Ingen grupper ennå.",
     "New group": "Ny gruppe",

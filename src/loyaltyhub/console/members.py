@@ -20,7 +20,7 @@ from loyaltyhub.http.pagination import Page, paginate
 from loyaltyhub.member_offers import repository as member_offers_repository
 from loyaltyhub.members import repository, service
 from loyaltyhub.members.groups import service as groups_service
-from loyaltyhub.members.groups.schemas import GroupCreate, GroupMembersChange
+from loyaltyhub.members.groups.schemas import GroupCreate, GroupMembersChange, GroupUpdate
 from loyaltyhub.members.schemas import ManagedMemberOut, MemberUpdate
 from loyaltyhub.messaging import repository as messaging_repository
 from loyaltyhub.offers import grants as offer_grants
@@ -114,6 +114,24 @@ def groups_listing(session: Session, access: ClubAccess) -> list[tuple[Any, int]
 def create_group(session: Session, access: ClubAccess, name: str, description: str) -> Any:
     body = _parsed(GroupCreate, {"name": name, "description": description.strip() or None})
     return groups_service.create_group(session, access.club_id, name=body.name, description=body.description)
+
+
+def group(session: Session, access: ClubAccess, group_id: int) -> tuple[Any, int]:
+    """One group of the club (404 otherwise) with its member count."""
+    found = groups_service.group_or_404(session, access.club_id, group_id)
+    return found, groups_service.members_counts(session, access.club_id, [found.id]).get(found.id, 0)
+
+
+def update_group(session: Session, access: ClubAccess, group_id: int, name: str, description: str) -> Any:
+    """Rename a group or change its description (the API's ``PATCH …/members/groups/{id}``)."""
+    body = _parsed(GroupUpdate, {"name": name, "description": description.strip() or None})
+    found = groups_service.group_or_404(session, access.club_id, group_id)
+    return groups_service.update_group(session, found, body.model_dump(exclude_unset=True))
+
+
+def delete_group(session: Session, access: ClubAccess, group_id: int) -> None:
+    """Delete a group; its members leave it (the API's ``DELETE …/members/groups/{id}``)."""
+    groups_service.delete_group(session, access.club, groups_service.group_or_404(session, access.club_id, group_id))
 
 
 def member_groups(session: Session, access: ClubAccess, member_id: int) -> list[Any]:

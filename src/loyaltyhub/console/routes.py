@@ -1097,9 +1097,12 @@ def ban_member(
 
 
 GROUP_NOTICES = {"added": "Added to the group.", "removed": "Removed from the group."}
+GROUP_PAGE_NOTICES = {"created": "Group created.", "deleted": "Group deleted.", "saved": "Group saved."}
 GroupsOfMembers = Annotated[ClubAccess, Depends(Needs(permits.MEMBER_GROUPS_MEMBERS))]
 GroupsList = Annotated[ClubAccess, Depends(Needs(permits.MEMBER_GROUPS_LIST))]
 GroupsCreate = Annotated[ClubAccess, Depends(Needs(permits.MEMBER_GROUPS_CREATE))]
+GroupsUpdate = Annotated[ClubAccess, Depends(Needs(permits.MEMBER_GROUPS_UPDATE))]
+GroupsDestroy = Annotated[ClubAccess, Depends(Needs(permits.MEMBER_GROUPS_DESTROY))]
 GroupId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
@@ -1147,9 +1150,10 @@ def _groups_page(
         nav="groups",
         groups=console_members.groups_listing(session, access),
         may_create=permits.MEMBER_GROUPS_CREATE in access.permits,
+        may_edit=bool({permits.MEMBER_GROUPS_UPDATE, permits.MEMBER_GROUPS_DESTROY} & set(access.permits)),
         values=values or {},
         errors=errors or {},
-        created=request.query_params.get("done") == "created",
+        done=GROUP_PAGE_NOTICES.get(request.query_params.get("done", "")),
     )
 
 
@@ -1168,3 +1172,56 @@ def create_group(request: Request, access: GroupsCreate, _csrf: CsrfChecked, for
         errors = forms.field_errors(exc.extra.get("details") or {})
         return _groups_page(request, session, access, 422, forms.form_values(form), errors)
     return redirect(f"/console/{access.club.slug}/groups?done=created", request)
+
+
+def _group_page(
+    request: Request,
+    session: SessionDep,
+    access: ClubAccess,
+    group_id: int,
+    status_code: int = 200,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, list[forms.FieldError]] | None = None,
+) -> HTMLResponse:
+    group, count = console_members.group(session, access, group_id)
+    return _page(
+        request,
+        access,
+        "members/group.html",
+        status_code,
+        nav="groups",
+        group=group,
+        members_count=count,
+        may_update=permits.MEMBER_GROUPS_UPDATE in access.permits,
+        may_destroy=permits.MEMBER_GROUPS_DESTROY in access.permits,
+        values=values or {"name": group.name, "description": group.description or ""},
+        errors=errors or {},
+        done=GROUP_PAGE_NOTICES.get(request.query_params.get("done", "")),
+    )
+
+
+@router.get("/{loyalty_club_slug}/groups/{group_id:int}")
+def group_page(request: Request, access: GroupsList, session: SessionDep, group_id: GroupId) -> HTMLResponse:
+    """One group: rename it, change its description, delete it (the API's ``PATCH``/``DELETE …/groups/{id}``)."""
+    return _group_page(request, session, access, group_id)
+
+
+@router.post("/{loyalty_club_slug}/groups/{group_id:int}")
+def update_group(
+    request: Request, access: GroupsUpdate, _csrf: CsrfChecked, form: Form, session: SessionDep, group_id: GroupId
+) -> Response:
+    try:
+        console_members.update_group(session, access, group_id, form.get("name"), form.get("description"))
+    except ValidationFailed as exc:
+        session.rollback()
+        errors = forms.field_errors(exc.extra.get("details") or {})
+        return _group_page(request, session, access, group_id, 422, forms.form_values(form), errors)
+    return redirect(f"/console/{access.club.slug}/groups/{group_id}?done=saved", request)
+
+
+@router.post("/{loyalty_club_slug}/groups/{group_id:int}/delete")
+def delete_group(
+    request: Request, access: GroupsDestroy, _csrf: CsrfChecked, session: SessionDep, group_id: GroupId
+) -> Response:
+    console_members.delete_group(session, access, group_id)
+    return redirect(f"/console/{access.club.slug}/groups?done=deleted", request)
