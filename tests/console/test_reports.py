@@ -8,6 +8,7 @@ import io
 import json
 import re
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from tests.member_offers import factories as mo
@@ -165,3 +166,37 @@ def test_export_the_explorers_query_follow_its_progress_and_download_it(
     assert analyst.get(status_url).status_code == 404
     manager = console_as(club, role="offers_manager")
     assert manager.get(status_url).status_code == 403
+
+
+def test_cancel_a_queued_export_and_delete_a_finished_ones_file(
+    console_as, club, session, client, factory, sessions, settings
+):
+    from loyaltyhub.exports.models import ExportJob
+    from loyaltyhub.exports.runner import run_pending
+
+    _use(client, factory, club, session)
+    console = console_as(club)
+    form = [("report", "offers"), ("format", "csv")]
+    first = console.post(f"/console/{club.slug}/reports/export", form).headers["location"]
+    second = console.post(f"/console/{club.slug}/reports/export", form).headers["location"]
+    page = console.get(first)
+    assert 'id="export-cancel"' in page.text and "Cancel the export" in page.text
+    assert console_as(club).post(f"{first}/cancel").status_code == 404, "another user's export"
+    cancelled = console.post(f"{first}/cancel")
+    assert cancelled.status_code == 303 and cancelled.headers["location"] == first
+    shown = console.get(first)
+    assert 'data-status="cancelled"' in shown.text and 'id="export-cancel"' not in shown.text
+    run_pending(sessions, settings)  # the worker runs the second only
+    session.expire_all()
+    jobs = {j.id: j for j in session.query(ExportJob).filter_by(loyalty_club_id=club.id)}
+    first_id, second_id = int(first.rsplit("/", 1)[1]), int(second.rsplit("/", 1)[1])
+    assert jobs[first_id].status == "cancelled" and jobs[first_id].file_name is None
+    assert jobs[second_id].status == "done"
+    assert console.get(f"{second}/download").status_code == 200
+    file_name = jobs[second_id].file_name
+    assert (Path(settings.export_dir) / file_name).exists()
+    assert "Delete the file" in console.get(second).text
+    assert console.post(f"{second}/cancel").status_code == 303
+    assert console.get(f"{second}/download").status_code == 409, "no file to download, as the API answers"
+    assert not (Path(settings.export_dir) / file_name).exists(), "the file is deleted after the response"
+    assert console_as(club, role="offers_manager").post(f"{second}/cancel").status_code == 403

@@ -205,6 +205,8 @@ NORWEGIAN: dict[str, str] = {
     "Size": "Størrelse",
     "Progress": "Fremdrift",
     "Available until": "Tilgjengelig til",
+    "Cancel the export": "Avbryt eksporten",
+    "Delete the file": "Slett filen",
     "Download the file": "Last ned filen",
     "The export runs in the background; this page follows it.": "Eksporten kjører i bakgrunnen; siden følger den.",
     "Refresh": "Oppdater",

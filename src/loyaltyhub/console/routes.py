@@ -13,7 +13,7 @@ from pathlib import Path as FilePath
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import Depends, Path, Query, Request, Response
+from fastapi import BackgroundTasks, Depends, Path, Query, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, StreamingResponse
 
 from loyaltyhub.auth import permits
@@ -409,6 +409,22 @@ def export_page(request: Request, access: Exporter, session: SessionDep, export_
     job = ExportOut.of(explorer.export_job(session, access, export_id))
     template = "exports/_status.html" if request.headers.get("HX-Request") else "exports/show.html"
     return _page(request, access, template, nav="reports", job=job, running=job.status in ("queued", "running"))
+
+
+@router.post("/{loyalty_club_slug}/exports/{export_id:int}/cancel")
+def cancel_export(
+    request: Request,
+    access: Exporter,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    tasks: BackgroundTasks,
+    export_id: ExportId,
+) -> Response:
+    """Cancel a queued or running export, or delete a finished one's file (the API's ``DELETE …/exports/{id}``)."""
+    _job, file_name = exports_service.cancel_export(session, explorer.export_job(session, access, export_id))
+    if file_name:  # after the response, so after the commit; the cleanup job catches any miss
+        tasks.add_task(exports_service.remove_file, request.app.state.settings.export_files(), file_name)
+    return redirect(f"/console/{access.club.slug}/exports/{export_id}", request)
 
 
 @router.get("/{loyalty_club_slug}/exports/{export_id:int}/download")
