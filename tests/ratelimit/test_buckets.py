@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-
 from loyaltyhub.ratelimit.buckets import BucketSpec, MemoryBuckets, RedisBuckets, RedisOrMemoryBuckets
+from tests.ratelimit.conftest import Clock
 
 SPEC = BucketSpec(capacity=10, refill_per_second=2)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_memory_bucket_takes_refuses_and_refills():
@@ -45,21 +36,6 @@ def test_buckets_are_independent():
     buckets = MemoryBuckets(Clock())
     buckets.take("a", 10, SPEC, True)
     assert buckets.take("b", 10, SPEC, True).allowed
-
-
-@pytest.fixture
-def redis_client():
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url("redis://127.0.0.1:6379/15", socket_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.skip("Redis is not running at 127.0.0.1:6379")
-    yield client
-    for pattern in ("loyaltyhub-test:*", "loyaltyhub:ratelimit:customer:test-*"):
-        for key in client.scan_iter(pattern):
-            client.delete(key)
-    client.close()
 
 
 def test_redis_bucket_is_shared_and_atomic(redis_client):

@@ -14,17 +14,10 @@ from loyaltyhub.auth.service import create_user
 from loyaltyhub.errors import RateLimited
 from loyaltyhub.ratelimit.logins import MESSAGE, LoginThrottle, MemoryThrottle, RedisThrottle, ThrottlePolicy
 from tests.members import factories as members
+from tests.ratelimit.conftest import Clock
 
 POLICY = ThrottlePolicy(free_failures=3, base_delay=1.0, max_delay=60.0, forget_after=600.0)
 ADDRESSES = ThrottlePolicy(free_failures=6, base_delay=1.0, max_delay=60.0, forget_after=600.0)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_delays_double_after_the_free_failures_up_to_the_maximum():

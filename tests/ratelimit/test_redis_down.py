@@ -22,17 +22,10 @@ from loyaltyhub.ratelimit.logins import (
 )
 from loyaltyhub.ratelimit.service import limiter_for
 from tests.members import factories as members
+from tests.ratelimit.conftest import Clock
 
 SPEC = BucketSpec(capacity=3, refill_per_second=0.0001)
 POLICY = ThrottlePolicy(free_failures=2, base_delay=30.0, max_delay=60.0, forget_after=600.0)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -42,17 +35,6 @@ def dead_redis_url():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"redis://127.0.0.1:{port}/0"
-
-
-@pytest.fixture
-def live_redis():
-    client = redis.Redis.from_url("redis://127.0.0.1:6379/15", socket_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.skip("Redis is not running at 127.0.0.1:6379")
-    yield client
-    client.close()
 
 
 def fallbacks(store: str) -> float:
@@ -69,7 +51,7 @@ def test_buckets_count_in_the_process_while_redis_is_down(dead_redis_url):
     assert buckets.fallback.using_local
 
 
-def test_redis_is_tried_again_after_the_pause_and_used_when_back(dead_redis_url, live_redis):
+def test_redis_is_tried_again_after_the_pause_and_used_when_back(dead_redis_url, redis_client):
     clock = Clock()
 
     class Flaky:
@@ -78,7 +60,7 @@ def test_redis_is_tried_again_after_the_pause_and_used_when_back(dead_redis_url,
         def __init__(self) -> None:
             self.down = True
             self.calls = 0
-            self.redis = RedisBuckets(live_redis, prefix=f"loyaltyhub-test:{id(self)}:")
+            self.redis = RedisBuckets(redis_client, prefix=f"loyaltyhub-test:{id(self)}:")
 
         def take(self, *args):
             self.calls += 1
@@ -95,8 +77,8 @@ def test_redis_is_tried_again_after_the_pause_and_used_when_back(dead_redis_url,
     clock.now += 5
     assert buckets.take("k", 1, SPEC, True).remaining == 2, "back in Redis (a bucket of its own)"
     assert shared.calls == 2 and not buckets.fallback.using_local
-    for key in live_redis.scan_iter(f"loyaltyhub-test:{id(shared)}:*"):
-        live_redis.delete(key)
+    for key in redis_client.scan_iter(f"loyaltyhub-test:{id(shared)}:*"):
+        redis_client.delete(key)
 
 
 def test_the_throttle_counts_in_the_process_while_redis_is_down(dead_redis_url):
