@@ -18,7 +18,7 @@ from loyaltyhub.console.static_files import install_static as install_console_st
 from loyaltyhub.db.engine import make_engine, make_session_factory, writer
 from loyaltyhub.db.session import SessionFactory
 from loyaltyhub.db.tenancy import install_audit
-from loyaltyhub.files.rules import PART_CONTENT_TYPES, UPLOAD_PART_PATHS
+from loyaltyhub.files.rules import LARGE_BODY_CONTENT_TYPES, LARGE_BODY_PATHS
 from loyaltyhub.http.errors import install_error_handlers
 from loyaltyhub.http.idempotency import replay_response
 from loyaltyhub.http.logging import RequestLogging
@@ -62,7 +62,8 @@ ROUTE_MODULES = (
     "loyaltyhub.events.routes",
     "loyaltyhub.webhooks.routes",
     "loyaltyhub.triggers.routes",
-    "loyaltyhub.files.routes",
+    "loyaltyhub.files.routes",  # before the deprecated API's, whose /{fileable_type}/{id}/{kind} is wider
+    "loyaltyhub.files.whole_files_routes",
     "loyaltyhub.files.legacy_routes",
     "loyaltyhub.http.health",
     "loyaltyhub.http.metrics",
@@ -149,9 +150,9 @@ def create_app(
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
-        large_paths=UPLOAD_PART_PATHS,
+        large_paths=LARGE_BODY_PATHS,
         large_max_bytes=settings.file_part_max_bytes,
-        large_content_types=PART_CONTENT_TYPES,
+        large_content_types=LARGE_BODY_CONTENT_TYPES,
     )
     # Outside the body limit (whose 413 it must not turn into a 500), inside the headers, metrics and log
     # (which then see the answer it gives).

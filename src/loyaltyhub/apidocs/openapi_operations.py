@@ -31,6 +31,7 @@ _RW_REF = "/v3/{loyalty_club_slug}/members/{member_ref}/rewards-program"
 _RW_MEMBER = "/v1/{loyalty_club_slug}/members/{member_id}/rewards-program"
 _RW_CATALOGUE = "/v1/{loyalty_club_slug}/rewards-program/rewards"
 _RC_MEMBER = "/v3/{loyalty_club_slug}/members/{member_ref}/receipts"
+_WHOLE_FILE = "/v3/{loyalty_club_slug}/files/{fileable_type}/{fileable_id}/{kind}"
 
 # The vendor documents these updates as PUT (members, image templates, stores: its older docs and vendor-docs-platform
 # (f).1, (g).4); PUT answers as PATCH does (docs/decisions/compatibility.md).
@@ -321,6 +322,11 @@ OPERATIONS: dict[str, OperationText] = {
     "GET /v3/{loyalty_club_slug}/files/{file_id}/content": OperationText("files_content", "Download a file"),
     "POST /v3/{loyalty_club_slug}/files/{file_id}/activate": OperationText("files_activate", "Activate a file"),
     "DELETE /v3/{loyalty_club_slug}/files/{file_id}": OperationText("files_destroy", "Destroy a file record"),
+    # Management API: files, the deprecated one-request API (reference (g).1)
+    f"POST {_WHOLE_FILE}": OperationText("files_create_file", "Create file (deprecated Files API)"),
+    f"PUT {_WHOLE_FILE}": OperationText("files_update_file", "Update file (deprecated Files API)"),
+    f"PUT {_WHOLE_FILE}/reprocess": OperationText("files_reprocess_file", "Reprocess file (deprecated Files API)"),
+    f"DELETE {_WHOLE_FILE}": OperationText("files_delete_file", "Delete file (deprecated Files API)"),
     # Public API: loyalty club
     "GET /v3/loyalty_clubs": OperationText("loyalty_clubs_list", "List loyalty clubs"),
     "GET /v3/loyalty_clubs/{loyalty_club_slug}": OperationText("loyalty_clubs_show", "Show a loyalty club"),

@@ -110,6 +110,8 @@ FILES_CREATE = permit("Files:Api:Create", "Upload files (start, parts, finish)")
 FILES_UPDATE = permit("Files:Api:Update", "Activate uploaded files")
 FILES_LIST = permit("Files:Api:Files:List", "List, show and download file records")
 FILES_DESTROY = permit("Files:Api:Files:Destroy", "Destroy (deactivate) file records")
+FILES_REPROCESS = permit("Files:Api:Reprocess", "Make a file's resized versions again from a new crop_to")
+FILES_DELETE = permit("Files:Api:Delete", "Delete a fileable's file of a kind (the deprecated Files API)")
 
 # --- Member offers (Public API) -------------------------------------------------------------------
 MEMBER_OFFERS_LIST = permit("Offers:Api:MemberOffers:List", "List, show and count a member's offers")

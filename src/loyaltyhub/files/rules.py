@@ -10,6 +10,10 @@ from dataclasses import dataclass
 UPLOAD_PART_PATHS = r"/v3/[^/]+/files/uploads/\d+/parts/\d+"
 # A part is raw bytes: sent without a Content-Type, as application/octet-stream or as an image type.
 PART_CONTENT_TYPES = ("", "application/octet-stream", "image/png", "image/jpeg", "image/gif")
+# The deprecated Files API sends a whole file as a form, up to the same size as a part.
+WHOLE_FILE_PATHS = r"/v3/[^/]+/files/(?:offers|collections)/\d+/[^/]+"
+LARGE_BODY_PATHS = f"(?:{UPLOAD_PART_PATHS})|(?:{WHOLE_FILE_PATHS})"
+LARGE_BODY_CONTENT_TYPES = (*PART_CONTENT_TYPES, "multipart/form-data")
 MAX_PARTS = 10_000
 IMAGE_TYPES = ("image/gif", "image/jpeg", "image/png")
 _MAGIC = (

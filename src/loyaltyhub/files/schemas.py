@@ -195,3 +195,35 @@ def file_schema(max_file_bytes: int, max_part_bytes: int) -> FileSchemaOut:
         max_file_bytes=max_file_bytes,
         max_part_bytes=max_part_bytes,
     )
+
+
+class WholeFileOriginal(BaseModel):
+    """The File model of the deprecated Files API's answer (reference (g).1): the original as uploaded."""
+
+    size_type: Literal["original"] = "original"
+    url: str
+    file_type: str
+    width: int | None
+    height: int | None
+    kind: str
+
+
+class ProjectedVersion(BaseModel):
+    """A resized version with its kind's size bounds. The vendor made these later ("projected"); loyaltyhub
+    has made them by the time it answers, so ``url`` already serves the version."""
+
+    size_type: str
+    url: str
+    min_width: int | None
+    min_height: int | None
+    max_width: int | None
+    max_height: int | None
+
+
+class WholeFileOut(BaseModel):
+    original: WholeFileOriginal
+    projected_versions: list[ProjectedVersion]
+
+
+class ReprocessBody(StrictModel):
+    crop_to: Annotated[str, Field(max_length=64, description="x_top_left,y_top_left,x_bottom_right,y_bottom_right")]

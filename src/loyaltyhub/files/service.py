@@ -90,7 +90,7 @@ class Limits:
     max_part_bytes: int
 
 
-def _fileable(session: Session, club_id: int, fileable_type: str, fileable_id: int) -> Any:
+def fileable_or_none(session: Session, club_id: int, fileable_type: str, fileable_id: int) -> Any:
     model = FILEABLE_MODELS[fileable_type]
     return session.execute(select(model).where(in_club(model, club_id), model.id == fileable_id)).scalar_one_or_none()
 
@@ -119,7 +119,7 @@ def start_upload(
         problems.append((("crop_to",), "invalid_format", {"format": CROP_TO_FORMAT}))
     if problems:
         raise ValidationFailed(details_tree(problems))
-    if _fileable(session, club.id, body.fileable_type, body.fileable_id) is None:
+    if fileable_or_none(session, club.id, body.fileable_type, body.fileable_id) is None:
         raise NotFound("The Fileable does not exist")
     upload = FileUpload(loyalty_club_id=club.id, status="started", parts={}, uploaded_by=actor, **body.model_dump())
     session.add(upload)
@@ -395,10 +395,11 @@ def file_entries(club: LoyaltyClub, record: FileRecord) -> list[dict[str, Any]]:
     return entries
 
 
-def make_versions(session: Session, storage: Storage, record: FileRecord) -> dict[str, Any]:
+def make_versions(session: Session, storage: Storage, record: FileRecord, revision: str = "") -> dict[str, Any]:
     """The record's resized versions (``base``, ``thumbnail``), made once from the original: the crop area
     (``crop_to``, else the whole image) centred to the kind's ratio, resized to the ``base`` size; the
-    thumbnail from the base. Stored beside the original (deleted again if the transaction is rolled back)."""
+    thumbnail from the base. Stored beside the original (deleted again if the transaction is rolled back);
+    ``revision`` names a new making of them (reprocessing), whose keys must not be the earlier ones'."""
     kind = rules.KINDS.get(record.kind)
     if kind is None or record.width is None or record.height is None:
         return {}
@@ -430,7 +431,7 @@ def make_versions(session: Session, storage: Storage, record: FileRecord) -> dic
             else:
                 version = previous.resize(size, Image.Resampling.LANCZOS)
             previous = version
-            key = f"{record.storage_key}-{size_type}.{'jpg' if jpeg else 'png'}"
+            key = f"{record.storage_key}-{size_type}{'-' + revision if revision else ''}.{'jpg' if jpeg else 'png'}"
             writer = storage.writer(key)
             try:
                 size_bytes = _save(version, writer, jpeg)
@@ -471,9 +472,9 @@ def version_of(record: FileRecord, size_type: str) -> tuple[str, str, int] | Non
     return version["storage_key"], version["mime_type"], version["size"]
 
 
-def _refresh_fileable_files(session: Session, club: LoyaltyClub, fileable_type: str, fileable_id: int) -> None:
+def refresh_fileable_files(session: Session, club: LoyaltyClub, fileable_type: str, fileable_id: int) -> None:
     """The fileable's ``files`` (offers, collections): its active files, as File models."""
-    fileable = _fileable(session, club.id, fileable_type, fileable_id)
+    fileable = fileable_or_none(session, club.id, fileable_type, fileable_id)
     if fileable is None or not hasattr(fileable, "files"):
         return
     active = session.execute(
@@ -511,7 +512,7 @@ def activate(session: Session, storage: Storage, club: LoyaltyClub, record: File
     record.active = True
     record.updated_at = now
     session.flush()
-    _refresh_fileable_files(session, club, record.fileable_type, record.fileable_id)
+    refresh_fileable_files(session, club, record.fileable_type, record.fileable_id)
     return record
 
 
@@ -521,5 +522,5 @@ def deactivate(session: Session, club: LoyaltyClub, record: FileRecord) -> FileR
         record.active = False
         record.last_active_at = utcnow()
         session.flush()
-        _refresh_fileable_files(session, club, record.fileable_type, record.fileable_id)
+        refresh_fileable_files(session, club, record.fileable_type, record.fileable_id)
     return record
