@@ -23,10 +23,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, or_, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from loyaltyhub.db.base import utcnow
+from loyaltyhub.db.dialect import update_rows
 from loyaltyhub.db.tenancy import across_clubs, in_club, same_club
 from loyaltyhub.members.models import Member
 from loyaltyhub.messaging import catalog, repository, tracking
@@ -305,20 +306,13 @@ def record_results(
             values = _values(result, dispatch.attempts, now, (dispatch.loyalty_club_id, dispatch.sending_id) in active)
             if values["transmission_status"] == "transmitted":
                 values["content"] = content
-            by_shape[tuple(sorted(values))].append({"b_club": dispatch.loyalty_club_id, "b_id": dispatch.id, **values})
-            recorded.append((dispatch, values))
-        table = Dispatch.__table__
-        for shape, rows in by_shape.items():
-            statement = (
-                update(table)
-                .where(
-                    in_club(table, bindparam("b_club")),
-                    table.c.id == bindparam("b_id"),
-                    table.c.claimed_by == token,
-                )
-                .values({column: bindparam(column) for column in shape})
+            by_shape[tuple(sorted(values))].append(
+                {"loyalty_club_id": dispatch.loyalty_club_id, "id": dispatch.id, **values}
             )
-            session.execute(statement, rows)
+            recorded.append((dispatch, values))
+        for rows in by_shape.values():
+            # One statement per shape of results (usually one a batch): one firing of the totals' triggers.
+            update_rows(session, Dispatch.__table__, rows, ("loyalty_club_id", "id"), Dispatch.claimed_by == token)
         notify_changes(session, [c for d, v in recorded if (c := _dispatched(d, v)) is not None])
     return active
 
