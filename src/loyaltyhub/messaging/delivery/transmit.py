@@ -27,7 +27,7 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from loyaltyhub.db.base import utcnow
-from loyaltyhub.db.dialect import update_rows
+from loyaltyhub.db.dialect import among, update_rows
 from loyaltyhub.db.tenancy import across_clubs, in_club, same_club
 from loyaltyhub.members.models import Member
 from loyaltyhub.messaging import catalog, repository, tracking
@@ -131,9 +131,13 @@ class _Renderer:
             )
             self.templates.update(templates)
             self.templates.update(wrappers)
+            # Columns, not entities; the ids as one array parameter (a statement of 200 placeholders is
+            # longer than psycopg caches its parsing for, so it was parsed again for every batch).
             for member in session.execute(
-                select(Member).where(in_club(Member, club_id), Member.id.in_(members[club_id]))
-            ).scalars():
+                select(Member.id, Member.properties, Member.msisdn, Member.email).where(
+                    in_club(Member, club_id), among(session, Member.id, list(members[club_id]))
+                )
+            ):
                 self.members[member.id] = {
                     **(member.properties or {}),
                     "id": member.id,
@@ -291,7 +295,7 @@ def record_results(
                     select(Dispatch.id)
                     .where(
                         in_club(Dispatch, club_id),
-                        Dispatch.id.in_(ids),
+                        among(session, Dispatch.id, ids),
                         Dispatch.claimed_by == token,
                         Dispatch.transmission_status == "transmitting",
                     )
