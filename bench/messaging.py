@@ -25,6 +25,7 @@ one SMS, every OTP arrived, and each report answers and agrees with a count of t
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -213,7 +214,8 @@ def bare_loop(transport: Any, channel: str, members: int) -> float:
 def otp_waits(base: str, token: str, emails: list[str], stop: threading.Event, waits: list[float]) -> None:
     headers = {"X-Client-Authorization": token, **live.PUBLIC_HEADERS}
     with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
-        for email in emails:
+        # Round the members again until the campaign ends (a 100,000-recipient campaign outlasts one round).
+        for email in itertools.cycle(emails):
             if stop.is_set():
                 return
             started = time.perf_counter()
@@ -526,7 +528,7 @@ def run(url: str, *, recipients: int, report_dispatches: int, smoke: bool) -> di
             worker = start_worker(url)
             try:
                 stop, waits = threading.Event(), []
-                emails = [f"m{n}@bench.example" for n in range(0, recipients, max(1, recipients // 400))]
+                emails = [f"m{n}@bench.example" for n in range(0, recipients, max(1, recipients // 2000))]
                 otp = threading.Thread(target=otp_waits, args=(base, token, emails, stop, waits))
                 otp.start()
                 # CPU per dispatch: what the worker process spends (every thread: jobs, delivery loop), a
