@@ -1,12 +1,13 @@
-"""Transmitting dispatches: claim a batch with a lease, render, hand to the club's transport, record each
-result as soon as it is known.
+"""Transmitting dispatches: claim a batch with a lease, render, hand to the club's transport, record the
+batch's results in one transaction.
 
-A dispatch is claimed by a conditional UPDATE (``pending``, ``retrying`` and due, or ``transmitting`` with an
-expired lease: its worker died), highest sending priority first; each result is committed on its own right
-after the transport reports it, so a worker killed mid-batch leaves only its in-flight dispatch to be sent
-again, under the same idempotency key (the e-mail's ``Message-ID``). Transient errors are retried with
-exponential backoff; permanent ones fail the dispatch with the provider's reason. A cancelled sending stops
-at the next dispatch.
+A batch is claimed by a conditional UPDATE (``pending``, ``retrying`` and due, or ``transmitting`` with an
+expired lease: its worker died), highest sending priority first; its results are recorded together (one
+UPDATE per shape of result) once the transport reports them, so a worker killed mid-batch leaves its batches
+in flight to be sent again under the same idempotency keys (the e-mail's ``Message-ID``, the HTTP
+``Idempotency-Key``, FCM's collapse key). Transient errors are retried with exponential backoff; permanent
+ones fail the dispatch with the provider's reason. A cancelled sending stops before the next item.
+See docs/decisions/messaging.md (Transmission).
 """
 
 from __future__ import annotations
