@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from loyaltyhub.messaging.jobs import run_messaging
-from loyaltyhub.messaging.models import Dispatch
+from loyaltyhub.messaging.models import Dispatch, Sending
 from tests.messaging.conftest import Api
 
 
@@ -170,11 +170,14 @@ def test_push_through_fcm_with_retries_and_failures(api: Api, fcm: FakeFcm, unit
     assert rows["d5"].transmission_status == "failed" and rows["d5"].error.startswith("HTTP 400 INVALID_ARGUMENT")  # type: ignore[union-attr]
     first = next(r for r in fcm.requests if r["body"]["message"]["token"] == "d1")
     assert first["path"] == "/v1/projects/p1/messages:send" and first["auth"] == "Bearer tok-1"
+    key = f"dispatch-{rows['d1'].id}.club-{rows['d1'].loyalty_club_id}@loyaltyhub"
     assert first["body"] == {
         "message": {
             "token": "d1",
             "notification": {"title": "Hi d1", "body": "New offer", "image": "https://img.example/1.png"},
-            "data": {"offer_id": "1", "url": "app://offers/1"},
+            "data": {"offer_id": "1", "url": "app://offers/1", "dispatch_key": key},
+            "android": {"notification": {"tag": key}},
+            "apns": {"headers": {"apns-collapse-id": key}},
         }
     }
     # The token expires (a new one is issued elsewhere): a 401 fetches a new one once; the retries go through.
@@ -203,3 +206,41 @@ def test_fcm_settings_hide_the_token_and_are_checked(api: Api):
     assert shown["project_id"] == "p1" and "access_token" not in shown
     bad = api.put("/settings", {"settings": {"push_transport": {"kind": "fcm", "project_id": "Not Valid"}}})
     assert bad.status_code == 422
+
+
+def test_a_push_resent_after_a_crash_replaces_the_first_on_the_device(api: Api, fcm: FakeFcm, units):  # type: ignore[no-untyped-def]
+    """FCM has no idempotency key: the resend of a dispatch in doubt (its worker died between the send and
+    the record) carries the same collapse key, notification tag and data key as the first send."""
+    transport = {"kind": "fcm", "project_id": "p1", "base_url": fcm.url, "access_token": "tok-0"}
+    assert api.put("/settings", {"settings": {"push_transport": transport}}).status_code == 200
+    sending_id = _send(api, ["d1", "d2"])
+    run_messaging(units, "w")
+    rows = _rows(api, sending_id)
+    assert {d.transmission_status for d in rows.values()} == {"transmitted"}
+    # What a worker killed after sending leaves behind: the dispatch claimed by a dead worker, lease expired.
+    crashed = rows["d1"]
+    crashed.transmission_status, crashed.claimed_by = "transmitting", "dead:worker"
+    crashed.lease_until = crashed.created_at
+    api.session.get(Sending, sending_id).status = "transmitting"  # type: ignore[union-attr]
+    api.session.flush()
+    run_messaging(units, "w")
+    assert _rows(api, sending_id)["d1"].transmission_status == "transmitted"
+    sent = [r["body"]["message"] for r in fcm.requests if r["body"]["message"]["token"] == "d1"]
+    assert len(sent) == 2
+    keys = {
+        (m["android"]["notification"]["tag"], m["apns"]["headers"]["apns-collapse-id"], m["data"]["dispatch_key"])
+        for m in sent
+    }
+    key = f"dispatch-{crashed.id}.club-{crashed.loyalty_club_id}@loyaltyhub"
+    assert keys == {(key, key, key)}
+    other = next(r["body"]["message"] for r in fcm.requests if r["body"]["message"]["token"] == "d2")
+    assert other["android"]["notification"]["tag"] != key
+
+
+def test_a_collapse_key_fits_apns():
+    from loyaltyhub.messaging.delivery.http_transports import collapse_key
+
+    assert collapse_key("dispatch-1.club-2@loyaltyhub") == "dispatch-1.club-2@loyaltyhub"
+    long_key = f"dispatch-{10**30}.club-{10**30}@loyaltyhub"
+    assert len(collapse_key(long_key)) == 64 and collapse_key(long_key) == collapse_key(long_key)
+    assert collapse_key(long_key) != collapse_key(long_key.replace("1", "2", 1))

@@ -13,6 +13,7 @@ from loyaltyhub.messaging.delivery.transmit import begin_batch, end_batch
 from loyaltyhub.messaging.links import PublicUrls
 
 Units = Callable[..., AbstractContextManager[Session]]
+PREPARE_EVERY_SECONDS = 1.0
 
 
 def run_messaging(units: Units, worker: str, *, budget_seconds: float = 30.0, urls: PublicUrls | None = None) -> int:
@@ -24,11 +25,15 @@ def run_messaging(units: Units, worker: str, *, budget_seconds: float = 30.0, ur
     worker are in flight."""
     prepare_due(units, worker)
     handled, started = 0, time.monotonic()
+    looked = started
     current = begin_batch(units, worker, urls=urls)
     while current is not None:
         following = begin_batch(units, worker, urls=urls) if time.monotonic() - started < budget_seconds else None
         handled += end_batch(units, current, (following,) if following is not None else ())
-        prepared = prepare_due(units, worker)
+        # New due sendings are looked for once a second, not after every batch (a transaction fewer a batch).
+        prepared = 0
+        if time.monotonic() - looked >= PREPARE_EVERY_SECONDS:
+            prepared, looked = prepare_due(units, worker), time.monotonic()
         current = following
         if current is None and prepared and time.monotonic() - started < budget_seconds:
             current = begin_batch(units, worker, urls=urls)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from loyaltyhub.db.base import Base, BigIntId, IdMixin, Json, TenantMixin, TimestampMixin, UTCDateTime
@@ -119,6 +119,14 @@ class Dispatch(IdMixin, TenantMixin, TimestampMixin, Base):
         UniqueConstraint("loyalty_club_id", "sending_id", "member_id"),
         Index("ix_message_dispatches_sending_id_transmission_status", "sending_id", "transmission_status"),
         Index("ix_message_dispatches_loyalty_club_id_provider_message_id", "loyalty_club_id", "provider_message_id"),
+        # Partial: the few dispatches claimed by a worker (a claim's own rows), not the millions already sent
+        # (migration 0026; without it, finding a claim's 200 rows among 500,000 took 127 ms instead of 1).
+        Index(
+            "ix_message_dispatches_claimed_by",
+            "claimed_by",
+            postgresql_where=text("claimed_by IS NOT NULL"),
+            sqlite_where=text("claimed_by IS NOT NULL"),
+        ),
     )
 
     sending_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("message_sendings.id", ondelete="CASCADE"), index=True)

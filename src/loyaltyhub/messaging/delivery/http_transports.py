@@ -9,6 +9,7 @@ permanent failure carrying the provider's reason. Every request carries the disp
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import time
 from collections.abc import Awaitable, Sequence
@@ -172,18 +173,38 @@ def fcm_message(item: Outgoing) -> dict[str, Any]:
     link = content.get("url") or content.get("uri")
     if link:
         data["url"] = str(link)
-    message: dict[str, Any] = {"token": item.address, "notification": notification}
-    if data:
-        message["data"] = data
-    return message
+    # FCM has no idempotency key. A push resent after a worker crash carries the same collapse key as the
+    # first: the device replaces the notification it shows instead of adding a second one, and an app
+    # handling the data can drop a key it has seen.
+    key = collapse_key(item.key)
+    data["dispatch_key"] = key
+    return {
+        "token": item.address,
+        "notification": notification,
+        "data": data,
+        "android": {"notification": {"tag": key}},
+        "apns": {"headers": {"apns-collapse-id": key}},
+    }
+
+
+COLLAPSE_KEY_BYTES = 64
+"""APNs refuses an ``apns-collapse-id`` longer than 64 bytes."""
+
+
+def collapse_key(key: str) -> str:
+    """The dispatch's idempotency key as a notification's collapse key: itself, or its SHA-256 (64 hex
+    characters) when it is longer than APNs allows."""
+    if len(key.encode()) <= COLLAPSE_KEY_BYTES:
+        return key
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 class FcmPush:
     """Push through FCM's HTTP v1 API: ``POST {base_url}/v1/projects/{project_id}/messages:send`` with an
     OAuth 2 bearer token, either configured (``access_token``) or fetched from ``token_url`` (a metadata
     server or token service answering ``{"access_token", "expires_in"}``, e.g. GCP's workload identity);
-    a 401 fetches a new one once. FCM has no idempotency key: a dispatch resent after a crash may arrive
-    twice (docs/decisions/messaging.md)."""
+    a 401 fetches a new one once. FCM has no idempotency key: a dispatch resent after a crash carries the
+    same collapse key (:func:`fcm_message`), so the device shows it once (docs/decisions/messaging.md)."""
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config

@@ -19,7 +19,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from loyaltyhub.db.base import utcnow
-from loyaltyhub.db.dialect import insert_ignoring_duplicates
+from loyaltyhub.db.dialect import among, insert_ignoring_duplicates
 from loyaltyhub.db.tenancy import across_clubs, in_club
 from loyaltyhub.members.identity.models import MemberAppToken
 from loyaltyhub.members.models import Member
@@ -95,11 +95,11 @@ def _member_reach(session: Session, club_id: int, member_ids: list[int]) -> dict
             Member.marketing_via_sms,
             Member.marketing_via_email,
             Member.marketing_via_push,
-        ).where(in_club(Member, club_id), Member.id.in_(member_ids), Member.deleted_at.is_(None))
+        ).where(in_club(Member, club_id), among(session, Member.id, member_ids), Member.deleted_at.is_(None))
     ).all()
     latest = (
         select(MemberAppToken.member_id, func.max(MemberAppToken.id).label("id"))
-        .where(in_club(MemberAppToken, club_id), MemberAppToken.member_id.in_(member_ids))
+        .where(in_club(MemberAppToken, club_id), among(session, MemberAppToken.member_id, member_ids))
         .group_by(MemberAppToken.member_id)
         .subquery()
     )

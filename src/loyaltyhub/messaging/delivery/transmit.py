@@ -1,12 +1,13 @@
-"""Transmitting dispatches: claim a batch with a lease, render, hand to the club's transport, record each
-result as soon as it is known.
+"""Transmitting dispatches: claim a batch with a lease, render, hand to the club's transport, record the
+batch's results in one transaction.
 
-A dispatch is claimed by a conditional UPDATE (``pending``, ``retrying`` and due, or ``transmitting`` with an
-expired lease: its worker died), highest sending priority first; each result is committed on its own right
-after the transport reports it, so a worker killed mid-batch leaves only its in-flight dispatch to be sent
-again, under the same idempotency key (the e-mail's ``Message-ID``). Transient errors are retried with
-exponential backoff; permanent ones fail the dispatch with the provider's reason. A cancelled sending stops
-at the next dispatch.
+A batch is claimed by a conditional UPDATE (``pending``, ``retrying`` and due, or ``transmitting`` with an
+expired lease: its worker died), highest sending priority first; its results are recorded together (one
+UPDATE per shape of result) once the transport reports them, so a worker killed mid-batch leaves its batches
+in flight to be sent again under the same idempotency keys (the e-mail's ``Message-ID``, the HTTP
+``Idempotency-Key``, FCM's collapse key). Transient errors are retried with exponential backoff; permanent
+ones fail the dispatch with the provider's reason. A cancelled sending stops before the next item.
+See docs/decisions/messaging.md (Transmission).
 """
 
 from __future__ import annotations
@@ -17,16 +18,17 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, or_, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from loyaltyhub.db.base import utcnow
+from loyaltyhub.db.dialect import among, update_rows
 from loyaltyhub.db.tenancy import across_clubs, in_club, same_club
 from loyaltyhub.members.models import Member
 from loyaltyhub.messaging import catalog, repository, tracking
@@ -130,9 +132,13 @@ class _Renderer:
             )
             self.templates.update(templates)
             self.templates.update(wrappers)
+            # Columns, not entities; the ids as one array parameter (a statement of 200 placeholders is
+            # longer than psycopg caches its parsing for, so it was parsed again for every batch).
             for member in session.execute(
-                select(Member).where(in_club(Member, club_id), Member.id.in_(members[club_id]))
-            ).scalars():
+                select(Member.id, Member.properties, Member.msisdn, Member.email).where(
+                    in_club(Member, club_id), among(session, Member.id, list(members[club_id]))
+                )
+            ):
                 self.members[member.id] = {
                     **(member.properties or {}),
                     "id": member.id,
@@ -270,15 +276,24 @@ def _active(session: Session, sendings: set[tuple[int, int]]) -> set[tuple[int, 
 
 
 def record_results(
-    units: Units, token: str, outcomes: list[tuple[Dispatch, Result, dict[str, Any] | None]]
+    units: Units,
+    token: str,
+    outcomes: list[tuple[Dispatch, Result, dict[str, Any] | None]],
+    batch_sendings: Iterable[tuple[int, int]] = (),
 ) -> set[tuple[int, int]]:
     """Store a batch's results in one transaction: only the dispatches still claimed by ``token`` (a claim
     taken over after its lease expired is not ours any more); the member event of each member dispatch
     transmitted. A dispatch of a sending cancelled meanwhile keeps what happened to it when it was sent, and
-    becomes ``cancelled`` when it was to be retried. The sendings still active."""
+    becomes ``cancelled`` when it was to be retried; the claimed dispatches not sent because their sending
+    was cancelled become ``cancelled``; a sending of the batch (``batch_sendings``) with nothing left to send
+    becomes ``transmitted``. The sendings still active."""
     now = utcnow()
     sendings = {(d.loyalty_club_id, d.sending_id) for d, _, _ in outcomes}
     with units(write=True) as session:
+        if not outcomes:
+            _release_cancelled(session, token)
+            finish_sendings(session, set(batch_sendings))
+            return set()
         active = _active(session, sendings)
         ours: set[int] = set()
         ids_by_club: dict[int, list[int]] = {}
@@ -290,7 +305,7 @@ def record_results(
                     select(Dispatch.id)
                     .where(
                         in_club(Dispatch, club_id),
-                        Dispatch.id.in_(ids),
+                        among(session, Dispatch.id, ids),
                         Dispatch.claimed_by == token,
                         Dispatch.transmission_status == "transmitting",
                     )
@@ -305,21 +320,16 @@ def record_results(
             values = _values(result, dispatch.attempts, now, (dispatch.loyalty_club_id, dispatch.sending_id) in active)
             if values["transmission_status"] == "transmitted":
                 values["content"] = content
-            by_shape[tuple(sorted(values))].append({"b_club": dispatch.loyalty_club_id, "b_id": dispatch.id, **values})
-            recorded.append((dispatch, values))
-        table = Dispatch.__table__
-        for shape, rows in by_shape.items():
-            statement = (
-                update(table)
-                .where(
-                    in_club(table, bindparam("b_club")),
-                    table.c.id == bindparam("b_id"),
-                    table.c.claimed_by == token,
-                )
-                .values({column: bindparam(column) for column in shape})
+            by_shape[tuple(sorted(values))].append(
+                {"loyalty_club_id": dispatch.loyalty_club_id, "id": dispatch.id, **values}
             )
-            session.execute(statement, rows)
+            recorded.append((dispatch, values))
+        for rows in by_shape.values():
+            # One statement per shape of results (usually one a batch): one firing of the totals' triggers.
+            update_rows(session, Dispatch.__table__, rows, ("loyalty_club_id", "id"), Dispatch.claimed_by == token)
         notify_changes(session, [c for d, v in recorded if (c := _dispatched(d, v)) is not None])
+        _release_cancelled(session, token)
+        finish_sendings(session, sendings | set(batch_sendings))
     return active
 
 
@@ -372,6 +382,8 @@ class Batch:
     outcomes: list[tuple[Dispatch, Result, dict[str, Any] | None]]
     stop: threading.Event
     future: concurrent.futures.Future[Any] | None = None
+    leased_at: float = field(default_factory=time.monotonic)
+    """When its lease was last set (claimed or renewed), on this process's monotonic clock."""
 
 
 async def _together(coroutines: list[Any]) -> None:
@@ -388,6 +400,7 @@ def begin_batch(units: Units, worker: str, size: int = BATCH, urls: PublicUrls |
     from liquid.exceptions import LiquidError  # loaded by the job that renders, not by every process
 
     with units(write=True) as session:
+        leased_at = time.monotonic()  # no later than the lease the claim sets
         token = claim_batch(session, worker, utcnow(), size)
         if token is None:
             return None
@@ -403,7 +416,8 @@ def begin_batch(units: Units, worker: str, size: int = BATCH, urls: PublicUrls |
                 .values(status="transmitting", updated_at=utcnow())
             )
         session.expunge_all()
-    batch = Batch(token, dispatches, {(d.loyalty_club_id, d.sending_id) for d in dispatches}, [], threading.Event())
+    sendings = {(d.loyalty_club_id, d.sending_id) for d in dispatches}
+    batch = Batch(token, dispatches, sendings, [], threading.Event(), leased_at=leased_at)
     groups: dict[tuple[int, str], list[tuple[Dispatch, Outgoing]]] = defaultdict(list)
     transports: dict[tuple[int, str], Transport] = {}
     with units(write=False) as session:
@@ -456,11 +470,11 @@ def renew(units: Units, tokens: list[str]) -> None:
 
 def end_batch(units: Units, batch: Batch, others: tuple[Batch, ...] = ()) -> int:
     """Wait for a batch's sends, checking every second whether its sendings were cancelled (its lanes then
-    stop before their next item) and renewing the lease of this batch and of ``others`` (the worker's other
-    batch in flight) every quarter lease; then record every result in one transaction. How many it handled."""
-    tokens = [batch.token, *(b.token for b in others)]
-    renew(units, tokens)
-    renewed = time.monotonic()
+    stop before their next item) and keeping the lease of this batch and of ``others`` (the worker's other
+    batch in flight) at least three quarters full; then record every result in one transaction. How many it
+    handled."""
+    batches = (batch, *others)
+    _renew_stale(units, batches)
     while batch.future is not None:
         try:
             batch.future.result(timeout=CANCEL_CHECK_SECONDS)
@@ -468,15 +482,19 @@ def end_batch(units: Units, batch: Batch, others: tuple[Batch, ...] = ()) -> int
         except concurrent.futures.TimeoutError:
             if not batch.stop.is_set() and _cancelled(units, batch.sendings):
                 batch.stop.set()
-            if time.monotonic() - renewed > LEASE.total_seconds() / 4:
-                renew(units, tokens)
-                renewed = time.monotonic()
-    if batch.outcomes:
-        record_results(units, batch.token, batch.outcomes)
-    with units(write=True) as session:
-        _release_cancelled(session, batch.token)
-        finish_sendings(session, batch.sendings)
+            _renew_stale(units, batches)
+    record_results(units, batch.token, batch.outcomes, batch.sendings)
     return len(batch.dispatches)
+
+
+def _renew_stale(units: Units, batches: tuple[Batch, ...]) -> None:
+    """Renew the leases set more than a quarter lease ago (a lease just set by the claim needs no UPDATE)."""
+    now = time.monotonic()
+    stale = [b for b in batches if now - b.leased_at > LEASE.total_seconds() / 4]
+    if stale:
+        renew(units, [b.token for b in stale])
+        for b in stale:
+            b.leased_at = now
 
 
 def transmit_batch(units: Units, worker: str, size: int = BATCH, urls: PublicUrls | None = None) -> int:
