@@ -80,6 +80,55 @@ def enqueue(
     return int(event_id)
 
 
+def enqueue_many(
+    session: Session, club_id: int, event_type: str, items: list[tuple[int, dict[str, Any]]]
+) -> list[int | None]:
+    """:func:`enqueue` of several events of one type and club, ``(resource_id, data)`` each: the
+    subscriptions read once, the events inserted in one statement and their deliveries in another. The
+    events' ids, in the order of ``items`` (None for each when no subscription wants the type)."""
+    assert event_type in EVENT_TYPES, event_type
+    if not items:
+        return []
+    subscriptions = _wanting(session, club_id, event_type)
+    if not subscriptions:
+        return [None] * len(items)
+    now = utcnow()
+    rows = [
+        {
+            "loyalty_club_id": club_id,
+            "type": event_type,
+            "resource_id": resource_id,
+            "created_at": now,
+            "data": orjson.loads(orjson.dumps(data)),
+            "changes": None,
+        }
+        for resource_id, data in items
+    ]
+    event_ids = [
+        int(event_id)
+        for event_id in session.execute(
+            insert(WebhookEvent).returning(WebhookEvent.id, sort_by_parameter_order=True), rows
+        ).scalars()
+    ]
+    session.execute(
+        insert(WebhookDelivery),
+        [
+            {
+                "loyalty_club_id": club_id,
+                "subscription_id": sub_id,
+                "event_id": event_id,
+                "status": PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for event_id in event_ids
+            for sub_id in subscriptions
+        ],
+    )
+    return list(event_ids)
+
+
 def on_member_change(session: Session, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
     """Member listener: ``member.created`` / ``updated`` / ``deleted`` with the v2 member changes."""
     current = after or before
