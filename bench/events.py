@@ -63,7 +63,7 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-JUDGES = {"pairwise": 50, "batched": 200}
+JUDGES = {"pairwise": 50, "batched": 1000}
 """How the worker judges the Triggerer's pairs, and how many per transaction."""
 
 
