@@ -10,8 +10,10 @@ concurrent workers can never let a member past ``limit`` or ``frequency``.
 
 A batch is judged with one statement per kind (:func:`_judge_batch`): the counters of its (rule, member)
 pairs created and locked together, the fired counts of their periods read together, the executions
-inserted and the counters updated together; only the hooks of the pairs that fire run one by one. The
-decisions are :mod:`.rules`' as for one pair (:func:`judge`, which built-in rules still use inline).
+inserted and the counters updated together; the hooks of the pairs that fire run together
+(:func:`hooks.run_many`), pair by pair only when one refuses. Built-in rules are judged by the same
+function in the transaction of their events (:func:`on_events`). The decisions are :mod:`.rules`' as for
+one pair (:func:`judge`, the former pair-by-pair judge, kept to compare: ``triggerer_judge: pairwise``).
 """
 
 from __future__ import annotations
@@ -143,7 +145,8 @@ def _judge_now(session: Session, club_id: int, inline: list[TriggerRule], events
 def judge(
     session: Session, club: LoyaltyClub, rule: TriggerRule, event: MemberEvent | EventView, member: dict[str, Any]
 ) -> str:
-    """Judge one pair (in the caller's transaction); the execution's status."""
+    """Judge one pair (in the caller's transaction); the execution's status. Only the ``pairwise`` judge
+    (kept to compare with the batched one) uses it."""
     terms = rules.terms_of(rule)
     base = {
         "loyalty_club_id": club.id,

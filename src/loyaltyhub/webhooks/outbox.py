@@ -81,7 +81,12 @@ def enqueue(
 
 
 def enqueue_many(
-    session: Session, club_id: int, event_type: str, items: list[tuple[int, dict[str, Any]]]
+    session: Session,
+    club_id: int,
+    event_type: str,
+    items: list[tuple[int, dict[str, Any]]],
+    *,
+    now: datetime | None = None,
 ) -> list[int | None]:
     """:func:`enqueue` of several events of one type and club, ``(resource_id, data)`` each: the
     subscriptions read once, the events inserted in one statement and their deliveries in another. The
@@ -92,7 +97,7 @@ def enqueue_many(
     subscriptions = _wanting(session, club_id, event_type)
     if not subscriptions:
         return [None] * len(items)
-    now = utcnow()
+    now = now or utcnow()
     rows = [
         {
             "loyalty_club_id": club_id,
@@ -150,3 +155,20 @@ def on_resource_change(session: Session, change: ResourceChange) -> None:
     event_type = f"{change.resource}.{change.action}"
     if event_type in EVENT_TYPES:
         enqueue(session, change.club_id, event_type, change.resource_id, change.data, now=change.occurred_at)
+
+
+def on_resource_changes(session: Session, changes: list[ResourceChange]) -> None:
+    """Many changes of one transaction (the grants of one offer): each (club, type, time)'s events in one
+    outbox write."""
+    groups: dict[tuple[int, str, datetime], list[tuple[int, dict[str, Any]]]] = {}
+    for change in changes:
+        event_type = f"{change.resource}.{change.action}"
+        if event_type in EVENT_TYPES:
+            groups.setdefault((change.club_id, event_type, change.occurred_at), []).append(
+                (change.resource_id, change.data)
+            )
+    for (club_id, event_type, occurred_at), items in groups.items():
+        enqueue_many(session, club_id, event_type, items, now=occurred_at)
+
+
+on_resource_change.many = on_resource_changes  # type: ignore[attr-defined]
