@@ -134,9 +134,10 @@ class Settings(BaseSettings):
     webhook_retry_window_seconds: float = Field(default=20 * 24 * 3600.0, gt=0)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     webhook_lease_seconds: float = Field(default=60.0, gt=0)
-    # Triggerer: pairs judged per transaction, in batches (one statement per kind per batch) or, to compare
-    # (bench/events.py --judge both), one pair at a time as before.
-    triggerer_batch_size: int = Field(default=200, ge=1, le=5000)
+    # Triggerer: pairs judged per transaction, in batches (one statement per kind per batch; at most 200 on
+    # SQLite, where a batch holds the one write lock) or, to compare (bench/events.py --judge both), one
+    # pair at a time as before.
+    triggerer_batch_size: int = Field(default=1000, ge=1, le=5000)
     triggerer_judge: Literal["batched", "pairwise"] = "batched"
 
     # Files (uploads in parts): where they are stored (loyaltyhub.storage), the largest file, the largest

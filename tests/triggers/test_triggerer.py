@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from loyaltyhub.events import routes as event_routes
 from loyaltyhub.members.groups import service as groups
+from loyaltyhub.offers import grants
 from loyaltyhub.offers.models import OfferGrant
 from loyaltyhub.rewards.models import PointsTransaction
 from loyaltyhub.rewards.program import service as rewards_program
@@ -317,3 +318,65 @@ def test_judging_in_batches_decides_as_judging_pair_by_pair(client, clocked, ses
     assert outcomes[0] == outcomes[1]
     assert any(status == "fired" for rule_log in outcomes[0][0] for status, _ in rule_log)
     assert any(reason == "frequency" for rule_log in outcomes[0][0] for _, reason in rule_log)
+
+
+def test_the_hooks_of_a_batch_run_together_and_each_result_is_its_pairs(
+    client, clocked, session, sessions, club, headers
+):
+    """Grants of one offer go in one call and webhook events in one write: each fired execution's result still
+    names its own member's grant and a webhook event of its own event."""
+    webhooks.subscription(session, club, event_types=["trigger_rule.fired"])
+    offer = offers.offer(session, club, status="published", type="exclusive")
+    granting = grant_rule(session, club, offer, limit=1)
+    calling = factories.rule(session, club, hook_type="webhook", options={})
+    people = [members.member(session, club) for _ in range(5)]
+    for person in people:
+        send(client, club, headers, person, "2026-03-30T10:00:00+02:00", "2026-03-30T10:05:00+02:00")
+    assert process_due(sessions.write, now=NOW + timedelta(seconds=1), batch=200) == 20
+    fired = session.execute(
+        select(TriggerExecution)
+        .where(TriggerExecution.status == "fired", TriggerExecution.rule_id.in_([granting.id, calling.id]))
+        .order_by(TriggerExecution.id)
+    ).scalars()
+    grant_owner = dict(session.execute(select(OfferGrant.id, OfferGrant.member_id)).all())
+    webhook_event_of = {
+        e.id: e.data["event"]["id"]
+        for e in session.execute(select(WebhookEvent).where(WebhookEvent.type == "trigger_rule.fired")).scalars()
+    }
+    by_rule: dict[int, int] = {}
+    for execution in fired:
+        by_rule[execution.rule_id] = by_rule.get(execution.rule_id, 0) + 1
+        if execution.rule_id == granting.id:
+            assert grant_owner[execution.result["grant_id"]] == execution.member_id
+        else:
+            assert webhook_event_of[execution.result["webhook_event_id"]] == execution.event_id, execution.result
+    assert by_rule == {granting.id: 5, calling.id: 10}
+
+
+def test_a_refused_hook_in_a_batch_fails_alone(client, clocked, session, sessions, club, headers):
+    """One member's grant refused (the offer's limit per member) while the batch's other hooks run: that
+    pair is logged failed and not counted (the member's next event is tried again), the rest fire."""
+    offer = offers.offer(session, club, status="published", type="exclusive", maximum_grants_per_user=1)
+    rule = grant_rule(session, club, offer, limit=2)
+    holder, newcomer = members.member(session, club), members.member(session, club)
+    grants.grant_offer(session, club.id, offer.id, [holder.id])
+    for person in (holder, newcomer):
+        send(client, club, headers, person, "2026-03-30T10:00:00+02:00", "2026-03-30T10:05:00+02:00")
+    assert process_due(sessions.write, now=NOW + timedelta(seconds=1), batch=200) == 4
+    outcome = {
+        (member_id, str(occurred_at)): (status, reason)
+        for member_id, occurred_at, status, reason in session.execute(
+            select(
+                TriggerExecution.member_id,
+                TriggerExecution.occurred_at,
+                TriggerExecution.status,
+                TriggerExecution.reason,
+            ).where(TriggerExecution.rule_id == rule.id)
+        ).all()
+    }
+    statuses = {
+        member_id: sorted(status for (m, _), (status, _) in outcome.items() if m == member_id)
+        for member_id in (holder.id, newcomer.id)
+    }
+    assert statuses == {holder.id: ["failed", "failed"], newcomer.id: ["failed", "fired"]}, outcome
+    assert grants_of(session, offer, holder) == 1 and grants_of(session, offer, newcomer) == 1

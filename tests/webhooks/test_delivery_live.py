@@ -172,3 +172,33 @@ def test_members_v2_delivery(session, sessions, settings, club):
     assert request.json["version"] == 2
     assert item["event"]["type"] == "import" and item["member"]["id"] == member.id
     assert item["member_changes"]["properties"]["first_name"] == {"change": "+", "was": None, "is": "Ola"}
+
+
+def test_a_slow_receiver_does_not_hold_back_another_and_each_gets_its_events_in_order(
+    session, sessions, settings, club
+):
+    import threading
+    import time
+
+    with receiver(delay=1.2) as slow, receiver() as fast:  # below the tests' 2 s timeout
+        slow_sub = factories.subscription(session, club, url=slow.url)
+        fast_sub = factories.subscription(session, club, url=fast.url)
+        member = members.member(session, club, properties={"first_name": "Kari"})
+        update_member(session, club, member, {"properties": {"first_name": "Kari Anne"}})
+        destroy_member(session, member)
+        session.flush()
+        batch = threading.Thread(target=delivery.run_once, args=(sessions.write, settings))
+        batch.start()
+        deadline = time.monotonic() + 3.0
+        while len(fast.requests) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        # Sent one after another across subscriptions, the fast receiver's third event would wait for two
+        # of the slow receiver's answers (2.4 s).
+        assert len(fast.requests) == 3 and len(slow.requests) <= 1
+        batch.join(timeout=30)
+        in_order = ["member.created", "member.updated", "member.deleted"]
+        assert [r.json["type"] for r in fast.requests] == in_order
+        assert [r.json["type"] for r in slow.requests] == in_order
+    assert statuses(session, slow_sub) == statuses(session, fast_sub) == ["delivered"] * 3
+    attempts = session.execute(select(WebhookAttempt.response_status).where(WebhookAttempt.loyalty_club_id == club.id))
+    assert sorted(attempts.scalars()) == [200] * 6

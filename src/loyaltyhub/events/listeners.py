@@ -42,46 +42,53 @@ def on_member_change(session: Session, before: dict[str, Any] | None, after: dic
             record(session, club_id, member_id, "member_updated", {"changed": changed}, key=key, occurred_at=now)
 
 
-def on_resource_change(session: Session, change: ResourceChange) -> None:
+Recorded = tuple[int, str, dict[str, Any], str, Any]
+"""A member event to record: ``(member_id, type, data, key, occurred_at)`` (:func:`record_many`'s)."""
+
+
+def _event_of(change: ResourceChange) -> Recorded | None:
+    """The member event a change of another domain is, if it is one."""
     if change.member_id is None:
-        return
+        return None
+    member_id, at = change.member_id, change.occurred_at
     if change.resource == "offer_grant" and change.action == "created":
-        data = {"offer_id": change.data["offer_id"]}
-        key = f"offer_granted:{change.resource_id}"
-        record(
-            session, change.club_id, change.member_id, "offer_granted", data, key=key, occurred_at=change.occurred_at
+        return (
+            member_id,
+            "offer_granted",
+            {"offer_id": change.data["offer_id"]},
+            f"offer_granted:{change.resource_id}",
+            at,
         )
-    elif change.resource == "member_offer_use" and change.action == "created":
+    if change.resource == "member_offer_use" and change.action == "created":
         data = {"offer_id": change.data["offer_id"], "usage_id": change.resource_id}
-        key = f"offer_used:{change.resource_id}"
-        record(session, change.club_id, change.member_id, "offer_used", data, key=key, occurred_at=change.occurred_at)
-    elif change.resource == "offer_like" and change.action == "created":
+        return (member_id, "offer_used", data, f"offer_used:{change.resource_id}", at)
+    if change.resource == "offer_like" and change.action == "created":
         # A member may like, unlike and like again: each like is an event.
-        key = f"offer_liked:{uuid.uuid4().hex}"
-        data = {"offer_id": change.data["offer_id"]}
-        record(session, change.club_id, change.member_id, "offer_liked", data, key=key, occurred_at=change.occurred_at)
-    elif (event := _dispatch_event(change)) is not None:
-        member_id, kind, data, key, occurred_at = event
-        record(session, change.club_id, member_id, kind, data, key=key, occurred_at=occurred_at)
-    elif change.resource == "link_visit" and change.action == "created":
+        return (member_id, "offer_liked", {"offer_id": change.data["offer_id"]}, f"offer_liked:{uuid.uuid4().hex}", at)
+    if (event := _dispatch_event(change)) is not None:
+        return event
+    if change.resource == "link_visit" and change.action == "created":
         channel = change.data.get("channel")
         data = {
             "sending_id": change.data["sending_id"],
             "channel": channel if channel in CHANNELS else None,
             "url": change.data.get("url"),
         }
-        key = f"sending_clicked:{change.resource_id}"
-        record(
-            session, change.club_id, change.member_id, "sending_clicked", data, key=key, occurred_at=change.occurred_at
-        )
-    elif change.resource == "points_transaction" and change.action in ("earned", "spent"):
+        return (member_id, "sending_clicked", data, f"sending_clicked:{change.resource_id}", at)
+    if change.resource == "points_transaction" and change.action in ("earned", "spent"):
         kind = f"points_{change.action}"
         data = {"points": abs(change.data["amount"]), "reason": change.data["type"]}
-        key = f"{kind}:{change.resource_id}"
-        record(session, change.club_id, change.member_id, kind, data, key=key, occurred_at=change.occurred_at)
+        return (member_id, kind, data, f"{kind}:{change.resource_id}", at)
+    return None
 
 
-def _dispatch_event(change: ResourceChange) -> tuple[int, str, dict[str, Any], str, Any] | None:
+def on_resource_change(session: Session, change: ResourceChange) -> None:
+    if (event := _event_of(change)) is not None:
+        member_id, kind, data, key, occurred_at = event
+        record(session, change.club_id, member_id, kind, data, key=key, occurred_at=occurred_at)
+
+
+def _dispatch_event(change: ResourceChange) -> Recorded | None:
     """The member event of a message dispatched to a member, if the change is one."""
     if change.resource != "dispatch" or change.action not in DISPATCH_EVENTS or change.member_id is None:
         return None
@@ -92,13 +99,11 @@ def _dispatch_event(change: ResourceChange) -> tuple[int, str, dict[str, Any], s
 
 
 def on_resource_changes(session: Session, changes: list[ResourceChange]) -> None:
-    """Many changes of one transaction: the dispatch events of each club in one statement, the rest one by one."""
-    by_club: dict[int, list[tuple[int, str, dict[str, Any], str, Any]]] = {}
+    """Many changes of one transaction (a batch of dispatches, the grants of one offer): each club's events
+    in one statement, told to the event listeners together."""
+    by_club: dict[int, list[Recorded]] = {}
     for change in changes:
-        event = _dispatch_event(change)
-        if event is None:
-            on_resource_change(session, change)
-        else:
+        if (event := _event_of(change)) is not None:
             by_club.setdefault(change.club_id, []).append(event)
     for club_id, events in by_club.items():
         record_many(session, club_id, events)

@@ -22,7 +22,7 @@ from loyaltyhub.errors import NotFound, UnprocessableEntity
 from loyaltyhub.members.models import Member
 from loyaltyhub.offers import validation
 from loyaltyhub.offers.models import Offer, OfferGrant
-from loyaltyhub.services import ResourceChange, notify_change
+from loyaltyhub.services import ResourceChange, notify_changes
 
 WELCOME = "welcome"
 
@@ -102,17 +102,25 @@ def grant_offer(
 
 
 def _notify(session: Session, club_id: int, grants: list[OfferGrant]) -> None:
-    for grant in grants:
-        data = {
-            "id": grant.id,
-            "offer_id": grant.offer_id,
-            "member_id": grant.member_id,
-            "granted_at": grant.granted_at.isoformat(),
-        }
-        change = ResourceChange(
-            "offer_grant", "created", club_id, grant.id, grant.granted_at, data, member_id=grant.member_id
+    # Together: the listeners write a grant batch's events and webhooks in one statement each.
+    changes = [
+        ResourceChange(
+            "offer_grant",
+            "created",
+            club_id,
+            grant.id,
+            grant.granted_at,
+            {
+                "id": grant.id,
+                "offer_id": grant.offer_id,
+                "member_id": grant.member_id,
+                "granted_at": grant.granted_at.isoformat(),
+            },
+            member_id=grant.member_id,
         )
-        notify_change(session, change)
+        for grant in grants
+    ]
+    notify_changes(session, changes)
 
 
 def _add_to_grants_count(session: Session, club_id: int, offer_id: int, count: int) -> None:

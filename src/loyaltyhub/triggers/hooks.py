@@ -144,11 +144,43 @@ def run(session: Session, club: LoyaltyClub, rule: Any, event: Any, member: dict
     if rule.hook_type == "messaging":
         return _send(session, club, rule, event, options)
     if rule.hook_type == "webhook":
-        data = {
-            "rule_id": rule.id,
-            "member_id": event.member_id,
-            "event": {"id": event.id, "type": event.type, "occurred_at": event.occurred_at, "data": event.data},
-        }
-        webhook_event = outbox.enqueue(session, club.id, "trigger_rule.fired", rule.id, data)
+        webhook_event = outbox.enqueue(session, club.id, "trigger_rule.fired", rule.id, _webhook_data(rule, event))
         return {"webhook_event_id": webhook_event}
     raise ValueError(f"hook type {rule.hook_type} cannot run")  # refused when the rule was saved
+
+
+def _webhook_data(rule: Any, event: Any) -> dict[str, Any]:
+    return {
+        "rule_id": rule.id,
+        "member_id": event.member_id,
+        "event": {"id": event.id, "type": event.type, "occurred_at": event.occurred_at, "data": event.data},
+    }
+
+
+def run_many(
+    session: Session, club: LoyaltyClub, firing: list[tuple[Any, Any, dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """:func:`run` for each ``(rule, event, member)`` of ``firing``, the results in the same order; the
+    hooks that can go together do: the grants of one offer in one ``grant_offer`` call, the ``webhook``
+    events in one outbox write. Raises on the first hook that cannot run (the caller rolls all of them
+    back and runs them one by one, to log which failed)."""
+    results: list[dict[str, Any] | None] = [None] * len(firing)
+    grants_by_offer: dict[int, list[int]] = {}
+    webhooks: list[int] = []
+    for index, (rule, event, member) in enumerate(firing):
+        if rule.hook_type == "grant_offer":
+            grants_by_offer.setdefault(rule.options["grant_offer"]["offer_id"], []).append(index)
+        elif rule.hook_type == "webhook":
+            webhooks.append(index)
+        else:
+            results[index] = run(session, club, rule, event, member)
+    for offer_id, indexes in grants_by_offer.items():
+        granted = grants.grant_offer(session, club.id, offer_id, [firing[i][1].member_id for i in indexes])
+        for index, grant in zip(indexes, granted, strict=True):
+            results[index] = {"offer_id": offer_id, "grant_id": grant.id}
+    if webhooks:
+        items = [(firing[i][0].id, _webhook_data(firing[i][0], firing[i][1])) for i in webhooks]
+        webhook_events = outbox.enqueue_many(session, club.id, "trigger_rule.fired", items)
+        for index, webhook_event in zip(webhooks, webhook_events, strict=True):
+            results[index] = {"webhook_event_id": webhook_event}
+    return results  # type: ignore[return-value]

@@ -10,8 +10,10 @@ concurrent workers can never let a member past ``limit`` or ``frequency``.
 
 A batch is judged with one statement per kind (:func:`_judge_batch`): the counters of its (rule, member)
 pairs created and locked together, the fired counts of their periods read together, the executions
-inserted and the counters updated together; only the hooks of the pairs that fire run one by one. The
-decisions are :mod:`.rules`' as for one pair (:func:`judge`, which built-in rules still use inline).
+inserted and the counters updated together; the hooks of the pairs that fire run together
+(:func:`hooks.run_many`), pair by pair only when one refuses. Built-in rules are judged by the same
+function in the transaction of their events (:func:`on_events`). The decisions are :mod:`.rules`' as for
+one pair (:func:`judge`, the former pair-by-pair judge, kept to compare: ``triggerer_judge: pairwise``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.base import utcnow
-from loyaltyhub.db.dialect import insert_ignore, insert_ignore_returning, insert_many, insert_or_lock
+from loyaltyhub.db.dialect import insert_ignore_returning, insert_many, insert_or_lock, one_writer_at_a_time
 from loyaltyhub.db.tenancy import across_clubs, in_club
 from loyaltyhub.errors import ApiError
 from loyaltyhub.events.models import MemberEvent
@@ -45,6 +47,10 @@ from loyaltyhub.triggers.models import (
 )
 
 BATCH = 50
+ONE_WRITER_BATCH = 200
+"""At most this many pairs per transaction where one writer at a time holds the database (SQLite): a
+batch holds the write lock for its whole judging, and 1,000 pairs gained little there (~10 %) while
+making every ingestion request wait longer for the lock."""
 
 
 @dataclass(frozen=True)
@@ -125,19 +131,22 @@ def _judge_now(session: Session, club_id: int, inline: list[TriggerRule], events
             select(Member).where(in_club(Member, club_id), Member.id.in_({e["member_id"] for _, e in pairs}))
         ).scalars()
     }
+    ordered = []
     for rule, event in sorted(pairs, key=lambda p: (p[1]["member_id"], p[0].id, p[1]["occurred_at"], p[1]["id"])):
         member = members.get(event["member_id"])
         if member is not None:
             view = EventView(
                 event["id"], event["member_id"], event["type"], event["source"], event["occurred_at"], event["data"]
             )
-            judge(session, club, rule, view, member)
+            ordered.append((rule, view, member))
+    _judge_batch(session, club, ordered)
 
 
 def judge(
     session: Session, club: LoyaltyClub, rule: TriggerRule, event: MemberEvent | EventView, member: dict[str, Any]
 ) -> str:
-    """Judge one pair (in the caller's transaction); the execution's status."""
+    """Judge one pair (in the caller's transaction); the execution's status. Only the ``pairwise`` judge
+    (kept to compare with the batched one) uses it."""
     terms = rules.terms_of(rule)
     base = {
         "loyalty_club_id": club.id,
@@ -223,6 +232,8 @@ def process_due(
     pair at a time (as before batching: kept to compare, ``bench/events.py --judge both``)."""
     now = now or utcnow()
     with factory() as session, session.begin():
+        if one_writer_at_a_time(session):
+            batch = min(batch, ONE_WRITER_BATCH)
         items = session.execute(
             across_clubs(
                 select(TriggerQueueItem.id, TriggerQueueItem.loyalty_club_id, TriggerQueueItem.rule_id)
@@ -278,13 +289,23 @@ def _judge_club(session: Session, club_id: int, items: list[Any], pairwise: bool
         _judge_batch(session, club, pairs)
 
 
+Counted = tuple[TriggerRule, Any, dict[str, Any], dict[str, Any], datetime | None]
+"""A pair that counts for its rule (admitted): rule, event, member, its execution row, its period."""
+
+
 def _judge_batch(session: Session, club: LoyaltyClub, pairs: list[tuple[TriggerRule, Any, dict[str, Any]]]) -> None:
-    """Judge ``pairs`` (in the order given) as :func:`judge` would one by one, with one statement per kind."""
+    """Judge ``pairs`` (in the order given) as :func:`judge` would one by one, with one statement per kind.
+
+    The pairs are decided first, as if every hook will run; then the hooks of the firing pairs run together
+    (:func:`hooks.run_many`: one grant per offer, one outbox write) in one savepoint. Should one of them
+    refuse (an archived offer, a grant limit: an ``ApiError``), that savepoint is rolled back and the batch
+    decided again pair by pair with each hook in a savepoint of its own, so the failing pair is logged
+    ``failed`` and does not count as an action (the member's next event may then fire instead)."""
     tz = ZoneInfo(club.timezone)
     now = utcnow()
     terms = {rule.id: rules.terms_of(rule) for rule, _, _ in pairs}
-    executions: list[dict[str, Any]] = []
-    counted: list[tuple[TriggerRule, Any, dict[str, Any], dict[str, Any], datetime | None]] = []
+    skipped: list[dict[str, Any]] = []
+    counted: list[Counted] = []
     for rule, event, member in pairs:
         base = {
             "loyalty_club_id": club.id,
@@ -299,34 +320,25 @@ def _judge_batch(session: Session, club: LoyaltyClub, pairs: list[tuple[TriggerR
         reason = "paused" if rule.paused else "deleted" if rule.deleted_at is not None else None
         reason = reason or rules.admits(terms[rule.id], source=event.source, member=member, data=event.data or {})
         if reason is not None:
-            executions.append({**base, "status": SKIPPED, "reason": reason})
+            skipped.append({**base, "status": SKIPPED, "reason": reason})
         else:
             counted.append((rule, event, member, base, rules.period_of(terms[rule.id], event.occurred_at, tz)))
     keys = sorted({(rule.id, event.member_id) for rule, event, _, _, _ in counted})
     counters = _lock_counters(session, club.id, keys)
     in_period = _fired_in_periods(session, club.id, counted)
-    standings: dict[tuple[int, int], list[int]] = {}
-    for rule, event, member, base, period in counted:
-        key = (rule.id, event.member_id)
-        standing = standings.setdefault(key, [counters[key][1], counters[key][2]])
-        period_key = (rule.id, event.member_id, period)
-        decision = rules.decide(terms[rule.id], rules.Standing(standing[0], standing[1], in_period.get(period_key, 0)))
-        row = {**base, "status": SKIPPED, "reason": decision.reason, "period_start": period}
-        if decision.fire:
-            try:
-                with session.begin_nested():
-                    row["result"] = hooks.run(session, club, rule, event, member)
-                row["status"], row["reason"] = FIRED, None
-                standing[1] += 1
-                if period is not None:
-                    in_period[period_key] = in_period.get(period_key, 0) + 1
-            except ApiError as failure:
-                row["status"], row["reason"] = FAILED, failure.message
-        standing[0] += 1
-        executions.append(row)
+    executions, standings, firing = _decide(terms, counted, counters, in_period)
+    if firing:
+        try:
+            with session.begin_nested():
+                results = hooks.run_many(session, club, [counted[i][:3] for i in firing])
+        except ApiError:
+            executions, standings, _ = _decide(terms, counted, counters, in_period, session=session, club=club)
+        else:
+            for index, result in zip(firing, results, strict=True):
+                executions[index]["result"] = result
     # Unique per (rule, event): a pair judged before (it cannot be, while its queue row is taken in this
     # transaction) is left as it was judged.
-    insert_ignore_returning(session, TriggerExecution.__table__, executions, _PAIR, ["id"])
+    insert_ignore_returning(session, TriggerExecution.__table__, [*skipped, *executions], _PAIR, ["id"])
     if standings:
         session.execute(
             update(TriggerCounter.__table__)
@@ -339,6 +351,47 @@ def _judge_batch(session: Session, club: LoyaltyClub, pairs: list[tuple[TriggerR
         )
 
 
+def _decide(
+    terms: dict[int, rules.Terms],
+    counted: list[Counted],
+    counters: dict[tuple[int, int], tuple[int, int, int]],
+    fired_before: dict[tuple[int, int, datetime | None], int],
+    *,
+    session: Session | None = None,
+    club: LoyaltyClub | None = None,
+) -> tuple[list[dict[str, Any]], dict[tuple[int, int], list[int]], list[int]]:
+    """Decide the ``counted`` pairs in order from the members' standings: their execution rows, the
+    standings after them and the indexes of the pairs that fire. Without a session every firing pair is
+    taken to fire (its hook runs later); with one, each firing pair's hook runs now in a savepoint and a
+    hook that refuses makes the pair ``failed``, not counted as an action."""
+    in_period = dict(fired_before)
+    standings: dict[tuple[int, int], list[int]] = {}
+    executions: list[dict[str, Any]] = []
+    firing: list[int] = []
+    for index, (rule, event, member, base, period) in enumerate(counted):
+        key = (rule.id, event.member_id)
+        standing = standings.setdefault(key, [counters[key][1], counters[key][2]])
+        period_key = (rule.id, event.member_id, period)
+        decision = rules.decide(terms[rule.id], rules.Standing(standing[0], standing[1], in_period.get(period_key, 0)))
+        row = {**base, "status": SKIPPED, "reason": decision.reason, "period_start": period}
+        if decision.fire:
+            try:
+                if session is not None:
+                    assert club is not None
+                    with session.begin_nested():
+                        row["result"] = hooks.run(session, club, rule, event, member)
+                row["status"], row["reason"] = FIRED, None
+                firing.append(index)
+                standing[1] += 1
+                if period is not None:
+                    in_period[period_key] = in_period.get(period_key, 0) + 1
+            except ApiError as failure:
+                row["status"], row["reason"] = FAILED, failure.message
+        standing[0] += 1
+        executions.append(row)
+    return executions, standings, firing
+
+
 def _lock_counters(
     session: Session, club_id: int, keys: list[tuple[int, int]]
 ) -> dict[tuple[int, int], tuple[int, int, int]]:
@@ -346,7 +399,9 @@ def _lock_counters(
     key order (the order every worker takes them in): ``{key: (id, events_count, actions_count)}``."""
     if not keys:
         return {}
-    insert_ignore(
+    # insert_ignore_returning: one cached statement (PostgreSQL: the rows as one JSON text), where a
+    # multi-row VALUES would be compiled afresh for each batch's number of keys.
+    insert_ignore_returning(
         session,
         TriggerCounter.__table__,
         [
@@ -360,6 +415,7 @@ def _lock_counters(
             for rule_id, member_id in keys
         ],
         ["loyalty_club_id", "rule_id", "member_id"],
+        ["id"],
     )
     wanted = set(keys)
     rows = session.execute(
@@ -383,7 +439,7 @@ def _lock_counters(
 def _fired_in_periods(
     session: Session,
     club_id: int,
-    counted: list[tuple[TriggerRule, Any, dict[str, Any], dict[str, Any], datetime | None]],
+    counted: list[Counted],
 ) -> dict[tuple[int, int, datetime | None], int]:
     """How many actions each (rule, member, period) of ``counted`` already has (rules with a frequency)."""
     periods = {(rule.id, event.member_id, period) for rule, event, _, _, period in counted if period is not None}

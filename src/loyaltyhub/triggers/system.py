@@ -8,7 +8,8 @@ shown and logged like any rule and can be paused and started; its event type, ho
 
 Its hook is one only built-in rules have (not accepted when a client saves a rule), and it is judged in
 the transaction of its event, not by the worker: the welcome offers are granted in the sign-up's
-transaction, so the member's first answer already shows them, as before the rule existed.
+transaction, so the member's first answer already shows them, as before the rule existed. It is judged by
+the same batched judge as the worker's pairs (:func:`loyaltyhub.triggers.queue.on_events`).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -185,17 +186,13 @@ def send(client: httpx.Client, claimed: Claimed, settings: Settings) -> Outcome:
 
 def record(factory: SessionMaker, claimed: Claimed, outcome: Outcome, settings: Settings) -> str:
     """Store the attempt and move the delivery on; returns its new status ("lost" when no longer ours)."""
-    now = utcnow()
-    window = timedelta(seconds=settings.webhook_retry_window_seconds)
-    attempts = claimed.attempts + 1
-    mine = (
-        in_club(WebhookDelivery, claimed.club_id),
-        WebhookDelivery.id == claimed.id,
-        WebhookDelivery.status == PENDING,
-        WebhookDelivery.claim_token == claimed.claim_token,
-    )
+    return record_all(factory, [(claimed, outcome)], settings)[0]
+
+
+def _transition(claimed: Claimed, outcome: Outcome, settings: Settings, now: datetime) -> dict[str, Any]:
+    """The delivery's new values after this attempt."""
     values: dict[str, Any] = {
-        "attempts": attempts,
+        "attempts": claimed.attempts + 1,
         "claim_token": None,
         "leased_until": None,
         "last_status_code": outcome.status,
@@ -206,31 +203,62 @@ def record(factory: SessionMaker, claimed: Claimed, outcome: Outcome, settings: 
         values.update(status=DELIVERED, finished_at=now)
     elif status is not None and 400 <= status < 500:
         values.update(status=DROPPED, finished_at=now)
-    elif now - claimed.created_at >= window:
+    elif now - claimed.created_at >= timedelta(seconds=settings.webhook_retry_window_seconds):
         values.update(status=EXPIRED, finished_at=now)
     else:
-        values.update(next_attempt_at=now + backoff(attempts, settings.webhook_backoff_seconds))
+        values.update(next_attempt_at=now + backoff(claimed.attempts + 1, settings.webhook_backoff_seconds))
+    return values
+
+
+def record_all(factory: SessionMaker, sent: list[tuple[Claimed, Outcome]], settings: Settings) -> list[str]:
+    """Store a batch's attempts in one transaction, in the order given; each delivery's new status ("lost"
+    when no longer ours). Each move is still a conditional UPDATE on this worker's claim token; the attempts
+    are inserted together; a subscription's health is touched only where its outcomes change from success
+    to failure or back (a run of successes clears ``failing_since`` once, as each of them would)."""
+    now = utcnow()
+    window = timedelta(seconds=settings.webhook_retry_window_seconds)
+    statuses: list[str] = []
+    attempts: list[dict[str, Any]] = []
+    last_outcome: dict[tuple[int, int], bool] = {}
     with factory() as session, session.begin():
-        result = session.execute(
-            update(WebhookDelivery).where(*mine).values(**values).execution_options(synchronize_session=False)
-        )
-        if (getattr(result, "rowcount", 0) or 0) != 1:
-            return "lost"
-        session.execute(
-            insert(WebhookAttempt).values(
-                loyalty_club_id=claimed.club_id,
-                delivery_id=claimed.id,
-                attempted_at=now,
-                request_headers=outcome.headers,
-                request_body=claimed.body,
-                response_status=outcome.status,
-                response_body=outcome.body,
-                duration_ms=outcome.duration_ms,
-                error=outcome.error,
+        for claimed, outcome in sent:
+            values = _transition(claimed, outcome, settings, now)
+            result = session.execute(
+                update(WebhookDelivery)
+                .where(
+                    in_club(WebhookDelivery, claimed.club_id),
+                    WebhookDelivery.id == claimed.id,
+                    WebhookDelivery.status == PENDING,
+                    WebhookDelivery.claim_token == claimed.claim_token,
+                )
+                .values(**values)
+                .execution_options(synchronize_session=False)
             )
-        )
-        _track_health(session, claimed, delivered=values.get("status") == DELIVERED, now=now, window=window)
-        return str(values.get("status", PENDING))
+            if (getattr(result, "rowcount", 0) or 0) != 1:
+                statuses.append("lost")
+                continue
+            statuses.append(str(values.get("status", PENDING)))
+            attempts.append(
+                {
+                    "loyalty_club_id": claimed.club_id,
+                    "delivery_id": claimed.id,
+                    "attempted_at": now,
+                    "request_headers": outcome.headers,
+                    "request_body": claimed.body,
+                    "response_status": outcome.status,
+                    "response_body": outcome.body,
+                    "duration_ms": outcome.duration_ms,
+                    "error": outcome.error,
+                }
+            )
+            delivered = values.get("status") == DELIVERED
+            subscription = (claimed.club_id, claimed.subscription_id)
+            if last_outcome.get(subscription) != delivered:
+                _track_health(session, claimed, delivered=delivered, now=now, window=window)
+                last_outcome[subscription] = delivered
+        if attempts:
+            session.execute(insert(WebhookAttempt), attempts)
+    return statuses
 
 
 def _track_health(session: Session, claimed: Claimed, *, delivered: bool, now: datetime, window: timedelta) -> None:
@@ -290,8 +318,24 @@ def run_once(factory: SessionMaker, settings: Settings, client: httpx.Client | N
     own = client is None
     client = client or httpx.Client(timeout=settings.webhook_timeout_seconds, follow_redirects=False)
     try:
+        # Each subscription's deliveries go out in order, one after another (a receiver sees a member
+        # created before it is updated); different subscriptions' at the same time, so one slow receiver
+        # does not hold the others back by its timeout. The outcomes are recorded together, in one
+        # transaction (one round trip per delivery, not a transaction of four statements each).
+        by_subscription: dict[int, list[Claimed]] = {}
         for item in claimed:
-            record(factory, item, send(client, item, settings), settings)
+            by_subscription.setdefault(item.subscription_id, []).append(item)
+
+        def send_in_order(items: list[Claimed]) -> list[tuple[Claimed, Outcome]]:
+            return [(item, send(client, item, settings)) for item in items]
+
+        lanes = list(by_subscription.values())
+        if len(lanes) == 1:
+            sent = send_in_order(lanes[0])
+        else:
+            with ThreadPoolExecutor(max_workers=len(lanes), thread_name_prefix="webhook-send") as pool:
+                sent = [pair for lane in pool.map(send_in_order, lanes) for pair in lane]
+        record_all(factory, sent, settings)
     finally:
         if own:
             client.close()

@@ -80,6 +80,60 @@ def enqueue(
     return int(event_id)
 
 
+def enqueue_many(
+    session: Session,
+    club_id: int,
+    event_type: str,
+    items: list[tuple[int, dict[str, Any]]],
+    *,
+    now: datetime | None = None,
+) -> list[int | None]:
+    """:func:`enqueue` of several events of one type and club, ``(resource_id, data)`` each: the
+    subscriptions read once, the events inserted in one statement and their deliveries in another. The
+    events' ids, in the order of ``items`` (None for each when no subscription wants the type)."""
+    assert event_type in EVENT_TYPES, event_type
+    if not items:
+        return []
+    subscriptions = _wanting(session, club_id, event_type)
+    if not subscriptions:
+        return [None] * len(items)
+    now = now or utcnow()
+    rows = [
+        {
+            "loyalty_club_id": club_id,
+            "type": event_type,
+            "resource_id": resource_id,
+            "created_at": now,
+            "data": orjson.loads(orjson.dumps(data)),
+            "changes": None,
+        }
+        for resource_id, data in items
+    ]
+    event_ids = [
+        int(event_id)
+        for event_id in session.execute(
+            insert(WebhookEvent).returning(WebhookEvent.id, sort_by_parameter_order=True), rows
+        ).scalars()
+    ]
+    session.execute(
+        insert(WebhookDelivery),
+        [
+            {
+                "loyalty_club_id": club_id,
+                "subscription_id": sub_id,
+                "event_id": event_id,
+                "status": PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for event_id in event_ids
+            for sub_id in subscriptions
+        ],
+    )
+    return list(event_ids)
+
+
 def on_member_change(session: Session, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
     """Member listener: ``member.created`` / ``updated`` / ``deleted`` with the v2 member changes."""
     current = after or before
@@ -101,3 +155,20 @@ def on_resource_change(session: Session, change: ResourceChange) -> None:
     event_type = f"{change.resource}.{change.action}"
     if event_type in EVENT_TYPES:
         enqueue(session, change.club_id, event_type, change.resource_id, change.data, now=change.occurred_at)
+
+
+def on_resource_changes(session: Session, changes: list[ResourceChange]) -> None:
+    """Many changes of one transaction (the grants of one offer): each (club, type, time)'s events in one
+    outbox write."""
+    groups: dict[tuple[int, str, datetime], list[tuple[int, dict[str, Any]]]] = {}
+    for change in changes:
+        event_type = f"{change.resource}.{change.action}"
+        if event_type in EVENT_TYPES:
+            groups.setdefault((change.club_id, event_type, change.occurred_at), []).append(
+                (change.resource_id, change.data)
+            )
+    for (club_id, event_type, occurred_at), items in groups.items():
+        enqueue_many(session, club_id, event_type, items, now=occurred_at)
+
+
+on_resource_change.many = on_resource_changes  # type: ignore[attr-defined]
