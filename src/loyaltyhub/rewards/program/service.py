@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db import dialect
 from loyaltyhub.db.base import utcnow
-from loyaltyhub.db.tenancy import in_club
+from loyaltyhub.db.tenancy import in_club, same_club
 from loyaltyhub.members.models import Member
 from loyaltyhub.rewards.errors import NotParticipating, ProgramDisabled
 from loyaltyhub.rewards.models import PointsTransaction, RewardsAccount, RewardsProgram
@@ -118,7 +118,7 @@ _LOCK_PARTICIPANT = (
         )
         .label("due_lots"),
     )
-    .join(RewardsProgram, RewardsProgram.loyalty_club_id == RewardsAccount.loyalty_club_id)
+    .join(RewardsProgram, same_club(RewardsProgram, RewardsAccount))
     .where(
         in_club(RewardsAccount, bindparam("club_key")),
         in_club(RewardsProgram, bindparam("club_key")),
