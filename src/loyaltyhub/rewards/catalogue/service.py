@@ -25,6 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.session import make_transient_to_detached
 
 from loyaltyhub.clubs.models import LoyaltyClub
+from loyaltyhub.db.dialect import is_sqlite
 from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import MemberBanned, UnprocessableEntity, ValidationFailed, details_tree
 from loyaltyhub.members.models import Member
@@ -209,6 +210,31 @@ _TAKE_STOCK = (
 )
 _PURCHASES = RewardPurchase.__table__
 _INSERT_PURCHASE = insert(_PURCHASES).returning(_PURCHASES.c.id)
+_PURCHASE_COLUMNS = (
+    "loyalty_club_id",
+    "member_id",
+    "reward_id",
+    "transaction_id",
+    "price",
+    "code",
+    "purchased_at",
+    "uses_count",
+    "last_used_at",
+    "active_until",
+)
+# PostgreSQL: the stock taken and the purchase written in one statement (a data-modifying CTE); no row
+# comes back when the stock is gone, and the caller's 422 undoes the debit with the transaction.
+_STOCK_TAKEN = _TAKE_STOCK.cte("stock_taken")
+_INSERT_PURCHASE_IF_STOCK = (
+    insert(_PURCHASES)
+    .from_select(
+        list(_PURCHASE_COLUMNS),
+        select(
+            *(bindparam(f"purchase_{name}", type_=_PURCHASES.c[name].type) for name in _PURCHASE_COLUMNS)
+        ).select_from(_STOCK_TAKEN),
+    )
+    .returning(_PURCHASES.c.id)
+)
 
 
 def _take_stock(session: Session, reward: Reward) -> None:
@@ -243,7 +269,6 @@ def purchase(session: Session, club: LoyaltyClub, member: Member, reward_id: int
         now=now,
         details={"reward_name": reward.name, "reward_id": reward.id},
     )
-    _take_stock(session, reward)
     values = {
         "loyalty_club_id": club.id,
         "member_id": member.id,
@@ -256,7 +281,18 @@ def purchase(session: Session, club: LoyaltyClub, member: Member, reward_id: int
         "last_used_at": None,
         "active_until": None,
     }
-    bought = RewardPurchase(id=session.execute(_INSERT_PURCHASE, values).scalar_one(), **values)
+    if is_sqlite(session):
+        _take_stock(session, reward)
+        bought_id = session.execute(_INSERT_PURCHASE, values).scalar_one()
+    else:
+        params = {f"purchase_{name}": value for name, value in values.items()}
+        bought_id = session.execute(
+            _INSERT_PURCHASE_IF_STOCK, {**params, "club_key": club.id, "reward_key": reward.id}
+        ).scalar()
+        if bought_id is None:
+            raise GlobalLimitExceeded()
+        session.expire(reward, ["purchased_count"])
+    bought = RewardPurchase(id=bought_id, **values)
     make_transient_to_detached(bought)  # as if loaded: persistent once added, nothing to flush
     session.add(bought)
     return bought

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.session import make_transient_to_detached
 
+from loyaltyhub.db.dialect import is_sqlite
 from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import UnprocessableEntity
 from loyaltyhub.rewards import rules
@@ -119,6 +120,21 @@ _WRITE_BALANCE = (
     .where(_ACCOUNTS.c.id == bindparam("account_key"), in_club(_ACCOUNTS, bindparam("club_key")))
     .values(balance=bindparam("new_balance"), lifetime_earned=bindparam("new_lifetime_earned"))
 )
+# PostgreSQL: the transaction and the balance it moves in one statement (a data-modifying CTE; SQLite has
+# none, and its statements cost no round trip). The transaction's values are bound under their own names:
+# parameters named after columns would also be taken as the CTE's SET values.
+_INSERT_TRANSACTION_AND_BALANCE = (
+    insert(_TRANSACTIONS)
+    .values(
+        {
+            column.name: bindparam(f"txn_{column.name}", type_=column.type)
+            for column in _TRANSACTIONS.c
+            if column.name != "id"
+        }
+    )
+    .returning(_TRANSACTIONS.c.id)
+    .add_cte(_WRITE_BALANCE.cte("moved_balance"))
+)
 _WRITE_LOT = (
     update(_TRANSACTIONS)
     .where(_TRANSACTIONS.c.id == bindparam("lot_key"), in_club(_TRANSACTIONS, bindparam("club_key")))
@@ -191,9 +207,11 @@ def _append(
     amount: int,
     when: datetime,
     details: dict[str, Any],
+    new_balance: tuple[int, int] | None = None,
     **columns: Any,
 ) -> PointsTransaction:
-    """Insert a transaction; the caller writes the balance it moved (:func:`_save_balance`)."""
+    """Insert a transaction. ``new_balance`` (balance, lifetime points): write them too (in the same
+    statement on PostgreSQL); otherwise the caller writes the balance it moved (:func:`_save_balance`)."""
     values = {
         "loyalty_club_id": account.loyalty_club_id,
         "member_id": account.member_id,
@@ -212,7 +230,21 @@ def _append(
         "achievement_id": None,
         **columns,
     }
-    new_id = session.execute(_INSERT_TRANSACTION, values).scalar_one()
+    if new_balance is not None and not is_sqlite(session):
+        balance, lifetime_earned = new_balance
+        moved = {
+            "account_key": account.id,
+            "club_key": account.loyalty_club_id,
+            "new_balance": balance,
+            "new_lifetime_earned": lifetime_earned,
+        }
+        inserted = {f"txn_{name}": value for name, value in values.items()}
+        new_id = session.execute(_INSERT_TRANSACTION_AND_BALANCE, {**inserted, **moved}).scalar_one()
+        _set(account, balance=balance, lifetime_earned=lifetime_earned)
+    else:
+        new_id = session.execute(_INSERT_TRANSACTION, values).scalar_one()
+        if new_balance is not None:
+            _save_balance(session, account, *new_balance)
     row = PointsTransaction(id=new_id, **values)
     make_transient_to_detached(row)  # as if loaded: persistent once added, nothing to flush
     session.add(row)
@@ -289,8 +321,8 @@ def earn(
             external_id=external_id,
             achievement_type=achievement_type,
             achievement_id=achievement_id,
+            new_balance=(account.balance + points, account.lifetime_earned + points),
         )
-        _save_balance(session, account, account.balance + points, account.lifetime_earned + points)
     _notify(session, row, "earned")
     return row
 
@@ -331,9 +363,15 @@ def spend(
             raise NotEnoughPoints()
         _take(session, account, points, lots)
         row = _append(
-            session, account, type=type, amount=-points, when=now, details=details or {}, external_id=external_id
+            session,
+            account,
+            type=type,
+            amount=-points,
+            when=now,
+            details=details or {},
+            external_id=external_id,
+            new_balance=(account.balance - points, account.lifetime_earned),
         )
-        _save_balance(session, account, account.balance - points, account.lifetime_earned)
     _notify(session, row, "spent")
     return row
 
@@ -419,8 +457,8 @@ def _cancel(session: Session, account: RewardsAccount, transaction_id: int, now:
         amount=-points,
         when=now,
         details={"cancelled_transaction_id": original.id},
+        new_balance=(account.balance - points, account.lifetime_earned - original.amount),
     )
-    _save_balance(session, account, account.balance - points, account.lifetime_earned - original.amount)
     return row
 
 
