@@ -16,6 +16,13 @@ Results go to docs/benchmarks.md (section "Rewards: points ledger").
 ``--smoke``: 2 clients, one round of 0.3 s, one worker, 5 status requests, nothing written; checks that
 the operations every path reported are the ledger's rows, the stock sold and the purchases, and that each
 balance equals its ledger sum.
+
+``--seed-per-op URL`` then ``--per-op URL [--member-index i]``: earn + purchase handed to the app
+in-process (no server, no HTTP client, thread-pool calls inline), printing the statements each request
+sends and this process's CPU per operation as one JSON line (``POINTS_SHOW_SQL=1``: the statements;
+``POINTS_PROFILE=cumulative|tottime``: a cProfile). To compare two versions of the code on a shared
+machine, run it alternately with ``PYTHONPATH=<other checkout>/src:.`` and with this one, a different
+member each run: CPU time per operation moves far less with the machine's load than rates do.
 """
 
 from __future__ import annotations

@@ -2,13 +2,15 @@
 
 **Purchase** is race-free on both databases, in one transaction:
 
-1. the member's account is locked (480 when not participating), so one purchase at a time per member;
+1. the member's account is locked with the club's program in one statement (402 without an enabled program,
+   480 when not participating), so one purchase at a time per member;
 2. the checks on that locked state: ban (467), the reward visible (404), level (422), the member's
    purchases of it (422 ``User limit exceeded``), points (422 ``Not enough points``; due lots expire first);
 3. the points are debited (a ``reward_purchase`` transaction, FIFO over the lots);
 4. last, the stock is taken with one conditional ``UPDATE rewards SET purchased_count = purchased_count + 1
    WHERE stock IS NULL OR purchased_count < stock`` (422 ``Global limit exceeded`` when no row changed,
    and the request's transaction undoes step 3). Last, so the reward's row lock is held only until commit.
+   On PostgreSQL this ``UPDATE`` and the purchase's ``INSERT`` are one statement (a data-modifying CTE).
 
 **Use** locks the account too, so two uses of one member never pass the "already active" check together.
 """
