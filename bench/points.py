@@ -16,6 +16,13 @@ Results go to docs/benchmarks.md (section "Rewards: points ledger").
 ``--smoke``: 2 clients, one round of 0.3 s, one worker, 5 status requests, nothing written; checks that
 the operations every path reported are the ledger's rows, the stock sold and the purchases, and that each
 balance equals its ledger sum.
+
+``--seed-per-op URL`` then ``--per-op URL [--member-index i]``: earn + purchase handed to the app
+in-process (no server, no HTTP client, thread-pool calls inline), printing the statements each request
+sends and this process's CPU per operation as one JSON line (``POINTS_SHOW_SQL=1``: the statements;
+``POINTS_PROFILE=cumulative|tottime``: a cProfile). To compare two versions of the code on a shared
+machine, run it alternately with ``PYTHONPATH=<other checkout>/src:.`` and with this one, a different
+member each run: CPU time per operation moves far less with the machine's load than rates do.
 """
 
 from __future__ import annotations
@@ -96,9 +103,9 @@ RAW_PURCHASE = (
 )
 
 
-def seed(database_url: str, members: int) -> tuple[live.Seeded, int, int]:
+def seed(database_url: str, members: int, slug: str = "bench-points") -> tuple[live.Seeded, int, int]:
     """A club with a program (points never expire), ``members`` participants and one 10-point reward."""
-    seeded = live.seed(database_url, slug="bench-points", members=members, offers=[])
+    seeded = live.seed(database_url, slug=slug, members=members, offers=[])
     engine = make_engine(database_url, pool_size=1)
     with unit_of_work(engine, write=True) as session:
         club = club_by_slug(session, seeded.slug)
@@ -318,6 +325,100 @@ def smoke(database_url: str | None, *, name: str = "points_smoke") -> None:
     print(render(measured, args, SMOKE_LEVELS))
 
 
+PER_OP_SLUG = "bench-points-per-op"
+
+
+def seed_per_op(database_url: str, members: int) -> None:
+    """The per-operation measurement's database: migrated, seeded like the HTTP run."""
+    from loyaltyhub.db import migrate
+
+    migrate.upgrade(database_url)
+    seeded, _club_id, reward_id = seed(database_url, members, PER_OP_SLUG)
+    PER_OP_META.write_text(json.dumps({"token": seeded.token, "members": seeded.member_ids, "reward": reward_id}))
+
+
+PER_OP_META = Path("/tmp") / "loyaltyhub-bench-points-per-op.json"
+
+
+def per_op(database_url: str, member_index: int, operations: int, warmup: int) -> dict[str, float]:
+    """Earn + purchase handed to the app in-process (no server, no HTTP client, threads inline): the
+    statements each request sends and this process's CPU per operation. Prints one JSON line."""
+    import asyncio
+    import time
+
+    import anyio.to_thread
+
+    from bench.profile_request import StatementLog, asgi_call, settings_for
+    from loyaltyhub.app import create_app
+
+    async def inline(func, *fargs, **_kwargs):  # type: ignore[no-untyped-def]
+        return func(*fargs)
+
+    anyio.to_thread.run_sync = inline  # type: ignore[assignment]
+    meta = json.loads(PER_OP_META.read_text())
+    member_id = meta["members"][member_index]
+    headers = {"X-Client-Authorization": meta["token"], **live.PUBLIC_HEADERS}
+    grant = f"/v1/{PER_OP_SLUG}/members/{member_id}/rewards-program/grant_points"
+    purchase = f"/v3/{PER_OP_SLUG}/members/{member_id}/rewards-program/rewards/{meta['reward']}/purchase"
+    result: dict[str, float] = {}
+
+    async def body() -> None:
+        engine = make_engine(database_url)
+        log = StatementLog(engine)
+        app = create_app(settings_for(database_url, False), engine=engine, start_background_jobs=False)
+        calls = (
+            asgi_call(app, "POST", grant, headers, json.dumps({"points": PRICE}).encode()),
+            asgi_call(app, "POST", purchase, headers),
+        )
+
+        sent: list[list[str]] = []
+
+        async def operation() -> list[int]:
+            sent.clear()
+            for call in calls:
+                log.clear()
+                status, answer = await call()
+                if status != 200:
+                    raise SystemExit(f"{status} {answer[:300]!r}")
+                sent.append([sql for sql, _seconds in log.statements])
+            return [len(statements) for statements in sent]
+
+        async with app.router.lifespan_context(app):
+            for _ in range(warmup):
+                await operation()
+            started, cpu = time.perf_counter(), time.process_time()
+            for _ in range(operations):
+                counts = await operation()
+            result.update(
+                cpu_ms=(time.process_time() - cpu) / operations * 1000,
+                wall_ms=(time.perf_counter() - started) / operations * 1000,
+                earn_statements=counts[0],
+                purchase_statements=counts[1],
+            )
+            if os.environ.get("POINTS_PROFILE"):
+                import cProfile
+                import pstats
+
+                profiler = cProfile.Profile()
+                profiler.enable()
+                for _ in range(operations):
+                    await operation()
+                profiler.disable()
+                stats = pstats.Stats(profiler)
+                stats.sort_stats(os.environ["POINTS_PROFILE"]).print_stats(60)
+            if os.environ.get("POINTS_SHOW_SQL"):
+                await operation()
+                for name, statements in zip(("earn", "purchase"), sent, strict=True):
+                    print(name)
+                    for sql in statements:
+                        print("   ", sql)
+        engine.dispose()
+
+    asyncio.run(body())
+    print(json.dumps(result), flush=True)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="duration of each measurement")
@@ -328,7 +429,17 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="do not write docs/benchmarks.md")
     parser.add_argument("--database-url", help="PostgreSQL database whose name prefixes the benchmark's own")
     parser.add_argument("--smoke", action="store_true", help="tiny run checking the counts agree; writes nothing")
+    parser.add_argument("--seed-per-op", metavar="URL", help="seed a migrated database for --per-op")
+    parser.add_argument("--per-op", metavar="URL", help="earn + purchase in-process: statements and CPU per op")
+    parser.add_argument("--member-index", type=int, default=0, help="--per-op: which seeded member")
+    parser.add_argument("--operations", type=int, default=300, help="--per-op: measured operations")
     args = parser.parse_args()
+    if args.seed_per_op:
+        seed_per_op(args.seed_per_op, 64)
+        return
+    if args.per_op:
+        per_op(args.per_op, args.member_index, args.operations, warmup=30)
+        return
     if args.smoke:
         smoke(args.database_url)
         return

@@ -93,7 +93,7 @@ def _rewards(session: Any, club: Any, member: Any, now: datetime) -> dict[str, A
     unspent = ledger.earn(session, account, type="grant", points=42, now=now, policy=policy)  # one to cancel
     to_buy = rewards.reward(session, club, price=10)
     bought = rewards.reward(session, club, price=10)
-    catalogue.purchase(session, club, program, member, bought.id, now)  # spends from the oldest lot
+    catalogue.purchase(session, club, member, bought.id, now)  # spends from the oldest lot
     session.flush()
     return {"reward_id": to_buy.id, "purchased_reward_id": bought.id, "points_transaction_id": unspent.id}
 

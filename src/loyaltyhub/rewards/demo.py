@@ -147,7 +147,7 @@ def _purchase(
     member = member_or_404(session, club.id, account.member_id)
     try:
         with session.begin_nested():  # a refused purchase leaves nothing behind
-            catalogue.purchase(session, club, program, member, reward.id, at)
+            catalogue.purchase(session, club, member, reward.id, at)
             if rng.random() < 0.5:
                 catalogue.use(session, club, program, member, reward.id, at + timedelta(hours=1))
     except ApiError:  # out of stock, a limit: the demo member simply does not buy

@@ -189,10 +189,10 @@ def award(
                 details=details,
                 external_id=external_id,
                 achievement_type=achievement.type,
+                achievement_id=achievement.id,
             )
         except UnprocessableEntity:  # the balance cap: the event is stored, no points
             continue
-        row.achievement_id = achievement.id
         earned.append(row)
     session.flush()
     return earned
@@ -200,6 +200,9 @@ def award(
 
 def on_events(session: Session, club_id: int, events: list[dict[str, Any]]) -> None:
     """The event listener: achievements for member events just stored (see the module docstring)."""
+    # Points earned or spent are never an achievement's type (earning would loop): the events of every
+    # grant and purchase end here without reading the club's achievements.
+    events = [event for event in events if event["type"] not in NOT_EARNING]
     if not events:
         return
     club = session.get(LoyaltyClub, club_id)

@@ -125,8 +125,7 @@ def purchase_reward(context: MemberPurchase, reward_id: RewardIdPath, _: Idempot
     high enough``, ``Global limit exceeded`` (no stock), ``User limit exceeded`` (the member's limit);
     467 banned; 480 not participating. With ``Idempotency-Key`` a retried request buys once."""
     assert context.member is not None
-    program = program_service.enabled_program(session, context.club_id)
-    bought = service.purchase(session, context.access.club, program, context.member, reward_id, now)
+    bought = service.purchase(session, context.access.club, context.member, reward_id, now)
     return JSONResponse({"purchase": service.render_purchase(bought)})
 
 

@@ -2,13 +2,15 @@
 
 **Purchase** is race-free on both databases, in one transaction:
 
-1. the member's account is locked (480 when not participating), so one purchase at a time per member;
+1. the member's account is locked with the club's program in one statement (402 without an enabled program,
+   480 when not participating), so one purchase at a time per member;
 2. the checks on that locked state: ban (467), the reward visible (404), level (422), the member's
    purchases of it (422 ``User limit exceeded``), points (422 ``Not enough points``; due lots expire first);
 3. the points are debited (a ``reward_purchase`` transaction, FIFO over the lots);
 4. last, the stock is taken with one conditional ``UPDATE rewards SET purchased_count = purchased_count + 1
    WHERE stock IS NULL OR purchased_count < stock`` (422 ``Global limit exceeded`` when no row changed,
    and the request's transaction undoes step 3). Last, so the reward's row lock is held only until commit.
+   On PostgreSQL this ``UPDATE`` and the purchase's ``INSERT`` are one statement (a data-modifying CTE).
 
 **Use** locks the account too, so two uses of one member never pass the "already active" check together.
 """
@@ -19,10 +21,13 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.session import make_transient_to_detached
 
 from loyaltyhub.clubs.models import LoyaltyClub
+from loyaltyhub.db.dialect import is_sqlite
 from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import MemberBanned, UnprocessableEntity, ValidationFailed, details_tree
 from loyaltyhub.members.models import Member
@@ -160,11 +165,17 @@ def render_member_reward(reward: Reward) -> dict[str, Any]:
     }
 
 
+_VISIBLE_REWARD = select(Reward).where(
+    in_club(Reward, bindparam("club_key")),
+    Reward.id == bindparam("reward_key"),
+    Reward.archived_at.is_(None),
+    *_visible(bindparam("now", type_=Reward.visible_from.type)),
+)
+
+
 def _visible_reward(session: Session, club_id: int, reward_id: int, now: datetime) -> Reward:
     reward = session.execute(
-        select(Reward).where(
-            in_club(Reward, club_id), Reward.id == reward_id, Reward.archived_at.is_(None), *_visible(now)
-        )
+        _VISIBLE_REWARD, {"club_key": club_id, "reward_key": reward_id, "now": now}
     ).scalar_one_or_none()
     if reward is None:
         raise reward_not_found(reward_id)
@@ -188,32 +199,63 @@ def _purchases_of(session: Session, club_id: int, member_id: int, reward_id: int
     ).scalar_one()
 
 
+_REWARDS = Reward.__table__
+_TAKE_STOCK = (
+    update(_REWARDS)
+    .where(
+        in_club(_REWARDS, bindparam("club_key")),
+        _REWARDS.c.id == bindparam("reward_key"),
+        or_(_REWARDS.c.stock.is_(None), _REWARDS.c.purchased_count < _REWARDS.c.stock),
+    )
+    .values(purchased_count=_REWARDS.c.purchased_count + 1)
+    .returning(_REWARDS.c.purchased_count)
+)
+_PURCHASES = RewardPurchase.__table__
+_INSERT_PURCHASE = insert(_PURCHASES).returning(_PURCHASES.c.id)
+_PURCHASE_COLUMNS = (
+    "loyalty_club_id",
+    "member_id",
+    "reward_id",
+    "transaction_id",
+    "price",
+    "code",
+    "purchased_at",
+    "uses_count",
+    "last_used_at",
+    "active_until",
+)
+# PostgreSQL: the stock taken and the purchase written in one statement (a data-modifying CTE); no row
+# comes back when the stock is gone, and the caller's 422 undoes the debit with the transaction.
+_STOCK_TAKEN = _TAKE_STOCK.cte("stock_taken")
+_INSERT_PURCHASE_IF_STOCK = (
+    insert(_PURCHASES)
+    .from_select(
+        list(_PURCHASE_COLUMNS),
+        select(
+            *(bindparam(f"purchase_{name}", type_=_PURCHASES.c[name].type) for name in _PURCHASE_COLUMNS)
+        ).select_from(_STOCK_TAKEN),
+    )
+    .returning(_PURCHASES.c.id)
+)
+
+
 def _take_stock(session: Session, reward: Reward) -> None:
-    taken = session.execute(
-        update(Reward)
-        .where(
-            in_club(Reward, reward.loyalty_club_id),
-            Reward.id == reward.id,
-            or_(Reward.stock.is_(None), Reward.purchased_count < Reward.stock),
-        )
-        .values(purchased_count=Reward.purchased_count + 1)
-        .returning(Reward.purchased_count)
-        .execution_options(synchronize_session=False)
-    ).first()
+    """One more sold, unless the stock is gone (422 ``Global limit exceeded``): a conditional ``UPDATE``."""
+    taken = session.execute(_TAKE_STOCK, {"club_key": reward.loyalty_club_id, "reward_key": reward.id}).first()
     if taken is None:
         raise GlobalLimitExceeded()
-    session.expire(reward, ["purchased_count"])
+    set_committed_value(reward, "purchased_count", taken[0])
 
 
 def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
 
 
-def purchase(
-    session: Session, club: LoyaltyClub, program: RewardsProgram, member: Member, reward_id: int, now: datetime
-) -> RewardPurchase:
-    """Buy a reward with points (see the module docstring for the order of the checks)."""
-    account = program_service.participating_account(session, club.id, member.id)
+def purchase(session: Session, club: LoyaltyClub, member: Member, reward_id: int, now: datetime) -> RewardPurchase:
+    """Buy a reward with points (see the module docstring for the order of the checks; 402 without an
+    enabled program comes first)."""
+    participant = program_service.lock_participant(session, club.id, member.id, now)
+    account, program = participant.account, participant.program
     _check_ban(member, now)
     reward = _visible_reward(session, club.id, reward_id, now)
     if not rules.level_reached(program.levels_program, account.lifetime_earned, reward.required_member_level):
@@ -229,19 +271,32 @@ def purchase(
         now=now,
         details={"reward_name": reward.name, "reward_id": reward.id},
     )
-    _take_stock(session, reward)
-    bought = RewardPurchase(
-        loyalty_club_id=club.id,
-        member_id=member.id,
-        reward_id=reward.id,
-        transaction_id=debit.id,
-        price=reward.price,
-        code=new_code(),
-        purchased_at=now,
-        uses_count=0,
-    )
+    values = {
+        "loyalty_club_id": club.id,
+        "member_id": member.id,
+        "reward_id": reward.id,
+        "transaction_id": debit.id,
+        "price": reward.price,
+        "code": new_code(),
+        "purchased_at": now,
+        "uses_count": 0,
+        "last_used_at": None,
+        "active_until": None,
+    }
+    if is_sqlite(session):
+        _take_stock(session, reward)
+        bought_id = session.execute(_INSERT_PURCHASE, values).scalar_one()
+    else:
+        params = {f"purchase_{name}": value for name, value in values.items()}
+        bought_id = session.execute(
+            _INSERT_PURCHASE_IF_STOCK, {**params, "club_key": club.id, "reward_key": reward.id}
+        ).scalar()
+        if bought_id is None:
+            raise GlobalLimitExceeded()
+        session.expire(reward, ["purchased_count"])
+    bought = RewardPurchase(id=bought_id, **values)
+    make_transient_to_detached(bought)  # as if loaded: persistent once added, nothing to flush
     session.add(bought)
-    session.flush()
     return bought
 
 

@@ -12,19 +12,33 @@ database from ``BEGIN IMMEDIATE``). So one transaction at a time changes a membe
 * lots past their expiry are expired (one ``expiration`` transaction per lot, dated at the lot's expiry)
   before any other change, so a debit never spends points that had expired.
 
-They flush, never commit (the caller owns the transaction).
+They never commit (the caller owns the transaction). The writes are Core statements built once (an ORM
+flush of each lot, transaction and account costs more CPU than the statements themselves): a new
+transaction is inserted with ``INSERT ... RETURNING id`` and joins the session as a persistent object
+(so a later read of it in the same session is that object), lots and the balance row are written with
+``UPDATE`` statements whose values are also set on the loaded objects as their committed state (nothing
+is left for a flush). A savepoint rolled back after such a write (a point of sale's item, the demo's
+refused purchase) would leave those values in memory while the database went back, and the ORM does not
+know to expire them: so every public function here expires the account's balance when it ends (the
+next read of it loads it again; a request reads it no more), and lots are always read with
+``populate_existing``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.session import make_transient_to_detached
 
+from loyaltyhub.db.dialect import is_sqlite
 from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import UnprocessableEntity
 from loyaltyhub.rewards import rules
@@ -62,26 +76,127 @@ class ExpiryPolicy:
         return rules.lot_expiry(earned_at, self.tz, self.validity_months, self.expire_at)
 
 
+_LOCK_ACCOUNT = (
+    select(RewardsAccount)
+    .where(in_club(RewardsAccount, bindparam("club_key")), RewardsAccount.member_id == bindparam("member_key"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
 def lock_account(session: Session, club_id: int, member_id: int) -> RewardsAccount | None:
     """The member's account, locked until the transaction ends (None when the member never joined)."""
-    statement = (
-        select(RewardsAccount)
-        .where(in_club(RewardsAccount, club_id), RewardsAccount.member_id == member_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+    return session.execute(_LOCK_ACCOUNT, {"club_key": club_id, "member_key": member_id}).scalar_one_or_none()
+
+
+_OPEN_LOTS = (
+    select(PointsTransaction)
+    .where(
+        in_club(PointsTransaction, bindparam("club_key")),
+        PointsTransaction.member_id == bindparam("member_key"),
+        PointsTransaction.remaining > 0,
     )
-    return session.execute(statement).scalar_one_or_none()
+    .order_by(PointsTransaction.expires_at, PointsTransaction.id)
+    .execution_options(populate_existing=True)
+)
+_DUE_LOTS = _OPEN_LOTS.where(
+    PointsTransaction.expires_at <= bindparam("due_by", type_=PointsTransaction.expires_at.type)
+)
 
 
 def _open_lots(session: Session, account: RewardsAccount, due_by: datetime | None = None) -> list[PointsTransaction]:
-    statement = select(PointsTransaction).where(
-        in_club(PointsTransaction, account.loyalty_club_id),
-        PointsTransaction.member_id == account.member_id,
-        PointsTransaction.remaining > 0,
+    """The member's lots with points left (``due_by``: only those expired by then), read after the lock."""
+    params: dict[str, Any] = {"club_key": account.loyalty_club_id, "member_key": account.member_id}
+    if due_by is None:
+        return list(session.scalars(_OPEN_LOTS, params))
+    return list(session.scalars(_DUE_LOTS, {**params, "due_by": due_by}))
+
+
+_TRANSACTIONS = PointsTransaction.__table__
+_ACCOUNTS = RewardsAccount.__table__
+_INSERT_TRANSACTION = insert(_TRANSACTIONS).returning(_TRANSACTIONS.c.id)
+_WRITE_BALANCE = (
+    update(_ACCOUNTS)
+    .where(_ACCOUNTS.c.id == bindparam("account_key"), in_club(_ACCOUNTS, bindparam("club_key")))
+    .values(balance=bindparam("new_balance"), lifetime_earned=bindparam("new_lifetime_earned"))
+)
+# PostgreSQL: the transaction and the balance it moves in one statement (a data-modifying CTE; SQLite has
+# none, and its statements cost no round trip). The transaction's values are bound under their own names:
+# parameters named after columns would also be taken as the CTE's SET values.
+_INSERT_TRANSACTION_AND_BALANCE = (
+    insert(_TRANSACTIONS)
+    .values(
+        {
+            column.name: bindparam(f"txn_{column.name}", type_=column.type)
+            for column in _TRANSACTIONS.c
+            if column.name != "id"
+        }
     )
-    if due_by is not None:
-        statement = statement.where(PointsTransaction.expires_at <= due_by)
-    return list(session.scalars(statement.order_by(PointsTransaction.expires_at, PointsTransaction.id)))
+    .returning(_TRANSACTIONS.c.id)
+    .add_cte(_WRITE_BALANCE.cte("moved_balance"))
+)
+_WRITE_LOT = (
+    update(_TRANSACTIONS)
+    .where(_TRANSACTIONS.c.id == bindparam("lot_key"), in_club(_TRANSACTIONS, bindparam("club_key")))
+    .values(
+        remaining=bindparam("new_remaining"),
+        expired_points=bindparam("new_expired_points"),
+        expired_at=bindparam("new_expired_at", type_=_TRANSACTIONS.c.expired_at.type),
+    )
+)
+_MARK_CANCELLED = (
+    update(_TRANSACTIONS)
+    .where(_TRANSACTIONS.c.id == bindparam("lot_key"), in_club(_TRANSACTIONS, bindparam("club_key")))
+    .values(cancelled_at=bindparam("new_cancelled_at", type_=_TRANSACTIONS.c.cancelled_at.type))
+)
+
+
+@contextmanager
+def _writing(session: Session, account: RewardsAccount) -> Iterator[None]:
+    """A public ledger operation: whatever happens, the account's balance in memory is expired at its end
+    (see the module docstring: a rolled-back savepoint must not leave a balance that is not stored)."""
+    try:
+        yield
+    finally:
+        session.expire(account, ["balance", "lifetime_earned"])
+
+
+def _set(row: Any, **values: Any) -> None:
+    """Give a loaded row the values just written by a Core statement, as its committed state."""
+    for key, value in values.items():
+        set_committed_value(row, key, value)
+
+
+def _save_balance(session: Session, account: RewardsAccount, balance: int, lifetime_earned: int) -> None:
+    """Write the account's balance and lifetime points (one ``UPDATE`` per ledger operation)."""
+    session.execute(
+        _WRITE_BALANCE,
+        {
+            "account_key": account.id,
+            "club_key": account.loyalty_club_id,
+            "new_balance": balance,
+            "new_lifetime_earned": lifetime_earned,
+        },
+    )
+    _set(account, balance=balance, lifetime_earned=lifetime_earned)
+
+
+def _save_lots(session: Session, lots: list[PointsTransaction]) -> None:
+    """Write the lots whose ``remaining`` (and expiry) moved: one statement, many parameter sets."""
+    if lots:
+        session.execute(
+            _WRITE_LOT,
+            [
+                {
+                    "lot_key": lot.id,
+                    "club_key": lot.loyalty_club_id,
+                    "new_remaining": lot.remaining,
+                    "new_expired_points": lot.expired_points,
+                    "new_expired_at": lot.expired_at,
+                }
+                for lot in lots
+            ],
+        )
 
 
 def _append(
@@ -92,33 +207,61 @@ def _append(
     amount: int,
     when: datetime,
     details: dict[str, Any],
+    new_balance: tuple[int, int] | None = None,
     **columns: Any,
 ) -> PointsTransaction:
-    row = PointsTransaction(
-        loyalty_club_id=account.loyalty_club_id,
-        member_id=account.member_id,
-        type=type,
-        amount=amount,
-        occurred_at=when,
-        details=details,
+    """Insert a transaction. ``new_balance`` (balance, lifetime points): write them too (in the same
+    statement on PostgreSQL); otherwise the caller writes the balance it moved (:func:`_save_balance`)."""
+    values = {
+        "loyalty_club_id": account.loyalty_club_id,
+        "member_id": account.member_id,
+        "type": type,
+        "amount": amount,
+        "occurred_at": when,
+        "details": details,
+        "remaining": 0,
+        "expires_at": None,
+        "expired_at": None,
+        "expired_points": 0,
+        "expiry_notified_at": None,
+        "cancelled_at": None,
+        "external_id": None,
+        "achievement_type": None,
+        "achievement_id": None,
         **columns,
-    )
+    }
+    if new_balance is not None and not is_sqlite(session):
+        balance, lifetime_earned = new_balance
+        moved = {
+            "account_key": account.id,
+            "club_key": account.loyalty_club_id,
+            "new_balance": balance,
+            "new_lifetime_earned": lifetime_earned,
+        }
+        inserted = {f"txn_{name}": value for name, value in values.items()}
+        new_id = session.execute(_INSERT_TRANSACTION_AND_BALANCE, {**inserted, **moved}).scalar_one()
+        _set(account, balance=balance, lifetime_earned=lifetime_earned)
+    else:
+        new_id = session.execute(_INSERT_TRANSACTION, values).scalar_one()
+        if new_balance is not None:
+            _save_balance(session, account, *new_balance)
+    row = PointsTransaction(id=new_id, **values)
+    make_transient_to_detached(row)  # as if loaded: persistent once added, nothing to flush
     session.add(row)
-    account.balance += amount
     return row
 
 
 def _expire(
     session: Session, account: RewardsAccount, lots: list[PointsTransaction], now: datetime
 ) -> list[PointsTransaction]:
-    written = []
+    """Expire the due ones of ``lots``: an ``expiration`` transaction each, the lots and the balance written."""
+    written, expired = [], []
     for lot in lots:
         if lot.expires_at is None or lot.expires_at > now or lot.remaining <= 0:
             continue
         points = lot.remaining
-        lot.remaining = 0
-        lot.expired_points += points
-        lot.expired_at = lot.expires_at
+        _set(lot, remaining=0, expired_points=lot.expired_points + points, expired_at=lot.expires_at)
+        expired.append(lot)
         written.append(
             _append(
                 session,
@@ -129,16 +272,18 @@ def _expire(
                 details={"expired_transaction_id": lot.id},
             )
         )
+    if written:
+        _save_lots(session, expired)
+        taken = sum(row.amount for row in written)
+        _save_balance(session, account, account.balance + taken, account.lifetime_earned)
     return written
 
 
 def expire_due(session: Session, account: RewardsAccount, now: datetime) -> list[PointsTransaction]:
     """Expire every lot whose expiry has passed: an ``expiration`` transaction of its remaining points,
     dated at its expiry (in expiry order), and the lot marked ``expired_at``."""
-    written = _expire(session, account, _open_lots(session, account, due_by=now), now)
-    if written:
-        session.flush()
-    return written
+    with _writing(session, account):
+        return _expire(session, account, _open_lots(session, account, due_by=now), now)
 
 
 def earn(
@@ -152,26 +297,32 @@ def earn(
     details: dict[str, Any] | None = None,
     external_id: str | None = None,
     achievement_type: str | None = None,
+    achievement_id: int | None = None,
+    due_lots: bool = True,
 ) -> PointsTransaction:
-    """Add ``points`` (> 0) as a new lot expiring by ``policy``."""
+    """Add ``points`` (> 0) as a new lot expiring by ``policy``. ``due_lots`` False: the caller knows,
+    from the statement that locked the account, that no lot was due (see
+    :func:`loyaltyhub.rewards.program.service.lock_participant`), so they are not read again."""
     if type not in ADDITIONS or points <= 0:
         raise ValueError(f"cannot earn {points} points as {type}")
-    expire_due(session, account, now)
-    refuse_past_cap(account, points)
-    row = _append(
-        session,
-        account,
-        type=type,
-        amount=points,
-        when=now,
-        details=details or {},
-        remaining=points,
-        expires_at=policy.expiry(now),
-        external_id=external_id,
-        achievement_type=achievement_type,
-    )
-    account.lifetime_earned += points
-    session.flush()
+    with _writing(session, account):
+        if due_lots:
+            _expire(session, account, _open_lots(session, account, due_by=now), now)
+        refuse_past_cap(account, points)
+        row = _append(
+            session,
+            account,
+            type=type,
+            amount=points,
+            when=now,
+            details=details or {},
+            remaining=points,
+            expires_at=policy.expiry(now),
+            external_id=external_id,
+            achievement_type=achievement_type,
+            achievement_id=achievement_id,
+            new_balance=(account.balance + points, account.lifetime_earned + points),
+        )
     _notify(session, row, "earned")
     return row
 
@@ -179,10 +330,16 @@ def earn(
 def _take(
     session: Session, account: RewardsAccount, points: int, lots: list[PointsTransaction], first: int | None = None
 ) -> None:
+    """Take ``points`` from ``lots`` (those that expire first; ``first``: that lot before the others) and
+    write the lots that moved."""
     by_id = {lot.id: lot for lot in lots if lot.remaining > 0}
     plain = [rules.Lot(lot.id, lot.remaining, lot.expires_at, lot.occurred_at) for lot in by_id.values()]
+    moved = []
     for lot_id, taken in rules.allocate(plain, points, first=first):
-        by_id[lot_id].remaining -= taken
+        lot = by_id[lot_id]
+        _set(lot, remaining=lot.remaining - taken)
+        moved.append(lot)
+    _save_lots(session, moved)
 
 
 def spend(
@@ -199,14 +356,22 @@ def spend(
     balance, once due lots have expired, is smaller."""
     if type not in ("reward_purchase", "correction") or points <= 0:
         raise ValueError(f"cannot spend {points} points as {type}")
-    lots = _open_lots(session, account)  # one read: the due lots expire, the others pay
-    if _expire(session, account, lots, now):
-        session.flush()
-    if points > account.balance:
-        raise NotEnoughPoints()
-    _take(session, account, points, lots)
-    row = _append(session, account, type=type, amount=-points, when=now, details=details or {}, external_id=external_id)
-    session.flush()
+    with _writing(session, account):
+        lots = _open_lots(session, account)  # one read: the due lots expire, the others pay
+        _expire(session, account, lots, now)
+        if points > account.balance:
+            raise NotEnoughPoints()
+        _take(session, account, points, lots)
+        row = _append(
+            session,
+            account,
+            type=type,
+            amount=-points,
+            when=now,
+            details=details or {},
+            external_id=external_id,
+            new_balance=(account.balance - points, account.lifetime_earned),
+        )
     _notify(session, row, "spent")
     return row
 
@@ -246,20 +411,32 @@ def correct(
     return spend(session, account, type="correction", points=-points, now=now, details=details, external_id=external_id)
 
 
+_TRANSACTION_OF_MEMBER = (
+    select(PointsTransaction)
+    .where(
+        in_club(PointsTransaction, bindparam("club_key")),
+        PointsTransaction.member_id == bindparam("member_key"),
+        PointsTransaction.id == bindparam("transaction_key"),
+    )
+    .execution_options(populate_existing=True)
+)
+
+
 def cancel(session: Session, account: RewardsAccount, transaction_id: int, *, now: datetime) -> PointsTransaction:
     """Cancel an addition (reference (a).11): a ``cancellation`` transaction takes back the points it
     added that have not expired (from its own lot first, then from the lots that expire first) and the
     original is marked ``cancelled_at``. Debits, expirations, cancellations and cancelled transactions
     cannot be cancelled (405), nor an addition whose points the member has already spent (405)."""
+    with _writing(session, account):
+        return _cancel(session, account, transaction_id, now)
+
+
+def _cancel(session: Session, account: RewardsAccount, transaction_id: int, now: datetime) -> PointsTransaction:
     lots = _open_lots(session, account)  # due lots expire first, whether the cancellation is allowed or not
-    if _expire(session, account, lots, now):
-        session.flush()
+    _expire(session, account, lots, now)
     original = session.execute(
-        select(PointsTransaction).where(
-            in_club(PointsTransaction, account.loyalty_club_id),
-            PointsTransaction.member_id == account.member_id,
-            PointsTransaction.id == transaction_id,
-        )
+        _TRANSACTION_OF_MEMBER,
+        {"club_key": account.loyalty_club_id, "member_key": account.member_id, "transaction_key": transaction_id},
     ).scalar_one_or_none()
     if original is None:
         raise TransactionNotFound()
@@ -269,8 +446,10 @@ def cancel(session: Session, account: RewardsAccount, transaction_id: int, *, no
     if points > account.balance:
         raise CannotCancel()
     _take(session, account, points, lots, first=original.id)
-    original.cancelled_at = now
-    account.lifetime_earned -= original.amount
+    session.execute(
+        _MARK_CANCELLED, {"lot_key": original.id, "club_key": original.loyalty_club_id, "new_cancelled_at": now}
+    )
+    _set(original, cancelled_at=now)
     row = _append(
         session,
         account,
@@ -278,8 +457,8 @@ def cancel(session: Session, account: RewardsAccount, transaction_id: int, *, no
         amount=-points,
         when=now,
         details={"cancelled_transaction_id": original.id},
+        new_balance=(account.balance - points, account.lifetime_earned - original.amount),
     )
-    session.flush()
     return row
 
 

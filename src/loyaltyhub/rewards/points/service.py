@@ -51,15 +51,23 @@ def grant_points(
     now: datetime,
 ) -> PointsTransaction:
     """Reference (a).10: a ``grant`` transaction (a lot, expiring by the club's policy)."""
-    program = program_service.enabled_program(session, club.id)
-    account = program_service.participating_account(session, club.id, member.id)
+    participant = program_service.lock_participant(session, club.id, member.id, now)
     details: dict[str, Any] = {}
     if grant_type is not None:
         details["grant_type"] = grant_type
     if grant_properties is not None:
         details["grant_properties"] = grant_properties
-    policy = program_service.policy_of(club, program)
-    return ledger.earn(session, account, type="grant", points=points, now=now, policy=policy, details=details)
+    policy = program_service.policy_of(club, participant.program)
+    return ledger.earn(
+        session,
+        participant.account,
+        type="grant",
+        points=points,
+        now=now,
+        policy=policy,
+        details=details,
+        due_lots=participant.due_lots,
+    )
 
 
 def correct_points(
