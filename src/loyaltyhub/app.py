@@ -15,7 +15,7 @@ from loyaltyhub.apidocs.docs import install_docs
 from loyaltyhub.apidocs.openapi import install_openapi
 from loyaltyhub.auth.cache import ClientTokenCache
 from loyaltyhub.console.static_files import install_static as install_console_static
-from loyaltyhub.db.engine import make_engine, make_session_factory, for_requests, writer
+from loyaltyhub.db.engine import for_requests, make_engine, make_session_factory, writer
 from loyaltyhub.db.session import SessionFactory
 from loyaltyhub.db.tenancy import install_audit
 from loyaltyhub.files.rules import PART_CONTENT_TYPES, UPLOAD_PART_PATHS

@@ -20,8 +20,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InvalidRequestError, OperationalError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.selectable import GenerativeSelect
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.selectable import GenerativeSelect
 from sqlalchemy.sql.visitors import InternalTraversal
 
 WRITE_INTENT_OPTION = "loyaltyhub_write_intent"
@@ -73,8 +73,8 @@ def _begin_before_anything_but_a_plain_read(
 
 
 def _plain_read(context: Any) -> bool:
-    """A compiled ``SELECT`` (or ``UNION``) without a row lock, read from an ordinary cursor: nothing to hold until commit.
-    Anything else (text, DML, DDL, ``FOR UPDATE``/``FOR SHARE``, a server-side cursor) is not."""
+    """A compiled ``SELECT`` (or ``UNION``) without a row lock, read from an ordinary cursor: nothing to
+    hold until commit. Anything else (text, DML, DDL, ``FOR UPDATE``/``FOR SHARE``, a server-side cursor) is not."""
     compiled = getattr(context, "compiled", None)
     if compiled is None or context.is_text or context.isinsert or context.isupdate or context.isdelete:
         return False
