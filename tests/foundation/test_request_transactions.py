@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from loyaltyhub.app import default_session_factory
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.engine import make_engine
+from loyaltyhub.db.session import settled
 from loyaltyhub.wiring import build_services
 
 
@@ -96,3 +97,27 @@ def test_a_returned_connection_is_back_to_transactions(engine_pg):
         connection.execute(select(LoyaltyClub.id).limit(1)).all()
         assert connection.connection.dbapi_connection.info.transaction_status == TransactionStatus.INTRANS
         connection.rollback()
+
+
+def test_a_session_of_plain_reads_is_settled_and_one_that_wrote_is_not(engine_pg):
+    """A request of plain reads is closed on the event loop (nothing to end); one that wrote is committed."""
+    session = default_session_factory(engine_pg, build_services())(True)
+    try:
+        session.execute(select(LoyaltyClub.id).limit(1)).all()
+        assert settled(session)
+        session.add(new_club(f"tx-{uuid.uuid4().hex[:10]}"))
+        assert not settled(session)  # waiting to be flushed
+        session.flush()
+        assert not settled(session)  # the transaction holds the insert
+    finally:
+        session.rollback()
+        session.close()
+
+
+def test_a_locking_read_is_not_settled(engine_pg):
+    session = default_session_factory(engine_pg, build_services())(False)
+    try:
+        session.execute(select(LoyaltyClub.id).limit(1).with_for_update()).all()
+        assert not settled(session)
+    finally:
+        session.close()

@@ -72,6 +72,30 @@ def _begin_before_anything_but_a_plain_read(
         dbapi_connection.autocommit = False
 
 
+def only_read_outside_transaction(session: Session) -> bool:
+    """The session's transaction never reached the database: every statement it ran was a plain read of
+    :func:`reads_outside_transaction`. Ending it sends nothing (psycopg's rollback of an idle connection
+    is a no-op), so it can be closed without a thread."""
+    transaction = session.get_transaction()
+    # The connections the transaction holds (SQLAlchemy keeps them by bind; no public accessor that does not
+    # check one out, which could block the event loop this runs on).
+    held = [entry[0] for entry in transaction._connections.values()] if transaction is not None else []
+    if not held:
+        return False
+    for connection in held:
+        if connection.closed or connection.invalidated:
+            return False
+        if not connection.get_execution_options().get(READS_OUTSIDE_TRANSACTION_OPTION):
+            return False
+        dbapi_connection = connection.connection.dbapi_connection
+        if not dbapi_connection.autocommit or dbapi_connection.info.transaction_status != _PG_IDLE:
+            return False
+    return True
+
+
+_PG_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
+
+
 def _plain_read(context: Any) -> bool:
     """A compiled ``SELECT`` (or ``UNION``) without a row lock, read from an ordinary cursor: nothing to
     hold until commit. Anything else (text, DML, DDL, ``FOR UPDATE``/``FOR SHARE``, a server-side cursor) is not."""
