@@ -15,7 +15,7 @@ from loyaltyhub.apidocs.docs import install_docs
 from loyaltyhub.apidocs.openapi import install_openapi
 from loyaltyhub.auth.cache import ClientTokenCache
 from loyaltyhub.console.static_files import install_static as install_console_static
-from loyaltyhub.db.engine import make_engine, make_session_factory, writer
+from loyaltyhub.db.engine import for_requests, make_engine, make_session_factory, writer
 from loyaltyhub.db.session import SessionFactory
 from loyaltyhub.db.tenancy import install_audit
 from loyaltyhub.files.rules import LARGE_BODY_CONTENT_TYPES, LARGE_BODY_PATHS
@@ -72,13 +72,16 @@ ROUTE_MODULES = (
 
 
 def default_session_factory(engine: Engine, services: AppServices) -> SessionFactory:
-    """Request sessions: writers take SQLite's write lock up front; every session carries the app's services."""
+    """Request sessions: writers take SQLite's write lock up front; on PostgreSQL plain reads run without
+    a transaction, which begins before a request's first write or lock (``docs/decisions/http.md``);
+    every session carries the app's services."""
     info = {SESSION_KEY: services}
-    reader = make_session_factory(engine, info)
-    writer_factory = make_session_factory(writer(engine), info)
+    requests = for_requests(engine)
+    reader_factory = make_session_factory(requests, info)
+    writer_factory = make_session_factory(writer(requests), info)
 
     def factory(write: bool) -> Session:
-        return writer_factory() if write else reader()
+        return writer_factory() if write else reader_factory()
 
     return factory
 

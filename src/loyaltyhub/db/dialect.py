@@ -21,9 +21,11 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, InvalidRequestError, 
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.selectable import GenerativeSelect
 from sqlalchemy.sql.visitors import InternalTraversal
 
 WRITE_INTENT_OPTION = "loyaltyhub_write_intent"
+READS_OUTSIDE_TRANSACTION_OPTION = "loyaltyhub_reads_outside_transaction"
 
 
 def is_sqlite(bind: Engine | Connection | Session) -> bool:
@@ -41,6 +43,69 @@ def configure_engine(engine: Engine) -> None:
         _configure_sqlite(engine)
     elif engine.dialect.name == "postgresql":
         event.listen(engine, "checkout", _check_pg_connection)
+        event.listen(engine, "before_cursor_execute", _begin_before_anything_but_a_plain_read)
+
+
+def reads_outside_transaction(engine: Engine) -> Engine:
+    """An engine view for request sessions: on PostgreSQL its plain ``SELECT`` statements run
+    without ``BEGIN`` and ``COMMIT`` (two round trips of a three-statement read), and a transaction begins
+    before its first other statement (a write, a ``SELECT ... FOR UPDATE``, a text statement, a streamed
+    read), so whatever such a request writes or locks is still one transaction, committed or rolled back
+    as a whole. At PostgreSQL's READ COMMITTED every statement of a transaction takes a fresh snapshot
+    anyway, so reads see what they saw inside one. SQLite keeps its transaction: there it is the snapshot
+    that makes a request's reads agree (``docs/decisions/http.md``)."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT", **{READS_OUTSIDE_TRANSACTION_OPTION: True})
+
+
+def _begin_before_anything_but_a_plain_read(
+    connection: Connection, cursor: Any, _statement: str, _parameters: Any, context: Any, _executemany: bool
+) -> None:
+    """On a connection of :func:`reads_outside_transaction`, turn psycopg's autocommit off before the first
+    statement that is not a plain read: psycopg then sends ``BEGIN`` before it, and the request's commit
+    ends the transaction (the pool restores the setting when the connection is returned)."""
+    if not connection.get_execution_options().get(READS_OUTSIDE_TRANSACTION_OPTION):
+        return
+    dbapi_connection = cursor.connection
+    if dbapi_connection.autocommit and not _plain_read(context):
+        dbapi_connection.autocommit = False
+
+
+def only_read_outside_transaction(session: Session) -> bool:
+    """The session's transaction never reached the database: every statement it ran was a plain read of
+    :func:`reads_outside_transaction`. Ending it sends nothing (psycopg's rollback of an idle connection
+    is a no-op), so it can be closed without a thread."""
+    transaction = session.get_transaction()
+    # The connections the transaction holds (SQLAlchemy keeps them by bind; no public accessor that does not
+    # check one out, which could block the event loop this runs on).
+    held = [entry[0] for entry in transaction._connections.values()] if transaction is not None else []
+    if not held:
+        return False
+    for connection in held:
+        if connection.closed or connection.invalidated:
+            return False
+        if not connection.get_execution_options().get(READS_OUTSIDE_TRANSACTION_OPTION):
+            return False
+        dbapi_connection = connection.connection.dbapi_connection
+        if not dbapi_connection.autocommit or dbapi_connection.info.transaction_status != _PG_IDLE:
+            return False
+    return True
+
+
+_PG_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
+
+
+def _plain_read(context: Any) -> bool:
+    """A compiled ``SELECT`` (or ``UNION``) without a row lock, read from an ordinary cursor: nothing to
+    hold until commit. Anything else (text, DML, DDL, ``FOR UPDATE``/``FOR SHARE``, a server-side cursor) is not."""
+    compiled = getattr(context, "compiled", None)
+    if compiled is None or context.is_text or context.isinsert or context.isupdate or context.isdelete:
+        return False
+    if getattr(context, "_is_server_side", False):
+        return False
+    statement = compiled.statement
+    return isinstance(statement, GenerativeSelect) and statement._for_update_arg is None  # SELECT, UNION
 
 
 def _check_pg_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:

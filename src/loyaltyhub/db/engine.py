@@ -47,6 +47,12 @@ def make_session_factory(engine: Engine, info: dict[str, Any] | None = None) -> 
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info=info)
 
 
+def for_requests(engine: Engine) -> Engine:
+    """The engine view of request sessions: on PostgreSQL plain reads run outside a transaction, which
+    begins before the first other statement (:func:`loyaltyhub.db.dialect.reads_outside_transaction`)."""
+    return dialect.reads_outside_transaction(engine)
+
+
 def writer(engine: Engine) -> Engine:
     """An engine view whose transactions take the write lock up front (``BEGIN IMMEDIATE`` on SQLite).
 

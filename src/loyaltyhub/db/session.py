@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from loyaltyhub.db import dialect
 from loyaltyhub.db.engine import writer
 
 SessionFactory = Callable[[bool], Session]
@@ -46,8 +47,11 @@ def commit_now(session: Session) -> None:
 
 
 def settled(session: Session) -> bool:
-    """No transaction open and nothing waiting to be flushed: closing it does no I/O."""
-    return not session.in_transaction() and not (session.new or session.dirty or session.deleted)
+    """No transaction open (or, on PostgreSQL, only plain reads run outside one) and nothing waiting to be
+    flushed: closing it does no I/O."""
+    if session.new or session.dirty or session.deleted:
+        return False
+    return not session.in_transaction() or dialect.only_read_outside_transaction(session)
 
 
 @contextmanager

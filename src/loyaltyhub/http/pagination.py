@@ -45,10 +45,11 @@ class Page:
         return statement.limit(self.per_page).offset(self.offset)
 
 
-def page_params(
+async def page_params(
     page_no: Annotated[int, Query(ge=1, le=MAX_PAGE_NO, description="Page number, from 1")] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="Items per page (max 100)")] = MAX_PER_PAGE,
 ) -> Page:
+    """``async``: no I/O, so no trip through the thread pool (every paginated list has this dependency)."""
     return Page(page_no=page_no, per_page=per_page)
 
 

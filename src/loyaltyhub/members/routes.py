@@ -82,7 +82,9 @@ def create_member(
 
 
 @public.get("/me", response_model=MemberOut, responses=errors(*PUBLIC_ERRORS, 460))
-def show_me(context: CurrentMember) -> MemberOut:
+async def show_me(context: CurrentMember) -> MemberOut:
+    """``async``: the member was read by the authenticator; shaping it needs no thread (a sync handler
+    with a response model takes two trips through the thread pool: the handler, then the validation)."""
     assert context.member is not None
     return MemberOut.of(context.member)
 

@@ -18,8 +18,10 @@ from loyaltyhub.errors import ValidationFailed, details_tree
 from loyaltyhub.http.input_guard import loads, unstorable_json
 from loyaltyhub.http.params import int_list_param, list_param
 from loyaltyhub.http.session import SessionDep
+from loyaltyhub.offers import service
 from loyaltyhub.offers.models import ImageTemplate, Offer
 from loyaltyhub.offers.queries import OfferFilters, OfferSort, SortBy
+from loyaltyhub.offers.schemas import OfferOut
 from loyaltyhub.offers.types import OFFER_TYPES, OfferScope, OfferStatus
 
 OffersList = Annotated[ClubAccess, Depends(ClubAuth(permits.OFFERS_LIST))]
@@ -48,7 +50,13 @@ def template_in_club(template_id: Annotated[int, Path(ge=1)], access: ClubOfPath
     return access.tenant.get_or_404(session, ImageTemplate, template_id)
 
 
+def shown_offer(offer_id: Annotated[int, Path(ge=1)], access: ClubOfPath, session: SessionDep) -> OfferOut:
+    """The offer of the path as ``GET`` shows it (404 when not in the club), read in one query."""
+    return service.show_offer(session, access.tenant, offer_id)
+
+
 OfferInClub = Annotated[Offer, Depends(offer_in_club)]
+ShownOffer = Annotated[OfferOut, Depends(shown_offer)]
 TemplateInClub = Annotated[ImageTemplate, Depends(template_in_club)]
 
 

@@ -16,11 +16,13 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.base import utcnow
-from loyaltyhub.db.tenancy import in_club
+from loyaltyhub.db.tenancy import Tenant, in_club
+from loyaltyhub.errors import NotFound
 from loyaltyhub.offers import stock as offer_stock
 from loyaltyhub.offers import validation
 from loyaltyhub.offers.fields import EmbeddedImageTemplate, FileDescriptor, full_shape
-from loyaltyhub.offers.models import ImageTemplate, Offer, OfferCollection
+from loyaltyhub.offers.models import ImageTemplate, Offer, OfferCollection, parse_id_list
+from loyaltyhub.offers.models import collection_ids_of as collection_ids_sql
 from loyaltyhub.offers.schemas import ActivationTexts, OfferCreate, OfferFields, OfferOut, OfferUpdate, ReadMore
 from loyaltyhub.offers.types import DEFAULT_STATUS, DEFAULT_TYPE
 from loyaltyhub.schemas import sent_fields
@@ -130,6 +132,17 @@ def present(offer: Offer, collection_ids: Sequence[int]) -> OfferOut:
 
 def present_one(session: Session, offer: Offer) -> OfferOut:
     return present(offer, collection_ids_of(session, offer.loyalty_club_id, [offer.id]).get(offer.id, []))
+
+
+def show_offer(session: Session, tenant: Tenant, offer_id: int) -> OfferOut:
+    """One offer of the tenant as shown, its collection ids read in the same query (``GET`` of an offer,
+    a hot read: one round trip less than :func:`present_one`); 404 when the club has no such offer."""
+    row = session.execute(
+        tenant.select(Offer, collection_ids_sql(Offer.id, Offer.loyalty_club_id)).where(Offer.id == offer_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"Offer#{offer_id} not found")
+    return present(row[0], parse_id_list(row[1]))
 
 
 def present_many(session: Session, club_id: int, offers: Sequence[Offer]) -> list[OfferOut]:

@@ -73,18 +73,27 @@ def resolve_access_token(session: Session, club_id: int, token: str) -> tuple[Me
     if parts is None:
         return None
     public_id, secret = parts
-    record = session.execute(
-        select(MemberToken).where(MemberToken.access_public_id == public_id, in_club(MemberToken, club_id))
-    ).scalar_one_or_none()
+    # One query for the token and its member (a request with a member token reads both; a round trip less).
+    found = session.execute(
+        select(MemberToken, Member)
+        .join(Member, Member.id == MemberToken.member_id)
+        .where(
+            MemberToken.access_public_id == public_id,
+            in_club(MemberToken, club_id),
+            in_club(Member, club_id),
+            Member.deleted_at.is_(None),
+        )
+    ).one_or_none()
+    if found is None:
+        return None
+    record, member = found
     if (
-        record is None
-        or record.revoked_at is not None
+        record.revoked_at is not None
         or record.access_expires_at <= utcnow()
         or not secrets.matches(secret, record.access_hash)
     ):
         return None
-    member = _live_member(session, club_id, record.member_id)
-    return (member, record) if member is not None else None
+    return member, record
 
 
 def refresh_tokens(
