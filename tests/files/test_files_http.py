@@ -4,29 +4,12 @@ from __future__ import annotations
 
 import hashlib
 
-import pytest
 from sqlalchemy import select
 
 from loyaltyhub.auth import permits
 from loyaltyhub.files.models import FileUpload
 from loyaltyhub.offers.models import Offer
 from tests.files.factories import png
-from tests.offers import factories as offers
-
-
-@pytest.fixture
-def club(factory):
-    return factory.club()
-
-
-@pytest.fixture
-def headers(factory, club):
-    return factory.headers(factory.client_token([club]))
-
-
-@pytest.fixture
-def offer(session, club):
-    return offers.offer(session, club)
 
 
 def _url(club, path=""):

@@ -11,7 +11,6 @@ from PIL import Image
 
 from loyaltyhub.files import rules
 from tests.files.test_files_http import _start, _upload, _url
-from tests.offers import factories as offers
 
 
 @pytest.mark.parametrize(
@@ -59,21 +58,6 @@ def test_a_crop_area_outside_the_image():
 
 
 # --- over HTTP ---------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def club(factory):
-    return factory.club()
-
-
-@pytest.fixture
-def headers(factory, club):
-    return factory.headers(factory.client_token([club]))
-
-
-@pytest.fixture
-def offer(session, club):
-    return offers.offer(session, club)
 
 
 def _halves(width: int, height: int, split: int, fmt: str = "PNG") -> bytes:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import pytest
 from PIL import Image
 from sqlalchemy import select
 
@@ -15,21 +14,6 @@ from loyaltyhub.auth import permits
 from loyaltyhub.files.models import FileRecord
 from tests.files.factories import png
 from tests.offers import factories as offers
-
-
-@pytest.fixture
-def club(factory):
-    return factory.club()
-
-
-@pytest.fixture
-def headers(factory, club):
-    return factory.headers(factory.client_token([club]))
-
-
-@pytest.fixture
-def offer(session, club):
-    return offers.offer(session, club)
 
 
 def _url(club, offer, suffix="", kind="offer_default", fileable="offers"):
