@@ -140,6 +140,10 @@ def test_refusals_name_the_reason(client, session, club, headers, offer):
         url, headers=headers, files={"file": ("a.png", png(), "image/png")}, data={"crop_to": "1,2,3"}
     )
     assert malformed.status_code == 422 and malformed.json()["details"]["crop_to"][0]["error"] == "invalid_format"
+    long = client.post(
+        url, headers=headers, files={"file": ("a.png", png(), "image/png")}, data={"crop_to": "0,0,600,800" + " " * 60}
+    )
+    assert long.json()["details"] == {"crop_to": [{"error": "too_long", "options": {"max_length": 64}}]}
     missing = client.post(url, headers=headers, data={"crop_to": "0,0,600,800"})
     assert missing.status_code == 422 and missing.json()["details"] == {"file": [{"error": "blank", "options": {}}]}
     as_json = client.post(url, headers=headers, json={"file": "x"})

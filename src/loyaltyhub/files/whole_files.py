@@ -60,6 +60,8 @@ def store_whole_file(
     """Upload ``source`` (``size`` bytes) as the fileable's file of ``kind`` and make it the active one."""
     if size < 1:
         raise ValidationFailed.at(("file",), "blank")
+    if crop_to is not None and len(crop_to) > 64:
+        raise ValidationFailed.at(("crop_to",), "too_long", max_length=64)
     start = UploadStart(
         fileable_type=fileable_type,  # type: ignore[arg-type]  # the route's path allows the fileables only
         fileable_id=fileable_id,
@@ -67,7 +69,7 @@ def store_whole_file(
         filename=(filename or kind)[-255:],
         content_type=content_type[:100],
         size=size,
-        crop_to=crop_to[:64] if crop_to is not None else None,
+        crop_to=crop_to,
     )
     upload = service.start_upload(session, club, start, limits, actor)  # 422 naming the field, 404
     key = service.part_key(upload, 1)
