@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StrictInt
 
 from loyaltyhub.files.models import FileRecord, FileUpload
-from loyaltyhub.files.rules import KINDS, FileKind
+from loyaltyhub.files.rules import KINDS, FileKind, Size
 from loyaltyhub.schemas import PaginationInfo, StrictModel
 
 
@@ -223,6 +224,34 @@ class ProjectedVersion(BaseModel):
 class WholeFileOut(BaseModel):
     original: WholeFileOriginal
     projected_versions: list[ProjectedVersion]
+
+    @classmethod
+    def of(cls, record: FileRecord, url_of: Callable[[str], str]) -> WholeFileOut:
+        """The record's original and versions, each with its kind's size bounds; ``url_of(size_type)``."""
+        kind = KINDS.get(record.kind)
+        sizes = {size.identifier: size for size in kind.sizes} if kind is not None else {}
+        unbounded = Size("", None, None, None, None)
+        return cls(
+            original=WholeFileOriginal(
+                url=url_of("original"),
+                file_type=kind.type if kind is not None else "IMAGE",
+                width=record.width,
+                height=record.height,
+                kind=record.kind,
+            ),
+            projected_versions=[
+                ProjectedVersion(
+                    size_type=size_type,
+                    url=url_of(size_type),
+                    min_width=bounds.min_width,
+                    min_height=bounds.min_height,
+                    max_width=bounds.max_width,
+                    max_height=bounds.max_height,
+                )
+                for size_type in (record.versions or {})
+                for bounds in (sizes.get(size_type, unbounded),)
+            ],
+        )
 
 
 class ReprocessBody(StrictModel):

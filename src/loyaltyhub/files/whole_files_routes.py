@@ -21,7 +21,7 @@ from loyaltyhub.errors import BadRequest, ValidationFailed
 from loyaltyhub.files import rules, service, whole_files
 from loyaltyhub.files.dependencies import limits_of, storage_of
 from loyaltyhub.files.models import FileRecord
-from loyaltyhub.files.schemas import ProjectedVersion, ReprocessBody, WholeFileOriginal, WholeFileOut
+from loyaltyhub.files.schemas import ReprocessBody, WholeFileOut
 from loyaltyhub.http import input_guard
 from loyaltyhub.http.errors import validation_details
 from loyaltyhub.http.responses import errors
@@ -138,28 +138,7 @@ async def _store(
 
 
 def _answer(access: ClubAccess, record: FileRecord) -> WholeFileOut:
-    kind = rules.KINDS.get(record.kind)
-    sizes = {size.identifier: size for size in kind.sizes} if kind is not None else {}
-    return WholeFileOut(
-        original=WholeFileOriginal(
-            url=service.content_url(access.club, record),
-            file_type=kind.type if kind is not None else "IMAGE",
-            width=record.width,
-            height=record.height,
-            kind=record.kind,
-        ),
-        projected_versions=[
-            ProjectedVersion(
-                size_type=size_type,
-                url=service.content_url(access.club, record, size_type),
-                min_width=sizes[size_type].min_width if size_type in sizes else None,
-                min_height=sizes[size_type].min_height if size_type in sizes else None,
-                max_width=sizes[size_type].max_width if size_type in sizes else None,
-                max_height=sizes[size_type].max_height if size_type in sizes else None,
-            )
-            for size_type in (record.versions or {})
-        ],
-    )
+    return WholeFileOut.of(record, lambda size_type: service.content_url(access.club, record, size_type))
 
 
 @router.post(

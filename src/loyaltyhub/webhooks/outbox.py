@@ -62,6 +62,12 @@ def enqueue(
         )
         .returning(WebhookEvent.id)
     ).scalar_one()
+    _add_deliveries(session, club_id, [int(event_id)], subscriptions, now)
+    return int(event_id)
+
+
+def _add_deliveries(session: Session, club_id: int, event_ids: list[int], subscriptions: Any, now: datetime) -> None:
+    """A pending delivery of each event to each subscription, due now (one statement)."""
     session.execute(
         insert(WebhookDelivery),
         [
@@ -74,10 +80,10 @@ def enqueue(
                 "next_attempt_at": now,
                 "created_at": now,
             }
+            for event_id in event_ids
             for sub_id in subscriptions
         ],
     )
-    return int(event_id)
 
 
 def enqueue_many(
@@ -115,22 +121,7 @@ def enqueue_many(
             insert(WebhookEvent).returning(WebhookEvent.id, sort_by_parameter_order=True), rows
         ).scalars()
     ]
-    session.execute(
-        insert(WebhookDelivery),
-        [
-            {
-                "loyalty_club_id": club_id,
-                "subscription_id": sub_id,
-                "event_id": event_id,
-                "status": PENDING,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
-            for event_id in event_ids
-            for sub_id in subscriptions
-        ],
-    )
+    _add_deliveries(session, club_id, event_ids, subscriptions, now)
     return list(event_ids)
 
 
