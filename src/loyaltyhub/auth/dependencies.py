@@ -30,6 +30,7 @@ from loyaltyhub.auth.context import ClubAccess, CustomerAccess
 from loyaltyhub.auth.customers import CustomerHeaderError, clubs_for_customer, parse_customer
 from loyaltyhub.auth.principal import Principal, common_permits
 from loyaltyhub.auth.service import CLIENT_PREFIX, USER_PREFIX, client_principal, user_principal
+from loyaltyhub.clubs import config_cache
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.clubs.service import club_by_slug
 from loyaltyhub.errors import (
@@ -124,7 +125,9 @@ class Authenticator:
         request.state.actor_key = principal.actor_key
         return principal
 
-    def club_access(self, request: Request, principal: Principal, club: LoyaltyClub | None, slug: str) -> ClubAccess:
+    def club_access(
+        self, request: Request, session: Session, principal: Principal, club: LoyaltyClub | None, slug: str
+    ) -> ClubAccess:
         """The principal's access to ``club`` (found by ``slug``; None when there is none), holding this
         authenticator's permits: 404 for no club, 401/403 when the principal does not cover it, 403 for a
         missing permit."""
@@ -138,6 +141,7 @@ class Authenticator:
         access.require(*self.permits)
         request.state.loyalty_club_id = club.id
         request.state.club = club
+        config_cache.remember(session, club)
         return access
 
 
@@ -152,7 +156,7 @@ class ClubAuth(Authenticator):
         if found is None or found[0] != loyalty_club_slug:
             found = (loyalty_club_slug, await run_in_threadpool(club_by_slug, session, loyalty_club_slug))
             request.state.club_of_path = found
-        return self.club_access(request, principal, found[1], loyalty_club_slug)
+        return self.club_access(request, session, principal, found[1], loyalty_club_slug)
 
 
 class HeaderClubAuth(Authenticator):
@@ -167,7 +171,7 @@ class HeaderClubAuth(Authenticator):
         slug = request.headers.get(CLUB_HEADER)
         if slug is not None:
             slug = slug.strip()
-            return self.club_access(request, principal, club_by_slug(session, slug), slug)
+            return self.club_access(request, session, principal, club_by_slug(session, slug), slug)
         header = request.headers.get("X-Customer")
         if header is None:
             raise MissingHeader(CLUB_HEADER)
@@ -178,7 +182,7 @@ class HeaderClubAuth(Authenticator):
         clubs, _ = clubs_for_customer(session, principal, selector)
         if len(clubs) != 1:
             raise UnprocessableEntity(f"X-Customer must select exactly one loyalty club, or send {CLUB_HEADER}")
-        return self.club_access(request, principal, clubs[0], clubs[0].slug)
+        return self.club_access(request, session, principal, clubs[0], clubs[0].slug)
 
 
 class CustomerAuth(Authenticator):
@@ -196,7 +200,7 @@ class CustomerAuth(Authenticator):
             if slug is None:
                 raise MissingHeader("X-Customer")
             slug = slug.strip()
-            clubs = [self.club_access(request, principal, club_by_slug(session, slug), slug).club]
+            clubs = [self.club_access(request, session, principal, club_by_slug(session, slug), slug).club]
             organization_context = False
         else:
             try:

@@ -107,7 +107,7 @@ class CommunityClubAuth(Authenticator):
     ) -> ClubAccess:
         principal = await self.authenticate(request, session)
         club = await run_in_threadpool(self._club, request, session, principal, community_id)
-        return self.club_access(request, principal, club, f"with community id {community_id}")
+        return self.club_access(request, session, principal, club, f"with community id {community_id}")
 
     @staticmethod
     def _club(request: Request, session: Session, principal: Principal, community_id: int) -> LoyaltyClub | None:

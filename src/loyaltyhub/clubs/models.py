@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from loyaltyhub.db.base import Base, BigIntId, IdMixin, Json, TimestampMixin
 
 DEFAULT_OFFER_ACTIVE_SECONDS = 900
+
+
+def new_config_stamp() -> int:
+    """A random stamp for a club's configuration: an increasing version would start over at the same value
+    for a club made under the id of a deleted one (SQLite reuses the highest id) or in another database
+    served by the same process, and a cache would take one's configuration for the other's."""
+    return secrets.randbits(62)
 
 
 class Organization(IdMixin, TimestampMixin, Base):
@@ -36,3 +44,5 @@ class LoyaltyClub(IdMixin, TimestampMixin, Base):
     offer_active_seconds: Mapped[int] = mapped_column(Integer, default=DEFAULT_OFFER_ACTIVE_SECONDS)
     community_id: Mapped[int | None] = mapped_column(BigIntId, unique=True)
     """The vendor's community of the club (Show Loyalty Club ``community_id``), when staff set one."""
+    config_stamp: Mapped[int] = mapped_column(BigInteger, default=new_config_stamp, server_default="0")
+    """Replaced with every change of the configuration listeners read (:mod:`loyaltyhub.clubs.config_cache`)."""

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from loyaltyhub.clubs import config_cache
 from loyaltyhub.db.base import Base, BigIntId, IdMixin, Json, TenantMixin, TimestampMixin, UTCDateTime, utcnow
 
 TRANSACTION_TYPES = ("achievement", "reward_purchase", "expiration", "correction", "grant", "cancellation")
@@ -141,6 +142,7 @@ class RewardPurchase(IdMixin, TenantMixin, Base):
     active_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+@config_cache.watch  # the achievements listener caches the types that earn
 class Achievement(IdMixin, TenantMixin, TimestampMixin, Base):
     """An achievement (reference 2.1): ``points`` for a member event of ``type``, at most ``limit`` times
     in all and ``frequency`` (``{"timespan", "limit"}``) times per calendar period of the club."""

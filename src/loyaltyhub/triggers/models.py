@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from loyaltyhub.clubs import config_cache
 from loyaltyhub.db.base import Base, BigIntId, IdMixin, Json, TenantMixin, TimestampMixin, UTCDateTime, utcnow
 
 FIRED = "fired"
@@ -16,6 +17,7 @@ SKIPPED = "skipped"
 FAILED = "failed"
 
 
+@config_cache.watch  # queueing caches the club's live rules
 class TriggerRule(IdMixin, TenantMixin, TimestampMixin, Base):
     """The vendor's Rule model (reference: the Triggerer's Rule): on ``event_type``, for members of
     ``audience_id``, when ``data_conditions`` hold and the source is not excluded, once the counts

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from loyaltyhub.clubs import config_cache
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.dialect import insert_ignore_returning, insert_many, insert_or_lock, one_writer_at_a_time
@@ -65,55 +66,82 @@ class EventView:
     data: dict[str, Any]
 
 
-def live_rules(session: Session, club_id: int, types: set[str]) -> list[TriggerRule]:
-    """The club's rules (paused ones too, deleted ones not) on any of ``types``."""
-    return list(
-        session.execute(
-            select(TriggerRule).where(
-                in_club(TriggerRule, club_id),
-                TriggerRule.event_type.in_(sorted(types)),
-                TriggerRule.deleted_at.is_(None),
-            )
-        ).scalars()
+@dataclass(frozen=True)
+class RuleRouting:
+    """What queueing needs of a live rule (paused ones too, deleted ones not), cached per club."""
+
+    id: int
+    event_type: str
+    system_key: str | None
+    paused: bool
+    delay: timedelta
+    excluded_sources: frozenset[str]
+
+
+def _routing(session: Session, club_id: int) -> tuple[RuleRouting, ...]:
+    rows = session.execute(
+        select(
+            TriggerRule.id,
+            TriggerRule.event_type,
+            TriggerRule.system_key,
+            TriggerRule.paused,
+            TriggerRule.hook_delayed_by_seconds,
+            TriggerRule.excluded_sources,
+        ).where(in_club(TriggerRule, club_id), TriggerRule.deleted_at.is_(None))
+    ).all()
+    return tuple(
+        RuleRouting(rule_id, kind, key, paused, timedelta(seconds=delay or 0), frozenset(excluded or ()))
+        for rule_id, kind, key, paused, delay, excluded in rows
     )
+
+
+_routes = config_cache.ClubConfigCache(_routing)
+"""The club's live rules as queueing reads them: every event of the club is told to :func:`on_events`."""
+
+
+def _routes_for(session: Session, club_id: int, types: set[str]) -> list[RuleRouting]:
+    return [route for route in _routes.get(session, club_id) if route.event_type in types]
 
 
 def on_events(session: Session, club_id: int, events: list[dict[str, Any]]) -> None:
     """Event listener: queue the pairs of the club's active rules and these events; judge the pairs of its
     built-in rules now (see :mod:`loyaltyhub.triggers.system`)."""
     types = {e["type"] for e in events}
-    found = live_rules(session, club_id, types)
+    found = _routes_for(session, club_id, types)
     if types & system.SYSTEM_EVENT_TYPES:
-        have = {rule.system_key for rule in found}
+        have = {route.system_key for route in found}
         missing = {r.key for r in system.SYSTEM_RULES.values() if r.event_type in types and r.key not in have}
         if missing:  # a club made without its built-in rules (the club listener not bound): make them now
             system.ensure(session, club_id, missing)
-            found = live_rules(session, club_id, types)
-    rules_by_type: dict[str, list[TriggerRule]] = {}
-    inline: list[TriggerRule] = []
-    for rule in found:
-        if rule.paused:
+            found = _routes_for(session, club_id, types)
+    by_type: dict[str, list[RuleRouting]] = {}
+    inline: list[int] = []
+    for route in found:
+        if route.paused:
             continue
-        if rule.system_key is not None:
-            inline.append(rule)
+        if route.system_key is not None:
+            inline.append(route.id)
         else:
-            rules_by_type.setdefault(rule.event_type, []).append(rule)
+            by_type.setdefault(route.event_type, []).append(route)
     rows = [
         {
             "loyalty_club_id": club_id,
-            "rule_id": rule.id,
+            "rule_id": route.id,
             "event_id": event["id"],
             "member_id": event["member_id"],
-            "due_at": event["received_at"] + timedelta(seconds=rule.hook_delayed_by_seconds or 0),
+            "due_at": event["received_at"] + route.delay,
         }
         for event in events
-        for rule in rules_by_type.get(event["type"], ())
-        if event["source"] is None or event["source"] not in (rule.excluded_sources or ())
+        for route in by_type.get(event["type"], ())
+        if event["source"] is None or event["source"] not in route.excluded_sources
     ]
     if rows:
         insert_many(session, TriggerQueueItem.__table__, rows)
     if inline:
-        _judge_now(session, club_id, inline, events)
+        rules_now = session.execute(
+            select(TriggerRule).where(in_club(TriggerRule, club_id), TriggerRule.id.in_(inline))
+        ).scalars()
+        _judge_now(session, club_id, list(rules_now), events)
 
 
 def _member_view(member: Member) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from loyaltyhub.clubs import config_cache
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.dialect import insert_ignore
 from loyaltyhub.triggers.models import TriggerRule
@@ -78,6 +79,7 @@ def ensure(session: Session, club_id: int, keys: Any = None) -> None:
     wanted = rows(club_id, keys)
     if wanted:
         insert_ignore(session, TriggerRule.__table__, wanted, ["loyalty_club_id", "system_key"])
+        config_cache.changed(session, club_id)
 
 
 def on_club_created(session: Session, club: Any) -> None:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from loyaltyhub.clubs import config_cache
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import across_clubs, in_club, same_club
@@ -290,6 +291,7 @@ def _track_health(session: Session, claimed: Claimed, *, delivered: bool, now: d
         .execution_options(synchronize_session=False)
     )
     if (getattr(disabled, "rowcount", 0) or 0) == 1:
+        config_cache.changed(session, claimed.club_id)  # the outbox stops enqueueing for it
         log.warning("webhook subscription %s of club %s disabled", claimed.subscription_id, claimed.club_id)
         cancel_pending(session, claimed.club_id, claimed.subscription_id, now)
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from loyaltyhub.clubs import config_cache
 from loyaltyhub.db.base import Base, BigIntId, IdMixin, Json, TenantMixin, TimestampMixin, UTCDateTime, utcnow
 
 STANDARD = "standard"
@@ -26,6 +27,7 @@ CANCELLED = "cancelled"
 DELIVERY_STATUSES = (PENDING, DELIVERED, DROPPED, EXPIRED, CANCELLED)
 
 
+@config_cache.watch  # the outbox caches which subscriptions want which events
 class WebhookSubscription(IdMixin, TenantMixin, TimestampMixin, Base):
     """A receiver of a club's events: where (``url``), which events, how (``payload_version``), and its
     secrets (``secret`` signs per Standard Webhooks; ``secret_token`` is the vendor's ``X-Secret-Token``)."""

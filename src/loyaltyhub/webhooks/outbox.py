@@ -11,6 +11,7 @@ import orjson
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from loyaltyhub.clubs import config_cache
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.members.models import Member
@@ -20,16 +21,23 @@ from loyaltyhub.webhooks.catalog import EVENT_TYPES, MEMBER_TYPES
 from loyaltyhub.webhooks.models import MEMBERS_V2, PENDING, WebhookDelivery, WebhookEvent, WebhookSubscription
 
 
-def _wanting(session: Session, club_id: int, event_type: str) -> list[int]:
+def _active_subscriptions(session: Session, club_id: int) -> tuple[tuple[int, frozenset[str], str], ...]:
     rows = session.execute(
         select(WebhookSubscription.id, WebhookSubscription.event_types, WebhookSubscription.payload_version).where(
             in_club(WebhookSubscription, club_id), WebhookSubscription.active.is_(True)
         )
     ).all()
+    return tuple((sub_id, frozenset(types or ()), version) for sub_id, types, version in rows)
+
+
+_subscriptions = config_cache.ClubConfigCache(_active_subscriptions)
+
+
+def _wanting(session: Session, club_id: int, event_type: str) -> list[int]:
     return [
         sub_id
-        for sub_id, types, version in rows
-        if event_type in (types or []) and (version != MEMBERS_V2 or event_type in MEMBER_TYPES)
+        for sub_id, types, version in _subscriptions.get(session, club_id)
+        if event_type in types and (version != MEMBERS_V2 or event_type in MEMBER_TYPES)
     ]
 
 

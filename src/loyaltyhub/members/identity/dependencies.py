@@ -177,7 +177,7 @@ class MemberAuth(Authenticator):
         ``member_ref`` names one by id), in order: club (404), token valid for the club (401), permits
         (403), then the member: ``me`` token (460), guest allowed (405), member by id (404)."""
         check_club_header(request, slug)
-        access = self.club_access(request, principal, club, slug)
+        access = self.club_access(request, session, principal, club, slug)
         if member_ref == "me":
             return resolve_me(request, session, access)
         bearer = sent_bearer(request, session, access)
@@ -214,7 +214,7 @@ class MeAuth(Authenticator):
         return await run_in_threadpool(self._resolve, request, session, principal, loyalty_club_slug)
 
     def _resolve(self, request: Request, session: Session, principal: Principal, slug: str) -> MemberContext:
-        access = self.club_access(request, principal, club_by_slug(session, slug), slug)
+        access = self.club_access(request, session, principal, club_by_slug(session, slug), slug)
         return resolve_me(request, session, access)
 
 

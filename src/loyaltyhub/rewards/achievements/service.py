@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from loyaltyhub.clubs import config_cache
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import in_club
@@ -117,6 +118,14 @@ def active_achievements(session: Session, club_id: int) -> list[Achievement]:
     return list(session.scalars(statement(club_id).where(Achievement.active.is_(True))))
 
 
+def _active_types(session: Session, club_id: int) -> frozenset[str]:
+    return frozenset(row.type for row in active_achievements(session, club_id))
+
+
+_earning_types = config_cache.ClubConfigCache(_active_types)
+"""The event types some active achievement of the club earns on (most events earn nothing)."""
+
+
 # --- Earning --------------------------------------------------------------------------------------
 
 
@@ -205,16 +214,16 @@ def on_events(session: Session, club_id: int, events: list[dict[str, Any]]) -> N
     events = [event for event in events if event["type"] not in NOT_EARNING]
     if not events:
         return
+    types = _earning_types.get(session, club_id)
+    events = [event for event in events if event["type"] in types]
+    if not events:
+        return
     club = session.get(LoyaltyClub, club_id)
     if club is None:
         return
-    types = {row.type for row in active_achievements(session, club_id)}
-    if not types:
-        return
     for event in sorted(events, key=lambda e: (e["member_id"], e["id"])):  # member order: no deadlock
-        if event["type"] in types:
-            at = event.get("received_at") or utcnow()
-            award(session, club, event["member_id"], event["id"], event["type"], at)
+        at = event.get("received_at") or utcnow()
+        award(session, club, event["member_id"], event["id"], event["type"], at)
 
 
 # --- Summary --------------------------------------------------------------------------------------
