@@ -108,10 +108,6 @@ class ClubConfigCache(Generic[T]):
             self._entries[club_id] = (stamp, value)
         return value
 
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
 
 @event.listens_for(Session, "after_flush")
 def _restamp_changed_clubs(session: Session, _flush_context: Any) -> None:
