@@ -66,6 +66,7 @@ class StatementLog:
 
 def asgi_call(app: Any, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> Callable[[], Any]:
     """A coroutine factory sending one request to ``app``; the coroutine returns (status, body)."""
+    path, _, query = path.partition("?")
     raw_headers = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
     raw_headers.append((b"content-length", str(len(body)).encode()))
     if body:
@@ -80,7 +81,7 @@ def asgi_call(app: Any, method: str, path: str, headers: dict[str, str], body: b
             "scheme": "http",
             "path": path,
             "raw_path": path.encode(),
-            "query_string": b"",
+            "query_string": query.encode(),
             "root_path": "",
             "headers": raw_headers,
             "client": ("127.0.0.1", 50000),

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import orjson
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from loyaltyhub.errors import NotFound
+from loyaltyhub.http.pagination import Page
+from loyaltyhub.members.models import Member
 from loyaltyhub.rewards.errors import CannotCancel, NotEnoughPoints
 from loyaltyhub.rewards.models import PointsTransaction, RewardsAccount
 from loyaltyhub.rewards.points import ledger
+from loyaltyhub.rewards.points import service as points_service
 from loyaltyhub.rewards.program import service as program_service
 from tests.rewards import factories as rw
 
@@ -143,3 +147,35 @@ def test_cancelling_an_expired_lot_takes_back_only_what_did_not_expire(session, 
     cancellation = ledger.cancel(session, account, lot.id, now=T0 + timedelta(days=41))
     assert cancellation.amount == 0 and lot.expired_points == 40
     assert stored_balance(session, account) == ledger_sum(session, account) == 10
+
+
+def test_the_status_rendered_by_the_database_is_the_status_rendered_in_python(session, club):
+    """``status_json`` (on PostgreSQL the page of transactions is rendered by the database) answers what
+    ``status`` renders in Python: every type, null and set times, sub-millisecond instants, ties of time
+    broken by id, pages past the first, details missing or not an object."""
+    account, policy = setup(session, club, points_validity_months=1, points_expire_at="end_of_day")
+    odd = T0 + timedelta(microseconds=999_999)
+    first = ledger.earn(session, account, type="grant", points=50, now=odd, policy=policy)
+    ledger.earn(session, account, type="achievement", points=30, now=odd, policy=policy)  # same instant
+    ledger.spend(session, account, type="reward_purchase", points=20, now=odd + timedelta(hours=1))
+    ledger.correct(session, account, points=-5, now=odd + timedelta(hours=2), policy=policy, comment='typo ü "x"')
+    ledger.cancel(session, account, first.id, now=T0 + timedelta(days=1))
+    ledger.earn(session, account, type="grant", points=7, now=T0 + timedelta(days=2), policy=policy)
+    ledger.expire_due(session, account, T0 + timedelta(days=90))
+    mine = PointsTransaction.member_id == account.member_id
+    # Details as the database may hold them beside an object (details is NOT NULL): JSON null, a list.
+    session.execute(update(PointsTransaction).where(mine, PointsTransaction.type == "achievement").values(details=None))
+    session.execute(update(PointsTransaction).where(mine, PointsTransaction.type == "expiration").values(details=[1]))
+    session.flush()
+    member = session.get(Member, account.member_id)
+    seen = 0
+    for page_no, per_page in ((1, 1000), (1, 3), (2, 3), (3, 3), (9, 3)):
+        page = Page(page_no=page_no, per_page=per_page)
+        in_python = points_service.status(session, club, member, page, T0 + timedelta(days=90))
+        assert orjson.loads(points_service.status_json(session, club, member, page, T0 + timedelta(days=90))) == (
+            orjson.loads(orjson.dumps(in_python))
+        )
+        seen += len(in_python["transactions"])
+    assert seen == 2 * in_python["pagination_info"]["total_count"] > 6
+    dates = [t["date"] for t in points_service.status(session, club, member, Page(1, 1000), T0)["transactions"]]
+    assert dates[-1] == "2026-06-01T10:00:00.999Z"  # truncated to the millisecond, as isoformat does

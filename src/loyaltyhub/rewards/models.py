@@ -68,7 +68,9 @@ class PointsTransaction(IdMixin, TenantMixin, Base):
     __tablename__ = "rewards_transactions"
     __table_args__ = (
         UniqueConstraint("loyalty_club_id", "external_id"),
-        Index("ix_rewards_transactions_member_date", "loyalty_club_id", "member_id", "occurred_at"),
+        # The member's transactions newest first (status pages): with ``id`` as the order's tie-break, a page
+        # reads its rows off the index instead of sorting all of the member's transactions.
+        Index("ix_rewards_transactions_member_date", "loyalty_club_id", "member_id", "occurred_at", "id"),
         # The open lots (expiry job, FIFO spending): only rows with points left.
         Index(
             "ix_rewards_transactions_open_lots",

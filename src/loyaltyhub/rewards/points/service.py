@@ -6,12 +6,15 @@ Each write locks the member's account (:func:`loyaltyhub.rewards.program.service
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import LoyaltyClub
+from loyaltyhub.db import dialect
 from loyaltyhub.http.pagination import Page
 from loyaltyhub.members.models import Member
 from loyaltyhub.rewards import rules
@@ -23,11 +26,39 @@ from loyaltyhub.rewards.program import service as program_service
 def status(session: Session, club: LoyaltyClub, member: Member, page: Page, now: datetime) -> dict[str, Any]:
     """The documented status (reference (a).2, (a).9) plus ``lifetime_points``, ``level`` and
     ``expiring_points``; only ``{"membership": false}`` for a member who has not joined (or has left)."""
+
+    def rendered_page() -> tuple[list[dict[str, Any]], int]:
+        rows, total = repository.transactions_page(session, club.id, member.id, page)
+        return [repository.render_transaction(row) for row in rows], total
+
+    return _status(session, club, member, page, now, rendered_page)
+
+
+def status_json(session: Session, club: LoyaltyClub, member: Member, page: Page, now: datetime) -> bytes:
+    """:func:`status` serialized. On PostgreSQL the database renders the page of transactions (up to the
+    documented default of 1,000) as JSON itself (``repository.transactions_page_json``)."""
+    if dialect.is_sqlite(session):
+        return orjson.dumps(status(session, club, member, page, now))
+
+    def page_from_database() -> tuple[Any, int]:
+        return repository.transactions_page_json(session, club.id, member.id, page)
+
+    return orjson.dumps(_status(session, club, member, page, now, page_from_database))
+
+
+def _status(
+    session: Session,
+    club: LoyaltyClub,
+    member: Member,
+    page: Page,
+    now: datetime,
+    transactions_page: Callable[[], tuple[Any, int]],
+) -> dict[str, Any]:
     account = program_service.account_of(session, club.id, member.id)
     if account is None or not account.active:
         return {"membership": False}
     program = program_service.program_of(session, club.id)
-    rows, total = repository.transactions_page(session, club.id, member.id, page)
+    transactions, total = transactions_page()
     return {
         "membership": True,
         "membership_started_at": rules.iso(account.joined_at),
@@ -35,7 +66,7 @@ def status(session: Session, club: LoyaltyClub, member: Member, page: Page, now:
         "lifetime_points": account.lifetime_earned,
         "level": rules.member_level(program.levels_program if program else None, account.lifetime_earned),
         "expiring_points": repository.expiring_points(session, club.id, member.id, now),
-        "transactions": [repository.render_transaction(row) for row in rows],
+        "transactions": transactions,
         "pagination_info": page.info(total).model_dump(),
     }
 
