@@ -380,7 +380,7 @@ def per_op(database_url: str, member_index: int, operations: int, warmup: int) -
                 status, answer = await call()
                 if status != 200:
                     raise SystemExit(f"{status} {answer[:300]!r}")
-                sent.append([sql for sql, _seconds in log.statements])
+                sent.append([f"{seconds * 1000:.2f} ms  {sql}" for sql, seconds in log.statements])
             return [len(statements) for statements in sent]
 
         async with app.router.lifespan_context(app):
@@ -406,6 +406,8 @@ def per_op(database_url: str, member_index: int, operations: int, warmup: int) -
                 profiler.disable()
                 stats = pstats.Stats(profiler)
                 stats.sort_stats(os.environ["POINTS_PROFILE"]).print_stats(60)
+                if os.environ.get("POINTS_PROFILE_FILE"):
+                    stats.dump_stats(os.environ["POINTS_PROFILE_FILE"])
             if os.environ.get("POINTS_SHOW_SQL"):
                 await operation()
                 for name, statements in zip(("earn", "purchase"), sent, strict=True):

@@ -20,7 +20,10 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute, iter_route_contexts, request_response, wrap_app_with_body_limit
 from sqlalchemy.orm import Session
-from starlette.routing import BaseRoute
+from starlette._utils import get_route_path
+from starlette.convertors import PathConvertor
+from starlette.routing import BaseRoute, Match
+from starlette.types import Scope
 
 from loyaltyhub.db.session import commit_now
 from loyaltyhub.errors import BadRequest, ValidationFailed, details_tree
@@ -73,6 +76,39 @@ def streamed_body(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     return endpoint
 
 
+@dataclass(frozen=True)
+class PathShape:
+    """What a route's path pattern fixes without a regular expression: its number of ``/``-separated
+    segments and its literal segments (the last ones first: the most telling, ``/purchase``, ``/use``)."""
+
+    length: int
+    literals: tuple[tuple[int, str], ...]
+
+    @classmethod
+    def of(cls, path_format: str, convertors: dict[str, Any]) -> PathShape | None:
+        """None for a pattern with a ``{name:path}`` parameter, whose value spans segments."""
+        if any(isinstance(convertor, PathConvertor) for convertor in convertors.values()):
+            return None
+        segments = path_format.split("/")
+        literals = [(i, segment) for i, segment in enumerate(segments) if "{" not in segment]
+        return cls(len(segments), tuple(reversed(literals)))
+
+
+_PATH_SEGMENTS = "loyaltyhub.path_segments"
+
+
+def path_segments(scope: Scope) -> list[str]:
+    """The request path split at ``/``, once per request (kept in the scope, keyed by the path: the
+    router's trailing-slash retry copies the scope with another path)."""
+    path = scope["path"]
+    cached = scope.get(_PATH_SEGMENTS)
+    if cached is not None and cached[0] == path:
+        return cached[1]
+    segments = get_route_path(scope).split("/")
+    scope[_PATH_SEGMENTS] = (path, segments)
+    return segments
+
+
 class LoyaltyRoute(APIRoute):
     """The app's route class: input refused before the handler when it cannot be stored, and the answer of
     an idempotent request stored in the request's transaction after the handler succeeds."""
@@ -85,6 +121,22 @@ class LoyaltyRoute(APIRoute):
         if inspect.isfunction(endpoint) and not inspect.iscoroutinefunction(endpoint):
             endpoint = _commit_when_done(endpoint)
         super().__init__(path, endpoint, **kwargs)
+        self.path_shape = PathShape.of(self.path_format, self.param_convertors)
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        # The router tries its ~340 routes in order, each with a regular expression (~1 µs): a request to
+        # one of the last paid ~0.25 ms before its handler ran. Routes whose segment count or literal
+        # segments differ from the path's are passed over here first; the rest match exactly as before.
+        shape = self.path_shape
+        if shape is not None and scope["type"] == "http":
+            cached = scope.get(_PATH_SEGMENTS)  # path_segments(scope), inlined: this runs ~340 times a request
+            segments = cached[1] if cached is not None and cached[0] == scope["path"] else path_segments(scope)
+            if len(segments) != shape.length:
+                return Match.NONE, {}
+            for index, literal in shape.literals:
+                if segments[index] != literal:
+                    return Match.NONE, {}
+        return super().matches(scope)
 
     def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
         handler = super().get_route_handler()
