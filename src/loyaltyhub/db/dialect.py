@@ -6,6 +6,7 @@ transaction-scoped lock used by idempotency, time bucketing for reports...).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import select
@@ -472,6 +473,21 @@ def _with_python_defaults(table: Any, rows: list[dict[str, Any]]) -> list[dict[s
     return [{**missing, **row} for row in rows] if missing else rows
 
 
+@functools.lru_cache(maxsize=256)
+def _one_row_insert_ignore_returning(
+    dialect_name: str, table: Any, conflict_columns: tuple[str, ...], returning: tuple[str, ...]
+) -> Any:
+    """The statement of :func:`insert_ignore_returning` for one row given as execution parameters, built
+    once: every change records its event through it, and building the statement with the row's values
+    (then its cache key) cost more than the rest of the call."""
+    if dialect_name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    statement = dialect_insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns))
+    return statement.returning(*(table.c[name] for name in returning))
+
+
 def insert_ignore_returning(
     session: Session, table: Any, rows: list[dict[str, Any]], conflict_columns: list[str], returning: list[str]
 ) -> list[Any]:
@@ -481,8 +497,10 @@ def insert_ignore_returning(
     if not rows:
         return []
     if len(rows) == 1:
-        statement = _insert_doing_nothing_on_conflict(session, table, rows[0], conflict_columns)
-        return list(session.execute(statement.returning(*(table.c[name] for name in returning))).all())
+        statement = _one_row_insert_ignore_returning(
+            _dialect_name(session), table, tuple(conflict_columns), tuple(returning)
+        )
+        return list(session.execute(statement, rows[0]).all())
     if not is_sqlite(session):
         return list(session.execute(*_unnest_insert(session, table, rows, conflict_columns, returning)).all())
     # Several rows on SQLite: one cached statement executed with the rows as parameters. SQLAlchemy sends
