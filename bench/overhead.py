@@ -7,9 +7,11 @@ list of a club with 1,000 live offers and 100 grants, a small report):
 1. the statements the API issues for it are recorded, with their parameters, from an in-process app on
    the benchmark's database (the second of two identical requests: caches warm, as in steady state);
 2. the API is served by uvicorn (one worker) and the floor (``bench/_overhead_floor.py``: uvicorn + FastAPI
-   replaying exactly those statements over async psycopg, in one transaction, no application) likewise;
+   replaying exactly those statements over async psycopg, in one transaction, no application) likewise,
+   and the stack floor (``bench/_overhead_stack.py``: the same replay through a sync route and a
+   SQLAlchemy session, what the application is built on);
 3. one keep-alive client sends the request sequentially to each, in alternating rounds, so a slower spell
-   of the shared machine weighs on both.
+   of the shared machine weighs on all.
 
 The ratio of mean latencies (API / floor) is what the application costs on top of the same database work
 (issue #21: each within 1.5×). Results go to docs/benchmarks.md ("Request overhead: hot reads").
@@ -149,25 +151,32 @@ def run(database_url: str, args: argparse.Namespace) -> dict[str, dict[str, dict
             path.write_bytes(pickle.dumps(recording))
             os.environ["LOYALTYHUB_OVERHEAD_RECORDING"] = str(path)
             api: dict[str, list[float]] = {r.name: [] for r in reads}
+            stack: dict[str, list[float]] = {r.name: [] for r in reads}
             floor: dict[str, list[float]] = {r.name: [] for r in reads}
-            with live.serve(database_url, workers=1, app="bench._overhead_floor:app") as floor_base:
+            with (
+                live.serve(database_url, workers=1, app="bench._overhead_floor:app") as floor_base,
+                live.serve(database_url, workers=1, app="bench._overhead_stack:app") as stack_base,
+            ):
                 for read, (_, _, statements) in zip(reads, recording, strict=True):  # warm-up
                     measure(api_base, read, 20)
-                    replayed = orjson.loads(measure(floor_base, read, 20)[1])
                     reading = [sql for sql, _ in statements if _returns_rows(sql)]
-                    agree(f"{read.name}: result sets", floor=len(replayed), recorded_reads=len(reading))
-                    check(f"{read.name}: the floor read rows", any(replayed), replayed)
+                    for name, base in (("floor", floor_base), ("stack", stack_base)):
+                        replayed = orjson.loads(measure(base, read, 20)[1])
+                        agree(f"{read.name}: result sets", **{name: len(replayed)}, recorded_reads=len(reading))
+                        check(f"{read.name}: the {name} read rows", any(replayed), replayed)
                 for _ in range(args.rounds):
                     for read in reads:
                         api[read.name] += measure(api_base, read, args.requests)[0]
+                        stack[read.name] += measure(stack_base, read, args.requests)[0]
                         floor[read.name] += measure(floor_base, read, args.requests)[0]
         for read, (_, _, statements) in zip(reads, recording, strict=True):
-            a, f = api[read.name], floor[read.name]
-            results[read.name] = {
-                "statements": {"count": len(statements)},
-                "api": {"p50": percentile(a, 0.5) * 1000, "p95": percentile(a, 0.95) * 1000, "mean": _mean(a)},
-                "floor": {"p50": percentile(f, 0.5) * 1000, "p95": percentile(f, 0.95) * 1000, "mean": _mean(f)},
-            }
+            results[read.name] = {"statements": {"count": len(statements)}}
+            for name, latencies in (("api", api[read.name]), ("stack", stack[read.name]), ("floor", floor[read.name])):
+                results[read.name][name] = {
+                    "p50": percentile(latencies, 0.5) * 1000,
+                    "p95": percentile(latencies, 0.95) * 1000,
+                    "mean": _mean(latencies),
+                }
     return results
 
 
@@ -184,21 +193,26 @@ def render(results: dict[str, dict[str, dict[str, float]]], args: argparse.Names
         SECTION,
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `.venv/bin/python -m bench.overhead` on a 2-core machine:",
-        "PostgreSQL (local), uvicorn with one worker for the API and one for the floor, one keep-alive client,",
-        f"{args.rounds} rounds of {args.requests} sequential requests per read, API and floor alternating. The",
-        "floor (`bench/_overhead_floor.py`) replays the statements the API issued for the same request (recorded",
-        "with their parameters) over async psycopg, plain reads outside a transaction as the API runs them,",
-        "and answers the rows as JSON.",
+        "PostgreSQL (local), uvicorn with one worker for each of the API, the stack and the floor, one",
+        f"keep-alive client, {args.rounds} rounds of {args.requests} sequential requests per read, API, stack and",
+        "floor alternating. The floor (`bench/_overhead_floor.py`) replays the statements the API issued for the",
+        "same request (recorded with their parameters) over async psycopg, plain reads outside a transaction as",
+        "the API runs them, and answers the rows as JSON. The *stack* (`bench/_overhead_stack.py`) replays them",
+        "behind what the application is built on and nothing else: a sync route in the thread pool, a SQLAlchemy",
+        "session of the app's engine, `exec_driver_sql`; its cost over the floor is a lower bound for any",
+        "application on it.",
         f"Load average before/after: {args.load[0]:.1f} / {args.load[1]:.1f}.",
         "",
-        "| hot read | statements | API p50 ms | API p95 ms | floor p50 ms | floor p95 ms | API / floor (mean) |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| hot read | statements | API p50 ms | API p95 ms | stack p50 ms | floor p50 ms | floor p95 ms"
+        " | API / floor (mean) | stack / floor (mean) | API / stack (mean) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, r in results.items():
-        ratio = r["api"]["mean"] / r["floor"]["mean"]
+        api, stack, floor = r["api"]["mean"], r["stack"]["mean"], r["floor"]["mean"]
         lines.append(
             f"| {name} | {r['statements']['count']:.0f} | {r['api']['p50']:.1f} | {r['api']['p95']:.1f}"
-            f" | {r['floor']['p50']:.1f} | {r['floor']['p95']:.1f} | {ratio:.2f} |"
+            f" | {r['stack']['p50']:.1f} | {r['floor']['p50']:.1f} | {r['floor']['p95']:.1f}"
+            f" | {api / floor:.2f} | {stack / floor:.2f} | {api / stack:.2f} |"
         )
     lines += ["", f"Target (issue #21): each API / floor ≤ {TARGET_RATIO:g}.", ""]
     return "\n".join(lines)
