@@ -429,7 +429,8 @@ def run(url: str, runs: int, port: int, only: str | None = None, warmup: int = 2
                     return post(f"/bench/hand-written/{index}", "")["rows"]
 
                 def by_hand(case: dict[str, Any] = case) -> Any:
-                    return conn.execute(case["sql"], {"club": club, **case.get("params", {})}).fetchall()
+                    # prepare=False: planned for its parameters each time (see bench/reporting_app.py).
+                    return conn.execute(case["sql"], {"club": club, **case.get("params", {})}, prepare=False).fetchall()
 
                 def in_process(case: dict[str, Any] = case) -> Any:
                     with unit_of_work(engine, write=False) as session:
