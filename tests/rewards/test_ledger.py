@@ -3,6 +3,7 @@ to every call: earn, spend, expire, correct, cancel, and expiry at a DST change 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -12,6 +13,7 @@ from sqlalchemy import func, select, update
 from loyaltyhub.errors import NotFound
 from loyaltyhub.http.pagination import Page
 from loyaltyhub.members.models import Member
+from loyaltyhub.rewards import rules
 from loyaltyhub.rewards.errors import CannotCancel, NotEnoughPoints
 from loyaltyhub.rewards.models import PointsTransaction, RewardsAccount
 from loyaltyhub.rewards.points import ledger
@@ -179,3 +181,45 @@ def test_the_status_rendered_by_the_database_is_the_status_rendered_in_python(se
     assert seen == 2 * in_python["pagination_info"]["total_count"] > 6
     dates = [t["date"] for t in points_service.status(session, club, member, Page(1, 1000), T0)["transactions"]]
     assert dates[-1] == "2026-06-01T10:00:00.999Z"  # truncated to the millisecond, as isoformat does
+
+
+def test_a_debit_over_many_lots_takes_what_spending_order_takes_over_all_of_them(session, club, monkeypatch):
+    """A debit reads the open lots a batch at a time (ledger.SPENDING_BATCH, small here): across batches it
+    takes exactly what allocating over every open lot takes: due lots expired first, then the soonest
+    expiry, lots of one expiry by the time they were earned (not by id), never-expiring lots last."""
+    monkeypatch.setattr(ledger, "SPENDING_BATCH", 7)
+    account, policy = setup(session, club, points_validity_months=1, points_expire_at="end_of_month")
+    never = replace(policy, validity_months=None)
+    earned = []
+    for day in (20, 5):  # later-dated lots first: ids and times of one expiry disagree
+        for n in range(60):
+            when = T0.replace(day=day) + timedelta(minutes=n)
+            earned.append(ledger.earn(session, account, type="grant", points=1, now=when, policy=policy))
+    for n in range(40):  # expire at the end of June (Oslo)
+        when = T0 - timedelta(days=20, minutes=n)
+        earned.append(ledger.earn(session, account, type="grant", points=2, now=when, policy=policy))
+    for n in range(30):
+        earned.append(
+            ledger.earn(session, account, type="grant", points=3, now=T0 + timedelta(minutes=n), policy=never)
+        )
+    at = datetime(2026, 7, 1, tzinfo=UTC)  # May's lots are due; June's expire at the end of July
+    due = {lot.id for lot in earned if lot.expires_at is not None and lot.expires_at <= at}
+    assert 0 < len(due) < len(earned)
+    # 50: the 5th's lots only (later in id order than the 20th's); then 100: across many batches.
+    for points in (50, 100):
+        session.flush()
+        for lot in earned:
+            session.refresh(lot)
+        lots = [rules.Lot(lot.id, lot.remaining, lot.expires_at, lot.occurred_at) for lot in earned]
+        expected = dict(rules.allocate([lot for lot in lots if lot.id not in due], points))
+        ledger.spend(session, account, type="reward_purchase", points=points, now=at)
+        session.flush()
+        for before, lot in zip(lots, earned, strict=True):
+            session.refresh(lot)
+            if lot.id in due:
+                assert (lot.remaining, lot.expired_at) == (0, lot.expires_at)
+            else:
+                assert lot.remaining == before.remaining - expected.get(lot.id, 0), lot.id
+    assert stored_balance(session, account) == ledger_sum(session, account) == 120 + 90 - 150
+    with pytest.raises(NotEnoughPoints):
+        ledger.spend(session, account, type="reward_purchase", points=61, now=at)

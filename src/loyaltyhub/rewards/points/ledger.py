@@ -104,6 +104,49 @@ _DUE_LOTS = _OPEN_LOTS.where(
 )
 
 
+# A debit reads the open lots in spending order (rules.spending_order: expiring first, never-expiring last,
+# then the oldest), a batch at a time, until they hold its points: a member with thousands of open lots
+# (years of never-expiring earnings) no longer loads every one of them for each purchase.
+_LOTS_IN_SPENDING_ORDER = (
+    select(PointsTransaction)
+    .where(
+        in_club(PointsTransaction, bindparam("club_key")),
+        PointsTransaction.member_id == bindparam("member_key"),
+        PointsTransaction.remaining > 0,
+    )
+    .order_by(
+        PointsTransaction.expires_at.is_(None),
+        PointsTransaction.expires_at,
+        PointsTransaction.occurred_at,
+        PointsTransaction.id,
+    )
+    .limit(bindparam("batch"))
+    .offset(bindparam("skip"))
+    .execution_options(populate_existing=True)
+)
+SPENDING_BATCH = 100
+
+
+def _lots_to_spend(session: Session, account: RewardsAccount, points: int, now: datetime) -> list[PointsTransaction]:
+    """The open lots a debit of ``points`` at ``now`` needs, read after the lock: every due lot (due lots
+    expire first, so they come first in spending order; they are expired, not spent) and then lots in
+    spending order until those hold ``points`` (all of them when the balance is short)."""
+    params: dict[str, Any] = {"club_key": account.loyalty_club_id, "member_key": account.member_id}
+    lots: list[PointsTransaction] = []
+    spendable = 0
+    while True:
+        batch = list(session.scalars(_LOTS_IN_SPENDING_ORDER, {**params, "batch": SPENDING_BATCH, "skip": len(lots)}))
+        lots += batch
+        spendable += sum(lot.remaining for lot in batch if lot.expires_at is None or lot.expires_at > now)
+        if len(batch) < SPENDING_BATCH or spendable >= points:
+            return lots
+
+
+def _expiry_order(lot: PointsTransaction) -> tuple[datetime, int]:
+    """The order due lots expire in (their expiration transactions are written in it)."""
+    return (lot.expires_at or rules.NEVER, lot.id)
+
+
 def _open_lots(session: Session, account: RewardsAccount, due_by: datetime | None = None) -> list[PointsTransaction]:
     """The member's lots with points left (``due_by``: only those expired by then), read after the lock."""
     params: dict[str, Any] = {"club_key": account.loyalty_club_id, "member_key": account.member_id}
@@ -357,8 +400,8 @@ def spend(
     if type not in ("reward_purchase", "correction") or points <= 0:
         raise ValueError(f"cannot spend {points} points as {type}")
     with _writing(session, account):
-        lots = _open_lots(session, account)  # one read: the due lots expire, the others pay
-        _expire(session, account, lots, now)
+        lots = _lots_to_spend(session, account, points, now)  # the due lots expire, the others pay
+        _expire(session, account, sorted(lots, key=_expiry_order), now)
         if points > account.balance:
             raise NotEnoughPoints()
         _take(session, account, points, lots)
