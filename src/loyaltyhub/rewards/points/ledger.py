@@ -89,13 +89,15 @@ def lock_account(session: Session, club_id: int, member_id: int) -> RewardsAccou
     return session.execute(_LOCK_ACCOUNT, {"club_key": club_id, "member_key": member_id}).scalar_one_or_none()
 
 
+# The member's lots with points left (``club_key``, ``member_key``).
+_MEMBERS_OPEN_LOTS = (
+    in_club(PointsTransaction, bindparam("club_key")),
+    PointsTransaction.member_id == bindparam("member_key"),
+    PointsTransaction.remaining > 0,
+)
 _OPEN_LOTS = (
     select(PointsTransaction)
-    .where(
-        in_club(PointsTransaction, bindparam("club_key")),
-        PointsTransaction.member_id == bindparam("member_key"),
-        PointsTransaction.remaining > 0,
-    )
+    .where(*_MEMBERS_OPEN_LOTS)
     .order_by(PointsTransaction.expires_at, PointsTransaction.id)
     .execution_options(populate_existing=True)
 )
@@ -109,11 +111,7 @@ _DUE_LOTS = _OPEN_LOTS.where(
 # (years of never-expiring earnings) no longer loads every one of them for each purchase.
 _LOTS_IN_SPENDING_ORDER = (
     select(PointsTransaction)
-    .where(
-        in_club(PointsTransaction, bindparam("club_key")),
-        PointsTransaction.member_id == bindparam("member_key"),
-        PointsTransaction.remaining > 0,
-    )
+    .where(*_MEMBERS_OPEN_LOTS)
     .order_by(
         PointsTransaction.expires_at.is_(None),
         PointsTransaction.expires_at,
