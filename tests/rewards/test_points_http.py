@@ -178,3 +178,21 @@ def test_the_transactions_list_pages_as_the_house_does(api):
     assert (
         api.v1("GET", f"/members/{member.id}/rewards-program/transactions", params={"per_page": 101}).status_code == 422
     )
+
+
+def test_a_staff_route_on_a_member_checks_the_caller_before_the_id(api):
+    """The club and the member are read in one statement (``ClubAndMemberAuth``); the errors keep their
+    order: the caller (401) and the club (404) before a 422 of the member id, then 404 for the member.
+    Ids written unusually reach the same member."""
+    member, _ = api.member()
+    path = f"/v1/{api.club.slug}" + GRANT
+    assert api.client.post(path.format(0), json={"points": 1}).status_code == 401
+    assert (
+        api.client.post(f"/v1/no-such-club{GRANT.format(0)}", json={"points": 1}, headers=api.headers()).status_code
+        == 404
+    )
+    assert grant(api, 0, {"points": 1}).status_code == 422
+    for written in (f"00{member.id}", f"+{member.id}"):
+        response = api.client.post(path.format(written), json={"points": 2}, headers=api.headers())
+        assert (response.status_code, response.json()["transaction"]["amount"]) == (200, 2), written
+    assert api.status(member.id)["balance"] == 4

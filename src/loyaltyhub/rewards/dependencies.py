@@ -8,6 +8,7 @@
 """
 
 # No ``from __future__ import annotations``: FastAPI reads the dependencies' annotations evaluated.
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -24,7 +25,7 @@ from loyaltyhub.errors import NotFound
 from loyaltyhub.http.session import SessionDep
 from loyaltyhub.members.identity.dependencies import MemberAuth
 from loyaltyhub.members.models import Member
-from loyaltyhub.members.repository import club_and_member
+from loyaltyhub.members.repository import club_and_member, member_or_404
 
 
 async def request_now() -> datetime:
@@ -60,25 +61,38 @@ class ClubMember:
     member: Member
 
 
-class ClubMemberAuth(ClubAuth):
-    """The access of :class:`ClubAuth` with the route's permit and the club's live member ``{member_id}``:
-    the club and the member read in one statement (grant points and the other staff writes on a member
-    are hot paths), the errors in :class:`ClubAuth`'s order, then 404 for the member."""
+class ClubAndMemberAuth(ClubAuth):
+    """:class:`ClubAuth` reading the path's ``{member_id}`` with the club, in one statement (grant points and
+    the other staff writes on a member are hot paths), for :func:`club_member`: the member is kept in the
+    request's state. The path parameter itself is validated by :func:`club_member`'s dependency, after
+    this one, so the errors keep their order (401/403/404 of the club before a 422 of the id)."""
 
-    async def __call__(  # type: ignore[override]
-        self, request: Request, session: SessionDep, loyalty_club_slug: SlugPath, member_id: MemberIdPath
-    ) -> ClubMember:
+    async def __call__(self, request: Request, session: SessionDep, loyalty_club_slug: SlugPath) -> ClubAccess:
         principal = await self.authenticate(request, session)
         check_club_header(request, loyalty_club_slug)
+        raw = request.path_params.get("member_id", "")
+        member_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else None
         club, member = await run_in_threadpool(club_and_member, session, loyalty_club_slug, member_id)
         request.state.club_of_path = (loyalty_club_slug, club)
-        access = self.club_access(request, session, principal, club, loyalty_club_slug)
+        request.state.member_of_path = (member_id, member)
+        return self.club_access(request, session, principal, club, loyalty_club_slug)
+
+
+def club_member(permit: str) -> Callable[..., Awaitable[ClubMember]]:
+    """A dependency: the access of :class:`ClubAuth` with ``permit`` and the club's live member
+    ``{member_id}`` (404 otherwise)."""
+
+    async def dependency(
+        access: Annotated[ClubAccess, Depends(ClubAndMemberAuth(permit))],
+        member_id: MemberIdPath,
+        request: Request,
+        session: SessionDep,
+    ) -> ClubMember:
+        read_id, member = getattr(request.state, "member_of_path", (None, None))
+        if read_id != member_id:  # an id written in a way the quick parse above did not take ("+5")
+            member = await run_in_threadpool(member_or_404, session, access.club_id, member_id)
         if member is None:
             raise NotFound(f"Member#{member_id} not found")
         return ClubMember(access=access, member=member)
 
-
-def club_member(permit: str) -> ClubMemberAuth:
-    """A dependency: the access of :class:`ClubAuth` with ``permit`` and the club's live member
-    ``{member_id}`` (404 otherwise)."""
-    return ClubMemberAuth(permit)
+    return dependency
