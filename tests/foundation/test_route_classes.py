@@ -1,4 +1,5 @@
-"""Every route of the app is a LoyaltyRoute (checked here once, not at every app start).
+"""Every route of the app is a LoyaltyRoute (checked here once, not at every app start), and its quick
+path-shape check never answers otherwise than its regular expression.
 
 In this FastAPI an included router keeps its own route class, so a domain router built as a plain
 ``APIRouter`` would silently skip what LoyaltyRoute does (unstorable input refused, bodies refused where
@@ -7,7 +8,10 @@ none is expected, idempotent answers stored): use ``loyaltyhub.http.routing.Loya
 
 from __future__ import annotations
 
+import re
+
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from loyaltyhub.http.routing import LoyaltyRoute, api_routes
 
@@ -17,3 +21,24 @@ def test_every_route_is_a_loyalty_route(app: FastAPI) -> None:
     assert len(routes) > 50
     wrong = [info.path for info in routes if not isinstance(info.route, LoyaltyRoute)]
     assert wrong == [], "routes not built by LoyaltyRouter (use loyaltyhub.http.routing.LoyaltyRouter)"
+
+
+def _sample_path(route: LoyaltyRoute, value: str) -> str:
+    """The route's pattern with every parameter replaced by ``value`` (a ``:path`` one by two segments)."""
+    return re.sub(r"\{[^}:]+(:path)?(:[^}]+)?\}", lambda m: f"{value}/{value}" if m.group(1) else value, route.path)
+
+
+def test_the_path_shape_check_answers_as_the_regular_expression(app: FastAPI) -> None:
+    """``LoyaltyRoute.matches`` passes over routes by the path's shape before their regular expression: for
+    the paths of every route (and with a trailing slash, and another method), it answers exactly what the
+    regular expression alone answers, sharing one scope across the routes as the router does."""
+    routes = [route for route in app.routes if isinstance(route, LoyaltyRoute)]
+    assert sum(route.path_shape is not None for route in routes) > 300
+    paths = {_sample_path(route, value) for route in routes for value in ("7", "me")}
+    paths |= {path + "/" for path in list(paths)} | {"/", "", "/v3", "/v3/x/members/7/offers/7/use/extra"}
+    for path in sorted(paths):
+        for method in ("GET", "POST"):
+            shared = {"type": "http", "path": path, "root_path": "", "method": method}
+            for route in routes:
+                fresh = {"type": "http", "path": path, "root_path": "", "method": method}
+                assert route.matches(shared)[0] == APIRoute.matches(route, fresh)[0], (route.path, path, method)
