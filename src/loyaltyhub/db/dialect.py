@@ -405,6 +405,17 @@ def fold_into(session: Session, changes: Any, totals: Any, keys: Sequence[str], 
         session.execute(across_clubs(text(statement)))
 
 
+def _dialect_insert(dialect_name: str, table: Any) -> Any:
+    """The dialect's ``INSERT`` (the one with ``ON CONFLICT``) into ``table``."""
+    if dialect_name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table)
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    return pg_insert(table)
+
+
 def _insert_doing_nothing_on_conflict(
     session: Session,
     table: Any,
@@ -413,14 +424,7 @@ def _insert_doing_nothing_on_conflict(
 ) -> Any:
     """``INSERT values ON CONFLICT [(conflict_columns)] DO NOTHING`` (any unique constraint without columns;
     no values: the parameters are given at execution)."""
-    if is_sqlite(session):
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        statement: Any = sqlite_insert(table)
-    else:
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        statement = pg_insert(table)
+    statement: Any = _dialect_insert(_dialect_name(session), table)
     if values is not None:
         statement = statement.values(values)
     return statement.on_conflict_do_nothing(index_elements=conflict_columns)
@@ -480,11 +484,7 @@ def _one_row_insert_ignore_returning(
     """The statement of :func:`insert_ignore_returning` for one row given as execution parameters, built
     once: every change records its event through it, and building the statement with the row's values
     (then its cache key) cost more than the rest of the call."""
-    if dialect_name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    statement = dialect_insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns))
+    statement = _dialect_insert(dialect_name, table).on_conflict_do_nothing(index_elements=list(conflict_columns))
     return statement.returning(*(table.c[name] for name in returning))
 
 

@@ -21,6 +21,7 @@ from loyaltyhub.auth.context import ClubAccess, MemberContext
 from loyaltyhub.auth.dependencies import ClubAuth, SlugPath, check_club_header
 from loyaltyhub.auth.principal import Principal
 from loyaltyhub.db.base import utcnow
+from loyaltyhub.digits import decimal
 from loyaltyhub.errors import NotFound
 from loyaltyhub.http.session import SessionDep
 from loyaltyhub.members.identity.dependencies import MemberAuth
@@ -70,8 +71,7 @@ class ClubAndMemberAuth(ClubAuth):
     async def __call__(self, request: Request, session: SessionDep, loyalty_club_slug: SlugPath) -> ClubAccess:
         principal = await self.authenticate(request, session)
         check_club_header(request, loyalty_club_slug)
-        raw = request.path_params.get("member_id", "")
-        member_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else None
+        member_id = decimal(request.path_params.get("member_id"))
         club, member = await run_in_threadpool(club_and_member, session, loyalty_club_slug, member_id)
         request.state.club_of_path = (loyalty_club_slug, club)
         request.state.member_of_path = (member_id, member)

@@ -26,24 +26,19 @@ from loyaltyhub.rewards.program import service as program_service
 def status(session: Session, club: LoyaltyClub, member: Member, page: Page, now: datetime) -> dict[str, Any]:
     """The documented status (reference (a).2, (a).9) plus ``lifetime_points``, ``level`` and
     ``expiring_points``; only ``{"membership": false}`` for a member who has not joined (or has left)."""
-
-    def rendered_page() -> tuple[list[dict[str, Any]], int]:
-        rows, total = repository.transactions_page(session, club.id, member.id, page)
-        return [repository.render_transaction(row) for row in rows], total
-
-    return _status(session, club, member, page, now, rendered_page)
+    return _status(session, club, member, page, now, _rendered_page)
 
 
 def status_json(session: Session, club: LoyaltyClub, member: Member, page: Page, now: datetime) -> bytes:
     """:func:`status` serialized. On PostgreSQL the database renders the page of transactions (up to the
     documented default of 1,000) as JSON itself (``repository.transactions_page_json``)."""
-    if dialect.is_sqlite(session):
-        return orjson.dumps(status(session, club, member, page, now))
+    page_of = _rendered_page if dialect.is_sqlite(session) else repository.transactions_page_json
+    return orjson.dumps(_status(session, club, member, page, now, page_of))
 
-    def page_from_database() -> tuple[Any, int]:
-        return repository.transactions_page_json(session, club.id, member.id, page)
 
-    return orjson.dumps(_status(session, club, member, page, now, page_from_database))
+def _rendered_page(session: Session, club_id: int, member_id: int, page: Page) -> tuple[list[dict[str, Any]], int]:
+    rows, total = repository.transactions_page(session, club_id, member_id, page)
+    return [repository.render_transaction(row) for row in rows], total
 
 
 def _status(
@@ -52,13 +47,13 @@ def _status(
     member: Member,
     page: Page,
     now: datetime,
-    transactions_page: Callable[[], tuple[Any, int]],
+    transactions_page: Callable[[Session, int, int, Page], tuple[Any, int]],
 ) -> dict[str, Any]:
     account = program_service.account_of(session, club.id, member.id)
     if account is None or not account.active:
         return {"membership": False}
     program = program_service.program_of(session, club.id)
-    transactions, total = transactions_page()
+    transactions, total = transactions_page(session, club.id, member.id, page)
     return {
         "membership": True,
         "membership_started_at": rules.iso(account.joined_at),
