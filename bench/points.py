@@ -20,7 +20,8 @@ balance equals its ledger sum.
 ``--seed-per-op URL`` then ``--per-op URL [--member-index i]``: earn + purchase handed to the app
 in-process (no server, no HTTP client, thread-pool calls inline), printing the statements each request
 sends and this process's CPU per operation as one JSON line (``POINTS_SHOW_SQL=1``: the statements;
-``POINTS_PROFILE=cumulative|tottime``: a cProfile). To compare two versions of the code on a shared
+``POINTS_PROFILE=cumulative|tottime``: a cProfile; ``POINTS_REAL_THREADS=1``: thread-pool calls go to real
+threads, so the hops' cost is counted). To compare two versions of the code on a shared
 machine, run it alternately with ``PYTHONPATH=<other checkout>/src:.`` and with this one, a different
 member each run: CPU time per operation moves far less with the machine's load than rates do.
 """
@@ -354,7 +355,8 @@ def per_op(database_url: str, member_index: int, operations: int, warmup: int) -
     async def inline(func, *fargs, **_kwargs):  # type: ignore[no-untyped-def]
         return func(*fargs)
 
-    anyio.to_thread.run_sync = inline  # type: ignore[assignment]
+    if not os.environ.get("POINTS_REAL_THREADS"):
+        anyio.to_thread.run_sync = inline  # type: ignore[assignment]
     meta = json.loads(PER_OP_META.read_text())
     member_id = meta["members"][member_index]
     headers = {"X-Client-Authorization": meta["token"], **live.PUBLIC_HEADERS}

@@ -21,7 +21,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.session import make_transient_to_detached
@@ -165,23 +165,6 @@ def render_member_reward(reward: Reward) -> dict[str, Any]:
     }
 
 
-_VISIBLE_REWARD = select(Reward).where(
-    in_club(Reward, bindparam("club_key")),
-    Reward.id == bindparam("reward_key"),
-    Reward.archived_at.is_(None),
-    *_visible(bindparam("now", type_=Reward.visible_from.type)),
-)
-
-
-def _visible_reward(session: Session, club_id: int, reward_id: int, now: datetime) -> Reward:
-    reward = session.execute(
-        _VISIBLE_REWARD, {"club_key": club_id, "reward_key": reward_id, "now": now}
-    ).scalar_one_or_none()
-    if reward is None:
-        raise reward_not_found(reward_id)
-    return reward
-
-
 def _check_ban(member: Member, now: datetime) -> None:
     if member.banned_until is not None and member.banned_until > now:
         raise MemberBanned(banned_until=rules.iso(member.banned_until))
@@ -251,13 +234,30 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
 
 
+# The participant's lock reads the reward too (a purchase's hottest statement, one round trip less); the
+# checks keep their order: 402/480 of the program, the ban, then 404 of the reward.
+_LOCK_PARTICIPANT_AND_REWARD = program_service.LOCK_PARTICIPANT.add_columns(Reward).outerjoin(
+    Reward,
+    and_(
+        in_club(Reward, bindparam("club_key")),
+        Reward.id == bindparam("reward_key"),
+        Reward.archived_at.is_(None),
+        *_visible(bindparam("now", type_=Reward.visible_from.type)),
+    ),
+)
+
+
 def purchase(session: Session, club: LoyaltyClub, member: Member, reward_id: int, now: datetime) -> RewardPurchase:
     """Buy a reward with points (see the module docstring for the order of the checks; 402 without an
     enabled program comes first)."""
-    participant = program_service.lock_participant(session, club.id, member.id, now)
+    params = {**program_service.lock_parameters(club.id, member.id, now), "reward_key": reward_id, "now": now}
+    row = session.execute(_LOCK_PARTICIPANT_AND_REWARD, params).one_or_none()
+    participant = program_service.participant_of(session, club.id, row)
     account, program = participant.account, participant.program
     _check_ban(member, now)
-    reward = _visible_reward(session, club.id, reward_id, now)
+    reward: Reward | None = row[3] if row is not None else None
+    if reward is None:
+        raise reward_not_found(reward_id)
     if not rules.level_reached(program.levels_program, account.lifetime_earned, reward.required_member_level):
         raise LevelTooLow()
     limit = reward.limit_per_member

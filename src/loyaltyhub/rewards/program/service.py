@@ -110,6 +110,8 @@ class Participant:
 # EXISTS was a sequential scan of every club's transactions (a fast start expected from a guessed third of
 # rows matching: 3.4 ms with 25,000 rows, growing with the table, under the account's lock); the soonest
 # expiry is read off ix_rewards_transactions_open_lots whatever the plan.
+# A caller may read more in the same statement (the purchase reads its reward): the first three columns stay
+# the account, the program and ``due_lots``, and what it adds is an outer join of at most one row.
 _SOONEST_EXPIRY = (
     select(func.min(PointsTransaction.expires_at))
     .where(
@@ -119,7 +121,7 @@ _SOONEST_EXPIRY = (
     )
     .scalar_subquery()
 )
-_LOCK_PARTICIPANT = (
+LOCK_PARTICIPANT = (
     select(
         RewardsAccount,
         RewardsProgram,
@@ -146,12 +148,21 @@ def lock_participant(session: Session, club_id: int, member_id: int, now: dateti
     earned moments ago and expires at a later local midnight, so it is not due; a lot that such a
     transaction spent or expired is at worst reported due and read again. Spending never relies on the
     flag: it reads the open lots after the lock."""
-    params = {"club_key": club_id, "member_key": member_id, "due_by": now}
-    row = session.execute(_LOCK_PARTICIPANT, params).one_or_none()
+    row = session.execute(LOCK_PARTICIPANT, lock_parameters(club_id, member_id, now)).one_or_none()
+    return participant_of(session, club_id, row)
+
+
+def lock_parameters(club_id: int, member_id: int, now: datetime) -> dict[str, Any]:
+    return {"club_key": club_id, "member_key": member_id, "due_by": now}
+
+
+def participant_of(session: Session, club_id: int, row: Any) -> Participant:
+    """The :class:`Participant` of a row of :data:`LOCK_PARTICIPANT` (None: no account), or the error in
+    :func:`lock_participant`'s order: 402 without an enabled program, then 480 when not participating."""
     if row is None:
         enabled_program(session, club_id)  # 402 first, as for a member who joined
         raise NotParticipating()
-    account, program, due_lots = row
+    account, program, due_lots = row[0], row[1], row[2]
     if not program.enabled:
         raise ProgramDisabled()
     if not account.active:
