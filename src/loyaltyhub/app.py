@@ -25,7 +25,7 @@ from loyaltyhub.http.logging import RequestLogging
 from loyaltyhub.http.metrics import RequestMetrics
 from loyaltyhub.http.middleware import BodySizeLimit
 from loyaltyhub.http.resilience import AnswerEveryRequest
-from loyaltyhub.http.routing import LoyaltyRoute, include_flat
+from loyaltyhub.http.routing import LoyaltyRoute, include_flat, install_route_index
 from loyaltyhub.idempotency.service import Replay
 from loyaltyhub.ratelimit.middleware import RateLimitHeaders
 from loyaltyhub.services import SESSION_KEY, AppServices
@@ -148,6 +148,7 @@ def create_app(
     app.state.services = services
     app.state.client_token_cache = ClientTokenCache(settings.client_token_cache_seconds)
     app.router.route_class = LoyaltyRoute
+    install_route_index(app)
     install_error_handlers(app)
     app.add_exception_handler(Replay, lambda _r, exc: replay_response(exc))  # type: ignore[arg-type]
     app.add_middleware(

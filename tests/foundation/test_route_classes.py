@@ -9,11 +9,13 @@ none is expected, idempotent answers stored): use ``loyaltyhub.http.routing.Loya
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from starlette.routing import Match
 
-from loyaltyhub.http.routing import LoyaltyRoute, api_routes
+from loyaltyhub.http.routing import IndexedRouter, LoyaltyRoute, RouteIndex, api_routes, path_segments
 
 
 def test_every_route_is_a_loyalty_route(app: FastAPI) -> None:
@@ -42,3 +44,40 @@ def test_the_path_shape_check_answers_as_the_regular_expression(app: FastAPI) ->
             for route in routes:
                 fresh = {"type": "http", "path": path, "root_path": "", "method": method}
                 assert route.matches(shared)[0] == APIRoute.matches(route, fresh)[0], (route.path, path, method)
+
+
+def _first_full_match(routes: list[Any], scope: dict[str, Any]) -> Any:
+    for route in routes:
+        if route.matches(scope)[0] is Match.FULL:
+            return route
+    return None
+
+
+def test_the_route_index_reaches_the_route_the_router_would(app: FastAPI) -> None:
+    """The app's router tries only the routes :class:`RouteIndex` gives for a path: for the paths of every
+    route (with a trailing slash, for both methods, and paths no route has), the first full match among them
+    is the first full match among all routes, and none is found where all routes have none (the router
+    then falls back to trying every route, for 405s and redirects)."""
+    assert isinstance(app.router, IndexedRouter)
+    routes = list(app.router.routes)
+    index = RouteIndex(routes)
+    loyalty = [route for route in routes if isinstance(route, LoyaltyRoute)]
+    paths = {_sample_path(route, value) for route in loyalty for value in ("7", "me", "use")}
+    paths |= {path + "/" for path in list(paths)}
+    paths |= {"/", "", "/v3", "/healthz", "/v3/x/members/7/offers/7/use/extra", "/v3/x/members/7/nothing"}
+    reached = 0
+    for path in sorted(paths):
+        for method in ("GET", "POST", "DELETE"):
+            scope = {"type": "http", "path": path, "root_path": "", "method": method}
+            candidates = index.candidates(path_segments(scope))
+            expected = _first_full_match(routes, dict(scope))
+            assert _first_full_match(candidates, dict(scope)) is expected, (path, method)
+            reached += expected is not None
+    assert reached > 300
+    assert len(index._lists) < 200  # lists per route shape, not per request path
+
+
+def test_the_indexed_router_answers_misses_as_before(client: Any) -> None:
+    """A path no route reaches is a 404 and a wrong method a 405, as FastAPI's own router answers."""
+    assert client.get("/v3/nowhere/at/all/today").status_code == 404
+    assert client.delete("/healthz").status_code == 405
