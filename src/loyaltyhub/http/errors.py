@@ -9,12 +9,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from sqlalchemy.exc import StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from loyaltyhub.errors import ApiError, MissingHeader, details_tree
+from loyaltyhub.http.responses import JSONResponse
 
 log = logging.getLogger(__name__)
 

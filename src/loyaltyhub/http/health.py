@@ -13,11 +13,11 @@ from functools import cache
 from typing import Any, Literal
 
 from fastapi import Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, text
 
 from loyaltyhub.db.revisions import current_revisions, head_revisions, known_revisions
+from loyaltyhub.http.responses import JSONResponse
 from loyaltyhub.http.routing import LoyaltyRouter
 
 log = logging.getLogger(__name__)

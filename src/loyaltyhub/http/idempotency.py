@@ -16,10 +16,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from loyaltyhub.errors import MalformedHeader
+from loyaltyhub.http.responses import JSONResponse
 from loyaltyhub.http.session import SessionDep
 from loyaltyhub.idempotency import service
 from loyaltyhub.idempotency.models import MAX_KEY_LENGTH

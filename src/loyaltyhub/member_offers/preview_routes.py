@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
-from fastapi.responses import JSONResponse
 
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess
@@ -18,7 +17,7 @@ from loyaltyhub.auth.dependencies import ClubAuth
 from loyaltyhub.errors import NotFound, ValidationFailed
 from loyaltyhub.http.pagination import PageDep
 from loyaltyhub.http.params import int_list_param
-from loyaltyhub.http.responses import errors
+from loyaltyhub.http.responses import JSONResponse, errors
 from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.http.session import SessionDep
 from loyaltyhub.member_offers import listing

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
-from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from loyaltyhub.auth import permits
@@ -22,7 +21,7 @@ from loyaltyhub.errors import MalformedHeader, NotFound
 from loyaltyhub.http.idempotency import Idempotent
 from loyaltyhub.http.pagination import PageDep
 from loyaltyhub.http.params import int_list_param, list_param
-from loyaltyhub.http.responses import errors
+from loyaltyhub.http.responses import JSONResponse, errors
 from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.http.session import SessionDep
 from loyaltyhub.member_offers import listing, service

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Body, Depends, Query, Request
-from fastapi.responses import JSONResponse
 
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess, MemberContext
@@ -13,7 +12,7 @@ from loyaltyhub.auth.dependencies import ClubAuth, PublicApiHeaders
 from loyaltyhub.db.base import utcnow
 from loyaltyhub.errors import InvalidCredentials, InvalidRefreshToken, NotFound, RateLimited, ValidationFailed
 from loyaltyhub.http.idempotency import Idempotent
-from loyaltyhub.http.responses import errors
+from loyaltyhub.http.responses import JSONResponse, errors
 from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.http.session import SessionDep
 from loyaltyhub.members.identity import devices, oauth, tokens

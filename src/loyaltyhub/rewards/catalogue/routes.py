@@ -6,14 +6,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Response
-from fastapi.responses import JSONResponse
 
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess, MemberContext
 from loyaltyhub.auth.dependencies import ClubAuth
 from loyaltyhub.http.idempotency import Idempotent
 from loyaltyhub.http.pagination import PageDep, paginate
-from loyaltyhub.http.responses import errors
+from loyaltyhub.http.responses import JSONResponse, errors
 from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.http.session import SessionDep
 from loyaltyhub.rewards.catalogue import service

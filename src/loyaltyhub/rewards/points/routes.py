@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import Body, Depends, Query, Response
-from fastapi.responses import JSONResponse
 
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess, MemberContext
@@ -14,7 +13,7 @@ from loyaltyhub.auth.dependencies import ClubAuth
 from loyaltyhub.errors import NotFound
 from loyaltyhub.http.idempotency import Idempotent
 from loyaltyhub.http.pagination import Page, PageDep
-from loyaltyhub.http.responses import errors
+from loyaltyhub.http.responses import JSONResponse, errors
 from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.http.session import SessionDep
 from loyaltyhub.members.models import Member

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends
-from fastapi.responses import JSONResponse
 
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess, MemberContext
 from loyaltyhub.auth.dependencies import ClubAuth
 from loyaltyhub.errors import NotFound
 from loyaltyhub.http.idempotency import Idempotent
-from loyaltyhub.http.responses import errors
+from loyaltyhub.http.responses import JSONResponse, errors
 from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.http.session import SessionDep
 from loyaltyhub.members.identity.dependencies import MeAuth

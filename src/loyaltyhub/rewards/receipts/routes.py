@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import Depends, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from loyaltyhub.auth import permits
 from loyaltyhub.auth.context import ClubAccess, MemberContext
@@ -17,7 +16,7 @@ from loyaltyhub.auth.dependencies import ClubAuth, HeaderClubAuth
 from loyaltyhub.files.dependencies import storage_of
 from loyaltyhub.http.idempotency import Idempotent
 from loyaltyhub.http.pagination import PageDep, paginate
-from loyaltyhub.http.responses import errors
+from loyaltyhub.http.responses import JSONResponse, errors
 from loyaltyhub.http.routing import LoyaltyRouter
 from loyaltyhub.http.session import SessionDep
 from loyaltyhub.rewards.dependencies import Now, RewardsMemberAuth
