@@ -3,12 +3,13 @@ to every call: earn, spend, expire, correct, cancel, and expiry at a DST change 
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import orjson
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from loyaltyhub.errors import NotFound
 from loyaltyhub.http.pagination import Page
@@ -16,7 +17,7 @@ from loyaltyhub.members.models import Member
 from loyaltyhub.rewards import rules
 from loyaltyhub.rewards.errors import CannotCancel, NotEnoughPoints
 from loyaltyhub.rewards.models import PointsTransaction, RewardsAccount
-from loyaltyhub.rewards.points import ledger
+from loyaltyhub.rewards.points import expiry, ledger
 from loyaltyhub.rewards.points import service as points_service
 from loyaltyhub.rewards.program import service as program_service
 from tests.rewards import factories as rw
@@ -223,3 +224,53 @@ def test_a_debit_over_many_lots_takes_what_spending_order_takes_over_all_of_them
     assert stored_balance(session, account) == ledger_sum(session, account) == 120 + 90 - 150
     with pytest.raises(NotEnoughPoints):
         ledger.spend(session, account, type="reward_purchase", points=61, now=at)
+
+
+def _statements(session) -> list[str]:
+    """The SQL the session's connection sends from now on (a list filled as it runs)."""
+    sent: list[str] = []
+    event.listen(session.connection(), "before_cursor_execute", lambda *args: sent.append(args[2]))
+    return sent
+
+
+def test_a_debit_the_first_lots_hold_takes_what_allocation_takes(session, club):
+    """On PostgreSQL a debit whose points the first lots in spending order hold, none of them due, is one
+    statement (``_first_lots_debit``); on both databases it takes exactly what allocating over the lots
+    takes: the soonest expiry first, lots of one expiry by the time they were earned, never-expiring last."""
+    account, policy = setup(session, club, points_validity_months=3, points_expire_at="end_of_month")
+    never = replace(policy, validity_months=None)
+    earned = [
+        ledger.earn(session, account, type="grant", points=5 + n % 4, now=T0 - timedelta(days=n * 9), policy=policy)
+        for n in range(8)
+    ]
+    earned += [ledger.earn(session, account, type="grant", points=4, now=T0, policy=never) for _ in range(3)]
+    lots = [rules.Lot(lot.id, lot.remaining, lot.expires_at, lot.occurred_at) for lot in earned]
+    expected = dict(rules.allocate(lots, 37))
+    sent = _statements(session)
+    ledger.spend(session, account, type="reward_purchase", points=37, now=T0 + timedelta(days=1))
+    lot_statements = [sql for sql in sent if "rewards_transactions" in sql and "INSERT" not in sql]
+    if session.get_bind().dialect.name == "postgresql":
+        assert len(lot_statements) == 1 and "first_lots" in lot_statements[0]
+    session.flush()
+    for before, lot in zip(lots, earned, strict=True):
+        session.refresh(lot)
+        assert lot.remaining == before.remaining - expected.get(lot.id, 0), lot.id
+    assert stored_balance(session, account) == ledger_sum(session, account) == sum(lot.remaining for lot in lots) - 37
+
+
+def test_the_open_lots_predicate_is_written_as_the_partial_indexes_have_it(session, club):
+    """Every statement on the lots compares ``remaining`` with a 0 written in the SQL, never a parameter: a
+    prepared statement's generic plan could not use the partial indexes on ``remaining > 0`` otherwise, and
+    would read every transaction of the member (or of every club, for the expiry job)."""
+    account, policy = setup(session, club, points_validity_months=1, points_expire_at="end_of_month")
+    sent = _statements(session)
+    ledger.earn(session, account, type="grant", points=10, now=T0 - timedelta(days=60), policy=policy)
+    ledger.earn(session, account, type="grant", points=10, now=T0, policy=policy)
+    program_service.lock_participant(session, club.id, account.member_id, T0)
+    ledger.spend(session, account, type="reward_purchase", points=5, now=T0)
+    ledger.spend(session, account, type="reward_purchase", points=2, now=T0 + timedelta(days=1))
+    expiry.members_with_due_lots(session, T0 + timedelta(days=90))
+    points_service.status_json(session, club, session.get(Member, account.member_id), Page(1, 10), T0)
+    on_lots = [sql for sql in sent if re.search(r"remaining\s*>", sql)]
+    assert len(on_lots) >= 5
+    assert [sql for sql in on_lots if not re.search(r"remaining > 0\b", sql)] == []

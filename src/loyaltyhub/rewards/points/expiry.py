@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loyaltyhub.db.tenancy import across_clubs
-from loyaltyhub.rewards.models import PointsTransaction
+from loyaltyhub.rewards.models import HAS_POINTS_LEFT, PointsTransaction
 from loyaltyhub.rewards.points import ledger
 
 BATCH = 200
@@ -24,7 +24,7 @@ BATCH = 200
 def members_with_due_lots(session: Session, now: datetime, limit: int = BATCH) -> list[tuple[int, int]]:
     statement = across_clubs(
         select(PointsTransaction.loyalty_club_id, PointsTransaction.member_id)
-        .where(PointsTransaction.remaining > 0, PointsTransaction.expires_at <= now)
+        .where(HAS_POINTS_LEFT, PointsTransaction.expires_at <= now)
         .distinct()
         .limit(limit)
     )

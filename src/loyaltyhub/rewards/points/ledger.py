@@ -33,17 +33,18 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Update, bindparam, exists, func, insert, literal_column, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.session import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from loyaltyhub.db.dialect import is_sqlite
 from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import UnprocessableEntity
 from loyaltyhub.rewards import rules
 from loyaltyhub.rewards.errors import CannotCancel, NotEnoughPoints, TransactionNotFound
-from loyaltyhub.rewards.models import PointsTransaction, RewardsAccount
+from loyaltyhub.rewards.models import HAS_POINTS_LEFT, PointsTransaction, RewardsAccount
 from loyaltyhub.services import ResourceChange, notify_change
 
 MAX_BALANCE = 1_000_000_000
@@ -93,7 +94,7 @@ def lock_account(session: Session, club_id: int, member_id: int) -> RewardsAccou
 _MEMBERS_OPEN_LOTS = (
     in_club(PointsTransaction, bindparam("club_key")),
     PointsTransaction.member_id == bindparam("member_key"),
-    PointsTransaction.remaining > 0,
+    HAS_POINTS_LEFT,
 )
 _OPEN_LOTS = (
     select(PointsTransaction)
@@ -138,6 +139,61 @@ def _lots_to_spend(session: Session, account: RewardsAccount, points: int, now: 
         spendable += sum(lot.remaining for lot in batch if lot.expires_at is None or lot.expires_at > now)
         if len(batch) < SPENDING_BATCH or spendable >= points:
             return lots
+
+
+def _first_lots_debit() -> Update:
+    """PostgreSQL: a debit of ``points`` from the member's open lots in one statement, when the first
+    :data:`SPENDING_BATCH` lots in spending order hold them and none of those is due (due lots come first in
+    spending order, so none is due at all): each lot whose points before it in that order fall short of
+    ``points`` gives what is still missing, up to what it holds (:func:`rules.allocate`). It changes nothing
+    otherwise, and the debit reads the lots as it would have. Returns the moved lots' ids and remaining.
+    The statement's snapshot is taken after the account's lock, as the read it replaces was."""
+    lots = _TRANSACTIONS
+    first_lots = (
+        select(lots.c.id, lots.c.remaining, lots.c.expires_at, lots.c.occurred_at)
+        .where(
+            in_club(lots, bindparam("club_key")),
+            lots.c.member_id == bindparam("member_key"),
+            lots.c.remaining > literal_column("0"),
+        )
+        .order_by(lots.c.expires_at.is_(None), lots.c.expires_at, lots.c.occurred_at, lots.c.id)
+        # a literal: a LIMIT parameter leaves the prepared statement's generic plan guessing
+        .limit(literal_column(str(SPENDING_BATCH)))
+        .cte("first_lots")
+    )
+    order = (first_lots.c.expires_at.is_(None), first_lots.c.expires_at, first_lots.c.occurred_at, first_lots.c.id)
+    before = (func.sum(first_lots.c.remaining).over(order_by=order) - first_lots.c.remaining).label("before")
+    running = select(first_lots.c.id, first_lots.c.remaining, before).cte("running")
+    points = bindparam("points", type_=lots.c.remaining.type)
+    none_due = ~exists().where(first_lots.c.expires_at <= bindparam("now", type_=lots.c.expires_at.type))
+    held = select(func.coalesce(func.sum(first_lots.c.remaining), 0)).scalar_subquery()
+    return (
+        update(lots)
+        .where(in_club(lots, bindparam("club_key")), lots.c.id == running.c.id, running.c.before < points)
+        .where(none_due, held >= points)
+        .values(remaining=lots.c.remaining - func.least(running.c.remaining, points - running.c.before))
+        .returning(lots.c.id, lots.c.remaining)
+    )
+
+
+_FIRST_LOTS_DEBITS: dict[int, Update] = {}
+
+
+def _debit_first_lots(session: Session, account: RewardsAccount, points: int, now: datetime) -> bool:
+    """:func:`_first_lots_debit` on PostgreSQL (SQLite reads the lots: its statements cost no round trip).
+    True when it took the points; lots of the session are given their new ``remaining``."""
+    if is_sqlite(session):
+        return False
+    statement = _FIRST_LOTS_DEBITS.get(SPENDING_BATCH)
+    if statement is None:
+        statement = _FIRST_LOTS_DEBITS[SPENDING_BATCH] = _first_lots_debit()
+    params = {"club_key": account.loyalty_club_id, "member_key": account.member_id, "points": points, "now": now}
+    moved = session.execute(statement, params).all()
+    for lot_id, remaining in moved:
+        loaded = session.identity_map.get(identity_key(PointsTransaction, lot_id))
+        if loaded is not None:
+            _set(loaded, remaining=remaining)
+    return bool(moved)
 
 
 def _expiry_order(lot: PointsTransaction) -> tuple[datetime, int]:
@@ -398,11 +454,12 @@ def spend(
     if type not in ("reward_purchase", "correction") or points <= 0:
         raise ValueError(f"cannot spend {points} points as {type}")
     with _writing(session, account):
-        lots = _lots_to_spend(session, account, points, now)  # the due lots expire, the others pay
-        _expire(session, account, sorted(lots, key=_expiry_order), now)
-        if points > account.balance:
-            raise NotEnoughPoints()
-        _take(session, account, points, lots)
+        if not _debit_first_lots(session, account, points, now):
+            lots = _lots_to_spend(session, account, points, now)  # the due lots expire, the others pay
+            _expire(session, account, sorted(lots, key=_expiry_order), now)
+            if points > account.balance:
+                raise NotEnoughPoints()
+            _take(session, account, points, lots)
         row = _append(
             session,
             account,

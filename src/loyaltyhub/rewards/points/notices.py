@@ -29,7 +29,7 @@ from loyaltyhub.auth.system import job_actor
 from loyaltyhub.clubs.models import LoyaltyClub
 from loyaltyhub.db.tenancy import across_clubs, in_club, same_club
 from loyaltyhub.errors import ValidationFailed, details_tree
-from loyaltyhub.rewards.models import PointsTransaction, RewardsAccount, RewardsProgram
+from loyaltyhub.rewards.models import HAS_POINTS_LEFT, PointsTransaction, RewardsAccount, RewardsProgram
 from loyaltyhub.rewards.points import ledger
 from loyaltyhub.services import SystemMessages, services_of
 
@@ -68,7 +68,7 @@ def _due_members(session: Session, club_id: int, now: datetime, days_before: int
             in_club(PointsTransaction, club_id),
             in_club(RewardsAccount, club_id),
             RewardsAccount.active.is_(True),
-            PointsTransaction.remaining > 0,
+            HAS_POINTS_LEFT,
             PointsTransaction.expires_at > now,
             PointsTransaction.expires_at <= now + timedelta(days=days_before),
             PointsTransaction.expiry_notified_at.is_(None),
@@ -90,7 +90,7 @@ def _notify_member(
         select(PointsTransaction.id, PointsTransaction.remaining, PointsTransaction.expires_at).where(
             in_club(PointsTransaction, club.id),
             PointsTransaction.member_id == member_id,
-            PointsTransaction.remaining > 0,
+            HAS_POINTS_LEFT,
             PointsTransaction.expires_at > now,
             PointsTransaction.expires_at <= now + timedelta(days=days_before),
             PointsTransaction.expiry_notified_at.is_(None),

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.http.pagination import Page
-from loyaltyhub.rewards.models import PointsTransaction
+from loyaltyhub.rewards.models import HAS_POINTS_LEFT, PointsTransaction
 from loyaltyhub.rewards.rules import iso
 
 EXPIRING_SHOWN = 5
@@ -120,7 +120,7 @@ def expiring_points(session: Session, club_id: int, member_id: int, now: datetim
         .where(
             in_club(PointsTransaction, club_id),
             PointsTransaction.member_id == member_id,
-            PointsTransaction.remaining > 0,
+            HAS_POINTS_LEFT,
             PointsTransaction.expires_at.is_not(None),
         )
         .group_by(PointsTransaction.expires_at)

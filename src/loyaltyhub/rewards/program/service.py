@@ -16,7 +16,7 @@ from loyaltyhub.db.base import utcnow
 from loyaltyhub.db.tenancy import in_club, same_club
 from loyaltyhub.members.models import Member
 from loyaltyhub.rewards.errors import NotParticipating, ProgramDisabled
-from loyaltyhub.rewards.models import PointsTransaction, RewardsAccount, RewardsProgram
+from loyaltyhub.rewards.models import HAS_POINTS_LEFT, PointsTransaction, RewardsAccount, RewardsProgram
 from loyaltyhub.rewards.points import ledger, notices
 from loyaltyhub.rewards.points.ledger import ExpiryPolicy
 from loyaltyhub.rewards.rules import iso
@@ -117,7 +117,7 @@ _SOONEST_EXPIRY = (
     .where(
         in_club(PointsTransaction, bindparam("club_key")),
         PointsTransaction.member_id == bindparam("member_key"),
-        PointsTransaction.remaining > 0,
+        HAS_POINTS_LEFT,
     )
     .scalar_subquery()
 )
