@@ -173,10 +173,12 @@ def needs_of(route: APIRoute) -> Needs:
                 needs.headers += [CUSTOMER, CLUB_SLUG]
         elif call is current_principal and needs.credentials == "none":
             needs.credentials = "client_or_staff"
-        elif call is require_public_headers:
-            needs.headers += [PRODUCT_NAME, USER_AGENT]
         elif call is idempotency_guard:
             needs.headers.append(IDEMPOTENCY_KEY)
+        if (call is require_public_headers or getattr(call, "checks_public_headers", False)) and (
+            PRODUCT_NAME not in needs.headers
+        ):
+            needs.headers += [PRODUCT_NAME, USER_AGENT]
     if needs.member == "no" and "{member_ref}" in route.path_format:
         needs.member = "optional"
     return needs

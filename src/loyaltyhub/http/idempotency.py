@@ -37,20 +37,13 @@ def _request_hash(request: Request, body: bytes) -> str:
     return digest.hexdigest()
 
 
-async def _fingerprint(request: Request) -> str | None:
-    if request.headers.get(HEADER) is None:
-        return None
-    return _request_hash(request, await request.body())
-
-
-async def idempotency_guard(
-    request: Request, session: SessionDep, request_hash: Annotated[str | None, Depends(_fingerprint)]
-) -> PendingKey | None:
+async def idempotency_guard(request: Request, session: SessionDep) -> PendingKey | None:
     """``async``: a request without the header (most of them) costs no thread hop; the lock and the
     lookup run in a worker thread."""
     key = request.headers.get(HEADER)
-    if key is None or request_hash is None:
+    if key is None:
         return None
+    request_hash = _request_hash(request, await request.body())
     if not key.strip() or len(key) > MAX_KEY_LENGTH:
         raise MalformedHeader(HEADER, f"1 to {MAX_KEY_LENGTH} characters")
     actor_key = getattr(request.state, "actor_key", None)
