@@ -677,6 +677,17 @@ def one_of(session: Session, column: Any, values: Iterable[int]) -> Any:
     return column == any_(bindparam(None, value=values, type_=ARRAY(BigInteger())))
 
 
+def one_of_parameter(session: Session, column: Any, name: str) -> Any:
+    """:func:`one_of` for a statement built once (per dialect): the integers are given at execution, as the
+    parameter ``name`` (a list), so building and caching the statement is not paid per request."""
+    if is_sqlite(session):
+        return column.in_(bindparam(name, expanding=True))
+    from sqlalchemy import BigInteger, any_
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    return column == any_(bindparam(name, type_=ARRAY(BigInteger())))
+
+
 def json_array_contains(session: Session, column: Any, value: int | str) -> Any:
     """SQL condition: the JSON array in ``column`` holds ``value`` (JSONB ``@>`` / SQLite ``json_each``)."""
     from sqlalchemy import exists, func, select
