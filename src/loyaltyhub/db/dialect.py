@@ -671,10 +671,7 @@ def one_of(session: Session, column: Any, values: Iterable[int]) -> Any:
     values = sorted(values)
     if is_sqlite(session):
         return column.in_(values)
-    from sqlalchemy import BigInteger, any_
-    from sqlalchemy.dialects.postgresql import ARRAY
-
-    return column == any_(bindparam(None, value=values, type_=ARRAY(BigInteger())))
+    return _any_of_array(column, bindparam(None, value=values, type_=_integer_array()))
 
 
 def one_of_parameter(session: Session, column: Any, name: str) -> Any:
@@ -682,10 +679,20 @@ def one_of_parameter(session: Session, column: Any, name: str) -> Any:
     parameter ``name`` (a list), so building and caching the statement is not paid per request."""
     if is_sqlite(session):
         return column.in_(bindparam(name, expanding=True))
-    from sqlalchemy import BigInteger, any_
+    return _any_of_array(column, bindparam(name, type_=_integer_array()))
+
+
+def _integer_array() -> Any:
+    from sqlalchemy import BigInteger
     from sqlalchemy.dialects.postgresql import ARRAY
 
-    return column == any_(bindparam(name, type_=ARRAY(BigInteger())))
+    return ARRAY(BigInteger())
+
+
+def _any_of_array(column: Any, array: Any) -> Any:
+    from sqlalchemy import any_
+
+    return column == any_(array)
 
 
 def json_array_contains(session: Session, column: Any, value: int | str) -> Any:

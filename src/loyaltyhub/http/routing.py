@@ -101,6 +101,13 @@ class PathShape:
         literals = [(i, segment) for i, segment in enumerate(segments) if "{" not in segment]
         return cls(len(segments), tuple(reversed(literals)))
 
+    @property
+    def last_literal(self) -> str | None:
+        """The last segment when it is a literal (``purchase``), None when it is a parameter."""
+        if self.literals and self.literals[0][0] == self.length - 1:
+            return self.literals[0][1]
+        return None
+
 
 _PATH_SEGMENTS = "loyaltyhub.path_segments"
 
@@ -129,8 +136,8 @@ class RouteIndex:
         self._last_literals: dict[int, set[str]] = {}
         for route in self.routes:
             shape = getattr(route, "path_shape", None)
-            if shape is not None and shape.literals and shape.literals[0][0] == shape.length - 1:
-                self._last_literals.setdefault(shape.length, set()).add(shape.literals[0][1])
+            if shape is not None and shape.last_literal is not None:
+                self._last_literals.setdefault(shape.length, set()).add(shape.last_literal)
         self._lists: dict[tuple[int, str | None], list[BaseRoute]] = {}
 
     def candidates(self, segments: list[str]) -> list[BaseRoute]:
@@ -146,10 +153,7 @@ def _may_reach(route: BaseRoute, length: int, last: str | None) -> bool:
     shape: PathShape | None = getattr(route, "path_shape", None)
     if shape is None:
         return True
-    if shape.length != length:
-        return False
-    ends_with_literal = bool(shape.literals) and shape.literals[0][0] == length - 1
-    return not ends_with_literal or shape.literals[0][1] == last
+    return shape.length == length and shape.last_literal in (None, last)
 
 
 class IndexedRouter(APIRouter):

@@ -26,6 +26,7 @@ next read of it loads it again; a request reads it no more), and lots are always
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -110,15 +111,15 @@ _DUE_LOTS = _OPEN_LOTS.where(
 # A debit reads the open lots in spending order (rules.spending_order: expiring first, never-expiring last,
 # then the oldest), a batch at a time, until they hold its points: a member with thousands of open lots
 # (years of never-expiring earnings) no longer loads every one of them for each purchase.
+def _spending_order(lots: Any) -> tuple[Any, ...]:
+    """``ORDER BY`` of :func:`rules.spending_order` over ``lots`` (the model or a select's columns)."""
+    return (lots.expires_at.is_(None), lots.expires_at, lots.occurred_at, lots.id)
+
+
 _LOTS_IN_SPENDING_ORDER = (
     select(PointsTransaction)
     .where(*_MEMBERS_OPEN_LOTS)
-    .order_by(
-        PointsTransaction.expires_at.is_(None),
-        PointsTransaction.expires_at,
-        PointsTransaction.occurred_at,
-        PointsTransaction.id,
-    )
+    .order_by(*_spending_order(PointsTransaction))
     .limit(bindparam("batch"))
     .offset(bindparam("skip"))
     .execution_options(populate_existing=True)
@@ -141,27 +142,29 @@ def _lots_to_spend(session: Session, account: RewardsAccount, points: int, now: 
             return lots
 
 
-def _first_lots_debit() -> Update:
+@functools.cache
+def _first_lots_debit(batch: int) -> Update:
     """PostgreSQL: a debit of ``points`` from the member's open lots in one statement, when the first
-    :data:`SPENDING_BATCH` lots in spending order hold them and none of those is due (due lots come first in
+    ``batch`` lots in spending order hold them and none of those is due (due lots come first in
     spending order, so none is due at all): each lot whose points before it in that order fall short of
     ``points`` gives what is still missing, up to what it holds (:func:`rules.allocate`). It changes nothing
     otherwise, and the debit reads the lots as it would have. Returns the moved lots' ids and remaining.
     The statement's snapshot is taken after the account's lock, as the read it replaces was."""
     lots = _TRANSACTIONS
     first_lots = (
-        select(lots.c.id, lots.c.remaining, lots.c.expires_at, lots.c.occurred_at)
-        .where(
-            in_club(lots, bindparam("club_key")),
-            lots.c.member_id == bindparam("member_key"),
-            lots.c.remaining > literal_column("0"),
+        select(
+            PointsTransaction.id,
+            PointsTransaction.remaining,
+            PointsTransaction.expires_at,
+            PointsTransaction.occurred_at,
         )
-        .order_by(lots.c.expires_at.is_(None), lots.c.expires_at, lots.c.occurred_at, lots.c.id)
+        .where(*_MEMBERS_OPEN_LOTS)
+        .order_by(*_spending_order(PointsTransaction))
         # a literal: a LIMIT parameter leaves the prepared statement's generic plan guessing
-        .limit(literal_column(str(SPENDING_BATCH)))
+        .limit(literal_column(str(batch)))
         .cte("first_lots")
     )
-    order = (first_lots.c.expires_at.is_(None), first_lots.c.expires_at, first_lots.c.occurred_at, first_lots.c.id)
+    order = _spending_order(first_lots.c)
     before = (func.sum(first_lots.c.remaining).over(order_by=order) - first_lots.c.remaining).label("before")
     running = select(first_lots.c.id, first_lots.c.remaining, before).cte("running")
     points = bindparam("points", type_=lots.c.remaining.type)
@@ -176,19 +179,13 @@ def _first_lots_debit() -> Update:
     )
 
 
-_FIRST_LOTS_DEBITS: dict[int, Update] = {}
-
-
 def _debit_first_lots(session: Session, account: RewardsAccount, points: int, now: datetime) -> bool:
     """:func:`_first_lots_debit` on PostgreSQL (SQLite reads the lots: its statements cost no round trip).
     True when it took the points; lots of the session are given their new ``remaining``."""
     if is_sqlite(session):
         return False
-    statement = _FIRST_LOTS_DEBITS.get(SPENDING_BATCH)
-    if statement is None:
-        statement = _FIRST_LOTS_DEBITS[SPENDING_BATCH] = _first_lots_debit()
     params = {"club_key": account.loyalty_club_id, "member_key": account.member_id, "points": points, "now": now}
-    moved = session.execute(statement, params).all()
+    moved = session.execute(_first_lots_debit(SPENDING_BATCH), params).all()
     for lot_id, remaining in moved:
         loaded = session.identity_map.get(identity_key(PointsTransaction, lot_id))
         if loaded is not None:
