@@ -51,7 +51,7 @@ from tests.member_offers import live
 from tests.messaging.http_provider import ProviderServer
 from tests.messaging.smtp_sink import SmtpSink
 
-from bench._smoke import agree, check, scratch_database
+from bench._smoke import agree, analyze, check, scratch_database
 from loyaltyhub.auth.permits import all_permits
 from loyaltyhub.auth.service import create_client_token
 from loyaltyhub.clubs.service import create_club
@@ -393,14 +393,9 @@ def fold_totals(url: str) -> float:
     with unit_of_work(engine, write=True) as session:
         fold(session)
     took = round((time.perf_counter() - started) * 1000, 1)
-    if not url.startswith("sqlite"):
-        # After a bulk load, as autovacuum would within a minute: without statistics the planner takes the
-        # freshly loaded tables for empty ones and nests the visits' dispatch lookups once per sending.
-        from sqlalchemy import text
-
-        with engine.connect() as connection:
-            connection.execute(text("ANALYZE"))
-            connection.commit()
+    # Without statistics the planner takes the freshly loaded tables for empty ones and nests the visits'
+    # dispatch lookups once per sending.
+    analyze(engine)
     engine.dispose()
     return took
 

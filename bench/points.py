@@ -42,7 +42,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from tests.member_offers import live
 
-from bench._smoke import agree, check, postgres_base_url, scratch_database
+from bench._smoke import agree, analyze, check, postgres_base_url, scratch_database
 from bench.use_offer import Measured, Worker, percentile, run_clients
 from loyaltyhub.clubs.service import club_by_slug
 from loyaltyhub.db.base import utcnow
@@ -118,6 +118,7 @@ def seed(database_url: str, members: int, slug: str = "bench-points") -> tuple[l
         session.add(reward)
         session.flush()
         club_id, reward_id = club.id, reward.id
+    analyze(engine)
     engine.dispose()
     return seeded, club_id, reward_id
 
@@ -177,6 +178,7 @@ def seed_history(database_url: str, member_id: int, club_id: int, count: int) ->
             ),
             {"club": club_id, "member": member_id, "n": count},
         )
+    analyze(engine)
     engine.dispose()
 
 

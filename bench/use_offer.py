@@ -43,7 +43,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.engine import URL, make_url
 from tests.member_offers import live
 
-from bench._smoke import agree, check, postgres_base_url, scratch_database
+from bench._smoke import agree, analyze, check, postgres_base_url, scratch_database
 from bench._use_transaction import RAW_USE, pgbench_script, use_params
 from loyaltyhub.db.engine import make_engine
 from loyaltyhub.offers.models import Offer, OfferGrant
@@ -188,6 +188,7 @@ def seed_list_club(database_url: str) -> tuple[live.Seeded, int]:
         ]
         session.execute(insert(OfferGrant), grants)
         session.commit()
+    analyze(engine)
     engine.dispose()
     return seeded, member_id
 
@@ -270,11 +271,12 @@ def run(database_url: str, args: argparse.Namespace, levels: tuple[int, ...], ve
         engine = make_engine(database_url, pool_size=1)
         with engine.connect() as connection:
             club_id = connection.execute(text("SELECT id FROM loyalty_clubs WHERE slug = 'bench-use'")).scalar_one()
-        engine.dispose()
         # The offer's first use creates its stock shards (the raw transaction expects them).
         with ExitStack() as resources:
             http_worker(base, seeded, offer_id, seeded.member_ids[-1], resources)()
         uses[API_PRODUCT] += 1
+        analyze(engine)
+        engine.dispose()
         for clients in levels:
             raw_members, floor_members, http_members = (
                 seeded.member_ids[k * clients : (k + 1) * clients] for k in range(3)

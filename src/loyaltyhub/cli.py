@@ -84,8 +84,7 @@ def serve(
     as_json: JsonFlag = False,
 ) -> None:
     """Serve the HTTP API (and, by default, the background worker)."""
-    import uvicorn
-
+    from loyaltyhub.ops import server
     from loyaltyhub.ops.logging import configure_logging
     from loyaltyhub.ops.multiprocess import prepare_multiprocess_dir
 
@@ -94,7 +93,10 @@ def serve(
     if workers > 1:
         prepare_multiprocess_dir(settings)
     _emit(as_json, {"url": f"http://{host}:{port}", "workers": workers}, f"serving on http://{host}:{port}")
-    uvicorn.run("loyaltyhub.asgi:app", host=host, port=port, workers=workers, **server_options())
+    try:
+        server.run("loyaltyhub.asgi:app", host=host, port=port, workers=workers, **server_options())
+    except OSError as exc:  # the address is taken or not ours (several workers: bound before they start)
+        _fail(as_json, f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
 
 def server_options() -> dict[str, Any]:

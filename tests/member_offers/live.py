@@ -150,7 +150,8 @@ def serve(
     """Migrate ``database_url`` and serve it with uvicorn; yields the base URL. ``app`` is the ASGI app to
     serve (the benchmark serves its own floor app on the same database). Tests switch the tenancy audit on
     (a statement without a club criterion is then a 500); benchmarks leave it off, as production does.
-    ``cli`` runs the production command, ``loyaltyhub serve``, instead of uvicorn's own; ``env`` adds settings."""
+    ``cli`` runs the production command, ``loyaltyhub serve``, instead of ``python -m loyaltyhub.ops.server``
+    (the same server for any app); ``env`` adds settings."""
     migrate.upgrade(database_url)
     port = free_port()
     env = {
@@ -167,7 +168,9 @@ def serve(
         command = [str(Path(sys.executable).parent / "loyaltyhub"), "serve", "--port", str(port)]
         command += ["--workers", str(workers)]
     else:
-        command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
+        # uvicorn as `loyaltyhub serve` runs it: with several workers, a listening socket each
+        # (loyaltyhub.ops.server), so a client's connections are spread over the workers.
+        command = [sys.executable, "-m", "loyaltyhub.ops.server", app, "--host", "127.0.0.1", "--port", str(port)]
         command += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]
     process = subprocess.Popen(command, env=env, cwd=REPOSITORY)
     base = f"http://127.0.0.1:{port}"
