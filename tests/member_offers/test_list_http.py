@@ -297,11 +297,30 @@ def test_list_issues_a_bounded_number_of_queries_whatever_the_page_size(api, eng
         return len(response.json()["offers"]), len(statements)
 
     make(3)
-    api.get()  # the first request verifies the client token; later ones find it in the token cache
+    api.get()  # the first request verifies the client token and reads the offers' texts; later ones find both cached
     small = count_queries(2)
     make(60)
+    cold = count_queries(100)  # the texts of the 60 new offers are read: one statement for all of them
     large = count_queries(100)
-    assert small[0] == 2 and large[0] == 63
+    assert small[0] == 2 and cold[0] == large[0] == 63
     # auth (the club, the member; the client token is cached) 2 + member state 1 + page 1 + links and stores 1,
     # + the test harness's SAVEPOINT/RELEASE 2
     assert small[1] == large[1] <= 7, (small, large)
+    assert cold[1] == large[1] + 1, (cold, large)
+
+
+def test_an_offer_saved_after_a_list_is_listed_with_its_new_texts_and_links(api):
+    """The list keeps each offer's texts and images per process by version (``member_offers.shown``): a save
+    through the management API moves ``updated_at``, so the next list answers the new ones."""
+    offer = mo.offer(api.session, api.club, name={"no": "Før"}, external_url="https://example.com/a", extras={"n": 1})
+    first = api.get().json()["offers"][0]
+    assert (first["name"], first["external_url"], first["extras"]) == ("Før", "https://example.com/a", {"n": 1})
+    saved = api.client.patch(
+        f"/v3/{api.club.slug}/offers/{offer.id}",
+        headers=api.headers(),
+        json={"name": {"no": "Etter"}, "external_url": "https://example.com/b", "extras": {"n": 2}},
+    )
+    assert saved.status_code == 200, saved.text
+    again = api.get().json()["offers"][0]
+    assert (again["name"], again["external_url"], again["extras"]) == ("Etter", "https://example.com/b", {"n": 2})
+    assert api.get(f"/{offer.id}").json()["offer"]["name"] == "Etter"

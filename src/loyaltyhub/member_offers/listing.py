@@ -1,10 +1,11 @@
 """The member's offers: list, meta counts and show (the read side of the member offers API).
 
 One list request costs a fixed number of queries whatever the page size: the member's groups,
-grants, counters and likes (4), the candidate offers as plain rows (1), then for the page only the
-full offers (1), their collection links (1) and store names (1). Visibility's SQL part (status,
-archive, scope, visible window, audience, grant-only) runs in the database; what depends on the
-member's counters (``usable``, the usage object) is computed by :mod:`rules` in Python.
+grants, counters and likes (one statement), the candidate offers as plain rows (1), then for the page
+the offers' texts and images not cached at their version (:mod:`.shown`: 0 or 1) and their collection
+links and store names (1). Visibility's SQL part (status, archive, scope, visible window, audience,
+grant-only) runs in the database; what depends on the member's counters (``usable``, the usage object)
+is computed by :mod:`rules` in Python.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from loyaltyhub.db.tenancy import in_club
 from loyaltyhub.errors import ValidationFailed
 from loyaltyhub.http.pagination import Page, count_of
 from loyaltyhub.member_offers.rules import OfferTerms, is_visible, iso, usage_view
+from loyaltyhub.member_offers.shown import ShownOffer, shown_offers
 from loyaltyhub.member_offers.state import (
     TERM_COLUMNS,
     MemberView,
@@ -52,21 +54,9 @@ DEFAULT_ORDER = "name"
 PUBLISHED = frozenset({"published"})
 """The statuses a member sees; a staff preview (:mod:`.preview_routes`) may judge drafts as if published."""
 
-# What the public offer model and the rules read: plain rows, no ORM objects, no unused JSON columns.
-PAGE_COLUMNS = (
-    *TERM_COLUMNS,
-    Offer.name,
-    Offer.description,
-    Offer.external_url,
-    Offer.store_id,
-    Offer.campaign_id,
-    Offer.files,
-    Offer.read_more,
-    Offer.activation_texts,
-    Offer.extras,
-    Offer.created_at,
-    Offer.updated_at,
-)
+# What the rules and the member-dependent part of the public offer model read: plain rows, no ORM objects,
+# no JSON columns (the texts and images come from :mod:`.shown`, by ``updated_at``).
+PAGE_COLUMNS = (*TERM_COLUMNS, Offer.store_id, Offer.campaign_id, Offer.created_at, Offer.updated_at)
 
 
 @dataclass(frozen=True)
@@ -91,8 +81,6 @@ class Candidate:
     usage: dict[str, Any]
     liked: bool
     name: str | None
-    full: bool = False
-    """``row`` carries every column of :data:`PAGE_COLUMNS` (no need to load it again to render)."""
 
 
 @dataclass
@@ -300,12 +288,10 @@ def member_offers(
             terms = _judged(terms_from(offer), statuses)
             standing = view.standing(offer.id)
             usage = usage_view(terms, standing, view.state(offer.id), clock, scope_types)
-            result.items.append(
-                Candidate(row=offer, terms=terms, usage=usage, liked=offer.id in view.likes, name=None, full=True)
-            )
+            result.items.append(Candidate(row=offer, terms=terms, usage=usage, liked=offer.id in view.likes, name=None))
         result.total = count_of(session, statement) if count else None
         return result
-    columns = [*TERM_COLUMNS, Offer.created_at, Offer.updated_at, Offer.store_id, Offer.campaign_id]
+    columns = list(PAGE_COLUMNS)
     needs_name = any(n == "name" for n, _ in order)
     if needs_name or filters.search:
         columns.append(Offer.name)
@@ -335,47 +321,31 @@ def render(session: Session, offers: MemberOffers, items: list[Candidate]) -> li
     """The public offer model (reference C.1) of ``items``: at most two queries for any number of items."""
     if not items:
         return []
-    ids = [c.row.id for c in items]
     club = offers.club
-    full = {c.row.id: c.row for c in items if c.full}
-    missing = [i for i in ids if i not in full]
-    if missing:
-        statement = select(*PAGE_COLUMNS).where(in_club(Offer, club.id), Offer.id.in_(missing))
-        full.update({row.id: row for row in session.execute(statement)})
+    rows = [c.row for c in items]
+    shown = shown_offers(session, club.id, rows)
     links, store_names = links_and_store_names(
-        session, club.id, ids, [o.store_id for o in full.values() if o.store_id is not None]
+        session, club.id, [row.id for row in rows], [row.store_id for row in rows if row.store_id is not None]
     )
-    rendered = []
-    for c in items:
-        offer = full[c.row.id]
-        rendered.append(
-            public_offer(
-                offer,
-                locale=offers.locale,
-                default_language=club.default_language,
-                collection_ids=links[offer.id],
-                stores=[store_names[offer.store_id]] if offer.store_id in store_names else [],
-                liked=c.liked,
-                usage=c.usage,
-            )
+    return [
+        public_offer(
+            c.row,
+            shown[c.row.id],
+            locale=offers.locale,
+            default_language=club.default_language,
+            collection_ids=links[c.row.id],
+            stores=[store_names[c.row.store_id]] if c.row.store_id in store_names else [],
+            liked=c.liked,
+            usage=c.usage,
         )
-    return rendered
-
-
-def _display_read_more(read_more: dict[str, Any] | None) -> dict[str, Any] | None:
-    if not read_more or read_more.get("enabled") is False:
-        return None
-    return {key: read_more.get(key) for key in ("button_title", "url", "title", "text")}
-
-
-def _display_activation_texts(texts: dict[str, Any] | None) -> dict[str, Any] | None:
-    if not texts:
-        return None
-    return {key: texts.get(key) for key in ("modal", "button", "description")}
+        for c in items
+        if c.row.id in shown  # an offer deleted since the page was read is left out
+    ]
 
 
 def public_offer(
     offer: Any,
+    shown: ShownOffer,
     *,
     locale: str | None,
     default_language: str,
@@ -386,26 +356,23 @@ def public_offer(
 ) -> dict[str, Any]:
     """Reference C.1: type UPPERCASE, texts localized, the usage object computed for the member.
 
-    ``offer`` is an ``Offer`` or a row of :data:`PAGE_COLUMNS`."""
+    ``offer`` is a row of :data:`PAGE_COLUMNS` (or an ``Offer``), ``shown`` its texts and images."""
     return {
         "id": offer.id,
-        "name": localized(offer.name, locale, default_language),
-        "description": localized(offer.description, locale, default_language),
+        "name": localized(shown.name, locale, default_language),
+        "description": localized(shown.description, locale, default_language),
         "type": offer.type.upper(),
-        "external_url": offer.external_url,
+        "external_url": shown.external_url,
         "usable_since": iso(offer.usable_since) if offer.usable_since else None,
         "usable_until": iso(offer.usable_until) if offer.usable_until else None,
         "usage_authorization_token_required": bool(offer.usage_authorization_token_required),
         "collection_ids": collection_ids,
         "stores": stores,
-        "images": [{"url": f["url"]} for f in (offer.files or []) if isinstance(f, dict) and f.get("url")],
-        "display": {
-            "read_more": _display_read_more(offer.read_more),
-            "activation_texts": _display_activation_texts(offer.activation_texts),
-        },
+        "images": shown.images,
+        "display": shown.display,
         "liked": liked,
         "usage": usage,
-        "extras": offer.extras or {},
+        "extras": shown.extras,
     }
 
 
