@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from loyaltyhub.clubs.models import DEFAULT_OFFER_ACTIVE_SECONDS, LoyaltyClub, Organization
@@ -97,8 +97,13 @@ def create_club(
     return club
 
 
+# Built once: every club-scoped request reads its club by slug, and building the statement and its cache
+# key was a good part of that read's own cost.
+_CLUB_BY_SLUG = select(LoyaltyClub).where(LoyaltyClub.slug == bindparam("club_slug"))
+
+
 def club_by_slug(session: Session, slug: str) -> LoyaltyClub | None:
-    return session.execute(select(LoyaltyClub).where(LoyaltyClub.slug == slug)).scalar_one_or_none()
+    return session.execute(_CLUB_BY_SLUG, {"club_slug": slug}).scalar_one_or_none()
 
 
 def set_community_id(session: Session, club: LoyaltyClub, community_id: int | None) -> LoyaltyClub:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from loyaltyhub.auth import secrets
@@ -67,23 +67,27 @@ def _live_member(session: Session, club_id: int, member_id: int) -> Member | Non
     ).scalar_one_or_none()
 
 
+# One query for the token and its member (a request with a member token reads both; a round trip less), built
+# once: every request of a signed-in member runs it.
+_TOKEN_AND_MEMBER = (
+    select(MemberToken, Member)
+    .join(Member, Member.id == MemberToken.member_id)
+    .where(
+        MemberToken.access_public_id == bindparam("public_id"),
+        in_club(MemberToken, bindparam("club_key")),
+        in_club(Member, bindparam("club_key")),
+        Member.deleted_at.is_(None),
+    )
+)
+
+
 def resolve_access_token(session: Session, club_id: int, token: str) -> tuple[Member, MemberToken] | None:
     """The member and token row of a valid, unexpired, unrevoked access token of this club, else None."""
     parts = secrets.split(token, ACCESS_PREFIX)
     if parts is None:
         return None
     public_id, secret = parts
-    # One query for the token and its member (a request with a member token reads both; a round trip less).
-    found = session.execute(
-        select(MemberToken, Member)
-        .join(Member, Member.id == MemberToken.member_id)
-        .where(
-            MemberToken.access_public_id == public_id,
-            in_club(MemberToken, club_id),
-            in_club(Member, club_id),
-            Member.deleted_at.is_(None),
-        )
-    ).one_or_none()
+    found = session.execute(_TOKEN_AND_MEMBER, {"public_id": public_id, "club_key": club_id}).one_or_none()
     if found is None:
         return None
     record, member = found
