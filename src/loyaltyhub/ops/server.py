@@ -32,15 +32,17 @@ def reuse_port_available() -> bool:
     return sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
 
 
-def bind_reuse_port(host: str, port: int, backlog: int = BACKLOG) -> socket.socket:
-    """A listening TCP socket on ``host:port`` that other sockets of this user may share (``SO_REUSEPORT``)."""
+def bind_reuse_port(host: str, port: int, backlog: int | None = BACKLOG) -> socket.socket:
+    """A TCP socket bound to ``host:port`` that other sockets of this user may share (``SO_REUSEPORT``),
+    listening with ``backlog`` (None: bound only, so it takes no connections)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((host, port))
-        sock.listen(backlog)
+        if backlog is not None:
+            sock.listen(backlog)
     except OSError:
         sock.close()
         raise
@@ -78,11 +80,8 @@ def run(app: str, *, host: str, port: int, workers: int, **options: Any) -> None
         return
     # The parent binds the address once, as uvicorn does, so a taken port fails here with a clear error
     # before any worker starts. It never listens: only listening sockets take connections.
-    probe = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    probe = bind_reuse_port(host, port, backlog=None)
     try:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        probe.bind((host, port))
         config = uvicorn.Config(app, host=host, port=port, workers=workers, **options)
         Multiprocess(config, sockets=[ReusePortListener(host, port, config.backlog)]).run()  # type: ignore[list-item]
     except KeyboardInterrupt:
