@@ -99,10 +99,6 @@ class ShownCache:
                     del self._entries[key]
             self._entries[(club_id, offer_id)] = shown
 
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
 
 SHOWN = ShownCache()
 
